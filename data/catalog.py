@@ -1,0 +1,154 @@
+"""The indicator catalogue: the whitelist of everything a query may name.
+
+Each indicator says where its values come from (``kind``), how they add up across districts
+(``space``: sum or mean weighted by population) and over months (``time``: sum of flows,
+mean of rates, last of stocks), which way is better, and its target and alert threshold.
+``basis`` says what the target is about: the level itself or the year-on-year change in %.
+The catalogue is written into the store's ``indicators`` table; queries take names from here,
+never from a request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name_zh: str
+    name_en: str
+    unit_zh: str
+    unit_en: str
+    domain: str            # economy | environment | grid
+    frequency: str         # monthly | quarterly | daily | event
+    kind: str              # value (indicator_values) | air | water | events
+    better: str            # higher | lower
+    space: str = "sum"     # sum | mean (population-weighted)
+    time: str = "sum"      # sum | mean | last
+    basis: str = "level"   # level | yoy (the target and thresholds apply to YoY % change)
+    target: float | None = None
+    alert: float | None = None   # breach threshold, on the same basis as the target
+    decimals: int = 1
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    # Economy: monthly district statistics (quarterly for GDP).
+    Indicator("gdp", "地区生产总值", "GDP", "亿元", "100M CNY", "economy", "quarterly", "value",
+              "higher", basis="yoy", target=6.5, alert=4.5),
+    Indicator("industrial_va_growth", "规上工业增加值增速", "Industrial value added growth", "%", "%",
+              "economy", "monthly", "value", "higher", space="mean", time="last", target=8.0,
+              alert=5.0),
+    Indicator("fixed_asset_investment", "固定资产投资", "Fixed-asset investment", "亿元", "100M CNY",
+              "economy", "monthly", "value", "higher", basis="yoy", target=8.0, alert=0.0),
+    Indicator("retail_sales", "社会消费品零售总额", "Retail sales of consumer goods", "亿元",
+              "100M CNY", "economy", "monthly", "value", "higher", basis="yoy", target=7.0,
+              alert=3.0),
+    Indicator("budget_revenue", "一般公共预算收入", "General budget revenue", "亿元", "100M CNY",
+              "economy", "monthly", "value", "higher", basis="yoy", target=5.0, alert=0.0),
+    Indicator("tax_revenue", "税收收入", "Tax revenue", "亿元", "100M CNY", "economy", "monthly",
+              "value", "higher", basis="yoy", target=5.0, alert=0.0),
+    Indicator("unemployment_rate", "城镇调查失业率", "Surveyed urban unemployment", "%", "%",
+              "economy", "monthly", "value", "lower", space="mean", time="mean", target=5.5,
+              alert=6.0),
+    Indicator("new_urban_jobs", "城镇新增就业", "New urban jobs", "人", "persons", "economy",
+              "monthly", "value", "higher", basis="yoy", target=0.0, alert=-10.0, decimals=0),
+    Indicator("new_market_entities", "新登记市场主体", "New market entities", "户", "entities",
+              "economy", "monthly", "value", "higher", basis="yoy", target=5.0, alert=-10.0,
+              decimals=0),
+    Indicator("deposits", "金融机构存款余额", "Deposits of financial institutions", "亿元",
+              "100M CNY", "economy", "monthly", "value", "higher", time="last", basis="yoy",
+              target=8.0, alert=3.0),
+    Indicator("loans", "金融机构贷款余额", "Loans of financial institutions", "亿元", "100M CNY",
+              "economy", "monthly", "value", "higher", time="last", basis="yoy", target=10.0,
+              alert=5.0),
+    Indicator("electricity", "全社会用电量", "Electricity consumption", "亿千瓦时", "100M kWh",
+              "economy", "monthly", "value", "higher", basis="yoy", target=5.0, alert=-5.0,
+              decimals=2),
+    Indicator("housing_sales_area", "商品房销售面积", "Housing sales area", "万平方米",
+              "10k m²", "economy", "monthly", "value", "higher", basis="yoy", target=-5.0,
+              alert=-20.0),
+    # Environment: derived from station and section readings.
+    Indicator("good_air_rate", "优良天数比例", "Share of good-air days", "%", "%", "environment",
+              "daily", "air", "higher", space="mean", time="mean", target=96.0, alert=90.0),
+    Indicator("pm25", "PM2.5平均浓度", "PM2.5 mean", "µg/m³", "µg/m³", "environment", "daily",
+              "air", "lower", space="mean", time="mean", target=30.0, alert=35.0),
+    Indicator("aqi", "空气质量指数", "Air quality index", "", "", "environment", "daily", "air",
+              "lower", space="mean", time="mean", target=50.0, alert=100.0, decimals=0),
+    Indicator("water_good_rate", "Ⅲ类及以上水质断面比例", "Sections at class III or better", "%",
+              "%", "environment", "monthly", "water", "higher", space="mean", time="mean",
+              target=95.0, alert=90.0),
+    # Grid governance: derived from events.
+    Indicator("event_count", "事件数", "Events", "件", "events", "grid", "event", "events",
+              "lower", decimals=0),
+    Indicator("events_per_10k", "每万人事件数", "Events per 10k residents", "件/万人",
+              "per 10k", "grid", "event", "events", "lower", space="mean"),
+    Indicator("closure_rate", "办结率", "Closure rate", "%", "%", "grid", "event", "events",
+              "higher", space="mean", time="mean", target=95.0, alert=90.0),
+    Indicator("on_time_rate", "按期办结率", "On-time rate", "%", "%", "grid", "event", "events",
+              "higher", space="mean", time="mean", target=90.0, alert=85.0),
+    Indicator("mean_handling_hours", "平均办理时长", "Mean handling time", "小时", "hours", "grid",
+              "event", "events", "lower", space="mean", time="mean", target=48.0, alert=72.0),
+    Indicator("satisfaction_rate", "满意率", "Satisfaction", "%", "%", "grid", "event", "events",
+              "higher", space="mean", time="mean", target=90.0, alert=85.0),
+)
+
+BY_CODE: dict[str, Indicator] = {i.code: i for i in INDICATORS}
+
+
+def get(code: str) -> Indicator:
+    """Return the catalogue entry for ``code``; KeyError names the valid codes."""
+    try:
+        return BY_CODE[code]
+    except KeyError:
+        raise KeyError(f"unknown indicator {code!r}; known: {', '.join(BY_CODE)}") from None
+
+
+def codes(kind: str | None = None, domain: str | None = None) -> list[str]:
+    """Return catalogue codes, optionally only one kind or domain."""
+    return [i.code for i in INDICATORS
+            if (kind is None or i.kind == kind) and (domain is None or i.domain == domain)]
+
+
+def as_rows() -> list[dict]:
+    """Return the catalogue as plain dicts, for the store's ``indicators`` table."""
+    return [asdict(i) for i in INDICATORS]
+
+
+def breach(ind: Indicator, value: float | None) -> str:
+    """Return 'ok', 'warn' (target missed) or 'alert' (alert threshold crossed) for a value on
+    the indicator's basis; 'none' when there is no value or no target."""
+    if value is None or ind.target is None:
+        return "none"
+    sign = 1 if ind.better == "higher" else -1
+    if ind.alert is not None and sign * (value - ind.alert) < 0:
+        return "alert"
+    return "ok" if sign * (value - ind.target) >= 0 else "warn"
+
+
+# Grid-event vocabularies: stored codes and their display names.
+EVENT_CATEGORIES = {
+    "appearance": ("市容环境", "City appearance"),
+    "safety": ("安全隐患", "Safety hazards"),
+    "dispute": ("矛盾纠纷", "Disputes"),
+    "order": ("社会治安", "Public order"),
+    "livelihood": ("民生服务", "Livelihood services"),
+    "ecology": ("生态环境", "Ecology"),
+    "other": ("其他", "Other"),
+}
+EVENT_SOURCES = {
+    "patrol": ("网格员巡查", "Grid-worker patrol"),
+    "hotline": ("12345热线", "12345 hotline"),
+    "video_ai": ("视频AI识别", "Video AI detection"),
+    "app": ("群众APP上报", "Citizen app"),
+    "handover": ("部门移交", "Department hand-over"),
+}
+#: Life-cycle stages in order; an event's status is the last stage it reached.
+EVENT_STAGES = {
+    "reported": ("上报", "Reported"),
+    "accepted": ("受理", "Accepted"),
+    "dispatched": ("派遣", "Dispatched"),
+    "handled": ("处置", "Handled"),
+    "verified": ("核查", "Verified"),
+    "closed": ("结案", "Closed"),
+}

@@ -1,0 +1,150 @@
+"""The DuckDB store: one file per city, one connection factory, a cursor per thread.
+
+Geometry is stored as WKB blobs (DuckDB's spatial extension would need a download, and the
+operations centre is offline); ``read_geo`` is the one place it turns into geopandas.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+SCHEMA = """
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+
+CREATE TABLE districts (
+    code VARCHAR PRIMARY KEY, name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL,
+    parent_code VARCHAR NOT NULL, population BIGINT NOT NULL, area_km2 DOUBLE NOT NULL,
+    lon DOUBLE NOT NULL, lat DOUBLE NOT NULL, geom BLOB NOT NULL);
+CREATE TABLE townships (
+    code VARCHAR PRIMARY KEY, name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL,
+    district_code VARCHAR NOT NULL REFERENCES districts(code),
+    population BIGINT NOT NULL, area_km2 DOUBLE NOT NULL, geom BLOB NOT NULL);
+CREATE TABLE grid_cells (
+    code VARCHAR PRIMARY KEY, name_zh VARCHAR NOT NULL,
+    township_code VARCHAR NOT NULL REFERENCES townships(code), district_code VARCHAR NOT NULL,
+    h3 VARCHAR, population BIGINT NOT NULL, area_km2 DOUBLE NOT NULL, geom BLOB NOT NULL);
+CREATE TABLE stations (
+    code VARCHAR PRIMARY KEY, name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL,
+    district_code VARCHAR NOT NULL, grid_code VARCHAR NOT NULL, lon DOUBLE NOT NULL,
+    lat DOUBLE NOT NULL);
+CREATE TABLE water_sections (
+    code VARCHAR PRIMARY KEY, name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL,
+    river_zh VARCHAR NOT NULL, district_code VARCHAR NOT NULL, grid_code VARCHAR NOT NULL,
+    lon DOUBLE NOT NULL, lat DOUBLE NOT NULL, target_class TINYINT NOT NULL,
+    drinking_source BOOLEAN NOT NULL);
+CREATE TABLE departments (code VARCHAR PRIMARY KEY, name_zh VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL);
+CREATE TABLE indicators (
+    code VARCHAR PRIMARY KEY, name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL,
+    unit_zh VARCHAR NOT NULL, unit_en VARCHAR NOT NULL, domain VARCHAR NOT NULL,
+    frequency VARCHAR NOT NULL, kind VARCHAR NOT NULL, better VARCHAR NOT NULL,
+    space VARCHAR NOT NULL, time VARCHAR NOT NULL, basis VARCHAR NOT NULL,
+    target DOUBLE, alert DOUBLE, decimals TINYINT NOT NULL);
+CREATE TABLE event_vocabulary (vocabulary VARCHAR NOT NULL, code VARCHAR NOT NULL,
+    name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL, ord TINYINT NOT NULL,
+    PRIMARY KEY (vocabulary, code));
+
+CREATE TABLE indicator_values (
+    district_code VARCHAR NOT NULL, indicator_code VARCHAR NOT NULL, period DATE NOT NULL,
+    value DOUBLE NOT NULL, source VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL,
+    PRIMARY KEY (district_code, indicator_code, period));
+CREATE TABLE air_hourly (
+    station_code VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, pm25 REAL, pm10 REAL, so2 REAL,
+    no2 REAL, co REAL, o3 REAL, aqi SMALLINT, source VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL);
+CREATE TABLE air_daily (
+    station_code VARCHAR NOT NULL, district_code VARCHAR NOT NULL, day DATE NOT NULL,
+    pm25 REAL, pm10 REAL, so2 REAL, no2 REAL, co REAL, o3_8h REAL, aqi SMALLINT NOT NULL,
+    level TINYINT NOT NULL, source VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL);
+CREATE TABLE water_quality (
+    section_code VARCHAR NOT NULL, district_code VARCHAR NOT NULL, period DATE NOT NULL,
+    class TINYINT NOT NULL, source VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL);
+CREATE TABLE grid_events (
+    event_id BIGINT NOT NULL, grid_code VARCHAR NOT NULL, township_code VARCHAR NOT NULL,
+    district_code VARCHAR NOT NULL, category VARCHAR NOT NULL, channel VARCHAR NOT NULL,
+    department_code VARCHAR NOT NULL, status VARCHAR NOT NULL,
+    reported_at TIMESTAMP NOT NULL, accepted_at TIMESTAMP, dispatched_at TIMESTAMP,
+    handled_at TIMESTAMP, verified_at TIMESTAMP, closed_at TIMESTAMP,
+    deadline_at TIMESTAMP NOT NULL, returned_count TINYINT NOT NULL, satisfaction TINYINT,
+    lon DOUBLE NOT NULL, lat DOUBLE NOT NULL, source VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL);
+"""
+
+#: Built from grid_events after every load: the overview's event questions answered from a few
+#: hundred thousand rows instead of millions (see docs/ARCHITECTURE.md).
+EVENT_ROLLUP = """
+CREATE OR REPLACE TABLE event_daily AS
+SELECT CAST(reported_at AS DATE) AS day, district_code, category, channel, status,
+       count(*) AS n,
+       count(closed_at) AS n_closed,
+       count(*) FILTER (WHERE closed_at <= deadline_at) AS n_on_time,
+       count(*) FILTER (WHERE coalesce(closed_at, as_of) > deadline_at) AS n_overdue,
+       count(*) FILTER (WHERE returned_count > 0) AS n_returned,
+       sum(date_diff('second', reported_at, closed_at)) / 3600.0 AS handling_hours,
+       count(satisfaction) AS n_rated,
+       count(*) FILTER (WHERE satisfaction >= 4) AS n_satisfied
+FROM grid_events
+GROUP BY ALL
+ORDER BY day, district_code
+"""
+
+
+def connect(path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Return a DuckDB connection to the store file.
+
+    Replacement scans are off, so a query can never pick up a stray Python variable by name.
+    """
+    return duckdb.connect(str(path), read_only=read_only,
+                          config={"python_enable_replacements": False})
+
+
+class Store:
+    """A read-only store file shared by the server's threads, a cursor per thread."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FileNotFoundError(f"no store at {self.path}: build one with `citybrain demo`")
+        self._con = connect(self.path, read_only=True)
+        self._local = threading.local()
+        stat = self.path.stat()
+        #: Changes whenever the file is replaced: part of every cache key.
+        self.fingerprint = f"{self.path.resolve()}:{stat.st_mtime_ns}:{stat.st_size}"
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._local.cursor = self._con.cursor()
+        return cur
+
+    def df(self, sql: str, params: list | tuple = ()) -> pd.DataFrame:
+        """Return the result of a parameterised query as a DataFrame."""
+        return self._cursor().execute(sql, list(params)).df()
+
+    def rows(self, sql: str, params: list | tuple = ()) -> list[tuple]:
+        """Return the result of a parameterised query as tuples."""
+        return self._cursor().execute(sql, list(params)).fetchall()
+
+    def close(self) -> None:
+        self._con.close()
+
+
+_GEO_COLUMNS = {"code", "name_zh", "name_en", "parent_code", "district_code", "township_code",
+                "population", "area_km2", "h3", "lon", "lat"}
+
+
+def read_geo(store: Store, table: str, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """Return a boundary table as a GeoDataFrame (EPSG:4326); the one WKB -> geopandas helper."""
+    if table not in {"districts", "townships", "grid_cells"}:
+        raise ValueError(f"not a boundary table: {table!r}")
+    unknown = set(columns) - _GEO_COLUMNS
+    if unknown:
+        raise ValueError(f"unknown boundary columns {sorted(unknown)}")
+    frame = store.df(f"SELECT {', '.join(columns)}, geom FROM {table} ORDER BY code")
+    geometry = shapely.from_wkb(frame.pop("geom").to_numpy())
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")

@@ -1,0 +1,1 @@
+"""Boundaries, coordinate systems, tessellation and GeoJSON preparation."""

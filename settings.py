@@ -1,0 +1,111 @@
+"""Settings, read from the environment once and passed explicitly.
+
+Every value has a default that runs the embedded demo city; a bad value fails at start-up with
+the variable's name, never later inside a callback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+LANGS = ("zh", "en")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the app cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: The DuckDB store the app serves.
+    db_path: Path = Path("var/citybrain.duckdb")
+    #: Build the demo city into ``db_path`` when it is missing.
+    build_demo_if_missing: bool = True
+    demo_events: int = 1_000_000
+    demo_seed: int = 2260
+    #: Pin the demo city's as-of time (ISO); None means this hour.
+    demo_now: dt.datetime | None = None
+    host: str = "127.0.0.1"
+    port: int = 8050
+    debug: bool = False
+    default_lang: str = "zh"
+    #: flask-caching backend: "simple" (per process), "null" (off) or "redis".
+    cache_type: str = "simple"
+    cache_timeout: int = 600
+    redis_url: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def with_(self, **changes) -> "Settings":
+        """Return a copy with some values changed (tests and the CLI use it)."""
+        return replace(self, **changes)
+
+    @property
+    def cache_config(self) -> dict:
+        """The flask-caching configuration for this backend."""
+        if self.cache_type == "redis":
+            return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": self.redis_url,
+                    "CACHE_DEFAULT_TIMEOUT": self.cache_timeout}
+        kind = {"simple": "SimpleCache", "null": "NullCache"}[self.cache_type]
+        return {"CACHE_TYPE": kind, "CACHE_DEFAULT_TIMEOUT": self.cache_timeout,
+                "CACHE_THRESHOLD": 5000}
+
+
+def _int(env, name: str, default: int, low: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not an integer") from None
+    if value < low:
+        raise SettingsError(f"{name}={raw!r} must be at least {low}")
+    return value
+
+
+def _bool(env, name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean (use 1/0, true/false)")
+
+
+def from_env(env: dict | None = None) -> Settings:
+    """Return the settings from environment variables (``CITYBRAIN_*``, ``REDIS_URL``)."""
+    env = dict(os.environ if env is None else env)
+    now_raw = env.get("CITYBRAIN_DEMO_NOW")
+    try:
+        demo_now = dt.datetime.fromisoformat(now_raw) if now_raw else None
+    except ValueError:
+        raise SettingsError(f"CITYBRAIN_DEMO_NOW={now_raw!r} is not an ISO date-time") from None
+    lang = env.get("CITYBRAIN_LANG", "zh")
+    if lang not in LANGS:
+        raise SettingsError(f"CITYBRAIN_LANG={lang!r}: expected one of {LANGS}")
+    redis_url = env.get("REDIS_URL") or None
+    cache_type = env.get("CITYBRAIN_CACHE", "redis" if redis_url else "simple")
+    if cache_type not in ("simple", "null", "redis"):
+        raise SettingsError(f"CITYBRAIN_CACHE={cache_type!r}: expected simple, null or redis")
+    if cache_type == "redis" and not redis_url:
+        raise SettingsError("CITYBRAIN_CACHE=redis needs REDIS_URL")
+    data_dir = Path(env.get("CITYBRAIN_DATA_DIR", "var"))
+    return Settings(
+        db_path=Path(env.get("CITYBRAIN_DB", data_dir / "citybrain.duckdb")),
+        build_demo_if_missing=_bool(env, "CITYBRAIN_BUILD_DEMO", True),
+        demo_events=_int(env, "CITYBRAIN_DEMO_EVENTS", 1_000_000, low=1000),
+        demo_seed=_int(env, "CITYBRAIN_DEMO_SEED", 2260),
+        demo_now=demo_now,
+        host=env.get("CITYBRAIN_HOST", "127.0.0.1"),
+        port=_int(env, "CITYBRAIN_PORT", 8050, low=1),
+        debug=_bool(env, "CITYBRAIN_DEBUG", False),
+        default_lang=lang,
+        cache_type=cache_type,
+        cache_timeout=_int(env, "CITYBRAIN_CACHE_TIMEOUT", 600),
+        redis_url=redis_url,
+    )
