@@ -146,5 +146,5 @@ def read_geo(store: Store, table: str, columns: tuple[str, ...]) -> gpd.GeoDataF
     if unknown:
         raise ValueError(f"unknown boundary columns {sorted(unknown)}")
     frame = store.df(f"SELECT {', '.join(columns)}, geom FROM {table} ORDER BY code")
-    geometry = shapely.from_wkb(frame.pop("geom").to_numpy())
+    geometry = shapely.from_wkb([bytes(b) for b in frame.pop("geom")])
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")

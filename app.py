@@ -1,0 +1,61 @@
+"""The Dash app factory: ``create_app(settings)`` builds a complete, independent app."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import dash
+from flask_caching import Cache
+
+import settings as settings_mod
+from callbacks import overview as overview_callbacks
+from data.queries import Queries
+from data.runtime import Runtime
+from data.store import Store
+from geo.serve import register_routes
+from layouts import overview
+
+ROOT = Path(__file__).resolve().parent
+
+
+def ensure_store(settings: settings_mod.Settings, progress: bool = True) -> Path:
+    """Return the store path, building the demo city there first if it is missing."""
+    path = Path(settings.db_path)
+    if not path.exists():
+        if not settings.build_demo_if_missing:
+            raise FileNotFoundError(f"no store at {path} and CITYBRAIN_BUILD_DEMO is off")
+        from data.demo import build_demo
+        print(f"No store at {path}: building the demo city (first run only).", file=sys.stderr)
+        build_demo(path, events=settings.demo_events, seed=settings.demo_seed,
+                   now=settings.demo_now, progress=progress)
+    return path
+
+
+def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
+    """Return a Dash app serving the store named in ``settings``."""
+    settings = settings or settings_mod.from_env()
+    store = Store(ensure_store(settings))
+    app = dash.Dash(
+        __name__, title="城市大脑 City Brain", update_title=None,
+        assets_folder=str(ROOT / "assets"), serve_locally=True,
+        # pages are rendered by a callback; tests/test_layout_ids.py checks every callback ID
+        suppress_callback_exceptions=True)
+    cache = Cache(app.server, config=settings.cache_config)
+    runtime = Runtime(settings, store, Queries(store, cache))
+    app.server.config["CITYBRAIN_RUNTIME"] = runtime
+    app.layout = overview.shell()
+    register_routes(app.server, runtime)
+    overview_callbacks.register(app, runtime)
+    return app
+
+
+def main() -> None:
+    """Run the development server (``python app.py``)."""
+    settings = settings_mod.from_env()
+    app = create_app(settings)
+    app.run(host=settings.host, port=settings.port, debug=settings.debug)
+
+
+if __name__ == "__main__":
+    main()

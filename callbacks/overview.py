@@ -1,0 +1,248 @@
+"""Callbacks of the overview screen: thin translators from the filter store to figures.
+
+Every chart listens to the one filter store, never to another chart, so nothing loops; only
+``update_filters`` writes the store. The map keeps its geometry in the browser and is recoloured
+with a ``Patch``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from dash import ALL, Input, Output, Patch, State, ctx, no_update
+from dash.exceptions import PreventUpdate
+
+from callbacks import state as st
+from data import catalog
+from geo.serve import map_view
+from layouts import figures, i18n, overview, theme
+from layouts.ids import Overview, Shell
+
+THEME = theme.WALL
+
+#: The district map's trace that carries the values (trace 0 is the grey base layer).
+MAP_DATA_TRACE = 1
+_RANGE_SOURCES = (Overview.TREND, Overview.AIR, Overview.EVENTS_STATUS)
+
+
+def indicator_options(lang: str) -> list[dict]:
+    """Return the map indicator choices, grouped by domain in catalogue order."""
+    return [{"label": figures.indicator_title(ind, lang), "value": ind.code}
+            for ind in catalog.INDICATORS]
+
+
+def _state(data: dict | None) -> st.FilterState:
+    if not data:
+        raise PreventUpdate
+    return st.FilterState.from_dict(data)
+
+
+def store_payload(state: st.FilterState) -> dict:
+    """Return what the filter store holds: the state and the URLs derived from it."""
+    other = "en" if state.lang == "zh" else "zh"
+    return {**state.to_dict(), "query": st.to_query(state),
+            "lang_query": st.to_query(st.FilterState(**{**state.to_dict(), "lang": other}))}
+
+
+def filter_text(state: st.FilterState, runtime) -> str:
+    """Return the active filters as one line of text."""
+    lang = state.lang
+    if state.district:
+        row = runtime.queries.districts().set_index("code").loc[state.district]
+        where = i18n.name(row, lang)
+    else:
+        where = i18n.t("whole_city", lang)
+    ind = catalog.get(state.indicator)
+    return (f"{i18n.t('filters', lang)}: {where} · {state.start} {i18n.t('to', lang)} {state.end}"
+            f" · {figures.indicator_title(ind, lang)}")
+
+
+def kpi_cards(frame: pd.DataFrame, lang: str) -> list:
+    """Return the KPI cards for the ``Queries.kpis`` frame."""
+    cards = []
+    for row in frame.itertuples():
+        ind = catalog.get(row.code)
+        yoy_basis = ind.basis == "yoy" and ind.kind == "value"
+        headline = None if pd.isna(row.headline) else row.headline
+        value = i18n.change(headline, ind, lang) if yoy_basis else i18n.quantity(headline, ind,
+                                                                                   lang)
+        if ind.target is None:
+            target = None
+        elif yoy_basis:
+            target = f"{ind.target:+g}%"
+        else:
+            target = i18n.quantity(ind.target, ind, lang, decimals=0 if ind.target % 1 == 0
+                                   else 1)
+        prev = None if pd.isna(row.previous) else row.previous
+        if headline is None or prev is None or abs(headline - prev) < 1e-9:
+            arrow, good = "▬", None
+        else:
+            up = headline > prev
+            arrow, good = ("▲" if up else "▼"), (up == (ind.better == "higher"))
+        change = None
+        if yoy_basis and not pd.isna(row.value):
+            change = i18n.quantity(row.value, ind, lang)
+        elif not yoy_basis and not pd.isna(row.yoy):
+            change = f"{i18n.t('yoy', lang)} {i18n.change(row.yoy, ind, lang)}"
+        name = ind.name_en if lang == "en" else ind.name_zh
+        if yoy_basis:
+            name += f" {i18n.t('yoy', lang)}"
+        cards.append(overview.kpi_card(
+            code=ind.code, name=name, value=value, target=target, change=change, arrow=arrow,
+            arrow_good=good, status=row.status,
+            as_of=figures.as_of_label(row.last, ind.frequency), lang=lang))
+    return cards
+
+
+def register(app, runtime) -> None:
+    """Register the overview's callbacks on ``app``, reading through ``runtime``."""
+    q = runtime.queries
+
+    # URL path -> the screen, built in the language the link asks for
+    @app.callback(Output(Shell.PAGE, "children"), Input(Shell.URL, "pathname"),
+                  State(Shell.URL, "search"))
+    def render_page(_pathname, search):
+        state, _ = st.parse_query(search, runtime.context)
+        center, zoom = map_view(runtime.bounds)
+        ind = catalog.get(state.indicator)
+        map_figure = figures.choropleth(
+            q.indicator_by_district(state.indicator, state.start, state.end), ind,
+            geojson_url=app.get_relative_path("/geo/districts.geojson"),
+            style_url=app.get_relative_path(f"/geo/style/{THEME.name}.json"),
+            center=center, zoom=zoom, theme=THEME, lang=state.lang, selected=state.district)
+        return overview.page(
+            lang=state.lang, city_name=runtime.city_name(state.lang), is_demo=runtime.is_demo,
+            as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"),
+            lang_href=store_payload(state)["lang_query"],
+            indicator_options=indicator_options(state.lang), indicator=state.indicator,
+            map_figure=map_figure)
+
+    # URL, map/ranking clicks, range selections, clear, indicator, KPI card -> filter store
+    @app.callback(
+        Output(Shell.FILTERS, "data"), Output(Shell.NOTICE, "children"),
+        Output(Overview.INDICATOR, "value"),
+        Input(Shell.PAGE_URL, "search"), Input(Overview.MAP, "clickData"),
+        Input(Overview.RANKING, "clickData"),
+        *[Input(graph, "selectedData") for graph in _RANGE_SOURCES],
+        Input(Overview.CLEAR, "n_clicks"), Input(Overview.INDICATOR, "value"),
+        Input({"type": Overview.KPI_CARD, "code": ALL}, "n_clicks"),
+        State(Shell.FILTERS, "data"))
+    def update_filters(search, map_click, rank_click, trend_sel, air_sel, events_sel,
+                       _clear, indicator, _kpi_clicks, current):
+        context = runtime.context
+        trigger = ctx.triggered_id
+        notice = no_update
+        if current is None or trigger in (None, Shell.PAGE_URL):
+            new, dropped = st.parse_query(search, context)
+            if dropped:
+                lang = new.lang
+                notice = i18n.t("notice_dropped", lang) + ", ".join(dropped)
+            elif current is None:
+                notice = ""
+        else:
+            new = st.FilterState.from_dict(current)
+            if trigger == Overview.MAP:
+                new = st.select_district(new, st.clicked_code(map_click), context)
+            elif trigger == Overview.RANKING:
+                new = st.select_district(new, st.clicked_code(rank_click), context)
+            elif trigger in _RANGE_SOURCES:
+                picked = st.selected_range({Overview.TREND: trend_sel, Overview.AIR: air_sel,
+                                            Overview.EVENTS_STATUS: events_sel}[trigger])
+                if picked is None:
+                    raise PreventUpdate
+                new = st.select_range(new, *picked, context)
+            elif trigger == Overview.CLEAR:
+                new = st.clear(new, context)
+            elif trigger == Overview.INDICATOR:
+                new = st.set_indicator(new, indicator)
+            elif isinstance(trigger, dict) and trigger.get("type") == Overview.KPI_CARD:
+                if not ctx.triggered[0]["value"]:
+                    raise PreventUpdate
+                new = st.set_indicator(new, trigger.get("code"))
+        payload = store_payload(new)
+        if current is not None and payload == current:
+            return no_update, notice, no_update
+        indicator_out = new.indicator if new.indicator != indicator else no_update
+        return payload, notice, indicator_out
+
+    # filter store -> active-filter text
+    @app.callback(Output(Overview.FILTER_TEXT, "children"), Input(Shell.FILTERS, "data"))
+    def update_filter_text(data):
+        return filter_text(_state(data), runtime)
+
+    # filter store -> KPI cards
+    @app.callback(Output(Overview.KPIS, "children"), Input(Shell.FILTERS, "data"))
+    def update_kpis(data):
+        s = _state(data)
+        return kpi_cards(q.kpis(s.district, s.start, s.end), s.lang)
+
+    # filter store -> map colours and outline of the chosen district (geometry stays put)
+    @app.callback(Output(Overview.MAP, "figure"), Input(Shell.FILTERS, "data"))
+    def recolor_map(data):
+        s = _state(data)
+        ind = catalog.get(s.indicator)
+        frame = q.indicator_by_district(s.indicator, s.start, s.end)
+        arrays = figures.choropleth_arrays(frame, ind, s.lang, THEME, s.district)
+        patch = Patch()
+        trace = patch["data"][MAP_DATA_TRACE]
+        for key in ("locations", "z", "customdata", "text"):
+            trace[key] = arrays[key]
+        trace["marker"]["line"]["width"] = arrays["line_width"]
+        trace["marker"]["line"]["color"] = arrays["line_color"]
+        trace["reversescale"] = ind.better == "lower"
+        trace["colorbar"]["title"]["text"] = (f"{i18n.t('yoy', s.lang)} %"
+                                              if ind.basis == "yoy" and ind.kind == "value"
+                                              else i18n.unit(ind, s.lang))
+        patch["layout"]["title"]["text"] = figures.indicator_title(ind, s.lang)
+        return patch
+
+    # filter store -> district ranking
+    @app.callback(Output(Overview.RANKING, "figure"), Input(Shell.FILTERS, "data"))
+    def update_ranking(data):
+        s = _state(data)
+        ind = catalog.get(s.indicator)
+        frame = q.indicator_by_district(s.indicator, s.start, s.end)
+        return figures.ranking(frame, ind, theme=THEME, lang=s.lang, selected=s.district)
+
+    # filter store -> the map indicator's monthly trend for the city or district
+    @app.callback(Output(Overview.TREND, "figure"), Input(Shell.FILTERS, "data"))
+    def update_trend(data):
+        s = _state(data)
+        ind = catalog.get(s.indicator)
+        frame = q.indicator_monthly(s.indicator, s.district)
+        if frame["value"].notna().sum() == 0:
+            return figures.empty(THEME, figures.indicator_title(ind, s.lang),
+                                 i18n.t("no_data", s.lang))
+        return figures.trend(frame, ind, theme=THEME, lang=s.lang, start=s.start, end=s.end)
+
+    # filter store -> daily AQI
+    @app.callback(Output(Overview.AIR, "figure"), Input(Shell.FILTERS, "data"))
+    def update_air(data):
+        s = _state(data)
+        return figures.aqi_daily(q.aqi_daily(s.district), theme=THEME, lang=s.lang,
+                                 start=s.start, end=s.end)
+
+    # filter store -> events by month and status
+    @app.callback(Output(Overview.EVENTS_STATUS, "figure"), Input(Shell.FILTERS, "data"))
+    def update_events_status(data):
+        s = _state(data)
+        return figures.events_by_status(q.events_monthly_by_status(s.district), theme=THEME,
+                                        lang=s.lang, start=s.start, end=s.end)
+
+    # filter store -> events by category
+    @app.callback(Output(Overview.EVENTS_CATEGORY, "figure"), Input(Shell.FILTERS, "data"))
+    def update_events_category(data):
+        s = _state(data)
+        return figures.events_by_category(q.events_by_category(s.district, s.start, s.end),
+                                          theme=THEME, lang=s.lang)
+
+    # filter store -> browser URL and language link (no server round trip)
+    app.clientside_callback(
+        "function(data) { return window.citybrain.writeUrl(data); }",
+        Output(Shell.URL_WRITER, "children"), Output(Shell.LANG_LINK, "href"),
+        Input(Shell.FILTERS, "data"))
+
+    # clock tick -> clock text
+    app.clientside_callback(
+        "function(n) { return window.citybrain.clock(); }",
+        Output(Shell.CLOCK, "children"), Input(Shell.CLOCK_TICK, "n_intervals"))
+

@@ -1,0 +1,69 @@
+"""The ``citybrain`` command: serve the app, build demo cities."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+import settings as settings_mod
+
+
+def _serve(args) -> int:
+    from app import create_app
+    s = settings_mod.from_env()
+    changes = {k: v for k, v in (("host", args.host), ("port", args.port),
+                                 ("db_path", args.db)) if v is not None}
+    s = s.with_(**changes)
+    app = create_app(s)
+    print(f"City Brain on http://{s.host}:{s.port}/  (store: {s.db_path})", file=sys.stderr)
+    app.run(host=s.host, port=s.port, debug=s.debug)
+    return 0
+
+
+def _demo(args) -> int:
+    from data.demo import build_demo
+    s = settings_mod.from_env()
+    out = Path(args.out or s.db_path)
+    if out.exists() and not args.force:
+        print(f"{out} exists; use --force to rebuild it", file=sys.stderr)
+        return 1
+    now = dt.datetime.fromisoformat(args.now) if args.now else s.demo_now
+    path = build_demo(out, events=args.events, seed=args.seed, now=now,
+                      progress=not args.quiet)
+    print(f"demo city written to {path}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="citybrain", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the dashboard (builds the demo city on first run)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--db", type=Path, help="store file (default: CITYBRAIN_DB or var/)")
+    serve.set_defaults(func=_serve)
+    demo = sub.add_parser("demo", help="build a demo city store")
+    demo.add_argument("--events", type=int, default=1_000_000,
+                      help="grid events to generate (default 1,000,000)")
+    demo.add_argument("--seed", type=int, default=2260)
+    demo.add_argument("--now", help="as-of time, ISO (default: this hour)")
+    demo.add_argument("--out", type=Path, help="store file (default: CITYBRAIN_DB or var/)")
+    demo.add_argument("--force", action="store_true", help="replace an existing file")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.set_defaults(func=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except settings_mod.SettingsError as exc:
+        print(f"citybrain: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Functions that return components and figures; they never query data."""

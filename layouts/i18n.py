@@ -1,0 +1,104 @@
+"""Interface text in Chinese (default) and English, and number formatting per language.
+
+Chinese numbers follow Chinese style: 万 and 亿 rather than thousands separators.
+"""
+
+from __future__ import annotations
+
+import math
+
+TEXT: dict[str, tuple[str, str]] = {
+    "title": ("城市大脑 · 运行总览", "City Brain · Operations overview"),
+    "demo": ("演示数据", "DEMO DATA"),
+    "demo_hint": ("本屏所示数值均为生成的演示数据", "All values on this screen are generated demo data"),
+    "as_of": ("数据截至", "Data as of"),
+    "map_indicator": ("地图指标", "Map indicator"),
+    "filters": ("筛选", "Filters"),
+    "clear": ("清除筛选", "Clear filters"),
+    "whole_city": ("全市", "Whole city"),
+    "to": ("至", "to"),
+    "target": ("目标", "Target"),
+    "no_data": ("暂无数据", "No data"),
+    "yoy": ("同比", "YoY"),
+    "points": ("个百分点", "pts"),
+    "trend": ("指标趋势", "Indicator trend"),
+    "air": ("空气质量指数（日）", "Air quality index (daily)"),
+    "events_status": ("网格事件（按月、按状态）", "Grid events by month and status"),
+    "events_category": ("网格事件类别", "Grid events by category"),
+    "ranking": ("区县排名", "District ranking"),
+    "map": ("区县分布", "Districts"),
+    "select_hint": ("在趋势图上拖选时间段以筛选", "Drag across a trend chart to pick a time range"),
+    "closure": ("办结", "closed"),
+    "language": ("English", "中文"),
+    "notice_dropped": ("链接中的参数无效，已忽略：", "Ignored invalid link parameters: "),
+    "value": ("数值", "Value"),
+    "events": ("件", "events"),
+    "source": ("来源", "Source"),
+}
+
+
+def t(key: str, lang: str) -> str:
+    """Return the interface text for ``key`` in ``lang`` ('zh' or 'en')."""
+    zh, en = TEXT[key]
+    return en if lang == "en" else zh
+
+
+def name(row, lang: str) -> str:
+    """Return a record's display name: its ``name_en`` in English, else ``name_zh``."""
+    return row["name_en"] if lang == "en" else row["name_zh"]
+
+
+# Chinese units that English readers expect converted: (factor, English unit).
+_EN_UNITS = {"亿元": (0.1, "bn CNY"), "亿千瓦时": (0.1, "bn kWh"), "万平方米": (0.01, "M m²")}
+
+
+def unit(ind, lang: str) -> str:
+    """Return the unit an indicator's values are shown in, in ``lang``."""
+    if lang == "en":
+        return _EN_UNITS.get(ind.unit_zh, (1, ind.unit_en))[1]
+    return ind.unit_zh
+
+
+def number(value, lang: str, decimals: int = 1) -> str:
+    """Format a plain number: 万/亿 in Chinese, k/M/bn in English."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    v = float(value)
+    a = abs(v)
+    if lang == "en":
+        for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e4, "k")):
+            if a >= size:
+                return f"{v / size:,.{max(decimals, 1)}f}{suffix}"
+        return f"{v:,.{decimals}f}"
+    for size, suffix in ((1e8, "亿"), (1e4, "万")):
+        if a >= size:
+            return f"{v / size:.{max(decimals, 1)}f}{suffix}"
+    return f"{v:.{decimals}f}"
+
+
+def quantity(value, ind, lang: str, decimals: int | None = None) -> str:
+    """Format an indicator's value with its unit in ``lang`` ("4,800.0亿元" style)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    d = ind.decimals if decimals is None else decimals
+    v = float(value)
+    if lang == "en":
+        factor, u = _EN_UNITS.get(ind.unit_zh, (1, ind.unit_en))
+        text = number(v * factor, lang, d)
+        return f"{text}%" if u == "%" else f"{text} {u}".rstrip()
+    if ind.unit_zh in ("亿元", "亿千瓦时") and abs(v) >= 1e4:
+        return f"{v / 1e4:.2f}万{ind.unit_zh}"
+    return f"{number(v, lang, d)}{ind.unit_zh}"
+
+
+def change(value, ind, lang: str) -> str:
+    """Format a year-on-year change: '+5.2%' for growth, '+0.3个百分点' / '+0.3 pts' for rates."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    sign = "+" if value >= 0 else "−"
+    body = f"{abs(value):.1f}"
+    if ind.basis == "yoy" and ind.kind == "value":
+        return f"{sign}{body}%"
+    if ind.unit_zh == "%":
+        return f"{sign}{body}{t('points', lang) if lang == 'zh' else ' pts'}"
+    return f"{sign}{number(abs(value), lang, ind.decimals)}"

@@ -1,0 +1,102 @@
+"""The overview screen a leader watches: header, filter bar, KPI cards, map and charts.
+
+Functions here take what they show as arguments (option lists, names, a prepared map figure)
+and never query data.
+"""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from layouts import i18n
+from layouts.ids import Overview, Shell
+
+GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": True,
+                "modeBarButtonsToRemove": ["lasso2d", "autoScale2d", "toImage"]}
+
+
+def header(*, lang: str, city_name: str, is_demo: bool, as_of: str, lang_href: str):
+    """Return the header bar: city and screen name, demo badge, data as-of, clock, language."""
+    badge = html.Span(i18n.t("demo", lang), className="demo-badge",
+                      title=i18n.t("demo_hint", lang)) if is_demo else None
+    return html.Header(className="cb-header", children=[
+        html.H1([html.Span(city_name, className="city"), " ", i18n.t("title", lang)]),
+        badge,
+        html.Div(className="cb-header-right", children=[
+            html.Span([i18n.t("as_of", lang), " ", html.B(as_of)], className="as-of"),
+            html.Span(id=Shell.CLOCK, className="clock"),
+            html.A(i18n.t("language", lang), id=Shell.LANG_LINK, href=lang_href,
+                   className="lang-link"),
+        ]),
+    ])
+
+
+def filter_bar(*, lang: str, indicator_options: list[dict], indicator: str):
+    """Return the filter bar: map indicator, the active filters as text, the clear control."""
+    return html.Div(className="cb-filterbar", children=[
+        html.Label(i18n.t("map_indicator", lang), htmlFor=Overview.INDICATOR),
+        dcc.Dropdown(id=Overview.INDICATOR, options=indicator_options, value=indicator,
+                     clearable=False, searchable=False, className="cb-dropdown"),
+        html.Div(id=Overview.FILTER_TEXT, className="filter-text", **{"aria-live": "polite"}),
+        html.Button(i18n.t("clear", lang), id=Overview.CLEAR, n_clicks=0, className="clear-btn"),
+        html.Span(i18n.t("select_hint", lang), className="hint"),
+        html.Div(id=Shell.NOTICE, className="notice", role="status"),
+    ])
+
+
+def _graph(graph_id: str, figure=None, extra_class: str = ""):
+    return html.Div(className=f"panel {extra_class}".strip(), children=dcc.Graph(
+        id=graph_id, figure=figure or {}, config=GRAPH_CONFIG, className="graph",
+        style={"height": "100%", "width": "100%"}))
+
+
+def page(*, lang: str, city_name: str, is_demo: bool, as_of: str, lang_href: str,
+         indicator_options: list[dict], indicator: str, map_figure):
+    """Return the whole overview screen."""
+    return html.Div(className=f"cb-screen lang-{lang}", children=[
+        *page_plumbing(),
+        header(lang=lang, city_name=city_name, is_demo=is_demo, as_of=as_of,
+               lang_href=lang_href),
+        filter_bar(lang=lang, indicator_options=indicator_options, indicator=indicator),
+        html.Div(id=Overview.KPIS, className="cb-kpis"),
+        html.Main(className="cb-grid", children=[
+            _graph(Overview.TREND, extra_class="area-trend"),
+            _graph(Overview.AIR, extra_class="area-air"),
+            _graph(Overview.EVENTS_STATUS, extra_class="area-events"),
+            _graph(Overview.MAP, map_figure, extra_class="area-map"),
+            _graph(Overview.RANKING, extra_class="area-ranking"),
+            _graph(Overview.EVENTS_CATEGORY, extra_class="area-category"),
+        ]),
+    ])
+
+
+def kpi_card(*, code: str, name: str, value: str, target: str | None, change: str | None,
+             arrow: str, arrow_good: bool | None, status: str, as_of: str, lang: str):
+    """Return one KPI card: name, value, target, trend arrow, breach colour, as-of."""
+    arrow_class = "arrow " + ("good" if arrow_good else "bad" if arrow_good is False else "flat")
+    return html.Div(className=f"kpi status-{status}", id={"type": Overview.KPI_CARD, "code": code},
+                    n_clicks=0, title=name, children=[
+        html.Div(name, className="kpi-name"),
+        html.Div([html.Span(value, className="kpi-value"),
+                  html.Span(arrow, className=arrow_class)], className="kpi-main"),
+        html.Div([html.Span(f"{i18n.t('target', lang)} {target}" if target else ""),
+                  html.Span(change or "", className="kpi-change")], className="kpi-sub"),
+        html.Div(f"{i18n.t('as_of', lang)} {as_of}", className="kpi-asof"),
+    ])
+
+
+def page_plumbing() -> list:
+    """Return the invisible parts every screen carries: its URL, filter store and clock tick.
+
+    They live inside the page, not the shell, so that every callback touching them sees all
+    of its components appear together when the page is rendered.
+    """
+    return [dcc.Location(id=Shell.PAGE_URL, refresh=False), dcc.Store(id=Shell.FILTERS),
+            dcc.Interval(id=Shell.CLOCK_TICK, interval=1000),
+            html.Div(id=Shell.URL_WRITER, hidden=True)]
+
+
+def shell():
+    """Return the app shell: the URL that picks the page, and the page container."""
+    return html.Div([dcc.Location(id=Shell.URL, refresh=False),
+                     html.Div(id=Shell.PAGE, className="cb-page")])
