@@ -378,7 +378,7 @@ def _write_air(con, geo: _Geography, rng: np.random.Generator, cal: Calendar) ->
     hours = pd.date_range(start, pd.Timestamp(cal.now), freq="h")
     n_h, stations = len(hours), geo.stations
     n_s = len(stations)
-    doy = hours.dayofyear.to_numpy()
+    doy = hours.day_of_year.to_numpy()
     hod = hours.hour.to_numpy()
     winter = np.cos(2 * np.pi * (doy - 15) / 365.25)           # +1 mid-January, -1 mid-July
     urban = np.where(stations.district_code.isin(["360702", "360703", "360704"]), 1.25, 0.9)
@@ -473,8 +473,8 @@ def _write_water(con, geo: _Geography, rng: np.random.Generator, cal: Calendar) 
 def _day_weights(cal: Calendar) -> tuple[pd.DatetimeIndex, np.ndarray]:
     days = pd.date_range(pd.Timestamp(cal.first_month), pd.Timestamp(cal.now.date()), freq="D")
     t = np.arange(len(days)) / 365.0
-    w = (1 + 0.12 * t) * (1 + 0.12 * np.sin(2 * np.pi * (days.dayofyear.to_numpy() - 100) / 365))
-    w *= np.where(days.dayofweek.to_numpy() >= 5, 0.72, 1.0)
+    w = (1 + 0.12 * t) * (1 + 0.12 * np.sin(2 * np.pi * (days.day_of_year.to_numpy() - 100) / 365))
+    w *= np.where(days.day_of_week.to_numpy() >= 5, 0.72, 1.0)
     for f in SPRING_FESTIVAL:
         gap = np.abs((days - pd.Timestamp(f)).days.to_numpy())
         w *= np.where(gap <= 7, 0.45 + 0.05 * gap, 1.0)

@@ -1,0 +1,62 @@
+"""Shared fixtures: one small generated city per test session, on disk, read-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextvars import copy_context
+
+import pytest
+
+from data.demo import build_demo
+from data.queries import Queries
+from data.store import Store
+from settings import Settings
+
+#: Fixed as-of time so every run of the suite sees the same city.
+TEST_NOW = dt.datetime(2026, 11, 24, 10, 0)
+TEST_EVENTS = 20_000
+
+
+@pytest.fixture(scope="session")
+def city_path(tmp_path_factory):
+    """Path of the small test city's DuckDB file (built once per session)."""
+    path = tmp_path_factory.mktemp("city") / "test.duckdb"
+    build_demo(path, events=TEST_EVENTS, seed=7, now=TEST_NOW, progress=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def store(city_path):
+    s = Store(city_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def queries(store):
+    return Queries(store)
+
+
+@pytest.fixture(scope="session")
+def settings(city_path):
+    return Settings(db_path=city_path, build_demo_if_missing=False, cache_type="simple")
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    from app import create_app
+    return create_app(settings)
+
+
+def run_callback(app, output_key: str, *args, triggered: list[dict] | None = None):
+    """Call a registered callback's own function directly, with a faked trigger context."""
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    func = app.callback_map[output_key]["callback"].__wrapped__
+
+    def call():
+        context_value.set(AttributeDict(triggered_inputs=triggered or []))
+        return func(*args)
+
+    return copy_context().run(call)

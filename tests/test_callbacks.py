@@ -1,0 +1,142 @@
+"""Overview callbacks called directly as functions, on the small test city."""
+
+import json
+
+import plotly.graph_objects as go
+import pytest
+from dash import Patch, no_update
+
+from callbacks.overview import MAP_DATA_TRACE, store_payload
+from callbacks.state import FilterState
+from layouts.ids import Overview, Shell
+from tests.conftest import run_callback
+
+FILTERS_KEY = "..app-filters.data...app-notice.children...ops-indicator.value.."
+CITY = store_payload(FilterState(None, "2026-01-01", "2026-11-24", "fixed_asset_investment",
+                                 "zh"))
+
+
+def _filters(app, *, search="", map_click=None, rank_click=None, trend_sel=None,
+             clear=0, indicator="fixed_asset_investment", current=None, trigger=None):
+    triggered = [{"prop_id": trigger, "value": 1}] if trigger else []
+    return run_callback(app, FILTERS_KEY, search, map_click, rank_click, trend_sel, None, None,
+                        clear, indicator, [], current, triggered=triggered)
+
+
+def test_first_load_parses_the_url(app):
+    payload, notice, _ = _filters(app, search="?district=360702&lang=en")
+    assert payload["district"] == "360702" and payload["lang"] == "en"
+    assert payload["query"].startswith("?district=360702&")
+    assert notice == ""
+
+
+def test_a_bad_url_gives_a_notice_not_an_error(app):
+    payload, notice, _ = _filters(app, search="?district=1%27;DROP&from=yesterday")
+    assert payload["district"] is None
+    assert "district=1';DROP" in notice and "from=yesterday" in notice
+
+
+def test_map_click_filters_and_a_second_click_clears(app):
+    click = {"points": [{"location": "360731", "customdata": "360731"}]}
+    payload, _, _ = _filters(app, map_click=click, current=CITY, trigger="ops-map.clickData")
+    assert payload["district"] == "360731"
+    again, _, _ = _filters(app, map_click=click, current=payload, trigger="ops-map.clickData")
+    assert again["district"] is None
+
+
+def test_trend_selection_sets_the_range_and_clear_resets(app):
+    sel = {"range": {"x": ["2025-03-04 10:00", "2025-08-01"]}}
+    payload, _, _ = _filters(app, trend_sel=sel, current=CITY, trigger="ops-trend.selectedData")
+    assert (payload["start"], payload["end"]) == ("2025-03-04", "2025-08-01")
+    cleared, _, _ = _filters(app, clear=1, current=payload, trigger="ops-clear.n_clicks")
+    assert (cleared["start"], cleared["end"]) == ("2026-01-01", "2026-11-24")
+
+
+def test_an_unchanged_state_does_not_rewrite_the_store(app):
+    payload, _, _ = _filters(app, search=CITY["query"], current=CITY,
+                             trigger="app-page-url.search")
+    assert payload is no_update
+
+
+def test_every_chart_follows_the_district(app):
+    district = store_payload(FilterState("360726", "2026-01-01", "2026-11-24", "closure_rate",
+                                         "zh"))
+    for key in ("ops-trend.figure", "ops-air.figure", "ops-events-status.figure",
+                "ops-events-category.figure", "ops-ranking.figure"):
+        city_fig = run_callback(app, key, CITY)
+        district_fig = run_callback(app, key, district)
+        assert isinstance(city_fig, go.Figure)
+        assert city_fig.to_json() != district_fig.to_json(), key
+    cards_city = run_callback(app, "ops-kpis.children", CITY)
+    cards_district = run_callback(app, "ops-kpis.children", district)
+    assert len(cards_city) == 9
+    assert json.dumps(cards_city, default=str) != json.dumps(cards_district, default=str)
+
+
+def test_map_update_is_a_patch_without_geometry(app):
+    patch = run_callback(app, "ops-map.figure", store_payload(
+        FilterState("360702", "2026-01-01", "2026-11-24", "closure_rate", "zh")))
+    assert isinstance(patch, Patch)
+    body = json.dumps(patch.to_plotly_json())
+    assert "coordinates" not in body and len(body) < 8000
+    ops = {tuple(op["location"]): op["params"]["value"] for op in patch.to_plotly_json()["operations"]
+           if op["operation"] == "Assign"}
+    widths = ops[("data", MAP_DATA_TRACE, "marker", "line", "width")]
+    locations = ops[("data", MAP_DATA_TRACE, "locations")]
+    assert widths[locations.index("360702")] > max(
+        w for c, w in zip(locations, widths) if c != "360702")
+
+
+def test_page_renders_in_the_language_of_the_link(app):
+    page = run_callback(app, "app-page.children", "/", "?lang=en")
+    text = json.dumps(page.to_plotly_json(), default=str, ensure_ascii=False)
+    assert "Operations overview" in text and "DEMO DATA" in text
+    page = run_callback(app, "app-page.children", "/", "")
+    text = json.dumps(page.to_plotly_json(), default=str, ensure_ascii=False)
+    assert "运行总览" in text and "演示数据" in text
+
+
+def test_filter_text_names_district_and_range(app):
+    text = run_callback(app, "ops-filter-text.children", store_payload(
+        FilterState("360702", "2025-02-01", "2025-03-31", "pm25", "zh")))
+    assert "章贡区" in text and "2025-02-01" in text and "2025-03-31" in text
+
+
+def test_callbacks_refuse_to_run_without_a_state(app):
+    from dash.exceptions import PreventUpdate
+    with pytest.raises(PreventUpdate):
+        run_callback(app, "ops-kpis.children", None)
+
+
+def test_every_callback_id_exists_in_the_rendered_page(app):
+    """suppress_callback_exceptions is on (pages are rendered by a callback), so check here."""
+    from layouts import overview as layout
+
+    page = run_callback(app, "app-page.children", "/", "")
+    ids = set()
+
+    def walk(node):
+        if hasattr(node, "to_plotly_json"):
+            node = node.to_plotly_json()
+        if isinstance(node, dict):
+            props = node.get("props", node)
+            if isinstance(props.get("id"), str):
+                ids.add(props["id"])
+            for value in props.values():
+                walk(value)
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                walk(item)
+
+    walk(layout.shell())
+    walk(page)
+    callbacks = app._callback_list   # server and clientside callbacks alike
+    assert len(callbacks) >= len(app.callback_map)
+    for callback in callbacks:
+        for dep in callback["inputs"] + callback.get("state", []):
+            if isinstance(dep["id"], str) and not dep["id"].startswith("{"):
+                assert dep["id"] in ids, dep
+        for out in callback["output"].strip(".").split("..."):
+            assert out.rsplit(".", 1)[0] in ids, out
+    assert {m.value for m in Overview if m is not Overview.KPI_CARD} <= ids
+    assert {m.value for m in Shell} <= ids

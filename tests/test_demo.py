@@ -1,0 +1,174 @@
+"""Invariants of the generated demo city (the small test city built in conftest)."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from data import catalog
+from data.demo import PLANTED, build_demo
+from data.store import connect, read_geo
+from tests.conftest import TEST_NOW
+
+STAGES = ["reported_at", "accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at"]
+
+
+def test_dimensions_have_the_promised_sizes(store):
+    counts = dict(store.rows(
+        "SELECT 'districts', count(*) FROM districts UNION ALL "
+        "SELECT 'townships', count(*) FROM townships UNION ALL "
+        "SELECT 'cells', count(*) FROM grid_cells UNION ALL "
+        "SELECT 'stations', count(*) FROM stations UNION ALL "
+        "SELECT 'sections', count(*) FROM water_sections"))
+    assert counts["districts"] == 18
+    assert counts["cells"] >= 5000
+    assert counts["townships"] >= 200
+    assert counts["stations"] >= 40
+    assert counts["sections"] >= 20
+
+
+def test_codes_extend_their_parent_code(store):
+    bad = store.rows("SELECT count(*) FROM grid_cells c JOIN townships t ON t.code = c.township_code"
+                     " WHERE NOT starts_with(c.code, t.code) OR NOT starts_with(t.code, "
+                     "t.district_code) OR c.district_code <> t.district_code")
+    assert bad[0][0] == 0
+
+
+def test_population_adds_up_to_about_nine_million(store):
+    total, cells = store.rows("SELECT (SELECT sum(population) FROM districts), "
+                              "(SELECT sum(population) FROM grid_cells)")[0]
+    assert 8_000_000 < total < 10_000_000
+    assert abs(cells - total) < 10_000
+
+
+def test_twenty_four_months_up_to_now(store):
+    first, last = store.rows("SELECT min(reported_at), max(reported_at) FROM grid_events")[0]
+    assert first >= dt.datetime(2024, 12, 1) and first < dt.datetime(2024, 12, 3)
+    assert TEST_NOW - dt.timedelta(hours=6) < last <= TEST_NOW
+    months = store.rows("SELECT count(DISTINCT date_trunc('month', ts)) FROM air_hourly")[0][0]
+    assert months == 24
+    hours_per_station = store.rows(
+        "SELECT min(n), max(n) FROM (SELECT count(*) n FROM air_hourly GROUP BY station_code)")[0]
+    assert hours_per_station[0] == hours_per_station[1] > 24 * 700
+
+
+def test_every_value_indicator_is_generated_for_every_district(store):
+    got = store.df("SELECT indicator_code, count(DISTINCT district_code) AS d FROM "
+                   "indicator_values GROUP BY 1")
+    assert set(got.indicator_code) == set(catalog.codes(kind="value"))
+    assert (got.d == 18).all()
+
+
+def test_every_fact_row_has_source_and_as_of(store):
+    for table in ("indicator_values", "air_hourly", "air_daily", "water_quality", "grid_events"):
+        missing = store.rows(f"SELECT count(*) FROM {table} WHERE source IS NULL OR as_of IS NULL")
+        assert missing[0][0] == 0, table
+
+
+def test_life_cycle_timestamps_are_ordered_and_status_is_the_last_stage(store):
+    ev = store.df(f"SELECT status, {', '.join(STAGES)}, deadline_at, satisfaction, "
+                  "returned_count FROM grid_events")
+    stamps = ev[STAGES]
+    reached = stamps.notna()
+    # a stage is reached only after all earlier ones
+    assert (reached.astype(int).diff(axis=1).fillna(0) <= 0).all().all()
+    for a, b in zip(STAGES, STAGES[1:]):
+        both = stamps[a].notna() & stamps[b].notna()
+        assert (stamps.loc[both, a] <= stamps.loc[both, b]).all(), (a, b)
+    last = reached.sum(axis=1) - 1
+    assert (ev["status"] == [list(catalog.EVENT_STAGES)[i] for i in last]).all()
+    assert (stamps.max(axis=1) <= pd.Timestamp(TEST_NOW)).all()
+    # satisfaction only on closed events, and on a 1-5 scale
+    rated = ev["satisfaction"].notna()
+    assert ev.loc[rated, "closed_at"].notna().all()
+    assert ev.loc[rated, "satisfaction"].between(1, 5).all()
+    # returns, overdue cases and open cases all occur
+    assert (ev["returned_count"] > 0).mean() > 0.03
+    overdue = ev["closed_at"].fillna(pd.Timestamp(TEST_NOW)) > ev["deadline_at"]
+    assert 0.01 < overdue.mean() < 0.3
+    assert (ev["status"] != "closed").sum() > 0
+
+
+def test_points_lie_inside_the_cell_they_name(store):
+    cells = read_geo(store, "grid_cells", ("code",)).set_index("code")
+    for table in ("stations", "water_sections"):
+        pts = store.df(f"SELECT grid_code, lon, lat FROM {table}")
+        geoms = cells.geometry.loc[pts.grid_code].values
+        assert shapely.contains_xy(geoms, pts.lon, pts.lat).all(), table
+    ev = store.df("SELECT grid_code, lon, lat FROM grid_events USING SAMPLE 3000 ROWS")
+    geoms = cells.geometry.loc[ev.grid_code].values
+    assert shapely.contains_xy(geoms, ev.lon, ev.lat).all()
+
+
+def test_seasonality_winter_pm25_and_spring_festival_dip(store):
+    pm = store.df("SELECT month(day) AS m, avg(pm25) AS pm25 FROM air_daily GROUP BY 1")
+    pm = pm.set_index("m")["pm25"]
+    assert pm.loc[[12, 1]].mean() > 1.8 * pm.loc[[6, 7]].mean()
+    daily = store.df("SELECT CAST(reported_at AS DATE) AS d, count(*) AS n FROM grid_events "
+                     "WHERE reported_at BETWEEN '2026-01-20' AND '2026-03-20' GROUP BY 1")
+    daily = daily.set_index(pd.to_datetime(daily["d"]))["n"]
+    festival = daily.loc["2026-02-14":"2026-02-20"].mean()
+    ordinary = daily.drop(daily.loc["2026-02-08":"2026-02-26"].index).mean()
+    assert festival < 0.7 * ordinary
+
+
+def test_planted_anomalies_are_there(store, queries):
+    # fixed-asset investment collapses in one district last month
+    d, code, _ = PLANTED["fai_drop"]
+    by_d = queries.indicator_by_district(code, "2026-10-01", "2026-10-31").set_index("district_code")
+    assert by_d.loc[d, "yoy"] < -35
+    # one station at heavy pollution in the last day
+    worst = store.rows("SELECT max(aqi) FROM air_hourly WHERE ts > ?",
+                       [TEST_NOW - dt.timedelta(hours=30)])[0][0]
+    assert worst > 200
+    # one district's on-time rate falls over the last 45 days
+    d = PLANTED["slow_handling"][0]
+    recent = queries.indicator_by_district("on_time_rate", "2026-10-15", "2026-11-24")
+    recent = recent.set_index("district_code")["value"]
+    assert recent.loc[d] < 70 < recent.drop(d).min()
+    # one grid cell surges
+    top = store.rows("SELECT count(*) FROM grid_events WHERE reported_at > ? GROUP BY grid_code "
+                     "ORDER BY 1 DESC LIMIT 2", [TEST_NOW - dt.timedelta(hours=72)])
+    assert top[0][0] >= 500 and top[1][0] < 50
+
+
+def test_the_generator_is_deterministic(tmp_path):
+    a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    for path in (a, b):
+        build_demo(path, events=3000, seed=11, now=TEST_NOW, progress=False)
+    checksums = []
+    for path in (a, b):
+        con = connect(path)
+        checksums.append([con.execute(
+            f"SELECT count(*), sum(hash(COLUMNS(*))) FROM {t}").fetchall()
+            for t in ("grid_events", "indicator_values", "air_daily", "water_quality")])
+        con.close()
+    assert checksums[0] == checksums[1]
+
+
+def test_a_failed_build_leaves_the_existing_file_alone(tmp_path, monkeypatch):
+    target = tmp_path / "city.duckdb"
+    target.write_bytes(b"previous store")
+    import data.demo as demo
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(demo, "_write_events", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        demo.build_demo(target, events=3000, now=TEST_NOW, progress=False)
+    assert target.read_bytes() == b"previous store"
+    assert not list(tmp_path.glob("*.building*"))
+
+
+def test_events_below_the_minimum_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="at least 1000"):
+        build_demo(tmp_path / "x.duckdb", events=10, progress=False)
+
+
+def test_aqi_levels_are_stored_consistently(store):
+    from data.aqi import level_index
+    daily = store.df("SELECT aqi, level FROM air_daily")
+    assert np.array_equal(level_index(daily.aqi), daily.level.to_numpy())

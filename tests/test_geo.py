@@ -1,0 +1,91 @@
+"""CRS conversion, tessellation and GeoJSON preparation on tiny inline shapes."""
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from geo import crs
+from geo.boundaries import load_ganzhou_districts
+from geo.serve import map_view, to_geojson
+from geo.tessellate import sample_points, tessellate
+
+
+def test_wgs84_to_gcj02_matches_the_published_offset():
+    # reference pair of the widely used eviltransform test suite (Shanghai)
+    lon, lat = crs.wgs84_to_gcj02(121.5272106, 31.1774276)
+    assert lon == pytest.approx(121.531541859215, abs=1e-7)
+    assert lat == pytest.approx(31.17530398364597, abs=1e-7)
+
+
+def test_gcj02_round_trip_is_below_a_centimetre():
+    lon = np.array([114.93, 115.4, 116.0])
+    lat = np.array([25.83, 26.9, 24.9])
+    back = crs.gcj02_to_wgs84(*crs.wgs84_to_gcj02(lon, lat))
+    assert np.abs(back[0] - lon).max() < 1e-7 and np.abs(back[1] - lat).max() < 1e-7
+
+
+def test_convert_geometries_rejects_unknown_crs():
+    with pytest.raises(ValueError, match="unsupported CRS 'BD09'"):
+        crs.convert_geometries([shapely.Point(0, 0)], "BD09")
+
+
+def _square_county(code="360999", size=0.2):
+    return gpd.GeoDataFrame({"code": [code], "name": ["测试县"]},
+                            geometry=[shapely.box(115.0, 25.0, 115.0 + size, 25.0 + size)],
+                            crs="EPSG:4326")
+
+
+def test_tessellation_covers_the_county_with_nested_codes():
+    county = _square_county()
+    towns, cells = tessellate(county)
+    assert shapely.union_all(cells.geometry.values).symmetric_difference(
+        county.geometry.iloc[0]).area < 1e-9
+    assert all(c.startswith(t) for c, t in zip(cells["code"], cells["township_code"]))
+    assert towns["code"].str.startswith("360999").all()
+    assert cells["code"].is_unique and towns["code"].is_unique
+    # every township is exactly the union of its cells
+    for town in towns.itertuples():
+        mine = cells[cells.township_code == town.code].geometry.values
+        assert shapely.union_all(mine).symmetric_difference(town.geometry).area < 1e-9
+    assert cells["area_km2"].sum() == pytest.approx(county.to_crs(
+        "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105").area.iloc[0] / 1e6, rel=1e-6)
+
+
+def test_tessellate_checks_its_input():
+    with pytest.raises(TypeError, match="GeoDataFrame"):
+        tessellate([shapely.box(0, 0, 1, 1)])
+    with pytest.raises(ValueError, match="EPSG:4326"):
+        tessellate(_square_county().to_crs("EPSG:3857"))
+
+
+def test_sampled_points_lie_inside_their_geometry():
+    geoms = np.array([shapely.box(0, 0, 1, 1), shapely.Polygon([(0, 0), (1, 0), (0, 0.01)])])
+    lon, lat = sample_points(geoms, 16, np.random.default_rng(1))
+    for i, g in enumerate(geoms):
+        assert shapely.contains_xy(g, lon[i], lat[i]).all() or i == 1
+    assert shapely.intersects_xy(geoms[1].buffer(1e-9), lon[1], lat[1]).all()
+
+
+def test_shipped_ganzhou_boundaries_are_the_18_coded_counties():
+    districts = load_ganzhou_districts()
+    assert len(districts) == 18
+    assert districts["code"].str.match(r"^3607\d\d$").all()
+    assert set(districts["name"]) >= {"章贡区", "瑞金市", "龙南市", "于都县"}
+    area = districts.to_crs("+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105").area.sum()
+    assert 38_000 < area / 1e6 < 41_000   # about 39,400 km²
+
+
+def test_geojson_carries_codes_as_feature_ids():
+    import json
+    body = json.loads(to_geojson(_square_county()))
+    assert body["features"][0]["id"] == "360999"
+    assert body["features"][0]["properties"]["name"] == "测试县"
+    with pytest.raises(ValueError, match="EPSG:4326"):
+        to_geojson(_square_county().to_crs("EPSG:3857"))
+
+
+def test_map_view_fits_the_bounds():
+    center, zoom = map_view((114.0, 24.5, 116.6, 27.2), 760, 620)
+    assert center == {"lon": pytest.approx(115.3), "lat": pytest.approx(25.85)}
+    assert 6.5 < zoom < 8.0

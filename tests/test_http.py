@@ -1,0 +1,56 @@
+"""The Flask side: offline assets, GeoJSON with caching headers, map styles."""
+
+import json
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.server.test_client()
+
+
+def test_index_references_only_local_scripts(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "<script" in html
+    for marker in ("http://", "https://", "//cdn"):
+        assert f'src="{marker}' not in html and f'href="{marker}' not in html
+
+
+def test_district_geojson_is_served_once_and_then_revalidated(client):
+    resp = client.get("/geo/districts.geojson")
+    assert resp.status_code == 200
+    assert resp.mimetype == "application/geo+json"
+    body = json.loads(resp.data)
+    assert len(body["features"]) == 18
+    assert {f["id"] for f in body["features"]} == {f["properties"]["code"]
+                                                    for f in body["features"]}
+    assert "max-age" in resp.headers["Cache-Control"]
+    again = client.get("/geo/districts.geojson", headers={"If-None-Match": resp.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_grid_geojson_has_every_cell(client, store):
+    body = json.loads(client.get("/geo/grid_cells.geojson").data)
+    assert len(body["features"]) == store.rows("SELECT count(*) FROM grid_cells")[0][0]
+
+
+@pytest.mark.parametrize("path", ["/geo/meta.geojson", "/geo/style/evil.json",
+                                  "/geo/districts;drop.geojson"])
+def test_unknown_levels_and_styles_are_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/geo/..%2Fapp.geojson", "/geo/..%2F..%2Fsettings.py",
+                                  "/assets/..%2Fapp.py"])
+def test_path_tricks_never_serve_a_file(client, path):
+    resp = client.get(path)
+    body = resp.get_data(as_text=True)
+    assert resp.mimetype != "application/geo+json"
+    assert "def create_app" not in body and "import" not in body
+
+
+def test_map_style_has_no_remote_sources(client):
+    style = json.loads(client.get("/geo/style/wall.json").data)
+    assert style["sources"] == {} and "glyphs" not in style and "sprite" not in style
+    assert style["layers"][0]["type"] == "background"

@@ -1,0 +1,169 @@
+"""The query layer against independent pandas computations over the same rows."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data import catalog
+from data.queries import KPI_CODES, Queries
+
+START, END = "2026-01-01", "2026-11-24"
+
+
+@pytest.fixture(scope="module")
+def events(store):
+    """Raw events (not the rollup) as pandas, to recompute every event metric independently."""
+    return store.df("SELECT district_code, category, status, reported_at, closed_at, "
+                    "deadline_at, satisfaction FROM grid_events")
+
+
+@pytest.fixture(scope="module")
+def values(store):
+    frame = store.df("SELECT v.*, d.population FROM indicator_values v "
+                     "JOIN districts d ON d.code = v.district_code")
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame
+
+
+def _in_range(frame, col, start=START, end=END):
+    day = pd.to_datetime(frame[col]).dt.normalize()
+    return frame[(day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end))]
+
+
+def _pandas_event_metrics(ev: pd.DataFrame) -> pd.Series:
+    closed = ev["closed_at"].notna()
+    return pd.Series({
+        "event_count": len(ev),
+        "closure_rate": 100 * closed.mean(),
+        "on_time_rate": 100 * (ev.loc[closed, "closed_at"] <= ev.loc[closed, "deadline_at"]).mean(),
+        "mean_handling_hours": ((ev.loc[closed, "closed_at"] - ev.loc[closed, "reported_at"])
+                                .dt.total_seconds() / 3600).mean(),
+        "satisfaction_rate": 100 * (ev["satisfaction"].dropna() >= 4).mean(),
+    })
+
+
+@pytest.mark.parametrize("code", ["event_count", "closure_rate", "on_time_rate",
+                                  "mean_handling_hours", "satisfaction_rate"])
+def test_event_metrics_per_district_match_pandas_over_raw_events(queries, events, code):
+    got = queries.indicator_by_district(code, START, END).set_index("district_code")["value"]
+    ev = _in_range(events, "reported_at")
+    want = ev.groupby("district_code").apply(_pandas_event_metrics, include_groups=False)[code]
+    pd.testing.assert_series_equal(got.sort_index().astype(float),
+                                   want.sort_index().astype(float), check_names=False,
+                                   rtol=1e-9)
+
+
+def test_city_event_metrics_and_per_10k(queries, events, store):
+    ev = _in_range(events, "reported_at")
+    want = _pandas_event_metrics(ev)
+    for code in ("closure_rate", "on_time_rate", "satisfaction_rate"):
+        assert queries.indicator_value(code, None, START, END)["value"] == pytest.approx(want[code])
+    pop = store.rows("SELECT sum(population) FROM districts")[0][0]
+    per10k = queries.indicator_value("events_per_10k", None, START, END)["value"]
+    assert per10k == pytest.approx(len(ev) * 1e4 / pop)
+
+
+def test_flow_indicator_sums_months_and_compares_with_a_year_ago(queries, values):
+    code = "retail_sales"
+    got = queries.indicator_by_district(code, START, END).set_index("district_code")
+    v = values[values.indicator_code == code]
+    # statistics lag a month: the range ends at the last published month (October)
+    last = v["period"].max()
+    cur = v[(v.period >= START) & (v.period <= last)].groupby("district_code")["value"].sum()
+    prior = v[(v.period >= "2025-01-01") & (v.period <= last - pd.DateOffset(years=1))]
+    prior = prior.groupby("district_code")["value"].sum()
+    np.testing.assert_allclose(got.loc[cur.index, "value"], cur, rtol=1e-9)
+    np.testing.assert_allclose(got.loc[cur.index, "yoy"], (cur / prior - 1) * 100, rtol=1e-9)
+    city = queries.indicator_value(code, None, START, END)
+    assert city["value"] == pytest.approx(cur.sum())
+    assert city["headline"] == pytest.approx((cur.sum() / prior.sum() - 1) * 100)
+
+
+def test_rates_are_population_weighted_for_the_city(queries, values):
+    code = "unemployment_rate"
+    v = values[(values.indicator_code == code) & (values.period >= START)]
+    per_d = v.groupby("district_code").agg(value=("value", "mean"), pop=("population", "first"))
+    want = (per_d.value * per_d["pop"]).sum() / per_d["pop"].sum()
+    assert queries.indicator_value(code, None, START, END)["value"] == pytest.approx(want)
+
+
+def test_stocks_take_the_last_month(queries, values):
+    code = "deposits"
+    v = values[values.indicator_code == code]
+    last = v[v.period == v.period.max()].set_index("district_code")["value"]
+    got = queries.indicator_by_district(code, START, END).set_index("district_code")["value"]
+    np.testing.assert_allclose(got.loc[last.index], last, rtol=1e-12)
+
+
+def test_air_and_water_metrics(queries, store):
+    air = _in_range(store.df("SELECT district_code, day, aqi, pm25 FROM air_daily"), "day")
+    got = queries.indicator_by_district("good_air_rate", START, END).set_index("district_code")
+    want = air.groupby("district_code")["aqi"].apply(lambda a: 100 * (a <= 100).mean())
+    np.testing.assert_allclose(got.loc[want.index, "value"], want, rtol=1e-9)
+    assert queries.indicator_value("pm25", None, START, END)["value"] == pytest.approx(
+        air["pm25"].astype(float).mean(), rel=1e-6)
+    water = store.df("SELECT district_code, period, class FROM water_quality "
+                     "WHERE period >= DATE '2026-01-01'")
+    assert queries.indicator_value("water_good_rate", None, START, END)["value"] == \
+        pytest.approx(100 * (water["class"] <= 3).mean())
+
+
+def test_one_district_filter_equals_its_row_in_the_by_district_table(queries):
+    for code in ("fixed_asset_investment", "closure_rate", "good_air_rate"):
+        table = queries.indicator_by_district(code, START, END).set_index("district_code")
+        one = queries.indicator_value(code, "360702", START, END)
+        assert one["value"] == pytest.approx(table.loc["360702", "value"])
+
+
+def test_monthly_series_and_categories_match_pandas(queries, events):
+    monthly = queries.events_monthly_by_status("360731")
+    ev = events[events.district_code == "360731"]
+    want = ev.groupby([ev.reported_at.dt.to_period("M").dt.to_timestamp(), "status"]).size()
+    got = monthly.set_index([pd.to_datetime(monthly.period), "status"])["n"]
+    assert got.sort_index().tolist() == want.sort_index().tolist()
+    cats = queries.events_by_category(None, START, END).set_index("category")["n"]
+    want = _in_range(events, "reported_at").groupby("category").size()
+    assert cats.sort_index().tolist() == want.sort_index().tolist()
+    assert set(cats.index) <= set(catalog.EVENT_CATEGORIES)
+
+
+def test_kpis_cover_the_cards_with_statuses(queries):
+    kpis = queries.kpis(None, START, END)
+    assert kpis["code"].tolist() == list(KPI_CODES)
+    assert set(kpis["status"]) <= {"ok", "warn", "alert", "none"}
+    assert kpis["headline"].notna().all()
+
+
+@pytest.mark.parametrize("bad", ["gdp; DROP TABLE districts", "../etc/passwd", "' OR 1=1 --"])
+def test_names_not_in_the_catalogue_never_reach_sql(queries, store, bad):
+    with pytest.raises(KeyError):
+        queries.indicator_by_district(bad, START, END)
+    with pytest.raises(KeyError):
+        queries.indicator_value("gdp", bad, START, END)
+    assert store.rows("SELECT count(*) FROM districts")[0][0] == 18
+
+
+def test_memoised_queries_do_not_touch_the_store_twice(store):
+    from flask import Flask
+    from flask_caching import Cache
+
+    class CountingStore:
+        fingerprint = store.fingerprint
+        calls = 0
+
+        def df(self, sql, params=()):
+            CountingStore.calls += 1
+            return store.df(sql, params)
+
+        def rows(self, sql, params=()):
+            return store.rows(sql, params)
+
+    cache = Cache(Flask("t"), config={"CACHE_TYPE": "SimpleCache"})
+    q = Queries(CountingStore(), cache)
+    first = q.indicator_by_district("gdp", START, END)
+    calls = CountingStore.calls
+    again = q.indicator_by_district("gdp", START, END)
+    assert CountingStore.calls == calls
+    pd.testing.assert_frame_equal(first, again)
+    q.indicator_by_district("gdp", START, "2026-06-30")
+    assert CountingStore.calls > calls

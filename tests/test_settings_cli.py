@@ -1,0 +1,50 @@
+"""Settings from the environment and the citybrain command."""
+
+import pytest
+
+import cli
+import settings as settings_mod
+from data.store import Store
+from tests.conftest import TEST_NOW
+
+
+def test_defaults_run_the_demo_city():
+    s = settings_mod.from_env({})
+    assert s.build_demo_if_missing and s.demo_events == 1_000_000 and s.cache_type == "simple"
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"CITYBRAIN_PORT": "eighty"}, "CITYBRAIN_PORT='eighty' is not an integer"),
+    ({"CITYBRAIN_DEMO_EVENTS": "5"}, "CITYBRAIN_DEMO_EVENTS='5' must be at least 1000"),
+    ({"CITYBRAIN_LANG": "fr"}, "CITYBRAIN_LANG='fr'"),
+    ({"CITYBRAIN_CACHE": "redis"}, "needs REDIS_URL"),
+    ({"CITYBRAIN_BUILD_DEMO": "perhaps"}, "is not a boolean"),
+    ({"CITYBRAIN_DEMO_NOW": "noon"}, "not an ISO date-time"),
+])
+def test_bad_settings_fail_fast_naming_the_variable(env, message):
+    with pytest.raises(settings_mod.SettingsError, match=message.replace("(", r"\(")):
+        settings_mod.from_env(env)
+
+
+def test_redis_url_selects_the_redis_cache():
+    s = settings_mod.from_env({"REDIS_URL": "redis://127.0.0.1:6379/0"})
+    assert s.cache_config["CACHE_TYPE"] == "RedisCache"
+
+
+def test_demo_command_builds_and_refuses_to_overwrite(tmp_path, capsys):
+    out = tmp_path / "c.duckdb"
+    args = ["demo", "--events", "2000", "--out", str(out), "--now", TEST_NOW.isoformat(),
+            "--quiet"]
+    assert cli.main(args) == 0
+    store = Store(out)
+    assert store.rows("SELECT count(*) FROM grid_events")[0][0] >= 2000
+    store.close()
+    assert cli.main(args) == 1
+    assert "use --force" in capsys.readouterr().err
+
+
+def test_app_refuses_a_missing_store_when_building_is_off(tmp_path):
+    from app import create_app
+    s = settings_mod.Settings(db_path=tmp_path / "none.duckdb", build_demo_if_missing=False)
+    with pytest.raises(FileNotFoundError, match="CITYBRAIN_BUILD_DEMO"):
+        create_app(s)

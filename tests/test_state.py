@@ -1,0 +1,88 @@
+"""The filter state and its URL form."""
+
+import datetime as dt
+
+import pytest
+
+from callbacks import state as st
+
+CTX = st.Context(frozenset({"360702", "360731"}), dt.date(2024, 12, 1), dt.date(2026, 11, 24))
+
+
+def test_a_bare_url_opens_the_whole_city_year_to_date():
+    state, dropped = st.parse_query("", CTX)
+    assert (state.district, state.start, state.end) == (None, "2026-01-01", "2026-11-24")
+    assert state.lang == "zh" and dropped == []
+
+
+def test_a_full_url_round_trips():
+    state, dropped = st.parse_query(
+        "?district=360731&from=2025-03-01&to=2025-09-30&indicator=pm25&lang=en", CTX)
+    assert dropped == []
+    assert state == st.FilterState("360731", "2025-03-01", "2025-09-30", "pm25", "en")
+    assert st.parse_query(st.to_query(state), CTX) == (state, [])
+
+
+def test_months_are_accepted_for_dates():
+    state, _ = st.parse_query("?from=2025-02&to=2025-02", CTX)
+    assert (state.start, state.end) == ("2025-02-01", "2025-02-28")
+
+
+@pytest.mark.parametrize("query, dropped", [
+    ("?district=999999", ["district=999999"]),
+    ("?district=360702%27%20OR%201%3D1", ["district=360702' OR 1=1"]),
+    ("?indicator=../../etc/passwd", ["indicator=../../etc/passwd"]),
+    ("?from=2026-13-01", ["from=2026-13-01"]),
+    ("?from=2020-01-01", ["from=2020-01-01"]),
+    ("?lang=fr", ["lang=fr"]),
+    ("?colour=red", ["colour=red"]),
+    ("?district=360702&district=360731", ["district=360731"]),
+])
+def test_unknown_or_malformed_values_are_dropped_and_named(query, dropped):
+    state, got = st.parse_query(query, CTX)
+    assert got == dropped
+    assert state.indicator in st.catalog.BY_CODE   # still a usable state
+
+
+def test_an_inverted_range_is_dropped():
+    state, dropped = st.parse_query("?from=2026-05-01&to=2026-02-01", CTX)
+    assert dropped == ["from=2026-05-01", "to=2026-02-01"]
+    assert (state.start, state.end) == ("2026-01-01", "2026-11-24")
+
+
+def test_garbage_never_raises():
+    for junk in ("?%%%", "?=&=&", "?from=" + "9" * 5000, "?\x00=\x00", None):
+        state, _ = st.parse_query(junk, CTX)
+        assert state.end == "2026-11-24"
+
+
+def test_clicking_the_selected_district_again_clears_it():
+    state = st.parse_query("", CTX)[0]
+    picked = st.select_district(state, "360702", CTX)
+    assert picked.district == "360702"
+    assert st.select_district(picked, "360702", CTX).district is None
+    assert st.select_district(state, "nope", CTX) == state
+
+
+def test_range_selection_is_clamped_and_ordered():
+    state = st.parse_query("", CTX)[0]
+    got = st.select_range(state, "2026-12-30 12:00", "2024-01-01", CTX)
+    assert (got.start, got.end) == ("2024-12-01", "2026-11-24")
+    assert st.select_range(state, "junk", "2026-01-01", CTX) == state
+
+
+def test_clear_keeps_indicator_and_language():
+    state = st.FilterState("360702", "2025-01-01", "2025-02-01", "pm25", "en")
+    cleared = st.clear(state, CTX)
+    assert cleared == st.FilterState(None, "2026-01-01", "2026-11-24", "pm25", "en")
+
+
+def test_click_payloads_are_read_by_customdata_not_index():
+    assert st.clicked_code({"points": [{"pointIndex": 3, "customdata": "360731"}]}) == "360731"
+    assert st.clicked_code({"points": [{"location": "360702"}]}) == "360702"
+    assert st.clicked_code({"points": [{"customdata": ["360702", 5]}]}) == "360702"
+    for junk in (None, {}, {"points": []}, {"points": [{"customdata": 5}]}):
+        assert st.clicked_code(junk) is None
+    assert st.selected_range({"range": {"x": ["2026-01-01", "2026-02-01"]}}) == \
+        ("2026-01-01", "2026-02-01")
+    assert st.selected_range({"points": []}) is None
