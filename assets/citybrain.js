@@ -11,6 +11,14 @@ window.citybrain = {
     }
     return [data.query, window.location.pathname + data.lang_query];
   },
+  // Scale the fixed 1920x1080 canvas to the window, letterboxed, without scrollbars.
+  fitCanvas: function () {
+    const scale = Math.min(window.innerWidth / 1920, window.innerHeight / 1080);
+    const root = document.documentElement.style;
+    root.setProperty('--cb-scale', scale);
+    root.setProperty('--cb-left', ((window.innerWidth - 1920 * scale) / 2) + 'px');
+    root.setProperty('--cb-top', ((window.innerHeight - 1080 * scale) / 2) + 'px');
+  },
   clock: function () {
     const d = new Date();
     const pad = (n) => String(n).padStart(2, '0');
@@ -18,3 +26,6 @@ window.citybrain = {
       pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
   },
 };
+
+window.addEventListener('resize', window.citybrain.fitCanvas);
+window.citybrain.fitCanvas();

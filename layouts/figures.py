@@ -17,6 +17,7 @@ from layouts import i18n
 from layouts.theme import AQI_COLORS, STAGE_COLORS, Theme, template
 
 SELECT_DRAG = dict(dragmode="select", selectdirection="h")
+DAY_MS = 86_400_000   # one day on a date axis: bar widths must not depend on gaps
 
 
 def _base(theme: Theme, title: str, **layout) -> go.Figure:
@@ -147,6 +148,7 @@ def aqi_daily(frame: pd.DataFrame, *, theme: Theme, lang: str, start: str | None
             continue
         fig.add_trace(go.Bar(x=part["day"], y=part["aqi"], name=en if lang == "en" else zh,
                              marker_color=AQI_COLORS[level], marker_line_width=0,
+                             width=DAY_MS,
                              hovertemplate="%{x|%Y-%m-%d}: AQI %{y:.0f}<extra></extra>"))
     fig.add_hline(y=100, line_dash="dot", line_color=theme.muted, line_width=1)
     _shade_range(fig, theme, start, end)

@@ -1,0 +1,32 @@
+# The two commands of README.md. Both work on a fresh Debian machine with Python 3.11, as root.
+PYTHON ?= python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export DEBIAN_FRONTEND := noninteractive
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install install-test system-test-deps bench
+
+# Install the app and run it on the embedded demo city (built on first run, then reused).
+run: install
+	citybrain serve
+
+install:
+	$(PYTHON) -m pip install --quiet -e .
+
+# Debian's Chromium and driver (browser tests, chart export) and CJK fonts, then the suite.
+system-test-deps:
+	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] \
+	    || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK" || ! command -v pdftoppm >/dev/null; then \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) apt-get install -y -q chromium chromium-driver fonts-noto-cjk poppler-utils; \
+	fi
+
+install-test: system-test-deps
+	$(PYTHON) -m pip install --quiet -e '.[test]'
+
+test: install-test
+	$(PYTHON) -m pytest
+
+# Cross-filter latency at the default scale and at 10M events against a naive Dash baseline.
+bench: install-test
+	$(PYTHON) -m bench

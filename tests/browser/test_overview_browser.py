@@ -1,0 +1,153 @@
+"""The overview in real Chromium: loads offline, cross-filters, keeps its state in the URL."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+LOCAL = re.compile(r"^(http://127\.0\.0\.1:\d+/|data:|blob:|about:)")
+
+
+def _ready(page):
+    page.wait_for_selector("#ops-ranking .bars .point path")
+    page.wait_for_selector("#ops-kpis .kpi")
+    page.wait_for_function("() => { const g = document.querySelector('#ops-map .js-plotly-plot');"
+                           " return g && g._fullLayout && g.data.length === 2; }")
+    page.wait_for_load_state("networkidle")
+
+
+def _query(page) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def _figure_data(page, graph_id):
+    return page.evaluate(f"() => JSON.stringify(document.querySelector('#{graph_id} "
+                         f".js-plotly-plot').data)")
+
+
+def _click_center(page, locator):
+    box = locator.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_ops001_loads_offline_with_demo_label_and_no_errors(live_server, probe):
+    page = probe.page
+    page.goto(live_server.url + "/")
+    _ready(page)
+    outside = [u for u in probe.requests if not LOCAL.match(u)]
+    assert outside == [], f"requests left localhost: {outside}"
+    assert any("/geo/districts.geojson" in u for u in probe.requests)
+    assert page.inner_text(".demo-badge") == "演示数据"
+    assert page.locator("#ops-kpis .kpi").count() == 9
+    assert probe.errors == []
+    q = _query(page)
+    assert q["from"] and q["to"] and q["lang"] == "zh"
+    # the map paints districts: its data trace has a value for every district
+    z = page.evaluate("() => document.querySelector('#ops-map .js-plotly-plot').data[1].z")
+    assert len([v for v in z if v is not None]) == 18
+    probe.screenshot("ops001-overview-1920")
+
+
+def test_ops002_clicking_a_ranking_bar_filters_everything(live_server, probe):
+    page = probe.page
+    page.goto(live_server.url + "/")
+    _ready(page)
+    kpis = page.inner_text("#ops-kpis")
+    trend = _figure_data(page, "ops-trend")
+    category = _figure_data(page, "ops-events-category")
+    _click_center(page, page.locator("#ops-ranking .bars .point path").nth(2))
+    page.wait_for_function("() => location.search.includes('district=')")
+    district = _query(page)["district"]
+    page.wait_for_function(f"() => document.querySelector('#ops-filter-text').innerText"
+                           f".length > 0 && !document.querySelector('#ops-filter-text')"
+                           f".innerText.includes('全市')")
+    page.wait_for_function("k => document.querySelector('#ops-kpis').innerText !== k", arg=kpis)
+    page.wait_for_load_state("networkidle")
+    assert _figure_data(page, "ops-trend") != trend
+    assert _figure_data(page, "ops-events-category") != category
+    # the map outlines the chosen district
+    widths = page.evaluate("() => { const d = document.querySelector('#ops-map .js-plotly-plot')"
+                           ".data[1]; return [d.locations, d.marker.line.width]; }")
+    assert widths[1][widths[0].index(district)] == max(widths[1])
+    probe.screenshot("ops002-district")
+    assert probe.errors == []
+
+
+def test_ops003_clicking_the_map_picks_a_district(live_server, probe):
+    page = probe.page
+    page.goto(live_server.url + "/")
+    _ready(page)
+    canvas = page.locator("#ops-map canvas").first
+    box = canvas.bounding_box()
+    # the city's middle is land in every district layout; click there
+    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.5)
+    page.wait_for_function("() => location.search.includes('district=')")
+    assert re.fullmatch(r"3607\d\d", _query(page)["district"])
+    assert probe.errors == []
+
+
+def test_ops004_selecting_a_time_range_filters_the_other_charts(live_server, probe):
+    page = probe.page
+    page.goto(live_server.url + "/")
+    _ready(page)
+    before = _query(page)
+    category = _figure_data(page, "ops-events-category")
+    drag = page.locator("#ops-events-status .nsewdrag").first.bounding_box()
+    y = drag["y"] + drag["height"] / 2
+    page.mouse.move(drag["x"] + drag["width"] * 0.2, y)
+    page.mouse.down()
+    page.mouse.move(drag["x"] + drag["width"] * 0.45, y, steps=10)
+    page.mouse.up()
+    page.wait_for_function("f => !location.search.includes('from=' + f)", arg=before["from"])
+    after = _query(page)
+    assert after["from"] < before["from"] and after["to"] < before["to"]
+    page.wait_for_function("c => JSON.stringify(document.querySelector("
+                           "'#ops-events-category .js-plotly-plot').data) !== c", arg=category)
+    assert after["from"] in page.inner_text("#ops-filter-text")
+    # clear restores the default range, and Back returns to the selection
+    page.click("#ops-clear")
+    page.wait_for_function("f => location.search.includes('from=' + f)", arg=before["from"])
+    page.go_back()
+    page.wait_for_function("f => document.querySelector('#ops-filter-text').innerText"
+                           ".includes(f)", arg=after["from"])
+    assert probe.errors == []
+
+
+def test_ops005_a_bad_link_shows_a_notice_and_still_works(live_server, probe):
+    page = probe.page
+    resp = page.goto(live_server.url + "/?district=99%27%20OR%201=1&from=2026-13-40&x=<script>")
+    assert resp.status == 200
+    _ready(page)
+    notice = page.inner_text("#app-notice")
+    assert "district=99' OR 1=1" in notice and "from=2026-13-40" in notice
+    assert "x=<script>" in notice     # shown as text, never run
+    assert "district" not in _query(page)
+    assert probe.errors == []
+
+
+def test_ops006_english_and_a_4k_wall_without_scrollbars(live_server, browser):
+    context = browser.new_context(viewport={"width": 3840, "height": 2160})
+    page = context.new_page()
+    page.goto(live_server.url + "/?lang=en&district=360702&indicator=closure_rate")
+    _ready(page)
+    assert "Operations overview" in page.inner_text("header")
+    assert page.inner_text(".demo-badge") == "DEMO DATA"
+    assert "Zhanggong" in page.inner_text("#ops-filter-text")
+    overflow = page.evaluate("() => [document.documentElement.scrollWidth > innerWidth,"
+                             " document.documentElement.scrollHeight > innerHeight]")
+    assert overflow == [False, False]
+    # legible from across the room: the 1920x1080 design fills the 4K wall at twice the size
+    screen = page.evaluate("() => { const r = document.querySelector('.cb-screen')"
+                           ".getBoundingClientRect(); return [r.width, r.height]; }")
+    assert screen == [3840, 2160]
+    value_px = page.evaluate("() => document.querySelector('.kpi-value')"
+                             ".getBoundingClientRect().height")
+    assert value_px >= 60
+    from tests.browser.conftest import ARTIFACTS
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ops006-4k-en.png"))
+    context.close()
