@@ -23,10 +23,6 @@ KPI_CODES = ("gdp", "fixed_asset_investment", "retail_sales", "unemployment_rate
              "good_air_rate", "water_good_rate", "closure_rate", "on_time_rate",
              "satisfaction_rate")
 
-# Over the months of a range, per district.
-_TIME_AGG = {"sum": "sum(value)", "mean": "avg(value)", "last": "arg_max(value, period)"}
-# Across districts, for the city.
-_SPACE_AGG = {"sum": "sum(value)", "mean": "sum(value * population) / sum(population)"}
 # Air and water metrics over station-days / section-months.
 _AIR_EXPR = {"good_air_rate": "100.0 * avg(CAST(aqi <= 100 AS INTEGER))",
              "pm25": "avg(pm25)", "aqi": "avg(aqi)"}
@@ -40,6 +36,8 @@ _EVENT_EXPR = {
     "mean_handling_hours": "sum(handling_hours) / nullif(sum(n_closed), 0)",
     "satisfaction_rate": "100.0 * sum(n_satisfied) / nullif(sum(n_rated), 0)",
 }
+# How a monthly statistic adds up over the months of a range, per district.
+_TIME_COLUMN = {"sum": "total", "mean": "average", "last": "latest"}
 
 #: kind -> (table, metric expressions, date column) for the derived indicators.
 _SOURCE_OF = {"air": ("air_daily", _AIR_EXPR, "day"),
@@ -109,94 +107,167 @@ class Queries:
             raise KeyError(f"unknown district {district!r}")
         return ind
 
-    def _metric_sql(self, ind: Indicator, by_district: bool, district: str | None,
-                    start: dt.date, end: dt.date) -> tuple[str, list]:
-        """SQL giving ``value`` (per district_code when ``by_district``) for one range."""
-        params: list = []
-        where_d = ""
-        if district is not None:
-            where_d = " AND district_code = ?"
-        if ind.kind == "value":
-            params = [ind.code, month_start(start), end] + ([district] if district else [])
-            inner = (f"SELECT district_code, {_TIME_AGG[ind.time]} AS value, max(period) AS last "
-                     f"FROM indicator_values WHERE indicator_code = ? "
-                     f"AND period BETWEEN ? AND ?{where_d} GROUP BY district_code")
-            if by_district:
-                return f"SELECT district_code, value, last FROM ({inner})", params
-            return (f"SELECT {_SPACE_AGG[ind.space]} AS value, max(last) AS last FROM ({inner}) v "
-                    f"JOIN districts d ON d.code = v.district_code"), params
-        table, exprs, col = _SOURCE_OF[ind.kind]
-        expr = exprs[ind.code]
-        if ind.kind == "water":
-            start = month_start(start)
-        params = [start, end] + ([district] if district else [])
-        group = "district_code, " if by_district else ""
-        sql = (f"SELECT {group}{expr} AS value, max({col}) AS last FROM {table} "
-               f"WHERE {col} BETWEEN ? AND ?{where_d}"
-               + (" GROUP BY district_code" if by_district else ""))
-        return sql, params
+    @cached_property
+    def _latest_period(self) -> dict[str, dt.date]:
+        """The last published month of each monthly statistic (and of water sections)."""
+        latest = dict(self.store.rows(
+            "SELECT indicator_code, max(period) FROM indicator_values GROUP BY 1"))
+        latest["water"] = self.store.rows("SELECT max(period) FROM water_quality")[0][0]
+        return latest
 
-    def _clamp(self, ind: Indicator, start: str, end: str) -> tuple[dt.date, dt.date]:
+    def _clamp(self, ind: Indicator, start: str | dt.date, end: str | dt.date) -> Range:
         """Parse a range and end it at the indicator's latest published month.
 
         Statistics arrive a month late: without this, Jan-Nov this year (November not yet
         published) would be compared with a full Jan-Nov a year ago.
         """
-        s, e = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+        s = dt.date.fromisoformat(start) if isinstance(start, str) else start
+        e = dt.date.fromisoformat(end) if isinstance(end, str) else end
         if ind.kind in ("value", "water"):
-            latest = self.store.rows(
-                "SELECT max(period) FROM indicator_values WHERE indicator_code = ?"
-                if ind.kind == "value" else "SELECT max(period) FROM water_quality",
-                [ind.code] if ind.kind == "value" else [])[0][0]
+            s = month_start(s)
+            latest = self._latest_period.get(ind.code if ind.kind == "value" else "water")
             if latest is not None:
-                last_day = (latest.replace(day=28) + dt.timedelta(days=4)).replace(day=1) \
-                    - dt.timedelta(days=1)
-                e = min(e, last_day)
+                e = min(e, _month_end(latest))
         return s, e
 
-    def _per_capita(self, values: pd.Series, ind: Indicator, district: str | None) -> pd.Series:
-        """Divide per-10k numerators by the population of the city or the district."""
-        if ind.code != "events_per_10k":
-            return values
-        pop = self.districts().set_index("code")["population"]
-        return values / (pop[district] if district else pop.sum())
+    def _metrics(self, specs: list[tuple[Indicator, list[Range]]], district: str | None,
+                 by_district: bool) -> pd.DataFrame:
+        """Answer several indicators over several date ranges, one query per source table.
+
+        The ranges ride in as a parameterised VALUES table joined on the date column, so a
+        single scan answers every (indicator, range) pair: the KPI cards' 36 questions take
+        four queries. Returns long rows: [district_code,] code, r (the range's index in its
+        spec), value, last (the latest date behind the value).
+        """
+        frames = []
+        for kind in ("value", "air", "water", "events"):
+            group = [(ind, ranges) for ind, ranges in specs if ind.kind == kind]
+            if not group:
+                continue
+            if kind == "value":
+                frames.append(self._statistics(group, district, by_district))
+            else:
+                frames.append(self._derived(kind, group, district, by_district))
+        frame = pd.concat(frames, ignore_index=True)
+        rows = frame["code"] == "events_per_10k"
+        if rows.any():
+            pop = self.districts().set_index("code")["population"]
+            frame.loc[rows, "value"] /= (frame.loc[rows, "district_code"].map(pop)
+                                         if by_district else
+                                         pop[district] if district else pop.sum())
+        return frame
+
+    def _statistics(self, group, district, by_district) -> pd.DataFrame:
+        """Monthly statistics: per district over each range, then summed or weighted."""
+        values, params = [], []
+        for ind, ranges in group:
+            for r, (s, e) in enumerate(ranges):
+                values.append("(?, ?, ?::DATE, ?::DATE)")
+                params += [ind.code, r, s, e]
+        sql = ("SELECT q.code, q.r, v.district_code, sum(v.value) AS total, "
+               "avg(v.value) AS average, arg_max(v.value, v.period) AS latest, "
+               "max(v.period) AS last "
+               f"FROM indicator_values v JOIN (VALUES {', '.join(values)}) q(code, r, s, e) "
+               "ON v.indicator_code = q.code AND v.period BETWEEN q.s AND q.e"
+               + (" WHERE v.district_code = ?" if district else "")
+               + " GROUP BY ALL")
+        column = {ind.code: _TIME_COLUMN[ind.time] for ind, _ in group}
+        rows = [{"district_code": rec["district_code"], "code": rec["code"], "r": rec["r"],
+                 "value": _float(rec[column[rec["code"]]]), "last": rec["last"]}
+                for rec in self.store.df(sql, params + ([district] if district else []))
+                .to_dict("records")]
+        if by_district:
+            return pd.DataFrame(rows, columns=["district_code", "code", "r", "value", "last"])
+        population = self.districts().set_index("code")["population"].to_dict()
+        space = {ind.code: ind.space for ind, _ in group}
+        totals: dict[tuple, list] = {}
+        for row in rows:
+            if row["value"] is None:
+                continue
+            acc = totals.setdefault((row["code"], row["r"]), [0.0, 0.0, 0, None])
+            weight = population[row["district_code"]]
+            acc[0] += row["value"] * (1 if space[row["code"]] == "sum" else weight)
+            acc[1] += weight
+            acc[3] = row["last"] if acc[3] is None else max(acc[3], row["last"])
+        # flows and stocks add up; rates are weighted by the population that reports them
+        return pd.DataFrame(
+            [{"code": code, "r": r, "value": total if space[code] == "sum" else total / weight,
+              "last": last} for (code, r), (total, weight, _, last) in totals.items()],
+            columns=["code", "r", "value", "last"])
+
+    def _derived(self, kind, group, district, by_district) -> pd.DataFrame:
+        """Air, water and event metrics: every metric of the group over every distinct range."""
+        table, exprs, col = _SOURCE_OF[kind]
+        distinct = sorted({rng for _, ranges in group for rng in ranges})
+        values = ", ".join(["(?, ?::DATE, ?::DATE)"] * len(distinct))
+        params = [p for i, (s, e) in enumerate(distinct) for p in (i, s, e)]
+        metrics = ", ".join(f'{exprs[ind.code]} AS "{ind.code}"' for ind, _ in group)
+        keys = "q.i, district_code" if by_district else "q.i"
+        sql = (f"SELECT {keys}, {metrics}, max({col}) AS last FROM {table} "
+               f"JOIN (VALUES {values}) q(i, s, e) ON {col} BETWEEN q.s AND q.e"
+               + (" WHERE district_code = ?" if district else "") + f" GROUP BY {keys}")
+        by_range: dict[int, list[dict]] = {}
+        for rec in self.store.df(sql, params + ([district] if district else [])).to_dict(
+                "records"):
+            by_range.setdefault(rec["i"], []).append(rec)
+        index = {rng: i for i, rng in enumerate(distinct)}
+        # plain records, not pandas per piece: the KPI cards make dozens of these
+        rows = [{"district_code": rec.get("district_code"), "code": ind.code, "r": r,
+                 "value": _float(rec[ind.code]), "last": rec["last"]}
+                for ind, ranges in group for r, rng in enumerate(ranges)
+                for rec in by_range.get(index[rng], [])]
+        return pd.DataFrame(rows, columns=["district_code", "code", "r", "value", "last"])
 
     def indicator_by_district(self, code: str, start: str, end: str) -> pd.DataFrame:
         """Return one indicator per district over [start, end].
 
         Columns: district_code, name_zh, name_en, value (the range's aggregate), prior (the
         same range a year earlier), yoy (% change, or point change for level-based rates),
-        headline (the value on the catalogue's basis: yoy or level).
+        headline (the value on the catalogue's basis: yoy or level), last (latest data).
         """
         ind = self._check(code)
-        s, e = self._clamp(ind, start, end)
-        cur_sql, cur_p = self._metric_sql(ind, True, None, s, e)
-        pri_sql, pri_p = self._metric_sql(ind, True, None, shift_years(s, -1), shift_years(e, -1))
-        frame = self.store.df(
-            f"SELECT d.code AS district_code, d.name_zh, d.name_en, c.value, p.value AS prior "
-            f"FROM districts d LEFT JOIN ({cur_sql}) c ON c.district_code = d.code "
-            f"LEFT JOIN ({pri_sql}) p ON p.district_code = d.code ORDER BY d.code",
-            cur_p + pri_p)
-        if ind.code == "events_per_10k":
-            pop = frame["district_code"].map(self.districts().set_index("code")["population"])
-            frame["value"] = frame["value"] / pop
-            frame["prior"] = frame["prior"] / pop
+        cur = self._clamp(ind, start, end)
+        long = self._metrics([(ind, [cur, _shift(cur, -1)])], None, True)
+        wide = long.pivot(index="district_code", columns="r", values="value")
+        frame = self.districts()[["code", "name_zh", "name_en"]].rename(
+            columns={"code": "district_code"})
+        frame["value"] = frame["district_code"].map(wide.get(0))
+        frame["prior"] = frame["district_code"].map(wide.get(1))
+        frame["last"] = frame["district_code"].map(
+            long[long.r == 0].set_index("district_code")["last"])
         return _with_change(frame, ind)
 
     def indicator_value(self, code: str, district: str | None, start: str, end: str) -> dict:
         """Return {value, prior, yoy, headline, last} for the city or one district."""
         ind = self._check(code, district)
-        s, e = self._clamp(ind, start, end)
-        cur_sql, cur_p = self._metric_sql(ind, False, district, s, e)
-        pri_sql, pri_p = self._metric_sql(ind, False, district, shift_years(s, -1),
-                                          shift_years(e, -1))
-        frame = self.store.df(f"SELECT c.value, c.last, p.value AS prior FROM ({cur_sql}) c, "
-                              f"({pri_sql}) p", cur_p + pri_p)
-        frame["value"] = self._per_capita(frame["value"], ind, district)
-        frame["prior"] = self._per_capita(frame["prior"], ind, district)
-        row = _with_change(frame, ind).iloc[0]
-        return {k: (None if pd.isna(row[k]) else row[k])
-                for k in ("value", "prior", "yoy", "headline", "last")}
+        cur = self._clamp(ind, start, end)
+        long = self._metrics([(ind, [cur, _shift(cur, -1)])], district, False)
+        return _summary(long, ind, 0, 1)
+
+    def kpis(self, district: str | None, start: str, end: str) -> pd.DataFrame:
+        """Return the KPI cards' figures: code, value, headline, yoy, last, previous, status.
+
+        ``previous`` is the headline for the same range ending one month earlier: the card's
+        trend arrow compares with it.
+        """
+        if district is not None and district not in self.district_codes:
+            raise KeyError(f"unknown district {district!r}")
+        specs = []
+        for code in KPI_CODES:
+            ind = catalog.get(code)
+            cur = self._clamp(ind, start, end)
+            prev_end = cur[1].replace(day=1) - dt.timedelta(days=1)
+            prev = self._clamp(ind, min(cur[0], prev_end.replace(day=1)), prev_end)
+            specs.append((ind, [cur, _shift(cur, -1), prev, _shift(prev, -1)]))
+        long = self._metrics(specs, district, False)
+        rows = []
+        for ind, _ in specs:
+            mine = long[long.code == ind.code]
+            now = _summary(mine, ind, 0, 1)
+            before = _summary(mine, ind, 2, 3)
+            rows.append({"code": ind.code, **now, "previous": before["headline"],
+                         "status": catalog.breach(ind, now["headline"])})
+        return pd.DataFrame(rows)
 
     def indicator_monthly(self, code: str, district: str | None) -> pd.DataFrame:
         """Return the indicator month by month over every month in the store.
@@ -209,8 +280,10 @@ class Queries:
         if ind.kind == "value":
             inner = (f"SELECT period, district_code, value FROM indicator_values "
                      f"WHERE indicator_code = ?{where_d}")
+            weighted = ("sum(value)" if ind.space == "sum" else
+                        "sum(value * population) / sum(population)")
             frame = self.store.df(
-                f"SELECT period, {_SPACE_AGG[ind.space]} AS value FROM ({inner}) v "
+                f"SELECT period, {weighted} AS value FROM ({inner}) v "
                 f"JOIN districts d ON d.code = v.district_code GROUP BY period ORDER BY period",
                 [code] + ([district] if district else []))
         else:
@@ -219,7 +292,9 @@ class Queries:
                 f"SELECT date_trunc('month', {col})::DATE AS period, {expr[code]} AS value "
                 f"FROM {table} WHERE {col} >= ?{where_d} GROUP BY 1 ORDER BY 1",
                 [first] + ([district] if district else []))
-            frame["value"] = self._per_capita(frame["value"], ind, district)
+            if code == "events_per_10k":
+                pop = self.districts().set_index("code")["population"]
+                frame["value"] /= pop[district] if district else pop.sum()
         frame["period"] = pd.to_datetime(frame["period"])
         prior = frame.set_index("period")["value"]
         prior.index = prior.index + pd.DateOffset(years=1)
@@ -256,33 +331,46 @@ class Queries:
             [dt.date.fromisoformat(start), dt.date.fromisoformat(end)]
             + ([district] if district else []))
 
-    def kpis(self, district: str | None, start: str, end: str) -> pd.DataFrame:
-        """Return the KPI cards' figures: code, value, headline, yoy, last, previous, status.
 
-        ``previous`` is the headline for the same range ending one month earlier: the card's
-        trend arrow compares with it.
-        """
-        rows = []
-        for code in KPI_CODES:
-            ind = catalog.get(code)
-            s, e = self._clamp(ind, start, end)
-            prev_end = e.replace(day=1) - dt.timedelta(days=1)
-            prev_start = min(s, prev_end.replace(day=1))
-            now = self.indicator_value(code, district, start, end)
-            before = self.indicator_value(code, district, prev_start.isoformat(),
-                                          prev_end.isoformat())
-            rows.append({"code": code, **now, "previous": before["headline"],
-                         "status": catalog.breach(ind, now["headline"])})
-        return pd.DataFrame(rows)
+Range = tuple[dt.date, dt.date]
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _shift(rng: Range, years: int) -> Range:
+    return shift_years(rng[0], years), shift_years(rng[1], years)
+
+
+def _float(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _change(value: float | None, prior: float | None, ind: Indicator) -> float | None:
+    """Year-on-year change: % growth for flows and stocks, the difference for rates."""
+    if value is None or prior is None:
+        return None
+    if ind.kind == "value" and ind.basis == "yoy":
+        return (value / prior - 1.0) * 100.0 if prior else None
+    return value - prior
+
+
+def _summary(long: pd.DataFrame, ind: Indicator, r_value: int, r_prior: int) -> dict:
+    """Return {value, prior, yoy, headline, last} from the long rows of two ranges."""
+    by_r = {r: (v, last) for r, v, last in zip(long["r"], long["value"], long["last"])}
+    value, last = by_r.get(r_value, (None, None))
+    value, prior = _float(value), _float(by_r.get(r_prior, (None, None))[0])
+    yoy = _change(value, prior, ind)
+    return {"value": value, "prior": prior, "yoy": yoy,
+            "headline": yoy if ind.basis == "yoy" else value,
+            "last": None if last is None or pd.isna(last) else last}
 
 
 def _with_change(frame: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
-    value = frame["value"].astype(float)
-    prior = frame["prior"].astype(float)
-    if ind.kind == "value" and ind.basis == "yoy":
-        yoy = (value / prior.where(prior != 0) - 1.0) * 100.0
-    else:
-        yoy = value - prior
-    frame["yoy"] = yoy
-    frame["headline"] = yoy if ind.basis == "yoy" else value
+    """Add yoy and headline columns to a frame of value and prior."""
+    frame["yoy"] = [_change(_float(v), _float(p), ind)
+                    for v, p in zip(frame["value"], frame["prior"])]
+    frame["yoy"] = frame["yoy"].astype(float)
+    frame["headline"] = frame["yoy"] if ind.basis == "yoy" else frame["value"].astype(float)
     return frame

@@ -230,7 +230,7 @@ def empty(theme: Theme, title: str, message: str) -> go.Figure:
 
 def as_of_label(last, frequency: str) -> str:
     """Return an as-of label: a month for monthly statistics, a day for daily feeds."""
-    if last is None or (isinstance(last, float) and np.isnan(last)):
+    if last is None or pd.isna(last):
         return "—"
     ts = pd.Timestamp(last)
     if frequency in ("monthly", "quarterly"):
