@@ -231,8 +231,8 @@ class Queries:
         wide = long.pivot(index="district_code", columns="r", values="value")
         frame = self.districts()[["code", "name_zh", "name_en"]].rename(
             columns={"code": "district_code"})
-        frame["value"] = frame["district_code"].map(wide.get(0))
-        frame["prior"] = frame["district_code"].map(wide.get(1))
+        for r, name in ((0, "value"), (1, "prior")):   # a range may have no data at all
+            frame[name] = frame["district_code"].map(wide[r]) if r in wide else float("nan")
         frame["last"] = frame["district_code"].map(
             long[long.r == 0].set_index("district_code")["last"])
         return _with_change(frame, ind)

@@ -140,3 +140,21 @@ def test_every_callback_id_exists_in_the_rendered_page(app):
             assert out.rsplit(".", 1)[0] in ids, out
     assert {m.value for m in Overview if m is not Overview.KPI_CARD} <= ids
     assert {m.value for m in Shell} <= ids
+
+
+def test_every_chart_callback_answers_every_kind_of_filter(app):
+    """Each indicator, with and without a district, over ranges with and without a year-ago
+    (the store starts in December 2024) or with no data at all: no callback may fail."""
+    from data import catalog
+    ranges = [("2024-12-01", "2024-12-31"), ("2025-02-01", "2025-06-30"),
+              ("2026-01-01", "2026-11-24"), ("2026-11-20", "2026-11-24")]
+    outputs = ["ops-kpis.children", "ops-map.figure", "ops-ranking.figure", "ops-trend.figure",
+               "ops-air.figure", "ops-events-status.figure", "ops-events-category.figure",
+               "ops-filter-text.children"]
+    for i, code in enumerate(catalog.codes()):
+        for district in (None, "360726"):
+            start, end = ranges[i % len(ranges)] if district else ranges[(i + 1) % len(ranges)]
+            payload = store_payload(FilterState(district, start, end, code, "en" if i % 2 else
+                                                "zh"))
+            for key in outputs:
+                assert run_callback(app, key, payload) is not None, (code, district, key)
