@@ -189,9 +189,7 @@ def register(app, runtime) -> None:
         trace["marker"]["line"]["width"] = arrays["line_width"]
         trace["marker"]["line"]["color"] = arrays["line_color"]
         trace["reversescale"] = ind.better == "lower"
-        trace["colorbar"]["title"]["text"] = (f"{i18n.t('yoy', s.lang)} %"
-                                              if ind.basis == "yoy" and ind.kind == "value"
-                                              else i18n.unit(ind, s.lang))
+        trace["colorbar"]["title"]["text"] = figures.colorbar_title(ind, s.lang)
         patch["layout"]["title"]["text"] = figures.indicator_title(ind, s.lang)
         return patch
 

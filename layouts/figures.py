@@ -2,6 +2,11 @@
 
 They take a theme and a language and never query data; screens and exported reports share them.
 Entity keys (district codes) ride in ``customdata`` so clicks can be read back without indices.
+
+Each builder writes the figure as plotly's JSON structure and wraps it without validation:
+plotly's object model costs ~10 ms a figure on every callback, the dict ~0.5 ms.
+tests/test_figures.py rebuilds every builder's output with validation on, so a typo in a
+property name still fails the suite.
 """
 
 from __future__ import annotations
@@ -16,20 +21,46 @@ from data.catalog import Indicator
 from layouts import i18n
 from layouts.theme import AQI_COLORS, STAGE_COLORS, Theme, template
 
-SELECT_DRAG = dict(dragmode="select", selectdirection="h")
+SELECT_DRAG = {"dragmode": "select", "selectdirection": "h"}
 DAY_MS = 86_400_000   # one day on a date axis: bar widths must not depend on gaps
+DATE_AXIS = {"type": "date", "tickformat": "%Y-%m"}
 
 
-def _base(theme: Theme, title: str, **layout) -> go.Figure:
-    fig = go.Figure(layout=dict(template=template(theme), title=dict(text=title), **layout))
-    return fig
+def _figure(theme: Theme, title: str, traces: list[dict], shapes: list[dict] | None = None,
+            annotations: list[dict] | None = None, **layout) -> go.Figure:
+    spec_layout = {"template": template(theme), "title": {"text": title}, **layout}
+    if shapes:
+        spec_layout["shapes"] = shapes
+    if annotations:
+        spec_layout["annotations"] = annotations
+    return go.Figure({"data": traces, "layout": spec_layout}, _validate=False)
 
 
-def _shade_range(fig: go.Figure, theme: Theme, start: str | None, end: str | None) -> None:
+def _range_shape(theme: Theme, start: str | None, end: str | None) -> list[dict]:
     """Mark the filtered time range on a time axis (the charts keep showing all months)."""
-    if start and end:
-        fig.add_vrect(x0=start, x1=end, fillcolor=theme.accent, opacity=0.12, line_width=0,
-                      layer="below")
+    if not (start and end):
+        return []
+    return [{"type": "rect", "xref": "x", "yref": "paper", "x0": start, "x1": end, "y0": 0,
+             "y1": 1, "fillcolor": theme.accent, "opacity": 0.12, "line": {"width": 0},
+             "layer": "below"}]
+
+
+def _target_line(theme: Theme, value: float, label: str, axis: str = "y") -> tuple[dict, dict]:
+    """A dashed horizontal target line across the plot, with its label."""
+    shape = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": axis, "y0": value,
+             "y1": value, "line": {"color": theme.ok, "width": 2, "dash": "dash"}}
+    note = {"xref": "paper", "x": 0, "xanchor": "left", "yref": axis, "y": value,
+            "yanchor": "bottom", "text": label, "showarrow": False,
+            "font": {"color": theme.ok}}
+    return shape, note
+
+
+def _dates(values) -> list[str]:
+    return pd.to_datetime(pd.Series(values)).dt.strftime("%Y-%m-%d").tolist()
+
+
+def _numbers(values) -> list:
+    return [None if pd.isna(v) else float(v) for v in values]
 
 
 def indicator_title(ind: Indicator, lang: str) -> str:
@@ -37,6 +68,10 @@ def indicator_title(ind: Indicator, lang: str) -> str:
     name = ind.name_en if lang == "en" else ind.name_zh
     unit = i18n.unit(ind, lang)
     return f"{name} ({unit})" if lang == "en" and unit else (f"{name}（{unit}）" if unit else name)
+
+
+def _yoy_basis(ind: Indicator) -> bool:
+    return ind.basis == "yoy" and ind.kind == "value"
 
 
 # --- map -----------------------------------------------------------------------------------
@@ -58,15 +93,19 @@ def choropleth_arrays(frame: pd.DataFrame, ind: Indicator, lang: str, theme: The
             parts.append(f"{i18n.t('yoy', lang)} {i18n.change(row.yoy, ind, lang)}")
         hover.append("<br>".join(parts))
     codes = frame["district_code"].tolist()
-    z = frame["headline"].astype(float).round(3)
     return {
         "locations": codes,
         "customdata": codes,
-        "z": [None if pd.isna(v) else float(v) for v in z],
+        "z": [round(float(v), 3) for v in frame["headline"]],
         "text": hover,
         "line_width": [4.0 if c == selected else 0.8 for c in codes],
         "line_color": [theme.accent if c == selected else theme.map_line for c in codes],
     }
+
+
+def colorbar_title(ind: Indicator, lang: str) -> str:
+    """The map legend's title: the unit the colours are in."""
+    return f"{i18n.t('yoy', lang)} %" if _yoy_basis(ind) else i18n.unit(ind, lang)
 
 
 def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_url: str,
@@ -80,29 +119,25 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
     """
     arrays = choropleth_arrays(frame, ind, lang, theme, selected)
     codes = frame["district_code"].tolist()
-    basis = i18n.t("yoy", lang) + " %" if (ind.basis == "yoy" and ind.kind == "value") \
-        else i18n.unit(ind, lang)
-    scale = list(theme.colorscale)
-    fig = _base(theme, indicator_title(ind, lang), margin=dict(l=0, r=0, t=44, b=0),
-                uirevision="district-map")
-    # base layer: every district in grey, so "no data" still shows its outline
-    fig.add_trace(go.Choroplethmap(
-        geojson=geojson_url, featureidkey="id", locations=codes, z=[0] * len(codes),
-        colorscale=[[0, theme.grid], [1, theme.grid]], showscale=False, hoverinfo="skip",
-        marker=dict(opacity=0.6, line=dict(width=0.8, color=theme.map_line))))
-    fig.add_trace(go.Choroplethmap(
-        geojson=geojson_url, featureidkey="id", locations=arrays["locations"],
-        z=arrays["z"], customdata=arrays["customdata"], text=arrays["text"],
-        hovertemplate="%{text}<extra></extra>", colorscale=scale,
-        reversescale=ind.better == "lower",
-        marker=dict(opacity=0.85, line=dict(width=arrays["line_width"],
-                                            color=arrays["line_color"])),
-        colorbar=dict(title=dict(text=basis, side="right"), thickness=12, len=0.7,
-                      tickfont=dict(color=theme.muted)),
-    ))
-    fig.update_layout(map=dict(style=style_url, center=center, zoom=zoom),
-                      clickmode="event+select")
-    return fig
+    base = {   # every district in grey, so "no data" still shows its outline
+        "type": "choroplethmap", "geojson": geojson_url, "featureidkey": "id",
+        "locations": codes, "z": [0] * len(codes), "showscale": False, "hoverinfo": "skip",
+        "colorscale": [[0, theme.grid], [1, theme.grid]],
+        "marker": {"opacity": 0.6, "line": {"width": 0.8, "color": theme.map_line}}}
+    values = {
+        "type": "choroplethmap", "geojson": geojson_url, "featureidkey": "id",
+        "locations": arrays["locations"], "z": arrays["z"], "customdata": arrays["customdata"],
+        "text": arrays["text"], "hovertemplate": "%{text}<extra></extra>",
+        "colorscale": [list(stop) for stop in theme.colorscale],
+        "reversescale": ind.better == "lower",
+        "marker": {"opacity": 0.85, "line": {"width": arrays["line_width"],
+                                             "color": arrays["line_color"]}},
+        "colorbar": {"title": {"text": colorbar_title(ind, lang), "side": "right"},
+                     "thickness": 12, "len": 0.7, "tickfont": {"color": theme.muted}}}
+    return _figure(theme, indicator_title(ind, lang), [base, values],
+                   margin={"l": 0, "r": 0, "t": 44, "b": 0}, uirevision="district-map",
+                   map={"style": style_url, "center": center, "zoom": zoom},
+                   clickmode="event+select")
 
 
 # --- time series ---------------------------------------------------------------------------
@@ -110,68 +145,68 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
 def trend(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
           start: str | None, end: str | None) -> go.Figure:
     """Return an indicator's monthly trend: level bars, YoY line, target line, range shaded."""
-    fig = _base(theme, indicator_title(ind, lang), uirevision="trend", **SELECT_DRAG,
-                bargap=0.25)
-    yoy_basis = ind.basis == "yoy" and ind.kind == "value"
+    yoy_basis = _yoy_basis(ind)
     show = frame.dropna(subset=["value"])
     if yoy_basis:
         show = show[show["yoy"].notna()]
-    fig.add_trace(go.Bar(x=show["period"], y=show["value"], name=i18n.unit(ind, lang) or
-                         i18n.t("value", lang), marker_color=theme.accent, opacity=0.55,
-                         hovertemplate="%{x|%Y-%m}: %{y:,.1f}<extra></extra>"))
+    x = _dates(show["period"])
+    traces = [{"type": "bar", "x": x, "y": _numbers(show["value"]),
+               "name": i18n.unit(ind, lang) or i18n.t("value", lang),
+               "marker": {"color": theme.accent}, "opacity": 0.55,
+               "hovertemplate": "%{x|%Y-%m}: %{y:,.1f}<extra></extra>"}]
+    layout = {"xaxis": DATE_AXIS, "bargap": 0.25}
     if yoy_basis:
-        fig.add_trace(go.Scatter(x=show["period"], y=show["yoy"], yaxis="y2", mode="lines+markers",
-                                 name=f"{i18n.t('yoy', lang)} %", line=dict(color="#ffd166",
-                                                                              width=3),
-                                 hovertemplate="%{x|%Y-%m}: %{y:+.1f}%<extra></extra>"))
-        fig.update_layout(yaxis2=dict(overlaying="y", side="right", ticksuffix="%",
-                                      showgrid=False, tickfont=dict(color="#ffd166")))
+        traces.append({"type": "scatter", "x": x, "y": _numbers(show["yoy"]), "yaxis": "y2",
+                       "mode": "lines+markers", "name": f"{i18n.t('yoy', lang)} %",
+                       "line": {"color": "#ffd166", "width": 3},
+                       "hovertemplate": "%{x|%Y-%m}: %{y:+.1f}%<extra></extra>"})
+        layout["yaxis2"] = {"overlaying": "y", "side": "right", "ticksuffix": "%",
+                            "showgrid": False, "tickfont": {"color": "#ffd166"}}
+        layout["margin"] = {"l": 56, "r": 48, "t": 72, "b": 36}
+    shapes, notes = _range_shape(theme, start, end), []
     if ind.target is not None:
-        fig.add_hline(y=ind.target, yref="y2" if yoy_basis else "y", line_dash="dash",
-                      line_color=theme.ok, line_width=2,
-                      annotation_text=f"{i18n.t('target', lang)} {ind.target:g}"
-                      + ("%" if yoy_basis or ind.unit_zh == "%" else ""),
-                      annotation_font_color=theme.ok, annotation_position="top left")
-    _shade_range(fig, theme, start, end)
-    fig.update_xaxes(type="date", tickformat="%Y-%m")
-    return fig
+        suffix = "%" if yoy_basis or ind.unit_zh == "%" else ""
+        line, note = _target_line(theme, ind.target, f"{i18n.t('target', lang)} "
+                                  f"{ind.target:g}{suffix}", "y2" if yoy_basis else "y")
+        shapes.append(line)
+        notes.append(note)
+    return _figure(theme, indicator_title(ind, lang), traces, shapes, notes,
+                   uirevision="trend", **SELECT_DRAG, **layout)
 
 
 def aqi_daily(frame: pd.DataFrame, *, theme: Theme, lang: str, start: str | None,
               end: str | None) -> go.Figure:
     """Return daily AQI bars coloured by their official level (HJ 633-2012)."""
-    fig = _base(theme, i18n.t("air", lang), uirevision="air", **SELECT_DRAG, bargap=0,
-                barmode="overlay")
+    traces = []
     for level, (_, _, zh, en, _) in enumerate(LEVELS):
         part = frame[frame["level"] == level]
         if part.empty:
             continue
-        fig.add_trace(go.Bar(x=part["day"], y=part["aqi"], name=en if lang == "en" else zh,
-                             marker_color=AQI_COLORS[level], marker_line_width=0,
-                             width=DAY_MS,
-                             hovertemplate="%{x|%Y-%m-%d}: AQI %{y:.0f}<extra></extra>"))
-    fig.add_hline(y=100, line_dash="dot", line_color=theme.muted, line_width=1)
-    _shade_range(fig, theme, start, end)
-    fig.update_xaxes(type="date", tickformat="%Y-%m")
-    return fig
+        traces.append({"type": "bar", "x": _dates(part["day"]), "y": _numbers(part["aqi"]),
+                       "name": en if lang == "en" else zh, "width": DAY_MS,
+                       "marker": {"color": AQI_COLORS[level], "line": {"width": 0}},
+                       "hovertemplate": "%{x|%Y-%m-%d}: AQI %{y:.0f}<extra></extra>"})
+    good = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": 100,
+            "y1": 100, "line": {"color": theme.muted, "width": 1, "dash": "dot"}}
+    return _figure(theme, i18n.t("air", lang), traces, [good, *_range_shape(theme, start, end)],
+                   uirevision="air", bargap=0, barmode="overlay", xaxis=DATE_AXIS, **SELECT_DRAG)
 
 
 def events_by_status(frame: pd.DataFrame, *, theme: Theme, lang: str, start: str | None,
                      end: str | None) -> go.Figure:
     """Return events reported per month, stacked by current life-cycle stage."""
-    fig = _base(theme, i18n.t("events_status", lang), uirevision="events", barmode="stack",
-                **SELECT_DRAG, bargap=0.2)
+    traces = []
     for stage, (zh, en) in catalog.EVENT_STAGES.items():
         part = frame[frame["status"] == stage]
         if part.empty:
             continue
-        fig.add_trace(go.Bar(x=part["period"], y=part["n"], name=en if lang == "en" else zh,
-                             marker_color=STAGE_COLORS[stage],
-                             hovertemplate="%{x|%Y-%m}: %{y:,}<extra>" + (en if lang == "en"
-                                                                         else zh) + "</extra>"))
-    _shade_range(fig, theme, start, end)
-    fig.update_xaxes(type="date", tickformat="%Y-%m")
-    return fig
+        name = en if lang == "en" else zh
+        traces.append({"type": "bar", "x": _dates(part["period"]), "y": _numbers(part["n"]),
+                       "name": name, "marker": {"color": STAGE_COLORS[stage]},
+                       "hovertemplate": f"%{{x|%Y-%m}}: %{{y:,}}<extra>{name}</extra>"})
+    return _figure(theme, i18n.t("events_status", lang), traces,
+                   _range_shape(theme, start, end), uirevision="events", barmode="stack",
+                   bargap=0.2, xaxis=DATE_AXIS, **SELECT_DRAG)
 
 
 # --- bars ----------------------------------------------------------------------------------
@@ -182,13 +217,15 @@ def events_by_category(frame: pd.DataFrame, *, theme: Theme, lang: str) -> go.Fi
     rate = np.where(frame["n"] > 0, 100.0 * frame["n_closed"] / frame["n"].clip(lower=1), np.nan)
     label = [f"{i18n.number(n, lang, 0)} · {i18n.t('closure', lang)} {r:.1f}%"
              for n, r in zip(frame["n"], rate)]
-    fig = _base(theme, i18n.t("events_category", lang), margin=dict(l=110, r=16, t=44, b=24))
-    fig.add_trace(go.Bar(y=names, x=frame["n"], orientation="h", text=label,
-                         textposition="auto", marker_color=theme.accent,
-                         customdata=frame["category"],
-                         hovertemplate="%{y}: %{x:,}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed")
-    return fig
+    trace = {"type": "bar", "orientation": "h", "y": names, "x": _numbers(frame["n"]),
+             "text": label, "customdata": frame["category"].tolist(),
+             "marker": {"color": theme.accent}, "textfont": {"color": theme.text},
+             "hovertemplate": "%{y}: %{x:,}<extra></extra>", "textposition": "outside",
+             "cliponaxis": False}
+    top = float(frame["n"].max()) if len(frame) else 1.0
+    return _figure(theme, i18n.t("events_category", lang), [trace],
+                   margin={"l": 150 if lang == "en" else 96, "r": 16, "t": 44, "b": 24},
+                   yaxis={"autorange": "reversed"}, xaxis={"range": [0, top * 1.6]})
 
 
 def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
@@ -199,33 +236,34 @@ def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
     names = [r.name_en if lang == "en" else r.name_zh for r in data.itertuples()]
     status = [catalog.breach(ind, None if pd.isna(v) else v) for v in data["headline"]]
     colors = [theme.status_colors[s] if s != "none" else theme.accent for s in status]
-    line_w = [3 if c == selected else 0 for c in data["district_code"]]
-    yoy_basis = ind.basis == "yoy" and ind.kind == "value"
+    yoy_basis = _yoy_basis(ind)
     text = [i18n.change(v, ind, lang) if yoy_basis else i18n.quantity(v, ind, lang)
             for v in data["headline"]]
-    fig = _base(theme, f"{i18n.t('ranking', lang)} · {indicator_title(ind, lang)}",
-                margin=dict(l=96, r=16, t=44, b=24), uirevision="ranking")
-    fig.add_trace(go.Bar(y=names, x=data["headline"], orientation="h", customdata=
-                         data["district_code"], marker=dict(color=colors, line=dict(
-                             width=line_w, color=theme.text)), text=text,
-                         textposition="auto", hovertemplate="%{y}: %{text}<extra></extra>"))
+    trace = {"type": "bar", "orientation": "h", "y": names, "x": _numbers(data["headline"]),
+             "customdata": data["district_code"].tolist(), "text": text,
+             "textposition": "auto", "textfont": {"color": "#0a1730"},
+             "hovertemplate": "%{y}: %{text}<extra></extra>",
+             "marker": {"color": colors, "line": {
+                 "width": [3 if c == selected else 0 for c in data["district_code"]],
+                 "color": theme.text}}}
+    shapes = []
     if ind.target is not None:
-        fig.add_vline(x=ind.target, line_dash="dash", line_color=theme.ok, line_width=2)
-    fig.update_yaxes(autorange="reversed")
-    fig.update_layout(bargap=0.18)
-    if yoy_basis:
-        fig.update_xaxes(ticksuffix="%")
-    return fig
+        shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "xref": "x",
+                       "x0": ind.target, "x1": ind.target,
+                       "line": {"color": theme.ok, "width": 2, "dash": "dash"}})
+    return _figure(theme, f"{i18n.t('ranking', lang)} · {indicator_title(ind, lang)}", [trace],
+                   shapes, margin={"l": 96, "r": 16, "t": 44, "b": 24}, uirevision="ranking",
+                   bargap=0.18, yaxis={"autorange": "reversed"},
+                   xaxis={"ticksuffix": "%"} if yoy_basis else {},
+                   uniformtext={"minsize": 12, "mode": "show"})
 
 
 def empty(theme: Theme, title: str, message: str) -> go.Figure:
     """Return a placeholder figure that says why there is nothing to show."""
-    fig = _base(theme, title)
-    fig.add_annotation(text=message, showarrow=False, font=dict(size=theme.title_size,
-                                                                 color=theme.muted))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return fig
+    note = {"text": message, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5,
+            "y": 0.5, "font": {"size": theme.title_size, "color": theme.muted}}
+    return _figure(theme, title, [], annotations=[note], xaxis={"visible": False},
+                   yaxis={"visible": False})
 
 
 def as_of_label(last, frequency: str) -> str:
@@ -236,4 +274,3 @@ def as_of_label(last, frequency: str) -> str:
     if frequency in ("monthly", "quarterly"):
         return ts.strftime("%Y-%m")
     return ts.strftime("%Y-%m-%d")
-

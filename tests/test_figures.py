@@ -1,0 +1,84 @@
+"""Figure builders: valid plotly (they skip validation at run time), units in titles, keys."""
+
+import plotly.graph_objects as go
+import pytest
+
+from data import catalog
+from layouts import figures, theme
+
+START, END = "2026-01-01", "2026-11-24"
+
+
+def _validated(fig: go.Figure) -> go.Figure:
+    """Rebuild with plotly's validation on: raises on any unknown property or bad value."""
+    return go.Figure(fig.to_plotly_json())
+
+
+@pytest.fixture(scope="module")
+def built(queries):
+    out = {}
+    for name, th in theme.THEMES.items():
+        for lang in ("zh", "en"):
+            for code in ("fixed_asset_investment", "unemployment_rate", "closure_rate",
+                         "water_good_rate"):
+                ind = catalog.get(code)
+                by_d = queries.indicator_by_district(code, START, END)
+                out[(name, lang, code, "map")] = figures.choropleth(
+                    by_d, ind, geojson_url="/geo/districts.geojson", style_url="white-bg",
+                    center={"lon": 115, "lat": 25.8}, zoom=7, theme=th, lang=lang,
+                    selected="360702")
+                out[(name, lang, code, "ranking")] = figures.ranking(
+                    by_d, ind, theme=th, lang=lang, selected="360702")
+                out[(name, lang, code, "trend")] = figures.trend(
+                    queries.indicator_monthly(code, None), ind, theme=th, lang=lang,
+                    start=START, end=END)
+            out[(name, lang, "air")] = figures.aqi_daily(queries.aqi_daily(None), theme=th,
+                                                         lang=lang, start=START, end=END)
+            out[(name, lang, "events")] = figures.events_by_status(
+                queries.events_monthly_by_status(None), theme=th, lang=lang, start=START,
+                end=END)
+            out[(name, lang, "category")] = figures.events_by_category(
+                queries.events_by_category(None, START, END), theme=th, lang=lang)
+            out[(name, lang, "empty")] = figures.empty(th, "t", "no data")
+    return out
+
+
+def test_every_builder_output_passes_plotly_validation(built):
+    for key, fig in built.items():
+        _validated(fig)
+
+
+def test_titles_carry_units(built):
+    assert "（亿元）" in built[("wall", "zh", "fixed_asset_investment", "trend")].layout.title.text
+    assert "(bn CNY)" in built[("print", "en", "fixed_asset_investment", "trend")].layout.title.text
+    assert "（%）" in built[("wall", "zh", "closure_rate", "map")].layout.title.text
+
+
+def test_map_carries_codes_not_geometry(built):
+    fig = built[("wall", "zh", "closure_rate", "map")]
+    base, values = fig.data
+    assert base.geojson == values.geojson == "/geo/districts.geojson"
+    assert list(values.customdata) == list(values.locations)
+    widths = dict(zip(values.locations, values.marker.line.width))
+    assert widths["360702"] == max(widths.values())
+
+
+def test_ranking_orders_best_first_in_the_indicator_direction(built, queries):
+    higher = built[("wall", "zh", "closure_rate", "ranking")].data[0]
+    assert list(higher.x) == sorted(higher.x, reverse=True)
+    lower = built[("wall", "zh", "unemployment_rate", "ranking")].data[0]
+    assert list(lower.x) == sorted(lower.x)
+    # the entity key rides in customdata
+    assert set(higher.customdata) == set(queries.districts()["code"])
+
+
+def test_aqi_bars_use_the_official_level_colours(built):
+    fig = built[("wall", "zh", "air")]
+    assert {t.marker.color for t in fig.data} <= set(theme.AQI_COLORS)
+    assert fig.data[0].name == "优"
+
+
+def test_themes_differ_in_ground(built):
+    wall = built[("wall", "zh", "air")].layout.template.layout.paper_bgcolor
+    paper = built[("print", "zh", "air")].layout.template.layout.paper_bgcolor
+    assert wall != paper and paper.lower() == "#ffffff"
