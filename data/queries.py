@@ -142,32 +142,34 @@ class Queries:
         return s, e
 
     def _metrics(self, specs: list[tuple[Indicator, list[Range]]], district: str | None,
-                 by_district: bool) -> pd.DataFrame:
+                 by_district: bool) -> list[dict]:
         """Answer several indicators over several date ranges, one query per source table.
 
         One query answers every (indicator, range) pair of a table: the KPI cards' 36
-        questions take four queries. Returns long rows: [district_code,] code, r (the range's
-        index in its spec), value, last (the latest date behind the value).
+        questions take four queries. Returns records: district_code (None for the city or
+        the one district asked), code, r (the range's index in its spec), value, last (the
+        latest date behind the value). Plain records, not DataFrames: at these sizes pandas
+        costs more than DuckDB.
         """
-        frames = []
+        records: list[dict] = []
         for kind in ("value", "air", "water", "events"):
             group = [(ind, ranges) for ind, ranges in specs if ind.kind == kind]
-            if not group:
-                continue
-            if kind == "value":
-                frames.append(self._statistics(group, district, by_district))
-            else:
-                frames.append(self._derived(kind, group, district, by_district))
-        frame = pd.concat(frames, ignore_index=True)
-        rows = frame["code"] == "events_per_10k"
-        if rows.any():
-            pop = self.districts().set_index("code")["population"]
-            frame.loc[rows, "value"] /= (frame.loc[rows, "district_code"].map(pop)
-                                         if by_district else
-                                         pop[district] if district else pop.sum())
-        return frame
+            if kind == "value" and group:
+                records += self._statistics(group, district, by_district)
+            elif group:
+                records += self._derived(kind, group, district, by_district)
+        population = self._population
+        for rec in records:
+            if rec["code"] == "events_per_10k" and rec["value"] is not None:
+                rec["value"] /= (population[rec["district_code"]] if by_district else
+                                 population[district] if district else sum(population.values()))
+        return records
 
-    def _statistics(self, group, district, by_district) -> pd.DataFrame:
+    @cached_property
+    def _population(self) -> dict[str, int]:
+        return dict(zip(self._districts["code"], self._districts["population"]))
+
+    def _statistics(self, group, district, by_district) -> list[dict]:
         """Monthly statistics: per district over each range, then summed or weighted."""
         values, params = [], []
         for ind, ranges in group:
@@ -184,28 +186,25 @@ class Queries:
         column = {ind.code: _TIME_COLUMN[ind.time] for ind, _ in group}
         rows = [{"district_code": rec["district_code"], "code": rec["code"], "r": rec["r"],
                  "value": _float(rec[column[rec["code"]]]), "last": rec["last"]}
-                for rec in self.store.df(sql, params + ([district] if district else []))
-                .to_dict("records")]
+                for rec in self.store.records(sql, params + ([district] if district else []))]
         if by_district:
-            return pd.DataFrame(rows, columns=["district_code", "code", "r", "value", "last"])
-        population = self.districts().set_index("code")["population"].to_dict()
+            return rows
         space = {ind.code: ind.space for ind, _ in group}
         totals: dict[tuple, list] = {}
         for row in rows:
             if row["value"] is None:
                 continue
-            acc = totals.setdefault((row["code"], row["r"]), [0.0, 0.0, 0, None])
-            weight = population[row["district_code"]]
+            acc = totals.setdefault((row["code"], row["r"]), [0.0, 0.0, None])
+            weight = self._population[row["district_code"]]
             acc[0] += row["value"] * (1 if space[row["code"]] == "sum" else weight)
             acc[1] += weight
-            acc[3] = row["last"] if acc[3] is None else max(acc[3], row["last"])
+            acc[2] = row["last"] if acc[2] is None else max(acc[2], row["last"])
         # flows and stocks add up; rates are weighted by the population that reports them
-        return pd.DataFrame(
-            [{"code": code, "r": r, "value": total if space[code] == "sum" else total / weight,
-              "last": last} for (code, r), (total, weight, _, last) in totals.items()],
-            columns=["code", "r", "value", "last"])
+        return [{"district_code": None, "code": code, "r": r, "last": last,
+                 "value": total if space[code] == "sum" else total / weight}
+                for (code, r), (total, weight, last) in totals.items()]
 
-    def _derived(self, kind, group, district, by_district) -> pd.DataFrame:
+    def _derived(self, kind, group, district, by_district) -> list[dict]:
         """Air, water and event metrics: every metric of the group over every distinct range."""
         table, exprs, col = _SOURCE_OF[kind]
         distinct = sorted({rng for _, ranges in group for rng in ranges})
@@ -220,17 +219,14 @@ class Queries:
                          + (" AND district_code = ?" if district else "")
                          + (" GROUP BY district_code" if by_district else ""))
             params += [s, e] + ([district] if district else [])
-        sql = " UNION ALL ".join(parts)
         by_range: dict[int, list[dict]] = {}
-        for rec in self.store.df(sql, params).to_dict("records"):
+        for rec in self.store.records(" UNION ALL ".join(parts), params):
             by_range.setdefault(rec["i"], []).append(rec)
         index = {rng: i for i, rng in enumerate(distinct)}
-        # plain records, not pandas per piece: the KPI cards make dozens of these
-        rows = [{"district_code": rec.get("district_code"), "code": ind.code, "r": r,
+        return [{"district_code": rec.get("district_code"), "code": ind.code, "r": r,
                  "value": _float(rec[ind.code]), "last": rec["last"]}
                 for ind, ranges in group for r, rng in enumerate(ranges)
                 for rec in by_range.get(index[rng], [])]
-        return pd.DataFrame(rows, columns=["district_code", "code", "r", "value", "last"])
 
     def indicator_by_district(self, code: str, start: str, end: str) -> pd.DataFrame:
         """Return one indicator per district over [start, end].
@@ -241,22 +237,24 @@ class Queries:
         """
         ind = self._check(code)
         cur = self._clamp(ind, start, end)
-        long = self._metrics([(ind, [cur, _shift(cur, -1)])], None, True)
-        wide = long.pivot(index="district_code", columns="r", values="value")
+        found = {(rec["district_code"], rec["r"]): rec
+                 for rec in self._metrics([(ind, [cur, _shift(cur, -1)])], None, True)}
         frame = self.districts()[["code", "name_zh", "name_en"]].rename(
             columns={"code": "district_code"})
-        for r, name in ((0, "value"), (1, "prior")):   # a range may have no data at all
-            frame[name] = frame["district_code"].map(wide[r]) if r in wide else float("nan")
-        frame["last"] = frame["district_code"].map(
-            long[long.r == 0].set_index("district_code")["last"])
+        codes = frame["district_code"]
+        empty = {"value": None, "last": None}   # a range may have no data at all
+        frame["value"] = [found.get((c, 0), empty)["value"] for c in codes]
+        frame["prior"] = [found.get((c, 1), empty)["value"] for c in codes]
+        frame["last"] = [found.get((c, 0), empty)["last"] for c in codes]
+        frame[["value", "prior"]] = frame[["value", "prior"]].astype(float)
         return _with_change(frame, ind)
 
     def indicator_value(self, code: str, district: str | None, start: str, end: str) -> dict:
         """Return {value, prior, yoy, headline, last} for the city or one district."""
         ind = self._check(code, district)
         cur = self._clamp(ind, start, end)
-        long = self._metrics([(ind, [cur, _shift(cur, -1)])], district, False)
-        return _summary(long, ind, 0, 1)
+        return _summary(self._metrics([(ind, [cur, _shift(cur, -1)])], district, False), ind,
+                        0, 1)
 
     def kpis(self, district: str | None, start: str, end: str) -> pd.DataFrame:
         """Return the KPI cards' figures: code, value, headline, yoy, last, previous, status.
@@ -273,12 +271,13 @@ class Queries:
             prev_end = cur[1].replace(day=1) - dt.timedelta(days=1)
             prev = self._clamp(ind, min(cur[0], prev_end.replace(day=1)), prev_end)
             specs.append((ind, [cur, _shift(cur, -1), prev, _shift(prev, -1)]))
-        long = self._metrics(specs, district, False)
+        by_code: dict[str, list[dict]] = {}
+        for rec in self._metrics(specs, district, False):
+            by_code.setdefault(rec["code"], []).append(rec)
         rows = []
         for ind, _ in specs:
-            mine = long[long.code == ind.code]
-            now = _summary(mine, ind, 0, 1)
-            before = _summary(mine, ind, 2, 3)
+            now = _summary(by_code.get(ind.code, []), ind, 0, 1)
+            before = _summary(by_code.get(ind.code, []), ind, 2, 3)
             rows.append({"code": ind.code, **now, "previous": before["headline"],
                          "status": catalog.breach(ind, now["headline"])})
         return pd.DataFrame(rows)
@@ -370,9 +369,9 @@ def _change(value: float | None, prior: float | None, ind: Indicator) -> float |
     return value - prior
 
 
-def _summary(long: pd.DataFrame, ind: Indicator, r_value: int, r_prior: int) -> dict:
-    """Return {value, prior, yoy, headline, last} from the long rows of two ranges."""
-    by_r = {r: (v, last) for r, v, last in zip(long["r"], long["value"], long["last"])}
+def _summary(records: list[dict], ind: Indicator, r_value: int, r_prior: int) -> dict:
+    """Return {value, prior, yoy, headline, last} from the records of two ranges."""
+    by_r = {rec["r"]: (rec["value"], rec["last"]) for rec in records}
     value, last = by_r.get(r_value, (None, None))
     value, prior = _float(value), _float(by_r.get(r_prior, (None, None))[0])
     yoy = _change(value, prior, ind)

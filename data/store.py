@@ -136,6 +136,13 @@ class Store:
         """Return the result of a parameterised query as a DataFrame."""
         return self._cursor().execute(sql, list(params)).df()
 
+    def records(self, sql: str, params: list | tuple = ()) -> list[dict]:
+        """Return the result as dicts: for small answers, where a DataFrame costs more than
+        the query."""
+        cur = self._cursor().execute(sql, list(params))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
     def rows(self, sql: str, params: list | tuple = ()) -> list[tuple]:
         """Return the result of a parameterised query as tuples."""
         return self._cursor().execute(sql, list(params)).fetchall()

@@ -155,6 +155,10 @@ def test_memoised_queries_do_not_touch_the_store_twice(store):
             CountingStore.calls += 1
             return store.df(sql, params)
 
+        def records(self, sql, params=()):
+            CountingStore.calls += 1
+            return store.records(sql, params)
+
         def rows(self, sql, params=()):
             return store.rows(sql, params)
 
