@@ -26,7 +26,8 @@ _RANGE_SOURCES = (Overview.TREND, Overview.AIR, Overview.EVENTS_STATUS)
 
 def indicator_options(lang: str) -> list[dict]:
     """Return the map indicator choices, grouped by domain in catalogue order."""
-    return [{"label": figures.indicator_title(ind, lang), "value": ind.code}
+    return [{"label": f"{i18n.t('domain_' + ind.domain, lang)} · "
+                      f"{figures.indicator_title(ind, lang)}", "value": ind.code}
             for ind in catalog.INDICATORS]
 
 

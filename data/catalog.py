@@ -68,6 +68,23 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("housing_sales_area", "商品房销售面积", "Housing sales area", "万平方米",
               "10k m²", "economy", "monthly", "value", "higher", basis="yoy", target=-5.0,
               alert=-20.0),
+    # Environment: monthly district statistics.
+    Indicator("dust_pm10", "工地扬尘PM10均值", "Construction-site dust PM10", "µg/m³", "µg/m³",
+              "environment", "monthly", "value", "lower", space="mean", time="mean",
+              target=80.0, alert=120.0, decimals=0),
+    Indicator("noise_day", "昼间区域环境噪声", "Daytime ambient noise", "dB(A)", "dB(A)",
+              "environment", "monthly", "value", "lower", space="mean", time="mean",
+              target=55.0, alert=60.0),
+    Indicator("waste_household", "生活垃圾清运量", "Household waste collected", "万吨", "10k t",
+              "environment", "monthly", "value", "lower", decimals=2),
+    Indicator("waste_construction", "建筑垃圾产生量", "Construction waste", "万吨", "10k t",
+              "environment", "monthly", "value", "lower", decimals=2),
+    Indicator("waste_industrial", "一般工业固废产生量", "Industrial solid waste", "万吨", "10k t",
+              "environment", "monthly", "value", "lower", decimals=2),
+    Indicator("waste_hazardous", "危险废物产生量", "Hazardous waste", "吨", "t", "environment",
+              "monthly", "value", "lower", decimals=0),
+    Indicator("waste_medical", "医疗废物处置量", "Medical waste disposed", "吨", "t",
+              "environment", "monthly", "value", "lower", decimals=0),
     # Environment: derived from station and section readings.
     Indicator("good_air_rate", "优良天数比例", "Share of good-air days", "%", "%", "environment",
               "daily", "air", "higher", space="mean", time="mean", target=96.0, alert=90.0),
@@ -91,6 +108,41 @@ INDICATORS: tuple[Indicator, ...] = (
               "event", "events", "lower", space="mean", time="mean", target=48.0, alert=72.0),
     Indicator("satisfaction_rate", "满意率", "Satisfaction", "%", "%", "grid", "event", "events",
               "higher", space="mean", time="mean", target=90.0, alert=85.0),
+    # Grid governance: monthly statistics of the grid and the 12345 hotline.
+    *(Indicator(code, zh, en, "%", "%", "grid", "monthly", "value", "higher", space="mean",
+                time="mean", target=target, alert=alert)
+      for code, zh, en, target, alert in (
+          ("grid_worker_on_duty_rate", "网格员在岗率", "Grid workers on duty", 95.0, 90.0),
+          ("patrol_coverage_rate", "网格巡查覆盖率", "Patrol coverage", 98.0, 90.0),
+          ("hotline_response_rate", "12345响应率", "12345 response rate", 99.0, 95.0),
+          ("hotline_resolution_rate", "12345解决率", "12345 resolution rate", 90.0, 85.0),
+          ("hotline_satisfaction_rate", "12345满意率", "12345 satisfaction", 90.0, 85.0))),
+    # Government services: the plans' targets (Ganzhou 2022-2024, a Zhejiang city 2020).
+    *(Indicator(code, zh, en, "%", "%", "services", "monthly", "value", "higher", space="mean",
+                time="mean", target=target, alert=alert)
+      for code, zh, en, target, alert in (
+          ("one_network_rate", "一网通办率", "One-network service share", 100.0, 90.0),
+          ("e_license_rate", "高频事项电子证照应用率", "E-licences in frequent services", 95.0,
+           85.0),
+          ("mobile_service_rate", "掌上可办率", "Services doable on a phone", 95.0, 85.0),
+          ("online_acceptance_rate", "网上受理率", "Cases accepted online", 80.0, 70.0),
+          ("mobile_enforcement_rate", "掌上执法率", "Mobile law enforcement", 90.0, 80.0),
+          ("double_random_rate", "双随机抽查覆盖率", "Double-random inspection coverage", 100.0,
+           95.0),
+          ("online_tax_rate", "网上申报率", "Online tax filing", 85.0, 75.0),
+          ("video_share_rate", "公共视频共享率", "Public video shared", 80.0, 60.0),
+          ("supervision_connected_rate", "非现场监管资源接入率",
+           "Non-site supervision connected", 50.0, 40.0),
+          ("supervision_shared_rate", "监管数据共享率", "Supervision data shared", 70.0, 60.0))),
+    Indicator("self_service_cases", "自助终端办件量", "Self-service terminal cases", "件", "cases",
+              "services", "monthly", "value", "higher", basis="yoy", target=0.0, alert=-10.0,
+              decimals=0),
+    Indicator("smart_approval_items", "智能审批事项数", "Smart-approval services", "项",
+              "services", "services", "monthly", "value", "higher", time="last", target=500.0,
+              alert=400.0, decimals=0),
+    Indicator("one_thing_items", "一件事一次办事项数", "One-thing-once services", "项",
+              "services", "services", "monthly", "value", "higher", time="last", target=500.0,
+              alert=400.0, decimals=0),
 )
 
 BY_CODE: dict[str, Indicator] = {i.code: i for i in INDICATORS}

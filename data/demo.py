@@ -71,6 +71,36 @@ _ECONOMY = {
     "housing_sales_area": (1300.0, -0.08, "flat"),
     "deposits": (8000.0, 0.085, "stock"),
     "loans": (7500.0, 0.105, "stock"),
+    "waste_household": (220.0, 0.03, "flat"),
+    "waste_construction": (600.0, -0.02, "flat"),
+    "waste_industrial": (900.0, 0.01, "flat"),
+    "waste_hazardous": (60000.0, 0.02, "flat"),
+    "waste_medical": (9000.0, 0.04, "flat"),
+    "self_service_cases": (130000.0, 0.10, "flat"),
+    "smart_approval_items": (540.0, 0.20, "stock"),
+    "one_thing_items": (510.0, 0.15, "stock"),
+}
+#: Rates: code -> (level, spread between districts, yearly improvement, ceiling)
+_RATES = {
+    "unemployment_rate": (5.1, 0.35, 0.0, None),
+    "industrial_va_growth": (8.2, 1.5, 0.0, None),
+    "dust_pm10": (72.0, 8.0, -2.0, None),
+    "noise_day": (53.5, 1.5, -0.2, None),
+    "grid_worker_on_duty_rate": (96.5, 1.5, 0.3, 100.0),
+    "patrol_coverage_rate": (97.5, 1.2, 0.3, 100.0),
+    "hotline_response_rate": (99.2, 0.4, 0.1, 100.0),
+    "hotline_resolution_rate": (90.5, 2.5, 0.8, 100.0),
+    "hotline_satisfaction_rate": (91.5, 2.5, 0.6, 100.0),
+    "one_network_rate": (95.0, 2.5, 2.0, 100.0),
+    "e_license_rate": (92.0, 3.0, 1.5, 100.0),
+    "mobile_service_rate": (93.5, 2.5, 1.0, 100.0),
+    "online_acceptance_rate": (83.0, 5.0, 2.0, 100.0),
+    "mobile_enforcement_rate": (90.0, 3.0, 1.5, 100.0),
+    "double_random_rate": (98.5, 1.2, 0.5, 100.0),
+    "online_tax_rate": (87.0, 3.0, 1.0, 100.0),
+    "video_share_rate": (76.0, 8.0, 3.0, 100.0),
+    "supervision_connected_rate": (46.0, 8.0, 4.0, 100.0),
+    "supervision_shared_rate": (66.0, 8.0, 3.0, 100.0),
 }
 
 _DEPARTMENTS = [
@@ -350,16 +380,20 @@ def _write_economy(con, rng: np.random.Generator, cal: Calendar) -> None:
                 prior = [r for r in rows if r[1] == code and r[0] == codes[i]
                          and r[2] == _add_months(month, -12)]
                 value[i] = prior[0][3] * 0.6
-            if code in ("new_urban_jobs", "new_market_entities"):
+            if catalog.get(code).decimals == 0:
                 value = np.round(value)
             rows += [(c, code, month, float(v)) for c, v in zip(codes, value)]
-    for code, base, spread in (("unemployment_rate", 5.1, 0.35), ("industrial_va_growth", 8.2, 1.5)):
+    for code, (base, spread, per_year, ceiling) in _RATES.items():
         level = base + rng.normal(0, spread, len(codes))
-        for month in months:
+        for k, month in enumerate(months):
             season = 0.35 if (code == "unemployment_rate" and month.month in (2, 3)) else 0.0
-            value = level + season + rng.normal(0, 0.12 if season == 0 else 0.1, len(codes))
+            years_before_last = (len(months) - 1 - k) / 12.0
+            value = level + season - per_year * years_before_last + rng.normal(
+                0, max(0.1, spread / 10), len(codes))
             if code == "industrial_va_growth":
                 value = value + 0.6 * np.sin(month.month / 2)
+            if ceiling is not None:
+                value = np.minimum(value, ceiling)
             for key in ("unemployment", "industry"):
                 d, ind, _ = PLANTED[key]
                 if ind == code and month == last:

@@ -34,6 +34,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "value": ("数值", "Value"),
     "events": ("件", "events"),
     "source": ("来源", "Source"),
+    "domain_economy": ("经济运行", "Economy"),
+    "domain_environment": ("生态环境", "Environment"),
+    "domain_grid": ("网格治理", "Grid governance"),
+    "domain_services": ("政务服务", "Government services"),
 }
 
 
