@@ -216,7 +216,7 @@ def report(scale: str, results: dict) -> str:
                 f"bytes per response (median)")
     lines.append(f"{'callback':22s} {'app p50':>8s} {'p95':>7s} {'bytes':>8s} | "
                  f"{'naive p50':>9s} {'p95':>8s} {'bytes':>9s} | {'x p50':>6s} {'x p95':>6s}")
-    for name, _, naive_output in CALLBACKS:
+    for name, _, _ in CALLBACKS:
         a = results["app"][name]
         row = f"{name:22s} {a['p50']:8.1f} {a['p95']:7.1f} {a['bytes']:8d} | "
         b = results["naive"].get(name)

@@ -50,7 +50,7 @@ def tessellate(counties: gpd.GeoDataFrame, grid_res: int = GRID_RES,
         clipped = np.array([_polygonal(g) for g in clipped], dtype=object)
         frame = _merge_slivers(np.array(cells), clipped)
         frame["parent"] = [h3.cell_to_parent(c, township_res) for c in frame["h3"]]
-        for t_idx, (parent, group) in enumerate(frame.groupby("parent", sort=True), start=1):
+        for t_idx, (_, group) in enumerate(frame.groupby("parent", sort=True), start=1):
             t_code = f"{county.code}{t_idx:03d}"
             town_rows.append({
                 "code": t_code, "name": f"{county.name}第{t_idx}片区",

@@ -79,8 +79,8 @@ def test_map_update_is_a_patch_without_geometry(app):
     assert isinstance(patch, Patch)
     body = json.dumps(patch.to_plotly_json())
     assert "coordinates" not in body and len(body) < 8000
-    ops = {tuple(op["location"]): op["params"]["value"] for op in patch.to_plotly_json()["operations"]
-           if op["operation"] == "Assign"}
+    ops = {tuple(op["location"]): op["params"]["value"]
+           for op in patch.to_plotly_json()["operations"] if op["operation"] == "Assign"}
     widths = ops[("data", MAP_DATA_TRACE, "marker", "line", "width")]
     locations = ops[("data", MAP_DATA_TRACE, "locations")]
     assert widths[locations.index("360702")] > max(

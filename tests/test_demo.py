@@ -30,9 +30,10 @@ def test_dimensions_have_the_promised_sizes(store):
 
 
 def test_codes_extend_their_parent_code(store):
-    bad = store.rows("SELECT count(*) FROM grid_cells c JOIN townships t ON t.code = c.township_code"
-                     " WHERE NOT starts_with(c.code, t.code) OR NOT starts_with(t.code, "
-                     "t.district_code) OR c.district_code <> t.district_code")
+    bad = store.rows("SELECT count(*) FROM grid_cells c JOIN townships t "
+                     "ON t.code = c.township_code WHERE NOT starts_with(c.code, t.code) "
+                     "OR NOT starts_with(t.code, t.district_code) "
+                     "OR c.district_code <> t.district_code")
     assert bad[0][0] == 0
 
 
@@ -117,7 +118,8 @@ def test_seasonality_winter_pm25_and_spring_festival_dip(store):
 def test_planted_anomalies_are_there(store, queries):
     # fixed-asset investment collapses in one district last month
     d, code, _ = PLANTED["fai_drop"]
-    by_d = queries.indicator_by_district(code, "2026-10-01", "2026-10-31").set_index("district_code")
+    by_d = queries.indicator_by_district(code, "2026-10-01", "2026-10-31")
+    by_d = by_d.set_index("district_code")
     assert by_d.loc[d, "yoy"] < -35
     # one station at heavy pollution in the last day
     worst = store.rows("SELECT max(aqi) FROM air_hourly WHERE ts > ?",

@@ -44,7 +44,7 @@ def built(queries):
 
 
 def test_every_builder_output_passes_plotly_validation(built):
-    for key, fig in built.items():
+    for fig in built.values():
         _validated(fig)
 
 

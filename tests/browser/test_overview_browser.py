@@ -62,9 +62,9 @@ def test_ops002_clicking_a_ranking_bar_filters_everything(live_server, probe):
     _click_center(page, page.locator("#ops-ranking .bars .point path").nth(2))
     page.wait_for_function("() => location.search.includes('district=')")
     district = _query(page)["district"]
-    page.wait_for_function(f"() => document.querySelector('#ops-filter-text').innerText"
-                           f".length > 0 && !document.querySelector('#ops-filter-text')"
-                           f".innerText.includes('全市')")
+    page.wait_for_function("() => document.querySelector('#ops-filter-text').innerText"
+                           ".length > 0 && !document.querySelector('#ops-filter-text')"
+                           ".innerText.includes('全市')")
     page.wait_for_function("k => document.querySelector('#ops-kpis').innerText !== k", arg=kpis)
     page.wait_for_load_state("networkidle")
     assert _figure_data(page, "ops-trend") != trend
