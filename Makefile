@@ -4,13 +4,19 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-test system-test-deps bench
+.PHONY: run test install system-deps install-test system-test-deps bench
 
 # Install the app and run it on the embedded demo city (built on first run, then reused).
 run: install
 	citybrain serve
 
-install:
+# fonts-noto-cjk: the app cuts its interface font from it (and chart export renders Chinese).
+system-deps:
+	@if ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q fonts-noto-cjk fontconfig; \
+	fi
+
+install: system-deps
 	$(PYTHON) -m pip install --quiet -e .
 
 # Debian's Chromium and driver (browser tests, chart export) and CJK fonts, then the suite.

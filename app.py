@@ -13,7 +13,7 @@ from callbacks import overview as overview_callbacks
 from data.queries import Queries
 from data.runtime import Runtime
 from data.store import Store
-from geo.serve import register_routes
+import routes
 from layouts import overview
 
 ROOT = Path(__file__).resolve().parent
@@ -45,7 +45,7 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     runtime = Runtime(settings, store, Queries(store, cache))
     app.server.config["CITYBRAIN_RUNTIME"] = runtime
     app.layout = overview.shell()
-    register_routes(app.server, runtime)
+    routes.register(app.server, runtime)
     overview_callbacks.register(app, runtime)
     return app
 

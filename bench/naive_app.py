@@ -28,7 +28,7 @@ def create_naive_app(db_path: str) -> dash.Dash:
     air["day"] = pd.to_datetime(air["day"])
     districts = store.df("SELECT code, name_zh FROM districts")
     from data.store import read_geo
-    from geo.serve import to_geojson
+    from geo.geojson import to_geojson
     geojson = json.loads(to_geojson(read_geo(store, "districts", ("code", "name_zh"))))
 
     app = dash.Dash(__name__)

@@ -13,7 +13,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import state as st
 from data import catalog
-from geo.serve import map_view
+from geo.geojson import map_view
 from layouts import figures, i18n, overview, theme
 from layouts.ids import Overview, Shell
 

@@ -100,6 +100,16 @@ class Queries:
         """Return districts: code, name_zh, name_en, population, area_km2, lon, lat."""
         return self._districts.copy()
 
+    def names_text(self) -> str:
+        """Return every place, station, section and department name in the store, joined
+        (the characters the interface font must hold)."""
+        return self.store.rows(
+            "SELECT string_agg(name_zh || name_en, '') FROM (SELECT name_zh, name_en FROM "
+            "districts UNION ALL SELECT name_zh, name_en FROM townships UNION ALL SELECT "
+            "name_zh, name_en FROM stations UNION ALL SELECT name_zh, name_en FROM "
+            "water_sections UNION ALL SELECT name_zh, name_en FROM departments UNION ALL "
+            "SELECT value, '' FROM meta WHERE key LIKE 'city_name_%')")[0][0] or ""
+
     @cached_property
     def district_codes(self) -> frozenset[str]:
         return frozenset(self.districts()["code"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from data.queries import Queries
@@ -15,7 +15,6 @@ class Runtime:
     settings: object
     store: Store
     queries: Queries
-    _geojson: dict = field(default_factory=dict)
 
     @cached_property
     def meta(self) -> dict:

@@ -114,7 +114,7 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
     """Return the district choropleth of one indicator on an offline MapLibre map.
 
     Geometry is not in the figure: the browser fetches ``geojson_url`` once and caches it.
-    The map style is a URL too (``geo.serve``): an inline style object makes MapLibre reset
+    The map style is a URL too (``routes.py``): an inline style object makes MapLibre reset
     the style on every update, which fails ("Map error") once a Patch recolours the map.
     """
     arrays = choropleth_arrays(frame, ind, lang, theme, selected)

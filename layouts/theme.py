@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from data.aqi import LEVELS
 
-FONT_FAMILY = ('"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", '
+FONT_FAMILY = ('"CityBrain Sans", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", '
                '"PingFang SC", sans-serif')
 
 #: Official AQI level colours (HJ 633-2012), index = level.

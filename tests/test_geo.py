@@ -7,7 +7,7 @@ import shapely
 
 from geo import crs
 from geo.boundaries import load_ganzhou_districts
-from geo.serve import map_view, to_geojson
+from geo.geojson import map_view, to_geojson
 from geo.tessellate import sample_points, tessellate
 
 

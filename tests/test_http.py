@@ -54,3 +54,19 @@ def test_map_style_has_no_remote_sources(client):
     style = json.loads(client.get("/geo/style/wall.json").data)
     assert style["sources"] == {} and "glyphs" not in style and "sprite" not in style
     assert style["layers"][0]["type"] == "background"
+
+
+def test_the_interface_font_is_served_with_the_glyphs_on_screen(client):
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    resp = client.get("/fonts/citybrain-sans-400.woff2")
+    assert resp.status_code == 200 and resp.mimetype == "font/woff2"
+    assert len(resp.data) < 400_000          # a subset, not the 16 MB collection
+    cmap = TTFont(io.BytesIO(resp.data)).getBestCmap()
+    for text in ("赣州市", "章贡区", "城市大脑运行总览", "优良天数比例", "第1片区", "AQI 0-9%"):
+        missing = [ch for ch in text if ord(ch) not in cmap]
+        assert missing == [], text
+    assert client.get("/fonts/citybrain-sans-700.woff2").status_code == 200
+    assert client.get("/fonts/citybrain-sans-500.woff2").status_code == 404

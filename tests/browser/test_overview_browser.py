@@ -44,6 +44,9 @@ def test_ops001_loads_offline_with_demo_label_and_no_errors(live_server, probe):
     assert page.inner_text(".demo-badge") == "演示数据"
     assert page.locator("#ops-kpis .kpi").count() == 9
     assert probe.errors == []
+    # the page draws with the app's own font, fetched from the app
+    assert page.evaluate("() => document.fonts.check('16px \"CityBrain Sans\"')")
+    assert any("/fonts/citybrain-sans-" in u for u in probe.requests)
     q = _query(page)
     assert q["from"] and q["to"] and q["lang"] == "zh"
     # the map paints districts: its data trace has a value for every district

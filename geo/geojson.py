@@ -1,20 +1,16 @@
-"""GeoJSON for the browser: prepared once per store, served by the app with caching headers.
+"""GeoJSON for the browser and the initial map view.
 
-The map figures carry only a URL to this, so geometry crosses the wire once per level, not
-with every filter change.
+The map figures carry only a URL to the GeoJSON (served by ``routes.py``), so geometry crosses
+the wire once per level, not with every filter change.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import math
 
-import flask
 import geopandas as gpd
 import shapely
-
-from data.store import read_geo
-from layouts import theme
 
 #: URL level name -> (store table, columns, simplification tolerance in degrees)
 LEVELS = {
@@ -42,42 +38,9 @@ def to_geojson(frame: gpd.GeoDataFrame, tolerance: float = 0.0) -> bytes:
                       ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def register_routes(server: flask.Flask, runtime) -> None:
-    """Serve ``/geo/<level>.geojson`` for the levels in ``LEVELS`` and the map styles."""
-
-    @server.route("/geo/style/<name>.json")
-    def serve_map_style(name: str):
-        if name not in theme.THEMES:
-            flask.abort(404)
-        resp = flask.jsonify(theme.map_style(theme.THEMES[name]))
-        resp.cache_control.public = True
-        resp.cache_control.max_age = 3600
-        return resp
-
-    @server.route("/geo/<level>.geojson")
-    def serve_geojson(level: str):
-        if level not in LEVELS:
-            flask.abort(404)
-        key = (runtime.store.fingerprint, level)
-        body = runtime._geojson.get(key)
-        if body is None:
-            table, columns, tolerance = LEVELS[level]
-            body = runtime._geojson[key] = to_geojson(read_geo(runtime.store, table, columns),
-                                                      tolerance)
-        etag = hashlib.sha1(key[0].encode() + level.encode()).hexdigest()
-        if flask.request.if_none_match.contains(etag):
-            return flask.Response(status=304)
-        resp = flask.Response(body, mimetype="application/geo+json")
-        resp.set_etag(etag)
-        resp.cache_control.public = True
-        resp.cache_control.max_age = 3600
-        return resp
-
-
 def map_view(bounds: tuple[float, float, float, float], width_px: int = 760,
              height_px: int = 620) -> tuple[dict, float]:
     """Return (center, zoom) that fits lon/lat bounds into a map of the given pixel size."""
-    import math
     minx, miny, maxx, maxy = bounds
     center = {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2}
     lat_stretch = 1 / math.cos(math.radians(center["lat"]))

@@ -1,0 +1,63 @@
+"""Flask routes beside Dash: GeoJSON per level, the offline map styles, the interface font.
+
+All carry ETags and Cache-Control, so a browser fetches each once per store file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import flask
+
+from data.store import read_geo
+from geo.geojson import LEVELS, to_geojson
+from layouts import fonts, theme
+
+
+def _cached(body: bytes, mimetype: str, tag: str) -> flask.Response:
+    etag = hashlib.sha1(tag.encode()).hexdigest()
+    if flask.request.if_none_match.contains(etag):
+        return flask.Response(status=304)
+    resp = flask.Response(body, mimetype=mimetype)
+    resp.set_etag(etag)
+    resp.cache_control.public = True
+    resp.cache_control.max_age = 3600
+    return resp
+
+
+def register(server: flask.Flask, runtime) -> None:
+    """Serve /geo/<level>.geojson, /geo/style/<theme>.json and /fonts/citybrain-sans-<w>.woff2."""
+    prepared: dict[tuple, bytes] = {}
+
+    def once(key: tuple, make) -> bytes | None:
+        # prepared once per store file; a race only computes the same bytes twice
+        if key not in prepared:
+            prepared[key] = make()
+        return prepared[key]
+
+    @server.route("/geo/<level>.geojson")
+    def serve_geojson(level: str):
+        if level not in LEVELS:
+            flask.abort(404)
+        table, columns, tolerance = LEVELS[level]
+        key = (runtime.store.fingerprint, "geojson", level)
+        body = once(key, lambda: to_geojson(read_geo(runtime.store, table, columns), tolerance))
+        return _cached(body, "application/geo+json", "|".join(key))
+
+    @server.route("/geo/style/<name>.json")
+    def serve_map_style(name: str):
+        if name not in theme.THEMES:
+            flask.abort(404)
+        body = flask.json.dumps(theme.map_style(theme.THEMES[name])).encode()
+        return _cached(body, "application/json", f"style|{name}")
+
+    @server.route("/fonts/citybrain-sans-<int:weight>.woff2")
+    def serve_font(weight: int):
+        if weight not in fonts.WEIGHTS:
+            flask.abort(404)
+        key = (runtime.store.fingerprint, "font", str(weight))
+        body = once(key, lambda: fonts.subset_woff2(
+            fonts.interface_chars(runtime.queries.names_text()), weight))
+        if body is None:
+            flask.abort(404)   # no fonts-noto-cjk on the server: the CSS falls back
+        return _cached(body, "font/woff2", "|".join(key))
