@@ -39,11 +39,10 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     app = dash.Dash(
         __name__, title="城市大脑 City Brain", update_title=None,
         assets_folder=str(ROOT / "assets"), serve_locally=True,
-        # pages are rendered by a callback; tests/test_layout_ids.py checks every callback ID
+        # pages are rendered by a callback; tests/test_callbacks.py checks every callback ID
         suppress_callback_exceptions=True)
     cache = Cache(app.server, config=settings.cache_config)
     runtime = Runtime(settings, store, Queries(store, cache))
-    app.server.config["CITYBRAIN_RUNTIME"] = runtime
     app.layout = overview.shell()
     routes.register(app.server, runtime)
     overview_callbacks.register(app, runtime)

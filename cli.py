@@ -29,9 +29,16 @@ def _demo(args) -> int:
     if out.exists() and not args.force:
         print(f"{out} exists; use --force to rebuild it", file=sys.stderr)
         return 1
-    now = dt.datetime.fromisoformat(args.now) if args.now else s.demo_now
-    path = build_demo(out, events=args.events, seed=args.seed, now=now,
-                      progress=not args.quiet)
+    try:
+        now = dt.datetime.fromisoformat(args.now) if args.now else s.demo_now
+    except ValueError:
+        raise settings_mod.SettingsError(f"--now {args.now!r} is not an ISO date-time "
+                                         "(for example 2026-11-24T10:00)") from None
+    events = s.demo_events if args.events is None else args.events
+    if events < 1000:
+        raise settings_mod.SettingsError(f"--events {events} must be at least 1000")
+    path = build_demo(out, events=events, seed=s.demo_seed if args.seed is None else args.seed,
+                      now=now, progress=not args.quiet)
     print(f"demo city written to {path}", file=sys.stderr)
     return 0
 
@@ -45,9 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", type=Path, help="store file (default: CITYBRAIN_DB or var/)")
     serve.set_defaults(func=_serve)
     demo = sub.add_parser("demo", help="build a demo city store")
-    demo.add_argument("--events", type=int, default=1_000_000,
-                      help="grid events to generate (default 1,000,000)")
-    demo.add_argument("--seed", type=int, default=2260)
+    demo.add_argument("--events", type=int,
+                      help="grid events to generate (default: CITYBRAIN_DEMO_EVENTS, 1,000,000)")
+    demo.add_argument("--seed", type=int, help="default: CITYBRAIN_DEMO_SEED, 2260")
     demo.add_argument("--now", help="as-of time, ISO (default: this hour)")
     demo.add_argument("--out", type=Path, help="store file (default: CITYBRAIN_DB or var/)")
     demo.add_argument("--force", action="store_true", help="replace an existing file")

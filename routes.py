@@ -14,8 +14,9 @@ from geo.geojson import LEVELS, to_geojson
 from layouts import fonts, theme
 
 
-def _cached(body: bytes, mimetype: str, tag: str) -> flask.Response:
-    etag = hashlib.sha1(tag.encode()).hexdigest()
+def _cached(body: bytes, mimetype: str) -> flask.Response:
+    # the tag is the content's hash: a new release with other bytes never gets a stale 304
+    etag = hashlib.sha1(body).hexdigest()
     if flask.request.if_none_match.contains(etag):
         return flask.Response(status=304)
     resp = flask.Response(body, mimetype=mimetype)
@@ -27,7 +28,7 @@ def _cached(body: bytes, mimetype: str, tag: str) -> flask.Response:
 
 def register(server: flask.Flask, runtime) -> None:
     """Serve /geo/<level>.geojson, /geo/style/<theme>.json and /fonts/citybrain-sans-<w>.woff2."""
-    prepared: dict[tuple, bytes] = {}
+    prepared: dict[tuple, bytes | None] = {}
 
     def once(key: tuple, make) -> bytes | None:
         # prepared once per store file; a race only computes the same bytes twice
@@ -42,14 +43,14 @@ def register(server: flask.Flask, runtime) -> None:
         table, columns, tolerance = LEVELS[level]
         key = (runtime.store.fingerprint, "geojson", level)
         body = once(key, lambda: to_geojson(read_geo(runtime.store, table, columns), tolerance))
-        return _cached(body, "application/geo+json", "|".join(key))
+        return _cached(body, "application/geo+json")
 
     @server.route("/geo/style/<name>.json")
     def serve_map_style(name: str):
         if name not in theme.THEMES:
             flask.abort(404)
         body = flask.json.dumps(theme.map_style(theme.THEMES[name])).encode()
-        return _cached(body, "application/json", f"style|{name}")
+        return _cached(body, "application/json")
 
     @server.route("/fonts/citybrain-sans-<int:weight>.woff2")
     def serve_font(weight: int):
@@ -60,4 +61,4 @@ def register(server: flask.Flask, runtime) -> None:
             fonts.interface_chars(runtime.queries.names_text()), weight))
         if body is None:
             flask.abort(404)   # no fonts-noto-cjk on the server: the CSS falls back
-        return _cached(body, "font/woff2", "|".join(key))
+        return _cached(body, "font/woff2")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 LANGS = ("zh", "en")
@@ -36,7 +36,6 @@ class Settings:
     cache_type: str = "simple"
     cache_timeout: int = 600
     redis_url: str | None = None
-    extra: dict = field(default_factory=dict)
 
     def with_(self, **changes) -> "Settings":
         """Return a copy with some values changed (tests and the CLI use it)."""

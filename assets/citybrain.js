@@ -6,7 +6,13 @@ window.citybrain = {
       return [window.dash_clientside.no_update, window.dash_clientside.no_update];
     }
     if (window.location.search !== data.query) {
-      window.history.pushState({}, '', window.location.pathname + data.query);
+      // a state read from the address bar only normalises it; a user's filter adds history
+      const url = window.location.pathname + data.query;
+      if (data.from_url) {
+        window.history.replaceState({}, '', url);
+      } else {
+        window.history.pushState({}, '', url);
+      }
       window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
     }
     return [data.query, window.location.pathname + data.lang_query];

@@ -31,16 +31,14 @@ def indicator_options(lang: str) -> list[dict]:
             for ind in catalog.INDICATORS]
 
 
-def _state(data: dict | None) -> st.FilterState:
-    if not data:
-        raise PreventUpdate
-    return st.FilterState.from_dict(data)
+def store_payload(state: st.FilterState, from_url: bool = False) -> dict:
+    """Return what the filter store holds: the state and the URLs derived from it.
 
-
-def store_payload(state: st.FilterState) -> dict:
-    """Return what the filter store holds: the state and the URLs derived from it."""
+    ``from_url`` marks a state read from the address bar: the browser then replaces its
+    history entry instead of adding one, so Back leaves the page rather than repeating it.
+    """
     other = "en" if state.lang == "zh" else "zh"
-    return {**state.to_dict(), "query": st.to_query(state),
+    return {**state.to_dict(), "query": st.to_query(state), "from_url": from_url,
             "lang_query": st.to_query(st.FilterState(**{**state.to_dict(), "lang": other}))}
 
 
@@ -62,7 +60,7 @@ def kpi_cards(frame: pd.DataFrame, lang: str) -> list:
     cards = []
     for row in frame.itertuples():
         ind = catalog.get(row.code)
-        yoy_basis = ind.basis == "yoy" and ind.kind == "value"
+        yoy_basis = ind.is_growth
         headline = None if pd.isna(row.headline) else row.headline
         value = i18n.change(headline, ind, lang) if yoy_basis else i18n.quantity(headline, ind,
                                                                                    lang)
@@ -98,6 +96,13 @@ def register(app, runtime) -> None:
     """Register the overview's callbacks on ``app``, reading through ``runtime``."""
     q = runtime.queries
 
+    def _state(data: dict | None) -> st.FilterState:
+        # the store comes back from the browser: never trust it further than the URL
+        state = st.valid_state(data, runtime.context)
+        if state is None:
+            raise PreventUpdate
+        return state
+
     # URL path -> the screen, built in the language the link asks for
     @app.callback(Output(Shell.PAGE, "children"), Input(Shell.URL, "pathname"),
                   State(Shell.URL, "search"))
@@ -132,15 +137,14 @@ def register(app, runtime) -> None:
         context = runtime.context
         trigger = ctx.triggered_id
         notice = no_update
-        if current is None or trigger in (None, Shell.PAGE_URL):
+        from_url = current is None or trigger in (None, Shell.PAGE_URL)
+        if from_url:
             new, dropped = st.parse_query(search, context)
-            if dropped:
-                lang = new.lang
-                notice = i18n.t("notice_dropped", lang) + ", ".join(dropped)
-            elif current is None:
-                notice = ""
+            notice = (i18n.t("notice_dropped", new.lang) + ", ".join(dropped)) if dropped else ""
         else:
-            new = st.FilterState.from_dict(current)
+            new = st.valid_state(current, context)
+            if new is None:
+                raise PreventUpdate
             if trigger == Overview.MAP:
                 new = st.select_district(new, st.clicked_code(map_click), context)
             elif trigger == Overview.RANKING:
@@ -159,8 +163,8 @@ def register(app, runtime) -> None:
                 if not ctx.triggered[0]["value"]:
                     raise PreventUpdate
                 new = st.set_indicator(new, trigger.get("code"))
-        payload = store_payload(new)
-        if current is not None and payload == current:
+        payload = store_payload(new, from_url)
+        if current is not None and {**payload, "from_url": None} == {**current, "from_url": None}:
             return no_update, notice, no_update
         indicator_out = new.indicator if new.indicator != indicator else no_update
         return payload, notice, indicator_out

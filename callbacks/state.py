@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, replace
 from urllib.parse import parse_qsl, urlencode
 
 from data import catalog
+from data.queries import month_end
 from settings import LANGS
 
 #: The map indicator a fresh screen opens with.
@@ -50,13 +51,11 @@ class Context:
                            DEFAULT_INDICATOR, self.default_lang)
 
 
-def _parse_day(raw: str, end_of_month: bool) -> dt.date:
-    """Parse 'YYYY-MM-DD' or 'YYYY-MM' (the month's first or last day)."""
+def _parse_day(raw: str, end_of_month: bool, last_day: dt.date) -> dt.date:
+    """Parse 'YYYY-MM-DD' or 'YYYY-MM' (the month's first day, or its last day with data)."""
     if len(raw) == 7:
         first = dt.date.fromisoformat(raw + "-01")
-        if not end_of_month:
-            return first
-        return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(1)
+        return min(month_end(first), last_day) if end_of_month else first
     return dt.date.fromisoformat(raw)
 
 
@@ -96,7 +95,7 @@ def parse_query(search: str | None, ctx: Context) -> tuple[FilterState, list[str
         if key not in seen:
             continue
         try:
-            day = _parse_day(seen[key], end_of_month)
+            day = _parse_day(seen[key], end_of_month, ctx.last_day)
         except ValueError:
             dropped.append(f"{key}={seen[key]}"[:80])
             continue
@@ -106,10 +105,11 @@ def parse_query(search: str | None, ctx: Context) -> tuple[FilterState, list[str
         days[key] = day
     start = days.get("from", dt.date.fromisoformat(state.start))
     end = days.get("to", dt.date.fromisoformat(state.end))
-    if "from" in days and "to" not in days and start > end:
-        end = ctx.last_day
+    if "to" in days and "from" not in days and start > end:
+        # only an end before the default start: that year to date, like the default view
+        start = max(ctx.first_day, end.replace(month=1, day=1))
     if start > end:
-        dropped += [f"from={seen['from']}", f"to={seen['to']}"]
+        dropped += [f"{k}={seen[k]}"[:80] for k in ("from", "to")]
         start, end = dt.date.fromisoformat(state.start), dt.date.fromisoformat(state.end)
     changes.update(start=start.isoformat(), end=end.isoformat())
     return replace(state, **changes), dropped
@@ -122,6 +122,26 @@ def to_query(state: FilterState) -> str:
     if state.district:
         params = {"district": state.district, **params}
     return "?" + urlencode(params)
+
+
+def valid_state(data: dict | None, ctx: Context) -> FilterState | None:
+    """Return the state a store payload holds if every value in it is valid, else None.
+
+    The store's contents come back from the browser with every callback, so they are checked
+    as strictly as a URL.
+    """
+    if not isinstance(data, dict):
+        return None
+    try:
+        state = FilterState.from_dict(data)
+        start, end = dt.date.fromisoformat(state.start), dt.date.fromisoformat(state.end)
+    except (TypeError, ValueError):
+        return None
+    if (state.district is not None and state.district not in ctx.districts) \
+            or state.indicator not in catalog.BY_CODE or state.lang not in LANGS \
+            or not ctx.first_day <= start <= end <= ctx.last_day:
+        return None
+    return state
 
 
 def select_district(state: FilterState, code: str | None, ctx: Context) -> FilterState:

@@ -68,6 +68,7 @@ def daily_aqi(pm25, pm10, so2, no2, co, o3_8h) -> np.ndarray:
 
 
 def level_index(aqi) -> np.ndarray:
-    """Return the 0-based level (0 = 优 … 5 = 严重污染) of each AQI value."""
+    """Return the 0-based level (0 = 优 … 5 = 严重污染) of each AQI value; -1 where missing."""
     bounds = np.array([lv[0] for lv in LEVELS[:-1]])
-    return np.searchsorted(bounds, np.asarray(aqi, dtype=float), side="left")
+    values = np.asarray(aqi, dtype=float)
+    return np.where(np.isnan(values), -1, np.searchsorted(bounds, values, side="left"))

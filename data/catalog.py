@@ -1,8 +1,10 @@
 """The indicator catalogue: the whitelist of everything a query may name.
 
-Each indicator says where its values come from (``kind``), how they add up across districts
-(``space``: sum or mean weighted by population) and over months (``time``: sum of flows,
-mean of rates, last of stocks), which way is better, and its target and alert threshold.
+Each indicator says where its values come from (``kind``); for monthly statistics
+(kind "value") how they add up across districts (``space``: sum, or mean weighted by
+population) and over months (``time``: sum of flows, mean of rates, last of stocks). Air,
+water and event metrics pool their station-days, section-months or events instead. Each
+also says which way is better, and its target and alert threshold.
 ``basis`` says what the target is about: the level itself or the year-on-year change in %.
 The catalogue is written into the store's ``indicators`` table; queries take names from here,
 never from a request.
@@ -20,7 +22,7 @@ class Indicator:
     name_en: str
     unit_zh: str
     unit_en: str
-    domain: str            # economy | environment | grid
+    domain: str            # economy | environment | grid | services
     frequency: str         # monthly | quarterly | daily | event
     kind: str              # value (indicator_values) | air | water | events
     better: str            # higher | lower
@@ -30,6 +32,12 @@ class Indicator:
     target: float | None = None
     alert: float | None = None   # breach threshold, on the same basis as the target
     decimals: int = 1
+
+    @property
+    def is_growth(self) -> bool:
+        """True when the headline is year-on-year growth in % (flows and stocks with a
+        growth target), False when it is the level itself (rates, shares, counts)."""
+        return self.basis == "yoy" and self.kind == "value"
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -170,7 +178,7 @@ def as_rows() -> list[dict]:
 def breach(ind: Indicator, value: float | None) -> str:
     """Return 'ok', 'warn' (target missed) or 'alert' (alert threshold crossed) for a value on
     the indicator's basis; 'none' when there is no value or no target."""
-    if value is None or ind.target is None:
+    if value is None or value != value or ind.target is None:   # None, NaN or no target
         return "none"
     sign = 1 if ind.better == "higher" else -1
     if ind.alert is not None and sign * (value - ind.alert) < 0:

@@ -192,7 +192,7 @@ def build_demo(path: str | os.PathLike, events: int = 1_000_000, seed: int = 226
     try:
         con.execute(SCHEMA)
         rng = np.random.default_rng(seed)
-        geo = _write_geography(con, rng, now)
+        geo = _write_geography(con, rng)
         bar.update()
         _write_vocabularies(con)
         _write_economy(con, np.random.default_rng(seed + 1), cal)
@@ -239,7 +239,7 @@ def _insert(con, table: str, frame: pd.DataFrame | pa.Table) -> None:
         con.unregister("_incoming")
 
 
-def _write_geography(con, rng: np.random.Generator, now: dt.datetime) -> _Geography:
+def _write_geography(con, rng: np.random.Generator) -> _Geography:
     counties = load_ganzhou_districts()
     towns, cells = tessellate(counties)
     # People cluster around the county seat (taken as the county's inner point) and thin out.
@@ -277,14 +277,14 @@ def _write_geography(con, rng: np.random.Generator, now: dt.datetime) -> _Geogra
 
     lon, lat = sample_points(cells.geometry.values, 32, rng)
     cell_frame = pd.DataFrame(cells[["code", "district_code", "township_code", "population"]])
-    stations = _place_stations(cell_frame, lon, lat, districts, rng)
+    stations = _place_stations(cell_frame, lon, lat, districts)
     sections = _place_sections(cell_frame, lon, lat, rng)
     _insert(con, "stations", stations)
     _insert(con, "water_sections", sections)
     return _Geography(districts, cell_frame, lon, lat, stations, sections)
 
 
-def _place_stations(cells, lon, lat, districts, rng) -> pd.DataFrame:
+def _place_stations(cells, lon, lat, districts) -> pd.DataFrame:
     """Two stations per county, more in the three urban districts: 42 in all."""
     extra = {"360702": 3, "360703": 2, "360704": 1}
     rows = []

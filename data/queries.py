@@ -51,6 +51,12 @@ def month_start(day: str | dt.date) -> dt.date:
     return d.replace(day=1)
 
 
+def month_end(day: str | dt.date) -> dt.date:
+    """Return the last day of the month containing ``day``."""
+    first = month_start(day)
+    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
 def shift_years(day: str | dt.date, years: int) -> dt.date:
     """Return ``day`` moved by whole years (29 February falls back to the 28th)."""
     d = dt.date.fromisoformat(day) if isinstance(day, str) else day
@@ -122,11 +128,13 @@ class Queries:
 
     # --- indicators ---------------------------------------------------------------------------
 
-    def _check(self, code: str, district: str | None = None) -> Indicator:
-        ind = catalog.get(code)
+    def _check_district(self, district: str | None) -> None:
         if district is not None and district not in self.district_codes:
             raise KeyError(f"unknown district {district!r}")
-        return ind
+
+    def _check(self, code: str, district: str | None = None) -> Indicator:
+        self._check_district(district)
+        return catalog.get(code)
 
     @cached_property
     def _latest_period(self) -> dict[str, dt.date]:
@@ -140,7 +148,9 @@ class Queries:
         """Parse a range and end it at the indicator's latest published month.
 
         Statistics arrive a month late: without this, Jan-Nov this year (November not yet
-        published) would be compared with a full Jan-Nov a year ago.
+        published) would be compared with a full Jan-Nov a year ago. A range wholly after the
+        latest publication (this month; year to date in January) shows the latest month, and
+        the as-of label says which.
         """
         s = dt.date.fromisoformat(start) if isinstance(start, str) else start
         e = dt.date.fromisoformat(end) if isinstance(end, str) else end
@@ -148,7 +158,9 @@ class Queries:
             s = month_start(s)
             latest = self._latest_period.get(ind.code if ind.kind == "value" else "water")
             if latest is not None:
-                e = min(e, _month_end(latest))
+                e = min(e, month_end(latest))
+                if e < s:
+                    s, e = month_start(latest), month_end(latest)
         return s, e
 
     def _metrics(self, specs: list[tuple[Indicator, list[Range]]], district: str | None,
@@ -168,12 +180,15 @@ class Queries:
                 records += self._statistics(group, district, by_district)
             elif group:
                 records += self._derived(kind, group, district, by_district)
-        population = self._population
         for rec in records:
             if rec["code"] == "events_per_10k" and rec["value"] is not None:
-                rec["value"] /= (population[rec["district_code"]] if by_district else
-                                 population[district] if district else sum(population.values()))
+                rec["value"] /= self._population_of(rec["district_code"] if by_district
+                                                    else district)
         return records
+
+    def _population_of(self, district: str | None) -> int:
+        """Residents of one district, or of the city when ``district`` is None."""
+        return self._population[district] if district else sum(self._population.values())
 
     @cached_property
     def _population(self) -> dict[str, int]:
@@ -272,8 +287,7 @@ class Queries:
         ``previous`` is the headline for the same range ending one month earlier: the card's
         trend arrow compares with it.
         """
-        if district is not None and district not in self.district_codes:
-            raise KeyError(f"unknown district {district!r}")
+        self._check_district(district)
         specs = []
         for code in KPI_CODES:
             ind = catalog.get(code)
@@ -298,7 +312,6 @@ class Queries:
         Columns: period (month start), value, yoy, headline (as in ``indicator_by_district``).
         """
         ind = self._check(code, district)
-        first = dt.date(1900, 1, 1)
         where_d = " AND district_code = ?" if district else ""
         if ind.kind == "value":
             inner = (f"SELECT period, district_code, value FROM indicator_values "
@@ -313,11 +326,10 @@ class Queries:
             table, expr, col = _SOURCE_OF[ind.kind]
             frame = self.store.df(
                 f"SELECT date_trunc('month', {col})::DATE AS period, {expr[code]} AS value "
-                f"FROM {table} WHERE {col} >= ?{where_d} GROUP BY 1 ORDER BY 1",
-                [first] + ([district] if district else []))
+                f"FROM {table} WHERE true{where_d} GROUP BY 1 ORDER BY 1",
+                [district] if district else [])
             if code == "events_per_10k":
-                pop = self.districts().set_index("code")["population"]
-                frame["value"] /= pop[district] if district else pop.sum()
+                frame["value"] /= self._population_of(district)
         frame["period"] = pd.to_datetime(frame["period"])
         prior = frame.set_index("period")["value"]
         prior.index = prior.index + pd.DateOffset(years=1)
@@ -328,6 +340,7 @@ class Queries:
 
     def aqi_daily(self, district: str | None) -> pd.DataFrame:
         """Return the daily AQI (mean over stations) and its level: day, aqi, level."""
+        self._check_district(district)
         where = "WHERE district_code = ?" if district else ""
         frame = self.store.df(
             f"SELECT day, round(avg(aqi)) AS aqi FROM air_daily {where} GROUP BY day ORDER BY day",
@@ -338,6 +351,7 @@ class Queries:
 
     def events_monthly_by_status(self, district: str | None) -> pd.DataFrame:
         """Return events reported per month and current status: period, status, n."""
+        self._check_district(district)
         where = "WHERE district_code = ?" if district else ""
         return self.store.df(
             f"SELECT date_trunc('month', day)::DATE AS period, status, sum(n)::BIGINT AS n "
@@ -346,6 +360,7 @@ class Queries:
 
     def events_by_category(self, district: str | None, start: str, end: str) -> pd.DataFrame:
         """Return events per category over a range: category, n, n_closed, n_on_time."""
+        self._check_district(district)
         where_d = " AND district_code = ?" if district else ""
         return self.store.df(
             f"SELECT category, sum(n)::BIGINT AS n, sum(n_closed)::BIGINT AS n_closed, "
@@ -356,10 +371,6 @@ class Queries:
 
 
 Range = tuple[dt.date, dt.date]
-
-
-def _month_end(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
 def _shift(rng: Range, years: int) -> Range:
@@ -374,7 +385,7 @@ def _change(value: float | None, prior: float | None, ind: Indicator) -> float |
     """Year-on-year change: % growth for flows and stocks, the difference for rates."""
     if value is None or prior is None:
         return None
-    if ind.kind == "value" and ind.basis == "yoy":
+    if ind.is_growth:
         return (value / prior - 1.0) * 100.0 if prior else None
     return value - prior
 
@@ -386,7 +397,7 @@ def _summary(records: list[dict], ind: Indicator, r_value: int, r_prior: int) ->
     value, prior = _float(value), _float(by_r.get(r_prior, (None, None))[0])
     yoy = _change(value, prior, ind)
     return {"value": value, "prior": prior, "yoy": yoy,
-            "headline": yoy if ind.basis == "yoy" else value,
+            "headline": yoy if ind.is_growth else value,
             "last": None if last is None or pd.isna(last) else last}
 
 
@@ -395,5 +406,5 @@ def _with_change(frame: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     frame["yoy"] = [_change(_float(v), _float(p), ind)
                     for v, p in zip(frame["value"], frame["prior"])]
     frame["yoy"] = frame["yoy"].astype(float)
-    frame["headline"] = frame["yoy"] if ind.basis == "yoy" else frame["value"].astype(float)
+    frame["headline"] = frame["yoy"] if ind.is_growth else frame["value"].astype(float)
     return frame

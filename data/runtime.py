@@ -8,11 +8,12 @@ from functools import cached_property
 
 from data.queries import Queries
 from data.store import Store
+from settings import Settings
 
 
 @dataclass
 class Runtime:
-    settings: object
+    settings: Settings
     store: Store
     queries: Queries
 
@@ -42,5 +43,4 @@ class Runtime:
         """The filter context: valid districts and the store's date span."""
         from callbacks.state import Context  # the state module is pure, no cycle at runtime
         first, last = self.queries.date_bounds()
-        return Context(self.queries.district_codes, first, last,
-                       getattr(self.settings, "default_lang", "zh"))
+        return Context(self.queries.district_codes, first, last, self.settings.default_lang)

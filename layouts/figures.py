@@ -70,10 +70,6 @@ def indicator_title(ind: Indicator, lang: str) -> str:
     return f"{name} ({unit})" if lang == "en" and unit else (f"{name}（{unit}）" if unit else name)
 
 
-def _yoy_basis(ind: Indicator) -> bool:
-    return ind.basis == "yoy" and ind.kind == "value"
-
-
 # --- map -----------------------------------------------------------------------------------
 
 def choropleth_arrays(frame: pd.DataFrame, ind: Indicator, lang: str, theme: Theme,
@@ -105,7 +101,7 @@ def choropleth_arrays(frame: pd.DataFrame, ind: Indicator, lang: str, theme: The
 
 def colorbar_title(ind: Indicator, lang: str) -> str:
     """The map legend's title: the unit the colours are in."""
-    return f"{i18n.t('yoy', lang)} %" if _yoy_basis(ind) else i18n.unit(ind, lang)
+    return f"{i18n.t('yoy', lang)} %" if ind.is_growth else i18n.unit(ind, lang)
 
 
 def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_url: str,
@@ -145,12 +141,12 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
 def trend(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
           start: str | None, end: str | None) -> go.Figure:
     """Return an indicator's monthly trend: level bars, YoY line, target line, range shaded."""
-    yoy_basis = _yoy_basis(ind)
+    yoy_basis = ind.is_growth
     show = frame.dropna(subset=["value"])
     if yoy_basis:
         show = show[show["yoy"].notna()]
     x = _dates(show["period"])
-    traces = [{"type": "bar", "x": x, "y": _numbers(show["value"]),
+    traces = [{"type": "bar", "x": x, "y": _numbers(show["value"] * i18n.unit_factor(ind, lang)),
                "name": i18n.unit(ind, lang) or i18n.t("value", lang),
                "marker": {"color": theme.accent}, "opacity": 0.55,
                "hovertemplate": "%{x|%Y-%m}: %{y:,.1f}<extra></extra>"}]
@@ -236,7 +232,7 @@ def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
     names = [r.name_en if lang == "en" else r.name_zh for r in data.itertuples()]
     status = [catalog.breach(ind, None if pd.isna(v) else v) for v in data["headline"]]
     colors = [theme.status_colors[s] if s != "none" else theme.accent for s in status]
-    yoy_basis = _yoy_basis(ind)
+    yoy_basis = ind.is_growth
     text = [i18n.change(v, ind, lang) if yoy_basis else i18n.quantity(v, ind, lang)
             for v in data["headline"]]
     trace = {"type": "bar", "orientation": "h", "y": names, "x": _numbers(data["headline"]),

@@ -20,7 +20,7 @@ FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/true
 _FACE = "Noto Sans CJK SC"
 
 #: Symbols the interface draws besides letters and digits.
-_SYMBOLS = "·•，。：；、（）《》【】“”‘’—–…%‰°℃µ³²±×÷≤≥▲▼▬›‹«»→←↑↓✓✗ⅠⅡⅢⅣⅤ－＋％"
+_SYMBOLS = "·•，。：；、（）《》【】“”‘’—–−…%‰°℃µ³²±×÷≤≥▲▼▬›‹«»→←↑↓✓✗ⅠⅡⅢⅣⅤ－＋％"
 
 
 def system_font(weight: int) -> Path | None:

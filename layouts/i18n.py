@@ -21,19 +21,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_data": ("暂无数据", "No data"),
     "yoy": ("同比", "YoY"),
     "points": ("个百分点", "pts"),
-    "trend": ("指标趋势", "Indicator trend"),
     "air": ("空气质量指数（日）", "Air quality index (daily)"),
     "events_status": ("网格事件（按月、按状态）", "Grid events by month and status"),
     "events_category": ("网格事件类别", "Grid events by category"),
     "ranking": ("区县排名", "District ranking"),
-    "map": ("区县分布", "Districts"),
     "select_hint": ("在趋势图上拖选时间段以筛选", "Drag across a trend chart to pick a time range"),
     "closure": ("办结", "closed"),
     "language": ("English", "中文"),
     "notice_dropped": ("链接中的参数无效，已忽略：", "Ignored invalid link parameters: "),
     "value": ("数值", "Value"),
-    "events": ("件", "events"),
-    "source": ("来源", "Source"),
     "domain_economy": ("经济运行", "Economy"),
     "domain_environment": ("生态环境", "Environment"),
     "domain_grid": ("网格治理", "Grid governance"),
@@ -54,6 +50,11 @@ def name(row, lang: str) -> str:
 
 # Chinese units that English readers expect converted: (factor, English unit).
 _EN_UNITS = {"亿元": (0.1, "bn CNY"), "亿千瓦时": (0.1, "bn kWh"), "万平方米": (0.01, "M m²")}
+
+
+def unit_factor(ind, lang: str) -> float:
+    """Return what a value is multiplied by to be shown in ``unit(ind, lang)``."""
+    return _EN_UNITS.get(ind.unit_zh, (1.0, ""))[0] if lang == "en" else 1.0
 
 
 def unit(ind, lang: str) -> str:
@@ -87,8 +88,8 @@ def quantity(value, ind, lang: str, decimals: int | None = None) -> str:
     d = ind.decimals if decimals is None else decimals
     v = float(value)
     if lang == "en":
-        factor, u = _EN_UNITS.get(ind.unit_zh, (1, ind.unit_en))
-        text = number(v * factor, lang, d)
+        u = unit(ind, lang)
+        text = number(v * unit_factor(ind, lang), lang, d)
         return f"{text}%" if u == "%" else f"{text} {u}".rstrip()
     if ind.unit_zh in ("亿元", "亿千瓦时") and abs(v) >= 1e4:
         return f"{v / 1e4:.2f}万{ind.unit_zh}"
@@ -101,7 +102,7 @@ def change(value, ind, lang: str) -> str:
         return "—"
     sign = "+" if value >= 0 else "−"
     body = f"{abs(value):.1f}"
-    if ind.basis == "yoy" and ind.kind == "value":
+    if ind.is_growth:
         return f"{sign}{body}%"
     if ind.unit_zh == "%":
         return f"{sign}{body}{t('points', lang) if lang == 'zh' else ' pts'}"

@@ -64,14 +64,6 @@ PRINT = Theme("print", background="#ffffff", panel="#ffffff", text="#1a1a1a", mu
 THEMES = {t.name: t for t in (WALL, ANALYST, PRINT)}
 
 
-def get(name: str) -> Theme:
-    """Return a theme by name ('wall', 'analyst' or 'print')."""
-    try:
-        return THEMES[name]
-    except KeyError:
-        raise KeyError(f"unknown theme {name!r}; known: {', '.join(THEMES)}") from None
-
-
 @functools.cache
 def template(theme: Theme) -> go.layout.Template:
     """Return the plotly template of a theme (built once: validating it costs milliseconds)."""

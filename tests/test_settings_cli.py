@@ -48,3 +48,22 @@ def test_app_refuses_a_missing_store_when_building_is_off(tmp_path):
     s = settings_mod.Settings(db_path=tmp_path / "none.duckdb", build_demo_if_missing=False)
     with pytest.raises(FileNotFoundError, match="CITYBRAIN_BUILD_DEMO"):
         create_app(s)
+
+
+def test_demo_command_reports_bad_arguments_without_a_traceback(tmp_path, capsys):
+    out = str(tmp_path / "c.duckdb")
+    assert cli.main(["demo", "--out", out, "--now", "noon", "--quiet"]) == 2
+    assert "--now 'noon' is not an ISO date-time" in capsys.readouterr().err
+    assert cli.main(["demo", "--out", out, "--events", "5", "--quiet"]) == 2
+    assert "must be at least 1000" in capsys.readouterr().err
+
+
+def test_demo_command_takes_its_defaults_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("CITYBRAIN_DEMO_EVENTS", "1500")
+    monkeypatch.setenv("CITYBRAIN_DEMO_SEED", "99")
+    out = tmp_path / "env.duckdb"
+    assert cli.main(["demo", "--out", str(out), "--now", TEST_NOW.isoformat(), "--quiet"]) == 0
+    store = Store(out)
+    assert dict(store.rows("SELECT key, value FROM meta WHERE key IN ('events', 'seed')")) == \
+        {"events": "1500", "seed": "99"}
+    store.close()
