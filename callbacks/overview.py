@@ -165,7 +165,8 @@ def register(app, runtime) -> None:
                 new = st.set_indicator(new, trigger.get("code"))
         payload = store_payload(new, from_url)
         if current is not None and {**payload, "from_url": None} == {**current, "from_url": None}:
-            return no_update, notice, no_update
+            # nothing changed: the browser echoing the URL we wrote keeps the notice up too
+            raise PreventUpdate
         indicator_out = new.indicator if new.indicator != indicator else no_update
         return payload, notice, indicator_out
 

@@ -4,7 +4,7 @@ import json
 
 import plotly.graph_objects as go
 import pytest
-from dash import Patch, no_update
+from dash import Patch
 
 from callbacks.overview import MAP_DATA_TRACE, store_payload
 from callbacks.state import FilterState
@@ -53,24 +53,43 @@ def test_trend_selection_sets_the_range_and_clear_resets(app):
 
 
 def test_an_unchanged_state_does_not_rewrite_the_store(app):
-    payload, _, _ = _filters(app, search=CITY["query"], current=CITY,
-                             trigger="app-page-url.search")
-    assert payload is no_update
+    from dash.exceptions import PreventUpdate
+    # the browser echoing the URL the store wrote: nothing to do, the notice stays
+    with pytest.raises(PreventUpdate):
+        _filters(app, search=CITY["query"], current=CITY, trigger="app-page-url.search")
 
 
-def test_every_chart_follows_the_district(app):
-    district = store_payload(FilterState("360726", "2026-01-01", "2026-11-24", "closure_rate",
-                                         "zh"))
-    for key in ("ops-trend.figure", "ops-air.figure", "ops-events-status.figure",
-                "ops-events-category.figure", "ops-ranking.figure"):
-        city_fig = run_callback(app, key, CITY)
-        district_fig = run_callback(app, key, district)
-        assert isinstance(city_fig, go.Figure)
-        assert city_fig.to_json() != district_fig.to_json(), key
-    cards_city = run_callback(app, "ops-kpis.children", CITY)
-    cards_district = run_callback(app, "ops-kpis.children", district)
-    assert len(cards_city) == 9
-    assert json.dumps(cards_city, default=str) != json.dumps(cards_district, default=str)
+def test_every_chart_shows_the_chosen_district(app, queries):
+    """Each chart carries the chosen district's own numbers, not merely other numbers."""
+    d, start, end = "360726", "2026-01-01", "2026-11-24"
+    state = store_payload(FilterState(d, start, end, "closure_rate", "zh"))
+    trend = run_callback(app, "ops-trend.figure", state)
+    monthly = queries.indicator_monthly("closure_rate", d)
+    assert list(trend.data[0].y) == pytest.approx(monthly["value"].tolist())
+    air = run_callback(app, "ops-air.figure", state)
+    assert sorted(v for t in air.data for v in t.y) == sorted(queries.aqi_daily(d)["aqi"])
+    status = run_callback(app, "ops-events-status.figure", state)
+    assert sum(sum(t.y) for t in status.data) == queries.events_monthly_by_status(d)["n"].sum()
+    category = run_callback(app, "ops-events-category.figure", state)
+    assert sum(category.data[0].x) == queries.events_by_category(d, start, end)["n"].sum()
+    ranking = run_callback(app, "ops-ranking.figure", state).data[0]
+    outlined = [c for c, w in zip(ranking.customdata, ranking.marker.line.width) if w]
+    assert outlined == [d]
+    cards = json.dumps(run_callback(app, "ops-kpis.children", state), ensure_ascii=False,
+                       default=str)
+    closure = queries.indicator_value("closure_rate", d, start, end)["value"]
+    assert f"{closure:.1f}%" in cards
+    assert "安远县" in run_callback(app, "ops-filter-text.children", state)
+
+
+def test_a_tampered_store_is_refused(app):
+    from dash.exceptions import PreventUpdate
+    for bad in ({**CITY, "district": "1 OR 1=1"}, {**CITY, "indicator": "x;DROP"},
+                {**CITY, "start": "1999-01-01"}):
+        with pytest.raises(PreventUpdate):
+            run_callback(app, "ops-kpis.children", bad)
+        with pytest.raises(PreventUpdate):
+            run_callback(app, "ops-map.figure", bad)
 
 
 def test_map_update_is_a_patch_without_geometry(app):
@@ -157,4 +176,13 @@ def test_every_chart_callback_answers_every_kind_of_filter(app):
             payload = store_payload(FilterState(district, start, end, code, "en" if i % 2 else
                                                 "zh"))
             for key in outputs:
-                assert run_callback(app, key, payload) is not None, (code, district, key)
+                out = run_callback(app, key, payload)
+                if key == "ops-kpis.children":
+                    assert len(out) == 9
+                elif key == "ops-filter-text.children":
+                    assert start in out and end in out
+                elif isinstance(out, go.Figure):
+                    # a chart, or a placeholder that says there is no data
+                    assert out.layout.title.text and (out.data or out.layout.annotations)
+                else:
+                    assert isinstance(out, Patch), key

@@ -121,10 +121,22 @@ def test_planted_anomalies_are_there(store, queries):
     by_d = queries.indicator_by_district(code, "2026-10-01", "2026-10-31")
     by_d = by_d.set_index("district_code")
     assert by_d.loc[d, "yoy"] < -35
-    # one station at heavy pollution in the last day
-    worst = store.rows("SELECT max(aqi) FROM air_hourly WHERE ts > ?",
-                       [TEST_NOW - dt.timedelta(hours=30)])[0][0]
-    assert worst > 200
+    # one station of 章贡区 at heavy pollution over the last day, and no other district
+    worst = dict(store.rows(
+        "SELECT s.district_code, max(a.aqi) FROM air_hourly a JOIN stations s "
+        "ON s.code = a.station_code WHERE a.ts > ? GROUP BY 1",
+        [TEST_NOW - dt.timedelta(hours=30)]))
+    assert worst[PLANTED["pm25_episode"][0]] > 200
+    assert max(v for d, v in worst.items() if d != PLANTED["pm25_episode"][0]) < 200
+    # last month: unemployment 6.4% and industry at 2.1% in their districts
+    for key, value in (("unemployment", 6.4), ("industry", 2.1)):
+        d, code, _ = PLANTED[key]
+        got = store.rows("SELECT value FROM indicator_values WHERE district_code = ? AND "
+                         "indicator_code = ? AND period = DATE '2026-10-01'", [d, code])
+        assert got[0][0] == value
+    # one water section at class V last month, in 于都县
+    assert store.rows("SELECT district_code FROM water_quality WHERE period = DATE "
+                      "'2026-10-01' AND class >= 5") == [(PLANTED["water"][0],)]
     # one district's on-time rate falls over the last 45 days
     d = PLANTED["slow_handling"][0]
     recent = queries.indicator_by_district("on_time_rate", "2026-10-15", "2026-11-24")

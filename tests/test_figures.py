@@ -82,3 +82,12 @@ def test_themes_differ_in_ground(built):
     wall = built[("wall", "zh", "air")].layout.template.layout.paper_bgcolor
     paper = built[("print", "zh", "air")].layout.template.layout.paper_bgcolor
     assert wall != paper and paper.lower() == "#ffffff"
+
+
+def test_english_charts_show_values_in_their_english_units(built):
+    zh = built[("wall", "zh", "fixed_asset_investment", "trend")].data[0].y
+    en = built[("wall", "en", "fixed_asset_investment", "trend")].data[0].y
+    assert en == pytest.approx([v / 10 for v in zh])      # 亿元 -> bn CNY
+    rate_zh = built[("wall", "zh", "closure_rate", "trend")].data[0].y
+    rate_en = built[("wall", "en", "closure_rate", "trend")].data[0].y
+    assert rate_zh == rate_en

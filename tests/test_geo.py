@@ -63,8 +63,9 @@ def test_sampled_points_lie_inside_their_geometry():
     geoms = np.array([shapely.box(0, 0, 1, 1), shapely.Polygon([(0, 0), (1, 0), (0, 0.01)])])
     lon, lat = sample_points(geoms, 16, np.random.default_rng(1))
     for i, g in enumerate(geoms):
-        assert shapely.contains_xy(g, lon[i], lat[i]).all() or i == 1
-    assert shapely.intersects_xy(geoms[1].buffer(1e-9), lon[1], lat[1]).all()
+        # the sliver may fall back to its point_on_surface, which lies on it
+        assert shapely.intersects_xy(g, lon[i], lat[i]).all()
+    assert len({(x, y) for x, y in zip(lon[0], lat[0])}) == 16   # distinct points
 
 
 def test_shipped_ganzhou_boundaries_are_the_18_coded_counties():

@@ -127,11 +127,29 @@ def test_monthly_series_and_categories_match_pandas(queries, events):
     assert set(cats.index) <= set(catalog.EVENT_CATEGORIES)
 
 
-def test_kpis_cover_the_cards_with_statuses(queries):
-    kpis = queries.kpis(None, START, END)
-    assert kpis["code"].tolist() == list(KPI_CODES)
-    assert set(kpis["status"]) <= {"ok", "warn", "alert", "none"}
-    assert kpis["headline"].notna().all()
+def test_kpis_agree_with_single_indicator_answers(queries):
+    """The batched KPI query gives what each indicator's own query gives, for this range and
+    for the range ending a month earlier (the trend arrow)."""
+    for district in (None, "360731"):
+        kpis = queries.kpis(district, START, END).set_index("code")
+        assert kpis.index.tolist() == list(KPI_CODES)
+        for code in KPI_CODES:
+            one = queries.indicator_value(code, district, START, END)
+            for key in ("value", "yoy", "headline"):
+                assert kpis.loc[code, key] == pytest.approx(one[key], nan_ok=True), (code, key)
+            ind = catalog.get(code)
+            # the range ending the month before this range's latest data
+            last_month = pd.Timestamp(one["last"]).replace(day=1) - pd.Timedelta(days=1)
+            before = queries.indicator_value(code, district, START, last_month.date().isoformat())
+            assert kpis.loc[code, "previous"] == pytest.approx(before["headline"], nan_ok=True)
+            assert kpis.loc[code, "status"] == catalog.breach(ind, one["headline"])
+
+
+def test_a_range_after_the_last_publication_shows_the_latest_month(queries):
+    got = queries.indicator_value("retail_sales", None, "2026-11-01", "2026-11-24")
+    october = queries.indicator_value("retail_sales", None, "2026-10-01", "2026-10-31")
+    assert got["value"] == pytest.approx(october["value"])
+    assert str(got["last"])[:7] == "2026-10"
 
 
 @pytest.mark.parametrize("bad", ["gdp; DROP TABLE districts", "../etc/passwd", "' OR 1=1 --"])

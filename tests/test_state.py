@@ -86,3 +86,25 @@ def test_click_payloads_are_read_by_customdata_not_index():
     assert st.selected_range({"range": {"x": ["2026-01-01", "2026-02-01"]}}) == \
         ("2026-01-01", "2026-02-01")
     assert st.selected_range({"points": []}) is None
+
+
+def test_an_end_alone_before_the_default_start_gives_that_year_to_date():
+    state, dropped = st.parse_query("?to=2025-03-01", CTX)
+    assert dropped == [] and (state.start, state.end) == ("2025-01-01", "2025-03-01")
+    state, _ = st.parse_query("?to=2024-12-15", CTX)
+    assert (state.start, state.end) == ("2024-12-01", "2024-12-15")
+
+
+def test_the_current_month_as_an_end_means_up_to_today():
+    state, dropped = st.parse_query("?from=2026-10&to=2026-11", CTX)
+    assert dropped == [] and (state.start, state.end) == ("2026-10-01", "2026-11-24")
+
+
+def test_a_store_payload_is_checked_like_a_url():
+    good = st.parse_query("?district=360702", CTX)[0].to_dict()
+    assert st.valid_state(good, CTX) == st.FilterState.from_dict(good)
+    for bad in ({**good, "district": "x' OR 1=1"}, {**good, "indicator": "evil"},
+                {**good, "start": "2019-01-01"}, {**good, "end": "not a date"},
+                {**good, "lang": "de"}, {**good, "start": "2026-05-01", "end": "2026-04-01"},
+                None, [], "junk"):
+        assert st.valid_state(bad, CTX) is None, bad

@@ -59,11 +59,14 @@ def test_ops002_clicking_a_ranking_bar_filters_everything(live_server, probe):
     page = probe.page
     page.goto(live_server.url + "/")
     _ready(page)
+    # reading the URL only normalises it: no extra history entry for Back to land on
+    entries = page.evaluate("() => history.length")
     kpis = page.inner_text("#ops-kpis")
     trend = _figure_data(page, "ops-trend")
     category = _figure_data(page, "ops-events-category")
     _click_center(page, page.locator("#ops-ranking .bars .point path").nth(2))
     page.wait_for_function("() => location.search.includes('district=')")
+    assert page.evaluate("() => history.length") == entries + 1
     district = _query(page)["district"]
     page.wait_for_function("() => document.querySelector('#ops-filter-text').innerText"
                            ".length > 0 && !document.querySelector('#ops-filter-text')"
