@@ -19,7 +19,7 @@ system-deps:
 install: system-deps
 	$(PYTHON) -m pip install --quiet -e .
 
-# Debian's Chromium and driver (browser tests, chart export) and CJK fonts, then the suite.
+# Debian's Chromium and driver (browser tests), CJK fonts, pdftoppm, then the suite.
 system-test-deps:
 	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] \
 	    || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK" || ! command -v pdftoppm >/dev/null; then \

@@ -354,7 +354,8 @@ def _month_shape(kind: str, month: dt.date) -> float:
 
 
 def _write_economy(con, rng: np.random.Generator, cal: Calendar) -> None:
-    """36 months per district (12 extra so every shown month has a year-ago value)."""
+    """Monthly statistics per district, from 12 months before the first shown month (so every
+    shown month has a year-ago value) to the last complete month."""
     months = cal.months(before=12)
     months = [m for m in months if m <= cal.last_complete_month]
     codes = list(DISTRICTS)
