@@ -9,7 +9,6 @@ import hashlib
 
 import flask
 
-from data.store import read_geo
 from geo.geojson import LEVELS, to_geojson
 from layouts import fonts, theme
 
@@ -38,12 +37,24 @@ def register(server: flask.Flask, runtime) -> None:
 
     @server.route("/geo/<level>.geojson")
     def serve_geojson(level: str):
+        """A level's shapes; ``?parent=CODE`` keeps one district's townships or one
+        township's grid cells (what the drill-down map shows)."""
         if level not in LEVELS:
             flask.abort(404)
-        table, columns, tolerance = LEVELS[level]
-        key = (runtime.store.fingerprint, "geojson", level)
-        body = once(key, lambda: to_geojson(read_geo(runtime.store, table, columns), tolerance))
-        return _cached(body, "application/geo+json")
+        parent = flask.request.args.get("parent")
+        parent_column = LEVELS[level][3]
+        if parent is not None and (parent_column is None or
+                                   runtime.context.lineage(parent) is None):
+            flask.abort(404)
+        key = (runtime.store.fingerprint, "geojson", level, parent or "")
+
+        def make() -> bytes:
+            frame = runtime.shapes(level)
+            if parent is not None:
+                frame = frame[frame[parent_column] == parent]
+            return to_geojson(frame)
+
+        return _cached(once(key, make), "application/geo+json")
 
     @server.route("/geo/style/<name>.json")
     def serve_map_style(name: str):

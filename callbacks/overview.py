@@ -13,14 +13,16 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import state as st
 from data import catalog
-from geo.geojson import map_view
+from data.catalog import Indicator
 from layouts import figures, i18n, overview, theme
 from layouts.ids import Overview, Shell
 
 THEME = theme.WALL
 
-#: The district map's trace that carries the values (trace 0 is the grey base layer).
+#: The map's trace that carries the values (trace 0 is the grey base layer).
 MAP_DATA_TRACE = 1
+#: What the map shows below the districts when the chosen indicator is district-level only.
+FALLBACK_AREA_METRIC = "events_per_10k"
 _RANGE_SOURCES = (Overview.TREND, Overview.AIR, Overview.EVENTS_STATUS)
 
 
@@ -42,14 +44,42 @@ def store_payload(state: st.FilterState, from_url: bool = False) -> dict:
             "lang_query": st.to_query(st.FilterState(**{**state.to_dict(), "lang": other}))}
 
 
+def area_names(state: st.FilterState, runtime) -> list[str]:
+    """Return the names along the drill-down trail: the city, district, township, cell."""
+    lang, q = state.lang, runtime.queries
+    names = [runtime.city_name(lang)]
+    for code, frame in ((state.district, q.districts()), (state.township, q.areas("townships")),
+                        (state.cell, q.areas("grid_cells"))):
+        if code:
+            names.append(i18n.name(frame.set_index("code").loc[code], lang))
+    return names
+
+
+def map_layer(state: st.FilterState, runtime) -> tuple[pd.DataFrame, Indicator, str, str]:
+    """Return what the map shows for a state: (frame with area_code, indicator, GeoJSON path,
+    title). Below the districts only event metrics exist: another indicator falls back to
+    events per 10k residents, and the title says so."""
+    q, lang = runtime.queries, state.lang
+    ind = catalog.get(state.indicator)
+    if state.map_level == "districts":
+        frame = q.indicator_by_district(ind.code, state.start, state.end).rename(
+            columns={"district_code": "area_code"})
+        return frame, ind, "/geo/districts.geojson", figures.indicator_title(ind, lang)
+    parent = state.township or state.district
+    title_prefix = " › ".join(area_names(state, runtime)[1:3])
+    if ind.kind != "events":
+        ind = catalog.get(FALLBACK_AREA_METRIC)
+        title_prefix += f" · {i18n.t('area_events_only', lang)}"
+    frame = q.event_metric_by_area(ind.code, parent, state.start, state.end)
+    return (frame, ind, f"/geo/{state.map_level}.geojson?parent={parent}",
+            f"{title_prefix} · {figures.indicator_title(ind, lang)}")
+
+
 def filter_text(state: st.FilterState, runtime) -> str:
     """Return the active filters as one line of text."""
     lang = state.lang
-    if state.district:
-        row = runtime.queries.districts().set_index("code").loc[state.district]
-        where = i18n.name(row, lang)
-    else:
-        where = i18n.t("whole_city", lang)
+    names = area_names(state, runtime)
+    where = " › ".join(names[1:]) if len(names) > 1 else i18n.t("whole_city", lang)
     ind = catalog.get(state.indicator)
     return (f"{i18n.t('filters', lang)}: {where} · {state.start} {i18n.t('to', lang)} {state.end}"
             f" · {figures.indicator_title(ind, lang)}")
@@ -108,13 +138,13 @@ def register(app, runtime) -> None:
                   State(Shell.URL, "search"))
     def render_page(_pathname, search):
         state, _ = st.parse_query(search, runtime.context)
-        center, zoom = map_view(runtime.bounds)
-        ind = catalog.get(state.indicator)
+        center, zoom = runtime.view(state.township or state.district)
+        frame, ind, geojson, title = map_layer(state, runtime)
         map_figure = figures.choropleth(
-            q.indicator_by_district(state.indicator, state.start, state.end), ind,
-            geojson_url=app.get_relative_path("/geo/districts.geojson"),
+            frame, ind, geojson_url=app.get_relative_path(geojson),
             style_url=app.get_relative_path(f"/geo/style/{THEME.name}.json"),
-            center=center, zoom=zoom, theme=THEME, lang=state.lang, selected=state.district)
+            center=center, zoom=zoom, theme=THEME, lang=state.lang, selected=state.area,
+            title=title, view_key=state.township or state.district or "city")
         return overview.page(
             lang=state.lang, city_name=runtime.city_name(state.lang), is_demo=runtime.is_demo,
             as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"),
@@ -131,9 +161,10 @@ def register(app, runtime) -> None:
         *[Input(graph, "selectedData") for graph in _RANGE_SOURCES],
         Input(Overview.CLEAR, "n_clicks"), Input(Overview.INDICATOR, "value"),
         Input({"type": Overview.KPI_CARD, "code": ALL}, "n_clicks"),
+        Input({"type": Overview.CRUMB, "level": ALL}, "n_clicks"),
         State(Shell.FILTERS, "data"))
     def update_filters(search, map_click, rank_click, trend_sel, air_sel, events_sel,
-                       _clear, indicator, _kpi_clicks, current):
+                       _clear, indicator, _kpi_clicks, _crumb_clicks, current):
         context = runtime.context
         trigger = ctx.triggered_id
         notice = no_update
@@ -146,7 +177,7 @@ def register(app, runtime) -> None:
             if new is None:
                 raise PreventUpdate
             if trigger == Overview.MAP:
-                new = st.select_district(new, st.clicked_code(map_click), context)
+                new = st.select_area(new, st.clicked_code(map_click), context)
             elif trigger == Overview.RANKING:
                 new = st.select_district(new, st.clicked_code(rank_click), context)
             elif trigger in _RANGE_SOURCES:
@@ -163,6 +194,10 @@ def register(app, runtime) -> None:
                 if not ctx.triggered[0]["value"]:
                     raise PreventUpdate
                 new = st.set_indicator(new, trigger.get("code"))
+            elif isinstance(trigger, dict) and trigger.get("type") == Overview.CRUMB:
+                if not ctx.triggered[0]["value"] or trigger.get("level") not in (0, 1, 2):
+                    raise PreventUpdate
+                new = st.up_to(new, trigger["level"])
         payload = store_payload(new, from_url)
         if current is not None and {**payload, "from_url": None} == {**current, "from_url": None}:
             # nothing changed: the browser echoing the URL we wrote keeps the notice up too
@@ -179,25 +214,39 @@ def register(app, runtime) -> None:
     @app.callback(Output(Overview.KPIS, "children"), Input(Shell.FILTERS, "data"))
     def update_kpis(data):
         s = _state(data)
-        return kpi_cards(q.kpis(s.district, s.start, s.end), s.lang)
+        return kpi_cards(q.kpis(s.area, s.start, s.end), s.lang)
 
-    # filter store -> map colours and outline of the chosen district (geometry stays put)
+    # filter store -> map level, colours and outline (geometry comes by URL, once per area)
     @app.callback(Output(Overview.MAP, "figure"), Input(Shell.FILTERS, "data"))
     def recolor_map(data):
         s = _state(data)
-        ind = catalog.get(s.indicator)
-        frame = q.indicator_by_district(s.indicator, s.start, s.end)
-        arrays = figures.choropleth_arrays(frame, ind, s.lang, THEME, s.district)
+        frame, ind, geojson, title = map_layer(s, runtime)
+        arrays = figures.choropleth_arrays(frame, ind, s.lang, THEME, s.area)
         patch = Patch()
+        base = patch["data"][0]
+        base["geojson"] = app.get_relative_path(geojson)
+        for key, value in figures.choropleth_base_arrays(frame, s.lang).items():
+            base[key] = value
         trace = patch["data"][MAP_DATA_TRACE]
+        trace["geojson"] = app.get_relative_path(geojson)
         for key in ("locations", "z", "customdata", "text"):
             trace[key] = arrays[key]
         trace["marker"]["line"]["width"] = arrays["line_width"]
         trace["marker"]["line"]["color"] = arrays["line_color"]
         trace["reversescale"] = ind.better == "lower"
         trace["colorbar"]["title"]["text"] = figures.colorbar_title(ind, s.lang)
-        patch["layout"]["title"]["text"] = figures.indicator_title(ind, s.lang)
+        patch["layout"]["title"]["text"] = title
+        # a new area refits the view; within one area the user's pan and zoom stay
+        center, zoom = runtime.view(s.township or s.district)
+        patch["layout"]["uirevision"] = f"map-{s.township or s.district or 'city'}"
+        patch["layout"]["map"]["center"] = center
+        patch["layout"]["map"]["zoom"] = zoom
         return patch
+
+    # filter store -> drill-down breadcrumbs
+    @app.callback(Output(Overview.BREADCRUMBS, "children"), Input(Shell.FILTERS, "data"))
+    def update_breadcrumbs(data):
+        return overview.breadcrumbs(area_names(_state(data), runtime))
 
     # filter store -> district ranking
     @app.callback(Output(Overview.RANKING, "figure"), Input(Shell.FILTERS, "data"))
@@ -229,15 +278,21 @@ def register(app, runtime) -> None:
     @app.callback(Output(Overview.EVENTS_STATUS, "figure"), Input(Shell.FILTERS, "data"))
     def update_events_status(data):
         s = _state(data)
-        return figures.events_by_status(q.events_monthly_by_status(s.district), theme=THEME,
-                                        lang=s.lang, start=s.start, end=s.end)
+        frame = q.events_monthly_by_status(s.area)
+        if frame.empty:
+            return figures.empty(THEME, i18n.t("events_status", s.lang), i18n.t("no_data", s.lang))
+        return figures.events_by_status(frame, theme=THEME, lang=s.lang, start=s.start,
+                                        end=s.end)
 
     # filter store -> events by category
     @app.callback(Output(Overview.EVENTS_CATEGORY, "figure"), Input(Shell.FILTERS, "data"))
     def update_events_category(data):
         s = _state(data)
-        return figures.events_by_category(q.events_by_category(s.district, s.start, s.end),
-                                          theme=THEME, lang=s.lang)
+        frame = q.events_by_category(s.area, s.start, s.end)
+        if frame.empty:
+            return figures.empty(THEME, i18n.t("events_category", s.lang),
+                                 i18n.t("no_data", s.lang))
+        return figures.events_by_category(frame, theme=THEME, lang=s.lang)
 
     # filter store -> browser URL and language link (no server round trip)
     app.clientside_callback(

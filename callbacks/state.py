@@ -7,7 +7,7 @@ notice), write one, and fold a user interaction into the state.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode
 
 from data import catalog
@@ -16,7 +16,9 @@ from settings import LANGS
 
 #: The map indicator a fresh screen opens with.
 DEFAULT_INDICATOR = "fixed_asset_investment"
-QUERY_KEYS = ("district", "from", "to", "indicator", "lang")
+QUERY_KEYS = ("district", "township", "cell", "from", "to", "indicator", "lang")
+#: The map's levels, top down: the map shows the children of the deepest chosen area.
+LEVELS = ("districts", "townships", "grid_cells")
 
 
 @dataclass(frozen=True)
@@ -26,23 +28,53 @@ class FilterState:
     end: str            # ISO date, inclusive
     indicator: str
     lang: str
+    township: str | None = None   # drill-down below the district (always inside it)
+    cell: str | None = None       # a grid cell (always inside the township)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "FilterState":
-        return cls(**{k: data.get(k) for k in ("district", "start", "end", "indicator", "lang")})
+        return cls(**{k: data.get(k) for k in ("district", "start", "end", "indicator", "lang",
+                                                 "township", "cell")})
+
+    @property
+    def area(self) -> str | None:
+        """The deepest chosen area's code (None: the whole city)."""
+        return self.cell or self.township or self.district
+
+    @property
+    def map_level(self) -> str:
+        """What the map shows: the city's districts, a district's townships, or a
+        township's grid cells (also when one cell is chosen)."""
+        return LEVELS[0] if not self.district else LEVELS[1] if not self.township else LEVELS[2]
 
 
 @dataclass(frozen=True)
 class Context:
-    """What a state is checked against: the store's districts and date span."""
+    """What a state is checked against: the store's areas and date span."""
 
     districts: frozenset[str]
     first_day: dt.date
     last_day: dt.date
     default_lang: str = "zh"
+    #: township code -> its district, grid-cell code -> its township
+    townships: dict = field(default_factory=dict)
+    cells: dict = field(default_factory=dict)
+
+    def lineage(self, code: str | None) -> tuple[str | None, str | None, str | None] | None:
+        """Return (district, township, cell) for any area code, None if it is unknown."""
+        if code is None:
+            return (None, None, None)
+        if code in self.districts:
+            return (code, None, None)
+        if code in self.townships:
+            return (self.townships[code], code, None)
+        if code in self.cells:
+            township = self.cells[code]
+            return (self.townships.get(township), township, code)
+        return None
 
     def default(self) -> FilterState:
         """The view a bare URL opens: the whole city, year to date, in the default language."""
@@ -75,11 +107,17 @@ def parse_query(search: str | None, ctx: Context) -> tuple[FilterState, list[str
             continue
         seen[key] = value
     changes: dict = {}
-    if "district" in seen:
-        if seen["district"] in ctx.districts:
-            changes["district"] = seen["district"]
-        else:
-            dropped.append(f"district={seen['district']}"[:80])
+    # the deepest valid area wins; its parents follow from it
+    for key in ("district", "township", "cell"):
+        if key not in seen:
+            continue
+        lineage = ctx.lineage(seen[key])
+        level = ("district", "township", "cell").index(key)
+        if lineage is None or lineage[level] != seen[key] or (
+                changes.get("district") and lineage[0] != changes["district"]):
+            dropped.append(f"{key}={seen[key]}"[:80])
+            continue
+        changes.update(district=lineage[0], township=lineage[1], cell=lineage[2])
     if "indicator" in seen:
         if seen["indicator"] in catalog.BY_CODE:
             changes["indicator"] = seen["indicator"]
@@ -119,9 +157,9 @@ def to_query(state: FilterState) -> str:
     """Return the query string (with '?') that reopens exactly this state."""
     params = {"from": state.start, "to": state.end, "indicator": state.indicator,
               "lang": state.lang}
-    if state.district:
-        params = {"district": state.district, **params}
-    return "?" + urlencode(params)
+    area = {k: v for k, v in (("district", state.district), ("township", state.township),
+                              ("cell", state.cell)) if v}
+    return "?" + urlencode({**area, **params})
 
 
 def valid_state(data: dict | None, ctx: Context) -> FilterState | None:
@@ -137,7 +175,7 @@ def valid_state(data: dict | None, ctx: Context) -> FilterState | None:
         start, end = dt.date.fromisoformat(state.start), dt.date.fromisoformat(state.end)
     except (TypeError, ValueError):
         return None
-    if (state.district is not None and state.district not in ctx.districts) \
+    if ctx.lineage(state.area) != (state.district, state.township, state.cell) \
             or state.indicator not in catalog.BY_CODE or state.lang not in LANGS \
             or not ctx.first_day <= start <= end <= ctx.last_day:
         return None
@@ -148,7 +186,29 @@ def select_district(state: FilterState, code: str | None, ctx: Context) -> Filte
     """Filter to a district; choosing the selected one again clears it (a toggle)."""
     if code is not None and code not in ctx.districts:
         return state
-    return replace(state, district=None if code == state.district else code)
+    return replace(state, district=None if code == state.district else code, township=None,
+                   cell=None)
+
+
+def select_area(state: FilterState, code: str | None, ctx: Context) -> FilterState:
+    """A click on the map: choose that district, township or grid cell (one level down).
+
+    Choosing the chosen area again goes back up to its parent.
+    """
+    lineage = ctx.lineage(code)
+    if lineage is None or code is None:
+        return state
+    if code == state.area:
+        return up_to(state, ("district", "township", "cell").index(
+            "cell" if state.cell else "township" if state.township else "district"))
+    district, township, cell = lineage
+    return replace(state, district=district, township=township, cell=cell)
+
+
+def up_to(state: FilterState, level: int) -> FilterState:
+    """Go back up to a breadcrumb: 0 the city, 1 the district, 2 the township."""
+    return replace(state, district=state.district if level >= 1 else None,
+                   township=state.township if level >= 2 else None, cell=None)
 
 
 def select_range(state: FilterState, x0, x1, ctx: Context) -> FilterState:
@@ -173,9 +233,10 @@ def set_indicator(state: FilterState, code: str | None) -> FilterState:
 
 
 def clear(state: FilterState, ctx: Context) -> FilterState:
-    """Drop the district and time filters; keep the indicator and language."""
+    """Drop the area and time filters; keep the indicator and language."""
     default = ctx.default()
-    return replace(state, district=None, start=default.start, end=default.end)
+    return replace(state, district=None, township=None, cell=None, start=default.start,
+                   end=default.end)
 
 
 def clicked_code(click_data: dict | None) -> str | None:

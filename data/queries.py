@@ -70,7 +70,7 @@ class Queries:
     """All reads of one store. Construct with the store and a flask-caching ``Cache``."""
 
     #: Methods memoised in the cache (all take only hashable arguments).
-    CACHED = ("indicator_by_district", "indicator_value",
+    CACHED = ("indicator_by_district", "indicator_value", "event_metric_by_area",
               "indicator_monthly", "aqi_daily", "events_monthly_by_status",
               "events_by_category", "kpis")
 
@@ -97,6 +97,21 @@ class Queries:
     def _districts(self) -> pd.DataFrame:
         return self.store.df("SELECT code, name_zh, name_en, population, area_km2, lon, lat "
                              "FROM districts ORDER BY code")
+
+    @cached_property
+    def _areas(self) -> dict[str, pd.DataFrame]:
+        return {
+            "townships": self.store.df(
+                "SELECT code, name_zh, name_en, district_code AS parent, population "
+                "FROM townships ORDER BY code"),
+            "grid_cells": self.store.df(
+                "SELECT code, name_zh, name_zh AS name_en, township_code AS parent, population "
+                "FROM grid_cells ORDER BY code"),
+        }
+
+    def areas(self, level: str) -> pd.DataFrame:
+        """Return the townships or grid cells: code, name_zh, name_en, parent, population."""
+        return self._areas[level].copy()
 
     def meta(self) -> dict:
         """Return the store's key/value metadata (city names, as-of time, demo flag, ...)."""
@@ -174,21 +189,45 @@ class Queries:
         costs more than DuckDB.
         """
         records: list[dict] = []
+        area, district = district, self._district_of(district)
         for kind in ("value", "air", "water", "events"):
             group = [(ind, ranges) for ind, ranges in specs if ind.kind == kind]
             if kind == "value" and group:
                 records += self._statistics(group, district, by_district)
             elif group:
-                records += self._derived(kind, group, district, by_district)
+                records += self._derived(kind, group, area if kind == "events" else district,
+                                         by_district)
         for rec in records:
             if rec["code"] == "events_per_10k" and rec["value"] is not None:
                 rec["value"] /= self._population_of(rec["district_code"] if by_district
-                                                    else district)
+                                                    else area)
         return records
 
-    def _population_of(self, district: str | None) -> int:
-        """Residents of one district, or of the city when ``district`` is None."""
-        return self._population[district] if district else sum(self._population.values())
+    def _district_of(self, area: str | None) -> str | None:
+        """The district an area lies in (statistics, air and water are per district)."""
+        column = self._area_column(area)
+        if column == "grid_code":
+            area = self._parent["grid_cells"][area]
+        if column in ("township_code", "grid_code"):
+            area = self._parent["townships"][area]
+        return area
+
+    @cached_property
+    def _parent(self) -> dict[str, dict[str, str]]:
+        return {level: dict(zip(frame["code"], frame["parent"]))
+                for level, frame in self._areas.items()}
+
+    def _population_of(self, area: str | None) -> int:
+        """Residents of an area (district, township or grid cell), or of the city for None."""
+        if area is None:
+            return sum(self._population.values())
+        if area in self._population:
+            return self._population[area]
+        for frame in self._areas.values():
+            hit = frame.loc[frame["code"] == area, "population"]
+            if len(hit):
+                return int(hit.iloc[0])
+        raise KeyError(f"unknown area {area!r}")
 
     @cached_property
     def _population(self) -> dict[str, int]:
@@ -232,6 +271,9 @@ class Queries:
     def _derived(self, kind, group, district, by_district) -> list[dict]:
         """Air, water and event metrics: every metric of the group over every distinct range."""
         table, exprs, col = _SOURCE_OF[kind]
+        area_column = self._area_column(district)
+        if area_column != "district_code":          # a township or cell: events only
+            table = "event_area_daily"
         distinct = sorted({rng for _, ranges in group for rng in ranges})
         metrics = ", ".join(f'{exprs[ind.code]} AS "{ind.code}"' for ind, _ in group)
         keys = "district_code, " if by_district else ""
@@ -241,7 +283,7 @@ class Queries:
         for i, (s, e) in enumerate(distinct):
             parts.append(f"SELECT {i} AS i, {keys}{metrics}, max({col}) AS last FROM {table} "
                          f"WHERE {col} BETWEEN ? AND ?"
-                         + (" AND district_code = ?" if district else "")
+                         + (f" AND {area_column} = ?" if district else "")
                          + (" GROUP BY district_code" if by_district else ""))
             params += [s, e] + ([district] if district else [])
         by_range: dict[int, list[dict]] = {}
@@ -252,6 +294,56 @@ class Queries:
                  "value": _float(rec[ind.code]), "last": rec["last"]}
                 for ind, ranges in group for r, rng in enumerate(ranges)
                 for rec in by_range.get(index[rng], [])]
+
+    def _area_column(self, area: str | None) -> str:
+        """The event column an area's code filters on (from a fixed list, never the input)."""
+        if area is None or area in self.district_codes:
+            return "district_code"
+        for level, column in (("townships", "township_code"), ("grid_cells", "grid_code")):
+            if area in self._area_sets[level]:
+                return column
+        raise KeyError(f"unknown area {area!r}")
+
+    @cached_property
+    def _area_sets(self) -> dict[str, frozenset[str]]:
+        return {level: frozenset(frame["code"]) for level, frame in self._areas.items()}
+
+    def event_metric_by_area(self, code: str, parent: str, start: str, end: str
+                             ) -> pd.DataFrame:
+        """Return an event metric for each child of ``parent``: a district's townships or a
+        township's grid cells, over [start, end] and the same range a year earlier.
+
+        Columns: area_code, name_zh, name_en, value, prior, yoy, headline (as in
+        ``indicator_by_district``). Only event metrics exist below the districts.
+        """
+        ind = self._check(code)
+        if ind.kind != "events":
+            raise KeyError(f"{code!r} is not an event metric: below the districts only "
+                           f"{', '.join(catalog.codes(kind='events'))} exist")
+        parent_column = self._area_column(parent)
+        if parent_column == "grid_code":
+            raise KeyError(f"a grid cell has no children: {parent!r}")
+        child_level, child_column = (("townships", "township_code")
+                                     if parent_column == "district_code"
+                                     else ("grid_cells", "grid_code"))
+        cur = self._clamp(ind, start, end)
+        parts, params = [], []
+        for r, (s, e) in enumerate((cur, _shift(cur, -1))):
+            parts.append(f"SELECT {r} AS r, {child_column} AS area_code, "
+                         f"{_EVENT_EXPR[code]} AS value FROM event_area_daily "
+                         f"WHERE {parent_column} = ? AND day BETWEEN ? AND ? GROUP BY 2")
+            params += [parent, s, e]
+        found = {(rec["area_code"], rec["r"]): _float(rec["value"])
+                 for rec in self.store.records(" UNION ALL ".join(parts), params)}
+        frame = self._areas[child_level]
+        frame = frame[frame["parent"] == parent].rename(columns={"code": "area_code"})
+        frame = frame[["area_code", "name_zh", "name_en", "population"]].copy()
+        for r, name in ((0, "value"), (1, "prior")):
+            frame[name] = [found.get((c, r)) for c in frame["area_code"]]
+            frame[name] = frame[name].astype(float)
+            if code == "events_per_10k":
+                frame[name] /= frame["population"].where(frame["population"] > 0)
+        return _with_change(frame.drop(columns="population").reset_index(drop=True), ind)
 
     def indicator_by_district(self, code: str, start: str, end: str) -> pd.DataFrame:
         """Return one indicator per district over [start, end].
@@ -281,13 +373,15 @@ class Queries:
         return _summary(self._metrics([(ind, [cur, _shift(cur, -1)])], district, False), ind,
                         0, 1)
 
-    def kpis(self, district: str | None, start: str, end: str) -> pd.DataFrame:
+    def kpis(self, area: str | None, start: str, end: str) -> pd.DataFrame:
         """Return the KPI cards' figures: code, value, headline, yoy, last, previous, status.
 
+        ``area`` is the city (None), a district, a township or a grid cell: event metrics
+        follow it down; statistics, air and water exist per district and follow its district.
         ``previous`` is the headline for the same range ending one month earlier: the card's
         trend arrow compares with it.
         """
-        self._check_district(district)
+        self._area_column(area)     # refuses unknown codes
         specs = []
         for code in KPI_CODES:
             ind = catalog.get(code)
@@ -296,7 +390,7 @@ class Queries:
             prev = self._clamp(ind, min(cur[0], prev_end.replace(day=1)), prev_end)
             specs.append((ind, [cur, _shift(cur, -1), prev, _shift(prev, -1)]))
         by_code: dict[str, list[dict]] = {}
-        for rec in self._metrics(specs, district, False):
+        for rec in self._metrics(specs, area, False):
             by_code.setdefault(rec["code"], []).append(rec)
         rows = []
         for ind, _ in specs:
@@ -349,25 +443,38 @@ class Queries:
         frame["level"] = level_index(frame["aqi"])
         return frame
 
-    def events_monthly_by_status(self, district: str | None) -> pd.DataFrame:
-        """Return events reported per month and current status: period, status, n."""
-        self._check_district(district)
-        where = "WHERE district_code = ?" if district else ""
-        return self.store.df(
-            f"SELECT date_trunc('month', day)::DATE AS period, status, sum(n)::BIGINT AS n "
-            f"FROM event_daily {where} GROUP BY ALL ORDER BY 1, 2",
-            [district] if district else [])
+    def events_monthly_by_status(self, area: str | None) -> pd.DataFrame:
+        """Return events reported per month and current status: period, status, n.
 
-    def events_by_category(self, district: str | None, start: str, end: str) -> pd.DataFrame:
+        ``area`` is a district, township or grid-cell code (None: the city). Below the
+        districts the events themselves are read: they are stored in cell order, so one
+        township's rows are a few row groups.
+        """
+        column = self._area_column(area)
+        where = f"WHERE {column} = ?" if area else ""
+        if column == "district_code":
+            sql = (f"SELECT date_trunc('month', day)::DATE AS period, status, "
+                   f"sum(n)::BIGINT AS n FROM event_daily {where} GROUP BY ALL ORDER BY 1, 2")
+        else:
+            sql = (f"SELECT date_trunc('month', reported_at)::DATE AS period, status, "
+                   f"count(*) AS n FROM grid_events {where} GROUP BY ALL ORDER BY 1, 2")
+        return self.store.df(sql, [area] if area else [])
+
+    def events_by_category(self, area: str | None, start: str, end: str) -> pd.DataFrame:
         """Return events per category over a range: category, n, n_closed, n_on_time."""
-        self._check_district(district)
-        where_d = " AND district_code = ?" if district else ""
-        return self.store.df(
-            f"SELECT category, sum(n)::BIGINT AS n, sum(n_closed)::BIGINT AS n_closed, "
-            f"sum(n_on_time)::BIGINT AS n_on_time FROM event_daily "
-            f"WHERE day BETWEEN ? AND ?{where_d} GROUP BY category ORDER BY n DESC",
-            [dt.date.fromisoformat(start), dt.date.fromisoformat(end)]
-            + ([district] if district else []))
+        column = self._area_column(area)
+        where = f" AND {column} = ?" if area else ""
+        s, e = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+        if column == "district_code":
+            sql = (f"SELECT category, sum(n)::BIGINT AS n, sum(n_closed)::BIGINT AS n_closed, "
+                   f"sum(n_on_time)::BIGINT AS n_on_time FROM event_daily "
+                   f"WHERE day BETWEEN ? AND ?{where} GROUP BY category ORDER BY n DESC")
+        else:
+            sql = (f"SELECT category, count(*) AS n, count(closed_at) AS n_closed, "
+                   f"count(*) FILTER (WHERE closed_at <= deadline_at) AS n_on_time "
+                   f"FROM grid_events WHERE CAST(reported_at AS DATE) BETWEEN ? AND ?{where} "
+                   f"GROUP BY category ORDER BY n DESC")
+        return self.store.df(sql, [s, e] + ([area] if area else []))
 
 
 Range = tuple[dt.date, dt.date]

@@ -6,8 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 
+import geopandas as gpd
+
 from data.queries import Queries
-from data.store import Store
+from data.store import Store, read_geo
+from geo.geojson import LEVELS, map_view, simplify_for_display
 from settings import Settings
 
 
@@ -33,14 +36,40 @@ class Runtime:
         return self.meta["city_name_en" if lang == "en" else "city_name_zh"]
 
     @cached_property
+    def _shapes(self) -> dict[str, gpd.GeoDataFrame]:
+        return {}
+
+    def shapes(self, level: str) -> gpd.GeoDataFrame:
+        """One map level's shapes, simplified for display once per store."""
+        if level not in self._shapes:
+            table, columns, tolerance, _ = LEVELS[level]
+            self._shapes[level] = simplify_for_display(read_geo(self.store, table, columns),
+                                                       tolerance)
+        return self._shapes[level]
+
+    def view(self, area: str | None) -> tuple[dict, float]:
+        """The map's (center, zoom): the city, or the district or township the map shows
+        (a grid cell is shown within its township)."""
+        if area is None:
+            frame = self.shapes("districts")
+        else:
+            district, township, _ = self.context.lineage(area)
+            frame = (self.shapes("townships").query("code == @township") if township
+                     else self.shapes("districts").query("code == @district"))
+        return map_view(tuple(frame.total_bounds))
+
+    @property
     def bounds(self) -> tuple[float, float, float, float]:
-        """The city's lon/lat bounding box (for the initial map view)."""
-        from data.store import read_geo
-        return tuple(read_geo(self.store, "districts", ("code",)).total_bounds)
+        """The city's lon/lat bounding box."""
+        return tuple(self.shapes("districts").total_bounds)
 
     @cached_property
     def context(self):
-        """The filter context: valid districts and the store's date span."""
+        """The filter context: valid areas and the store's date span."""
         from callbacks.state import Context  # the state module is pure, no cycle at runtime
         first, last = self.queries.date_bounds()
-        return Context(self.queries.district_codes, first, last, self.settings.default_lang)
+        parents = {level: dict(zip(frame["code"], frame["parent"]))
+                   for level in ("townships", "grid_cells")
+                   for frame in [self.queries.areas(level)]}
+        return Context(self.queries.district_codes, first, last, self.settings.default_lang,
+                       townships=parents["townships"], cells=parents["grid_cells"])

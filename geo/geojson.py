@@ -12,24 +12,35 @@ import math
 import geopandas as gpd
 import shapely
 
-#: URL level name -> (store table, columns, simplification tolerance in degrees)
+#: map level -> (store table, columns, simplification tolerance in degrees, parent column)
 LEVELS = {
-    "districts": ("districts", ("code", "name_zh", "name_en"), 0.0),
-    "townships": ("townships", ("code", "name_zh", "district_code"), 0.001),
-    "grid_cells": ("grid_cells", ("code", "name_zh", "township_code", "district_code"), 0.0005),
+    "districts": ("districts", ("code", "name_zh", "name_en"), 0.0, None),
+    "townships": ("townships", ("code", "name_zh", "district_code"), 0.001, "district_code"),
+    "grid_cells": ("grid_cells", ("code", "name_zh", "township_code", "district_code"), 0.0005,
+                   "township_code"),
 }
 
 
-def to_geojson(frame: gpd.GeoDataFrame, tolerance: float = 0.0) -> bytes:
-    """Return compact GeoJSON bytes with each feature's ``id`` set to its ``code``."""
+def simplify_for_display(frame: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
+    """Return the shapes simplified together (shared borders stay shared), to 1e-5°."""
+    _check_wgs84(frame)
+    geoms = frame.geometry.values
+    if tolerance:
+        geoms = shapely.coverage_simplify(geoms, tolerance)
+    return frame.set_geometry(shapely.set_precision(geoms, 1e-5))
+
+
+def _check_wgs84(frame) -> None:
     if not isinstance(frame, gpd.GeoDataFrame):
         raise TypeError(f"expected a GeoDataFrame, got {type(frame).__name__}")
     if frame.crs is None or frame.crs.to_epsg() != 4326:
         raise ValueError(f"GeoJSON must be WGS-84 (EPSG:4326), got {frame.crs}")
+
+
+def to_geojson(frame: gpd.GeoDataFrame) -> bytes:
+    """Return compact GeoJSON bytes with each feature's ``id`` set to its ``code``."""
+    _check_wgs84(frame)
     geoms = frame.geometry.values
-    if tolerance:
-        geoms = shapely.coverage_simplify(geoms, tolerance)
-    geoms = shapely.set_precision(geoms, 1e-5)
     props = frame.drop(columns=frame.geometry.name)
     features = [{"type": "Feature", "id": rec["code"], "properties": rec,
                  "geometry": shapely.geometry.mapping(g)}

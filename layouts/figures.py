@@ -76,9 +76,9 @@ def choropleth_arrays(frame: pd.DataFrame, ind: Indicator, lang: str, theme: The
                       selected: str | None) -> dict:
     """Return the per-district arrays of the district map, the part a filter change resends.
 
-    ``frame`` has district_code, name_zh, name_en, value, yoy, headline. Districts without a
-    value are left out (the grey base layer shows them): a trace whose every value is missing
-    breaks MapLibre's paint.
+    ``frame`` has area_code, name_zh, name_en, value, yoy, headline. Areas without a value
+    are left out (the grey base layer shows them): a trace whose every value is missing breaks
+    MapLibre's paint.
     """
     frame = frame[frame["headline"].notna()]
     hover = []
@@ -88,7 +88,7 @@ def choropleth_arrays(frame: pd.DataFrame, ind: Indicator, lang: str, theme: The
         if not pd.isna(row.yoy):
             parts.append(f"{i18n.t('yoy', lang)} {i18n.change(row.yoy, ind, lang)}")
         hover.append("<br>".join(parts))
-    codes = frame["district_code"].tolist()
+    codes = frame["area_code"].tolist()
     return {
         "locations": codes,
         "customdata": codes,
@@ -99,25 +99,35 @@ def choropleth_arrays(frame: pd.DataFrame, ind: Indicator, lang: str, theme: The
     }
 
 
+def choropleth_base_arrays(frame: pd.DataFrame, lang: str) -> dict:
+    """Return the grey base layer's arrays: every area, named, with its code to click."""
+    codes = frame["area_code"].tolist()
+    names = frame["name_en" if lang == "en" else "name_zh"]
+    return {"locations": codes, "customdata": codes, "z": [0] * len(codes),
+            "text": [f"<b>{n}</b><br>{i18n.t('no_data', lang)}" for n in names]}
+
+
 def colorbar_title(ind: Indicator, lang: str) -> str:
     """The map legend's title: the unit the colours are in."""
     return f"{i18n.t('yoy', lang)} %" if ind.is_growth else i18n.unit(ind, lang)
 
 
 def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_url: str,
-               center: dict, zoom: float, theme: Theme, lang: str,
-               selected: str | None) -> go.Figure:
-    """Return the district choropleth of one indicator on an offline MapLibre map.
+               center: dict, zoom: float, theme: Theme, lang: str, selected: str | None,
+               title: str | None = None, view_key: str = "city") -> go.Figure:
+    """Return a choropleth of one indicator over districts, townships or grid cells, on an
+    offline MapLibre map. ``view_key`` names the area shown: the map keeps the user's pan and
+    zoom while it stays the same, and refits when it changes.
 
     Geometry is not in the figure: the browser fetches ``geojson_url`` once and caches it.
     The map style is a URL too (``routes.py``): an inline style object makes MapLibre reset
     the style on every update, which fails ("Map error") once a Patch recolours the map.
     """
     arrays = choropleth_arrays(frame, ind, lang, theme, selected)
-    codes = frame["district_code"].tolist()
-    base = {   # every district in grey, so "no data" still shows its outline
+    base = {   # every area in grey: "no data" still shows its outline and can be clicked
         "type": "choroplethmap", "geojson": geojson_url, "featureidkey": "id",
-        "locations": codes, "z": [0] * len(codes), "showscale": False, "hoverinfo": "skip",
+        **choropleth_base_arrays(frame, lang), "showscale": False,
+        "hovertemplate": "%{text}<extra></extra>",
         "colorscale": [[0, theme.grid], [1, theme.grid]],
         "marker": {"opacity": 0.6, "line": {"width": 0.8, "color": theme.map_line}}}
     values = {
@@ -130,8 +140,8 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
                                              "color": arrays["line_color"]}},
         "colorbar": {"title": {"text": colorbar_title(ind, lang), "side": "right"},
                      "thickness": 12, "len": 0.7, "tickfont": {"color": theme.muted}}}
-    return _figure(theme, indicator_title(ind, lang), [base, values],
-                   margin={"l": 0, "r": 0, "t": 44, "b": 0}, uirevision="district-map",
+    return _figure(theme, title or indicator_title(ind, lang), [base, values],
+                   margin={"l": 0, "r": 0, "t": 44, "b": 0}, uirevision=f"map-{view_key}",
                    map={"style": style_url, "center": center, "zoom": zoom},
                    clickmode="event+select")
 

@@ -30,6 +30,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "language": ("English", "中文"),
     "notice_dropped": ("链接中的参数无效，已忽略：", "Ignored invalid link parameters: "),
     "value": ("数值", "Value"),
+    "area_events_only": ("乡镇及网格仅有事件指标", "below districts: event metrics only"),
     "domain_economy": ("经济运行", "Economy"),
     "domain_environment": ("生态环境", "Environment"),
     "domain_grid": ("网格治理", "Grid governance"),

@@ -27,3 +27,5 @@ class Overview(StrEnum):
     EVENTS_CATEGORY = "ops-events-category"
     RANKING = "ops-ranking"
     KPI_CARD = "ops-kpi-card"   # pattern-matching type: {"type": KPI_CARD, "code": ALL}
+    BREADCRUMBS = "ops-breadcrumbs"
+    CRUMB = "ops-crumb"         # pattern-matching type: {"type": CRUMB, "level": ALL}

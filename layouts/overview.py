@@ -63,11 +63,31 @@ def page(*, lang: str, city_name: str, is_demo: bool, as_of: str, lang_href: str
             _graph(Overview.TREND, extra_class="area-trend"),
             _graph(Overview.AIR, extra_class="area-air"),
             _graph(Overview.EVENTS_STATUS, extra_class="area-events"),
-            _graph(Overview.MAP, map_figure, extra_class="area-map"),
+            html.Div(className="panel area-map map-panel", children=[
+                dcc.Graph(id=Overview.MAP, figure=map_figure, config=GRAPH_CONFIG,
+                          className="graph", style={"height": "100%", "width": "100%"}),
+                html.Nav(id=Overview.BREADCRUMBS, className="breadcrumbs",
+                         **{"aria-label": "breadcrumb"}),
+            ]),
             _graph(Overview.RANKING, extra_class="area-ranking"),
             _graph(Overview.EVENTS_CATEGORY, extra_class="area-category"),
         ]),
     ])
+
+
+def breadcrumbs(names: list[str]) -> list:
+    """Return the drill-down trail 赣州市 › district › township › cell; all but the last
+    are buttons that go back up to that level."""
+    items = []
+    for level, label in enumerate(names):
+        if level:
+            items.append(html.Span("›", className="crumb-sep"))
+        if level == len(names) - 1:
+            items.append(html.Span(label, className="crumb current"))
+        else:
+            items.append(html.Button(label, id={"type": Overview.CRUMB, "level": level},
+                                     n_clicks=0, className="crumb"))
+    return items
 
 
 def kpi_card(*, code: str, name: str, value: str, target: str | None, change: str | None,

@@ -20,7 +20,7 @@ def _filters(app, *, search="", map_click=None, rank_click=None, trend_sel=None,
              clear=0, indicator="fixed_asset_investment", current=None, trigger=None):
     triggered = [{"prop_id": trigger, "value": 1}] if trigger else []
     return run_callback(app, FILTERS_KEY, search, map_click, rank_click, trend_sel, None, None,
-                        clear, indicator, [], current, triggered=triggered)
+                        clear, indicator, [], [], current, triggered=triggered)
 
 
 def test_first_load_parses_the_url(app):
@@ -92,18 +92,56 @@ def test_a_tampered_store_is_refused(app):
             run_callback(app, "ops-map.figure", bad)
 
 
+def _assigned(patch) -> dict:
+    return {tuple(op["location"]): op["params"]["value"]
+            for op in patch.to_plotly_json()["operations"] if op["operation"] == "Assign"}
+
+
 def test_map_update_is_a_patch_without_geometry(app):
-    patch = run_callback(app, "ops-map.figure", store_payload(
-        FilterState("360702", "2026-01-01", "2026-11-24", "closure_rate", "zh")))
+    patch = run_callback(app, "ops-map.figure", CITY)
     assert isinstance(patch, Patch)
     body = json.dumps(patch.to_plotly_json())
     assert "coordinates" not in body and len(body) < 8000
-    ops = {tuple(op["location"]): op["params"]["value"]
-           for op in patch.to_plotly_json()["operations"] if op["operation"] == "Assign"}
-    widths = ops[("data", MAP_DATA_TRACE, "marker", "line", "width")]
+    ops = _assigned(patch)
+    assert ops[("data", MAP_DATA_TRACE, "geojson")] == "/geo/districts.geojson"
+    assert len(ops[("data", MAP_DATA_TRACE, "locations")]) == 18
+
+
+def test_choosing_a_district_drills_the_map_into_its_townships(app, queries):
+    state = store_payload(FilterState("360702", "2026-01-01", "2026-11-24", "closure_rate",
+                                      "zh"))
+    ops = _assigned(run_callback(app, "ops-map.figure", state))
+    townships = queries.areas("townships")
+    mine = sorted(townships.loc[townships.parent == "360702", "code"])
+    assert sorted(ops[("data", 0, "locations")]) == mine      # the grey base: every township
+    assert set(ops[("data", MAP_DATA_TRACE, "locations")]) <= set(mine)
+    assert ops[("data", 0, "geojson")] == "/geo/townships.geojson?parent=360702"
+    assert "章贡区" in ops[("layout", "title", "text")]
+    assert ops[("layout", "uirevision")] == "map-360702"
+    # the values are the townships' own closure rates
+    by_area = queries.event_metric_by_area("closure_rate", "360702", "2026-01-01",
+                                           "2026-11-24").set_index("area_code")["headline"]
+    z = dict(zip(ops[("data", MAP_DATA_TRACE, "locations")], ops[("data", MAP_DATA_TRACE, "z")]))
+    assert z == pytest.approx({c: round(v, 3) for c, v in by_area.dropna().items()})
+
+
+def test_a_chosen_grid_cell_is_outlined_among_its_townships_cells(app, queries):
+    cells = queries.areas("grid_cells")
+    cell = cells.code.iloc[100]
+    township = cells.parent.iloc[100]
+    state = store_payload(FilterState(township[:6], "2026-01-01", "2026-11-24", "pm25", "en",
+                                      township=township, cell=cell))
+    ops = _assigned(run_callback(app, "ops-map.figure", state))
     locations = ops[("data", MAP_DATA_TRACE, "locations")]
-    assert widths[locations.index("360702")] > max(
-        w for c, w in zip(locations, widths) if c != "360702")
+    assert set(locations) <= set(cells.loc[cells.parent == township, "code"])
+    widths = dict(zip(locations, ops[("data", MAP_DATA_TRACE, "marker", "line", "width")]))
+    assert widths[cell] == max(widths.values()) > min(widths.values())
+    # PM2.5 has no grid-level values: the map says it shows events per 10k residents instead
+    assert "event metrics only" in ops[("layout", "title", "text")]
+    crumbs = run_callback(app, "ops-breadcrumbs.children", state)
+    labels = [c.children for c in crumbs if getattr(c, "className", "") != "crumb-sep"]
+    names = queries.districts().set_index("code")
+    assert labels[:2] == ["Ganzhou", names.loc[township[:6], "name_en"]] and len(labels) == 4
 
 
 def test_page_renders_in_the_language_of_the_link(app):
@@ -157,7 +195,8 @@ def test_every_callback_id_exists_in_the_rendered_page(app):
                 assert dep["id"] in ids, dep
         for out in callback["output"].strip(".").split("..."):
             assert out.rsplit(".", 1)[0] in ids, out
-    assert {m.value for m in Overview if m is not Overview.KPI_CARD} <= ids
+    patterns = {Overview.KPI_CARD, Overview.CRUMB}     # pattern-matching types, not ids
+    assert {m.value for m in Overview if m not in patterns} <= ids
     assert {m.value for m in Shell} <= ids
 
 

@@ -24,7 +24,7 @@ def built(queries):
                 ind = catalog.get(code)
                 by_d = queries.indicator_by_district(code, START, END)
                 out[(name, lang, code, "map")] = figures.choropleth(
-                    by_d, ind, geojson_url="/geo/districts.geojson", style_url="white-bg",
+                    by_d.rename(columns={"district_code": "area_code"}), ind, geojson_url="/geo/districts.geojson", style_url="white-bg",
                     center={"lon": 115, "lat": 25.8}, zoom=7, theme=th, lang=lang,
                     selected="360702")
                 out[(name, lang, code, "ranking")] = figures.ranking(

@@ -70,3 +70,16 @@ def test_the_interface_font_is_served_with_the_glyphs_on_screen(client):
         assert missing == [], text
     assert client.get("/fonts/citybrain-sans-700.woff2").status_code == 200
     assert client.get("/fonts/citybrain-sans-500.woff2").status_code == 404
+
+
+def test_a_level_can_be_asked_for_one_parent_only(client, queries):
+    body = json.loads(client.get("/geo/townships.geojson?parent=360702").data)
+    townships = queries.areas("townships")
+    assert sorted(f["id"] for f in body["features"]) == sorted(
+        townships.loc[townships.parent == "360702", "code"])
+    township = body["features"][0]["id"]
+    cells = json.loads(client.get(f"/geo/grid_cells.geojson?parent={township}").data)
+    assert cells["features"] and all(f["id"].startswith(township) for f in cells["features"])
+    for bad in ("/geo/townships.geojson?parent=999", "/geo/districts.geojson?parent=360702",
+                "/geo/grid_cells.geojson?parent=%27%20OR%201=1"):
+        assert client.get(bad).status_code == 404, bad

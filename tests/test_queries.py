@@ -189,3 +189,34 @@ def test_memoised_queries_do_not_touch_the_store_twice(store):
     pd.testing.assert_frame_equal(first, again)
     q.indicator_by_district("gdp", START, "2026-06-30")
     assert CountingStore.calls > calls
+
+
+def test_event_metrics_below_the_districts_match_pandas(queries, events, store):
+    raw = _in_range(store.df("SELECT district_code, township_code, grid_code, reported_at, "
+                             "closed_at, deadline_at, satisfaction, category, status "
+                             "FROM grid_events"), "reported_at")
+    township = raw.township_code.value_counts().index[0]     # the busiest township
+    district = township[:6]
+    for code in ("event_count", "closure_rate", "on_time_rate", "satisfaction_rate"):
+        got = queries.event_metric_by_area(code, district, START, END).set_index("area_code")
+        mine = raw[raw.district_code == district]
+        want = mine.groupby("township_code").apply(_pandas_event_metrics,
+                                                   include_groups=False)[code]
+        np.testing.assert_allclose(got.loc[want.index, "value"].astype(float),
+                                   pd.to_numeric(want).astype(float), rtol=1e-9)
+        cells = queries.event_metric_by_area(code, township, START, END).set_index("area_code")
+        mine = raw[raw.township_code == township]
+        want = mine.groupby("grid_code").apply(_pandas_event_metrics, include_groups=False)[code]
+        np.testing.assert_allclose(cells.loc[want.index, "value"].astype(float),
+                                   pd.to_numeric(want).astype(float), rtol=1e-9)
+    # the breakdowns and KPI cards follow a township too
+    cats = queries.events_by_category(township, START, END).set_index("category")["n"]
+    assert cats.sort_index().tolist() == raw[raw.township_code == township].groupby(
+        "category").size().sort_index().tolist()
+    kpis = queries.kpis(township, START, END).set_index("code")
+    assert kpis.loc["closure_rate", "value"] == pytest.approx(
+        _pandas_event_metrics(raw[raw.township_code == township])["closure_rate"])
+    with pytest.raises(KeyError, match="not an event metric"):
+        queries.event_metric_by_area("gdp", district, START, END)
+    with pytest.raises(KeyError):
+        queries.event_metric_by_area("event_count", "3607'--", START, END)

@@ -75,10 +75,12 @@ def test_ops002_clicking_a_ranking_bar_filters_everything(live_server, probe):
     page.wait_for_load_state("networkidle")
     assert _figure_data(page, "ops-trend") != trend
     assert _figure_data(page, "ops-events-category") != category
-    # the map outlines the chosen district
-    widths = page.evaluate("() => { const d = document.querySelector('#ops-map .js-plotly-plot')"
-                           ".data[1]; return [d.locations, d.marker.line.width]; }")
-    assert widths[1][widths[0].index(district)] == max(widths[1])
+    # the map drills into the chosen district's townships
+    page.wait_for_function("d => document.querySelector('#ops-map .js-plotly-plot').data[0]"
+                           ".geojson.endsWith('townships.geojson?parent=' + d)", arg=district)
+    locations = page.evaluate("() => document.querySelector('#ops-map .js-plotly-plot')"
+                              ".data[0].locations")
+    assert locations and all(code.startswith(district) for code in locations)
     probe.screenshot("ops002-district")
     assert probe.errors == []
 
@@ -157,3 +159,41 @@ def test_ops006_english_and_a_4k_wall_without_scrollbars(live_server, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "ops006-4k-en.png"))
     context.close()
+
+
+def test_ops007_drill_from_the_city_to_a_grid_cell_and_back(live_server, probe):
+    page = probe.page
+    page.goto(live_server.url + "/?indicator=closure_rate")
+    _ready(page)
+
+    def click_map_center():
+        box = page.locator("#ops-map canvas").first.bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+
+    def wait_level(key):
+        page.wait_for_function(f"() => location.search.includes('{key}=')")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(600)   # the map refits to the new area
+
+    click_map_center()
+    wait_level("district")
+    click_map_center()
+    wait_level("township")
+    q = _query(page)
+    assert q["township"].startswith(q["district"])
+    geo = page.evaluate("() => document.querySelector('#ops-map .js-plotly-plot').data[0].geojson")
+    assert geo.endswith(f"grid_cells.geojson?parent={q['township']}")
+    click_map_center()
+    wait_level("cell")
+    q = _query(page)
+    assert q["cell"].startswith(q["township"])
+    crumbs = page.locator("#ops-breadcrumbs .crumb")
+    assert crumbs.count() == 4            # city › district › township › cell
+    probe.screenshot("ops007-grid-cell")
+    # the breadcrumb goes back up to the city in one step
+    page.locator("#ops-breadcrumbs button.crumb").first.click()
+    page.wait_for_function("() => !location.search.includes('district=')")
+    page.wait_for_timeout(600)
+    geo = page.evaluate("() => document.querySelector('#ops-map .js-plotly-plot').data[0].geojson")
+    assert geo.endswith("/geo/districts.geojson")
+    assert probe.errors == []
