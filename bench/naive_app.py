@@ -28,8 +28,9 @@ def create_naive_app(db_path: str) -> dash.Dash:
     air["day"] = pd.to_datetime(air["day"])
     districts = store.df("SELECT code, name_zh FROM districts")
     from data.store import read_geo
-    from geo.geojson import to_geojson
-    geojson = json.loads(to_geojson(read_geo(store, "districts", ("code", "name_zh"))))
+    from geo.geojson import simplify_for_display, to_geojson
+    geojson = json.loads(to_geojson(simplify_for_display(
+        read_geo(store, "districts", ("code", "name_zh")), 0.0)))
 
     app = dash.Dash(__name__)
     app.layout = html.Div([dcc.Store(id="filters")] + [
