@@ -124,7 +124,7 @@ def _app_inputs(output: str, state: dict) -> list[dict]:
                   {"id": "ops-ranking", "property": "clickData", "value": None}, *none,
                   {"id": "ops-clear", "property": "n_clicks", "value": 0},
                   {"id": "ops-indicator", "property": "value", "value": state["indicator"]},
-                  [], []]
+                  [], [], {"id": "ops-layers", "property": "value", "value": []}]
         # ALL-pattern inputs (KPI cards, breadcrumbs) are lists; the store rides as state
         return inputs
     return [{"id": "app-filters", "property": "data", "value": payload}]

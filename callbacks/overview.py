@@ -55,6 +55,42 @@ def area_names(state: st.FilterState, runtime) -> list[str]:
     return names
 
 
+def layer_options(lang: str) -> list[dict]:
+    """Return the map layer toggles."""
+    return [{"label": i18n.t(f"layer_{name}", lang), "value": name} for name in st.MAP_LAYERS]
+
+
+def overlay_traces(state: st.FilterState, runtime) -> list[dict]:
+    """Return the map's optional layers for the area the map shows."""
+    q, shown = runtime.queries, set(state.layers)
+    parent, start, end = state.township or state.district, state.start, state.end
+    density = None
+    if "events" in shown:
+        points = runtime.points("townships" if parent is None else "grid_cells")
+        density = points.merge(q.event_density(parent, start, end), on="area_code")
+    return figures.map_layers(
+        stations=q.stations_aqi(parent, start, end) if "stations" in shown else None,
+        sections=q.water_classes(parent, start, end) if "water" in shown else None,
+        density=density, theme=THEME, lang=state.lang)
+
+
+def map_legend(state: st.FilterState) -> list:
+    """Return the legend rows of the layers shown, in the catalogue's terms."""
+    from data.aqi import LEVELS
+    en = state.lang == "en"
+    rows = []
+    if "stations" in state.layers:
+        rows.append((i18n.t("layer_stations", state.lang),
+                     [(lv[4], lv[3] if en else lv[2]) for lv in LEVELS]))
+    if "water" in state.layers:
+        rows.append((i18n.t("layer_water", state.lang),
+                     [(theme.WATER_COLORS[c - 1], names[1 if en else 0])
+                      for c, names in catalog.WATER_CLASSES.items()]))
+    if "events" in state.layers:
+        rows.append((i18n.t("legend_events", state.lang), []))
+    return overview.legend(rows)
+
+
 def map_layer(state: st.FilterState, runtime) -> tuple[pd.DataFrame, Indicator, str, str]:
     """Return what the map shows for a state: (frame with area_code, indicator, GeoJSON path,
     title). Below the districts only event metrics exist: another indicator falls back to
@@ -144,13 +180,15 @@ def register(app, runtime) -> None:
             frame, ind, geojson_url=app.get_relative_path(geojson),
             style_url=app.get_relative_path(f"/geo/style/{THEME.name}.json"),
             center=center, zoom=zoom, theme=THEME, lang=state.lang, selected=state.area,
-            title=title, view_key=state.township or state.district or "city")
+            title=title, view_key=state.township or state.district or "city",
+            layers=overlay_traces(state, runtime))
         return overview.page(
             lang=state.lang, city_name=runtime.city_name(state.lang), is_demo=runtime.is_demo,
             as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"),
             lang_href=store_payload(state)["lang_query"],
             indicator_options=indicator_options(state.lang), indicator=state.indicator,
-            map_figure=map_figure)
+            map_figure=map_figure, layer_options=layer_options(state.lang),
+            layers=list(state.layers))
 
     # URL, map/ranking clicks, range selections, clear, indicator, KPI card -> filter store
     @app.callback(
@@ -162,9 +200,10 @@ def register(app, runtime) -> None:
         Input(Overview.CLEAR, "n_clicks"), Input(Overview.INDICATOR, "value"),
         Input({"type": Overview.KPI_CARD, "code": ALL}, "n_clicks"),
         Input({"type": Overview.CRUMB, "level": ALL}, "n_clicks"),
+        Input(Overview.LAYERS, "value"),
         State(Shell.FILTERS, "data"))
     def update_filters(search, map_click, rank_click, trend_sel, air_sel, events_sel,
-                       _clear, indicator, _kpi_clicks, _crumb_clicks, current):
+                       _clear, indicator, _kpi_clicks, _crumb_clicks, layers, current):
         context = runtime.context
         trigger = ctx.triggered_id
         notice = no_update
@@ -198,6 +237,8 @@ def register(app, runtime) -> None:
                 if not ctx.triggered[0]["value"] or trigger.get("level") not in (0, 1, 2):
                     raise PreventUpdate
                 new = st.up_to(new, trigger["level"])
+            elif trigger == Overview.LAYERS:
+                new = st.set_layers(new, layers)
         payload = store_payload(new, from_url)
         if current is not None and {**payload, "from_url": None} == {**current, "from_url": None}:
             # nothing changed: the browser echoing the URL we wrote keeps the notice up too
@@ -241,7 +282,15 @@ def register(app, runtime) -> None:
         patch["layout"]["uirevision"] = f"map-{s.township or s.district or 'city'}"
         patch["layout"]["map"]["center"] = center
         patch["layout"]["map"]["zoom"] = zoom
+        for index, layer in enumerate(overlay_traces(s, runtime), start=2):
+            for key, value in layer.items():
+                patch["data"][index][key] = value
         return patch
+
+    # filter store -> map legend of the layers shown
+    @app.callback(Output(Overview.MAP_LEGEND, "children"), Input(Shell.FILTERS, "data"))
+    def update_map_legend(data):
+        return map_legend(_state(data))
 
     # filter store -> drill-down breadcrumbs
     @app.callback(Output(Overview.BREADCRUMBS, "children"), Input(Shell.FILTERS, "data"))

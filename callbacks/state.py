@@ -16,7 +16,9 @@ from settings import LANGS
 
 #: The map indicator a fresh screen opens with.
 DEFAULT_INDICATOR = "fixed_asset_investment"
-QUERY_KEYS = ("district", "township", "cell", "from", "to", "indicator", "lang")
+QUERY_KEYS = ("district", "township", "cell", "from", "to", "indicator", "lang", "layers")
+#: Map layers over the choropleth, each toggled on its own.
+MAP_LAYERS = ("stations", "water", "events")
 #: The map's levels, top down: the map shows the children of the deepest chosen area.
 LEVELS = ("districts", "townships", "grid_cells")
 
@@ -30,14 +32,18 @@ class FilterState:
     lang: str
     township: str | None = None   # drill-down below the district (always inside it)
     cell: str | None = None       # a grid cell (always inside the township)
+    layers: tuple[str, ...] = ()  # map layers shown, in MAP_LAYERS order
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "layers": list(self.layers)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "FilterState":
-        return cls(**{k: data.get(k) for k in ("district", "start", "end", "indicator", "lang",
-                                                 "township", "cell")})
+        values = {k: data.get(k) for k in ("district", "start", "end", "indicator", "lang",
+                                           "township", "cell")}
+        layers = data.get("layers") or ()
+        return cls(**values, layers=tuple(layers) if isinstance(layers, (list, tuple))
+                   else ("?",))
 
     @property
     def area(self) -> str | None:
@@ -128,6 +134,12 @@ def parse_query(search: str | None, ctx: Context) -> tuple[FilterState, list[str
             changes["lang"] = seen["lang"]
         else:
             dropped.append(f"lang={seen['lang']}"[:80])
+    if "layers" in seen:
+        asked = [name for name in seen["layers"].split(",") if name]
+        unknown = [name for name in asked if name not in MAP_LAYERS]
+        if unknown:
+            dropped.append(f"layers={','.join(unknown)}"[:80])
+        changes["layers"] = tuple(name for name in MAP_LAYERS if name in asked)
     days = {}
     for key, end_of_month in (("from", False), ("to", True)):
         if key not in seen:
@@ -159,7 +171,9 @@ def to_query(state: FilterState) -> str:
               "lang": state.lang}
     area = {k: v for k, v in (("district", state.district), ("township", state.township),
                               ("cell", state.cell)) if v}
-    return "?" + urlencode({**area, **params})
+    if state.layers:
+        params["layers"] = ",".join(state.layers)
+    return "?" + urlencode({**area, **params}, safe=",")
 
 
 def valid_state(data: dict | None, ctx: Context) -> FilterState | None:
@@ -177,6 +191,7 @@ def valid_state(data: dict | None, ctx: Context) -> FilterState | None:
         return None
     if ctx.lineage(state.area) != (state.district, state.township, state.cell) \
             or state.indicator not in catalog.BY_CODE or state.lang not in LANGS \
+            or not set(state.layers) <= set(MAP_LAYERS) \
             or not ctx.first_day <= start <= end <= ctx.last_day:
         return None
     return state
@@ -223,6 +238,12 @@ def select_range(state: FilterState, x0, x1, ctx: Context) -> FilterState:
     if a > b:
         return state
     return replace(state, start=a.isoformat(), end=b.isoformat())
+
+
+def set_layers(state: FilterState, names) -> FilterState:
+    """Show these map layers (unknown names are ignored)."""
+    names = names or []
+    return replace(state, layers=tuple(n for n in MAP_LAYERS if n in names))
 
 
 def set_indicator(state: FilterState, code: str | None) -> FilterState:

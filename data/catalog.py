@@ -203,6 +203,9 @@ EVENT_SOURCES = {
     "app": ("群众APP上报", "Citizen app"),
     "handover": ("部门移交", "Department hand-over"),
 }
+#: Surface-water classes of GB 3838-2002 (6 = worse than class V).
+WATER_CLASSES = {1: ("Ⅰ类", "Class I"), 2: ("Ⅱ类", "Class II"), 3: ("Ⅲ类", "Class III"),
+                 4: ("Ⅳ类", "Class IV"), 5: ("Ⅴ类", "Class V"), 6: ("劣Ⅴ类", "Worse than V")}
 #: Life-cycle stages in order; an event's status is the last stage it reached.
 EVENT_STAGES = {
     "reported": ("上报", "Reported"),

@@ -15,6 +15,7 @@ from functools import cached_property
 import pandas as pd
 
 from data import catalog
+from data.aqi import level_index
 from data.catalog import Indicator
 from data.store import Store
 
@@ -71,6 +72,7 @@ class Queries:
 
     #: Methods memoised in the cache (all take only hashable arguments).
     CACHED = ("indicator_by_district", "indicator_value", "event_metric_by_area",
+              "stations_aqi", "water_classes", "event_density",
               "indicator_monthly", "aqi_daily", "events_monthly_by_status",
               "events_by_category", "kpis")
 
@@ -439,9 +441,55 @@ class Queries:
         frame = self.store.df(
             f"SELECT day, round(avg(aqi)) AS aqi FROM air_daily {where} GROUP BY day ORDER BY day",
             [district] if district else [])
-        from data.aqi import level_index
         frame["level"] = level_index(frame["aqi"])
         return frame
+
+    def _place_filter(self, area: str | None, alias: str) -> tuple[str, list]:
+        """WHERE fragment keeping the stations or sections inside an area (via their cell)."""
+        column = self._area_column(area)
+        if area is None:
+            return "", []
+        if column == "district_code":
+            return f" AND {alias}.district_code = ?", [area]
+        return (f" AND {alias}.grid_code IN (SELECT code FROM grid_cells WHERE {column} = ?)"
+                if column == "township_code" else f" AND {alias}.grid_code = ?"), [area]
+
+    def stations_aqi(self, area: str | None, start: str, end: str) -> pd.DataFrame:
+        """Return the air stations in an area with their mean daily AQI over [start, end]:
+        code, name_zh, name_en, lon, lat, aqi, worst (the highest daily AQI), level."""
+        where, params = self._place_filter(area, "s")
+        frame = self.store.df(
+            "SELECT s.code, s.name_zh, s.name_en, s.lon, s.lat, round(avg(a.aqi)) AS aqi, "
+            "max(a.aqi) AS worst FROM stations s LEFT JOIN air_daily a "
+            "ON a.station_code = s.code AND a.day BETWEEN ? AND ? "
+            f"WHERE true{where} GROUP BY ALL ORDER BY s.code",
+            [dt.date.fromisoformat(start), dt.date.fromisoformat(end)] + params)
+        frame["level"] = level_index(frame["aqi"])
+        return frame
+
+    def water_classes(self, area: str | None, start: str, end: str) -> pd.DataFrame:
+        """Return the water sections in an area with their latest class in [start, end]:
+        code, name_zh, name_en, river_zh, lon, lat, class (1-6, 6 = worse than V), period."""
+        where, params = self._place_filter(area, "w")
+        return self.store.df(
+            "SELECT w.code, w.name_zh, w.name_en, w.river_zh, w.lon, w.lat, "
+            "arg_max(q.class, q.period) AS class, max(q.period) AS period "
+            "FROM water_sections w LEFT JOIN water_quality q ON q.section_code = w.code "
+            "AND q.period BETWEEN ? AND ? "
+            f"WHERE true{where} GROUP BY ALL ORDER BY w.code",
+            [month_start(start), dt.date.fromisoformat(end)] + params)
+
+    def event_density(self, parent: str | None, start: str, end: str) -> pd.DataFrame:
+        """Return events reported in [start, end] per township (the city) or per grid cell
+        (a district or township): area_code, n."""
+        column = self._area_column(parent)
+        child = "township_code" if parent is None else "grid_code"
+        return self.store.df(
+            f"SELECT {child} AS area_code, sum(n)::BIGINT AS n FROM event_area_daily "
+            f"WHERE day BETWEEN ? AND ?" + (f" AND {column} = ?" if parent else "")
+            + " GROUP BY 1 ORDER BY 1",
+            [dt.date.fromisoformat(start), dt.date.fromisoformat(end)]
+            + ([parent] if parent else []))
 
     def events_monthly_by_status(self, area: str | None) -> pd.DataFrame:
         """Return events reported per month and current status: period, status, n.

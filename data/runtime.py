@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import geopandas as gpd
+import pandas as pd
 
 from data.queries import Queries
 from data.store import Store, read_geo
@@ -46,6 +47,16 @@ class Runtime:
             self._shapes[level] = simplify_for_display(read_geo(self.store, table, columns),
                                                        tolerance)
         return self._shapes[level]
+
+    def points(self, level: str) -> pd.DataFrame:
+        """Each township's or grid cell's inner point (code, lon, lat), for density layers."""
+        key = f"{level}-points"
+        if key not in self._shapes:
+            shapes = self.shapes(level)
+            inner = shapes.geometry.representative_point()
+            self._shapes[key] = pd.DataFrame({"area_code": shapes["code"], "lon": inner.x,
+                                              "lat": inner.y})
+        return self._shapes[key]
 
     def view(self, area: str | None) -> tuple[dict, float]:
         """The map's (center, zoom): the city, or the district or township the map shows

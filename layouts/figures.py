@@ -19,7 +19,8 @@ from data import catalog
 from data.aqi import LEVELS
 from data.catalog import Indicator
 from layouts import i18n
-from layouts.theme import AQI_COLORS, STAGE_COLORS, Theme, template
+from layouts.theme import (AQI_COLORS, NO_DATA_COLOR, STAGE_COLORS, WATER_COLORS, Theme,
+                           template)
 
 SELECT_DRAG = {"dragmode": "select", "selectdirection": "h"}
 DAY_MS = 86_400_000   # one day on a date axis: bar widths must not depend on gaps
@@ -114,7 +115,8 @@ def colorbar_title(ind: Indicator, lang: str) -> str:
 
 def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_url: str,
                center: dict, zoom: float, theme: Theme, lang: str, selected: str | None,
-               title: str | None = None, view_key: str = "city") -> go.Figure:
+               title: str | None = None, view_key: str = "city",
+               layers: list[dict] | None = None) -> go.Figure:
     """Return a choropleth of one indicator over districts, townships or grid cells, on an
     offline MapLibre map. ``view_key`` names the area shown: the map keeps the user's pan and
     zoom while it stays the same, and refits when it changes.
@@ -140,10 +142,59 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
                                              "color": arrays["line_color"]}},
         "colorbar": {"title": {"text": colorbar_title(ind, lang), "side": "right"},
                      "thickness": 12, "len": 0.7, "tickfont": {"color": theme.muted}}}
-    return _figure(theme, title or indicator_title(ind, lang), [base, values],
+    return _figure(theme, title or indicator_title(ind, lang), [base, values, *(layers or [])],
                    margin={"l": 0, "r": 0, "t": 44, "b": 0}, uirevision=f"map-{view_key}",
                    map={"style": style_url, "center": center, "zoom": zoom},
                    clickmode="event+select")
+
+
+#: Map traces after the two choropleth layers, in drawing order (points over the density).
+MAP_LAYER_TRACES = {"events": 2, "water": 3, "stations": 4}
+
+
+_EMPTY_LAYER = pd.DataFrame(columns=["code", "name_zh", "name_en", "lon", "lat", "n", "class",
+                                     "aqi", "level"])
+
+
+def map_layers(*, stations: pd.DataFrame | None, sections: pd.DataFrame | None,
+               density: pd.DataFrame | None, theme: Theme, lang: str) -> list[dict]:
+    """Return the map's optional layers, in MAP_LAYER_TRACES order: an event density, water
+    sections coloured by class, air stations coloured by AQI level. A layer given as None is
+    hidden and sent empty, so toggling costs nothing and the trace indices never move."""
+    en = lang == "en"
+    shown = {name for name, frame in (("events", density), ("water", sections),
+                                      ("stations", stations)) if frame is not None}
+    density = _EMPTY_LAYER if density is None else density
+    sections = _EMPTY_LAYER if sections is None else sections
+    stations = _EMPTY_LAYER if stations is None else stations
+    water_text = [
+        f"<b>{name}</b><br>" + (catalog.WATER_CLASSES[int(cls)][1 if en else 0]
+                                if not pd.isna(cls) else i18n.t("no_data", lang))
+        for name, cls in zip(sections["name_en" if en else "name_zh"], sections["class"])]
+    station_text = [
+        f"<b>{r.name_en if en else r.name_zh}</b><br>AQI {r.aqi:.0f} · "
+        f"{LEVELS[r.level][3 if en else 2]}" if r.level >= 0 else
+        f"<b>{r.name_en if en else r.name_zh}</b><br>{i18n.t('no_data', lang)}"
+        for r in stations.itertuples()]
+    return [
+        {"type": "densitymap", "lon": _numbers(density["lon"]), "lat": _numbers(density["lat"]),
+         "z": _numbers(density["n"]), "radius": 22, "opacity": 0.75, "showscale": False,
+         "hoverinfo": "skip", "visible": "events" in shown, "name": i18n.t("layer_events", lang),
+         "showlegend": False,
+         "colorscale": [[0, "rgba(255,176,32,0)"], [0.3, "#ffb020"], [1, "#ff4d5e"]]},
+        {"type": "scattermap", "mode": "markers", "lon": _numbers(sections["lon"]),
+         "lat": _numbers(sections["lat"]), "text": water_text, "visible": "water" in shown,
+         "hovertemplate": "%{text}<extra></extra>", "name": i18n.t("layer_water", lang),
+         "showlegend": False,
+         "marker": {"size": 13, "color": [WATER_COLORS[int(c) - 1] if not pd.isna(c) else
+                                          NO_DATA_COLOR for c in sections["class"]]}},
+        {"type": "scattermap", "mode": "markers", "lon": _numbers(stations["lon"]),
+         "lat": _numbers(stations["lat"]), "text": station_text,
+         "visible": "stations" in shown, "hovertemplate": "%{text}<extra></extra>",
+         "name": i18n.t("layer_stations", lang), "showlegend": False,
+         "marker": {"size": 16, "color": [AQI_COLORS[lv] if lv >= 0 else NO_DATA_COLOR
+                                          for lv in stations["level"]]}},
+    ]
 
 
 # --- time series ---------------------------------------------------------------------------

@@ -28,4 +28,6 @@ class Overview(StrEnum):
     RANKING = "ops-ranking"
     KPI_CARD = "ops-kpi-card"   # pattern-matching type: {"type": KPI_CARD, "code": ALL}
     BREADCRUMBS = "ops-breadcrumbs"
+    LAYERS = "ops-layers"
+    MAP_LEGEND = "ops-map-legend"
     CRUMB = "ops-crumb"         # pattern-matching type: {"type": CRUMB, "level": ALL}

@@ -51,7 +51,8 @@ def _graph(graph_id: str, figure=None, extra_class: str = ""):
 
 
 def page(*, lang: str, city_name: str, is_demo: bool, as_of: str, lang_href: str,
-         indicator_options: list[dict], indicator: str, map_figure):
+         indicator_options: list[dict], indicator: str, map_figure,
+         layer_options: list[dict], layers: list[str]):
     """Return the whole overview screen."""
     return html.Div(className=f"cb-screen lang-{lang}", children=[
         *page_plumbing(),
@@ -68,6 +69,11 @@ def page(*, lang: str, city_name: str, is_demo: bool, as_of: str, lang_href: str
                           className="graph", style={"height": "100%", "width": "100%"}),
                 html.Nav(id=Overview.BREADCRUMBS, className="breadcrumbs",
                          **{"aria-label": "breadcrumb"}),
+                html.Div(className="map-layers", children=[
+                    dcc.Checklist(id=Overview.LAYERS, options=layer_options, value=layers,
+                                  inline=True, className="layer-toggles"),
+                    html.Div(id=Overview.MAP_LEGEND, className="map-legend"),
+                ]),
             ]),
             _graph(Overview.RANKING, extra_class="area-ranking"),
             _graph(Overview.EVENTS_CATEGORY, extra_class="area-category"),
@@ -88,6 +94,17 @@ def breadcrumbs(names: list[str]) -> list:
             items.append(html.Button(label, id={"type": Overview.CRUMB, "level": level},
                                      n_clicks=0, className="crumb"))
     return items
+
+
+def legend(rows: list[tuple[str, list[tuple[str, str]]]]) -> list:
+    """Return the map legend: for each shown layer a title and (colour, label) swatches."""
+    out = []
+    for title, swatches in rows:
+        out.append(html.Div(className="legend-row", children=[
+            html.Span(title, className="legend-title"),
+            *[html.Span([html.I(style={"background": color}), label], className="swatch")
+              for color, label in swatches]]))
+    return out
 
 
 def kpi_card(*, code: str, name: str, value: str, target: str | None, change: str | None,

@@ -18,6 +18,10 @@ FONT_FAMILY = ('"CityBrain Sans", "Noto Sans CJK SC", "Noto Sans SC", "Source Ha
 #: Official AQI level colours (HJ 633-2012), index = level.
 AQI_COLORS = [lv[4] for lv in LEVELS]
 
+#: Water-class colours, class I to worse than V (index = class - 1).
+WATER_COLORS = ["#2b83ba", "#5fb3e3", "#3fbf6f", "#f2c12e", "#f07f1d", "#d7191c"]
+NO_DATA_COLOR = "#8ea6c8"
+
 #: Life-cycle stage colours, from just reported (warm) to closed (calm).
 STAGE_COLORS = {"reported": "#ff6b6b", "accepted": "#ffa94d", "dispatched": "#ffd43b",
                 "handled": "#69db7c", "verified": "#4dabf7", "closed": "#3b5bdb"}

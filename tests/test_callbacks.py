@@ -20,7 +20,7 @@ def _filters(app, *, search="", map_click=None, rank_click=None, trend_sel=None,
              clear=0, indicator="fixed_asset_investment", current=None, trigger=None):
     triggered = [{"prop_id": trigger, "value": 1}] if trigger else []
     return run_callback(app, FILTERS_KEY, search, map_click, rank_click, trend_sel, None, None,
-                        clear, indicator, [], [], current, triggered=triggered)
+                        clear, indicator, [], [], [], current, triggered=triggered)
 
 
 def test_first_load_parses_the_url(app):
@@ -101,7 +101,8 @@ def test_map_update_is_a_patch_without_geometry(app):
     patch = run_callback(app, "ops-map.figure", CITY)
     assert isinstance(patch, Patch)
     body = json.dumps(patch.to_plotly_json())
-    assert "coordinates" not in body and len(body) < 8000
+    # values, names and codes of 18 districts; no geometry (it comes once, by URL)
+    assert "coordinates" not in body and len(body) < 12_000
     ops = _assigned(patch)
     assert ops[("data", MAP_DATA_TRACE, "geojson")] == "/geo/districts.geojson"
     assert len(ops[("data", MAP_DATA_TRACE, "locations")]) == 18
@@ -142,6 +143,27 @@ def test_a_chosen_grid_cell_is_outlined_among_its_townships_cells(app, queries):
     labels = [c.children for c in crumbs if getattr(c, "className", "") != "crumb-sep"]
     names = queries.districts().set_index("code")
     assert labels[:2] == ["Ganzhou", names.loc[township[:6], "name_en"]] and len(labels) == 4
+
+
+def test_map_layers_follow_the_toggles_and_the_area(app, queries):
+    state = store_payload(FilterState("360731", "2026-01-01", "2026-11-24", "closure_rate",
+                                      "zh", layers=("stations", "water", "events")))
+    ops = _assigned(run_callback(app, "ops-map.figure", state))
+    from layouts.figures import MAP_LAYER_TRACES
+    stations = queries.stations_aqi("360731", "2026-01-01", "2026-11-24")
+    assert len(ops[("data", MAP_LAYER_TRACES["stations"], "lon")]) == len(stations) > 0
+    assert ops[("data", MAP_LAYER_TRACES["stations"], "visible")] is True
+    density = ops[("data", MAP_LAYER_TRACES["events"], "z")]
+    assert sum(density) == queries.event_density("360731", "2026-01-01", "2026-11-24")[
+        "n"].sum()
+    legend = json.dumps(run_callback(app, "ops-map-legend.children", state), default=str,
+                        ensure_ascii=False)
+    assert "优" in legend and "劣Ⅴ类" in legend
+    off = store_payload(FilterState("360731", "2026-01-01", "2026-11-24", "closure_rate", "zh"))
+    ops = _assigned(run_callback(app, "ops-map.figure", off))
+    assert ops[("data", MAP_LAYER_TRACES["stations"], "lon")] == []
+    assert ops[("data", MAP_LAYER_TRACES["stations"], "visible")] is False
+    assert run_callback(app, "ops-map-legend.children", off) == []
 
 
 def test_page_renders_in_the_language_of_the_link(app):

@@ -40,6 +40,13 @@ def built(queries):
             out[(name, lang, "category")] = figures.events_by_category(
                 queries.events_by_category(None, START, END), theme=th, lang=lang)
             out[(name, lang, "empty")] = figures.empty(th, "t", "no data")
+            density = queries.event_density(None, START, END).assign(lon=115.0, lat=25.8)
+            layers = figures.map_layers(
+                stations=queries.stations_aqi(None, START, END),
+                sections=queries.water_classes(None, START, END), density=density, theme=th,
+                lang=lang)
+            out[(name, lang, "layers")] = go.Figure(
+                {"data": layers, "layout": {"map": {"style": "white-bg"}}}, _validate=False)
     return out
 
 

@@ -220,3 +220,24 @@ def test_event_metrics_below_the_districts_match_pandas(queries, events, store):
         queries.event_metric_by_area("gdp", district, START, END)
     with pytest.raises(KeyError):
         queries.event_metric_by_area("event_count", "3607'--", START, END)
+
+
+def test_map_layer_queries_match_pandas(queries, store):
+    air = _in_range(store.df("SELECT station_code, district_code, day, aqi FROM air_daily"),
+                    "day")
+    stations = queries.stations_aqi("360702", START, END).set_index("code")
+    want = air[air.district_code == "360702"].groupby("station_code")["aqi"].mean().round()
+    assert stations["aqi"].to_dict() == want.to_dict()
+    assert len(queries.stations_aqi(None, START, END)) == 42
+    water = store.df("SELECT section_code, period, class FROM water_quality "
+                     "WHERE period BETWEEN DATE '2026-01-01' AND DATE '2026-11-24'")
+    latest = water.sort_values("period").groupby("section_code")["class"].last()
+    got = queries.water_classes(None, START, END).set_index("code")["class"]
+    assert got.to_dict() == latest.to_dict()
+    counts = queries.event_density(None, START, END).set_index("area_code")["n"]
+    raw = _in_range(store.df("SELECT township_code, reported_at FROM grid_events"),
+                    "reported_at").groupby("township_code").size()
+    assert counts.to_dict() == raw.to_dict()
+    one = queries.areas("townships").code.iloc[0]
+    cells = queries.event_density(one, START, END)
+    assert cells["area_code"].str.startswith(one).all()

@@ -108,3 +108,12 @@ def test_a_store_payload_is_checked_like_a_url():
                 {**good, "lang": "de"}, {**good, "start": "2026-05-01", "end": "2026-04-01"},
                 None, [], "junk"):
         assert st.valid_state(bad, CTX) is None, bad
+
+
+def test_map_layers_ride_in_the_url():
+    state, dropped = st.parse_query("?layers=water,stations,bogus", CTX)
+    assert state.layers == ("stations", "water") and dropped == ["layers=bogus"]
+    assert "layers=stations,water" in st.to_query(state)
+    assert st.parse_query(st.to_query(state), CTX) == (state, [])
+    assert st.set_layers(state, ["events", "x"]).layers == ("events",)
+    assert st.valid_state({**state.to_dict(), "layers": ["evil"]}, CTX) is None

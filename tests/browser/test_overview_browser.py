@@ -16,7 +16,7 @@ def _ready(page):
     page.wait_for_selector("#ops-ranking .bars .point path")
     page.wait_for_selector("#ops-kpis .kpi")
     page.wait_for_function("() => { const g = document.querySelector('#ops-map .js-plotly-plot');"
-                           " return g && g._fullLayout && g.data.length === 2; }")
+                           " return g && g._fullLayout && g.data.length === 5; }")
     page.wait_for_load_state("networkidle")
 
 
@@ -196,4 +196,28 @@ def test_ops007_drill_from_the_city_to_a_grid_cell_and_back(live_server, probe):
     page.wait_for_timeout(600)
     geo = page.evaluate("() => document.querySelector('#ops-map .js-plotly-plot').data[0].geojson")
     assert geo.endswith("/geo/districts.geojson")
+    assert probe.errors == []
+
+
+def test_ops008_map_layers_toggle_independently(live_server, probe):
+    page = probe.page
+    page.goto(live_server.url + "/?district=360702&layers=water")
+    _ready(page)
+    traces = "() => document.querySelector('#ops-map .js-plotly-plot').data"
+    assert page.evaluate(f"() => ({traces})()[3].visible") is True     # water sections
+    assert page.evaluate(f"() => ({traces})()[4].visible") is False    # air stations
+    page.locator("#ops-layers input[value='stations']").check()
+    page.wait_for_function("() => location.search.includes('layers=stations%2Cwater') || "
+                           "location.search.includes('layers=stations,water')")
+    page.wait_for_function(f"() => ({traces})()[4].visible === true && "
+                           f"({traces})()[4].lon.length > 0")
+    assert "优" in page.inner_text("#ops-map-legend")
+    page.locator("#ops-layers input[value='events']").check()
+    page.wait_for_function(f"() => ({traces})()[2].visible === true && "
+                           f"({traces})()[2].z.length > 0")
+    page.wait_for_timeout(800)
+    probe.screenshot("ops008-layers")
+    page.locator("#ops-layers input[value='water']").uncheck()
+    page.wait_for_function(f"() => ({traces})()[3].visible === false")
+    assert page.evaluate(f"() => ({traces})()[4].visible") is True
     assert probe.errors == []
