@@ -89,10 +89,7 @@ def test_ops003_clicking_the_map_picks_a_district(live_server, probe):
     page = probe.page
     page.goto(live_server.url + "/")
     _ready(page)
-    canvas = page.locator("#ops-map canvas").first
-    box = canvas.bounding_box()
-    # the city's middle is land in every district layout; click there
-    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.5)
+    _click_a_shape(page)
     page.wait_for_function("() => location.search.includes('district=')")
     assert re.fullmatch(r"3607\d\d", _query(page)["district"])
     assert probe.errors == []
@@ -161,19 +158,47 @@ def test_ops006_english_and_a_4k_wall_without_scrollbars(live_server, browser):
     context.close()
 
 
+_MAP = "document.querySelector('#ops-map .js-plotly-plot')._fullLayout.map._subplot.map"
+_MAP_IDLE = f"() => {{ const m = {_MAP}; return m.isStyleLoaded() && !m.isMoving(); }}"
+_SHAPE_NEAR_CENTER = f"""() => {{
+    const m = {_MAP}; const box = m.getCanvas().getBoundingClientRect();
+    for (let r = 0; r < 200; r += 10) {{
+        for (const [dx, dy] of [[0, 0], [r, 0], [-r, 0], [0, r], [0, -r]]) {{
+            const x = box.width / 2 + dx, y = box.height / 2 + dy;
+            if (m.queryRenderedFeatures([x, y]).length) return [box.left + x, box.top + y];
+        }}
+    }}
+    return [box.left + box.width / 2, box.top + box.height / 2];
+}}"""
+
+
+def _click_a_shape(page) -> None:
+    """Click a drawn shape near the map's middle, as a user would."""
+    # wait until MapLibre has drawn the level; the exact middle can fall on a border
+    page.wait_for_function(_MAP_IDLE)
+    x, y = page.evaluate(_SHAPE_NEAR_CENTER)
+    # plotly reports a map click for the shape under the hover, so hover first
+    page.mouse.move(x, y)
+    page.wait_for_function("() => document.querySelector('#ops-map .hoverlayer')"
+                           ".childElementCount > 0")
+    page.mouse.click(x, y)
+
+
 def test_ops007_drill_from_the_city_to_a_grid_cell_and_back(live_server, probe):
     page = probe.page
     page.goto(live_server.url + "/?indicator=closure_rate")
     _ready(page)
 
     def click_map_center():
-        box = page.locator("#ops-map canvas").first.bounding_box()
-        page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+        _click_a_shape(page)
 
     def wait_level(key):
         page.wait_for_function(f"() => location.search.includes('{key}=')")
+        if key != "cell":       # the map shows the chosen area's children
+            page.wait_for_function(
+                f"() => document.querySelector('#ops-map .js-plotly-plot').data[0].geojson"
+                f".includes('parent=' + new URLSearchParams(location.search).get('{key}'))")
         page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(600)   # the map refits to the new area
 
     click_map_center()
     wait_level("district")
@@ -187,13 +212,15 @@ def test_ops007_drill_from_the_city_to_a_grid_cell_and_back(live_server, probe):
     wait_level("cell")
     q = _query(page)
     assert q["cell"].startswith(q["township"])
-    crumbs = page.locator("#ops-breadcrumbs .crumb")
-    assert crumbs.count() == 4            # city › district › township › cell
+    # city › district › township › cell
+    page.wait_for_function("() => document.querySelectorAll('#ops-breadcrumbs .crumb')"
+                           ".length === 4")
     probe.screenshot("ops007-grid-cell")
     # the breadcrumb goes back up to the city in one step
     page.locator("#ops-breadcrumbs button.crumb").first.click()
     page.wait_for_function("() => !location.search.includes('district=')")
-    page.wait_for_timeout(600)
+    page.wait_for_function("() => document.querySelector('#ops-map .js-plotly-plot').data[0]"
+                           ".geojson.endsWith('/geo/districts.geojson')")
     geo = page.evaluate("() => document.querySelector('#ops-map .js-plotly-plot').data[0].geojson")
     assert geo.endswith("/geo/districts.geojson")
     assert probe.errors == []
