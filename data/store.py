@@ -81,41 +81,29 @@ CREATE TABLE grid_events (
 #: township or district reads only its own row groups) for the drill-down map;
 #: event_district_daily is per district and day only, for the city-level metrics (KPIs, map,
 #: ranking), about 18 x 730 rows whatever the event count.
-EVENT_ROLLUP = """
+_EVENT_SUMS = """
+       count(*) AS n,
+       count(closed_at) AS n_closed,
+       count(*) FILTER (WHERE closed_at <= deadline_at) AS n_on_time,
+       count(*) FILTER (WHERE coalesce(closed_at, as_of) > deadline_at) AS n_overdue,
+       count(*) FILTER (WHERE returned_count > 0) AS n_returned,
+       sum(date_diff('second', reported_at, closed_at)) / 3600.0 AS handling_hours,
+       count(satisfaction) AS n_rated,
+       count(*) FILTER (WHERE satisfaction >= 4) AS n_satisfied"""
+_SUMS_OF_SUMS = ", ".join(f"sum({c}) AS {c}" for c in (
+    "n", "n_closed", "n_on_time", "n_overdue", "n_returned", "handling_hours", "n_rated",
+    "n_satisfied"))
+
+EVENT_ROLLUP = f"""
 CREATE OR REPLACE TABLE event_daily AS
-SELECT CAST(reported_at AS DATE) AS day, district_code, category, channel, status,
-       count(*) AS n,
-       count(closed_at) AS n_closed,
-       count(*) FILTER (WHERE closed_at <= deadline_at) AS n_on_time,
-       count(*) FILTER (WHERE coalesce(closed_at, as_of) > deadline_at) AS n_overdue,
-       count(*) FILTER (WHERE returned_count > 0) AS n_returned,
-       sum(date_diff('second', reported_at, closed_at)) / 3600.0 AS handling_hours,
-       count(satisfaction) AS n_rated,
-       count(*) FILTER (WHERE satisfaction >= 4) AS n_satisfied
-FROM grid_events
-GROUP BY ALL
-ORDER BY day, district_code;
+SELECT CAST(reported_at AS DATE) AS day, district_code, category, channel, status,{_EVENT_SUMS}
+FROM grid_events GROUP BY ALL ORDER BY day, district_code;
 CREATE OR REPLACE TABLE event_area_daily AS
-SELECT CAST(reported_at AS DATE) AS day, district_code, township_code, grid_code,
-       count(*) AS n,
-       count(closed_at) AS n_closed,
-       count(*) FILTER (WHERE closed_at <= deadline_at) AS n_on_time,
-       count(*) FILTER (WHERE coalesce(closed_at, as_of) > deadline_at) AS n_overdue,
-       count(*) FILTER (WHERE returned_count > 0) AS n_returned,
-       sum(date_diff('second', reported_at, closed_at)) / 3600.0 AS handling_hours,
-       count(satisfaction) AS n_rated,
-       count(*) FILTER (WHERE satisfaction >= 4) AS n_satisfied
-FROM grid_events
-GROUP BY ALL
-ORDER BY grid_code, day;
+SELECT CAST(reported_at AS DATE) AS day, district_code, township_code, grid_code,{_EVENT_SUMS}
+FROM grid_events GROUP BY ALL ORDER BY grid_code, day;
 CREATE OR REPLACE TABLE event_district_daily AS
-SELECT day, district_code, sum(n) AS n, sum(n_closed) AS n_closed, sum(n_on_time) AS n_on_time,
-       sum(n_overdue) AS n_overdue, sum(n_returned) AS n_returned,
-       sum(handling_hours) AS handling_hours, sum(n_rated) AS n_rated,
-       sum(n_satisfied) AS n_satisfied
-FROM event_daily
-GROUP BY ALL
-ORDER BY day, district_code;
+SELECT day, district_code, {_SUMS_OF_SUMS}
+FROM event_daily GROUP BY ALL ORDER BY day, district_code;
 """
 
 
