@@ -35,8 +35,9 @@ INDICATORS = ["fixed_asset_investment", "closure_rate", "good_air_rate", "retail
 
 #: (name, app output, naive output or None): the same question on both sides.
 CALLBACKS = [
-    ("filters (map click)", "..app-filters.data...app-notice.children...ops-indicator.value..",
-     None),
+    ("filters (map click)", "..app-filters.data...app-notice.children...ops-indicator.value"
+     "...ops-layers.value...ops-time-slider.value...ops-step.value...ops-play-tick.disabled"
+     "...ops-play.children..", None),
     ("KPI cards", "ops-kpis.children", "kpis.children"),
     ("district map", "ops-map.figure", "map.figure"),
     ("district ranking", "ops-ranking.figure", "ranking.figure"),
@@ -124,7 +125,11 @@ def _app_inputs(output: str, state: dict) -> list[dict]:
                   {"id": "ops-ranking", "property": "clickData", "value": None}, *none,
                   {"id": "ops-clear", "property": "n_clicks", "value": 0},
                   {"id": "ops-indicator", "property": "value", "value": state["indicator"]},
-                  [], [], {"id": "ops-layers", "property": "value", "value": []}]
+                  [], [], {"id": "ops-layers", "property": "value", "value": []},
+                  {"id": "ops-time-slider", "property": "value", "value": None},
+                  {"id": "ops-step", "property": "value", "value": "month"},
+                  {"id": "ops-play", "property": "n_clicks", "value": 0},
+                  {"id": "ops-play-tick", "property": "n_intervals", "value": 0}]
         # ALL-pattern inputs (KPI cards, breadcrumbs) are lists; the store rides as state
         return inputs
     return [{"id": "app-filters", "property": "data", "value": payload}]
@@ -153,7 +158,8 @@ def _post_filters(port: int, output: str, state: dict) -> tuple[float, int]:
     from callbacks.state import FilterState
     current = store_payload(FilterState.from_dict({**state, "district": None}))
     return _post(port, output, _app_inputs(output, state),
-                 state=[{"id": "app-filters", "property": "data", "value": current}],
+                 state=[{"id": "ops-play-tick", "property": "disabled", "value": True},
+                        {"id": "app-filters", "property": "data", "value": current}],
                  changed="ops-map.clickData")
 
 

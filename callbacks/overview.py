@@ -7,6 +7,8 @@ with a ``Patch``.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 from dash import ALL, Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
@@ -53,6 +55,24 @@ def area_names(state: st.FilterState, runtime) -> list[str]:
         if code:
             names.append(i18n.name(frame.set_index("code").loc[code], lang))
     return names
+
+
+def step_options(lang: str) -> list[dict]:
+    """Return the time slider's play steps."""
+    return [{"label": i18n.t(f"step_{step}", lang), "value": step} for step in st.STEPS]
+
+
+def slider_model(state: st.FilterState, context: st.Context) -> dict:
+    """Return the time slider's range (days since the store's first day), its marks (each
+    year's first month labelled, every month a tick) and the state's position on it."""
+    marks, month = {}, context.first_day.replace(day=1)
+    while month <= context.last_day:
+        if month >= context.first_day:
+            label = str(month.year) if month.month == 1 else ""
+            marks[st.day_index(context, month)] = label
+        month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return {"max": st.day_index(context, context.last_day), "marks": marks,
+            "value": [st.day_index(context, state.start), st.day_index(context, state.end)]}
 
 
 def layer_options(lang: str) -> list[dict]:
@@ -158,6 +178,11 @@ def kpi_cards(frame: pd.DataFrame, lang: str) -> list:
     return cards
 
 
+def _changed(value, shown):
+    """The value for a control that mirrors the state, or no_update if it already shows it."""
+    return no_update if value == shown else value
+
+
 def register(app, runtime) -> None:
     """Register the overview's callbacks on ``app``, reading through ``runtime``."""
     q = runtime.queries
@@ -188,25 +213,33 @@ def register(app, runtime) -> None:
             lang_href=store_payload(state)["lang_query"],
             indicator_options=indicator_options(state.lang), indicator=state.indicator,
             map_figure=map_figure, layer_options=layer_options(state.lang),
-            layers=list(state.layers))
+            layers=list(state.layers), slider=slider_model(state, runtime.context),
+            step_options=step_options(state.lang), step=state.step)
 
-    # URL, map/ranking clicks, range selections, clear, indicator, KPI card -> filter store
+    # URL, map/ranking clicks, range selections, time slider and playback, clear, indicator,
+    # KPI card, breadcrumbs, layers -> filter store (and the controls that mirror it)
     @app.callback(
         Output(Shell.FILTERS, "data"), Output(Shell.NOTICE, "children"),
-        Output(Overview.INDICATOR, "value"),
+        Output(Overview.INDICATOR, "value"), Output(Overview.LAYERS, "value"),
+        Output(Overview.TIME_SLIDER, "value"), Output(Overview.STEP, "value"),
+        Output(Overview.PLAY_TICK, "disabled"), Output(Overview.PLAY, "children"),
         Input(Shell.PAGE_URL, "search"), Input(Overview.MAP, "clickData"),
         Input(Overview.RANKING, "clickData"),
         *[Input(graph, "selectedData") for graph in _RANGE_SOURCES],
         Input(Overview.CLEAR, "n_clicks"), Input(Overview.INDICATOR, "value"),
         Input({"type": Overview.KPI_CARD, "code": ALL}, "n_clicks"),
         Input({"type": Overview.CRUMB, "level": ALL}, "n_clicks"),
-        Input(Overview.LAYERS, "value"),
-        State(Shell.FILTERS, "data"))
+        Input(Overview.LAYERS, "value"), Input(Overview.TIME_SLIDER, "value"),
+        Input(Overview.STEP, "value"), Input(Overview.PLAY, "n_clicks"),
+        Input(Overview.PLAY_TICK, "n_intervals"),
+        State(Overview.PLAY_TICK, "disabled"), State(Shell.FILTERS, "data"))
     def update_filters(search, map_click, rank_click, trend_sel, air_sel, events_sel,
-                       _clear, indicator, _kpi_clicks, _crumb_clicks, layers, current):
+                       _clear, indicator, _kpi_clicks, _crumb_clicks, layers, days, step,
+                       _play, _tick, paused, current):
         context = runtime.context
         trigger = ctx.triggered_id
         notice = no_update
+        play = no_update         # the playback's new paused flag, when it changes
         from_url = current is None or trigger in (None, Shell.PAGE_URL)
         if from_url:
             new, dropped = st.parse_query(search, context)
@@ -239,12 +272,31 @@ def register(app, runtime) -> None:
                 new = st.up_to(new, trigger["level"])
             elif trigger == Overview.LAYERS:
                 new = st.set_layers(new, layers)
+            elif trigger == Overview.TIME_SLIDER:
+                new = st.select_days(new, days, context)
+            elif trigger == Overview.STEP:
+                new = st.set_step(new, step)
+            elif trigger == Overview.PLAY:
+                play = not paused
+                if paused:                       # starting: from the beginning if at the end
+                    new = st.rewind(new, context)
+            elif trigger == Overview.PLAY_TICK:
+                stepped = st.advance(new, context)
+                if stepped is None:
+                    play = True                  # reached the last day: stop
+                else:
+                    new = stepped
         payload = store_payload(new, from_url)
-        if current is not None and {**payload, "from_url": None} == {**current, "from_url": None}:
+        unchanged = current is not None and \
+            {**payload, "from_url": None} == {**current, "from_url": None}
+        if unchanged and play is no_update:
             # nothing changed: the browser echoing the URL we wrote keeps the notice up too
             raise PreventUpdate
-        indicator_out = new.indicator if new.indicator != indicator else no_update
-        return payload, notice, indicator_out
+        slider = slider_model(new, context)["value"]
+        return (no_update if unchanged else payload, notice,
+                _changed(new.indicator, indicator), _changed(list(new.layers), layers),
+                _changed(slider, days), _changed(new.step, step), play,
+                no_update if play is no_update else ("▶" if play else "⏸"))
 
     # filter store -> active-filter text
     @app.callback(Output(Overview.FILTER_TEXT, "children"), Input(Shell.FILTERS, "data"))

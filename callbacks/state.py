@@ -16,7 +16,10 @@ from settings import LANGS
 
 #: The map indicator a fresh screen opens with.
 DEFAULT_INDICATOR = "fixed_asset_investment"
-QUERY_KEYS = ("district", "township", "cell", "from", "to", "indicator", "lang", "layers")
+QUERY_KEYS = ("district", "township", "cell", "from", "to", "indicator", "lang", "layers",
+              "step")
+#: How far the time slider's play button moves the window each tick.
+STEPS = ("day", "week", "month")
 #: Map layers over the choropleth, each toggled on its own.
 MAP_LAYERS = ("stations", "water", "events")
 #: The map's levels, top down: the map shows the children of the deepest chosen area.
@@ -33,6 +36,7 @@ class FilterState:
     township: str | None = None   # drill-down below the district (always inside it)
     cell: str | None = None       # a grid cell (always inside the township)
     layers: tuple[str, ...] = ()  # map layers shown, in MAP_LAYERS order
+    step: str = "month"           # the time slider's play step, one of STEPS
 
     def to_dict(self) -> dict:
         return {**asdict(self), "layers": list(self.layers)}
@@ -41,6 +45,7 @@ class FilterState:
     def from_dict(cls, data: dict) -> "FilterState":
         values = {k: data.get(k) for k in ("district", "start", "end", "indicator", "lang",
                                            "township", "cell")}
+        values["step"] = data.get("step", "month")
         layers = data.get("layers") or ()
         return cls(**values, layers=tuple(layers) if isinstance(layers, (list, tuple))
                    else ("?",))
@@ -134,6 +139,11 @@ def parse_query(search: str | None, ctx: Context) -> tuple[FilterState, list[str
             changes["lang"] = seen["lang"]
         else:
             dropped.append(f"lang={seen['lang']}"[:80])
+    if "step" in seen:
+        if seen["step"] in STEPS:
+            changes["step"] = seen["step"]
+        else:
+            dropped.append(f"step={seen['step']}"[:80])
     if "layers" in seen:
         asked = [name for name in seen["layers"].split(",") if name]
         unknown = [name for name in asked if name not in MAP_LAYERS]
@@ -173,6 +183,8 @@ def to_query(state: FilterState) -> str:
                               ("cell", state.cell)) if v}
     if state.layers:
         params["layers"] = ",".join(state.layers)
+    if state.step != "month":
+        params["step"] = state.step
     return "?" + urlencode({**area, **params}, safe=",")
 
 
@@ -191,7 +203,7 @@ def valid_state(data: dict | None, ctx: Context) -> FilterState | None:
         return None
     if ctx.lineage(state.area) != (state.district, state.township, state.cell) \
             or state.indicator not in catalog.BY_CODE or state.lang not in LANGS \
-            or not set(state.layers) <= set(MAP_LAYERS) \
+            or not set(state.layers) <= set(MAP_LAYERS) or state.step not in STEPS \
             or not ctx.first_day <= start <= end <= ctx.last_day:
         return None
     return state
@@ -244,6 +256,61 @@ def set_layers(state: FilterState, names) -> FilterState:
     """Show these map layers (unknown names are ignored)."""
     names = names or []
     return replace(state, layers=tuple(n for n in MAP_LAYERS if n in names))
+
+
+def set_step(state: FilterState, step: str | None) -> FilterState:
+    """Play the time window by days, weeks or months (unknown steps are ignored)."""
+    return replace(state, step=step) if step in STEPS else state
+
+
+def day_index(ctx: Context, day: str | dt.date) -> int:
+    """The time slider's position of a day: days since the store's first day."""
+    d = dt.date.fromisoformat(day) if isinstance(day, str) else day
+    return (d - ctx.first_day).days
+
+
+def select_days(state: FilterState, positions, ctx: Context) -> FilterState:
+    """Filter to the days between two time-slider positions."""
+    try:
+        a, b = sorted(int(p) for p in positions)
+    except (TypeError, ValueError):
+        return state
+    return select_range(state, ctx.first_day + dt.timedelta(days=a),
+                        ctx.first_day + dt.timedelta(days=b), ctx)
+
+
+def advance(state: FilterState, ctx: Context) -> FilterState | None:
+    """Move the time window one step later, keeping its length; None once it would pass the
+    store's last day (playback stops there)."""
+    start, end = dt.date.fromisoformat(state.start), dt.date.fromisoformat(state.end)
+    if state.step == "month":
+        new_start, new_end = _next_month(start), _next_month(end)
+    else:
+        delta = dt.timedelta(days=1 if state.step == "day" else 7)
+        new_start, new_end = start + delta, end + delta
+    if new_end > ctx.last_day:
+        if end >= ctx.last_day:
+            return None
+        new_end = ctx.last_day
+    return replace(state, start=new_start.isoformat(), end=new_end.isoformat())
+
+
+def _next_month(day: dt.date) -> dt.date:
+    """The same day a month later; a month's last day stays a month's last day."""
+    following = month_end(day) + dt.timedelta(days=1)
+    if day == month_end(day):
+        return month_end(following)
+    return following.replace(day=min(day.day, month_end(following).day))
+
+
+def rewind(state: FilterState, ctx: Context) -> FilterState:
+    """Put a window that has reached the end back at the store's first day, same length."""
+    start, end = dt.date.fromisoformat(state.start), dt.date.fromisoformat(state.end)
+    if end < ctx.last_day:
+        return state
+    length = end - start
+    return replace(state, start=ctx.first_day.isoformat(),
+                   end=min(ctx.first_day + length, ctx.last_day).isoformat())
 
 
 def set_indicator(state: FilterState, code: str | None) -> FilterState:

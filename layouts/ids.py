@@ -29,5 +29,9 @@ class Overview(StrEnum):
     KPI_CARD = "ops-kpi-card"   # pattern-matching type: {"type": KPI_CARD, "code": ALL}
     BREADCRUMBS = "ops-breadcrumbs"
     LAYERS = "ops-layers"
+    TIME_SLIDER = "ops-time-slider"
+    STEP = "ops-step"
+    PLAY = "ops-play"
+    PLAY_TICK = "ops-play-tick"
     MAP_LEGEND = "ops-map-legend"
     CRUMB = "ops-crumb"         # pattern-matching type: {"type": CRUMB, "level": ALL}

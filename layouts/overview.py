@@ -31,15 +31,30 @@ def header(*, lang: str, city_name: str, is_demo: bool, as_of: str, lang_href: s
     ])
 
 
-def filter_bar(*, lang: str, indicator_options: list[dict], indicator: str):
-    """Return the filter bar: map indicator, the active filters as text, the clear control."""
+def time_slider(*, lang: str, slider: dict, step_options: list[dict], step: str):
+    """Return the time slider: play/pause, the play step, and the range of days."""
+    return html.Div(className="time-slider", title=i18n.t("select_hint", lang), children=[
+        html.Button("▶", id=Overview.PLAY, n_clicks=0, className="play-btn",
+                    title=i18n.t("play", lang)),
+        dcc.Dropdown(id=Overview.STEP, options=step_options, value=step, clearable=False,
+                     searchable=False, className="step-dropdown"),
+        html.Div(className="slider-box", children=dcc.RangeSlider(
+            id=Overview.TIME_SLIDER, min=0, max=slider["max"], step=1, marks=slider["marks"],
+            value=slider["value"], allowCross=False, updatemode="mouseup",
+            allow_direct_input=False)),    # day numbers mean nothing to a user: no inputs
+    ])
+
+
+def filter_bar(*, lang: str, indicator_options: list[dict], indicator: str, slider: dict,
+               step_options: list[dict], step: str):
+    """Return the filter bar: map indicator, time slider, active filters, the clear control."""
     return html.Div(className="cb-filterbar", children=[
         html.Label(i18n.t("map_indicator", lang), htmlFor=Overview.INDICATOR),
         dcc.Dropdown(id=Overview.INDICATOR, options=indicator_options, value=indicator,
                      clearable=False, searchable=False, className="cb-dropdown"),
+        time_slider(lang=lang, slider=slider, step_options=step_options, step=step),
         html.Div(id=Overview.FILTER_TEXT, className="filter-text", **{"aria-live": "polite"}),
         html.Button(i18n.t("clear", lang), id=Overview.CLEAR, n_clicks=0, className="clear-btn"),
-        html.Span(i18n.t("select_hint", lang), className="hint"),
         html.Div(id=Shell.NOTICE, className="notice", role="status"),
     ])
 
@@ -52,13 +67,15 @@ def _graph(graph_id: str, figure=None, extra_class: str = ""):
 
 def page(*, lang: str, city_name: str, is_demo: bool, as_of: str, lang_href: str,
          indicator_options: list[dict], indicator: str, map_figure,
-         layer_options: list[dict], layers: list[str]):
+         layer_options: list[dict], layers: list[str], slider: dict,
+         step_options: list[dict], step: str):
     """Return the whole overview screen."""
     return html.Div(className=f"cb-screen lang-{lang}", children=[
         *page_plumbing(),
         header(lang=lang, city_name=city_name, is_demo=is_demo, as_of=as_of,
                lang_href=lang_href),
-        filter_bar(lang=lang, indicator_options=indicator_options, indicator=indicator),
+        filter_bar(lang=lang, indicator_options=indicator_options, indicator=indicator,
+                   slider=slider, step_options=step_options, step=step),
         html.Div(id=Overview.KPIS, className="cb-kpis"),
         html.Main(className="cb-grid", children=[
             _graph(Overview.TREND, extra_class="area-trend"),
@@ -130,6 +147,8 @@ def page_plumbing() -> list:
     """
     return [dcc.Location(id=Shell.PAGE_URL, refresh=False), dcc.Store(id=Shell.FILTERS),
             dcc.Interval(id=Shell.CLOCK_TICK, interval=1000),
+            # the time slider's playback: one step per tick while playing
+            dcc.Interval(id=Overview.PLAY_TICK, interval=1500, disabled=True),
             html.Div(id=Shell.URL_WRITER, hidden=True)]
 
 

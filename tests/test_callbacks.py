@@ -4,51 +4,55 @@ import json
 
 import plotly.graph_objects as go
 import pytest
-from dash import Patch
+from dash import Patch, no_update
 
 from callbacks.overview import MAP_DATA_TRACE, store_payload
 from callbacks.state import FilterState
 from layouts.ids import Overview, Shell
 from tests.conftest import run_callback
 
-FILTERS_KEY = "..app-filters.data...app-notice.children...ops-indicator.value.."
+FILTERS_KEY = ("..app-filters.data...app-notice.children...ops-indicator.value...ops-layers.value"
+               "...ops-time-slider.value...ops-step.value...ops-play-tick.disabled"
+               "...ops-play.children..")
 CITY = store_payload(FilterState(None, "2026-01-01", "2026-11-24", "fixed_asset_investment",
                                  "zh"))
 
 
 def _filters(app, *, search="", map_click=None, rank_click=None, trend_sel=None,
-             clear=0, indicator="fixed_asset_investment", current=None, trigger=None):
+             clear=0, indicator="fixed_asset_investment", current=None, trigger=None,
+             days=None, paused=True):
     triggered = [{"prop_id": trigger, "value": 1}] if trigger else []
     return run_callback(app, FILTERS_KEY, search, map_click, rank_click, trend_sel, None, None,
-                        clear, indicator, [], [], [], current, triggered=triggered)
+                        clear, indicator, [], [], [], days, "month", 0, 0, paused, current,
+                        triggered=triggered)
 
 
 def test_first_load_parses_the_url(app):
-    payload, notice, _ = _filters(app, search="?district=360702&lang=en")
+    payload, notice, *_ = _filters(app, search="?district=360702&lang=en")
     assert payload["district"] == "360702" and payload["lang"] == "en"
     assert payload["query"].startswith("?district=360702&")
     assert notice == ""
 
 
 def test_a_bad_url_gives_a_notice_not_an_error(app):
-    payload, notice, _ = _filters(app, search="?district=1%27;DROP&from=yesterday")
+    payload, notice, *_ = _filters(app, search="?district=1%27;DROP&from=yesterday")
     assert payload["district"] is None
     assert "district=1';DROP" in notice and "from=yesterday" in notice
 
 
 def test_map_click_filters_and_a_second_click_clears(app):
     click = {"points": [{"location": "360731", "customdata": "360731"}]}
-    payload, _, _ = _filters(app, map_click=click, current=CITY, trigger="ops-map.clickData")
+    payload, _, *_ = _filters(app, map_click=click, current=CITY, trigger="ops-map.clickData")
     assert payload["district"] == "360731"
-    again, _, _ = _filters(app, map_click=click, current=payload, trigger="ops-map.clickData")
+    again, _, *_ = _filters(app, map_click=click, current=payload, trigger="ops-map.clickData")
     assert again["district"] is None
 
 
 def test_trend_selection_sets_the_range_and_clear_resets(app):
     sel = {"range": {"x": ["2025-03-04 10:00", "2025-08-01"]}}
-    payload, _, _ = _filters(app, trend_sel=sel, current=CITY, trigger="ops-trend.selectedData")
+    payload, _, *_ = _filters(app, trend_sel=sel, current=CITY, trigger="ops-trend.selectedData")
     assert (payload["start"], payload["end"]) == ("2025-03-04", "2025-08-01")
-    cleared, _, _ = _filters(app, clear=1, current=payload, trigger="ops-clear.n_clicks")
+    cleared, _, *_ = _filters(app, clear=1, current=payload, trigger="ops-clear.n_clicks")
     assert (cleared["start"], cleared["end"]) == ("2026-01-01", "2026-11-24")
 
 
@@ -247,3 +251,27 @@ def test_every_chart_callback_answers_every_kind_of_filter(app):
                     assert out.layout.title.text and (out.data or out.layout.annotations)
                 else:
                     assert isinstance(out, Patch), key
+
+
+def test_the_time_slider_sets_the_range_and_follows_other_changes(app):
+    payload, _, _, _, slider, *_ = _filters(app, days=[31, 89], current=CITY,
+                                            trigger="ops-time-slider.value")
+    assert (payload["start"], payload["end"]) == ("2025-01-01", "2025-02-28")
+    assert slider is no_update                       # it already shows that
+    sel = {"range": {"x": ["2025-03-01", "2025-03-31"]}}
+    payload, _, _, _, slider, *_ = _filters(app, trend_sel=sel, current=CITY,
+                                            trigger="ops-trend.selectedData")
+    assert slider == [90, 120]                       # a drag on a chart moves the slider
+
+
+def test_play_steps_the_window_until_the_last_day(app):
+    start = store_payload(FilterState(None, "2026-08-01", "2026-09-30", "closure_rate", "zh"))
+    out = _filters(app, current=start, trigger="ops-play.n_clicks", paused=True)
+    assert out[6] is False and out[7] == "⏸"          # playing
+    out = _filters(app, current=start, trigger="ops-play-tick.n_intervals", paused=False)
+    assert (out[0]["start"], out[0]["end"]) == ("2026-09-01", "2026-10-31")
+    end = store_payload(FilterState(None, "2026-09-25", "2026-11-24", "closure_rate", "zh"))
+    out = _filters(app, current=end, trigger="ops-play-tick.n_intervals", paused=False)
+    assert out[6] is True and out[7] == "▶"           # stopped at the last day
+    out = _filters(app, current=end, trigger="ops-play.n_clicks", paused=True)
+    assert out[0]["start"] == "2024-12-01"            # play again starts from the beginning

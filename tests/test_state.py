@@ -117,3 +117,30 @@ def test_map_layers_ride_in_the_url():
     assert st.parse_query(st.to_query(state), CTX) == (state, [])
     assert st.set_layers(state, ["events", "x"]).layers == ("events",)
     assert st.valid_state({**state.to_dict(), "layers": ["evil"]}, CTX) is None
+
+
+def test_playback_steps_the_window_and_stops_at_the_end():
+    state = st.FilterState(None, "2025-01-01", "2025-03-31", "gdp", "zh")
+    nxt = st.advance(state, CTX)
+    assert (nxt.start, nxt.end) == ("2025-02-01", "2025-04-30")
+    weekly = st.advance(st.set_step(state, "week"), CTX)
+    assert (weekly.start, weekly.end) == ("2025-01-08", "2025-04-07")
+    daily = st.advance(st.set_step(state, "day"), CTX)
+    assert (daily.start, daily.end) == ("2025-01-02", "2025-04-01")
+    near_end = st.FilterState(None, "2026-09-01", "2026-11-10", "gdp", "zh")
+    last = st.advance(near_end, CTX)
+    assert last.end == "2026-11-24"                   # clamped to the last day with data
+    assert st.advance(last, CTX) is None              # and then playback stops
+    again = st.rewind(last, CTX)
+    assert again.start == "2024-12-01" and again.end < "2025-03-01"
+    assert st.set_step(state, "year") == state
+    assert st.parse_query("?step=week", CTX)[0].step == "week"
+    assert st.parse_query("?step=fortnight", CTX)[1] == ["step=fortnight"]
+
+
+def test_the_time_slider_maps_positions_to_days():
+    state = st.parse_query("", CTX)[0]
+    assert st.day_index(CTX, "2024-12-01") == 0
+    moved = st.select_days(state, [31, 89], CTX)
+    assert (moved.start, moved.end) == ("2025-01-01", "2025-02-28")
+    assert st.select_days(state, None, CTX) == state

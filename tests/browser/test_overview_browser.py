@@ -248,3 +248,27 @@ def test_ops008_map_layers_toggle_independently(live_server, probe):
     page.wait_for_function(f"() => ({traces})()[3].visible === false")
     assert page.evaluate(f"() => ({traces})()[4].visible") is True
     assert probe.errors == []
+
+
+def test_ops009_the_time_slider_plays_through_the_months(live_server, probe):
+    page = probe.page
+    page.goto(live_server.url + "/?from=2026-07-01&to=2026-08-31")
+    _ready(page)
+    page.click("#ops-play")
+    page.wait_for_function("() => location.search.includes('from=2026-08-01')")
+    page.wait_for_function("() => location.search.includes('from=2026-09-01')")
+    assert page.inner_text("#ops-play") == "⏸"
+    page.click("#ops-play")                            # pause
+    page.wait_for_function("() => document.querySelector('#ops-play').innerText === '▶'")
+    paused_at = _query(page)["from"]
+    page.wait_for_timeout(2500)
+    assert _query(page)["from"] == paused_at          # no more steps while paused
+    # the slider shows the window the charts use
+    thumbs = page.locator("#ops-time-slider [role=slider]")
+    assert thumbs.count() == 2
+    position = int(thumbs.first.get_attribute("aria-valuenow"))
+    import datetime as dt
+    assert (dt.date(2024, 12, 1) + dt.timedelta(days=position)).isoformat() == paused_at
+    assert paused_at in page.inner_text("#ops-filter-text")
+    probe.screenshot("ops009-time-slider")
+    assert probe.errors == []
