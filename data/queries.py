@@ -19,6 +19,9 @@ from data.aqi import level_index
 from data.catalog import Indicator
 from data.store import Store
 
+#: The city (None), one area's code, or a selection of codes of one level (a map lasso).
+Area = str | tuple[str, ...] | None
+
 #: The overview's KPI cards, in display order.
 KPI_CODES = ("gdp", "fixed_asset_investment", "retail_sales", "unemployment_rate",
              "good_air_rate", "water_good_rate", "closure_rate", "on_time_rate",
@@ -205,31 +208,37 @@ class Queries:
                                                     else area)
         return records
 
-    def _district_of(self, area: str | None) -> str | None:
-        """The district an area lies in (statistics, air and water are per district)."""
-        column = self._area_column(area)
-        if column == "grid_code":
-            area = self._parent["grid_cells"][area]
-        if column in ("township_code", "grid_code"):
-            area = self._parent["townships"][area]
-        return area
+    def _district_of(self, area: Area) -> tuple[str, ...] | None:
+        """The districts an area or selection lies in (statistics, air and water are per
+        district); None for the city."""
+        column, codes = self._scope(area)
+        if not codes:
+            return None
+        districts = []
+        for code in codes:
+            if column == "grid_code":
+                code = self._parent["grid_cells"][code]
+            if column in ("township_code", "grid_code"):
+                code = self._parent["townships"][code]
+            if code not in districts:
+                districts.append(code)
+        return tuple(districts)
 
     @cached_property
     def _parent(self) -> dict[str, dict[str, str]]:
         return {level: dict(zip(frame["code"], frame["parent"]))
                 for level, frame in self._areas.items()}
 
-    def _population_of(self, area: str | None) -> int:
-        """Residents of an area (district, township or grid cell), or of the city for None."""
-        if area is None:
+    def _population_of(self, area: Area) -> int:
+        """Residents of an area or selection (districts, townships or grid cells), or of the
+        city for None."""
+        column, codes = self._scope(area)
+        if not codes:
             return sum(self._population.values())
-        if area in self._population:
-            return self._population[area]
-        for frame in self._areas.values():
-            hit = frame.loc[frame["code"] == area, "population"]
-            if len(hit):
-                return int(hit.iloc[0])
-        raise KeyError(f"unknown area {area!r}")
+        if column == "district_code":
+            return sum(self._population[code] for code in codes)
+        frame = self._areas["townships" if column == "township_code" else "grid_cells"]
+        return int(frame.loc[frame["code"].isin(codes), "population"].sum())
 
     @cached_property
     def _population(self) -> dict[str, int]:
@@ -246,13 +255,12 @@ class Queries:
                "avg(v.value) AS average, arg_max(v.value, v.period) AS latest, "
                "max(v.period) AS last "
                f"FROM indicator_values v JOIN (VALUES {', '.join(values)}) q(code, r, s, e) "
-               "ON v.indicator_code = q.code AND v.period BETWEEN q.s AND q.e"
-               + (" WHERE v.district_code = ?" if district else "")
-               + " GROUP BY ALL")
+               "ON v.indicator_code = q.code AND v.period BETWEEN q.s AND q.e WHERE true"
+               + self._where(district, "v.")[0] + " GROUP BY ALL")
         column = {ind.code: _TIME_COLUMN[ind.time] for ind, _ in group}
         rows = [{"district_code": rec["district_code"], "code": rec["code"], "r": rec["r"],
                  "value": _float(rec[column[rec["code"]]]), "last": rec["last"]}
-                for rec in self.store.records(sql, params + ([district] if district else []))]
+                for rec in self.store.records(sql, params + self._where(district)[1])]
         if by_district:
             return rows
         space = {ind.code: ind.space for ind, _ in group}
@@ -273,9 +281,9 @@ class Queries:
     def _derived(self, kind, group, district, by_district) -> list[dict]:
         """Air, water and event metrics: every metric of the group over every distinct range."""
         table, exprs, col = _SOURCE_OF[kind]
-        area_column = self._area_column(district)
-        if area_column != "district_code":          # a township or cell: events only
+        if self._scope(district)[0] != "district_code":   # townships or cells: events only
             table = "event_area_daily"
+        where, where_params = self._where(district)
         distinct = sorted({rng for _, ranges in group for rng in ranges})
         metrics = ", ".join(f'{exprs[ind.code]} AS "{ind.code}"' for ind, _ in group)
         keys = "district_code, " if by_district else ""
@@ -284,10 +292,9 @@ class Queries:
         parts, params = [], []
         for i, (s, e) in enumerate(distinct):
             parts.append(f"SELECT {i} AS i, {keys}{metrics}, max({col}) AS last FROM {table} "
-                         f"WHERE {col} BETWEEN ? AND ?"
-                         + (f" AND {area_column} = ?" if district else "")
+                         f"WHERE {col} BETWEEN ? AND ?{where}"
                          + (" GROUP BY district_code" if by_district else ""))
-            params += [s, e] + ([district] if district else [])
+            params += [s, e] + where_params
         by_range: dict[int, list[dict]] = {}
         for rec in self.store.records(" UNION ALL ".join(parts), params):
             by_range.setdefault(rec["i"], []).append(rec)
@@ -296,6 +303,31 @@ class Queries:
                  "value": _float(rec[ind.code]), "last": rec["last"]}
                 for ind, ranges in group for r, rng in enumerate(ranges)
                 for rec in by_range.get(index[rng], [])]
+
+    def _scope(self, area: Area) -> tuple[str, tuple[str, ...]]:
+        """Return (event column, codes) for the city (None), one area code, or a selection of
+        codes of one level (a lasso on the map). Unknown codes raise KeyError."""
+        if area is None:
+            return "district_code", ()
+        codes = (area,) if isinstance(area, str) else tuple(area)
+        columns = {self._area_column(code) for code in codes}
+        if len(columns) != 1:
+            raise KeyError(f"a selection must be of one level: {codes!r}")
+        return columns.pop(), codes
+
+    def _where(self, area: Area, alias: str = "") -> tuple[str, list]:
+        """Return (" AND <column> IN (?, ...)", codes) keeping an area's rows; empty for the
+        city. The column comes from a fixed list, the codes ride as parameters."""
+        column, codes = self._scope(area)
+        if not codes:
+            return "", []
+        return f" AND {alias}{column} IN ({', '.join('?' * len(codes))})", list(codes)
+
+    def _districts_only(self, area: Area) -> Area:
+        """Refuse areas below the districts where only district tables exist."""
+        if self._scope(area)[0] != "district_code":
+            raise KeyError(f"only districts here, not {area!r}")
+        return area
 
     def _area_column(self, area: str | None) -> str:
         """The event column an area's code filters on (from a fixed list, never the input)."""
@@ -383,7 +415,7 @@ class Queries:
         ``previous`` is the headline for the same range ending one month earlier: the card's
         trend arrow compares with it.
         """
-        self._area_column(area)     # refuses unknown codes
+        self._scope(area)     # refuses unknown codes
         specs = []
         for code in KPI_CODES:
             ind = catalog.get(code)
@@ -402,13 +434,13 @@ class Queries:
                          "status": catalog.breach(ind, now["headline"])})
         return pd.DataFrame(rows)
 
-    def indicator_monthly(self, code: str, district: str | None) -> pd.DataFrame:
+    def indicator_monthly(self, code: str, district: Area) -> pd.DataFrame:
         """Return the indicator month by month over every month in the store.
 
         Columns: period (month start), value, yoy, headline (as in ``indicator_by_district``).
         """
-        ind = self._check(code, district)
-        where_d = " AND district_code = ?" if district else ""
+        ind = catalog.get(code)
+        where_d, where_params = self._where(self._districts_only(district))
         if ind.kind == "value":
             inner = (f"SELECT period, district_code, value FROM indicator_values "
                      f"WHERE indicator_code = ?{where_d}")
@@ -417,13 +449,13 @@ class Queries:
             frame = self.store.df(
                 f"SELECT period, {weighted} AS value FROM ({inner}) v "
                 f"JOIN districts d ON d.code = v.district_code GROUP BY period ORDER BY period",
-                [code] + ([district] if district else []))
+                [code] + where_params)
         else:
             table, expr, col = _SOURCE_OF[ind.kind]
             frame = self.store.df(
                 f"SELECT date_trunc('month', {col})::DATE AS period, {expr[code]} AS value "
                 f"FROM {table} WHERE true{where_d} GROUP BY 1 ORDER BY 1",
-                [district] if district else [])
+                where_params)
             if code == "events_per_10k":
                 frame["value"] /= self._population_of(district)
         frame["period"] = pd.to_datetime(frame["period"])
@@ -434,25 +466,27 @@ class Queries:
 
     # --- environment and events ---------------------------------------------------------------
 
-    def aqi_daily(self, district: str | None) -> pd.DataFrame:
+    def aqi_daily(self, district: Area) -> pd.DataFrame:
         """Return the daily AQI (mean over stations) and its level: day, aqi, level."""
-        self._check_district(district)
-        where = "WHERE district_code = ?" if district else ""
+        where, params = self._where(self._districts_only(district))
         frame = self.store.df(
-            f"SELECT day, round(avg(aqi)) AS aqi FROM air_daily {where} GROUP BY day ORDER BY day",
-            [district] if district else [])
+            f"SELECT day, round(avg(aqi)) AS aqi FROM air_daily WHERE true{where} "
+            f"GROUP BY day ORDER BY day", params)
         frame["level"] = level_index(frame["aqi"])
         return frame
 
-    def _place_filter(self, area: str | None, alias: str) -> tuple[str, list]:
+    def _place_filter(self, area: Area, alias: str) -> tuple[str, list]:
         """WHERE fragment keeping the stations or sections inside an area (via their cell)."""
-        column = self._area_column(area)
-        if area is None:
+        column, codes = self._scope(area)
+        if not codes:
             return "", []
+        marks = ", ".join("?" * len(codes))
         if column == "district_code":
-            return f" AND {alias}.district_code = ?", [area]
-        return (f" AND {alias}.grid_code IN (SELECT code FROM grid_cells WHERE {column} = ?)"
-                if column == "township_code" else f" AND {alias}.grid_code = ?"), [area]
+            return f" AND {alias}.district_code IN ({marks})", list(codes)
+        if column == "township_code":
+            return (f" AND {alias}.grid_code IN (SELECT code FROM grid_cells "
+                    f"WHERE township_code IN ({marks}))"), list(codes)
+        return f" AND {alias}.grid_code IN ({marks})", list(codes)
 
     def stations_aqi(self, area: str | None, start: str, end: str) -> pd.DataFrame:
         """Return the air stations in an area with their mean daily AQI over [start, end]:
@@ -491,27 +525,28 @@ class Queries:
             [dt.date.fromisoformat(start), dt.date.fromisoformat(end)]
             + ([parent] if parent else []))
 
-    def events_monthly_by_status(self, area: str | None) -> pd.DataFrame:
+    def events_monthly_by_status(self, area: Area) -> pd.DataFrame:
         """Return events reported per month and current status: period, status, n.
 
         ``area`` is a district, township or grid-cell code (None: the city). Below the
         districts the events themselves are read: they are stored in cell order, so one
         township's rows are a few row groups.
         """
-        column = self._area_column(area)
-        where = f"WHERE {column} = ?" if area else ""
+        column = self._scope(area)[0]
+        where, params = self._where(area)
         if column == "district_code":
             sql = (f"SELECT date_trunc('month', day)::DATE AS period, status, "
-                   f"sum(n)::BIGINT AS n FROM event_daily {where} GROUP BY ALL ORDER BY 1, 2")
+                   f"sum(n)::BIGINT AS n FROM event_daily WHERE true{where} "
+                   f"GROUP BY ALL ORDER BY 1, 2")
         else:
             sql = (f"SELECT date_trunc('month', reported_at)::DATE AS period, status, "
-                   f"count(*) AS n FROM grid_events {where} GROUP BY ALL ORDER BY 1, 2")
-        return self.store.df(sql, [area] if area else [])
+                   f"count(*) AS n FROM grid_events WHERE true{where} GROUP BY ALL ORDER BY 1, 2")
+        return self.store.df(sql, params)
 
-    def events_by_category(self, area: str | None, start: str, end: str) -> pd.DataFrame:
+    def events_by_category(self, area: Area, start: str, end: str) -> pd.DataFrame:
         """Return events per category over a range: category, n, n_closed, n_on_time."""
-        column = self._area_column(area)
-        where = f" AND {column} = ?" if area else ""
+        column = self._scope(area)[0]
+        where, params = self._where(area)
         s, e = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
         if column == "district_code":
             sql = (f"SELECT category, sum(n)::BIGINT AS n, sum(n_closed)::BIGINT AS n_closed, "
@@ -522,7 +557,7 @@ class Queries:
                    f"count(*) FILTER (WHERE closed_at <= deadline_at) AS n_on_time "
                    f"FROM grid_events WHERE CAST(reported_at AS DATE) BETWEEN ? AND ?{where} "
                    f"GROUP BY category ORDER BY n DESC")
-        return self.store.df(sql, [s, e] + ([area] if area else []))
+        return self.store.df(sql, [s, e] + params)
 
 
 Range = tuple[dt.date, dt.date]
