@@ -136,6 +136,8 @@ def filter_text(state: st.FilterState, runtime) -> str:
     lang = state.lang
     names = area_names(state, runtime)
     where = " › ".join(names[1:]) if len(names) > 1 else i18n.t("whole_city", lang)
+    if state.picked:
+        where += f" · {i18n.t('picked', lang).format(n=len(state.picked))}"
     ind = catalog.get(state.indicator)
     return (f"{i18n.t('filters', lang)}: {where} · {state.start} {i18n.t('to', lang)} {state.end}"
             f" · {figures.indicator_title(ind, lang)}")
@@ -204,7 +206,8 @@ def register(app, runtime) -> None:
         map_figure = figures.choropleth(
             frame, ind, geojson_url=app.get_relative_path(geojson),
             style_url=app.get_relative_path(f"/geo/style/{THEME.name}.json"),
-            center=center, zoom=zoom, theme=THEME, lang=state.lang, selected=state.area,
+            center=center, zoom=zoom, theme=THEME, lang=state.lang,
+            selected=state.picked or state.area,
             title=title, view_key=state.township or state.district or "city",
             layers=overlay_traces(state, runtime))
         return overview.page(
@@ -224,6 +227,7 @@ def register(app, runtime) -> None:
         Output(Overview.TIME_SLIDER, "value"), Output(Overview.STEP, "value"),
         Output(Overview.PLAY_TICK, "disabled"), Output(Overview.PLAY, "children"),
         Input(Shell.PAGE_URL, "search"), Input(Overview.MAP, "clickData"),
+        Input(Overview.MAP, "selectedData"),
         Input(Overview.RANKING, "clickData"),
         *[Input(graph, "selectedData") for graph in _RANGE_SOURCES],
         Input(Overview.CLEAR, "n_clicks"), Input(Overview.INDICATOR, "value"),
@@ -233,7 +237,8 @@ def register(app, runtime) -> None:
         Input(Overview.STEP, "value"), Input(Overview.PLAY, "n_clicks"),
         Input(Overview.PLAY_TICK, "n_intervals"),
         State(Overview.PLAY_TICK, "disabled"), State(Shell.FILTERS, "data"))
-    def update_filters(search, map_click, rank_click, trend_sel, air_sel, events_sel,
+    def update_filters(search, map_click, map_selection, rank_click, trend_sel, air_sel,
+                       events_sel,
                        _clear, indicator, _kpi_clicks, _crumb_clicks, layers, days, step,
                        _play, _tick, paused, current):
         context = runtime.context
@@ -248,7 +253,14 @@ def register(app, runtime) -> None:
             new = st.valid_state(current, context)
             if new is None:
                 raise PreventUpdate
-            if trigger == Overview.MAP:
+            prop = ctx.triggered[0]["prop_id"].rsplit(".", 1)[-1] if ctx.triggered else ""
+            if trigger == Overview.MAP and prop == "selectedData":
+                # a box or lasso; plotly also reports null when a redraw drops the selection,
+                # so only a new selection (or 清除筛选) changes the picked shapes
+                if not map_selection:
+                    raise PreventUpdate
+                new = st.pick(new, st.picked_codes(map_selection), context)
+            elif trigger == Overview.MAP:
                 new = st.select_area(new, st.clicked_code(map_click), context)
             elif trigger == Overview.RANKING:
                 new = st.select_district(new, st.clicked_code(rank_click), context)
@@ -307,14 +319,14 @@ def register(app, runtime) -> None:
     @app.callback(Output(Overview.KPIS, "children"), Input(Shell.FILTERS, "data"))
     def update_kpis(data):
         s = _state(data)
-        return kpi_cards(q.kpis(s.area, s.start, s.end), s.lang)
+        return kpi_cards(q.kpis(s.scope, s.start, s.end), s.lang)
 
     # filter store -> map level, colours and outline (geometry comes by URL, once per area)
     @app.callback(Output(Overview.MAP, "figure"), Input(Shell.FILTERS, "data"))
     def recolor_map(data):
         s = _state(data)
         frame, ind, geojson, title = map_layer(s, runtime)
-        arrays = figures.choropleth_arrays(frame, ind, s.lang, THEME, s.area)
+        arrays = figures.choropleth_arrays(frame, ind, s.lang, THEME, s.picked or s.area)
         patch = Patch()
         base = patch["data"][0]
         base["geojson"] = app.get_relative_path(geojson)
@@ -355,14 +367,15 @@ def register(app, runtime) -> None:
         s = _state(data)
         ind = catalog.get(s.indicator)
         frame = q.indicator_by_district(s.indicator, s.start, s.end)
-        return figures.ranking(frame, ind, theme=THEME, lang=s.lang, selected=s.district)
+        return figures.ranking(frame, ind, theme=THEME, lang=s.lang,
+                               selected=s.scope_districts)
 
     # filter store -> the map indicator's monthly trend for the city or district
     @app.callback(Output(Overview.TREND, "figure"), Input(Shell.FILTERS, "data"))
     def update_trend(data):
         s = _state(data)
         ind = catalog.get(s.indicator)
-        frame = q.indicator_monthly(s.indicator, s.district)
+        frame = q.indicator_monthly(s.indicator, s.scope_districts)
         if frame["value"].notna().sum() == 0:
             return figures.empty(THEME, figures.indicator_title(ind, s.lang),
                                  i18n.t("no_data", s.lang))
@@ -372,14 +385,14 @@ def register(app, runtime) -> None:
     @app.callback(Output(Overview.AIR, "figure"), Input(Shell.FILTERS, "data"))
     def update_air(data):
         s = _state(data)
-        return figures.aqi_daily(q.aqi_daily(s.district), theme=THEME, lang=s.lang,
+        return figures.aqi_daily(q.aqi_daily(s.scope_districts), theme=THEME, lang=s.lang,
                                  start=s.start, end=s.end)
 
     # filter store -> events by month and status
     @app.callback(Output(Overview.EVENTS_STATUS, "figure"), Input(Shell.FILTERS, "data"))
     def update_events_status(data):
         s = _state(data)
-        frame = q.events_monthly_by_status(s.area)
+        frame = q.events_monthly_by_status(s.scope)
         if frame.empty:
             return figures.empty(THEME, i18n.t("events_status", s.lang), i18n.t("no_data", s.lang))
         return figures.events_by_status(frame, theme=THEME, lang=s.lang, start=s.start,
@@ -389,7 +402,7 @@ def register(app, runtime) -> None:
     @app.callback(Output(Overview.EVENTS_CATEGORY, "figure"), Input(Shell.FILTERS, "data"))
     def update_events_category(data):
         s = _state(data)
-        frame = q.events_by_category(s.area, s.start, s.end)
+        frame = q.events_by_category(s.scope, s.start, s.end)
         if frame.empty:
             return figures.empty(THEME, i18n.t("events_category", s.lang),
                                  i18n.t("no_data", s.lang))

@@ -16,8 +16,8 @@ from settings import LANGS
 
 #: The map indicator a fresh screen opens with.
 DEFAULT_INDICATOR = "fixed_asset_investment"
-QUERY_KEYS = ("district", "township", "cell", "from", "to", "indicator", "lang", "layers",
-              "step")
+QUERY_KEYS = ("district", "township", "cell", "picked", "from", "to", "indicator", "lang",
+              "layers", "step")
 #: How far the time slider's play button moves the window each tick.
 STEPS = ("day", "week", "month")
 #: Map layers over the choropleth, each toggled on its own.
@@ -37,15 +37,18 @@ class FilterState:
     cell: str | None = None       # a grid cell (always inside the township)
     layers: tuple[str, ...] = ()  # map layers shown, in MAP_LAYERS order
     step: str = "month"           # the time slider's play step, one of STEPS
+    picked: tuple[str, ...] = ()  # shapes chosen with the map's box or lasso (map level)
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "layers": list(self.layers)}
+        return {**asdict(self), "layers": list(self.layers), "picked": list(self.picked)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "FilterState":
         values = {k: data.get(k) for k in ("district", "start", "end", "indicator", "lang",
                                            "township", "cell")}
         values["step"] = data.get("step", "month")
+        picked = data.get("picked") or ()
+        values["picked"] = tuple(picked) if isinstance(picked, (list, tuple)) else ("?",)
         layers = data.get("layers") or ()
         return cls(**values, layers=tuple(layers) if isinstance(layers, (list, tuple))
                    else ("?",))
@@ -54,6 +57,18 @@ class FilterState:
     def area(self) -> str | None:
         """The deepest chosen area's code (None: the whole city)."""
         return self.cell or self.township or self.district
+
+    @property
+    def scope(self) -> str | tuple[str, ...] | None:
+        """What the charts filter to: the lasso's shapes if any, else the deepest area."""
+        return self.picked or self.area
+
+    @property
+    def scope_districts(self) -> str | tuple[str, ...] | None:
+        """The districts of the scope, for the charts that exist per district only."""
+        if self.picked and self.map_level == LEVELS[0]:
+            return self.picked
+        return self.district
 
     @property
     def map_level(self) -> str:
@@ -139,6 +154,13 @@ def parse_query(search: str | None, ctx: Context) -> tuple[FilterState, list[str
             changes["lang"] = seen["lang"]
         else:
             dropped.append(f"lang={seen['lang']}"[:80])
+    if "picked" in seen:
+        asked = tuple(code for code in seen["picked"].split(",") if code)
+        state_so_far = replace(state, **changes)
+        if picks_fit(state_so_far, asked, ctx):
+            changes["picked"] = asked
+        else:
+            dropped.append(f"picked={seen['picked']}"[:80])
     if "step" in seen:
         if seen["step"] in STEPS:
             changes["step"] = seen["step"]
@@ -185,6 +207,8 @@ def to_query(state: FilterState) -> str:
         params["layers"] = ",".join(state.layers)
     if state.step != "month":
         params["step"] = state.step
+    if state.picked:
+        area["picked"] = ",".join(state.picked)
     return "?" + urlencode({**area, **params}, safe=",")
 
 
@@ -204,9 +228,47 @@ def valid_state(data: dict | None, ctx: Context) -> FilterState | None:
     if ctx.lineage(state.area) != (state.district, state.township, state.cell) \
             or state.indicator not in catalog.BY_CODE or state.lang not in LANGS \
             or not set(state.layers) <= set(MAP_LAYERS) or state.step not in STEPS \
+            or not picks_fit(state, state.picked, ctx) \
             or not ctx.first_day <= start <= end <= ctx.last_day:
         return None
     return state
+
+
+def picks_fit(state: FilterState, codes: tuple[str, ...], ctx: Context) -> bool:
+    """True when every picked code is a shape the map shows for this state."""
+    if not codes:
+        return True
+    if len(codes) > 2000 or len(set(codes)) != len(codes):
+        return False
+    parent = state.township or state.district
+    for code in codes:
+        lineage = ctx.lineage(code)
+        if lineage is None:
+            return False
+        level = 0 if lineage[1] is None else 1 if lineage[2] is None else 2
+        if LEVELS[level] != state.map_level or (parent and not (
+                lineage[0] == parent if level == 1 else lineage[1] == parent)):
+            return False
+    return True
+
+
+def pick(state: FilterState, codes, ctx: Context) -> FilterState:
+    """Filter to the shapes a box or lasso selection covered; an empty selection clears it."""
+    codes = tuple(dict.fromkeys(c for c in (codes or []) if isinstance(c, str)))
+    if not picks_fit(state, codes, ctx):
+        return state
+    return replace(state, picked=codes)
+
+
+def picked_codes(selected_data: dict | None) -> list[str]:
+    """Return the area codes a map selection event carries (in customdata, deduplicated)."""
+    try:
+        points = selected_data["points"]
+    except (TypeError, KeyError):
+        return []
+    codes = [point.get("customdata", point.get("location")) for point in points
+             if isinstance(point, dict)]
+    return list(dict.fromkeys(c for c in codes if isinstance(c, str)))
 
 
 def select_district(state: FilterState, code: str | None, ctx: Context) -> FilterState:
@@ -214,7 +276,7 @@ def select_district(state: FilterState, code: str | None, ctx: Context) -> Filte
     if code is not None and code not in ctx.districts:
         return state
     return replace(state, district=None if code == state.district else code, township=None,
-                   cell=None)
+                   cell=None, picked=())
 
 
 def select_area(state: FilterState, code: str | None, ctx: Context) -> FilterState:
@@ -229,13 +291,13 @@ def select_area(state: FilterState, code: str | None, ctx: Context) -> FilterSta
         return up_to(state, ("district", "township", "cell").index(
             "cell" if state.cell else "township" if state.township else "district"))
     district, township, cell = lineage
-    return replace(state, district=district, township=township, cell=cell)
+    return replace(state, district=district, township=township, cell=cell, picked=())
 
 
 def up_to(state: FilterState, level: int) -> FilterState:
     """Go back up to a breadcrumb: 0 the city, 1 the district, 2 the township."""
     return replace(state, district=state.district if level >= 1 else None,
-                   township=state.township if level >= 2 else None, cell=None)
+                   township=state.township if level >= 2 else None, cell=None, picked=())
 
 
 def select_range(state: FilterState, x0, x1, ctx: Context) -> FilterState:
@@ -323,8 +385,8 @@ def set_indicator(state: FilterState, code: str | None) -> FilterState:
 def clear(state: FilterState, ctx: Context) -> FilterState:
     """Drop the area and time filters; keep the indicator and language."""
     default = ctx.default()
-    return replace(state, district=None, township=None, cell=None, start=default.start,
-                   end=default.end)
+    return replace(state, district=None, township=None, cell=None, picked=(),
+                   start=default.start, end=default.end)
 
 
 def clicked_code(click_data: dict | None) -> str | None:

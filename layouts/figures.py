@@ -73,8 +73,15 @@ def indicator_title(ind: Indicator, lang: str) -> str:
 
 # --- map -----------------------------------------------------------------------------------
 
+def _chosen(selected) -> set:
+    """The codes to outline: one code, several (a lasso), or none."""
+    if selected is None:
+        return set()
+    return {selected} if isinstance(selected, str) else set(selected)
+
+
 def choropleth_arrays(frame: pd.DataFrame, ind: Indicator, lang: str, theme: Theme,
-                      selected: str | None) -> dict:
+                      selected) -> dict:
     """Return the per-district arrays of the district map, the part a filter change resends.
 
     ``frame`` has area_code, name_zh, name_en, value, yoy, headline. Areas without a value
@@ -90,13 +97,14 @@ def choropleth_arrays(frame: pd.DataFrame, ind: Indicator, lang: str, theme: The
             parts.append(f"{i18n.t('yoy', lang)} {i18n.change(row.yoy, ind, lang)}")
         hover.append("<br>".join(parts))
     codes = frame["area_code"].tolist()
+    chosen = _chosen(selected)
     return {
         "locations": codes,
         "customdata": codes,
         "z": [round(float(v), 3) for v in frame["headline"]],
         "text": hover,
-        "line_width": [4.0 if c == selected else 0.8 for c in codes],
-        "line_color": [theme.accent if c == selected else theme.map_line for c in codes],
+        "line_width": [4.0 if c in chosen else 0.8 for c in codes],
+        "line_color": [theme.accent if c in chosen else theme.map_line for c in codes],
     }
 
 
@@ -145,7 +153,7 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
     return _figure(theme, title or indicator_title(ind, lang), [base, values, *(layers or [])],
                    margin={"l": 0, "r": 0, "t": 44, "b": 0}, uirevision=f"map-{view_key}",
                    map={"style": style_url, "center": center, "zoom": zoom},
-                   clickmode="event+select")
+                   clickmode="event")   # a click drills down; box and lasso pick
 
 
 #: Map traces after the two choropleth layers, in drawing order (points over the density).
@@ -301,7 +309,7 @@ def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
              "textposition": "auto", "textfont": {"color": "#0a1730"},
              "hovertemplate": "%{y}: %{text}<extra></extra>",
              "marker": {"color": colors, "line": {
-                 "width": [3 if c == selected else 0 for c in data["district_code"]],
+                 "width": [3 if c in _chosen(selected) else 0 for c in data["district_code"]],
                  "color": theme.text}}}
     shapes = []
     if ind.target is not None:

@@ -31,6 +31,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "notice_dropped": ("链接中的参数无效，已忽略：", "Ignored invalid link parameters: "),
     "value": ("数值", "Value"),
     "layers": ("图层", "Layers"),
+    "picked": ("框选 {n} 个区域", "{n} areas picked"),
     "play": ("播放/暂停：逐步推移时间窗口", "Play/pause: step the time window"),
     "step_day": ("按日", "Daily"),
     "step_week": ("按周", "Weekly"),

@@ -13,6 +13,9 @@ from layouts.ids import Overview, Shell
 
 GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": True,
                 "modeBarButtonsToRemove": ["lasso2d", "autoScale2d", "toImage"]}
+#: The map keeps box and lasso selection: they pick shapes to filter by.
+MAP_CONFIG = {"displaylogo": False, "scrollZoom": True,
+              "modeBarButtonsToRemove": ["toImage"]}
 
 
 def header(*, lang: str, city_name: str, is_demo: bool, as_of: str, lang_href: str):
@@ -82,7 +85,7 @@ def page(*, lang: str, city_name: str, is_demo: bool, as_of: str, lang_href: str
             _graph(Overview.AIR, extra_class="area-air"),
             _graph(Overview.EVENTS_STATUS, extra_class="area-events"),
             html.Div(className="panel area-map map-panel", children=[
-                dcc.Graph(id=Overview.MAP, figure=map_figure, config=GRAPH_CONFIG,
+                dcc.Graph(id=Overview.MAP, figure=map_figure, config=MAP_CONFIG,
                           className="graph", style={"height": "100%", "width": "100%"}),
                 html.Nav(id=Overview.BREADCRUMBS, className="breadcrumbs",
                          **{"aria-label": "breadcrumb"}),

@@ -22,7 +22,8 @@ def _filters(app, *, search="", map_click=None, rank_click=None, trend_sel=None,
              clear=0, indicator="fixed_asset_investment", current=None, trigger=None,
              days=None, paused=True):
     triggered = [{"prop_id": trigger, "value": 1}] if trigger else []
-    return run_callback(app, FILTERS_KEY, search, map_click, rank_click, trend_sel, None, None,
+    return run_callback(app, FILTERS_KEY, search, map_click, None, rank_click, trend_sel, None,
+                        None,
                         clear, indicator, [], [], [], days, "month", 0, 0, paused, current,
                         triggered=triggered)
 
@@ -275,3 +276,27 @@ def test_play_steps_the_window_until_the_last_day(app):
     assert out[6] is True and out[7] == "▶"           # stopped at the last day
     out = _filters(app, current=end, trigger="ops-play.n_clicks", paused=True)
     assert out[0]["start"] == "2024-12-01"            # play again starts from the beginning
+
+
+def test_a_map_selection_filters_the_charts_to_the_picked_districts(app, queries):
+    selection = {"points": [{"location": c, "customdata": c} for c in ("360702", "360731")]}
+    out = run_callback(app, FILTERS_KEY, "", None, selection, None, None, None, None, 0,
+                       "closure_rate", [], [], [], None, "month", 0, 0, True, CITY,
+                       triggered=[{"prop_id": "ops-map.selectedData", "value": 1}])
+    payload = out[0]
+    assert payload["picked"] == ["360702", "360731"] and "picked=360702" in payload["query"]
+    cards = json.dumps(run_callback(app, "ops-kpis.children", payload), ensure_ascii=False,
+                       default=str)
+    closure = queries.kpis(("360702", "360731"), CITY["start"], CITY["end"]).set_index(
+        "code").loc["closure_rate", "value"]
+    assert f"{closure:.1f}%" in cards
+    ranking = run_callback(app, "ops-ranking.figure", payload).data[0]
+    outlined = {c for c, w in zip(ranking.customdata, ranking.marker.line.width) if w}
+    assert outlined == {"360702", "360731"}
+    assert "2" in run_callback(app, "ops-filter-text.children", payload)
+    # a redraw that drops the selection (null) changes nothing
+    from dash.exceptions import PreventUpdate
+    with pytest.raises(PreventUpdate):
+        run_callback(app, FILTERS_KEY, "", None, None, None, None, None, None, 0,
+                     "closure_rate", [], [], [], None, "month", 0, 0, True, payload,
+                     triggered=[{"prop_id": "ops-map.selectedData", "value": None}])

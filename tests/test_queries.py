@@ -241,3 +241,20 @@ def test_map_layer_queries_match_pandas(queries, store):
     one = queries.areas("townships").code.iloc[0]
     cells = queries.event_density(one, START, END)
     assert cells["area_code"].str.startswith(one).all()
+
+
+def test_a_selection_of_areas_answers_like_pandas_over_its_rows(queries, events):
+    picked = ("360702", "360731", "360781")
+    ev = _in_range(events, "reported_at")
+    mine = ev[ev.district_code.isin(picked)]
+    kpis = queries.kpis(picked, START, END).set_index("code")
+    for code in ("closure_rate", "on_time_rate", "satisfaction_rate"):
+        assert kpis.loc[code, "value"] == pytest.approx(_pandas_event_metrics(mine)[code])
+    cats = queries.events_by_category(picked, START, END).set_index("category")["n"]
+    assert cats.sort_index().tolist() == mine.groupby("category").size().sort_index().tolist()
+    # statistics add up over the picked districts only
+    retail = queries.indicator_by_district("retail_sales", START, END).set_index("district_code")
+    assert kpis.loc["retail_sales", "value"] == pytest.approx(retail.loc[list(picked),
+                                                                          "value"].sum())
+    with pytest.raises(KeyError, match="one level"):
+        queries.kpis(("360702", queries.areas("townships").code.iloc[0]), START, END)

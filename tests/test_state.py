@@ -144,3 +144,26 @@ def test_the_time_slider_maps_positions_to_days():
     moved = st.select_days(state, [31, 89], CTX)
     assert (moved.start, moved.end) == ("2025-01-01", "2025-02-28")
     assert st.select_days(state, None, CTX) == state
+
+
+def test_a_lasso_picks_shapes_of_the_level_the_map_shows():
+    ctx = st.Context(CTX.districts, CTX.first_day, CTX.last_day,
+                     townships={"360702001": "360702", "360731001": "360731"},
+                     cells={"360702001001": "360702001"})
+    city = st.parse_query("", ctx)[0]
+    picked = st.pick(city, ["360702", "360731", "360702"], ctx)
+    assert picked.picked == ("360702", "360731") and picked.scope == ("360702", "360731")
+    assert picked.scope_districts == ("360702", "360731")
+    assert st.parse_query(st.to_query(picked), ctx) == (picked, [])
+    # a township is not a shape of the city map; a selection of the wrong level is ignored
+    assert st.pick(city, ["360702001"], ctx) == city
+    district = st.select_district(city, "360702", ctx)
+    towns = st.pick(district, ["360702001"], ctx)
+    assert towns.scope == ("360702001",) and towns.scope_districts == "360702"
+    assert st.pick(district, ["360731001"], ctx) == district      # not in this district
+    # drilling, going up and clearing drop the picked shapes
+    assert st.select_area(towns, "360702001", ctx).picked == ()
+    assert st.clear(picked, ctx).picked == ()
+    assert st.parse_query("?picked=360702001", ctx)[1] == ["picked=360702001"]
+    assert st.picked_codes({"points": [{"customdata": "360702"}, {"location": "360702"},
+                                       {"customdata": 7}]}) == ["360702"]

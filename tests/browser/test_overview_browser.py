@@ -272,3 +272,32 @@ def test_ops009_the_time_slider_plays_through_the_months(live_server, probe):
     assert paused_at in page.inner_text("#ops-filter-text")
     probe.screenshot("ops009-time-slider")
     assert probe.errors == []
+
+
+def test_ops010_a_box_selection_on_the_map_filters_the_charts(live_server, probe):
+    page = probe.page
+    page.goto(live_server.url + "/?indicator=closure_rate")
+    _ready(page)
+    category = _figure_data(page, "ops-events-category")
+    page.wait_for_function(_MAP_IDLE)
+    # the map's own box-select tool, then a drag across the middle of the city
+    page.locator("#ops-map .modebar-btn[data-val='select']").click()
+    box = page.locator("#ops-map canvas").first.bounding_box()
+    x0, y0 = box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.35
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + box["width"] * 0.3, y0 + box["height"] * 0.3, steps=12)
+    page.mouse.up()
+    page.wait_for_function("() => location.search.includes('picked=')")
+    picked = _query(page)["picked"].split(",")
+    assert len(picked) >= 2 and all(re.fullmatch(r"3607\d\d", c) for c in picked)
+    page.wait_for_function("c => JSON.stringify(document.querySelector("
+                           "'#ops-events-category .js-plotly-plot').data) !== c", arg=category)
+    outlined = page.evaluate("() => { const d = document.querySelector('#ops-ranking "
+                             ".js-plotly-plot').data[0]; return d.customdata.filter("
+                             "(c, i) => d.marker.line.width[i] > 0); }")
+    assert sorted(outlined) == sorted(picked)
+    probe.screenshot("ops010-box-selection")
+    page.click("#ops-clear")
+    page.wait_for_function("() => !location.search.includes('picked=')")
+    assert probe.errors == []
