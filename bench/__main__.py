@@ -122,6 +122,7 @@ def _app_inputs(output: str, state: dict) -> list[dict]:
                 for i in ("ops-trend", "ops-air", "ops-events-status")]
         inputs = [{"id": "app-page-url", "property": "search", "value": payload["query"]},
                   {"id": "ops-map", "property": "clickData", "value": click},
+                  {"id": "ops-map", "property": "selectedData", "value": None},
                   {"id": "ops-ranking", "property": "clickData", "value": None}, *none,
                   {"id": "ops-clear", "property": "n_clicks", "value": 0},
                   {"id": "ops-indicator", "property": "value", "value": state["indicator"]},
