@@ -144,16 +144,14 @@ def parse_query(search: str | None, ctx: Context) -> tuple[FilterState, list[str
             dropped.append(f"{key}={seen[key]}"[:80])
             continue
         changes.update(district=lineage[0], township=lineage[1], cell=lineage[2])
-    if "indicator" in seen:
-        if seen["indicator"] in catalog.BY_CODE:
-            changes["indicator"] = seen["indicator"]
+    # parameters that take one value from a known list
+    for key, allowed in (("indicator", catalog.BY_CODE), ("lang", LANGS), ("step", STEPS)):
+        if key not in seen:
+            continue
+        if seen[key] in allowed:
+            changes[key] = seen[key]
         else:
-            dropped.append(f"indicator={seen['indicator']}"[:80])
-    if "lang" in seen:
-        if seen["lang"] in LANGS:
-            changes["lang"] = seen["lang"]
-        else:
-            dropped.append(f"lang={seen['lang']}"[:80])
+            dropped.append(f"{key}={seen[key]}"[:80])
     if "picked" in seen:
         asked = tuple(code for code in seen["picked"].split(",") if code)
         state_so_far = replace(state, **changes)
@@ -161,11 +159,6 @@ def parse_query(search: str | None, ctx: Context) -> tuple[FilterState, list[str
             changes["picked"] = asked
         else:
             dropped.append(f"picked={seen['picked']}"[:80])
-    if "step" in seen:
-        if seen["step"] in STEPS:
-            changes["step"] = seen["step"]
-        else:
-            dropped.append(f"step={seen['step']}"[:80])
     if "layers" in seen:
         asked = [name for name in seen["layers"].split(",") if name]
         unknown = [name for name in asked if name not in MAP_LAYERS]
