@@ -17,12 +17,11 @@ from callbacks import state as st
 from data import catalog
 from data.catalog import Indicator
 from layouts import figures, i18n, overview, theme
+from layouts.figures import MAP_BASE_TRACE, MAP_DATA_TRACE, MAP_LAYER_TRACES
 from layouts.ids import Overview, Shell
 
 THEME = theme.WALL
 
-#: The map's trace that carries the values (trace 0 is the grey base layer).
-MAP_DATA_TRACE = 1
 #: What the map shows below the districts when the chosen indicator is district-level only.
 FALLBACK_AREA_METRIC = "events_per_10k"
 _RANGE_SOURCES = (Overview.TREND, Overview.AIR, Overview.EVENTS_STATUS)
@@ -328,7 +327,7 @@ def register(app, runtime) -> None:
         frame, ind, geojson, title = map_layer(s, runtime)
         arrays = figures.choropleth_arrays(frame, ind, s.lang, THEME, s.picked or s.area)
         patch = Patch()
-        base = patch["data"][0]
+        base = patch["data"][MAP_BASE_TRACE]
         base["geojson"] = app.get_relative_path(geojson)
         for key, value in figures.choropleth_base_arrays(frame, s.lang).items():
             base[key] = value
@@ -346,7 +345,7 @@ def register(app, runtime) -> None:
         patch["layout"]["uirevision"] = f"map-{s.township or s.district or 'city'}"
         patch["layout"]["map"]["center"] = center
         patch["layout"]["map"]["zoom"] = zoom
-        for index, layer in enumerate(overlay_traces(s, runtime), start=2):
+        for index, layer in zip(MAP_LAYER_TRACES.values(), overlay_traces(s, runtime)):
             for key, value in layer.items():
                 patch["data"][index][key] = value
         return patch

@@ -156,7 +156,10 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
                    clickmode="event")   # a click drills down; box and lasso pick
 
 
-#: Map traces after the two choropleth layers, in drawing order (points over the density).
+#: The map's traces, in drawing order, so a Patch can address each: the grey base (every area,
+#: clickable), the values, then the optional layers (points over the density).
+MAP_BASE_TRACE = 0
+MAP_DATA_TRACE = 1
 MAP_LAYER_TRACES = {"events": 2, "water": 3, "stations": 4}
 
 

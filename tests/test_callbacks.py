@@ -6,8 +6,9 @@ import plotly.graph_objects as go
 import pytest
 from dash import Patch, no_update
 
-from callbacks.overview import MAP_DATA_TRACE, store_payload
+from callbacks.overview import store_payload
 from callbacks.state import FilterState
+from layouts.figures import MAP_DATA_TRACE
 from layouts.ids import Overview, Shell
 from tests.conftest import run_callback
 
