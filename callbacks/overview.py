@@ -216,7 +216,8 @@ def register(app, runtime) -> None:
             indicator_options=indicator_options(state.lang), indicator=state.indicator,
             map_figure=map_figure, layer_options=layer_options(state.lang),
             layers=list(state.layers), slider=slider_model(state, runtime.context),
-            step_options=step_options(state.lang), step=state.step)
+            step_options=step_options(state.lang), step=state.step,
+            map_drawn_for=st.to_query(state))
 
     # URL, map/ranking clicks, range selections, time slider and playback, clear, indicator,
     # KPI card, breadcrumbs, layers -> filter store (and the controls that mirror it)
@@ -321,9 +322,14 @@ def register(app, runtime) -> None:
         return kpi_cards(q.kpis(s.scope, s.start, s.end), s.lang)
 
     # filter store -> map level, colours and outline (geometry comes by URL, once per area)
-    @app.callback(Output(Overview.MAP, "figure"), Input(Shell.FILTERS, "data"))
-    def recolor_map(data):
+    @app.callback(Output(Overview.MAP, "figure"), Output(Overview.MAP_DRAWN, "data"),
+                  Input(Shell.FILTERS, "data"), State(Overview.MAP_DRAWN, "data"))
+    def recolor_map(data, drawn_for):
         s = _state(data)
+        if drawn_for is not None and drawn_for == data.get("query"):
+            # the page was just drawn for this very state: a Patch now would only race the
+            # map's first render (MapLibre throws on a style still loading)
+            return no_update, None
         frame, ind, geojson, title = map_layer(s, runtime)
         arrays = figures.choropleth_arrays(frame, ind, s.lang, THEME, s.picked or s.area)
         patch = Patch()
@@ -348,7 +354,7 @@ def register(app, runtime) -> None:
         for index, layer in zip(MAP_LAYER_TRACES.values(), overlay_traces(s, runtime)):
             for key, value in layer.items():
                 patch["data"][index][key] = value
-        return patch
+        return patch, None
 
     # filter store -> map legend of the layers shown
     @app.callback(Output(Overview.MAP_LEGEND, "children"), Input(Shell.FILTERS, "data"))

@@ -34,4 +34,5 @@ class Overview(StrEnum):
     PLAY = "ops-play"
     PLAY_TICK = "ops-play-tick"
     MAP_LEGEND = "ops-map-legend"
+    MAP_DRAWN = "ops-map-drawn"   # the filter query the page's map was first drawn for
     CRUMB = "ops-crumb"         # pattern-matching type: {"type": CRUMB, "level": ALL}

@@ -71,7 +71,7 @@ def _graph(graph_id: str, figure=None, extra_class: str = ""):
 def page(*, lang: str, city_name: str, is_demo: bool, as_of: str, lang_href: str,
          indicator_options: list[dict], indicator: str, map_figure,
          layer_options: list[dict], layers: list[str], slider: dict,
-         step_options: list[dict], step: str):
+         step_options: list[dict], step: str, map_drawn_for: str):
     """Return the whole overview screen."""
     return html.Div(className=f"cb-screen lang-{lang}", children=[
         *page_plumbing(),
@@ -85,6 +85,8 @@ def page(*, lang: str, city_name: str, is_demo: bool, as_of: str, lang_href: str
             _graph(Overview.AIR, extra_class="area-air"),
             _graph(Overview.EVENTS_STATUS, extra_class="area-events"),
             html.Div(className="panel area-map map-panel", children=[
+                # the map arrives drawn for this query; its first recolour is skipped
+                dcc.Store(id=Overview.MAP_DRAWN, data=map_drawn_for),
                 dcc.Graph(id=Overview.MAP, figure=map_figure, config=MAP_CONFIG,
                           className="graph", style={"height": "100%", "width": "100%"}),
                 html.Nav(id=Overview.BREADCRUMBS, className="breadcrumbs",

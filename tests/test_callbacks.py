@@ -95,7 +95,16 @@ def test_a_tampered_store_is_refused(app):
         with pytest.raises(PreventUpdate):
             run_callback(app, "ops-kpis.children", bad)
         with pytest.raises(PreventUpdate):
-            run_callback(app, "ops-map.figure", bad)
+            _map(app, bad)
+
+
+MAP_KEY = "..ops-map.figure...ops-map-drawn.data.."
+
+
+def _map(app, payload, drawn_for=None):
+    """The map's Patch for a filter store payload (the page drawn for another state)."""
+    patch, _ = run_callback(app, MAP_KEY, payload, drawn_for)
+    return patch
 
 
 def _assigned(patch) -> dict:
@@ -103,8 +112,15 @@ def _assigned(patch) -> dict:
             for op in patch.to_plotly_json()["operations"] if op["operation"] == "Assign"}
 
 
+def test_the_first_recolour_after_drawing_the_page_is_skipped(app):
+    patch, drawn = run_callback(app, MAP_KEY, CITY, CITY["query"])
+    assert patch is no_update and drawn is None       # once: later changes recolour
+    patch, drawn = run_callback(app, MAP_KEY, CITY, None)
+    assert isinstance(patch, Patch) and drawn is None
+
+
 def test_map_update_is_a_patch_without_geometry(app):
-    patch = run_callback(app, "ops-map.figure", CITY)
+    patch = _map(app, CITY)
     assert isinstance(patch, Patch)
     body = json.dumps(patch.to_plotly_json())
     # values, names and codes of 18 districts; no geometry (it comes once, by URL)
@@ -117,7 +133,7 @@ def test_map_update_is_a_patch_without_geometry(app):
 def test_choosing_a_district_drills_the_map_into_its_townships(app, queries):
     state = store_payload(FilterState("360702", "2026-01-01", "2026-11-24", "closure_rate",
                                       "zh"))
-    ops = _assigned(run_callback(app, "ops-map.figure", state))
+    ops = _assigned(_map(app, state))
     townships = queries.areas("townships")
     mine = sorted(townships.loc[townships.parent == "360702", "code"])
     assert sorted(ops[("data", 0, "locations")]) == mine      # the grey base: every township
@@ -138,7 +154,7 @@ def test_a_chosen_grid_cell_is_outlined_among_its_townships_cells(app, queries):
     township = cells.parent.iloc[100]
     state = store_payload(FilterState(township[:6], "2026-01-01", "2026-11-24", "pm25", "en",
                                       township=township, cell=cell))
-    ops = _assigned(run_callback(app, "ops-map.figure", state))
+    ops = _assigned(_map(app, state))
     locations = ops[("data", MAP_DATA_TRACE, "locations")]
     assert set(locations) <= set(cells.loc[cells.parent == township, "code"])
     widths = dict(zip(locations, ops[("data", MAP_DATA_TRACE, "marker", "line", "width")]))
@@ -154,7 +170,7 @@ def test_a_chosen_grid_cell_is_outlined_among_its_townships_cells(app, queries):
 def test_map_layers_follow_the_toggles_and_the_area(app, queries):
     state = store_payload(FilterState("360731", "2026-01-01", "2026-11-24", "closure_rate",
                                       "zh", layers=("stations", "water", "events")))
-    ops = _assigned(run_callback(app, "ops-map.figure", state))
+    ops = _assigned(_map(app, state))
     from layouts.figures import MAP_LAYER_TRACES
     stations = queries.stations_aqi("360731", "2026-01-01", "2026-11-24")
     assert len(ops[("data", MAP_LAYER_TRACES["stations"], "lon")]) == len(stations) > 0
@@ -166,7 +182,7 @@ def test_map_layers_follow_the_toggles_and_the_area(app, queries):
                         ensure_ascii=False)
     assert "优" in legend and "劣Ⅴ类" in legend
     off = store_payload(FilterState("360731", "2026-01-01", "2026-11-24", "closure_rate", "zh"))
-    ops = _assigned(run_callback(app, "ops-map.figure", off))
+    ops = _assigned(_map(app, off))
     assert ops[("data", MAP_LAYER_TRACES["stations"], "lon")] == []
     assert ops[("data", MAP_LAYER_TRACES["stations"], "visible")] is False
     assert run_callback(app, "ops-map-legend.children", off) == []
@@ -234,7 +250,7 @@ def test_every_chart_callback_answers_every_kind_of_filter(app):
     from data import catalog
     ranges = [("2024-12-01", "2024-12-31"), ("2025-02-01", "2025-06-30"),
               ("2026-01-01", "2026-11-24"), ("2026-11-20", "2026-11-24")]
-    outputs = ["ops-kpis.children", "ops-map.figure", "ops-ranking.figure", "ops-trend.figure",
+    outputs = ["ops-kpis.children", MAP_KEY, "ops-ranking.figure", "ops-trend.figure",
                "ops-air.figure", "ops-events-status.figure", "ops-events-category.figure",
                "ops-filter-text.children"]
     for i, code in enumerate(catalog.codes()):
@@ -243,7 +259,8 @@ def test_every_chart_callback_answers_every_kind_of_filter(app):
             payload = store_payload(FilterState(district, start, end, code, "en" if i % 2 else
                                                 "zh"))
             for key in outputs:
-                out = run_callback(app, key, payload)
+                out = (_map(app, payload) if key == MAP_KEY else
+                       run_callback(app, key, payload))
                 if key == "ops-kpis.children":
                     assert len(out) == 9
                 elif key == "ops-filter-text.children":

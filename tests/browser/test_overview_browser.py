@@ -72,9 +72,10 @@ def test_ops002_clicking_a_ranking_bar_filters_everything(live_server, probe):
                            ".length > 0 && !document.querySelector('#ops-filter-text')"
                            ".innerText.includes('全市')")
     page.wait_for_function("k => document.querySelector('#ops-kpis').innerText !== k", arg=kpis)
-    page.wait_for_load_state("networkidle")
-    assert _figure_data(page, "ops-trend") != trend
-    assert _figure_data(page, "ops-events-category") != category
+    # every chart follows (each callback answers on its own, so wait for each redraw)
+    for graph, before in (("ops-trend", trend), ("ops-events-category", category)):
+        page.wait_for_function(f"b => JSON.stringify(document.querySelector('#{graph} "
+                               f".js-plotly-plot').data) !== b", arg=before)
     # the map drills into the chosen district's townships
     page.wait_for_function("d => document.querySelector('#ops-map .js-plotly-plot').data[0]"
                            ".geojson.endsWith('townships.geojson?parent=' + d)", arg=district)
