@@ -205,7 +205,7 @@ def register(app, runtime) -> None:
         map_figure = figures.choropleth(
             frame, ind, geojson_url=app.get_relative_path(geojson),
             style_url=app.get_relative_path(f"/geo/style/{THEME.name}.json"),
-            center=center, zoom=zoom, theme=THEME, lang=state.lang,
+            center=center, zoom=zoom, size=overview.MAP_SIZE, theme=THEME, lang=state.lang,
             selected=state.picked or state.area,
             title=title, view_key=state.township or state.district or "city",
             layers=overlay_traces(state, runtime))

@@ -123,11 +123,12 @@ def colorbar_title(ind: Indicator, lang: str) -> str:
 
 def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_url: str,
                center: dict, zoom: float, theme: Theme, lang: str, selected: str | None,
-               title: str | None = None, view_key: str = "city",
+               size: tuple[int, int], title: str | None = None, view_key: str = "city",
                layers: list[dict] | None = None) -> go.Figure:
     """Return a choropleth of one indicator over districts, townships or grid cells, on an
-    offline MapLibre map. ``view_key`` names the area shown: the map keeps the user's pan and
-    zoom while it stays the same, and refits when it changes.
+    offline MapLibre map, ``size`` (width, height) pixels of the canvas. ``view_key`` names the
+    area shown: the map keeps the user's pan and zoom while it stays the same, and refits when
+    it changes.
 
     Geometry is not in the figure: the browser fetches ``geojson_url`` once and caches it.
     The map style is a URL too (``routes.py``): an inline style object makes MapLibre reset
@@ -152,6 +153,7 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
                      "thickness": 12, "len": 0.7, "tickfont": {"color": theme.muted}}}
     return _figure(theme, title or indicator_title(ind, lang), [base, values, *(layers or [])],
                    margin={"l": 0, "r": 0, "t": 44, "b": 0}, uirevision=f"map-{view_key}",
+                   width=size[0], height=size[1], autosize=False,
                    map={"style": style_url, "center": center, "zoom": zoom},
                    clickmode="event")   # a click drills down; box and lasso pick
 

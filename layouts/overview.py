@@ -16,6 +16,10 @@ GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": True,
 #: The map keeps box and lasso selection: they pick shapes to filter by.
 MAP_CONFIG = {"displaylogo": False, "scrollZoom": True,
               "modeBarButtonsToRemove": ["toImage"]}
+#: The map's size in pixels of the 1920x1080 canvas (the middle column of the grid). It is
+#: fixed, not responsive: the canvas is scaled as a whole, so the map never changes size, and a
+#: resize while MapLibre still loads makes plotly.js throw ("reading 'layers'").
+MAP_SIZE = (788, 806)
 
 
 def header(*, lang: str, city_name: str, is_demo: bool, as_of: str, lang_href: str):
@@ -88,7 +92,8 @@ def page(*, lang: str, city_name: str, is_demo: bool, as_of: str, lang_href: str
                 # the map arrives drawn for this query; its first recolour is skipped
                 dcc.Store(id=Overview.MAP_DRAWN, data=map_drawn_for),
                 dcc.Graph(id=Overview.MAP, figure=map_figure, config=MAP_CONFIG,
-                          className="graph", style={"height": "100%", "width": "100%"}),
+                          responsive=False, className="graph",
+                          style={"width": f"{MAP_SIZE[0]}px", "height": f"{MAP_SIZE[1]}px"}),
                 html.Nav(id=Overview.BREADCRUMBS, className="breadcrumbs",
                          **{"aria-label": "breadcrumb"}),
                 html.Div(className="map-layers", children=[

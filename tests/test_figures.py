@@ -25,7 +25,7 @@ def built(queries):
                 by_d = queries.indicator_by_district(code, START, END)
                 out[(name, lang, code, "map")] = figures.choropleth(
                     by_d.rename(columns={"district_code": "area_code"}), ind, geojson_url="/geo/districts.geojson", style_url="white-bg",
-                    center={"lon": 115, "lat": 25.8}, zoom=7, theme=th, lang=lang,
+                    center={"lon": 115, "lat": 25.8}, zoom=7, size=(788, 806), theme=th, lang=lang,
                     selected="360702")
                 out[(name, lang, code, "ranking")] = figures.ranking(
                     by_d, ind, theme=th, lang=lang, selected="360702")
