@@ -9,12 +9,17 @@ import dash
 from flask_caching import Cache
 
 import settings as settings_mod
+from callbacks import economy as economy_callbacks
+from callbacks import environment as environment_callbacks
+from callbacks import events as events_callbacks
+from callbacks import grid as grid_callbacks
 from callbacks import overview as overview_callbacks
+from callbacks import shell as shell_callbacks
 from data.queries import Queries
 from data.runtime import Runtime
 from data.store import Store
 import routes
-from layouts import overview
+from layouts import frame
 
 ROOT = Path(__file__).resolve().parent
 
@@ -43,9 +48,13 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
         suppress_callback_exceptions=True)
     cache = Cache(app.server, config=settings.cache_config)
     runtime = Runtime(settings, store, Queries(store, cache))
-    app.layout = overview.shell()
+    app.layout = frame.shell()
     routes.register(app.server, runtime)
-    overview_callbacks.register(app, runtime)
+    screens = [overview_callbacks, grid_callbacks, events_callbacks, environment_callbacks,
+               economy_callbacks]
+    shell_callbacks.register(app, runtime, [module.SCREEN for module in screens])
+    for module in screens:
+        module.register(app, runtime)
     return app
 
 

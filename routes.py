@@ -1,11 +1,13 @@
-"""Flask routes beside Dash: GeoJSON per level, the offline map styles, the interface font.
-
-All carry ETags and Cache-Control, so a browser fetches each once per store file.
+"""Flask routes beside Dash: GeoJSON per level, the offline map styles, the interface font
+(all with ETags and Cache-Control, so a browser fetches each once per store file), and the
+event records as CSV or Excel.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import tempfile
 
 import flask
 
@@ -13,12 +15,24 @@ from geo.geojson import LEVELS, to_geojson
 from layouts import fonts, theme
 
 
+_GZIPPED: dict[str, bytes] = {}
+
+
 def _cached(body: bytes, mimetype: str) -> flask.Response:
     # the tag is the content's hash: a new release with other bytes never gets a stale 304
     etag = hashlib.sha1(body).hexdigest()
     if flask.request.if_none_match.contains(etag):
         return flask.Response(status=304)
+    gzipped = len(body) > 4096 and "gzip" in flask.request.accept_encodings
+    if gzipped:
+        # compressed once per body: all 9,559 grid cells are 3.4 MB of GeoJSON, ~1 MB gzipped
+        if etag not in _GZIPPED:
+            _GZIPPED[etag] = gzip.compress(body, compresslevel=6, mtime=0)
+        body = _GZIPPED[etag]
     resp = flask.Response(body, mimetype=mimetype)
+    if gzipped:
+        resp.headers["Content-Encoding"] = "gzip"
+    resp.vary.add("Accept-Encoding")
     resp.set_etag(etag)
     resp.cache_control.public = True
     resp.cache_control.max_age = 3600
@@ -37,15 +51,18 @@ def register(server: flask.Flask, runtime) -> None:
 
     @server.route("/geo/<level>.geojson")
     def serve_geojson(level: str):
-        """A level's shapes; ``?parent=CODE`` keeps one district's townships or one
-        township's grid cells (what the drill-down map shows)."""
+        """A level's shapes; ``?parent=CODE`` keeps one district's townships, one
+        township's grid cells or one district's grid cells (what the drill-down map
+        shows)."""
         if level not in LEVELS:
             flask.abort(404)
         parent = flask.request.args.get("parent")
         parent_column = LEVELS[level][3]
-        if parent is not None and (parent_column is None or
-                                   runtime.context.lineage(parent) is None):
+        lineage = runtime.context.lineage(parent) if parent is not None else None
+        if parent is not None and (parent_column is None or lineage is None):
             flask.abort(404)
+        if level == "grid_cells" and lineage is not None and lineage[1] is None:
+            parent_column = "district_code"       # every grid cell of a district
         key = (runtime.store.fingerprint, "geojson", level, parent or "")
 
         def make() -> bytes:
@@ -73,3 +90,44 @@ def register(server: flask.Flask, runtime) -> None:
         if body is None:
             flask.abort(404)   # no fonts-noto-cjk on the server: the CSS falls back
         return _cached(body, "font/woff2")
+
+    @server.route("/download/events.<fmt>")
+    def download_events(fmt: str):
+        """The event records of a filter state (the screen's own query string) and of the
+        table's filter row (``tf``) and sort (``sort``, ``desc``), as CSV or Excel."""
+        from callbacks.events import TableFilterError, table_filters, table_sort
+        from callbacks.state import parse_query
+        from data import export
+
+        if fmt not in ("csv", "xlsx"):
+            flask.abort(404)
+        args = flask.request.args
+        state, _ = parse_query(flask.request.query_string.decode(), runtime.context)
+        try:
+            where = table_filters(args.get("tf"), runtime)
+        except TableFilterError as error:
+            return flask.Response(f"unreadable table filter: {error}", status=400,
+                                  mimetype="text/plain")
+        sort, descending = table_sort([{"column_id": args.get("sort"),
+                                        "direction": "asc" if args.get("desc") == "0"
+                                        else "desc"}])
+        reader = runtime.queries.events_export(state.scope, state.start, state.end, where,
+                                               sort, descending)
+        # written to a temporary file first: a failure (Excel's row limit) is then a clear
+        # 400, not a download cut off half way
+        body = tempfile.TemporaryFile()
+        try:
+            if fmt == "csv":
+                export.write_events_csv(reader, body)
+            else:
+                export.write_events_xlsx(reader, body, lang=state.lang)
+        except ValueError as error:
+            body.close()
+            return flask.Response(str(error), status=400, mimetype="text/plain")
+        body.seek(0)
+        mimetype = ("text/csv" if fmt == "csv" else
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = flask.send_file(body, mimetype=mimetype, as_attachment=True,
+                                   download_name=f"events_{state.start}_{state.end}.{fmt}")
+        response.call_on_close(body.close)
+        return response

@@ -1,9 +1,12 @@
 // Browser-side helpers of the clientside callbacks. Served by the app: no CDN.
 window.citybrain = {
   // Mirror the filter store into the address bar; tell dcc.Location so Back/Forward work.
-  writeUrl: function (data) {
+  // The screens' links keep the filters: relative paths, so a path prefix keeps working
+  // (the same rule as layouts/frame.nav_href).
+  writeUrl: function (data, navIds) {
+    const noUpdate = window.dash_clientside.no_update;
     if (!data || !data.query) {
-      return [window.dash_clientside.no_update, window.dash_clientside.no_update];
+      return [noUpdate, noUpdate, (navIds || []).map(() => noUpdate)];
     }
     if (window.location.search !== data.query) {
       // a state read from the address bar only normalises it; a user's filter adds history
@@ -15,7 +18,9 @@ window.citybrain = {
       }
       window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
     }
-    return [data.query, window.location.pathname + data.lang_query];
+    const nav = (navIds || []).map(
+      (id) => (id.screen === 'overview' ? './' : id.screen) + data.query);
+    return [data.query, window.location.pathname + data.lang_query, nav];
   },
   // Scale the fixed 1920x1080 canvas to the window, letterboxed, without scrollbars.
   fitCanvas: function () {

@@ -1,19 +1,19 @@
 """Callbacks of the overview screen: thin translators from the filter store to figures.
 
 Every chart listens to the one filter store, never to another chart, so nothing loops; only
-``update_filters`` writes the store. The map keeps its geometry in the browser and is recoloured
-with a ``Patch``.
+the screen's filter controller (``callbacks/filters.py``) writes the store. The map keeps its
+geometry in the browser and is recoloured with a ``Patch``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
-from dash import ALL, Input, Output, Patch, State, ctx, no_update
-from dash.exceptions import PreventUpdate
+from dash import ALL, Input, Output, Patch, State, no_update
 
+from callbacks import filters
 from callbacks import state as st
+from callbacks.filters import Control, district_click_control, range_control
+from callbacks.shell import Screen
 from data import catalog
 from data.catalog import Indicator
 from layouts import figures, i18n, overview, theme
@@ -24,59 +24,44 @@ THEME = theme.WALL
 
 #: What the map shows below the districts when the chosen indicator is district-level only.
 FALLBACK_AREA_METRIC = "events_per_10k"
-_RANGE_SOURCES = (Overview.TREND, Overview.AIR, Overview.EVENTS_STATUS)
 
 
-def indicator_options(lang: str) -> list[dict]:
-    """Return the map indicator choices, grouped by domain in catalogue order."""
-    return [{"label": f"{i18n.t('domain_' + ind.domain, lang)} · "
-                      f"{figures.indicator_title(ind, lang)}", "value": ind.code}
-            for ind in catalog.INDICATORS]
+def _map_selection(state, selection, _trigger, context):
+    # a box or lasso; plotly also reports null when a redraw drops the selection, so only a
+    # new selection (or 清除筛选) changes the picked shapes
+    if not selection:
+        return None
+    return st.pick(state, st.picked_codes(selection), context)
 
 
-def store_payload(state: st.FilterState, from_url: bool = False) -> dict:
-    """Return what the filter store holds: the state and the URLs derived from it.
-
-    ``from_url`` marks a state read from the address bar: the browser then replaces its
-    history entry instead of adding one, so Back leaves the page rather than repeating it.
-    """
-    other = "en" if state.lang == "zh" else "zh"
-    return {**state.to_dict(), "query": st.to_query(state), "from_url": from_url,
-            "lang_query": st.to_query(st.FilterState(**{**state.to_dict(), "lang": other}))}
+def _kpi_card(state, trigger, _context):
+    return st.set_indicator(state, trigger.get("code"))
 
 
-def area_names(state: st.FilterState, runtime) -> list[str]:
-    """Return the names along the drill-down trail: the city, district, township, cell."""
-    lang, q = state.lang, runtime.queries
-    names = [runtime.city_name(lang)]
-    for code, frame in ((state.district, q.districts()), (state.township, q.areas("townships")),
-                        (state.cell, q.areas("grid_cells"))):
-        if code:
-            names.append(i18n.name(frame.set_index("code").loc[code], lang))
-    return names
-
-
-def step_options(lang: str) -> list[dict]:
-    """Return the time slider's play steps."""
-    return [{"label": i18n.t(f"step_{step}", lang), "value": step} for step in st.STEPS]
-
-
-def slider_model(state: st.FilterState, context: st.Context) -> dict:
-    """Return the time slider's range (days since the store's first day), its marks (each
-    year's first month labelled, every month a tick) and the state's position on it."""
-    marks, month = {}, context.first_day.replace(day=1)
-    while month <= context.last_day:
-        if month >= context.first_day:
-            label = str(month.year) if month.month == 1 else ""
-            marks[st.day_index(context, month)] = label
-        month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return {"max": st.day_index(context, context.last_day), "marks": marks,
-            "value": [st.day_index(context, state.start), st.day_index(context, state.end)]}
+#: The overview's own ways of changing the filters, beside the filter bar.
+CONTROLS = (
+    Control(Overview.MAP, "clickData",
+            lambda s, click, _t, c: st.select_area(s, st.clicked_code(click), c)),
+    Control(Overview.MAP, "selectedData", _map_selection),
+    district_click_control(Overview.RANKING),
+    range_control(Overview.TREND), range_control(Overview.AIR),
+    range_control(Overview.EVENTS_STATUS),
+    Control({"type": Overview.KPI_CARD, "code": ALL}, "n_clicks", filters._clicked(_kpi_card)),
+    Control(Overview.LAYERS, "value", lambda s, v, _t, _c: st.set_layers(s, v),
+            shows=lambda s, _c: list(s.layers)),
+    Control(Overview.GRAIN, "value", lambda s, v, _t, _c: st.set_grain(s, v),
+            shows=lambda s, _c: s.grain),
+)
 
 
 def layer_options(lang: str) -> list[dict]:
     """Return the map layer toggles."""
     return [{"label": i18n.t(f"layer_{name}", lang), "value": name} for name in st.MAP_LAYERS]
+
+
+def grain_options(lang: str) -> list[dict]:
+    """Return the map's two grains: the area's children, or every grid cell inside it."""
+    return [{"label": i18n.t(f"grain_{grain}", lang), "value": grain} for grain in st.GRAINS]
 
 
 def overlay_traces(state: st.FilterState, runtime) -> list[dict]:
@@ -121,25 +106,17 @@ def map_layer(state: st.FilterState, runtime) -> tuple[pd.DataFrame, Indicator, 
             columns={"district_code": "area_code"})
         return frame, ind, "/geo/districts.geojson", figures.indicator_title(ind, lang)
     parent = state.township or state.district
-    title_prefix = " › ".join(area_names(state, runtime)[1:3])
+    names = filters.area_names(state, runtime)
+    title_prefix = " › ".join(names[1:3]) if parent else names[0]
+    if state.grain == "cells" and not state.township:
+        title_prefix += f" · {i18n.t('all_cells', lang)}"
     if ind.kind != "events":
         ind = catalog.get(FALLBACK_AREA_METRIC)
         title_prefix += f" · {i18n.t('area_events_only', lang)}"
-    frame = q.event_metric_by_area(ind.code, parent, state.start, state.end)
-    return (frame, ind, f"/geo/{state.map_level}.geojson?parent={parent}",
-            f"{title_prefix} · {figures.indicator_title(ind, lang)}")
-
-
-def filter_text(state: st.FilterState, runtime) -> str:
-    """Return the active filters as one line of text."""
-    lang = state.lang
-    names = area_names(state, runtime)
-    where = " › ".join(names[1:]) if len(names) > 1 else i18n.t("whole_city", lang)
-    if state.picked:
-        where += f" · {i18n.t('picked', lang).format(n=len(state.picked))}"
-    ind = catalog.get(state.indicator)
-    return (f"{i18n.t('filters', lang)}: {where} · {state.start} {i18n.t('to', lang)} {state.end}"
-            f" · {figures.indicator_title(ind, lang)}")
+    frame = q.event_metric_by_area(ind.code, parent, state.start, state.end,
+                                   cells=state.grain == "cells")
+    geojson = f"/geo/{state.map_level}.geojson" + (f"?parent={parent}" if parent else "")
+    return frame, ind, geojson, f"{title_prefix} · {figures.indicator_title(ind, lang)}"
 
 
 def kpi_cards(frame: pd.DataFrame, lang: str) -> list:
@@ -179,141 +156,33 @@ def kpi_cards(frame: pd.DataFrame, lang: str) -> list:
     return cards
 
 
-def _changed(value, shown):
-    """The value for a control that mirrors the state, or no_update if it already shows it."""
-    return no_update if value == shown else value
+def render(state: st.FilterState, runtime, app, ids, head, bar):
+    """The overview for a state; the map arrives drawn (the charts follow by callback)."""
+    center, zoom = runtime.view(state.township or state.district)
+    frame, ind, geojson, title = map_layer(state, runtime)
+    map_figure = figures.choropleth(
+        frame, ind, geojson_url=app.get_relative_path(geojson),
+        style_url=app.get_relative_path(f"/geo/style/{THEME.name}.json"),
+        center=center, zoom=zoom, size=overview.MAP_SIZE, theme=THEME, lang=state.lang,
+        selected=state.picked or state.area,
+        title=title, view_key=state.township or state.district or "city",
+        layers=overlay_traces(state, runtime))
+    return overview.page(ids=ids, lang=state.lang, head=head, bar=bar, map_figure=map_figure,
+                         layer_options=layer_options(state.lang), layers=list(state.layers),
+                         grain_options=grain_options(state.lang), grain=state.grain,
+                         map_drawn_for=st.to_query(state))
+
+
+SCREEN = Screen("overview", Overview.PREFIX, render, trail_in_bar=False)
 
 
 def register(app, runtime) -> None:
     """Register the overview's callbacks on ``app``, reading through ``runtime``."""
     q = runtime.queries
+    filters.register_controller(app, runtime, Overview.PREFIX, CONTROLS)
 
     def _state(data: dict | None) -> st.FilterState:
-        # the store comes back from the browser: never trust it further than the URL
-        state = st.valid_state(data, runtime.context)
-        if state is None:
-            raise PreventUpdate
-        return state
-
-    # URL path -> the screen, built in the language the link asks for
-    @app.callback(Output(Shell.PAGE, "children"), Input(Shell.URL, "pathname"),
-                  State(Shell.URL, "search"))
-    def render_page(_pathname, search):
-        state, _ = st.parse_query(search, runtime.context)
-        center, zoom = runtime.view(state.township or state.district)
-        frame, ind, geojson, title = map_layer(state, runtime)
-        map_figure = figures.choropleth(
-            frame, ind, geojson_url=app.get_relative_path(geojson),
-            style_url=app.get_relative_path(f"/geo/style/{THEME.name}.json"),
-            center=center, zoom=zoom, size=overview.MAP_SIZE, theme=THEME, lang=state.lang,
-            selected=state.picked or state.area,
-            title=title, view_key=state.township or state.district or "city",
-            layers=overlay_traces(state, runtime))
-        return overview.page(
-            lang=state.lang, city_name=runtime.city_name(state.lang), is_demo=runtime.is_demo,
-            as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"),
-            lang_href=store_payload(state)["lang_query"],
-            indicator_options=indicator_options(state.lang), indicator=state.indicator,
-            map_figure=map_figure, layer_options=layer_options(state.lang),
-            layers=list(state.layers), slider=slider_model(state, runtime.context),
-            step_options=step_options(state.lang), step=state.step,
-            map_drawn_for=st.to_query(state))
-
-    # URL, map/ranking clicks, range selections, time slider and playback, clear, indicator,
-    # KPI card, breadcrumbs, layers -> filter store (and the controls that mirror it)
-    @app.callback(
-        Output(Shell.FILTERS, "data"), Output(Shell.NOTICE, "children"),
-        Output(Overview.INDICATOR, "value"), Output(Overview.LAYERS, "value"),
-        Output(Overview.TIME_SLIDER, "value"), Output(Overview.STEP, "value"),
-        Output(Overview.PLAY_TICK, "disabled"), Output(Overview.PLAY, "children"),
-        Input(Shell.PAGE_URL, "search"), Input(Overview.MAP, "clickData"),
-        Input(Overview.MAP, "selectedData"),
-        Input(Overview.RANKING, "clickData"),
-        *[Input(graph, "selectedData") for graph in _RANGE_SOURCES],
-        Input(Overview.CLEAR, "n_clicks"), Input(Overview.INDICATOR, "value"),
-        Input({"type": Overview.KPI_CARD, "code": ALL}, "n_clicks"),
-        Input({"type": Overview.CRUMB, "level": ALL}, "n_clicks"),
-        Input(Overview.LAYERS, "value"), Input(Overview.TIME_SLIDER, "value"),
-        Input(Overview.STEP, "value"), Input(Overview.PLAY, "n_clicks"),
-        Input(Overview.PLAY_TICK, "n_intervals"),
-        State(Overview.PLAY_TICK, "disabled"), State(Shell.FILTERS, "data"))
-    def update_filters(search, map_click, map_selection, rank_click, trend_sel, air_sel,
-                       events_sel,
-                       _clear, indicator, _kpi_clicks, _crumb_clicks, layers, days, step,
-                       _play, _tick, paused, current):
-        context = runtime.context
-        trigger = ctx.triggered_id
-        notice = no_update
-        play = no_update         # the playback's new paused flag, when it changes
-        from_url = current is None or trigger in (None, Shell.PAGE_URL)
-        if from_url:
-            new, dropped = st.parse_query(search, context)
-            notice = (i18n.t("notice_dropped", new.lang) + ", ".join(dropped)) if dropped else ""
-        else:
-            new = st.valid_state(current, context)
-            if new is None:
-                raise PreventUpdate
-            prop = ctx.triggered[0]["prop_id"].rsplit(".", 1)[-1] if ctx.triggered else ""
-            if trigger == Overview.MAP and prop == "selectedData":
-                # a box or lasso; plotly also reports null when a redraw drops the selection,
-                # so only a new selection (or 清除筛选) changes the picked shapes
-                if not map_selection:
-                    raise PreventUpdate
-                new = st.pick(new, st.picked_codes(map_selection), context)
-            elif trigger == Overview.MAP:
-                new = st.select_area(new, st.clicked_code(map_click), context)
-            elif trigger == Overview.RANKING:
-                new = st.select_district(new, st.clicked_code(rank_click), context)
-            elif trigger in _RANGE_SOURCES:
-                picked = st.selected_range({Overview.TREND: trend_sel, Overview.AIR: air_sel,
-                                            Overview.EVENTS_STATUS: events_sel}[trigger])
-                if picked is None:
-                    raise PreventUpdate
-                new = st.select_range(new, *picked, context)
-            elif trigger == Overview.CLEAR:
-                new = st.clear(new, context)
-            elif trigger == Overview.INDICATOR:
-                new = st.set_indicator(new, indicator)
-            elif isinstance(trigger, dict) and trigger.get("type") == Overview.KPI_CARD:
-                if not ctx.triggered[0]["value"]:
-                    raise PreventUpdate
-                new = st.set_indicator(new, trigger.get("code"))
-            elif isinstance(trigger, dict) and trigger.get("type") == Overview.CRUMB:
-                if not ctx.triggered[0]["value"] or trigger.get("level") not in (0, 1, 2):
-                    raise PreventUpdate
-                new = st.up_to(new, trigger["level"])
-            elif trigger == Overview.LAYERS:
-                new = st.set_layers(new, layers)
-            elif trigger == Overview.TIME_SLIDER:
-                new = st.select_days(new, days, context)
-            elif trigger == Overview.STEP:
-                new = st.set_step(new, step)
-            elif trigger == Overview.PLAY:
-                play = not paused
-                if paused:                       # starting: from the beginning if at the end
-                    new = st.rewind(new, context)
-            elif trigger == Overview.PLAY_TICK:
-                stepped = st.advance(new, context)
-                if stepped is None:
-                    play = True                  # reached the last day: stop
-                else:
-                    new = stepped
-        payload = store_payload(new, from_url)
-        unchanged = current is not None and \
-            {**payload, "from_url": None} == {**current, "from_url": None}
-        if unchanged and play is no_update:
-            # nothing changed: the browser echoing the URL we wrote keeps the notice up too
-            raise PreventUpdate
-        slider = slider_model(new, context)["value"]
-        return (no_update if unchanged else payload, notice,
-                _changed(new.indicator, indicator), _changed(list(new.layers), layers),
-                _changed(slider, days), _changed(new.step, step), play,
-                no_update if play is no_update else ("▶" if play else "⏸"))
-
-    # filter store -> active-filter text
-    @app.callback(Output(Overview.FILTER_TEXT, "children"), Input(Shell.FILTERS, "data"))
-    def update_filter_text(data):
-        return filter_text(_state(data), runtime)
+        return filters.read_state(data, runtime.context)
 
     # filter store -> KPI cards
     @app.callback(Output(Overview.KPIS, "children"), Input(Shell.FILTERS, "data"))
@@ -339,7 +208,7 @@ def register(app, runtime) -> None:
             base[key] = value
         trace = patch["data"][MAP_DATA_TRACE]
         trace["geojson"] = app.get_relative_path(geojson)
-        for key in ("locations", "z", "customdata", "text"):
+        for key in ("locations", "z", "zmin", "zmax", "customdata", "text"):
             trace[key] = arrays[key]
         trace["marker"]["line"]["width"] = arrays["line_width"]
         trace["marker"]["line"]["color"] = arrays["line_color"]
@@ -360,11 +229,6 @@ def register(app, runtime) -> None:
     @app.callback(Output(Overview.MAP_LEGEND, "children"), Input(Shell.FILTERS, "data"))
     def update_map_legend(data):
         return map_legend(_state(data))
-
-    # filter store -> drill-down breadcrumbs
-    @app.callback(Output(Overview.BREADCRUMBS, "children"), Input(Shell.FILTERS, "data"))
-    def update_breadcrumbs(data):
-        return overview.breadcrumbs(area_names(_state(data), runtime))
 
     # filter store -> district ranking
     @app.callback(Output(Overview.RANKING, "figure"), Input(Shell.FILTERS, "data"))
@@ -412,15 +276,3 @@ def register(app, runtime) -> None:
             return figures.empty(THEME, i18n.t("events_category", s.lang),
                                  i18n.t("no_data", s.lang))
         return figures.events_by_category(frame, theme=THEME, lang=s.lang)
-
-    # filter store -> browser URL and language link (no server round trip)
-    app.clientside_callback(
-        "function(data) { return window.citybrain.writeUrl(data); }",
-        Output(Shell.URL_WRITER, "children"), Output(Shell.LANG_LINK, "href"),
-        Input(Shell.FILTERS, "data"))
-
-    # clock tick -> clock text
-    app.clientside_callback(
-        "function(n) { return window.citybrain.clock(); }",
-        Output(Shell.CLOCK, "children"), Input(Shell.CLOCK_TICK, "n_intervals"))
-

@@ -17,13 +17,18 @@ from settings import LANGS
 #: The map indicator a fresh screen opens with.
 DEFAULT_INDICATOR = "fixed_asset_investment"
 QUERY_KEYS = ("district", "township", "cell", "picked", "from", "to", "indicator", "lang",
-              "layers", "step")
+              "layers", "step", "pollutant", "vs", "grain")
+#: The environment screen's station trends: which pollutant (codes of data.queries.POLLUTANTS).
+POLLUTANT_CODES = ("aqi", "pm25", "pm10", "o3_8h", "no2", "so2", "co")
+DEFAULT_POLLUTANT = "pm25"
 #: How far the time slider's play button moves the window each tick.
 STEPS = ("day", "week", "month")
 #: Map layers over the choropleth, each toggled on its own.
 MAP_LAYERS = ("stations", "water", "events")
 #: The map's levels, top down: the map shows the children of the deepest chosen area.
 LEVELS = ("districts", "townships", "grid_cells")
+#: What the map's shapes are: the chosen area's children, or every grid cell inside it.
+GRAINS = ("areas", "cells")
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,9 @@ class FilterState:
     layers: tuple[str, ...] = ()  # map layers shown, in MAP_LAYERS order
     step: str = "month"           # the time slider's play step, one of STEPS
     picked: tuple[str, ...] = ()  # shapes chosen with the map's box or lasso (map level)
+    pollutant: str = DEFAULT_POLLUTANT  # the environment screen's station trends
+    vs: str | None = None         # the economy screen compares the district with this one
+    grain: str = "areas"          # "cells": the map shows every grid cell inside the area
 
     def to_dict(self) -> dict:
         return {**asdict(self), "layers": list(self.layers), "picked": list(self.picked)}
@@ -47,6 +55,9 @@ class FilterState:
         values = {k: data.get(k) for k in ("district", "start", "end", "indicator", "lang",
                                            "township", "cell")}
         values["step"] = data.get("step", "month")
+        values["pollutant"] = data.get("pollutant", DEFAULT_POLLUTANT)
+        values["vs"] = data.get("vs")
+        values["grain"] = data.get("grain", "areas")
         picked = data.get("picked") or ()
         values["picked"] = tuple(picked) if isinstance(picked, (list, tuple)) else ("?",)
         layers = data.get("layers") or ()
@@ -73,8 +84,11 @@ class FilterState:
     @property
     def map_level(self) -> str:
         """What the map shows: the city's districts, a district's townships, or a
-        township's grid cells (also when one cell is chosen)."""
-        return LEVELS[0] if not self.district else LEVELS[1] if not self.township else LEVELS[2]
+        township's grid cells (also when one cell is chosen); at the "cells" grain, every
+        grid cell of the city or district."""
+        if self.grain == "cells" or self.township:
+            return LEVELS[2]
+        return LEVELS[0] if not self.district else LEVELS[1]
 
 
 @dataclass(frozen=True)
@@ -145,7 +159,9 @@ def parse_query(search: str | None, ctx: Context) -> tuple[FilterState, list[str
             continue
         changes.update(district=lineage[0], township=lineage[1], cell=lineage[2])
     # parameters that take one value from a known list
-    for key, allowed in (("indicator", catalog.BY_CODE), ("lang", LANGS), ("step", STEPS)):
+    for key, allowed in (("indicator", catalog.BY_CODE), ("lang", LANGS), ("step", STEPS),
+                         ("pollutant", POLLUTANT_CODES), ("vs", ctx.districts),
+                         ("grain", GRAINS)):
         if key not in seen:
             continue
         if seen[key] in allowed:
@@ -200,6 +216,12 @@ def to_query(state: FilterState) -> str:
         params["layers"] = ",".join(state.layers)
     if state.step != "month":
         params["step"] = state.step
+    if state.pollutant != DEFAULT_POLLUTANT:
+        params["pollutant"] = state.pollutant
+    if state.vs:
+        params["vs"] = state.vs
+    if state.grain != "areas":
+        params["grain"] = state.grain
     if state.picked:
         area["picked"] = ",".join(state.picked)
     return "?" + urlencode({**area, **params}, safe=",")
@@ -221,6 +243,8 @@ def valid_state(data: dict | None, ctx: Context) -> FilterState | None:
     if ctx.lineage(state.area) != (state.district, state.township, state.cell) \
             or state.indicator not in catalog.BY_CODE or state.lang not in LANGS \
             or not set(state.layers) <= set(MAP_LAYERS) or state.step not in STEPS \
+            or state.pollutant not in POLLUTANT_CODES or state.grain not in GRAINS \
+            or not (state.vs is None or state.vs in ctx.districts) \
             or not picks_fit(state, state.picked, ctx) \
             or not ctx.first_day <= start <= end <= ctx.last_day:
         return None
@@ -239,8 +263,8 @@ def picks_fit(state: FilterState, codes: tuple[str, ...], ctx: Context) -> bool:
         if lineage is None:
             return False
         level = 0 if lineage[1] is None else 1 if lineage[2] is None else 2
-        if LEVELS[level] != state.map_level or (parent and not (
-                lineage[0] == parent if level == 1 else lineage[1] == parent)):
+        inside = lineage[level - 1] if level and state.township else lineage[0]
+        if LEVELS[level] != state.map_level or (parent and inside != parent):
             return False
     return True
 
@@ -270,6 +294,35 @@ def select_district(state: FilterState, code: str | None, ctx: Context) -> Filte
         return state
     return replace(state, district=None if code == state.district else code, township=None,
                    cell=None, picked=())
+
+
+def choose_district(state: FilterState, code: str | None, ctx: Context) -> FilterState:
+    """The district dropdown: that district (None: the whole city); not a toggle."""
+    if code is not None and code not in ctx.districts:
+        return state
+    if code == state.district:
+        return state
+    return replace(state, district=code, township=None, cell=None, picked=())
+
+
+def set_grain(state: FilterState, grain: str | None) -> FilterState:
+    """Show the area's children or every grid cell inside it; the picks were of the other
+    kind of shapes, so they go."""
+    if grain not in GRAINS or grain == state.grain:
+        return state
+    return replace(state, grain=grain, picked=())
+
+
+def set_pollutant(state: FilterState, code: str | None) -> FilterState:
+    """Trend the stations' readings of another pollutant (unknown codes are ignored)."""
+    return replace(state, pollutant=code) if code in POLLUTANT_CODES else state
+
+
+def set_vs(state: FilterState, code: str | None, ctx: Context) -> FilterState:
+    """Compare the chosen district with another one (None: no comparison)."""
+    if code is not None and code not in ctx.districts:
+        return state
+    return replace(state, vs=code)
 
 
 def select_area(state: FilterState, code: str | None, ctx: Context) -> FilterState:

@@ -37,6 +37,19 @@ class Runtime:
         return self.meta["city_name_en" if lang == "en" else "city_name_zh"]
 
     @cached_property
+    def _names(self) -> dict[str, dict[str, str]]:
+        q, out = self.queries, {"zh": {}, "en": {}}
+        for frame in (q.districts(), q.areas("townships"), q.areas("grid_cells"),
+                      q.departments()):
+            for lang in out:
+                out[lang].update(zip(frame["code"], frame[f"name_{lang}"]))
+        return out
+
+    def names(self, lang: str) -> dict[str, str]:
+        """Every area's and department's display name by code, in a language."""
+        return self._names["en" if lang == "en" else "zh"]
+
+    @cached_property
     def _shapes(self) -> dict[str, gpd.GeoDataFrame]:
         return {}
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 SCHEMA = """
@@ -83,6 +84,10 @@ CREATE TABLE grid_events (
 #: ranking), about 18 x 730 rows whatever the event count.
 _EVENT_SUMS = """
        count(*) AS n,
+       count(accepted_at) AS n_accepted,
+       count(dispatched_at) AS n_dispatched,
+       count(handled_at) AS n_handled,
+       count(verified_at) AS n_verified,
        count(closed_at) AS n_closed,
        count(*) FILTER (WHERE closed_at <= deadline_at) AS n_on_time,
        count(*) FILTER (WHERE coalesce(closed_at, as_of) > deadline_at) AS n_overdue,
@@ -91,8 +96,46 @@ _EVENT_SUMS = """
        count(satisfaction) AS n_rated,
        count(*) FILTER (WHERE satisfaction >= 4) AS n_satisfied"""
 _SUMS_OF_SUMS = ", ".join(f"sum({c}) AS {c}" for c in (
-    "n", "n_closed", "n_on_time", "n_overdue", "n_returned", "handling_hours", "n_rated",
-    "n_satisfied"))
+    "n", "n_accepted", "n_dispatched", "n_handled", "n_verified", "n_closed", "n_on_time",
+    "n_overdue", "n_returned", "handling_hours", "n_rated", "n_satisfied"))
+
+# --- grid governance screen ---
+#: The per-event sums above, for queries that compute them from raw rows below the districts
+#: (the same SQL, so a township's figures add up exactly like a district's rollup rows).
+EVENT_SUMS = _EVENT_SUMS
+#: Handling-time buckets of closed events: 24-hour lower bounds, everything from 240 h on in
+#: the last bucket. One definition for the rollup and for the raw-row query below districts.
+HANDLING_BUCKET_HOURS = 24
+HANDLING_LAST_BUCKET = 240
+HANDLING_BUCKET = (f"least(CAST(floor(date_diff('second', reported_at, closed_at) / "
+                   f"{HANDLING_BUCKET_HOURS * 3600}) AS INTEGER) * {HANDLING_BUCKET_HOURS}, "
+                   f"{HANDLING_LAST_BUCKET})")
+#: Allowed handling time (deadline - report) to the whole hour: deadlines are set in hours
+#: (per category), and rounding keeps the rollup small whatever a feed's deadlines look like.
+DEADLINE_HOURS = "round(date_diff('second', reported_at, deadline_at) / 3600.0)"
+#: The grid-governance screen's rollups, each day x district (a few hundred thousand rows at
+#: most, whatever the event count): per department (the department table), per handling-time
+#: bucket and on-time flag (the histogram), per allowed hours (the median deadline); and the
+#: open events past their deadline at the load's as-of time (about 1% of events), so the
+#: overdue list never scans every event.
+_GRID_SCREEN_ROLLUP = f"""
+CREATE OR REPLACE TABLE event_department_daily AS
+SELECT CAST(reported_at AS DATE) AS day, district_code, department_code,{_EVENT_SUMS}
+FROM grid_events GROUP BY ALL ORDER BY day, district_code;
+CREATE OR REPLACE TABLE event_handling_daily AS
+SELECT CAST(reported_at AS DATE) AS day, district_code, {HANDLING_BUCKET} AS bucket_h,
+       closed_at <= deadline_at AS on_time, count(*) AS n
+FROM grid_events WHERE closed_at IS NOT NULL GROUP BY ALL ORDER BY day, district_code;
+CREATE OR REPLACE TABLE event_deadline_daily AS
+SELECT CAST(reported_at AS DATE) AS day, district_code, {DEADLINE_HOURS} AS deadline_h,
+       count(*) AS n
+FROM grid_events GROUP BY ALL ORDER BY day, district_code;
+CREATE OR REPLACE TABLE event_overdue AS
+SELECT event_id, district_code, township_code, grid_code, category, department_code, status,
+       reported_at, deadline_at,
+       date_diff('second', deadline_at, as_of) / 3600.0 AS hours_overdue
+FROM grid_events WHERE closed_at IS NULL AND as_of > deadline_at ORDER BY grid_code, reported_at;
+"""
 
 EVENT_ROLLUP = f"""
 CREATE OR REPLACE TABLE event_daily AS
@@ -104,7 +147,7 @@ FROM grid_events GROUP BY ALL ORDER BY grid_code, day;
 CREATE OR REPLACE TABLE event_district_daily AS
 SELECT day, district_code, {_SUMS_OF_SUMS}
 FROM event_daily GROUP BY ALL ORDER BY day, district_code;
-"""
+""" + _GRID_SCREEN_ROLLUP
 
 
 def connect(path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDBPyConnection:
@@ -149,6 +192,25 @@ class Store:
     def rows(self, sql: str, params: list | tuple = ()) -> list[tuple]:
         """Return the result of a parameterised query as tuples."""
         return self._cursor().execute(sql, list(params)).fetchall()
+
+    # --- grid governance screen ---
+    def batches(self, sql: str, params: list | tuple = (),
+                rows_per_batch: int = 65_536) -> pa.RecordBatchReader:
+        """Stream a parameterised query's result as Arrow record batches (exports of millions
+        of rows: Python holds one batch at a time, though DuckDB still sorts the whole result
+        for an ORDER BY). It runs on a cursor of its own, closed when the stream ends: the
+        thread's cursor may answer other queries while the stream is read."""
+        cursor = self._con.cursor()
+        # a relation streams; Arrow from an executed DB-API result would copy every row first
+        reader = cursor.sql(sql, params=list(params)).to_arrow_reader(rows_per_batch)
+
+        def stream():
+            try:
+                yield from reader
+            finally:
+                cursor.close()
+
+        return pa.RecordBatchReader.from_batches(reader.schema, stream())
 
     def close(self) -> None:
         self._con.close()

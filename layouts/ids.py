@@ -1,11 +1,15 @@
-"""Every component ID, in one place: one StrEnum per screen, kebab-case, screen-prefixed."""
+"""Every component ID, in one place: one StrEnum per screen, kebab-case, screen-prefixed.
 
+``Shell`` is on every screen; ``Bar(prefix)`` names the filter bar's components of one
+screen (the overview's prefix is ``ops``: ``ops-clear``, ``ops-time-slider``...).
+"""
+
+from dataclasses import dataclass
 from enum import StrEnum
 
 
 class Shell(StrEnum):
     URL = "app-url"             # outside the page: picks the page to render
-    PAGE_URL = "app-page-url"   # inside the page: its query string feeds the filter store
     FILTERS = "app-filters"
     PAGE = "app-page"
     NOTICE = "app-notice"
@@ -13,12 +17,30 @@ class Shell(StrEnum):
     CLOCK = "app-clock"
     CLOCK_TICK = "app-clock-tick"
     LANG_LINK = "app-lang-link"
+    NAV = "app-nav"             # pattern-matching type: {"type": NAV, "screen": ALL}
+    FILTER_TEXT = "app-filter-text"
+
+
+@dataclass(frozen=True)
+class Bar:
+    """The filter bar's IDs on one screen, ``<prefix>-<part>``: every screen has its own, so
+    each screen's filter controller listens only to components of its screen (Dash reports a
+    callback whose inputs are partly on the page as an error, and never runs it)."""
+
+    prefix: str
+
+    def __getattr__(self, part: str) -> str:
+        if part not in _BAR_PARTS:
+            raise AttributeError(part)
+        return f"{self.prefix}-{part.lower().replace('_', '-')}"
+
+
+_BAR_PARTS = ("PAGE_URL", "INDICATOR", "DISTRICT", "CLEAR", "TIME_SLIDER", "STEP", "PLAY",
+              "PLAY_TICK", "BREADCRUMBS", "CRUMB")   # CRUMB: a pattern-matching type
 
 
 class Overview(StrEnum):
-    INDICATOR = "ops-indicator"
-    FILTER_TEXT = "ops-filter-text"
-    CLEAR = "ops-clear"
+    PREFIX = "ops"
     KPIS = "ops-kpis"
     MAP = "ops-map"
     TREND = "ops-trend"
@@ -27,12 +49,42 @@ class Overview(StrEnum):
     EVENTS_CATEGORY = "ops-events-category"
     RANKING = "ops-ranking"
     KPI_CARD = "ops-kpi-card"   # pattern-matching type: {"type": KPI_CARD, "code": ALL}
-    BREADCRUMBS = "ops-breadcrumbs"
     LAYERS = "ops-layers"
-    TIME_SLIDER = "ops-time-slider"
-    STEP = "ops-step"
-    PLAY = "ops-play"
-    PLAY_TICK = "ops-play-tick"
+    GRAIN = "ops-grain"
     MAP_LEGEND = "ops-map-legend"
     MAP_DRAWN = "ops-map-drawn"   # the filter query the page's map was first drawn for
-    CRUMB = "ops-crumb"         # pattern-matching type: {"type": CRUMB, "level": ALL}
+
+
+class Grid(StrEnum):
+    PREFIX = "grid"
+    FUNNEL = "grid-funnel"
+    HANDLING = "grid-handling"
+    MATRIX = "grid-matrix"
+    DEPARTMENTS = "grid-departments"
+    OVERDUE = "grid-overdue"
+
+
+class Events(StrEnum):
+    PREFIX = "evt"
+    TABLE = "evt-table"
+    COUNT = "evt-count"
+    CSV = "evt-csv"
+    XLSX = "evt-xlsx"
+
+
+class Environment(StrEnum):
+    PREFIX = "env"
+    POLLUTANT = "env-pollutant"
+    CALENDAR = "env-calendar"
+    TRENDS = "env-trends"
+    STATIONS = "env-stations"
+    WATER = "env-water"
+
+
+class Economy(StrEnum):
+    PREFIX = "eco"
+    VS = "eco-vs"
+    MULTIPLES = "eco-multiples"
+    CHANGES = "eco-changes"
+    SHARES = "eco-shares"
+    COMPARE = "eco-compare"

@@ -6,26 +6,27 @@ import plotly.graph_objects as go
 import pytest
 from dash import Patch, no_update
 
-from callbacks.overview import store_payload
+from callbacks import overview as overview_callbacks
+from callbacks.filters import input_names, store_payload
 from callbacks.state import FilterState
 from layouts.figures import MAP_DATA_TRACE
-from layouts.ids import Overview, Shell
+from layouts.ids import Bar, Overview, Shell
 from tests.conftest import run_callback
 
-FILTERS_KEY = ("..app-filters.data...app-notice.children...ops-indicator.value...ops-layers.value"
-               "...ops-time-slider.value...ops-step.value...ops-play-tick.disabled"
-               "...ops-play.children..")
 CITY = store_payload(FilterState(None, "2026-01-01", "2026-11-24", "fixed_asset_investment",
                                  "zh"))
+#: The controller's outputs: the store, the notice, playback, then the controls it mirrors.
+OUT = {"payload": 0, "notice": 1, "paused": 2, "play": 3, "indicator": 4, "district": 5,
+       "slider": 6, "step": 7, "layers": 8}
 
 
-def _filters(app, *, search="", map_click=None, rank_click=None, trend_sel=None,
-             clear=0, indicator="fixed_asset_investment", current=None, trigger=None,
-             days=None, paused=True):
-    triggered = [{"prop_id": trigger, "value": 1}] if trigger else []
-    return run_callback(app, FILTERS_KEY, search, map_click, None, rank_click, trend_sel, None,
-                        None,
-                        clear, indicator, [], [], [], days, "month", 0, 0, paused, current,
+def _filters(app, values=None, *, search="", current=None, trigger=None, value=1,
+             paused=True, prefix=Overview.PREFIX, controls=overview_callbacks.CONTROLS):
+    """Call a screen's filter controller; ``values`` by control key ("ops-map.clickData")."""
+    args = {name: None for name in input_names(prefix, controls)}
+    args.update(search=search, current=current, paused=paused, **(values or {}))
+    triggered = [{"prop_id": trigger, "value": value}] if trigger else []
+    return run_callback(app, app.filter_controllers[prefix], *args.values(),
                         triggered=triggered)
 
 
@@ -44,17 +45,21 @@ def test_a_bad_url_gives_a_notice_not_an_error(app):
 
 def test_map_click_filters_and_a_second_click_clears(app):
     click = {"points": [{"location": "360731", "customdata": "360731"}]}
-    payload, _, *_ = _filters(app, map_click=click, current=CITY, trigger="ops-map.clickData")
+    payload, _, *_ = _filters(app, {"ops-map.clickData": click}, current=CITY,
+                              trigger="ops-map.clickData")
     assert payload["district"] == "360731"
-    again, _, *_ = _filters(app, map_click=click, current=payload, trigger="ops-map.clickData")
+    again, _, *_ = _filters(app, {"ops-map.clickData": click}, current=payload,
+                          trigger="ops-map.clickData")
     assert again["district"] is None
 
 
 def test_trend_selection_sets_the_range_and_clear_resets(app):
     sel = {"range": {"x": ["2025-03-04 10:00", "2025-08-01"]}}
-    payload, _, *_ = _filters(app, trend_sel=sel, current=CITY, trigger="ops-trend.selectedData")
+    payload, _, *_ = _filters(app, {"ops-trend.selectedData": sel}, current=CITY,
+                              trigger="ops-trend.selectedData")
     assert (payload["start"], payload["end"]) == ("2025-03-04", "2025-08-01")
-    cleared, _, *_ = _filters(app, clear=1, current=payload, trigger="ops-clear.n_clicks")
+    cleared, _, *_ = _filters(app, {"ops-clear.n_clicks": 1}, current=payload,
+                          trigger="ops-clear.n_clicks")
     assert (cleared["start"], cleared["end"]) == ("2026-01-01", "2026-11-24")
 
 
@@ -62,7 +67,7 @@ def test_an_unchanged_state_does_not_rewrite_the_store(app):
     from dash.exceptions import PreventUpdate
     # the browser echoing the URL the store wrote: nothing to do, the notice stays
     with pytest.raises(PreventUpdate):
-        _filters(app, search=CITY["query"], current=CITY, trigger="app-page-url.search")
+        _filters(app, search=CITY["query"], current=CITY, trigger="ops-page-url.search")
 
 
 def test_every_chart_shows_the_chosen_district(app, queries):
@@ -85,7 +90,7 @@ def test_every_chart_shows_the_chosen_district(app, queries):
                        default=str)
     closure = queries.indicator_value("closure_rate", d, start, end)["value"]
     assert f"{closure:.1f}%" in cards
-    assert "安远县" in run_callback(app, "ops-filter-text.children", state)
+    assert "安远县" in run_callback(app, "app-filter-text.children", state)
 
 
 def test_a_tampered_store_is_refused(app):
@@ -191,14 +196,14 @@ def test_map_layers_follow_the_toggles_and_the_area(app, queries):
 def test_page_renders_in_the_language_of_the_link(app):
     page = run_callback(app, "app-page.children", "/", "?lang=en")
     text = json.dumps(page.to_plotly_json(), default=str, ensure_ascii=False)
-    assert "Operations overview" in text and "DEMO DATA" in text
+    assert "Overview" in text and "DEMO DATA" in text
     page = run_callback(app, "app-page.children", "/", "")
     text = json.dumps(page.to_plotly_json(), default=str, ensure_ascii=False)
     assert "运行总览" in text and "演示数据" in text
 
 
 def test_filter_text_names_district_and_range(app):
-    text = run_callback(app, "ops-filter-text.children", store_payload(
+    text = run_callback(app, "app-filter-text.children", store_payload(
         FilterState("360702", "2025-02-01", "2025-03-31", "pm25", "zh")))
     assert "章贡区" in text and "2025-02-01" in text and "2025-03-31" in text
 
@@ -209,39 +214,46 @@ def test_callbacks_refuse_to_run_without_a_state(app):
         run_callback(app, "ops-kpis.children", None)
 
 
-def test_every_callback_id_exists_in_the_rendered_page(app):
-    """suppress_callback_exceptions is on (pages are rendered by a callback), so check here."""
-    from layouts import overview as layout
+def _ids(node, ids: set) -> set:
+    if hasattr(node, "to_plotly_json"):
+        node = node.to_plotly_json()
+    if isinstance(node, dict):
+        props = node.get("props", node)
+        if isinstance(props.get("id"), str):
+            ids.add(props["id"])
+        for value in props.values():
+            _ids(value, ids)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            _ids(item, ids)
+    return ids
 
-    page = run_callback(app, "app-page.children", "/", "")
-    ids = set()
 
-    def walk(node):
-        if hasattr(node, "to_plotly_json"):
-            node = node.to_plotly_json()
-        if isinstance(node, dict):
-            props = node.get("props", node)
-            if isinstance(props.get("id"), str):
-                ids.add(props["id"])
-            for value in props.values():
-                walk(value)
-        elif isinstance(node, (list, tuple)):
-            for item in node:
-                walk(item)
+def test_every_callback_id_exists_on_a_rendered_screen(app):
+    """suppress_callback_exceptions is on (pages are rendered by a callback), so check here:
+    every callback's single-ID inputs, states and outputs are all on one screen."""
+    from layouts import frame, ids as id_enums
 
-    walk(layout.shell())
-    walk(page)
+    shell = _ids(frame.shell(), set())
+    screens = {name: _ids(run_callback(app, "app-page.children", f"/{path}", ""), set(shell))
+               for name, path, _ in frame.SCREENS}
     callbacks = app._callback_list   # server and clientside callbacks alike
     assert len(callbacks) >= len(app.callback_map)
     for callback in callbacks:
-        for dep in callback["inputs"] + callback.get("state", []):
-            if isinstance(dep["id"], str) and not dep["id"].startswith("{"):
-                assert dep["id"] in ids, dep
-        for out in callback["output"].strip(".").split("..."):
-            assert out.rsplit(".", 1)[0] in ids, out
-    patterns = {Overview.KPI_CARD, Overview.CRUMB}     # pattern-matching types, not ids
-    assert {m.value for m in Overview if m not in patterns} <= ids
-    assert {m.value for m in Shell} <= ids
+        deps = {dep["id"] for dep in callback["inputs"] + callback.get("state", [])
+                if not dep["id"].startswith("{")}
+        deps |= {out.rsplit(".", 1)[0] for out in callback["output"].strip(".").split("...")
+                 if not out.startswith("{")}
+        assert any(deps <= ids for ids in screens.values()), callback["output"]
+    patterns = {Overview.KPI_CARD, Shell.NAV}     # pattern-matching types, not ids
+    for name, enum in (("overview", id_enums.Overview), ("grid", id_enums.Grid),
+                       ("events", id_enums.Events), ("environment", id_enums.Environment),
+                       ("economy", id_enums.Economy)):
+        members = [m for m in enum if m not in patterns and m.name != "PREFIX"]
+        bar = Bar(enum.PREFIX)
+        assert {m.value for m in members} <= screens[name], name
+        assert {m.value for m in Shell if m not in patterns} <= screens[name], name
+        assert {bar.CLEAR, bar.TIME_SLIDER, bar.PAGE_URL, bar.BREADCRUMBS} <= screens[name]
 
 
 def test_every_chart_callback_answers_every_kind_of_filter(app):
@@ -252,7 +264,7 @@ def test_every_chart_callback_answers_every_kind_of_filter(app):
               ("2026-01-01", "2026-11-24"), ("2026-11-20", "2026-11-24")]
     outputs = ["ops-kpis.children", MAP_KEY, "ops-ranking.figure", "ops-trend.figure",
                "ops-air.figure", "ops-events-status.figure", "ops-events-category.figure",
-               "ops-filter-text.children"]
+               "app-filter-text.children"]
     for i, code in enumerate(catalog.codes()):
         for district in (None, "360726"):
             start, end = ranges[i % len(ranges)] if district else ranges[(i + 1) % len(ranges)]
@@ -263,7 +275,7 @@ def test_every_chart_callback_answers_every_kind_of_filter(app):
                        run_callback(app, key, payload))
                 if key == "ops-kpis.children":
                     assert len(out) == 9
-                elif key == "ops-filter-text.children":
+                elif key == "app-filter-text.children":
                     assert start in out and end in out
                 elif isinstance(out, go.Figure):
                     # a chart, or a placeholder that says there is no data
@@ -273,34 +285,33 @@ def test_every_chart_callback_answers_every_kind_of_filter(app):
 
 
 def test_the_time_slider_sets_the_range_and_follows_other_changes(app):
-    payload, _, _, _, slider, *_ = _filters(app, days=[31, 89], current=CITY,
-                                            trigger="ops-time-slider.value")
-    assert (payload["start"], payload["end"]) == ("2025-01-01", "2025-02-28")
-    assert slider is no_update                       # it already shows that
+    out = _filters(app, {"ops-time-slider.value": [31, 89]}, current=CITY,
+                   trigger="ops-time-slider.value")
+    assert (out[0]["start"], out[0]["end"]) == ("2025-01-01", "2025-02-28")
+    assert out[OUT["slider"]] is no_update           # it already shows that
     sel = {"range": {"x": ["2025-03-01", "2025-03-31"]}}
-    payload, _, _, _, slider, *_ = _filters(app, trend_sel=sel, current=CITY,
-                                            trigger="ops-trend.selectedData")
-    assert slider == [90, 120]                       # a drag on a chart moves the slider
+    out = _filters(app, {"ops-trend.selectedData": sel}, current=CITY,
+                   trigger="ops-trend.selectedData")
+    assert out[OUT["slider"]] == [90, 120]           # a drag on a chart moves the slider
 
 
 def test_play_steps_the_window_until_the_last_day(app):
     start = store_payload(FilterState(None, "2026-08-01", "2026-09-30", "closure_rate", "zh"))
     out = _filters(app, current=start, trigger="ops-play.n_clicks", paused=True)
-    assert out[6] is False and out[7] == "⏸"          # playing
+    assert out[OUT["paused"]] is False and out[OUT["play"]] == "⏸"          # playing
     out = _filters(app, current=start, trigger="ops-play-tick.n_intervals", paused=False)
     assert (out[0]["start"], out[0]["end"]) == ("2026-09-01", "2026-10-31")
     end = store_payload(FilterState(None, "2026-09-25", "2026-11-24", "closure_rate", "zh"))
     out = _filters(app, current=end, trigger="ops-play-tick.n_intervals", paused=False)
-    assert out[6] is True and out[7] == "▶"           # stopped at the last day
+    assert out[OUT["paused"]] is True and out[OUT["play"]] == "▶"  # stopped at the last day
     out = _filters(app, current=end, trigger="ops-play.n_clicks", paused=True)
     assert out[0]["start"] == "2024-12-01"            # play again starts from the beginning
 
 
 def test_a_map_selection_filters_the_charts_to_the_picked_districts(app, queries):
     selection = {"points": [{"location": c, "customdata": c} for c in ("360702", "360731")]}
-    out = run_callback(app, FILTERS_KEY, "", None, selection, None, None, None, None, 0,
-                       "closure_rate", [], [], [], None, "month", 0, 0, True, CITY,
-                       triggered=[{"prop_id": "ops-map.selectedData", "value": 1}])
+    out = _filters(app, {"ops-map.selectedData": selection}, current=CITY,
+                   trigger="ops-map.selectedData")
     payload = out[0]
     assert payload["picked"] == ["360702", "360731"] and "picked=360702" in payload["query"]
     cards = json.dumps(run_callback(app, "ops-kpis.children", payload), ensure_ascii=False,
@@ -311,10 +322,9 @@ def test_a_map_selection_filters_the_charts_to_the_picked_districts(app, queries
     ranking = run_callback(app, "ops-ranking.figure", payload).data[0]
     outlined = {c for c, w in zip(ranking.customdata, ranking.marker.line.width) if w}
     assert outlined == {"360702", "360731"}
-    assert "2" in run_callback(app, "ops-filter-text.children", payload)
+    assert "2" in run_callback(app, "app-filter-text.children", payload)
     # a redraw that drops the selection (null) changes nothing
     from dash.exceptions import PreventUpdate
     with pytest.raises(PreventUpdate):
-        run_callback(app, FILTERS_KEY, "", None, None, None, None, None, None, 0,
-                     "closure_rate", [], [], [], None, "month", 0, 0, True, payload,
-                     triggered=[{"prop_id": "ops-map.selectedData", "value": None}])
+        _filters(app, {"ops-map.selectedData": None}, current=payload,
+                 trigger="ops-map.selectedData", value=None)

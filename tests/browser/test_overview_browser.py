@@ -68,8 +68,8 @@ def test_ops002_clicking_a_ranking_bar_filters_everything(live_server, probe):
     page.wait_for_function("() => location.search.includes('district=')")
     assert page.evaluate("() => history.length") == entries + 1
     district = _query(page)["district"]
-    page.wait_for_function("() => document.querySelector('#ops-filter-text').innerText"
-                           ".length > 0 && !document.querySelector('#ops-filter-text')"
+    page.wait_for_function("() => document.querySelector('#app-filter-text').innerText"
+                           ".length > 0 && !document.querySelector('#app-filter-text')"
                            ".innerText.includes('全市')")
     page.wait_for_function("k => document.querySelector('#ops-kpis').innerText !== k", arg=kpis)
     # every chart follows (each callback answers on its own, so wait for each redraw)
@@ -113,12 +113,12 @@ def test_ops004_selecting_a_time_range_filters_the_other_charts(live_server, pro
     assert after["from"] < before["from"] and after["to"] < before["to"]
     page.wait_for_function("c => JSON.stringify(document.querySelector("
                            "'#ops-events-category .js-plotly-plot').data) !== c", arg=category)
-    assert after["from"] in page.inner_text("#ops-filter-text")
+    assert after["from"] in page.inner_text("#app-filter-text")
     # clear restores the default range, and Back returns to the selection
     page.click("#ops-clear")
     page.wait_for_function("f => location.search.includes('from=' + f)", arg=before["from"])
     page.go_back()
-    page.wait_for_function("f => document.querySelector('#ops-filter-text').innerText"
+    page.wait_for_function("f => document.querySelector('#app-filter-text').innerText"
                            ".includes(f)", arg=after["from"])
     assert probe.errors == []
 
@@ -140,9 +140,10 @@ def test_ops006_english_and_a_4k_wall_without_scrollbars(live_server, browser):
     page = context.new_page()
     page.goto(live_server.url + "/?lang=en&district=360702&indicator=closure_rate")
     _ready(page)
-    assert "Operations overview" in page.inner_text("header")
+    header = page.inner_text("header")
+    assert "City Brain" in header and "Grid governance" in header
     assert page.inner_text(".demo-badge") == "DEMO DATA"
-    assert "Zhanggong" in page.inner_text("#ops-filter-text")
+    assert "Zhanggong" in page.inner_text("#app-filter-text")
     overflow = page.evaluate("() => [document.documentElement.scrollWidth > innerWidth,"
                              " document.documentElement.scrollHeight > innerHeight]")
     assert overflow == [False, False]
@@ -270,7 +271,7 @@ def test_ops009_the_time_slider_plays_through_the_months(live_server, probe):
     position = int(thumbs.first.get_attribute("aria-valuenow"))
     import datetime as dt
     assert (dt.date(2024, 12, 1) + dt.timedelta(days=position)).isoformat() == paused_at
-    assert paused_at in page.inner_text("#ops-filter-text")
+    assert paused_at in page.inner_text("#app-filter-text")
     probe.screenshot("ops009-time-slider")
     assert probe.errors == []
 

@@ -1,0 +1,96 @@
+"""Callbacks of the grid-governance screen: the filter store to its charts and tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+from dash import Input, Output
+
+from callbacks import filters
+from callbacks import state as st
+from callbacks.shell import Screen
+from data import catalog
+from layouts import figures, grid, i18n, theme
+from layouts.ids import Grid, Shell
+
+THEME = theme.WALL
+
+
+def render(state: st.FilterState, _runtime, _app, ids, head, bar):
+    return grid.page(ids=ids, lang=state.lang, head=head, bar=bar, theme=THEME)
+
+
+SCREEN = Screen("grid", Grid.PREFIX, render)
+
+
+def _round(value, digits: int = 1):
+    return None if value is None or pd.isna(value) else round(float(value), digits)
+
+
+def department_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
+    """The department table's rows: names in the language, rates to one decimal."""
+    return [{"name": row["name_en"] if lang == "en" else row["name_zh"], "n": int(row["n"]),
+             **{key: _round(row[key]) for key in ("closure_rate", "on_time_rate",
+                                                   "satisfaction_rate", "mean_hours")}}
+            for _, row in frame.iterrows()]
+
+
+def overdue_rows(frame: pd.DataFrame, runtime, lang: str) -> list[dict]:
+    """The overdue list's rows: where (district › township), category, department, hours."""
+    names = runtime.names(lang)
+    return [{"event_id": str(row["event_id"]),
+             "where": f"{names.get(row['district_code'], row['district_code'])} › "
+                      f"{names.get(row['township_code'], row['township_code'])}",
+             "category": catalog.EVENT_CATEGORIES[row["category"]][1 if lang == "en" else 0],
+             "department": names.get(row["department_code"], row["department_code"]),
+             "hours_overdue": _round(row["hours_overdue"], 0)}
+            for _, row in frame.iterrows()]
+
+
+def register(app, runtime) -> None:
+    """Register the grid-governance screen's callbacks."""
+    q = runtime.queries
+    filters.register_controller(app, runtime, Grid.PREFIX)
+
+    def _state(data):
+        return filters.read_state(data, runtime.context)
+
+    def _or_empty(frame: pd.DataFrame, title_key: str, lang: str, build):
+        if frame.empty:
+            return figures.empty(THEME, i18n.t(title_key, lang), i18n.t("no_data", lang))
+        return build()
+
+    # filter store -> life-cycle funnel
+    @app.callback(Output(Grid.FUNNEL, "figure"), Input(Shell.FILTERS, "data"))
+    def update_funnel(data):
+        s = _state(data)
+        frame = q.event_funnel(s.scope, s.start, s.end)
+        return _or_empty(frame[frame["n"] > 0], "funnel", s.lang,
+                         lambda: figures.funnel(frame, theme=THEME, lang=s.lang))
+
+    # filter store -> handling-time distribution against the deadline
+    @app.callback(Output(Grid.HANDLING, "figure"), Input(Shell.FILTERS, "data"))
+    def update_handling(data):
+        s = _state(data)
+        frame = q.handling_time_histogram(s.scope, s.start, s.end)
+        return _or_empty(frame, "handling", s.lang, lambda: figures.handling_histogram(
+            frame, q.deadline_hours(s.scope, s.start, s.end), theme=THEME, lang=s.lang))
+
+    # filter store -> category x source matrix
+    @app.callback(Output(Grid.MATRIX, "figure"), Input(Shell.FILTERS, "data"))
+    def update_matrix(data):
+        s = _state(data)
+        frame = q.category_by_source(s.scope, s.start, s.end)
+        return _or_empty(frame, "matrix", s.lang, lambda: figures.category_source_matrix(
+            frame, theme=THEME, lang=s.lang))
+
+    # filter store -> department table
+    @app.callback(Output(Grid.DEPARTMENTS, "data"), Input(Shell.FILTERS, "data"))
+    def update_departments(data):
+        s = _state(data)
+        return department_rows(q.department_table(s.scope, s.start, s.end), s.lang)
+
+    # filter store -> overdue list
+    @app.callback(Output(Grid.OVERDUE, "data"), Input(Shell.FILTERS, "data"))
+    def update_overdue(data):
+        s = _state(data)
+        return overdue_rows(q.overdue_events(s.scope, s.start, s.end), runtime, s.lang)

@@ -1,0 +1,96 @@
+"""The screens and what they share: the page for a path, the filter text, the address bar
+and the clock.
+
+A screen is a ``Screen``: its name (as in ``layouts.frame.SCREENS``), how it renders for a
+state, its own filter-bar controls, and whether its drill-down trail sits in the bar (screens
+without a map) or in the screen (the overview's map).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from dash import ALL, Input, Output, State
+
+from callbacks import filters
+from callbacks import state as st
+from data import catalog
+from layouts import figures, frame, i18n
+from layouts.ids import Bar, Shell
+
+
+@dataclass(frozen=True)
+class Screen:
+    name: str
+    prefix: str       # of its component IDs (layouts/ids.py)
+    #: render(state, runtime, app, ids, head, bar) -> the screen's component tree
+    render: Callable
+    #: bar_extra(state, runtime) -> the screen's own filter-bar control, or None
+    bar_extra: Callable | None = None
+    trail_in_bar: bool = True
+
+
+def indicator_options(lang: str) -> list[dict]:
+    """Return the indicator choices, grouped by domain in catalogue order."""
+    return [{"label": f"{i18n.t('domain_' + ind.domain, lang)} · "
+                      f"{figures.indicator_title(ind, lang)}", "value": ind.code}
+            for ind in catalog.INDICATORS]
+
+
+def district_options(runtime, lang: str) -> list[dict]:
+    """Return the district choices (the city's districts in code order)."""
+    return [{"label": i18n.name(row, lang), "value": row["code"]}
+            for _, row in runtime.queries.districts().iterrows()]
+
+
+def step_options(lang: str) -> list[dict]:
+    """Return the time slider's play steps."""
+    return [{"label": i18n.t(f"step_{step}", lang), "value": step} for step in st.STEPS]
+
+
+def register(app, runtime, screens: list[Screen]) -> None:
+    """Register the page router and the callbacks every screen shares."""
+    by_path = {path: name for name, path, _ in frame.SCREENS}
+    by_name = {s.name: s for s in screens}
+
+    # URL path -> the screen, built in the language the link asks for
+    @app.callback(Output(Shell.PAGE, "children"), Input(Shell.URL, "pathname"),
+                  State(Shell.URL, "search"))
+    def render_page(pathname, search):
+        state, _ = st.parse_query(search, runtime.context)
+        name = by_path.get(app.strip_relative_path(pathname or "/") or "")
+        if name not in by_name:
+            return frame.not_found(state.lang, app.get_relative_path("/"))
+        screen = by_name[name]
+        payload = filters.store_payload(state)
+        head = frame.header(
+            lang=state.lang, screen=name, city_name=runtime.city_name(state.lang),
+            is_demo=runtime.is_demo, as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"),
+            lang_href=payload["lang_query"], query=payload["query"])
+        ids = Bar(screen.prefix)
+        bar = frame.filter_bar(
+            ids=ids, lang=state.lang, indicator_options=indicator_options(state.lang),
+            indicator=state.indicator, district_options=district_options(runtime, state.lang),
+            district=state.district, slider=filters.slider_model(state, runtime.context),
+            step_options=step_options(state.lang), step=state.step,
+            extra=screen.bar_extra(state, runtime) if screen.bar_extra else None,
+            trail=screen.trail_in_bar)
+        return screen.render(state, runtime, app, ids, head, bar)
+
+    # filter store -> active-filter text
+    @app.callback(Output(Shell.FILTER_TEXT, "children"), Input(Shell.FILTERS, "data"))
+    def update_filter_text(data):
+        return filters.filter_text(filters.read_state(data, runtime.context), runtime)
+
+    # filter store -> browser URL, language link and the screens' links (no server round trip)
+    app.clientside_callback(
+        "function(data, navIds) { return window.citybrain.writeUrl(data, navIds); }",
+        Output(Shell.URL_WRITER, "children"), Output(Shell.LANG_LINK, "href"),
+        Output({"type": Shell.NAV, "screen": ALL}, "href"),
+        Input(Shell.FILTERS, "data"), State({"type": Shell.NAV, "screen": ALL}, "id"))
+
+    # clock tick -> clock text
+    app.clientside_callback(
+        "function(n) { return window.citybrain.clock(); }",
+        Output(Shell.CLOCK, "children"), Input(Shell.CLOCK_TICK, "n_intervals"))

@@ -1,0 +1,173 @@
+"""What every screen shares: the header with its navigation, the filter bar, the drill-down
+trail, the invisible plumbing (URL, filter store, clock), and the app shell.
+
+Functions here take what they show as arguments and never query data.
+"""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from layouts import i18n
+from layouts.ids import Bar, Shell
+
+#: The screens, in navigation order: (name, path below the app's prefix, text key).
+SCREENS = (("overview", "", "nav_overview"), ("grid", "grid", "nav_grid"),
+           ("events", "events", "nav_events"), ("environment", "environment", "nav_environment"),
+           ("economy", "economy", "nav_economy"))
+GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": True,
+                "modeBarButtonsToRemove": ["lasso2d", "autoScale2d", "toImage"]}
+
+
+def nav_href(screen: str, query: str) -> str:
+    """A screen's link relative to the current page, so a path prefix keeps working (the
+    same rule as window.citybrain.writeUrl)."""
+    path = dict((name, path) for name, path, _ in SCREENS)[screen]
+    return (path or "./") + query
+
+
+def header(*, lang: str, screen: str, city_name: str, is_demo: bool, as_of: str,
+           lang_href: str, query: str):
+    """Return the header bar: city, the screens, demo badge, data as-of, clock, language."""
+    badge = html.Span(i18n.t("demo", lang), className="demo-badge",
+                      title=i18n.t("demo_hint", lang)) if is_demo else None
+    nav = html.Nav(className="cb-nav", children=[
+        dcc.Link(i18n.t(key, lang), href=nav_href(name, query),
+                 id={"type": Shell.NAV, "screen": name},
+                 className="nav-link current" if name == screen else "nav-link")
+        for name, _, key in SCREENS])
+    return html.Header(className="cb-header", children=[
+        html.H1([html.Span(city_name, className="city"), " ", i18n.t("title", lang)]),
+        nav,
+        badge,
+        html.Div(className="cb-header-right", children=[
+            html.Span([i18n.t("as_of", lang), " ", html.B(as_of)], className="as-of"),
+            html.Span(id=Shell.CLOCK, className="clock"),
+            html.A(i18n.t("language", lang), id=Shell.LANG_LINK, href=lang_href,
+                   className="lang-link"),
+        ]),
+    ])
+
+
+def time_slider(*, ids: Bar, lang: str, slider: dict, step_options: list[dict], step: str):
+    """Return the time slider: play/pause, the play step, and the range of days."""
+    return html.Div(className="time-slider", title=i18n.t("select_hint", lang), children=[
+        html.Button("▶", id=ids.PLAY, n_clicks=0, className="play-btn",
+                    title=i18n.t("play", lang)),
+        dcc.Dropdown(id=ids.STEP, options=step_options, value=step, clearable=False,
+                     searchable=False, className="step-dropdown"),
+        html.Div(className="slider-box", children=dcc.RangeSlider(
+            id=ids.TIME_SLIDER, min=0, max=slider["max"], step=1, marks=slider["marks"],
+            value=slider["value"], allowCross=False, updatemode="mouseup",
+            allow_direct_input=False)),    # day numbers mean nothing to a user: no inputs
+    ])
+
+
+def filter_bar(*, ids: Bar, lang: str, indicator_options: list[dict], indicator: str,
+               district_options: list[dict], district: str | None, slider: dict,
+               step_options: list[dict], step: str, extra=None, trail: bool = False):
+    """Return the filter bar: indicator, district, time slider, active filters, clear.
+
+    ``extra`` holds a screen's own controls; ``trail`` puts the drill-down breadcrumbs here
+    (screens without a map).
+    """
+    return html.Div(className="cb-filterbar", children=[
+        dcc.Dropdown(id=ids.INDICATOR, options=indicator_options, value=indicator,
+                     clearable=False, searchable=False, className="cb-dropdown",
+                     placeholder=i18n.t("map_indicator", lang)),
+        dcc.Dropdown(id=ids.DISTRICT, options=district_options, value=district,
+                     clearable=True, searchable=False, className="district-dropdown",
+                     placeholder=i18n.t("whole_city", lang)),
+        *([extra] if extra is not None else []),
+        time_slider(ids=ids, lang=lang, slider=slider, step_options=step_options, step=step),
+        trail_nav(ids) if trail else None,
+        html.Div(id=Shell.FILTER_TEXT, className="filter-text", **{"aria-live": "polite"}),
+        html.Button(i18n.t("clear", lang), id=ids.CLEAR, n_clicks=0, className="clear-btn"),
+        html.Div(id=Shell.NOTICE, className="notice", role="status"),
+    ])
+
+
+def trail_nav(ids: Bar, extra_class: str = ""):
+    """The drill-down trail's container, filled by a callback."""
+    return html.Nav(id=ids.BREADCRUMBS, className=f"breadcrumbs {extra_class}".strip(),
+                    **{"aria-label": "breadcrumb"})
+
+
+def breadcrumbs(ids: Bar, names: list[str]) -> list:
+    """Return the drill-down trail 赣州市 › district › township › cell; all but the last
+    are buttons that go back up to that level."""
+    items = []
+    for level, label in enumerate(names):
+        if level:
+            items.append(html.Span("›", className="crumb-sep"))
+        if level == len(names) - 1:
+            items.append(html.Span(label, className="crumb current"))
+        else:
+            items.append(html.Button(label, id={"type": ids.CRUMB, "level": level},
+                                     n_clicks=0, className="crumb"))
+    return items
+
+
+def graph_panel(graph_id: str, extra_class: str = "", figure=None):
+    """A panel holding one chart that fills it."""
+    return html.Div(className=f"panel {extra_class}".strip(), children=dcc.Graph(
+        id=graph_id, figure=figure or {}, config=GRAPH_CONFIG, className="graph",
+        style={"height": "100%", "width": "100%"}))
+
+
+def screen(*, ids: Bar, lang: str, children: list):
+    """A screen's canvas: the plumbing, then its header, filter bar and body."""
+    return html.Div(id=f"{ids.prefix}-root", className=f"cb-screen lang-{lang}",
+                    children=[*page_plumbing(ids), *children])
+
+
+def page_plumbing(ids: Bar) -> list:
+    """Return the invisible parts every screen carries: its URL, filter store and clock tick.
+
+    They live inside the page, not the shell, so that every callback touching them sees all
+    of its components appear together when the page is rendered.
+    """
+    return [dcc.Location(id=ids.PAGE_URL, refresh=False), dcc.Store(id=Shell.FILTERS),
+            dcc.Interval(id=Shell.CLOCK_TICK, interval=1000),
+            # the time slider's playback: one step per tick while playing
+            dcc.Interval(id=ids.PLAY_TICK, interval=1500, disabled=True),
+            html.Div(id=Shell.URL_WRITER, hidden=True)]
+
+
+def not_found(lang: str, home: str):
+    """The page for a path that names no screen."""
+    return html.Div(className="cb-screen", children=[
+        html.H1(i18n.t("not_found", lang)),
+        dcc.Link(i18n.t("nav_overview", lang), href=home, className="nav-link")])
+
+
+def shell():
+    """Return the app shell: the URL that picks the page, and the page container."""
+    return html.Div([dcc.Location(id=Shell.URL, refresh=False),
+                     html.Div(id=Shell.PAGE, className="cb-page")])
+
+
+def data_table(table_id: str, columns: list[dict], theme, **options):
+    """A table in the screen's theme (dash_table): the department table, the overdue list and
+    the event records share it."""
+    from dash import dash_table
+    return dash_table.DataTable(
+        id=table_id, columns=columns, data=[], cell_selectable=False,
+        style_table={"height": "100%", "overflowY": "auto"},
+        style_header={"backgroundColor": theme.grid, "color": theme.text, "fontWeight": 700,
+                      "border": f"1px solid {theme.grid}", "fontSize": "15px"},
+        style_cell={"backgroundColor": theme.panel, "color": theme.text,
+                    "border": f"1px solid {theme.grid}", "fontSize": "15px",
+                    "fontFamily": "inherit", "padding": "4px 8px", "textAlign": "left",
+                    "whiteSpace": "nowrap", "overflow": "hidden", "textOverflow": "ellipsis",
+                    "maxWidth": 260},
+        style_filter={"backgroundColor": "#0f2244", "color": theme.text},
+        css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"},
+             {"selector": ".previous-next-container", "rule": f"color: {theme.text}"}],
+        **options)
+
+
+def panel(children, extra_class: str = "", title: str | None = None):
+    """A panel with an optional heading (for tables; charts carry their own titles)."""
+    head = [html.H2(title, className="panel-title")] if title else []
+    return html.Div(className=f"panel {extra_class}".strip(), children=[*head, *children])
