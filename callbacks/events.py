@@ -31,12 +31,12 @@ _NAMED = ("district_code", "township_code", "category", "channel", "department_c
 _TIMES = ("reported_at", "deadline_at", "closed_at")
 _NUMBERS = ("event_id", "returned_count", "satisfaction")
 #: dash_table's filter operators -> the query layer's.
-_OPERATORS = {"s=": "=", "=": "=", "eq": "=", "!=": "!=", "ne": "!=", "<": "<", "lt": "<",
+_OPERATORS = {"=": "=", "eq": "=", "!=": "!=", "ne": "!=", "<": "<", "lt": "<",
               "<=": "<=", "le": "<=", ">": ">", "gt": ">", ">=": ">=", "ge": ">=",
-              "contains": "contains", "datestartswith": "contains", "i=": "=",
-              "icontains": "contains"}
-_PART = re.compile(r"^\s*\{(?P<column>[a-z_]+)\}\s+(?P<op>s=|i=|=|eq|!=|ne|<=|le|<|lt|>=|ge|>|gt|"
-                   r"i?contains|datestartswith)\s+(?P<value>.+?)\s*$")
+              "contains": "contains", "datestartswith": "contains"}
+# dash_table writes an operator with an optional case prefix: "scontains", "i=", "sge"...
+_PART = re.compile(r"^\s*\{(?P<column>[a-z_]+)\}\s+[si]?(?P<op>=|eq|!=|ne|<=|le|<|lt|>=|ge|>|gt|"
+                   r"contains|datestartswith)\s+(?P<value>.+?)\s*$")
 
 
 class TableFilterError(ValueError):

@@ -425,8 +425,12 @@ class Queries:
             frame = frame[keep]
         frame = frame.rename(columns={"code": "area_code"})
         frame = frame[["area_code", "name_zh", "name_en", "population"]].copy()
+        # an area with no event in the range has a count of 0 (its rates stay undefined); the
+        # year-ago range may lie before the data, so its counts are not filled
+        zero = 0.0 if code in ("event_count", "events_per_10k") else None
         for r, name in ((0, "value"), (1, "prior")):
-            frame[name] = [found.get((c, r)) for c in frame["area_code"]]
+            frame[name] = [found.get((c, r), zero if r == 0 else None)
+                           for c in frame["area_code"]]
             frame[name] = frame[name].astype(float)
             if code == "events_per_10k":
                 frame[name] /= frame["population"].where(frame["population"] > 0)

@@ -629,6 +629,9 @@ def station_ranking(frame: pd.DataFrame, *, theme: Theme, lang: str) -> go.Figur
             "x1": 100, "line": {"color": theme.muted, "width": 1, "dash": "dot"}}
     return _figure(theme, i18n.t("station_ranking", lang), [trace], [good],
                    uirevision="station-ranking", bargap=0.18,
+                   # with dozens of stations the labels would shrink below legibility: hide
+                   # them then (the hover still tells)
+                   uniformtext={"minsize": 12, "mode": "hide"},
                    margin={"l": 16, "r": 16, "t": 44, "b": 24},
                    yaxis={"autorange": "reversed", "automargin": True},
                    xaxis={"range": [0, max(top, 100.0) * 1.35]})

@@ -163,6 +163,8 @@ def data_table(table_id: str, columns: list[dict], theme, **options):
                     "maxWidth": 260},
         style_filter={"backgroundColor": "#0f2244", "color": theme.text},
         css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"},
+             # names match either way (callbacks/events.table_filters): no case toggle
+             {"selector": ".dash-filter--case", "rule": "display: none"},
              {"selector": ".previous-next-container", "rule": f"color: {theme.text}"}],
         **options)
 

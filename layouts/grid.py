@@ -38,8 +38,12 @@ def page(*, ids, lang: str, head, bar, theme):
             frame.panel([frame.data_table(Grid.DEPARTMENTS, department_columns(lang), theme,
                                           sort_action="native", fixed_rows={"headers": True})],
                         "span-2", i18n.t("departments", lang)),
-            frame.panel([frame.data_table(Grid.OVERDUE, overdue_columns(lang), theme,
-                                          fixed_rows={"headers": True})],
+            frame.panel([frame.data_table(
+                Grid.OVERDUE, overdue_columns(lang), theme, fixed_rows={"headers": True},
+                style_cell_conditional=[
+                    {"if": {"column_id": "where"}, "maxWidth": 150},
+                    {"if": {"column_id": "department"}, "maxWidth": 120},
+                    {"if": {"column_id": "hours_overdue"}, "width": 90}])],
                         title=i18n.t("overdue", lang)),
         ]),
     ])

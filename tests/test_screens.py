@@ -168,10 +168,26 @@ def test_every_grid_cell_of_the_city_at_the_cells_grain(app, queries, store):
     frame = queries.event_metric_by_area("event_count", None, START, END, cells=True)
     raw = store.df("SELECT grid_code, count(*) AS n FROM grid_events WHERE "
                    "CAST(reported_at AS DATE) BETWEEN ? AND ? GROUP BY 1", [START, END])
-    counted = frame.set_index("area_code")["value"].dropna()
-    assert counted.sort_index().tolist() == raw.set_index("grid_code")["n"].sort_index(
-        ).astype(float).tolist()
+    counted = frame.set_index("area_code")["value"]
+    expected = raw.set_index("grid_code")["n"].reindex(counted.index, fill_value=0)
+    assert counted.tolist() == expected.astype(float).tolist()     # no event: a count of 0
+    assert len(counted) == len(cells) and (counted == 0).any()
     inside = queries.event_metric_by_area("event_count", "360702", START, END, cells=True)
     assert set(inside["area_code"]) == set(cells[cells["code"].str.startswith("360702")]["code"])
     with pytest.raises(PreventUpdate):
         run_callback(app, "app-filter-text.children", {**payload, "grain": "hexes"})
+
+
+def test_the_table_filter_reads_what_dash_table_writes(settings, store, queries):
+    from callbacks.events import TableFilterError, table_filters
+    from data.runtime import Runtime
+    runtime = Runtime(settings, store, queries)
+    assert table_filters("{status} scontains 结案 && {event_id} s= 12", runtime) == (
+        ("status", "in", ("closed",)), ("event_id", "=", 12))
+    assert table_filters("{district_code} icontains zhang", runtime) == (
+        ("district_code", "in", ("360702",)),)
+    assert table_filters('{reported_at} datestartswith "2026-03"', runtime) == (
+        ("reported_at", "contains", "2026-03"),)
+    for bad in ("{nope} = 1", "{event_id} > ten", "status = closed", "{status} > 结案"):
+        with pytest.raises(TableFilterError):
+            table_filters(bad, runtime)
