@@ -234,3 +234,13 @@ def read_state(data: dict | None, context: st.Context) -> st.FilterState:
     if state is None:
         raise PreventUpdate
     return state
+
+
+def register_charts(app, runtime, charts: dict, theme) -> None:
+    """One callback per chart: the filter store -> ``chart(state, runtime, theme)``. The same
+    chart functions serve the chart export with the print theme (``callbacks/export.py``)."""
+    for graph_id, chart in charts.items():
+        def update(data, chart=chart):
+            return chart(read_state(data, runtime.context), runtime, theme)
+        update.__name__ = f"update_{graph_id.replace('-', '_')}"
+        app.callback(Output(graph_id, "figure"), Input(Shell.FILTERS, "data"))(update)

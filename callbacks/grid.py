@@ -46,6 +46,33 @@ def overdue_rows(frame: pd.DataFrame, runtime, lang: str) -> list[dict]:
             for _, row in frame.iterrows()]
 
 
+# --- the screen's charts: (state, runtime, theme) -> figure, shared with chart export ----
+
+def funnel_chart(s: st.FilterState, runtime, theme):
+    """The life cycle from 上报 to 结案, with the events returned for rework."""
+    frame = runtime.queries.event_funnel(s.scope, s.start, s.end)
+    if not frame["n"].any():
+        return figures.empty(theme, i18n.t("funnel", s.lang), i18n.t("no_data", s.lang))
+    return figures.funnel(frame, theme=theme, lang=s.lang)
+
+
+def handling_chart(s: st.FilterState, runtime, theme):
+    """Handling times of closed events, on time or late, against the median deadline."""
+    q = runtime.queries
+    return figures.handling_histogram(q.handling_time_histogram(s.scope, s.start, s.end),
+                                      q.deadline_hours(s.scope, s.start, s.end),
+                                      theme=theme, lang=s.lang)
+
+
+def matrix_chart(s: st.FilterState, runtime, theme):
+    """Events by category and by the channel they came in through."""
+    return figures.category_source_matrix(
+        runtime.queries.category_by_source(s.scope, s.start, s.end), theme=theme, lang=s.lang)
+
+
+CHARTS = {Grid.FUNNEL: funnel_chart, Grid.HANDLING: handling_chart, Grid.MATRIX: matrix_chart}
+
+
 def register(app, runtime) -> None:
     """Register the grid-governance screen's callbacks."""
     q = runtime.queries
@@ -53,35 +80,7 @@ def register(app, runtime) -> None:
 
     def _state(data):
         return filters.read_state(data, runtime.context)
-
-    def _or_empty(frame: pd.DataFrame, title_key: str, lang: str, build):
-        if frame.empty:
-            return figures.empty(THEME, i18n.t(title_key, lang), i18n.t("no_data", lang))
-        return build()
-
-    # filter store -> life-cycle funnel
-    @app.callback(Output(Grid.FUNNEL, "figure"), Input(Shell.FILTERS, "data"))
-    def update_funnel(data):
-        s = _state(data)
-        frame = q.event_funnel(s.scope, s.start, s.end)
-        return _or_empty(frame[frame["n"] > 0], "funnel", s.lang,
-                         lambda: figures.funnel(frame, theme=THEME, lang=s.lang))
-
-    # filter store -> handling-time distribution against the deadline
-    @app.callback(Output(Grid.HANDLING, "figure"), Input(Shell.FILTERS, "data"))
-    def update_handling(data):
-        s = _state(data)
-        frame = q.handling_time_histogram(s.scope, s.start, s.end)
-        return _or_empty(frame, "handling", s.lang, lambda: figures.handling_histogram(
-            frame, q.deadline_hours(s.scope, s.start, s.end), theme=THEME, lang=s.lang))
-
-    # filter store -> category x source matrix
-    @app.callback(Output(Grid.MATRIX, "figure"), Input(Shell.FILTERS, "data"))
-    def update_matrix(data):
-        s = _state(data)
-        frame = q.category_by_source(s.scope, s.start, s.end)
-        return _or_empty(frame, "matrix", s.lang, lambda: figures.category_source_matrix(
-            frame, theme=THEME, lang=s.lang))
+    filters.register_charts(app, runtime, CHARTS, THEME)
 
     # filter store -> department table
     @app.callback(Output(Grid.DEPARTMENTS, "data"), Input(Shell.FILTERS, "data"))

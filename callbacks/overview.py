@@ -230,49 +230,51 @@ def register(app, runtime) -> None:
     def update_map_legend(data):
         return map_legend(_state(data))
 
-    # filter store -> district ranking
-    @app.callback(Output(Overview.RANKING, "figure"), Input(Shell.FILTERS, "data"))
-    def update_ranking(data):
-        s = _state(data)
-        ind = catalog.get(s.indicator)
-        frame = q.indicator_by_district(s.indicator, s.start, s.end)
-        return figures.ranking(frame, ind, theme=THEME, lang=s.lang,
-                               selected=s.scope_districts)
+    filters.register_charts(app, runtime, CHARTS, THEME)
 
-    # filter store -> the map indicator's monthly trend for the city or district
-    @app.callback(Output(Overview.TREND, "figure"), Input(Shell.FILTERS, "data"))
-    def update_trend(data):
-        s = _state(data)
-        ind = catalog.get(s.indicator)
-        frame = q.indicator_monthly(s.indicator, s.scope_districts)
-        if frame["value"].notna().sum() == 0:
-            return figures.empty(THEME, figures.indicator_title(ind, s.lang),
-                                 i18n.t("no_data", s.lang))
-        return figures.trend(frame, ind, theme=THEME, lang=s.lang, start=s.start, end=s.end)
 
-    # filter store -> daily AQI
-    @app.callback(Output(Overview.AIR, "figure"), Input(Shell.FILTERS, "data"))
-    def update_air(data):
-        s = _state(data)
-        return figures.aqi_daily(q.aqi_daily(s.scope_districts), theme=THEME, lang=s.lang,
-                                 start=s.start, end=s.end)
+# --- the overview's charts: (state, runtime, theme) -> figure, shared with chart export ----
 
-    # filter store -> events by month and status
-    @app.callback(Output(Overview.EVENTS_STATUS, "figure"), Input(Shell.FILTERS, "data"))
-    def update_events_status(data):
-        s = _state(data)
-        frame = q.events_monthly_by_status(s.scope)
-        if frame.empty:
-            return figures.empty(THEME, i18n.t("events_status", s.lang), i18n.t("no_data", s.lang))
-        return figures.events_by_status(frame, theme=THEME, lang=s.lang, start=s.start,
-                                        end=s.end)
+def ranking_chart(s: st.FilterState, runtime, theme):
+    """The districts ranked by the indicator, the chosen ones outlined."""
+    ind = catalog.get(s.indicator)
+    frame = runtime.queries.indicator_by_district(s.indicator, s.start, s.end)
+    return figures.ranking(frame, ind, theme=theme, lang=s.lang, selected=s.scope_districts)
 
-    # filter store -> events by category
-    @app.callback(Output(Overview.EVENTS_CATEGORY, "figure"), Input(Shell.FILTERS, "data"))
-    def update_events_category(data):
-        s = _state(data)
-        frame = q.events_by_category(s.scope, s.start, s.end)
-        if frame.empty:
-            return figures.empty(THEME, i18n.t("events_category", s.lang),
-                                 i18n.t("no_data", s.lang))
-        return figures.events_by_category(frame, theme=THEME, lang=s.lang)
+
+def trend_chart(s: st.FilterState, runtime, theme):
+    """The indicator's monthly trend for the city or the district."""
+    ind = catalog.get(s.indicator)
+    frame = runtime.queries.indicator_monthly(s.indicator, s.scope_districts)
+    if frame["value"].notna().sum() == 0:
+        return figures.empty(theme, figures.indicator_title(ind, s.lang),
+                             i18n.t("no_data", s.lang))
+    return figures.trend(frame, ind, theme=theme, lang=s.lang, start=s.start, end=s.end)
+
+
+def air_chart(s: st.FilterState, runtime, theme):
+    """The daily AQI of the city or the district."""
+    return figures.aqi_daily(runtime.queries.aqi_daily(s.scope_districts), theme=theme,
+                             lang=s.lang, start=s.start, end=s.end)
+
+
+def events_status_chart(s: st.FilterState, runtime, theme):
+    """Events reported per month, by their current stage."""
+    frame = runtime.queries.events_monthly_by_status(s.scope)
+    if frame.empty:
+        return figures.empty(theme, i18n.t("events_status", s.lang), i18n.t("no_data", s.lang))
+    return figures.events_by_status(frame, theme=theme, lang=s.lang, start=s.start, end=s.end)
+
+
+def events_category_chart(s: st.FilterState, runtime, theme):
+    """Events per category over the range."""
+    frame = runtime.queries.events_by_category(s.scope, s.start, s.end)
+    if frame.empty:
+        return figures.empty(theme, i18n.t("events_category", s.lang),
+                             i18n.t("no_data", s.lang))
+    return figures.events_by_category(frame, theme=theme, lang=s.lang)
+
+
+CHARTS = {Overview.TREND: trend_chart, Overview.AIR: air_chart,
+          Overview.EVENTS_STATUS: events_status_chart, Overview.RANKING: ranking_chart,
+          Overview.EVENTS_CATEGORY: events_category_chart}
