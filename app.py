@@ -48,10 +48,13 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
         suppress_callback_exceptions=True)
     cache = Cache(app.server, config=settings.cache_config)
     runtime = Runtime(settings, store, Queries(store, cache))
+    app.citybrain_runtime = runtime      # for the CLI and tests reaching the same data
     app.layout = frame.shell()
-    routes.register(app.server, runtime)
     screens = [overview_callbacks, grid_callbacks, events_callbacks, environment_callbacks,
                economy_callbacks]
+    routes.register(app.server, runtime, charts={
+        chart: function for module in screens for chart, function in
+        getattr(module, "CHARTS", {}).items()})
     shell_callbacks.register(app, runtime, [module.SCREEN for module in screens])
     for module in screens:
         module.register(app, runtime)

@@ -12,7 +12,7 @@ import tempfile
 import flask
 
 from geo.geojson import LEVELS, to_geojson
-from layouts import fonts, theme
+from layouts import export, fonts, theme
 
 
 _GZIPPED: dict[str, bytes] = {}
@@ -39,8 +39,12 @@ def _cached(body: bytes, mimetype: str) -> flask.Response:
     return resp
 
 
-def register(server: flask.Flask, runtime) -> None:
-    """Serve /geo/<level>.geojson, /geo/style/<theme>.json and /fonts/citybrain-sans-<w>.woff2."""
+def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
+    """Serve /geo/<level>.geojson, /geo/style/<theme>.json, /fonts/citybrain-sans-<w>.woff2,
+    /download/events.<csv|xlsx> and /export/chart/<chart>.<png|svg|pdf> (``charts``: graph id
+    -> the screen's chart function)."""
+    charts = charts or {}
+    renderer = export.ChartRenderer()
     prepared: dict[tuple, bytes | None] = {}
 
     def once(key: tuple, make) -> bytes | None:
@@ -131,3 +135,31 @@ def register(server: flask.Flask, runtime) -> None:
                                    download_name=f"events_{state.start}_{state.end}.{fmt}")
         response.call_on_close(body.close)
         return response
+
+    @server.route("/export/chart/<chart>.<fmt>")
+    def export_chart(chart: str, fmt: str):
+        """One chart of a screen, for the filter state of the query string, in the print
+        theme with its footnote, as PNG, SVG or PDF."""
+        from callbacks.state import parse_query
+
+        if chart not in charts:
+            return flask.Response(f"no chart {chart!r}: one of {', '.join(sorted(charts))}",
+                                  status=404, mimetype="text/plain")
+        if fmt not in export.FORMATS:
+            return flask.Response(f"format {fmt!r} is not supported: use one of "
+                                  f"{', '.join(export.FORMATS)}", status=404,
+                                  mimetype="text/plain")
+        state, _ = parse_query(flask.request.query_string.decode(), runtime.context)
+        from callbacks.filters import area_names
+        where = " › ".join(area_names(state, runtime))
+        if state.picked:
+            where += f" ({len(state.picked)})"
+        fig = export.with_footnote(
+            charts[chart](state, runtime, theme.PRINT), source=runtime.source,
+            scope=f"{where} · {state.start} – {state.end}",
+            as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"), is_demo=runtime.is_demo,
+            lang=state.lang)
+        body = renderer.render(fig, fmt)
+        return flask.Response(body, mimetype=export.FORMATS[fmt], headers={
+            "Content-Disposition": f"attachment; filename={chart}_{state.start}_{state.end}"
+                                   f".{fmt}"})

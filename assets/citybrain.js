@@ -3,10 +3,12 @@ window.citybrain = {
   // Mirror the filter store into the address bar; tell dcc.Location so Back/Forward work.
   // The screens' links keep the filters: relative paths, so a path prefix keeps working
   // (the same rule as layouts/frame.nav_href).
-  writeUrl: function (data, navIds) {
+  // The charts' download links too (routes.py /export/chart/<chart>.<fmt>).
+  writeUrl: function (data, navIds, exportIds) {
     const noUpdate = window.dash_clientside.no_update;
     if (!data || !data.query) {
-      return [noUpdate, noUpdate, (navIds || []).map(() => noUpdate)];
+      return [noUpdate, noUpdate, (navIds || []).map(() => noUpdate),
+              (exportIds || []).map(() => noUpdate)];
     }
     if (window.location.search !== data.query) {
       // a state read from the address bar only normalises it; a user's filter adds history
@@ -20,7 +22,9 @@ window.citybrain = {
     }
     const nav = (navIds || []).map(
       (id) => (id.screen === 'overview' ? './' : id.screen) + data.query);
-    return [data.query, window.location.pathname + data.lang_query, nav];
+    const exports = (exportIds || []).map(
+      (id) => 'export/chart/' + id.chart + '.' + id.fmt + data.query);
+    return [data.query, window.location.pathname + data.lang_query, nav, exports];
   },
   // Scale the fixed 1920x1080 canvas to the window, letterboxed, without scrollbars.
   fitCanvas: function () {

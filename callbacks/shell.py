@@ -85,10 +85,13 @@ def register(app, runtime, screens: list[Screen]) -> None:
 
     # filter store -> browser URL, language link and the screens' links (no server round trip)
     app.clientside_callback(
-        "function(data, navIds) { return window.citybrain.writeUrl(data, navIds); }",
+        "function(data, navIds, exportIds) {"
+        " return window.citybrain.writeUrl(data, navIds, exportIds); }",
         Output(Shell.URL_WRITER, "children"), Output(Shell.LANG_LINK, "href"),
         Output({"type": Shell.NAV, "screen": ALL}, "href"),
-        Input(Shell.FILTERS, "data"), State({"type": Shell.NAV, "screen": ALL}, "id"))
+        Output({"type": Shell.EXPORT, "chart": ALL, "fmt": ALL}, "href"),
+        Input(Shell.FILTERS, "data"), State({"type": Shell.NAV, "screen": ALL}, "id"),
+        State({"type": Shell.EXPORT, "chart": ALL, "fmt": ALL}, "id"))
 
     # clock tick -> clock text
     app.clientside_callback(

@@ -33,6 +33,11 @@ class Runtime:
     def as_of(self) -> dt.datetime:
         return dt.datetime.fromisoformat(self.meta["as_of"])
 
+    @property
+    def source(self) -> str:
+        """Where the data comes from, for footnotes: the store's own word, or its generator."""
+        return self.meta.get("source") or self.meta.get("generator", "—")
+
     def city_name(self, lang: str) -> str:
         return self.meta["city_name_en" if lang == "en" else "city_name_zh"]
 

@@ -108,11 +108,24 @@ def breadcrumbs(ids: Bar, names: list[str]) -> list:
     return items
 
 
+EXPORT_FORMATS = ("png", "svg", "pdf")
+
+
+def export_links(graph_id: str):
+    """The chart's download links (PNG, SVG, PDF, rendered on the server in the print theme);
+    their hrefs carry the filters (window.citybrain.writeUrl keeps them current)."""
+    return html.Div(className="export-links", children=[
+        html.A(fmt.upper(), id={"type": Shell.EXPORT, "chart": graph_id, "fmt": fmt},
+               href=f"export/chart/{graph_id}.{fmt}", download="", className="export-link")
+        for fmt in EXPORT_FORMATS])
+
+
 def graph_panel(graph_id: str, extra_class: str = "", figure=None):
-    """A panel holding one chart that fills it."""
-    return html.Div(className=f"panel {extra_class}".strip(), children=dcc.Graph(
-        id=graph_id, figure=figure or {}, config=GRAPH_CONFIG, className="graph",
-        style={"height": "100%", "width": "100%"}))
+    """A panel holding one chart that fills it, with its download links."""
+    return html.Div(className=f"panel chart-panel {extra_class}".strip(), children=[
+        dcc.Graph(id=graph_id, figure=figure or {}, config=GRAPH_CONFIG, className="graph",
+                  style={"height": "100%", "width": "100%"}),
+        export_links(graph_id)])
 
 
 def screen(*, ids: Bar, lang: str, children: list):

@@ -15,6 +15,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_environment": ("生态环境", "Environment"),
     "nav_economy": ("经济运行", "Economy"),
     "not_found": ("没有这个页面", "No such screen"),
+    "source": ("数据来源", "Source"),
+    "download_chart": ("下载图表", "Download chart"),
     "grain_areas": ("下级区域", "Sub-areas"),
     "grain_cells": ("全部网格", "All grid cells"),
     "all_cells": ("全部网格", "all grid cells"),

@@ -19,6 +19,7 @@ class Shell(StrEnum):
     LANG_LINK = "app-lang-link"
     NAV = "app-nav"             # pattern-matching type: {"type": NAV, "screen": ALL}
     FILTER_TEXT = "app-filter-text"
+    EXPORT = "app-export"       # pattern-matching type: {"type": EXPORT, "chart", "fmt": ALL}
 
 
 @dataclass(frozen=True)

@@ -245,7 +245,7 @@ def test_every_callback_id_exists_on_a_rendered_screen(app):
         deps |= {out.rsplit(".", 1)[0] for out in callback["output"].strip(".").split("...")
                  if not out.startswith("{")}
         assert any(deps <= ids for ids in screens.values()), callback["output"]
-    patterns = {Overview.KPI_CARD, Shell.NAV}     # pattern-matching types, not ids
+    patterns = {Overview.KPI_CARD, Shell.NAV, Shell.EXPORT}   # pattern-matching types
     for name, enum in (("overview", id_enums.Overview), ("grid", id_enums.Grid),
                        ("events", id_enums.Events), ("environment", id_enums.Environment),
                        ("economy", id_enums.Economy)):

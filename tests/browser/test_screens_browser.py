@@ -221,3 +221,26 @@ def test_scr004_recolouring_every_grid_cell_paints_within_300ms(live_server, bro
 _LABELS = {"closure_rate": "网格治理 · 办结率（%）", "on_time_rate": "网格治理 · 按期办结率（%）",
            "events_per_10k": "网格治理 · 每万人事件数（件/万人）",
            "event_count": "网格治理 · 事件数（件）"}
+
+
+def test_scr005_a_charts_png_download_is_the_print_version_of_the_view(live_server, probe,
+                                                                      tmp_path):
+    import struct
+    page = probe.page
+    page.goto(live_server.url + f"/grid?district=360702&from={START}&to={END}")
+    _graph_drawn(page, "grid-funnel")
+    page.wait_for_load_state("networkidle")
+    panel = page.locator(".chart-panel", has=page.locator("#grid-funnel"))
+    panel.hover()
+    link = panel.get_by_text("PNG", exact=True)
+    href = link.get_attribute("href")
+    assert href.startswith("export/chart/grid-funnel.png?") and "district=360702" in href
+    with page.expect_download() as download:
+        link.click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    body = path.read_bytes()
+    assert body[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", body[16:24]) == (2000, 1120)
+    assert path.name == f"grid-funnel_{START}_{END}.png"
+    assert probe.errors == []

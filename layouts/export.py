@@ -1,0 +1,75 @@
+"""Charts as files: PNG, SVG and PDF rendered on the server by kaleido, in the print theme,
+with a footnote naming the source, the data's as-of time and, for the demo city, "demo data".
+
+One Chromium serves every render (kaleido's persistent sync server): the first figure costs
+~1.7 s while Chromium starts, the next ~0.15 s. Charts are built by the screens' own chart
+functions (``CHARTS`` of each ``callbacks`` module) with ``theme.PRINT``: one query-to-figure
+path for the screen and the file.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import plotly.graph_objects as go
+
+from layouts import i18n
+
+FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+#: A chart file's size in CSS pixels: a half A4 page at print resolution (PNG at 2x).
+SIZE = (1000, 560)
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+
+
+class ExportError(ValueError):
+    """A chart or format that cannot be exported, with what can."""
+
+
+def with_footnote(fig: go.Figure, *, scope: str, source: str, as_of: str, is_demo: bool,
+                  lang: str) -> go.Figure:
+    """The figure with a footnote under the plot: what it covers (area and period), source,
+    as-of time, demo data."""
+    parts = [scope, f"{i18n.t('source', lang)}: {source}", f"{i18n.t('as_of', lang)} {as_of}"]
+    if is_demo:
+        parts.append(i18n.t("demo", lang))
+    out = go.Figure(fig)
+    bottom = max(out.layout.margin.b or 0, 40)      # room for the x axis, then the note
+    out.update_layout(margin={"b": bottom + 36})
+    out.add_annotation(text=" · ".join(parts), showarrow=False, xref="paper", yref="paper",
+                       x=0, y=0, xanchor="left", yanchor="top", yshift=-bottom,
+                       font={"size": 11, "color": "#555555"}, align="left")
+    return out
+
+
+class ChartRenderer:
+    """Renders figures to bytes through one persistent headless Chromium (kaleido)."""
+
+    def __init__(self, chromium: str | None = None):
+        # kaleido (through choreographer) finds the browser in BROWSER_PATH: Debian's
+        # Chromium, which also has the CJK fonts the print theme needs
+        path = chromium or os.environ.get("BROWSER_PATH") or DEFAULT_CHROMIUM
+        if os.path.exists(path):
+            os.environ.setdefault("BROWSER_PATH", path)
+        self._lock = threading.Lock()
+        self._started = False
+
+    def render(self, fig: go.Figure, fmt: str, size: tuple[int, int] = SIZE) -> bytes:
+        """The figure as PNG, SVG or PDF bytes."""
+        if fmt not in FORMATS:
+            raise ExportError(f"format {fmt!r} is not supported: use one of "
+                              f"{', '.join(FORMATS)}")
+        import kaleido
+        opts = {"format": fmt, "width": size[0], "height": size[1],
+                "scale": 2 if fmt == "png" else 1}
+        with self._lock:   # one Chromium page at a time: renders from server threads queue
+            if not self._started:
+                kaleido.start_sync_server(silence_warnings=True)
+                self._started = True
+            return kaleido.calc_fig_sync(fig, opts=opts)
+
+    def close(self) -> None:
+        if self._started:
+            import kaleido
+            kaleido.stop_sync_server(silence_warnings=True)
+            self._started = False
