@@ -10,10 +10,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 run: install
 	citybrain serve
 
-# fonts-noto-cjk: the app cuts its interface font from it (and chart export renders Chinese).
+# fonts-noto-cjk: the app cuts its interface font from it (and chart export renders Chinese);
+# chromium: renders charts and monthly reports to PNG/SVG/PDF on the server.
 system-deps:
-	@if ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
-	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q fonts-noto-cjk fontconfig; \
+	@if ! fc-list 2>/dev/null | grep -q "Noto Sans CJK" || ! [ -x /usr/bin/chromium ]; then \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q fonts-noto-cjk fontconfig chromium; \
 	fi
 
 install: system-deps

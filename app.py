@@ -14,6 +14,7 @@ from callbacks import environment as environment_callbacks
 from callbacks import events as events_callbacks
 from callbacks import grid as grid_callbacks
 from callbacks import overview as overview_callbacks
+from callbacks import report as report_callbacks
 from callbacks import shell as shell_callbacks
 from data.queries import Queries
 from data.runtime import Runtime
@@ -51,7 +52,7 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     app.citybrain_runtime = runtime      # for the CLI and tests reaching the same data
     app.layout = frame.shell()
     screens = [overview_callbacks, grid_callbacks, events_callbacks, environment_callbacks,
-               economy_callbacks]
+               economy_callbacks, report_callbacks]
     routes.register(app.server, runtime, charts={
         chart: function for module in screens for chart, function in
         getattr(module, "CHARTS", {}).items()})

@@ -1,4 +1,4 @@
-"""The ``citybrain`` command: serve the app, build demo cities."""
+"""The ``citybrain`` command: serve the app, build demo cities, write monthly reports."""
 
 from __future__ import annotations
 
@@ -43,6 +43,43 @@ def _demo(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from tqdm import tqdm
+
+    from app import ensure_store
+    from data.monthly import ReportError
+    from data.queries import Queries
+    from data.runtime import Runtime
+    from data.store import Store
+    from layouts.report import ReportFormatError, export_report
+
+    s = settings_mod.from_env()
+    if args.db is not None:
+        s = s.with_(db_path=args.db)
+    store = Store(ensure_store(s, progress=not args.quiet))
+    runtime = Runtime(s, store, Queries(store))
+    formats = args.format.split(",")
+    sections = args.sections.split(",") if args.sections else None
+    districts = args.districts.split(",") if args.districts else None
+    with tqdm(desc="report", unit="step", disable=args.quiet) as bar:
+        try:
+            written, figures = export_report(
+                runtime, month=args.month, formats=formats, out_dir=args.out,
+                sections=sections, districts=districts, lang=args.lang, progress=bar.update)
+        except (ReportError, ReportFormatError) as exc:
+            bar.close()
+            print(f"citybrain report: {exc}", file=sys.stderr)
+            return 2
+    for path in written:
+        print(path)
+    if figures and not args.quiet:
+        first, *rest = [f.seconds for f in figures]
+        warm = sorted(rest)[len(rest) // 2] if rest else first
+        print(f"{len(figures)} figures: first {first:.2f} s, then {warm:.2f} s each (median)",
+              file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citybrain", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -60,6 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true", help="replace an existing file")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(func=_demo)
+    report = sub.add_parser("report", help="write the monthly report (月报) as PDF, Word, Excel")
+    report.add_argument("--month", help="YYYY-MM (default: the last complete month)")
+    report.add_argument("--format", default="pdf,docx,xlsx",
+                        help="comma-separated: pdf, docx, xlsx (default: all three)")
+    report.add_argument("--out", type=Path, default=Path("reports"),
+                        help="folder for the files (default: reports/)")
+    report.add_argument("--lang", choices=settings_mod.LANGS, default="zh")
+    report.add_argument("--sections", help="comma-separated (default: all)")
+    report.add_argument("--districts", help="comma-separated district codes (default: all)")
+    report.add_argument("--db", type=Path, help="store file (default: CITYBRAIN_DB or var/)")
+    report.add_argument("--quiet", action="store_true", help="no progress bar")
+    report.set_defaults(func=_report)
     return parser
 
 

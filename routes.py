@@ -163,3 +163,28 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
         return flask.Response(body, mimetype=export.FORMATS[fmt], headers={
             "Content-Disposition": f"attachment; filename={chart}_{state.start}_{state.end}"
                                    f".{fmt}"})
+
+    @server.route("/report/<month>.<fmt>")
+    def download_report(month: str, fmt: str):
+        """The month's report (``?sections=&districts=&lang=``) as PDF, Word or Excel: the
+        code path of ``citybrain report``."""
+        from data.monthly import ReportError
+        from layouts.report import ReportFormatError, export_report
+
+        args = flask.request.args
+        lang = args.get("lang") if args.get("lang") in ("zh", "en") else "zh"
+        sections = [x for x in args.get("sections", "").split(",") if x] or None
+        districts = [x for x in args.get("districts", "").split(",") if x] or None
+        with tempfile.TemporaryDirectory() as out:
+            try:
+                written, _ = export_report(runtime, month=month, formats=[fmt], out_dir=out,
+                                           sections=sections, districts=districts,
+                                           lang=lang, renderer=renderer)
+            except (ReportError, ReportFormatError) as error:
+                return flask.Response(str(error), status=404, mimetype="text/plain")
+            body = written[0].read_bytes()
+        mimetype = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-"
+                    "officedocument.spreadsheetml.sheet", "docx": "application/vnd."
+                    "openxmlformats-officedocument.wordprocessingml.document"}[fmt]
+        return flask.Response(body, mimetype=mimetype, headers={
+            "Content-Disposition": f"attachment; filename={written[0].name}"})

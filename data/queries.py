@@ -989,6 +989,52 @@ class Queries:
         schema = reader.schema.with_metadata({ROWS_METADATA_KEY: str(total).encode()})
         return pa.RecordBatchReader.from_batches(schema, reader)
 
+    # --- monthly report ---
+    # What data/monthly.py asks beyond the screens' questions: which months have data, and
+    # the grid cells whose event counts surge. Memoised like the rest (class-body statement:
+    # the screens' CACHED tuple above stays as it is).
+
+    CACHED = (*CACHED, "report_months", "event_cell_months", "event_cell_daily")
+
+    def report_months(self) -> tuple[dt.date, ...]:
+        """Return the first day of every month any fact table has data in (statistics, air,
+        water, events), from the store's first shown month (meta ``first_month``) on, in
+        order. Statistics before it exist only as year-ago bases and are not counted."""
+        first = dt.date.fromisoformat(self._meta["first_month"])
+        rows = self.store.rows(
+            "SELECT DISTINCT m FROM (SELECT DISTINCT period AS m FROM indicator_values "
+            "UNION ALL SELECT DISTINCT date_trunc('month', day)::DATE FROM air_daily "
+            "UNION ALL SELECT DISTINCT period FROM water_quality "
+            "UNION ALL SELECT DISTINCT date_trunc('month', day)::DATE FROM event_district_daily"
+            ") WHERE m >= ? ORDER BY m", [first])
+        return tuple(_as_date(m) for (m,) in rows)
+
+    def event_cell_months(self, start: str, end: str, min_count: int,
+                          districts: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """Return the monthly event counts of every grid cell with at least ``min_count``
+        events reported in [start, end] (optionally only in some districts), over all the
+        store's months: grid_code, township_code, district_code, period (month start), n.
+        Months without events are absent, not zero."""
+        where, params = self._where(districts)
+        return self.store.df(
+            "WITH hot AS (SELECT grid_code FROM event_area_daily "
+            f"WHERE day BETWEEN ? AND ?{where} GROUP BY 1 HAVING sum(n) >= ?) "
+            "SELECT grid_code, township_code, district_code, "
+            "date_trunc('month', day)::DATE AS period, sum(n)::BIGINT AS n "
+            "FROM event_area_daily WHERE grid_code IN (SELECT grid_code FROM hot) "
+            "GROUP BY ALL ORDER BY grid_code, period",
+            _days(start, end) + params + [int(min_count)])
+
+    def event_cell_daily(self, cell: str, start: str, end: str) -> pd.DataFrame:
+        """Return one grid cell's events reported per day in [start, end]: day, n (days
+        without events absent)."""
+        if self._area_column(cell) != "grid_code":
+            raise KeyError(f"not a grid cell: {cell!r}")
+        return self.store.df(
+            "SELECT day, sum(n)::BIGINT AS n FROM event_area_daily "
+            "WHERE grid_code = ? AND day BETWEEN ? AND ? GROUP BY 1 ORDER BY 1",
+            [cell] + _days(start, end))
+
 
 # --- grid governance screen: whitelists and helpers ------------------------------------------
 
@@ -1148,6 +1194,13 @@ def _shift(rng: Range, years: int) -> Range:
 
 def _float(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
+
+
+# --- monthly report ---
+
+def _as_date(value) -> dt.date:
+    """A DuckDB DATE or TIMESTAMP value as a date."""
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def _change(value: float | None, prior: float | None, ind: Indicator) -> float | None:

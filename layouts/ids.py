@@ -89,3 +89,13 @@ class Economy(StrEnum):
     CHANGES = "eco-changes"
     SHARES = "eco-shares"
     COMPARE = "eco-compare"
+
+
+class Report(StrEnum):
+    PREFIX = "rpt"
+    MONTH = "rpt-month"
+    SECTIONS = "rpt-sections"
+    DOWNLOAD = "rpt-download"   # pattern-matching type: {"type": DOWNLOAD, "fmt": ...}
+    SUMMARY = "rpt-summary"
+    KPIS = "rpt-kpis"
+    FIGURES = "rpt-figures"

@@ -245,10 +245,11 @@ def test_every_callback_id_exists_on_a_rendered_screen(app):
         deps |= {out.rsplit(".", 1)[0] for out in callback["output"].strip(".").split("...")
                  if not out.startswith("{")}
         assert any(deps <= ids for ids in screens.values()), callback["output"]
-    patterns = {Overview.KPI_CARD, Shell.NAV, Shell.EXPORT}   # pattern-matching types
+    patterns = {Overview.KPI_CARD, Shell.NAV, Shell.EXPORT,   # pattern-matching types
+                id_enums.Report.DOWNLOAD}
     for name, enum in (("overview", id_enums.Overview), ("grid", id_enums.Grid),
                        ("events", id_enums.Events), ("environment", id_enums.Environment),
-                       ("economy", id_enums.Economy)):
+                       ("economy", id_enums.Economy), ("report", id_enums.Report)):
         members = [m for m in enum if m not in patterns and m.name != "PREFIX"]
         bar = Bar(enum.PREFIX)
         assert {m.value for m in members} <= screens[name], name

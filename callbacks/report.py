@@ -1,0 +1,84 @@
+"""Callbacks of the monthly report screen: the month, sections and the filter state's
+districts -> the preview (summary, KPI table, figure list) and the export links."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from dash import ALL, Input, Output, State
+
+from callbacks import filters
+from callbacks import state as st
+from callbacks.shell import Screen
+from layouts import i18n, report_screen, theme
+from layouts.ids import Report, Shell
+
+THEME = theme.WALL
+
+
+def section_options(lang: str) -> list[dict]:
+    from data.monthly import SECTIONS
+    return [{"label": i18n.t(f"section_{s}", lang), "value": s} for s in SECTIONS]
+
+
+def kpi_columns(lang: str) -> list[dict]:
+    t = i18n.t
+    return [{"id": "name", "name": t("report_indicator", lang)},
+            {"id": "unit", "name": t("report_unit", lang)},
+            {"id": "value", "name": t("report_value", lang), "type": "numeric"},
+            {"id": "target", "name": t("target", lang), "type": "numeric"},
+            {"id": "met", "name": t("report_met", lang)},
+            {"id": "mom", "name": t("report_mom", lang), "type": "numeric"},
+            {"id": "yoy", "name": t("report_yoy", lang), "type": "numeric"}]
+
+
+def report_query(month: str, sections, state: st.FilterState) -> str:
+    """The export links' query: month, sections, the chosen district, the language."""
+    params = {"month": month, "sections": ",".join(sections or []), "lang": state.lang}
+    if state.district:
+        params["districts"] = state.district
+    return "?" + urlencode(params, safe=",")
+
+
+def render(state: st.FilterState, runtime, _app, ids, head, bar):
+    from data.monthly import available_months, last_complete_month
+    return report_screen.page(ids=ids, lang=state.lang, head=head, bar=bar, theme=THEME,
+                              months=available_months(runtime),
+                              month=last_complete_month(runtime),
+                              sections=section_options(state.lang),
+                              kpi_columns=kpi_columns(state.lang))
+
+
+SCREEN = Screen("report", Report.PREFIX, render)
+
+
+def register(app, runtime) -> None:
+    """Register the report screen's callbacks."""
+    from data.monthly import ReportError, build_report
+    filters.register_controller(app, runtime, Report.PREFIX)
+
+    @app.callback(Output(Report.SUMMARY, "children"), Output(Report.KPIS, "data"),
+                  Output(Report.FIGURES, "children"),
+                  Output({"type": Report.DOWNLOAD, "fmt": ALL}, "href"),
+                  Input(Shell.FILTERS, "data"), Input(Report.MONTH, "value"),
+                  Input(Report.SECTIONS, "value"),
+                  State({"type": Report.DOWNLOAD, "fmt": ALL}, "id"))
+    def preview(data, month, sections, link_ids):
+        s = filters.read_state(data, runtime.context)
+        try:
+            report = build_report(runtime, month, tuple(sections or ()),
+                                  (s.district,) if s.district else None, s.lang)
+        except ReportError as error:
+            return [str(error)], [], [], [None for _ in link_ids]
+        from html import escape  # noqa: F401  (Dash escapes text itself)
+        from dash import html
+        kpis = report.kpis.assign(met=report.kpis["met"].map(
+            lambda m: "—" if m is None or m != m else ("✓" if m else "✗")))
+        kpis = kpis.round({"value": 2, "target": 2, "mom": 2, "yoy": 2})
+        rows = kpis[["name", "unit", "value", "target", "met", "mom", "yoy"]]
+        query = report_query(report.month, sections, s)
+        return ([html.P(sentence) for sentence in report.summary],
+                rows.astype(object).where(rows.notna(), None).to_dict("records"),
+                [html.Li(f.caption) for f in report.figures],
+                [app.get_relative_path(f"/report/{report.month}.{i['fmt']}") + query
+                 for i in link_ids])
