@@ -16,7 +16,8 @@ from callbacks.filters import Control, district_click_control, range_control
 from callbacks.shell import Screen
 from data import catalog
 from data.catalog import Indicator
-from layouts import figures, i18n, overview, theme
+from geo.geojson import map_view, to_geojson
+from layouts import export, figures, i18n, overview, theme
 from layouts.figures import MAP_BASE_TRACE, MAP_DATA_TRACE, MAP_LAYER_TRACES
 from layouts.ids import Overview, Shell
 
@@ -230,7 +231,9 @@ def register(app, runtime) -> None:
     def update_map_legend(data):
         return map_legend(_state(data))
 
-    filters.register_charts(app, runtime, CHARTS, THEME)
+    # the map has its own callback (a Patch, geometry by URL); its chart function is for files
+    filters.register_charts(app, runtime, {k: v for k, v in CHARTS.items()
+                                           if k != Overview.MAP}, THEME)
 
 
 # --- the overview's charts: (state, runtime, theme) -> figure, shared with chart export ----
@@ -275,6 +278,29 @@ def events_category_chart(s: st.FilterState, runtime, theme):
     return figures.events_by_category(frame, theme=theme, lang=s.lang)
 
 
-CHARTS = {Overview.TREND: trend_chart, Overview.AIR: air_chart,
+def map_chart(s: st.FilterState, runtime, theme):
+    """The map as a file: the same layer and colours, its shapes inline (a file cannot fetch
+    the app's GeoJSON URL) on a plain background (kaleido draws it in Chromium's WebGL)."""
+    import json
+
+    frame, ind, geojson, title = map_layer(s, runtime)
+    level, _, parent = geojson.partition("?parent=")
+    level = level.removeprefix("/geo/").removesuffix(".geojson")
+    shapes = runtime.shapes(level)
+    if parent:
+        column = "district_code" if level == "grid_cells" and len(parent) == 6 else \
+            ("district_code" if level == "townships" else "township_code")
+        shapes = shapes[shapes[column] == parent]
+    width, height = export.SIZE
+    # fitted to the file's frame (less the title, colour bar and footnote)
+    center, zoom = map_view(tuple(shapes.total_bounds), width - 140, height - 130)
+    return figures.choropleth(
+        frame, ind, geojson_url=json.loads(to_geojson(shapes)), style_url="white-bg",
+        center=center, zoom=zoom, size=export.SIZE, theme=theme, lang=s.lang,
+        selected=s.picked or s.area, title=title,
+        view_key=s.township or s.district or "city")
+
+
+CHARTS = {Overview.MAP: map_chart, Overview.TREND: trend_chart, Overview.AIR: air_chart,
           Overview.EVENTS_STATUS: events_status_chart, Overview.RANKING: ranking_chart,
           Overview.EVENTS_CATEGORY: events_category_chart}

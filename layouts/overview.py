@@ -30,13 +30,14 @@ def page(*, ids, lang: str, head, bar, map_figure, layer_options: list[dict], la
             frame.graph_panel(Overview.TREND, "area-trend"),
             frame.graph_panel(Overview.AIR, "area-air"),
             frame.graph_panel(Overview.EVENTS_STATUS, "area-events"),
-            html.Div(className="panel area-map map-panel", children=[
+            html.Div(className="panel chart-panel area-map map-panel", children=[
                 # the map arrives drawn for this query; its first recolour is skipped
                 dcc.Store(id=Overview.MAP_DRAWN, data=map_drawn_for),
                 dcc.Graph(id=Overview.MAP, figure=map_figure, config=MAP_CONFIG,
                           responsive=False, className="graph",
                           style={"width": f"{MAP_SIZE[0]}px", "height": f"{MAP_SIZE[1]}px"}),
                 frame.trail_nav(ids, "on-map"),
+                frame.export_links(Overview.MAP),
                 html.Div(className="map-layers", children=[
                     html.Div(className="layer-toggles", children=[
                         dcc.RadioItems(id=Overview.GRAIN, options=grain_options, value=grain,
