@@ -244,3 +244,28 @@ def test_scr005_a_charts_png_download_is_the_print_version_of_the_view(live_serv
     assert struct.unpack(">II", body[16:24]) == (2000, 1120)
     assert path.name == f"grid-funnel_{START}_{END}.png"
     assert probe.errors == []
+
+
+def test_scr006_the_report_screen_exports_the_month_as_pdf(live_server, probe, tmp_path):
+    import unicodedata
+
+    from pypdf import PdfReader
+    page = probe.page
+    page.set_default_timeout(120_000)                 # the whole month: ~40 figures
+    page.goto(live_server.url + "/report?district=360731")
+    page.wait_for_function("() => document.querySelectorAll('#rpt-summary p').length > 1")
+    page.wait_for_function("() => document.querySelectorAll('#rpt-kpis tbody tr').length > 3")
+    summary = page.inner_text("#rpt-summary")
+    assert "于都县" in summary
+    probe.screenshot("scr006-report")
+    link = page.get_by_text("PDF", exact=True)
+    assert "districts=360731" in link.get_attribute("href")
+    with page.expect_download() as download:
+        link.click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    pdf = PdfReader(str(path))
+    text = unicodedata.normalize("NFKC", "".join(p.extract_text() for p in pdf.pages))
+    assert len(pdf.pages) > 5 and "于都县" in text and "2026-10" in text
+    assert sum(len(p.images) for p in pdf.pages) >= 20
+    assert probe.errors == []
