@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from dash import ALL, Input, Output, State
+from dash import ALL, Input, Output, State, html
 
 from callbacks import filters
 from callbacks import state as st
@@ -70,8 +70,6 @@ def register(app, runtime) -> None:
                                   (s.district,) if s.district else None, s.lang)
         except ReportError as error:
             return [str(error)], [], [], [None for _ in link_ids]
-        from html import escape  # noqa: F401  (Dash escapes text itself)
-        from dash import html
         kpis = report.kpis.assign(met=report.kpis["met"].map(
             lambda m: "—" if m is None or m != m else ("✓" if m else "✗")))
         kpis = kpis.round({"value": 2, "target": 2, "mom": 2, "yoy": 2})

@@ -60,3 +60,15 @@ def run_callback(app, output_key: str, *args, triggered: list[dict] | None = Non
         return func(*args)
 
     return copy_context().run(call)
+
+
+@pytest.fixture(scope="session")
+def values(store):
+    """Every indicator value with its district's population: the raw rows the tests compute
+    their own aggregates from."""
+    import pandas as pd
+    frame = store.df("SELECT v.district_code, v.indicator_code, v.period, v.value, "
+                     "d.population FROM indicator_values v "
+                     "JOIN districts d ON d.code = v.district_code")
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame

@@ -39,15 +39,6 @@ def water(store):
 
 
 @pytest.fixture(scope="module")
-def values(store):
-    frame = store.df("SELECT v.district_code, v.indicator_code, v.period, v.value, "
-                     "d.population FROM indicator_values v "
-                     "JOIN districts d ON d.code = v.district_code")
-    frame["period"] = pd.to_datetime(frame["period"])
-    return frame
-
-
-@pytest.fixture(scope="module")
 def events(store):
     frame = store.df("SELECT district_code, reported_at FROM grid_events")
     frame["period"] = frame["reported_at"].dt.to_period("M").dt.to_timestamp()

@@ -45,15 +45,6 @@ def reports(runtime):
 
 
 @pytest.fixture(scope="module")
-def values(store):
-    frame = store.df("SELECT v.district_code, v.indicator_code, v.period, v.value, "
-                     "d.population FROM indicator_values v "
-                     "JOIN districts d ON d.code = v.district_code")
-    frame["period"] = pd.to_datetime(frame["period"])
-    return frame
-
-
-@pytest.fixture(scope="module")
 def events(store):
     frame = store.df("SELECT grid_code, district_code, reported_at, closed_at, deadline_at "
                      "FROM grid_events")
