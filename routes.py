@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import tempfile
+import threading
 
 import flask
 
@@ -45,6 +46,7 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
     -> the screen's chart function)."""
     charts = charts or {}
     renderer = export.ChartRenderer()
+    report_slot = threading.BoundedSemaphore(1)
     prepared: dict[tuple, bytes | None] = {}
 
     def once(key: tuple, make) -> bytes | None:
@@ -168,21 +170,38 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
     def download_report(month: str, fmt: str):
         """The month's report (``?sections=&districts=&lang=``) as PDF, Word or Excel: the
         code path of ``citybrain report``."""
-        from data.monthly import ReportError
-        from layouts.report import ReportFormatError, export_report
+        from data.monthly import ReportError, available_months
+        from layouts.report import FORMATS, export_report
 
+        def refuse(message: str, status: int) -> flask.Response:
+            return flask.Response(message, status=status, mimetype="text/plain")
+
+        # what does not exist is a 404 naming what does, before any work
+        if fmt not in FORMATS:
+            return refuse(f"format {fmt!r} is not supported: choose from "
+                          f"{', '.join(FORMATS)}", 404)
+        months = available_months(runtime)
+        if month not in months:
+            return refuse(f"no data for {month!r}; available months: {months[0]} to "
+                          f"{months[-1]} ({len(months)} months)", 404)
         args = flask.request.args
         lang = args.get("lang") if args.get("lang") in ("zh", "en") else "zh"
         sections = [x for x in args.get("sections", "").split(",") if x] or None
         districts = [x for x in args.get("districts", "").split(",") if x] or None
-        with tempfile.TemporaryDirectory() as out:
-            try:
-                written, _ = export_report(runtime, month=month, formats=[fmt], out_dir=out,
-                                           sections=sections, districts=districts,
-                                           lang=lang, renderer=renderer)
-            except (ReportError, ReportFormatError) as error:
-                return flask.Response(str(error), status=404, mimetype="text/plain")
-            body = written[0].read_bytes()
+        # a whole month is ~40 figures and a Chromium print: one at a time per server
+        if not report_slot.acquire(blocking=False):
+            return refuse("another report is being written: try again in a minute", 503)
+        try:
+            with tempfile.TemporaryDirectory() as out:
+                written, _ = export_report(runtime, month=month, formats=[fmt],
+                                           out_dir=out, sections=sections,
+                                           districts=districts, lang=lang,
+                                           renderer=renderer)
+                body = written[0].read_bytes()
+        except ReportError as error:        # a bad section or district: the request's fault
+            return refuse(str(error), 400)
+        finally:
+            report_slot.release()
         mimetype = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-"
                     "officedocument.spreadsheetml.sheet", "docx": "application/vnd."
                     "openxmlformats-officedocument.wordprocessingml.document"}[fmt]

@@ -14,13 +14,13 @@ import re
 from urllib.parse import urlencode
 
 import pandas as pd
-from dash import Input, Output
+from dash import Input, Output, ctx
 
 from callbacks import filters
 from callbacks import state as st
 from callbacks.shell import Screen
 from data import catalog
-from data.queries import EVENT_TABLE_COLUMNS
+from data.queries import EVENT_TABLE_COLUMNS, event_filter_value
 from layouts import events, i18n, theme
 from layouts.ids import Events, Shell
 
@@ -90,13 +90,20 @@ def table_filters(query: str | None, runtime) -> tuple:
             out.append((column, "not in" if op == "!=" else "in", codes or ("",)))
         elif column in _NUMBERS:
             try:
-                number = float(value)
+                number = event_filter_value(column, value)
             except ValueError:
                 raise TableFilterError(part.strip()) from None
-            out.append((column, "=" if op == "contains" else op,
-                        int(number) if number.is_integer() else number))
-        else:
+            out.append((column, "=" if op == "contains" else op, number))
+        elif op == "contains":
             out.append((column, op, value))
+        else:
+            # a date-time compared: "2025", "2025-03" and "2025-03-01" all mean its first moment
+            value = value.strip()
+            value += {4: "-01-01", 7: "-01"}.get(len(value), "")
+            try:
+                out.append((column, op, event_filter_value(column, value)))
+            except ValueError:
+                raise TableFilterError(part.strip()) from None
     return tuple(out)
 
 
@@ -147,7 +154,7 @@ def register(app, runtime) -> None:
     @app.callback(
         Output(Events.TABLE, "data"), Output(Events.TABLE, "page_count"),
         Output(Events.COUNT, "children"), Output(Events.CSV, "href"),
-        Output(Events.XLSX, "href"),
+        Output(Events.XLSX, "href"), Output(Events.TABLE, "page_current"),
         Input(Shell.FILTERS, "data"), Input(Events.TABLE, "page_current"),
         Input(Events.TABLE, "page_size"), Input(Events.TABLE, "sort_by"),
         Input(Events.TABLE, "filter_query"))
@@ -156,11 +163,13 @@ def register(app, runtime) -> None:
         size = page_size if isinstance(page_size, int) and 0 < page_size <= 200 else \
             events.PAGE_SIZE
         page = page if isinstance(page, int) and page >= 0 else 0
+        if not any(t["prop_id"] == f"{Events.TABLE}.page_current" for t in ctx.triggered):
+            page = 0          # new filters or sort: back to the first page
         try:
             where = table_filters(filter_query, runtime)
         except TableFilterError as error:
             message = f"{i18n.t('filter_unreadable', s.lang)}: {error}"
-            return [], 1, message, None, None
+            return [], 1, message, None, None, 0
         sort, descending = table_sort(sort_by)
         frame, total = q.events_page(s.scope, s.start, s.end, where, sort, descending,
                                      page * size, size)
@@ -168,4 +177,4 @@ def register(app, runtime) -> None:
         count = i18n.t("events_matching", s.lang).format(n=f"{total:,}")
         return (display_rows(frame, runtime, s.lang), max(1, math.ceil(total / size)), count,
                 app.get_relative_path("/download/events.csv") + query,
-                app.get_relative_path("/download/events.xlsx") + query)
+                app.get_relative_path("/download/events.xlsx") + query, page)

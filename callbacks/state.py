@@ -240,6 +240,12 @@ def valid_state(data: dict | None, ctx: Context) -> FilterState | None:
         start, end = dt.date.fromisoformat(state.start), dt.date.fromisoformat(state.end)
     except (TypeError, ValueError):
         return None
+    # every single value must be a string (or None) before it is looked up anywhere
+    singles = (state.district, state.township, state.cell, state.indicator, state.lang,
+               state.step, state.pollutant, state.vs, state.grain)
+    if not all(v is None or isinstance(v, str) for v in singles) or not all(
+            isinstance(v, str) for v in (*state.layers, *state.picked)):
+        return None
     if ctx.lineage(state.area) != (state.district, state.township, state.cell) \
             or state.indicator not in catalog.BY_CODE or state.lang not in LANGS \
             or not set(state.layers) <= set(MAP_LAYERS) or state.step not in STEPS \

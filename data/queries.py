@@ -1149,6 +1149,11 @@ def _filter_value(column: str, value):
     return str(value)
 
 
+#: The event table's filter values are checked with this before a query is built (the screen's
+#: filter row turns a refused value into a clear message instead of an error).
+event_filter_value = _filter_value
+
+
 def _event_filters(filters: tuple) -> tuple[str, list]:
     """The table filters as " AND <condition>..." and their parameters."""
     if not isinstance(filters, tuple | list):

@@ -154,5 +154,8 @@ def test_the_report_route_serves_the_files_and_names_what_exists(app):
     assert len(book.sheetnames) == 2
     got = client.get("/report/2019-01.pdf")
     assert got.status_code == 404 and b"2024-12" in got.data
-    got = client.get(f"/report/{MONTH}.odt")
-    assert got.status_code == 404 and b"pdf, docx, xlsx" in got.data
+    for fmt in ("odt", "XLSX", "%20xlsx"):
+        got = client.get(f"/report/{MONTH}.{fmt}")
+        assert got.status_code == 404 and b"pdf, docx, xlsx" in got.data, fmt
+    got = client.get(f"/report/{MONTH}.xlsx?sections=bogus")
+    assert got.status_code == 400 and b"bogus" in got.data

@@ -109,14 +109,18 @@ def test_grid_screen_tables_and_charts_carry_the_query_layers_numbers(app, queri
 
 
 def _table(app, data=CITY, page=0, size=20, sort=None, query=""):
+    """The table callback; a page other than the first comes from the pager (filters and
+    sort changes go back to the first page)."""
     key = next(k for k in app.callback_map if k.startswith("..evt-table.data"))
-    return run_callback(app, key, data, page, size, sort or [], query)
+    triggered = [{"prop_id": "evt-table.page_current", "value": page}] if page else []
+    return run_callback(app, key, data, page, size, sort or [], query, triggered=triggered)
 
 
 def test_the_event_table_pages_sorts_and_filters_on_the_server(app, store):
     raw = store.df("SELECT * FROM grid_events WHERE CAST(reported_at AS DATE) BETWEEN ? AND ?",
                    [START, END])
-    rows, pages, count, csv_href, xlsx_href = _table(app)
+    rows, pages, count, csv_href, xlsx_href, page = _table(app)
+    assert page == 0
     assert len(rows) == 20 and pages == -(-len(raw) // 20)
     assert f"{len(raw):,}" in count
     newest = raw.sort_values(["reported_at", "event_id"], ascending=False).head(20)
@@ -138,7 +142,7 @@ def test_the_event_table_pages_sorts_and_filters_on_the_server(app, store):
 def test_the_event_downloads_hold_exactly_the_filtered_rows(app, store):
     from openpyxl import load_workbook
     client = app.server.test_client()
-    *_, csv_href, xlsx_href = _table(app, DISTRICT, query="{status} = 结案")
+    *_, csv_href, xlsx_href, _ = _table(app, DISTRICT, query="{status} = 结案")
     raw = store.df("SELECT * FROM grid_events WHERE district_code = '360702' AND status = "
                    "'closed' AND CAST(reported_at AS DATE) BETWEEN ? AND ?", [START, END])
     got = client.get(csv_href)
@@ -188,6 +192,18 @@ def test_the_table_filter_reads_what_dash_table_writes(settings, store, queries)
         ("district_code", "in", ("360702",)),)
     assert table_filters('{reported_at} datestartswith "2026-03"', runtime) == (
         ("reported_at", "contains", "2026-03"),)
-    for bad in ("{nope} = 1", "{event_id} > ten", "status = closed", "{status} > 结案"):
+    assert table_filters("{reported_at} >= 2025-03 && {deadline_at} < 2026", runtime) == (
+        ("reported_at", ">=", __import__("datetime").datetime(2025, 3, 1)),
+        ("deadline_at", "<", __import__("datetime").datetime(2026, 1, 1)))
+    for bad in ("{nope} = 1", "{event_id} > ten", "status = closed", "{status} > 结案",
+                "{reported_at} > abc", "{deadline_at} < 2024-13-01", "{event_id} = nan",
+                "{event_id} = inf", "{satisfaction} = 1e400"):
         with pytest.raises(TableFilterError):
             table_filters(bad, runtime)
+
+
+def test_a_tampered_store_of_any_type_is_refused(app):
+    for field, bad in (("vs", ["x"]), ("pollutant", {"a": 1}), ("district", ["360702"]),
+                       ("indicator", 3), ("grain", None), ("picked", [1, 2])):
+        with pytest.raises(PreventUpdate):
+            run_callback(app, "app-filter-text.children", {**CITY, field: bad})
