@@ -103,7 +103,7 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
         table's filter row (``tf``) and sort (``sort``, ``desc``), as CSV or Excel."""
         from callbacks.events import TableFilterError, table_filters, table_sort
         from callbacks.state import parse_query
-        from data import export
+        from data import export as events_export
 
         if fmt not in ("csv", "xlsx"):
             flask.abort(404)
@@ -119,22 +119,25 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
                                         else "desc"}])
         reader = runtime.queries.events_export(state.scope, state.start, state.end, where,
                                                sort, descending)
-        # written to a temporary file first: a failure (Excel's row limit) is then a clear
-        # 400, not a download cut off half way
+        name = f"events_{state.start}_{state.end}.{fmt}"
+        if fmt == "csv":
+            # streamed batch by batch: millions of rows start arriving at once
+            return flask.Response(flask.stream_with_context(
+                                      events_export.iter_events_csv(reader)),
+                                  mimetype="text/csv", headers={
+                                      "Content-Disposition": f"attachment; filename={name}"})
+        # Excel is written to a temporary file first: a failure (its row limit) is then a
+        # clear 400, not a download cut off half way
         body = tempfile.TemporaryFile()
         try:
-            if fmt == "csv":
-                export.write_events_csv(reader, body)
-            else:
-                export.write_events_xlsx(reader, body, lang=state.lang)
+            events_export.write_events_xlsx(reader, body, lang=state.lang)
         except ValueError as error:
             body.close()
             return flask.Response(str(error), status=400, mimetype="text/plain")
         body.seek(0)
-        mimetype = ("text/csv" if fmt == "csv" else
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response = flask.send_file(body, mimetype=mimetype, as_attachment=True,
-                                   download_name=f"events_{state.start}_{state.end}.{fmt}")
+        response = flask.send_file(
+            body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            as_attachment=True, download_name=name)
         response.call_on_close(body.close)
         return response
 

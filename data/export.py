@@ -7,7 +7,9 @@ server a few megabytes, not the whole result. Both write to a binary file object
 
 from __future__ import annotations
 
-from typing import BinaryIO
+import io
+
+from typing import BinaryIO, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -54,9 +56,10 @@ def declared_rows(reader: pa.RecordBatchReader) -> int | None:
     return None if value is None else int(value)
 
 
-def write_events_csv(reader: pa.RecordBatchReader, fileobj: BinaryIO,
-                     lang: str | None = None) -> int:
-    """Write the rows as CSV (UTF-8 with a byte-order mark) and return how many were written.
+def iter_events_csv(reader: pa.RecordBatchReader, lang: str | None = None,
+                    counter: list | None = None) -> Iterator[bytes]:
+    """The rows as CSV (UTF-8 with a byte-order mark), a chunk per batch, so a download of
+    millions of rows streams instead of waiting for a file. ``counter[0]`` counts the rows.
 
     The header is the column codes (machine-readable) unless ``lang`` asks for names; times
     are written to the second, empty cells for missing values.
@@ -65,16 +68,30 @@ def write_events_csv(reader: pa.RecordBatchReader, fileobj: BinaryIO,
                        pa.timestamp("s") if pa.types.is_timestamp(f.type) else f.type)
               for f in reader.schema]
     schema = pa.schema(fields)
-    fileobj.write(UTF8_BOM)
-    rows = 0
-    with pacsv.CSVWriter(fileobj, schema) as writer:    # closes the writer, not fileobj
+    buffer = io.BytesIO()
+    buffer.write(UTF8_BOM)
+    with pacsv.CSVWriter(buffer, schema) as writer:
         for batch in reader:
             # whole seconds: Arrow would otherwise print every time as 10:00:00.000000
             columns = [pc.cast(column, field.type, safe=False) if field.type != column.type
                        else column for column, field in zip(batch.columns, fields)]
             writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=schema))
-            rows += batch.num_rows
-    return rows
+            if counter is not None:
+                counter[0] += batch.num_rows
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.getvalue():
+        yield buffer.getvalue()     # the header alone when nothing matched
+
+
+def write_events_csv(reader: pa.RecordBatchReader, fileobj: BinaryIO,
+                     lang: str | None = None) -> int:
+    """Write the rows as CSV (see ``iter_events_csv``) and return how many were written."""
+    counter = [0]
+    for chunk in iter_events_csv(reader, lang, counter):
+        fileobj.write(chunk)
+    return counter[0]
 
 
 def _too_many(rows: int | str) -> ValueError:
