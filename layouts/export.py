@@ -12,6 +12,9 @@ from __future__ import annotations
 import os
 import threading
 
+from pathlib import Path
+
+import plotly
 import plotly.graph_objects as go
 
 from layouts import i18n
@@ -20,6 +23,8 @@ FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 #: A chart file's size in CSS pixels: a half A4 page at print resolution (PNG at 2x).
 SIZE = (1000, 560)
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
+#: The plotly.js bundled with plotly.py: the same the screens load from the app.
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 class ExportError(ValueError):
@@ -64,7 +69,10 @@ class ChartRenderer:
                 "scale": 2 if fmt == "png" else 1}
         with self._lock:   # one Chromium page at a time: renders from server threads queue
             if not self._started:
-                kaleido.start_sync_server(silence_warnings=True)
+                # offline: the plotly.js the app serves, no MathJax (kaleido would fetch both
+                # from a CDN); a render that hangs gives up after a minute
+                kaleido.start_sync_server(plotlyjs=PLOTLY_JS, mathjax=False, timeout=60,
+                                          silence_warnings=True)
                 self._started = True
             return kaleido.calc_fig_sync(fig, opts=opts)
 
