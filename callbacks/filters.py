@@ -206,13 +206,9 @@ def register_controller(app, runtime, prefix: str, controls: tuple[Control, ...]
 
 def area_names(state: st.FilterState, runtime) -> list[str]:
     """Return the names along the drill-down trail: the city, district, township, cell."""
-    lang, q = state.lang, runtime.queries
-    names = [runtime.city_name(lang)]
-    for code, areas in ((state.district, q.districts()), (state.township, q.areas("townships")),
-                        (state.cell, q.areas("grid_cells"))):
-        if code:
-            names.append(i18n.name(areas.set_index("code").loc[code], lang))
-    return names
+    names = runtime.names(state.lang)
+    return [runtime.city_name(state.lang),
+            *[names[code] for code in (state.district, state.township, state.cell) if code]]
 
 
 def filter_text(state: st.FilterState, runtime) -> str:

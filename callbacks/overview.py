@@ -283,14 +283,8 @@ def map_chart(s: st.FilterState, runtime, theme):
     the app's GeoJSON URL) on a plain background (kaleido draws it in Chromium's WebGL)."""
     import json
 
-    frame, ind, geojson, title = map_layer(s, runtime)
-    level, _, parent = geojson.partition("?parent=")
-    level = level.removeprefix("/geo/").removesuffix(".geojson")
-    shapes = runtime.shapes(level)
-    if parent:
-        column = "district_code" if level == "grid_cells" and len(parent) == 6 else \
-            ("district_code" if level == "townships" else "township_code")
-        shapes = shapes[shapes[column] == parent]
+    frame, ind, _, title = map_layer(s, runtime)
+    shapes = runtime.shapes_within(s.map_level, s.township or s.district)
     width, height = export.SIZE
     # fitted to the file's frame (less the title, colour bar and footnote)
     center, zoom = map_view(tuple(shapes.total_bounds), width - 140, height - 130)

@@ -66,6 +66,17 @@ class Runtime:
                                                        tolerance)
         return self._shapes[level]
 
+    def shapes_within(self, level: str, parent: str | None) -> gpd.GeoDataFrame:
+        """One level's shapes inside an area: a district's townships or grid cells, a
+        township's grid cells (``parent`` None: every shape of the level)."""
+        frame = self.shapes(level)
+        if parent is None:
+            return frame
+        lineage = self.context.lineage(parent)
+        column = ("township_code" if level == "grid_cells" and lineage and lineage[1]
+                  else "district_code")
+        return frame[frame[column] == parent]
+
     def points(self, level: str) -> pd.DataFrame:
         """Each township's or grid cell's inner point (code, lon, lat), for density layers."""
         key = f"{level}-points"
