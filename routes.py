@@ -63,21 +63,12 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
         if level not in LEVELS:
             flask.abort(404)
         parent = flask.request.args.get("parent")
-        parent_column = LEVELS[level][3]
-        lineage = runtime.context.lineage(parent) if parent is not None else None
-        if parent is not None and (parent_column is None or lineage is None):
+        if parent is not None and (LEVELS[level][3] is None or
+                                   runtime.context.lineage(parent) is None):
             flask.abort(404)
-        if level == "grid_cells" and lineage is not None and lineage[1] is None:
-            parent_column = "district_code"       # every grid cell of a district
         key = (runtime.store.fingerprint, "geojson", level, parent or "")
-
-        def make() -> bytes:
-            frame = runtime.shapes(level)
-            if parent is not None:
-                frame = frame[frame[parent_column] == parent]
-            return to_geojson(frame)
-
-        return _cached(once(key, make), "application/geo+json")
+        body = once(key, lambda: to_geojson(runtime.shapes_within(level, parent)))
+        return _cached(body, "application/geo+json")
 
     @server.route("/geo/style/<name>.json")
     def serve_map_style(name: str):
@@ -136,8 +127,7 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
             return flask.Response(str(error), status=400, mimetype="text/plain")
         body.seek(0)
         response = flask.send_file(
-            body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            as_attachment=True, download_name=name)
+            body, mimetype=export.MIMETYPES["xlsx"], as_attachment=True, download_name=name)
         response.call_on_close(body.close)
         return response
 
@@ -150,10 +140,10 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
         if chart not in charts:
             return flask.Response(f"no chart {chart!r}: one of {', '.join(sorted(charts))}",
                                   status=404, mimetype="text/plain")
-        if fmt not in export.FORMATS:
-            return flask.Response(f"format {fmt!r} is not supported: use one of "
-                                  f"{', '.join(export.FORMATS)}", status=404,
-                                  mimetype="text/plain")
+        try:
+            export.check_format(fmt)
+        except export.ExportError as error:
+            return flask.Response(str(error), status=404, mimetype="text/plain")
         state, _ = parse_query(flask.request.query_string.decode(), runtime.context)
         from callbacks.filters import area_names
         where = " › ".join(area_names(state, runtime))
@@ -165,7 +155,7 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
             as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"), is_demo=runtime.is_demo,
             lang=state.lang)
         body = renderer.render(fig, fmt)
-        return flask.Response(body, mimetype=export.FORMATS[fmt], headers={
+        return flask.Response(body, mimetype=export.MIMETYPES[fmt], headers={
             "Content-Disposition": f"attachment; filename={chart}_{state.start}_{state.end}"
                                    f".{fmt}"})
 
@@ -173,20 +163,19 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
     def download_report(month: str, fmt: str):
         """The month's report (``?sections=&districts=&lang=``) as PDF, Word or Excel: the
         code path of ``citybrain report``."""
-        from data.monthly import ReportError, available_months
-        from layouts.report import FORMATS, export_report
+        from data.monthly import ReportError, check_month
+        from layouts.report import FORMATS, export_report, unsupported_format
 
         def refuse(message: str, status: int) -> flask.Response:
             return flask.Response(message, status=status, mimetype="text/plain")
 
         # what does not exist is a 404 naming what does, before any work
         if fmt not in FORMATS:
-            return refuse(f"format {fmt!r} is not supported: choose from "
-                          f"{', '.join(FORMATS)}", 404)
-        months = available_months(runtime)
-        if month not in months:
-            return refuse(f"no data for {month!r}; available months: {months[0]} to "
-                          f"{months[-1]} ({len(months)} months)", 404)
+            return refuse(str(unsupported_format(repr(fmt))), 404)
+        try:
+            check_month(month, runtime)
+        except ReportError as error:
+            return refuse(str(error), 404)
         args = flask.request.args
         lang = args.get("lang") if args.get("lang") in ("zh", "en") else "zh"
         sections = [x for x in args.get("sections", "").split(",") if x] or None
@@ -205,8 +194,5 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
             return refuse(str(error), 400)
         finally:
             report_slot.release()
-        mimetype = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-"
-                    "officedocument.spreadsheetml.sheet", "docx": "application/vnd."
-                    "openxmlformats-officedocument.wordprocessingml.document"}[fmt]
-        return flask.Response(body, mimetype=mimetype, headers={
+        return flask.Response(body, mimetype=export.MIMETYPES[fmt], headers={
             "Content-Disposition": f"attachment; filename={written[0].name}"})

@@ -126,7 +126,8 @@ def _add_months(first: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _parse_month(month: str, runtime) -> dt.date:
+def check_month(month: str, runtime) -> dt.date:
+    """The first day of a "YYYY-MM" month with data, or a ReportError naming the months."""
     months = available_months(runtime)
     if not isinstance(month, str) or not re.fullmatch(r"\d{4}-\d{2}", month) \
             or not 1 <= int(month[5:]) <= 12:
@@ -256,7 +257,7 @@ def build_report(runtime, month: str | None = None, sections=SECTIONS,
         raise ReportError(f"unknown language {lang!r}; languages: {', '.join(LANGS)}")
     chosen = _sections(sections)
     districts = _districts(runtime, districts)
-    first = _parse_month(month if month is not None else last_complete_month(runtime), runtime)
+    first = check_month(month if month is not None else last_complete_month(runtime), runtime)
     as_of = runtime.as_of
     start, end = first, min(month_end(first), as_of.date())
     complete = month_end(first) < as_of.date()

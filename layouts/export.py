@@ -19,7 +19,12 @@ import plotly.graph_objects as go
 
 from layouts import i18n
 
-FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+#: The media type of every kind of file the app serves (charts, reports, downloads).
+MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
+             "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+#: What a chart can be saved as.
+FORMATS = ("png", "svg", "pdf")
 #: A chart file's size in CSS pixels: a half A4 page at print resolution (PNG at 2x).
 SIZE = (1000, 560)
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -29,6 +34,12 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 class ExportError(ValueError):
     """A chart or format that cannot be exported, with what can."""
+
+
+def check_format(fmt: str) -> None:
+    """Raise ExportError naming the chart formats unless ``fmt`` is one of them."""
+    if fmt not in FORMATS:
+        raise ExportError(f"format {fmt!r} is not supported: use one of {', '.join(FORMATS)}")
 
 
 def with_footnote(fig: go.Figure, *, scope: str, source: str, as_of: str, is_demo: bool,
@@ -61,9 +72,7 @@ class ChartRenderer:
 
     def render(self, fig: go.Figure, fmt: str, size: tuple[int, int] = SIZE) -> bytes:
         """The figure as PNG, SVG or PDF bytes."""
-        if fmt not in FORMATS:
-            raise ExportError(f"format {fmt!r} is not supported: use one of "
-                              f"{', '.join(FORMATS)}")
+        check_format(fmt)
         import kaleido
         opts = {"format": fmt, "width": size[0], "height": size[1],
                 "scale": 2 if fmt == "png" else 1}

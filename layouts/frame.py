@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from layouts import i18n
+from layouts import export, i18n
 from layouts.ids import Bar, Shell
 
 #: The screens, in navigation order: (name, path below the app's prefix, text key).
@@ -108,16 +108,13 @@ def breadcrumbs(ids: Bar, names: list[str]) -> list:
     return items
 
 
-EXPORT_FORMATS = ("png", "svg", "pdf")
-
-
 def export_links(graph_id: str):
     """The chart's download links (PNG, SVG, PDF, rendered on the server in the print theme);
     their hrefs carry the filters (window.citybrain.writeUrl keeps them current)."""
     return html.Div(className="export-links", children=[
         html.A(fmt.upper(), id={"type": Shell.EXPORT, "chart": graph_id, "fmt": fmt},
                href=f"export/chart/{graph_id}.{fmt}", download="", className="export-link")
-        for fmt in EXPORT_FORMATS])
+        for fmt in export.FORMATS])
 
 
 def graph_panel(graph_id: str, extra_class: str = "", figure=None):

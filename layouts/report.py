@@ -42,13 +42,18 @@ class RenderedFigure:
     seconds: float
 
 
+def unsupported_format(names: str) -> ReportFormatError:
+    """The error for formats the report cannot be written in, listing those it can."""
+    return ReportFormatError(f"format {names or '(none)'} is not supported: "
+                             f"choose from {', '.join(FORMATS)}")
+
+
 def check_formats(formats) -> tuple[str, ...]:
     """The asked formats, in order, or a ReportFormatError listing the available ones."""
     asked = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
     unknown = [f for f in asked if f not in FORMATS]
     if unknown or not asked:
-        raise ReportFormatError(f"format {', '.join(unknown) or '(none)'} is not supported: "
-                                f"choose from {', '.join(FORMATS)}")
+        raise unsupported_format(", ".join(unknown))
     return asked
 
 
