@@ -16,6 +16,7 @@ from callbacks import grid as grid_callbacks
 from callbacks import overview as overview_callbacks
 from callbacks import report as report_callbacks
 from callbacks import shell as shell_callbacks
+from callbacks import wall as wall_callbacks
 from data.queries import Queries
 from data.runtime import Runtime
 from data.store import Store
@@ -56,8 +57,9 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     routes.register(app.server, runtime, charts={
         chart: function for module in screens for chart, function in
         getattr(module, "CHARTS", {}).items()})
-    shell_callbacks.register(app, runtime, [module.SCREEN for module in screens])
-    for module in screens:
+    shell_callbacks.register(app, runtime, [module.SCREEN for module in screens],
+                             wall=wall_callbacks)
+    for module in (*screens, wall_callbacks):
         module.register(app, runtime)
     return app
 

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 LANGS = ("zh", "en")
+#: The wall's scenes (callbacks/wall.py builds them); a playlist names some of them.
+WALL_SCENES = ("overview", "economy", "environment", "grid", "services", "tasks")
+#: The playlist the wall plays when CITYBRAIN_WALL_PLAYLIST names no other file.
+DEFAULT_PLAYLIST = Path(__file__).resolve().parent / "layouts" / "wall_playlist.toml"
 
 
 class SettingsError(ValueError):
@@ -36,6 +41,13 @@ class Settings:
     cache_type: str = "simple"
     cache_timeout: int = 600
     redis_url: str | None = None
+    #: The wall's scenes in order with their seconds on screen (a playlist file, see
+    #: load_playlist); a wall URL may ask for others.
+    wall_playlist: tuple[tuple[str, int], ...] = (
+        ("overview", 30), ("economy", 20), ("environment", 20), ("grid", 20), ("services", 20),
+        ("tasks", 20))
+    #: How often the wall asks the server for changed figures and alerts, in seconds.
+    wall_refresh_seconds: int = 60
 
     def with_(self, **changes) -> "Settings":
         """Return a copy with some values changed (tests and the CLI use it)."""
@@ -76,6 +88,35 @@ def _bool(env, name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r} is not a boolean (use 1/0, true/false)")
 
 
+def load_playlist(path: str | os.PathLike) -> tuple[tuple[str, int], ...]:
+    """Return the (scene, seconds) pairs of a playlist file (TOML: ``[[scene]]`` tables with
+    ``name`` and ``seconds``); a bad file fails with its path and the entry at fault."""
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except OSError as exc:
+        raise SettingsError(f"wall playlist {path}: cannot read it ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"wall playlist {path}: not TOML ({exc})") from None
+    entries = data.get("scene")
+    if not isinstance(entries, list) or not entries:
+        raise SettingsError(f"wall playlist {path}: expected [[scene]] entries with name and "
+                            "seconds")
+    out = []
+    for number, entry in enumerate(entries, 1):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        seconds = entry.get("seconds") if isinstance(entry, dict) else None
+        if name not in WALL_SCENES:
+            raise SettingsError(f"wall playlist {path}, scene {number}: name {name!r} is not "
+                                f"one of {', '.join(WALL_SCENES)}")
+        if not isinstance(seconds, int) or isinstance(seconds, bool) or not 1 <= seconds <= 3600:
+            raise SettingsError(f"wall playlist {path}, scene {number} ({name}): seconds "
+                                f"{seconds!r} must be a whole number from 1 to 3600")
+        out.append((name, seconds))
+    return tuple(out)
+
+
 def from_env(env: dict | None = None) -> Settings:
     """Return the settings from environment variables (``CITYBRAIN_*``, ``REDIS_URL``)."""
     env = dict(os.environ if env is None else env)
@@ -107,4 +148,6 @@ def from_env(env: dict | None = None) -> Settings:
         cache_type=cache_type,
         cache_timeout=_int(env, "CITYBRAIN_CACHE_TIMEOUT", 600),
         redis_url=redis_url,
+        wall_playlist=load_playlist(env.get("CITYBRAIN_WALL_PLAYLIST") or DEFAULT_PLAYLIST),
+        wall_refresh_seconds=_int(env, "CITYBRAIN_WALL_REFRESH", 60, low=1),
     )

@@ -34,6 +34,7 @@ window.citybrain = {
     root.setProperty('--cb-left', ((window.innerWidth - 1920 * scale) / 2) + 'px');
     root.setProperty('--cb-top', ((window.innerHeight - 1080 * scale) / 2) + 'px');
   },
+  wall: null,   // the wall's rotation (below), set up on the first /wall page
   clock: function () {
     const d = new Date();
     const pad = (n) => String(n).padStart(2, '0');
@@ -42,5 +43,118 @@ window.citybrain = {
   },
 };
 
-window.addEventListener('resize', window.citybrain.fitCanvas);
+// The wall (callbacks/wall.py): which scene each slot of the display shows, and when.
+// A display is as many 1920x1080 slots side by side as its shape holds (16:9: one; 5760x1080:
+// three; 7680x2160: two, each twice as big), scaled without distortion. The playlist rotates
+// through the slots; a scene with a standing alert is brought forward: on a wall of several
+// slots it holds the first slot (several such scenes take turns there), on a single screen
+// it comes back every other turn. A new alert (a key not seen before) restarts the rotation
+// on its scene at once. Refreshes replace figures, never this state, so the rotation goes on
+// where it was.
+window.citybrain.wall = {
+  config: null, alerts: [], seen: {}, turn: 0, timer: null, slots: 1,
+
+  update: function (config, alerts) {
+    if (!config) { return ''; }
+    const fresh = (alerts || []).filter((a) => !this.seen[a.key]);
+    (alerts || []).forEach((a) => { this.seen[a.key] = true; });
+    this.alerts = alerts || [];
+    if (JSON.stringify(config) !== JSON.stringify(this.config)) {
+      this.config = config;
+      this.turn = 0;
+    } else if (fresh.length) {
+      this.turn = 0;   // a new alert: its scene now (pinned scenes lead the rotation)
+    } else {
+      this.show();     // same rotation; only the banner may change
+      return '';
+    }
+    this.fit();
+    this.schedule();
+    return '';
+  },
+
+  // Scenes with standing alerts, most severe first, each once.
+  pinned: function () {
+    const out = [];
+    this.alerts.forEach((a) => { if (out.indexOf(a.scene) < 0) { out.push(a.scene); } });
+    return out;
+  },
+
+  // The scene each slot shows at a turn.
+  frame: function (turn) {
+    const names = this.config.scenes.map((s) => s[0]);
+    const pinned = this.pinned();
+    const rest = names.filter((n) => pinned.indexOf(n) < 0);
+    const others = rest.length ? rest : names;
+    const slots = [];
+    if (!pinned.length) {
+      for (let i = 0; i < this.slots; i++) { slots.push(names[(turn + i) % names.length]); }
+    } else if (this.slots > 1) {
+      slots.push(pinned[turn % pinned.length]);
+      for (let i = 1; i < this.slots; i++) {
+        slots.push(others[(turn + i - 1) % others.length]);
+      }
+    } else {
+      slots.push(turn % 2 === 0 ? pinned[(turn / 2) % pinned.length]
+        : others[((turn - 1) / 2) % others.length]);
+    }
+    return slots;
+  },
+
+  seconds: function (name) {
+    const entry = this.config.scenes.find((s) => s[0] === name);
+    return entry ? entry[1] : Math.min.apply(null, this.config.scenes.map((s) => s[1]));
+  },
+
+  schedule: function () {
+    clearTimeout(this.timer);
+    const shown = this.show();
+    this.timer = setTimeout(() => { this.turn += 1; this.schedule(); },
+                            this.seconds(shown[0]) * 1000);
+  },
+
+  show: function () {
+    const shown = this.frame(this.turn);
+    document.querySelectorAll('.wall-scene').forEach((el) => {
+      const slot = shown.indexOf(el.dataset.scene);
+      el.classList.toggle('shown', slot >= 0);
+      el.style.left = (slot >= 0 ? slot * 1920 : 0) + 'px';
+    });
+    const root = document.getElementById('wall-root');
+    if (root) { root.dataset.shown = shown.join(','); root.dataset.turn = this.turn; }
+    this.banner(shown);
+    return shown;
+  },
+
+  // The banner names the most severe alert of the scenes shown (else the most severe one).
+  banner: function (shown) {
+    const el = document.getElementById('wall-banner');
+    if (!el) { return; }
+    if (!this.alerts.length) { el.hidden = true; return; }
+    const alert = this.alerts.find((a) => shown.indexOf(a.scene) >= 0) || this.alerts[0];
+    const lang = this.config.lang === 'en';
+    el.textContent = '⚠ ' + (lang ? 'ALERT' : '告警') + ' · ' + alert.text + '  ·  ' +
+      (lang ? this.alerts.length + ' in all' : '共' + this.alerts.length + '条');
+    el.dataset.scene = alert.scene;
+    el.hidden = false;
+  },
+
+  fit: function () {
+    const w = window.innerWidth, h = window.innerHeight;
+    this.slots = Math.max(1, Math.round((w / h) / (16 / 9)));
+    const width = 1920 * this.slots;
+    const scale = Math.min(w / width, h / 1080);
+    const root = document.documentElement.style;
+    root.setProperty('--wall-width', width + 'px');
+    root.setProperty('--wall-scale', scale);
+    root.setProperty('--wall-left', ((w - width * scale) / 2) + 'px');
+    root.setProperty('--wall-top', ((h - 1080 * scale) / 2) + 'px');
+  },
+};
+
+window.addEventListener('resize', function () {
+  window.citybrain.fitCanvas();
+  const wall = window.citybrain.wall;
+  if (wall.config) { wall.fit(); wall.show(); }
+});
 window.citybrain.fitCanvas();

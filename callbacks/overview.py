@@ -120,41 +120,41 @@ def map_layer(state: st.FilterState, runtime) -> tuple[pd.DataFrame, Indicator, 
     return frame, ind, geojson, f"{title_prefix} · {figures.indicator_title(ind, lang)}"
 
 
+def kpi_texts(row, lang: str) -> dict:
+    """Return what a KPI card says for one row of ``Queries.kpis``: name, value, target,
+    change, arrow, arrow_good, status, as_of (the overview's cards and the wall's tiles)."""
+    ind = catalog.get(row.code)
+    yoy_basis = ind.is_growth
+    headline = None if pd.isna(row.headline) else row.headline
+    value = i18n.change(headline, ind, lang) if yoy_basis else i18n.quantity(headline, ind, lang)
+    if ind.target is None:
+        target = None
+    elif yoy_basis:
+        target = f"{ind.target:+g}%"
+    else:
+        target = i18n.quantity(ind.target, ind, lang, decimals=0 if ind.target % 1 == 0 else 1)
+    prev = None if pd.isna(row.previous) else row.previous
+    if headline is None or prev is None or abs(headline - prev) < 1e-9:
+        arrow, good = "▬", None
+    else:
+        up = headline > prev
+        arrow, good = ("▲" if up else "▼"), (up == (ind.better == "higher"))
+    change = None
+    if yoy_basis and not pd.isna(row.value):
+        change = i18n.quantity(row.value, ind, lang)
+    elif not yoy_basis and not pd.isna(row.yoy):
+        change = f"{i18n.t('yoy', lang)} {i18n.change(row.yoy, ind, lang)}"
+    name = ind.name_en if lang == "en" else ind.name_zh
+    if yoy_basis:
+        name += f" {i18n.t('yoy', lang)}"
+    return {"code": ind.code, "name": name, "value": value, "target": target,
+            "change": change, "arrow": arrow, "arrow_good": good, "status": row.status,
+            "as_of": figures.as_of_label(row.last, ind.frequency)}
+
+
 def kpi_cards(frame: pd.DataFrame, lang: str) -> list:
     """Return the KPI cards for the ``Queries.kpis`` frame."""
-    cards = []
-    for row in frame.itertuples():
-        ind = catalog.get(row.code)
-        yoy_basis = ind.is_growth
-        headline = None if pd.isna(row.headline) else row.headline
-        value = i18n.change(headline, ind, lang) if yoy_basis else i18n.quantity(headline, ind,
-                                                                                   lang)
-        if ind.target is None:
-            target = None
-        elif yoy_basis:
-            target = f"{ind.target:+g}%"
-        else:
-            target = i18n.quantity(ind.target, ind, lang, decimals=0 if ind.target % 1 == 0
-                                   else 1)
-        prev = None if pd.isna(row.previous) else row.previous
-        if headline is None or prev is None or abs(headline - prev) < 1e-9:
-            arrow, good = "▬", None
-        else:
-            up = headline > prev
-            arrow, good = ("▲" if up else "▼"), (up == (ind.better == "higher"))
-        change = None
-        if yoy_basis and not pd.isna(row.value):
-            change = i18n.quantity(row.value, ind, lang)
-        elif not yoy_basis and not pd.isna(row.yoy):
-            change = f"{i18n.t('yoy', lang)} {i18n.change(row.yoy, ind, lang)}"
-        name = ind.name_en if lang == "en" else ind.name_zh
-        if yoy_basis:
-            name += f" {i18n.t('yoy', lang)}"
-        cards.append(overview.kpi_card(
-            code=ind.code, name=name, value=value, target=target, change=change, arrow=arrow,
-            arrow_good=good, status=row.status,
-            as_of=figures.as_of_label(row.last, ind.frequency), lang=lang))
-    return cards
+    return [overview.kpi_card(**kpi_texts(row, lang), lang=lang) for row in frame.itertuples()]
 
 
 def render(state: st.FilterState, runtime, app, ids, head, bar):

@@ -49,8 +49,9 @@ def step_options(lang: str) -> list[dict]:
     return [{"label": i18n.t(f"step_{step}", lang), "value": step} for step in st.STEPS]
 
 
-def register(app, runtime, screens: list[Screen]) -> None:
-    """Register the page router and the callbacks every screen shares."""
+def register(app, runtime, screens: list[Screen], wall=None) -> None:
+    """Register the page router and the callbacks every screen shares. ``wall`` is the
+    wall's module (callbacks/wall.py): /wall, or any screen with ?mode=wall."""
     by_path = {path: name for name, path, _ in frame.SCREENS}
     by_name = {s.name: s for s in screens}
 
@@ -58,8 +59,11 @@ def register(app, runtime, screens: list[Screen]) -> None:
     @app.callback(Output(Shell.PAGE, "children"), Input(Shell.URL, "pathname"),
                   State(Shell.URL, "search"))
     def render_page(pathname, search):
+        path = app.strip_relative_path(pathname or "/") or ""
+        name = by_path.get(path)
+        if wall is not None and wall.is_wall(path, search):
+            return wall.render(search, runtime, app, first=wall.FIRST_SCENE.get(name))
         state, _ = st.parse_query(search, runtime.context)
-        name = by_path.get(app.strip_relative_path(pathname or "/") or "")
         if name not in by_name:
             return frame.not_found(state.lang, app.get_relative_path("/"))
         screen = by_name[name]

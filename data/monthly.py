@@ -23,16 +23,13 @@ latest published period) and its status against the catalogue's target and alert
   ``kpis`` computes it for that range, and ``ytd_mom`` its change on the cumulative to the
   period before. Stocks and rates have no cumulative (NaN).
 
-Alerts are three rules: a catalogue alert line crossed by a district's (or the city's) value
-for the month (``catalog.breach`` == "alert"); districts with days of heavy air pollution or
-worse (a station's daily AQI at level >= 4, i.e. above 200); grid cells whose events in the
-month reach 5x their median monthly count and at least 20.
+Alerts are the rules of ``data/alerts.py`` over the month (the wall runs them over the last
+days).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -41,7 +38,9 @@ import pandas as pd
 
 from callbacks.state import FilterState
 from data import catalog
-from data.aqi import level_index
+from data import alerts as alert_rules
+from data.alerts import (ALERT_COLUMNS, ALERT_RULES, as_of_label, has_date, headline_unit,
+                         indicator_name, num)
 from data.catalog import Indicator
 from data.queries import KPI_CODES, month_end, month_start, shift_years
 from layouts import i18n
@@ -53,13 +52,6 @@ SECTIONS = ("kpis", "economy", "environment", "grid", "alerts")
 RANKED = {"economy": ("gdp", "fixed_asset_investment", "retail_sales"),
           "environment": ("good_air_rate", "pm25"),
           "grid": ("closure_rate", "on_time_rate", "events_per_10k")}
-#: AQI level (index into data.aqi.LEVELS) from which a day is an alert: 4 = 重度污染 (> 200).
-HEAVY_LEVEL = 4
-#: A grid cell surges when its events in the month reach this many times its median monthly
-#: count (over the store's other months, months without events counting as 0) ...
-SURGE_FACTOR = 5
-#: ... and at least this many.
-SURGE_MIN = 20
 #: Trend charts show the month and the twelve before it.
 TRAILING_MONTHS = 13
 #: How many of the most severe alerts get their own figures.
@@ -69,12 +61,6 @@ KPI_COLUMNS = ("code", "name", "unit", "value", "target", "met", "mom", "yoy", "
                "status", "basis", "level", "level_unit", "ytd", "ytd_mom", "ytd_period",
                "ytd_prev_period", "period")
 RANKING_COLUMNS = ("district_code", "name", "value", "rank", "level", "as_of")
-ALERT_COLUMNS = ("what", "where", "value", "threshold", "since", "rule", "code", "area_code",
-                 "unit", "as_of", "severity", "peak", "baseline", "detail")
-#: Alert rules, in the order the summary counts them.
-ALERT_RULES = ("threshold", "aqi", "surge")
-
-
 class ReportError(ValueError):
     """A report that cannot be built as asked: the message says what can be asked."""
 
@@ -150,22 +136,10 @@ def section_name(section: str, lang: str) -> str:
     return i18n.t(f"section_{section}", lang)
 
 
-def _name(ind: Indicator, lang: str) -> str:
-    return ind.name_en if lang == "en" else ind.name_zh
-
-
 def _lower_first(text: str) -> str:
     """English indicator names start a sentence capitalised; inside one, lower-cased (not
     acronyms like GDP or PM2.5)."""
     return text if len(text) > 1 and text[1].isupper() else text[:1].lower() + text[1:]
-
-
-def _unit(ind: Indicator, lang: str) -> str:
-    """The unit of the headline: % for growth, else the catalogue's unit (values are never
-    converted: 亿元 stays 亿元 in English too, as 100M CNY)."""
-    if ind.is_growth:
-        return "%"
-    return ind.unit_en if lang == "en" else ind.unit_zh
 
 
 def _month_label(month: dt.date, lang: str) -> str:
@@ -216,19 +190,6 @@ def _cumulative_label(ind: Indicator, period: dt.date, lang: str) -> str:
     return f"1-{period.month}月"
 
 
-def _as_of_label(last, frequency: str) -> str:
-    """A month for monthly statistics, a day for daily feeds (as the KPI cards label them)."""
-    if last is None or pd.isna(last):
-        return "—"
-    ts = pd.Timestamp(last)
-    return ts.strftime("%Y-%m") if frequency in ("monthly", "quarterly") else \
-        ts.strftime("%Y-%m-%d")
-
-
-def _num(value) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
-
-
 def _scope_words(runtime, districts: tuple[str, ...] | None, lang: str) -> tuple[str, str]:
     """(the scope's name, the scope as the subject inside a sentence): the city's name and
     全市 / citywide; one or a few districts by name; more as 所选区县."""
@@ -267,7 +228,7 @@ def build_report(runtime, month: str | None = None, sections=SECTIONS,
             else pd.DataFrame(columns=KPI_COLUMNS))
     rankings = {code: _ranking(runtime.queries, code, start, end, districts, lang)
                 for section in chosen for code in RANKED.get(section, ())}
-    alerts = (_alerts(runtime, start, end, districts, lang) if "alerts" in chosen
+    alerts = (alert_rules.find(runtime, start, end, districts, lang) if "alerts" in chosen
               else pd.DataFrame(columns=ALERT_COLUMNS))
     ctx = _Words(runtime, start, end, complete, districts, lang)
     summary = _summary(ctx, chosen, kpis, rankings, alerts)
@@ -324,7 +285,7 @@ def _kpi_table(q, area, start: dt.date, end: dt.date, lang: str) -> pd.DataFrame
         return frames[(s, e)]
 
     def headline(code: str, rng: tuple[dt.date, dt.date] | None) -> float | None:
-        return None if rng is None else _num(at(*rng).loc[code, "headline"])
+        return None if rng is None else num(at(*rng).loc[code, "headline"])
 
     def diff(a, b):
         return None if a is None or b is None else a - b
@@ -334,9 +295,9 @@ def _kpi_table(q, area, start: dt.date, end: dt.date, lang: str) -> pd.DataFrame
     for code in KPI_CODES:
         ind = catalog.get(code)
         rec = now.loc[code]
-        value, last = _num(rec["headline"]), rec["last"]
+        value, last = num(rec["headline"]), rec["last"]
         # the period the value is about: statistics end at their latest publication
-        period = month_start(pd.Timestamp(last).date()) if _num_date(last) else start
+        period = month_start(pd.Timestamp(last).date()) if has_date(last) else start
         lag = 3 if ind.frequency == "quarterly" else 1
         before = _add_months(period, -lag)
         own = ((period, month_end(period)) if ind.kind in ("value", "water")
@@ -351,12 +312,12 @@ def _kpi_table(q, area, start: dt.date, end: dt.date, lang: str) -> pd.DataFrame
         ytd_value, ytd_before = headline(code, ytd), headline(code, ytd_prev)
         status = catalog.breach(ind, value)
         rows.append({
-            "code": code, "name": _name(ind, lang), "unit": _unit(ind, lang), "value": value,
+            "code": code, "name": indicator_name(ind, lang), "unit": headline_unit(ind, lang), "value": value,
             "target": ind.target, "met": None if status == "none" else status == "ok",
             "mom": diff(value, headline(code, prev)),
             "yoy": diff(value, headline(code, ya)),
-            "as_of": _as_of_label(last, ind.frequency), "status": status, "basis": ind.basis,
-            "level": _num(rec["value"]),
+            "as_of": as_of_label(last, ind.frequency), "status": status, "basis": ind.basis,
+            "level": num(rec["value"]),
             "level_unit": ind.unit_en if lang == "en" else ind.unit_zh,
             "ytd": ytd_value, "ytd_mom": diff(ytd_value, ytd_before),
             "ytd_period": _cumulative_label(ind, period, lang) if ytd else None,
@@ -382,10 +343,6 @@ def _covered(q, ind: Indicator, period: dt.date) -> bool:
     return all(m in have for m in wanted)
 
 
-def _num_date(value) -> bool:
-    return value is not None and not pd.isna(value)
-
-
 # --- rankings ----------------------------------------------------------------------------------
 
 def _ranking(q, code: str, start: dt.date, end: dt.date, districts, lang: str) -> pd.DataFrame:
@@ -401,180 +358,11 @@ def _ranking(q, code: str, start: dt.date, end: dt.date, districts, lang: str) -
         "name": frame["name_en" if lang == "en" else "name_zh"].to_numpy(),
         "value": frame["headline"].astype(float).to_numpy(),
         "level": frame["value"].astype(float).to_numpy(),
-        "as_of": [_as_of_label(last, ind.frequency) for last in frame["last"]]})
+        "as_of": [as_of_label(last, ind.frequency) for last in frame["last"]]})
     out["rank"] = out["value"].rank(method="min", ascending=ind.better == "lower"
                                     ).astype("Int64")
     out = out.sort_values(["rank", "district_code"], na_position="last")
     return out[list(RANKING_COLUMNS)].reset_index(drop=True)
-
-
-# --- alerts ------------------------------------------------------------------------------------
-
-def _alerts(runtime, start: dt.date, end: dt.date, districts, lang: str) -> pd.DataFrame:
-    rows = (_threshold_alerts(runtime, start, end, districts, lang)
-            + _aqi_alerts(runtime, start, end, districts, lang)
-            + _surge_alerts(runtime, start, end, districts, lang))
-    frame = pd.DataFrame(rows, columns=ALERT_COLUMNS)
-    for column in ("value", "threshold", "severity", "peak", "baseline"):
-        frame[column] = frame[column].astype(float)
-    if frame.empty:
-        return frame
-    frame["_rule"] = frame["rule"].map(ALERT_RULES.index)
-    frame = frame.sort_values(["severity", "_rule", "area_code", "code"],
-                              ascending=[False, True, True, True])
-    return frame.drop(columns="_rule").reset_index(drop=True)
-
-
-def _severity(ind: Indicator, value: float) -> float:
-    """How far past the alert line, in units of the gap between target and alert line."""
-    gap = abs(ind.target - ind.alert) if ind.target is not None else 0.0
-    return abs(value - ind.alert) / (gap or 1.0)
-
-
-def _threshold_alerts(runtime, start, end, districts, lang) -> list[dict]:
-    """Every catalogue indicator with an alert line, per district (growth, rates and means:
-    see ``_per_district``) and for the city: the month's value on the indicator's basis past
-    the line (``catalog.breach`` == "alert").
-    ``since``: the first month of the unbroken run of months (quarters for quarterly
-    statistics) past the line that ends with this one."""
-    q, names = runtime.queries, runtime.names(lang)
-    first_day = runtime.context.first_day.isoformat()
-    s, e = start.isoformat(), end.isoformat()
-    rows = []
-    for ind in catalog.INDICATORS:
-        if ind.alert is None or ind.target is None:
-            continue
-        hits = []
-        if _per_district(ind):
-            frame = q.indicator_by_district(ind.code, s, e)
-            if districts is not None:
-                frame = frame[frame["district_code"].isin(districts)]
-            hits = [(row.district_code, names[row.district_code], _num(row.headline),
-                     row.last) for row in frame.itertuples()
-                    if catalog.breach(ind, _num(row.headline)) == "alert"]
-        if districts is None:
-            city = q.indicator_value(ind.code, None, s, e)
-            if catalog.breach(ind, city["headline"]) == "alert":
-                hits.append((None, runtime.city_name(lang), city["headline"], city["last"]))
-        if not hits:
-            continue
-        series = q.indicator_monthly_by_district(ind.code, first_day, e)
-        for code, where, value, last in hits:
-            if code is None:
-                monthly = q.indicator_monthly(ind.code, None)
-            else:
-                monthly = series[series["district_code"] == code]
-            rows.append({
-                "rule": "threshold", "code": ind.code,
-                "area_code": code or runtime.meta.get("city_code"),
-                "what": _alert_what(ind, lang), "where": where, "value": value,
-                "threshold": ind.alert, "unit": _unit(ind, lang),
-                "since": _since(ind, monthly, last, start), "as_of": _as_of_label(
-                    last, ind.frequency), "severity": _severity(ind, value),
-                "peak": None, "baseline": None, "detail": ""})
-    return rows
-
-
-def _per_district(ind: Indicator) -> bool:
-    """True when a district's value can be held to the catalogue's lines: growth rates and
-    rates or means are scale-free; a city total's target (500 smart-approval services) says
-    nothing about one district's share of it, so totals are checked for the city only."""
-    return ind.is_growth or ind.space == "mean"
-
-
-def _alert_what(ind: Indicator, lang: str) -> str:
-    name = _name(ind, lang)
-    if ind.is_growth:
-        return f"{name} {i18n.t('mr_growth', lang)}" if lang == "en" else \
-            f"{name}{i18n.t('mr_growth', lang)}"
-    return name
-
-
-def _since(ind: Indicator, monthly: pd.DataFrame, last, start: dt.date) -> dt.date:
-    """The first period of the run of periods past the alert line ending at the value's."""
-    period = month_start(pd.Timestamp(last).date()) if _num_date(last) else start
-    frame = monthly[monthly["period"] <= pd.Timestamp(period)].sort_values("period")
-    since = period
-    for row in frame.iloc[::-1].itertuples():
-        if catalog.breach(ind, _num(row.headline)) != "alert":
-            break
-        since = pd.Timestamp(row.period).date()
-    return since
-
-
-def _aqi_alerts(runtime, start, end, districts, lang) -> list[dict]:
-    """Districts with days on which a station's daily AQI was at level >= HEAVY_LEVEL
-    (重度污染 and worse): value = those days, since = the first of them, peak = the worst
-    daily AQI, detail = the stations."""
-    q, names = runtime.queries, runtime.names(lang)
-    rows = []
-    for code in districts or sorted(q.district_codes):
-        frame = q.pollutant_daily(code, "aqi", start.isoformat(), end.isoformat())
-        heavy = frame[level_index(frame["value"]) >= HEAVY_LEVEL]
-        if heavy.empty:
-            continue
-        days = heavy["day"].nunique()
-        stations = heavy.drop_duplicates("station_code")[
-            "name_en" if lang == "en" else "name_zh"].tolist()
-        rows.append({
-            "rule": "aqi", "code": "aqi", "area_code": code,
-            "what": i18n.t("mr_alert_aqi", lang), "where": names[code], "value": float(days),
-            "threshold": 1.0, "unit": i18n.t("mr_days", lang),
-            "since": pd.Timestamp(heavy["day"].min()).date(),
-            "as_of": pd.Timestamp(heavy["day"].max()).strftime("%Y-%m-%d"),
-            "severity": float(days), "peak": float(heavy["value"].max()), "baseline": None,
-            "detail": (", " if lang == "en" else "、").join(stations)})
-    return rows
-
-
-def _surge_alerts(runtime, start, end, districts, lang) -> list[dict]:
-    """Grid cells whose events reported in the month reach SURGE_FACTOR times their median
-    monthly count (the store's other months, a month without events counting 0) and at least
-    SURGE_MIN. ``since``: the first day of the last unbroken run of days each with at least
-    the threshold's daily share (threshold / days of the month, at least 1)."""
-    q, names = runtime.queries, runtime.names(lang)
-    frame = q.event_cell_months(start.isoformat(), end.isoformat(), SURGE_MIN, districts)
-    if frame.empty:
-        return []
-    months = [pd.Timestamp(m) for m in q.report_months()]
-    this = pd.Timestamp(start)
-    rows = []
-    for cell, group in frame.groupby("grid_code", sort=True):
-        counts = dict(zip(pd.to_datetime(group["period"]), group["n"]))
-        n = float(counts.get(this, 0))
-        others = [float(counts.get(m, 0)) for m in months if m != this]
-        median = float(pd.Series(others).median()) if others else 0.0
-        threshold = max(SURGE_FACTOR * median, float(SURGE_MIN))
-        if n < threshold:
-            continue
-        district, township = group["district_code"].iat[0], group["township_code"].iat[0]
-        rows.append({
-            "rule": "surge", "code": "event_count", "area_code": cell,
-            "what": i18n.t("mr_alert_surge", lang),
-            # grid cells have no English names in the store: English gives the cell's code
-            "where": " › ".join([names.get(district, district), names.get(township, township),
-                                 i18n.t("mr_cell", lang).format(name=names.get(cell, cell),
-                                                                code=cell)]),
-            "value": n, "threshold": threshold, "unit": i18n.t("mr_events", lang),
-            "since": _surge_since(q, cell, start, end, threshold),
-            "as_of": end.isoformat(), "severity": n / threshold, "peak": None,
-            "baseline": median, "detail": ""})
-    return rows
-
-
-def _surge_since(q, cell: str, start: dt.date, end: dt.date, threshold: float) -> dt.date:
-    daily = q.event_cell_daily(cell, start.isoformat(), end.isoformat())
-    per_day = max(1.0, math.ceil(threshold / ((end - start).days + 1)))
-    busy = sorted(pd.Timestamp(d).date() for d, n in zip(daily["day"], daily["n"])
-                  if n >= per_day)
-    if not busy:
-        return start
-    since = busy[-1]
-    for day in reversed(busy[:-1]):
-        if (since - day).days != 1:
-            break
-        since = day
-    return since
 
 
 # --- the summary -------------------------------------------------------------------------------
@@ -617,9 +405,9 @@ def _signed(value: float, digits: int = 1) -> str:
 
 def _show(ind: Indicator, value: float, lang: str) -> str:
     """A headline as text: signed growth in %, a rate in %, else the value and its unit."""
-    if ind.is_growth or _unit(ind, lang) == "%":
+    if ind.is_growth or headline_unit(ind, lang) == "%":
         return f"{_signed(value)}%"
-    unit = _unit(ind, lang)
+    unit = headline_unit(ind, lang)
     text = _signed(value, ind.decimals)
     return f"{text} {unit}".rstrip() if lang == "en" else f"{text}{unit}"
 
@@ -742,7 +530,7 @@ def _ranked(rankings: dict, code: str) -> pd.DataFrame | None:
 
 def _ranked_name(w: _Words, code: str) -> str:
     ind = catalog.get(code)
-    name = _name(ind, w.lang) if w.lang == "zh" else _lower_first(_name(ind, w.lang))
+    name = indicator_name(ind, w.lang) if w.lang == "zh" else _lower_first(indicator_name(ind, w.lang))
     return w.t("mr_growth_of", name=name) if ind.is_growth else name
 
 
@@ -822,7 +610,7 @@ def _alert_sentences(w: _Words, alerts: pd.DataFrame) -> list[str]:
             ind = catalog.get(row["code"])
             value = (_growth(row["value"], w) if ind.is_growth
                      else _show(ind, row["value"], w.lang))
-            name = _name(ind, w.lang)
+            name = indicator_name(ind, w.lang)
             items.append(w.t("mr_alert_item", where=row["where"],
                              name=name if w.lang == "zh" else _lower_first(name),
                              value=value, line=_show(ind, row["threshold"], w.lang)))
@@ -857,7 +645,7 @@ def _figures(runtime, w: _Words, chosen, alerts: pd.DataFrame) -> list[FigureSpe
         text = i18n.t(key, w.lang) if key else ""
         if code:
             ind = catalog.get(code)
-            name = _name(ind, w.lang)
+            name = indicator_name(ind, w.lang)
             text = f"{text} · {name}" if text else name
         return text
 
@@ -934,7 +722,7 @@ def _alert_figures(runtime, w: _Words, alerts, month, trailing, caption) -> list
                 else None
             chart = "eco-changes" if ind.kind == "value" else "ops-trend"
             key = "econ_yoy_mom" if ind.kind == "value" else "mr_trend"
-            what = f"{prefix}{i18n.t(key, w.lang)} · {_name(ind, w.lang)}"
+            what = f"{prefix}{i18n.t(key, w.lang)} · {indicator_name(ind, w.lang)}"
             out.append((chart, caption(what, trailing, ""),
                         FilterState(district, trailing[0], trailing[1], ind.code, w.lang)))
         elif row["rule"] == "aqi":

@@ -50,6 +50,22 @@ _SOURCE_OF = {"air": ("air_daily", _AIR_EXPR, "day"),
               "water": ("water_quality", _WATER_EXPR, "period"),
               "events": ("event_district_daily", _EVENT_EXPR, "day")}
 
+# --- key-task supervision ---
+
+#: A key task's statuses, most urgent first (the order Queries.key_tasks sorts by).
+KEY_TASK_STATUSES = ("overdue", "at_risk", "on_track", "done")
+#: Progress (%) at which a task counts as done: progress is cumulative, 100 is the whole task.
+KEY_TASK_DONE = 100.0
+#: Points behind the linear plan at which a task is at risk. Progress is reported monthly in
+#: lumps (a contract signed, a system accepted), so a month or so behind the straight line is
+#: ordinary; 15 points is about two months on a year-long task, when supervision (督办) steps in.
+KEY_TASK_AT_RISK_GAP = 15.0
+#: The name and title columns of each language: the only column names key_tasks writes into
+#: SQL.
+_LANG_COLUMNS = {"zh": ("name_zh", "title_zh"), "en": ("name_en", "title_en")}
+#: The district shown for a city-wide task.
+_CITY_WIDE = {"zh": "全市", "en": "Citywide"}
+
 # --- environment screen ---
 
 #: The pollutants of the station charts, in display order: code -> (name_zh, name_en, unit).
@@ -171,13 +187,14 @@ class Queries:
         return self._departments.copy()
 
     def names_text(self) -> str:
-        """Return every place, station, section and department name in the store, joined
-        (the characters the interface font must hold)."""
+        """Return every place, station, section and department name and key-task title in
+        the store, joined (the characters the interface font must hold)."""
         return self.store.rows(
             "SELECT string_agg(name_zh || name_en, '') FROM (SELECT name_zh, name_en FROM "
             "districts UNION ALL SELECT name_zh, name_en FROM townships UNION ALL SELECT "
             "name_zh, name_en FROM stations UNION ALL SELECT name_zh, name_en FROM "
             "water_sections UNION ALL SELECT name_zh, name_en FROM departments UNION ALL "
+            "SELECT title_zh, title_en FROM key_tasks UNION ALL "
             "SELECT value, '' FROM meta WHERE key LIKE 'city_name_%')")[0][0] or ""
 
     @cached_property
@@ -464,7 +481,8 @@ class Queries:
         return _summary(self._metrics([(ind, [cur, _shift(cur, -1)])], district, False), ind,
                         0, 1)
 
-    def kpis(self, area: str | None, start: str, end: str) -> pd.DataFrame:
+    def kpis(self, area: str | None, start: str, end: str,
+             codes: tuple[str, ...] = KPI_CODES) -> pd.DataFrame:
         """Return the KPI cards' figures: code, value, headline, yoy, last, previous, status.
 
         ``area`` is the city (None), a district, a township or a grid cell: event metrics
@@ -474,8 +492,8 @@ class Queries:
         """
         self._scope(area)     # refuses unknown codes
         specs = []
-        for code in KPI_CODES:
-            ind = catalog.get(code)
+        for code in codes:
+            ind = self._check(code)
             cur = self._clamp(ind, start, end)
             prev_end = cur[1].replace(day=1) - dt.timedelta(days=1)
             prev = self._clamp(ind, min(cur[0], prev_end.replace(day=1)), prev_end)
@@ -989,12 +1007,73 @@ class Queries:
         schema = reader.schema.with_metadata({ROWS_METADATA_KEY: str(total).encode()})
         return pa.RecordBatchReader.from_batches(schema, reader)
 
+    # --- key-task supervision (重点工作督办) ---
+
+    CACHED = (*CACHED, "key_tasks")
+
+    def key_tasks(self, as_of: str, lang: str = "zh", department: str | None = None
+                  ) -> pd.DataFrame:
+        """Return the key tasks and where they stand in the month of ``as_of``, most urgent
+        first: one row per task.
+
+        Parameters
+        ----------
+        as_of : an ISO date; its month is the month judged.
+        lang : "zh" or "en", the language of title, lead_department and district.
+        department : only the tasks this department leads (a department code); all if None.
+
+        Returns
+        -------
+        DataFrame with code, title, lead_department_code, lead_department, district_code
+        (None for city-wide), district (the district's name, or 全市 / Citywide), start_month,
+        due_month, period (the month of the latest progress report up to the as-of month, NaT
+        before the first), progress (that report's cumulative %, 0 before it), planned (the
+        linear plan's % by the end of the as-of month: months elapsed from the start month
+        through the as-of month / months from the start through the due month, clipped to
+        0..100) and status (KEY_TASK_STATUSES: done at 100%; overdue when the due month lies
+        before the as-of month and the task is not done; at_risk when progress trails the
+        plan by more than KEY_TASK_AT_RISK_GAP points; on_track otherwise). Sorted overdue,
+        at_risk, on_track, done, then by due month and code.
+        """
+        month = month_start(as_of)
+        if lang not in _LANG_COLUMNS:
+            raise ValueError(f"lang must be one of {sorted(_LANG_COLUMNS)}, not {lang!r}")
+        name, title = _LANG_COLUMNS[lang]
+        where, params = ("", []) if department is None else (
+            " AND k.lead_department_code = ?", [department])
+        sql = f"""
+            WITH latest AS (
+                SELECT task_code, max(period) AS period, arg_max(progress, period) AS progress
+                FROM key_task_progress WHERE period <= ? GROUP BY 1),
+            judged AS (
+                SELECT k.code, k.{title} AS title, k.lead_department_code,
+                       d.{name} AS lead_department, k.district_code,
+                       coalesce(s.{name}, ?) AS district, k.start_month, k.due_month,
+                       l.period, coalesce(l.progress, 0.0) AS progress,
+                       least(greatest(100.0 * (date_diff('month', k.start_month, ?) + 1)
+                             / (date_diff('month', k.start_month, k.due_month) + 1), 0.0),
+                             100.0) AS planned
+                FROM key_tasks k
+                JOIN departments d ON d.code = k.lead_department_code
+                LEFT JOIN districts s ON s.code = k.district_code
+                LEFT JOIN latest l ON l.task_code = k.code
+                WHERE true{where})
+            SELECT *, CASE WHEN progress >= ? THEN 'done'
+                           WHEN due_month < ? THEN 'overdue'
+                           WHEN progress < planned - ? THEN 'at_risk'
+                           ELSE 'on_track' END AS status
+            FROM judged ORDER BY list_position(?, status), due_month, code"""
+        return self.store.df(sql, [month, _CITY_WIDE[lang], month, *params,
+                                   KEY_TASK_DONE, month, KEY_TASK_AT_RISK_GAP,
+                                   list(KEY_TASK_STATUSES)])
+
     # --- monthly report ---
     # What data/monthly.py asks beyond the screens' questions: which months have data, and
     # the grid cells whose event counts surge. Memoised like the rest (class-body statement:
     # the screens' CACHED tuple above stays as it is).
 
-    CACHED = (*CACHED, "report_months", "event_cell_months", "event_cell_daily")
+    CACHED = (*CACHED, "report_months", "event_cell_months", "event_cell_daily",
+              "event_cell_window")
 
     def report_months(self) -> tuple[dt.date, ...]:
         """Return the first day of every month any fact table has data in (statistics, air,
@@ -1034,6 +1113,20 @@ class Queries:
             "SELECT day, sum(n)::BIGINT AS n FROM event_area_daily "
             "WHERE grid_code = ? AND day BETWEEN ? AND ? GROUP BY 1 ORDER BY 1",
             [cell] + _days(start, end))
+
+    def event_cell_window(self, start: str, end: str, base_start: str, base_end: str,
+                          min_count: int) -> pd.DataFrame:
+        """Return every grid cell with at least ``min_count`` events reported in [start, end]:
+        grid_code, township_code, district_code, n, and n_base, its events in
+        [base_start, base_end] (the wall compares the last days with the cell's usual)."""
+        return self.store.df(
+            "WITH hot AS (SELECT grid_code, any_value(township_code) AS township_code, "
+            "any_value(district_code) AS district_code, sum(n)::BIGINT AS n "
+            "FROM event_area_daily WHERE day BETWEEN ? AND ? GROUP BY 1 HAVING sum(n) >= ?) "
+            "SELECT hot.*, coalesce((SELECT sum(a.n) FROM event_area_daily a "
+            "WHERE a.grid_code = hot.grid_code AND a.day BETWEEN ? AND ?), 0)::BIGINT AS n_base "
+            "FROM hot ORDER BY grid_code",
+            _days(start, end) + [int(min_count)] + _days(base_start, base_end))
 
 
 # --- grid governance screen: whitelists and helpers ------------------------------------------

@@ -74,6 +74,19 @@ CREATE TABLE grid_events (
     handled_at TIMESTAMP, verified_at TIMESTAMP, closed_at TIMESTAMP,
     deadline_at TIMESTAMP NOT NULL, returned_count TINYINT NOT NULL, satisfaction TINYINT,
     lon DOUBLE NOT NULL, lat DOUBLE NOT NULL, source VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL);
+
+-- Key-task supervision (重点工作督办): district_code NULL for a city-wide task. A task's
+-- status is not stored: Queries.key_tasks derives it from progress, plan and due month.
+CREATE TABLE key_tasks (
+    code VARCHAR PRIMARY KEY, title_zh VARCHAR NOT NULL, title_en VARCHAR NOT NULL,
+    lead_department_code VARCHAR NOT NULL REFERENCES departments(code),
+    district_code VARCHAR REFERENCES districts(code),
+    start_month DATE NOT NULL, due_month DATE NOT NULL, source VARCHAR NOT NULL,
+    as_of TIMESTAMP NOT NULL, CHECK (due_month >= start_month));
+CREATE TABLE key_task_progress (
+    task_code VARCHAR NOT NULL REFERENCES key_tasks(code), period DATE NOT NULL,
+    progress DOUBLE NOT NULL CHECK (progress BETWEEN 0 AND 100), note_zh VARCHAR,
+    note_en VARCHAR, PRIMARY KEY (task_code, period));
 """
 
 #: Built from grid_events after every load, so the screens' event questions read thousands of

@@ -334,7 +334,31 @@ def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
                    shapes, margin={"l": 96, "r": 16, "t": 44, "b": 24}, uirevision="ranking",
                    bargap=0.18, yaxis={"autorange": "reversed"},
                    xaxis={"ticksuffix": "%"} if yoy_basis else {},
-                   uniformtext={"minsize": 12, "mode": "show"})
+                   uniformtext={"minsize": theme.font_size - 1, "mode": "show"})
+
+
+def targets(frame: pd.DataFrame, *, theme: Theme, lang: str, title: str) -> go.Figure:
+    """Return indicators against their targets (the wall's government services): one bar per
+    indicator (``frame``: code, headline, status, as ``Queries.kpis`` gives them; percentages)
+    coloured by status, the target as a mark on it, the value written at its end."""
+    inds = [catalog.get(code) for code in frame["code"]]
+    names = [ind.name_en if lang == "en" else ind.name_zh for ind in inds]
+    values = _numbers(frame["headline"])
+    colors = [theme.status_colors.get(s, theme.accent) for s in frame["status"]]
+    bars = {"type": "bar", "orientation": "h", "y": names, "x": values,
+            "marker": {"color": colors}, "text": [i18n.quantity(v, ind, lang)
+                                                  for v, ind in zip(values, inds)],
+            "textposition": "outside", "cliponaxis": False, "textfont": {"color": theme.text},
+            "hovertemplate": "%{y}: %{text}<extra></extra>"}
+    marks = {"type": "scatter", "mode": "markers", "y": names,
+             "x": [ind.target for ind in inds], "name": i18n.t("target", lang),
+             "marker": {"symbol": "line-ns", "size": 34, "line": {"width": 4,
+                                                                   "color": theme.text}},
+             "hovertemplate": f"%{{y}} {i18n.t('target', lang)} %{{x}}<extra></extra>"}
+    return _figure(theme, title, [bars, marks], showlegend=False, bargap=0.3,
+                   margin={"l": 360 if lang == "en" else 250, "r": 90, "t": 56, "b": 36},
+                   yaxis={"autorange": "reversed"},
+                   xaxis={"range": [0, 110], "ticksuffix": "%"})
 
 
 def empty(theme: Theme, title: str, message: str) -> go.Figure:

@@ -99,3 +99,24 @@ class Report(StrEnum):
     SUMMARY = "rpt-summary"
     KPIS = "rpt-kpis"
     FIGURES = "rpt-figures"
+
+
+class Wall(StrEnum):
+    """The wall (/wall, or any screen with ?mode=wall). A scene's parts are
+    ``wall-<scene>-<part>`` (``part_id``)."""
+    PREFIX = "wall"
+    ROOT = "wall-root"
+    CONFIG = "wall-config"          # the playlist and refresh the page was asked for
+    REFRESH = "wall-refresh"        # the interval that asks for changed figures
+    SHOWN = "wall-shown"            # fingerprints of what the page shows, part -> hash
+    ALERTS = "wall-alerts"          # the standing alerts (data for the banner and rotation)
+    BANNER = "wall-banner"
+    ROTATOR = "wall-rotator"        # a hidden output of the clientside rotation callback
+
+    @staticmethod
+    def part_id(scene: str, part: str) -> str:
+        return f"wall-{scene}-{part}"
+
+    @staticmethod
+    def scene_id(scene: str) -> str:
+        return f"wall-scene-{scene}"

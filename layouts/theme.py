@@ -6,7 +6,7 @@ Screens and exported reports build figures with the same builders and pick a the
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 
@@ -65,13 +65,19 @@ PRINT = Theme("print", background="#ffffff", panel="#ffffff", text="#1a1a1a", mu
               font_size=12, title_size=14,
               colorscale=((0, "#deebf7"), (0.5, "#6baed6"), (1, "#08519c")),
               map_background="#ffffff", map_line="#444444")
-THEMES = {t.name: t for t in (WALL, ANALYST, PRINT)}
+#: The wall mode (/wall), read from across the room: the same colours, bigger type (the
+#: smallest text, tick labels, is 19 px of the 1920x1080 canvas).
+FAR = replace(WALL, name="far", font_size=20, title_size=26)
+THEMES = {t.name: t for t in (WALL, ANALYST, PRINT, FAR)}
 
 
 @functools.cache
 def template(theme: Theme) -> go.layout.Template:
     """Return the plotly template of a theme (built once: validating it costs milliseconds)."""
+    # automargin: tick labels push the plot in rather than being cut at the edge (the far
+    # theme's larger type would not fit the builders' fixed margins)
     axis = dict(gridcolor=theme.grid, zerolinecolor=theme.grid, linecolor=theme.grid,
+                automargin=True,
                 tickfont=dict(size=theme.font_size - 1, color=theme.muted),
                 title=dict(font=dict(size=theme.font_size, color=theme.muted)))
     return go.layout.Template(layout=dict(

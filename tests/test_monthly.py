@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import pytest
 
 from callbacks.state import valid_state
-from data import catalog, monthly
+from data import alerts, catalog, monthly
 from data.aqi import level_index
 from data.demo import PLANTED
 from data.queries import KPI_CODES
@@ -278,7 +278,7 @@ def test_planted_anomalies_in_their_month(reports, store):
     assert episode["peak"] > 200
     cell = store.rows("SELECT code FROM grid_cells ORDER BY population DESC LIMIT 1")[0][0]
     surge = _alert(nov, "surge", "event_count", cell)
-    assert surge["value"] >= 600 and surge["threshold"] >= monthly.SURGE_MIN
+    assert surge["value"] >= 600 and surge["threshold"] >= alerts.SURGE_MIN
     assert surge["since"] == dt.date(2026, 11, 21)
     # the slowed handling also shows in November, and the most severe alert leads the table
     _alert(nov, "threshold", "on_time_rate", PLANTED["slow_handling"][0])
