@@ -26,7 +26,8 @@ from typing import Any, Callable
 from urllib.parse import parse_qsl
 
 import plotly.utils
-from dash import Input, Output, State, no_update
+from dash import Input, Output, Patch, State, no_update
+from dash.exceptions import PreventUpdate
 
 from callbacks import economy, environment, grid, overview
 from callbacks import state as st
@@ -290,6 +291,16 @@ def updates(parts: dict[str, Any], alerts: list[dict], shown: dict | None
     return out, alerts_out, (fresh if fresh != shown else no_update)
 
 
+def map_patch(figure) -> Patch:
+    """A changed map as a Patch of its traces and title: its layout (the view, which somebody
+    may have moved, and the style) stays as the browser has it."""
+    patch = Patch()
+    for index, trace in enumerate(figure.data):
+        patch["data"][index] = trace.to_plotly_json()
+    patch["layout"]["title"]["text"] = figure.layout.title.text
+    return patch
+
+
 # --- the URL -----------------------------------------------------------------------------------
 
 def is_wall(pathname_name: str | None, search: str | None) -> bool:
@@ -367,6 +378,8 @@ def register(app, runtime) -> None:
     """Register the wall's refresh and its clientside rotation."""
     keys = [(Wall.part_id(name, part.name), part.prop)
             for name, parts in SCENES.items() for part, _ in parts]
+    map_keys = {Wall.part_id(name, part.name) for name, parts in SCENES.items()
+                for part, _ in parts if part.kind == "map"}
 
     # refresh tick -> the parts that changed, the standing alerts, the new fingerprints
     @app.callback(*[Output(key, prop) for key, prop in keys], Output(Wall.ALERTS, "data"),
@@ -378,6 +391,10 @@ def register(app, runtime) -> None:
         view = WallView(runtime, app, lang if lang in LANGS else runtime.settings.default_lang)
         out, alerts, fresh = updates(build_parts(view), view.alerts,
                                      shown if isinstance(shown, dict) else None)
+        if fresh is no_update:
+            raise PreventUpdate     # nothing changed: an empty 204, not an empty 200
+        out = [map_patch(value) if prop == "figure" and key in map_keys and
+               value is not no_update else value for (key, prop), value in zip(keys, out)]
         return *out, alerts, fresh
 
     # playlist and alerts -> which scene each slot of the display shows (in the browser)

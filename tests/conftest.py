@@ -72,3 +72,22 @@ def values(store):
                      "JOIN districts d ON d.code = v.district_code")
     frame["period"] = pd.to_datetime(frame["period"])
     return frame
+
+
+def reopen_recent_events(source, dest, district: str = "360702", since: str = "2026-11-04"):
+    """Copy the test city to ``dest`` and reopen one district's events since a day (its
+    closure rate falls), rebuilding the rollups: a store as a data reload would bring it."""
+    import shutil
+
+    import duckdb
+
+    from data.store import EVENT_ROLLUP
+
+    shutil.copy(source, dest)
+    con = duckdb.connect(str(dest))
+    con.execute("UPDATE grid_events SET status = 'handled', verified_at = NULL, closed_at = NULL, "
+                "satisfaction = NULL WHERE district_code = ? AND reported_at >= ?",
+                [district, dt.datetime.fromisoformat(since)])
+    con.execute(EVENT_ROLLUP)
+    con.close()
+    return dest

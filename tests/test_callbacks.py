@@ -237,6 +237,10 @@ def test_every_callback_id_exists_on_a_rendered_screen(app):
     shell = _ids(frame.shell(), set())
     screens = {name: _ids(run_callback(app, "app-page.children", f"/{path}", ""), set(shell))
                for name, path, _ in frame.SCREENS}
+    screens["wall"] = _ids(run_callback(app, "app-page.children", "/wall", ""), set(shell))
+    assert {m.value for m in id_enums.Wall if m.name != "PREFIX"} <= screens["wall"]
+    assert _ids(run_callback(app, "app-page.children", "/economy", "?mode=wall"),
+                set()) == screens["wall"] - shell
     callbacks = app._callback_list   # server and clientside callbacks alike
     assert len(callbacks) >= len(app.callback_map)
     for callback in callbacks:

@@ -1,0 +1,205 @@
+"""The wall: its live alerts find the demo city's planted anomalies, its playlist comes from a
+file and the URL, and a refresh sends exactly the parts whose data changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pytest
+from dash import no_update
+from dash.exceptions import PreventUpdate
+
+from callbacks import wall
+from data import alerts, catalog
+from data.demo import PLANTED
+from data.queries import Queries
+from data.runtime import Runtime
+from data.store import Store
+from layouts.ids import Wall
+from settings import SettingsError, WALL_SCENES, load_playlist
+
+from tests.conftest import reopen_recent_events, run_callback
+
+
+@pytest.fixture(scope="module")
+def runtime(app):
+    return app.citybrain_runtime
+
+
+@pytest.fixture(scope="module")
+def live(runtime):
+    return alerts.live(runtime, "zh")
+
+
+# --- live alerts -------------------------------------------------------------------------------
+
+def test_planted_anomalies_raise_live_alerts(live, runtime):
+    found = {(row.rule, row.code, row.area_code) for row in live.itertuples()}
+    surge = live[live["rule"] == "surge"]
+    assert len(surge) >= 1
+    assert surge["value"].iloc[0] >= surge["threshold"].iloc[0] >= alerts.SURGE_MIN
+    assert ("aqi", "aqi", PLANTED["pm25_episode"][0]) in found
+    assert ("threshold", "on_time_rate", PLANTED["slow_handling"][0]) in found
+    # monthly statistics are the monthly report's: the wall only watches daily and event feeds
+    assert all(catalog.get(code).frequency in alerts.LIVE_FREQUENCIES
+               for code in live.loc[live["rule"] == "threshold", "code"])
+    assert list(live["severity"]) == sorted(live["severity"], reverse=True)
+
+
+def test_each_alert_names_its_scene_and_a_stable_key(live):
+    assert set(live["scene"]) <= set(WALL_SCENES)
+    assert set(live.loc[live["rule"] == "surge", "scene"]) == {"grid"}
+    assert set(live.loc[live["rule"] == "aqi", "scene"]) == {"environment"}
+    assert live["key"].is_unique
+    on_time = live[live["code"] == "on_time_rate"].iloc[0]
+    assert on_time["scene"] == "grid" and on_time["key"] == \
+        f"threshold:on_time_rate:{PLANTED['slow_handling'][0]}"
+
+
+def test_surge_alert_counts_the_cells_events_of_the_last_days(live, runtime):
+    cell = live[live["rule"] == "surge"].iloc[0]
+    today = runtime.as_of.date()
+    start = today - dt.timedelta(days=alerts.LIVE_SURGE_DAYS - 1)
+    n, = runtime.store.rows(
+        "SELECT count(*) FROM grid_events WHERE grid_code = ? AND "
+        "CAST(reported_at AS DATE) BETWEEN ? AND ?", [cell["area_code"], start, today])[0]
+    assert cell["value"] == n
+
+
+def test_alert_text_says_where_what_value_threshold_and_since(runtime, app):
+    view = wall.WallView(runtime, app, "en")
+    text = next(a["text"] for a in view.alerts if a["key"].startswith("aqi:"))
+    assert text.startswith("Zhanggong: ") and "threshold 1" in text and "since 20" in text
+
+
+# --- playlist ----------------------------------------------------------------------------------
+
+def test_default_playlist_file_names_every_scene():
+    playlist = load_playlist(wall_settings_default())
+    assert [name for name, _ in playlist] == list(WALL_SCENES)
+    assert all(seconds > 0 for _, seconds in playlist)
+
+
+def wall_settings_default():
+    from settings import DEFAULT_PLAYLIST
+    return DEFAULT_PLAYLIST
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[[scene]]\nname = "weather"\nseconds = 5\n', "scene 1: name 'weather'"),
+    ('[[scene]]\nname = "grid"\nseconds = 5\n[[scene]]\nname = "economy"\nseconds = 0\n',
+     "scene 2 (economy): seconds 0"),
+    ('[[scene]]\nname = "grid"\nseconds = "ten"\n', "seconds 'ten'"),
+    ("scene = 3\n", "expected [[scene]]"),
+    ("[[scene]\n", "not TOML"),
+])
+def test_bad_playlist_file_names_the_file_and_entry(tmp_path, text, message):
+    path = tmp_path / "wall.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError) as err:
+        load_playlist(path)
+    assert str(path) in str(err.value) and message in str(err.value)
+
+
+def test_url_playlist_overrides_the_file_and_bad_values_are_named(settings):
+    config, dropped = wall.wall_config("?mode=wall&scenes=grid:5,tasks", settings)
+    assert config["scenes"] == [["grid", 5], ["tasks", 20]] and dropped == []
+    config, dropped = wall.wall_config("?scenes=grid:5,weather&seconds=0", settings)
+    assert config["scenes"] == [list(p) for p in settings.wall_playlist]
+    assert dropped == ["scenes=grid:5,weather", "seconds=0"]
+    config, _ = wall.wall_config("?seconds=1", settings, first="environment")
+    assert config["scenes"][0] == ["environment", 1]
+    assert {s for _, s in config["scenes"]} == {1}
+    assert config["refresh_ms"] == settings.wall_refresh_seconds * 1000
+
+
+@pytest.mark.parametrize("path, search, expected", [
+    ("wall", "", True), ("", "?mode=wall", True), ("economy", "?lang=en&mode=wall", True),
+    ("", "?mode=analyst", False), ("grid", "", False)])
+def test_wall_is_asked_by_path_or_mode(path, search, expected):
+    assert wall.is_wall(path, search) is expected
+
+
+# --- the page and its refresh ------------------------------------------------------------------
+
+def test_wall_page_holds_every_scene_and_part(runtime, app):
+    page = wall.render("?mode=wall&scenes=grid,tasks", runtime, app)
+    ids = set()
+
+    def walk(node):
+        if hasattr(node, "id") and node.id is not None:
+            ids.add(node.id)
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and hasattr(child, "to_plotly_json"):
+                walk(child)
+    walk(page)
+    for name, parts in wall.SCENES.items():
+        assert Wall.scene_id(name) in ids
+        assert {Wall.part_id(name, part.name) for part, _ in parts} <= ids
+
+
+def test_parts_fit_their_scene_body_without_overlapping():
+    from layouts.wall import BODY
+    for name, parts in wall.SCENES.items():
+        boxes = [part.box for part, _ in parts]
+        for x, y, w, h in boxes:
+            assert x >= 0 and y >= 0 and x + w <= BODY[0] and y + h <= BODY[1], name
+        for i, (x, y, w, h) in enumerate(boxes):
+            for x2, y2, w2, h2 in boxes[i + 1:]:
+                assert x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y, name
+
+
+def test_key_task_scene_marks_overdue_tasks(runtime, app):
+    view = wall.WallView(runtime, app, "zh")
+    tables = wall.task_table(view, None)
+    rows = [row for table in tables for row in table.children[1].children]
+    frame = runtime.queries.key_tasks(runtime.as_of.date().isoformat(), "zh")
+    assert len(rows) == len(frame)
+    overdue = [row for row in rows if row.className == "task-overdue"]
+    assert len(overdue) == (frame["status"] == "overdue").sum() > 0
+    assert overdue[0].children[0].children == frame.iloc[0]["title"]
+
+
+def test_idle_refresh_sends_nothing(runtime, app):
+    view = wall.WallView(runtime, app, "zh")
+    parts = wall.build_parts(view)
+    _, _, shown = wall.updates(parts, view.alerts, None)
+    out, alerts_out, fresh = wall.updates(wall.build_parts(wall.WallView(runtime, app, "zh")),
+                                          view.alerts, shown)
+    assert all(value is no_update for value in out)
+    assert alerts_out is no_update and fresh is no_update
+
+
+def test_refresh_callback_sends_nothing_for_an_unchanged_store(runtime, app):
+    view = wall.WallView(runtime, app, "zh")
+    _, _, shown = wall.updates(wall.build_parts(view), view.alerts, None)
+    key = next(k for k in app.callback_map if Wall.SHOWN.value in k and "wall-refresh" not in k)
+    with pytest.raises(PreventUpdate):
+        run_callback(app, key, 1, {"lang": "zh", "scenes": [], "refresh_ms": 1000}, shown)
+
+
+@pytest.fixture(scope="module")
+def reloaded(city_path, tmp_path_factory, settings):
+    """The test city after a reload in which 章贡区's events of the last 20 days are reopened
+    (its closure rate falls): a Runtime on a modified copy of the store."""
+    path = reopen_recent_events(city_path, tmp_path_factory.mktemp("reloaded") / "c.duckdb")
+    store = Store(path)
+    yield Runtime(settings.with_(db_path=path), store, Queries(store))
+    store.close()
+
+
+def test_refresh_after_a_reload_sends_only_the_changed_parts(runtime, reloaded, app):
+    before = wall.WallView(runtime, app, "zh")
+    _, _, shown = wall.updates(wall.build_parts(before), before.alerts, None)
+    after = wall.WallView(reloaded, app, "zh")
+    parts = wall.build_parts(after)
+    out, alerts_out, fresh = wall.updates(parts, after.alerts, shown)
+    changed = {key for key, value in zip(parts, out) if value is not no_update}
+    # the events' parts follow the reopened events ...
+    assert {"wall-overview-map", "wall-grid-kpis", "wall-grid-funnel",
+            "wall-overview-kpis"} <= changed
+    # ... statistics, air, water and key tasks did not change and are not sent
+    assert not {key for key in changed if key.split("-")[1] in
+                ("economy", "environment", "services", "tasks")}
+    assert alerts_out is not no_update       # 章贡区's closure-rate alert moved
+    assert {key for key in fresh if fresh[key] != shown.get(key)} == changed | {"alerts"}
