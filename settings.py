@@ -149,5 +149,6 @@ def from_env(env: dict | None = None) -> Settings:
         cache_timeout=_int(env, "CITYBRAIN_CACHE_TIMEOUT", 600),
         redis_url=redis_url,
         wall_playlist=load_playlist(env.get("CITYBRAIN_WALL_PLAYLIST") or DEFAULT_PLAYLIST),
-        wall_refresh_seconds=_int(env, "CITYBRAIN_WALL_REFRESH", 60, low=1),
+        # a refresh takes up to a second or two: a shorter interval would cancel each one
+        wall_refresh_seconds=_int(env, "CITYBRAIN_WALL_REFRESH", 60, low=10),
     )

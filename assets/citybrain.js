@@ -56,19 +56,20 @@ window.citybrain.wall = {
 
   update: function (config, alerts) {
     if (!config) { return ''; }
-    const fresh = (alerts || []).filter((a) => !this.seen[a.key]);
-    (alerts || []).forEach((a) => { this.seen[a.key] = true; });
     this.alerts = alerts || [];
+    const fresh = this.alerts.filter((a) => !this.seen[a.key]);
+    this.seen = {};     // an alert that clears and comes back is new again
+    this.alerts.forEach((a) => { this.seen[a.key] = true; });
     if (JSON.stringify(config) !== JSON.stringify(this.config)) {
       this.config = config;
       this.turn = 0;
+      this.fit();
     } else if (fresh.length) {
-      this.turn = 0;   // a new alert: its scene now (pinned scenes lead the rotation)
+      this.turn = this.turnShowing(fresh[0].scene);   // the new alert's scene, now
     } else {
       this.show();     // same rotation; only the banner may change
       return '';
     }
-    this.fit();
     this.schedule();
     return '';
   },
@@ -80,25 +81,43 @@ window.citybrain.wall = {
     return out;
   },
 
-  // The scene each slot shows at a turn.
+  // Every scene the wall may show: the playlist's and those with alerts.
+  pool: function () {
+    const names = this.config.scenes.map((s) => s[0]);
+    return names.concat(this.pinned().filter((n) => names.indexOf(n) < 0));
+  },
+
+  // The scenes the slots show at a turn, never one scene twice (each exists once in the page).
   frame: function (turn) {
     const names = this.config.scenes.map((s) => s[0]);
     const pinned = this.pinned();
     const rest = names.filter((n) => pinned.indexOf(n) < 0);
     const others = rest.length ? rest : names;
-    const slots = [];
+    let first;
     if (!pinned.length) {
-      for (let i = 0; i < this.slots; i++) { slots.push(names[(turn + i) % names.length]); }
-    } else if (this.slots > 1) {
-      slots.push(pinned[turn % pinned.length]);
-      for (let i = 1; i < this.slots; i++) {
-        slots.push(others[(turn + i - 1) % others.length]);
-      }
+      first = names[turn % names.length];
+    } else if (this.slots > 1 || !rest.length) {
+      first = pinned[turn % pinned.length];
     } else {
-      slots.push(turn % 2 === 0 ? pinned[(turn / 2) % pinned.length]
-        : others[((turn - 1) / 2) % others.length]);
+      first = turn % 2 === 0 ? pinned[(turn / 2) % pinned.length]
+        : others[((turn - 1) / 2) % others.length];
+    }
+    const slots = [first];
+    const order = pinned.length ? others.concat(pinned) : names;
+    const offset = pinned.length ? turn : turn + 1;
+    for (let i = 0; slots.length < this.slots && i < order.length * 2; i++) {
+      const name = order[(offset + i) % order.length];
+      if (slots.indexOf(name) < 0) { slots.push(name); }
     }
     return slots;
+  },
+
+  // The first turn from now whose first slot shows a scene.
+  turnShowing: function (scene) {
+    for (let t = 0; t < 4 * this.pool().length; t++) {
+      if (this.frame(t)[0] === scene) { return t; }
+    }
+    return 0;
   },
 
   seconds: function (name) {
@@ -132,16 +151,17 @@ window.citybrain.wall = {
     if (!el) { return; }
     if (!this.alerts.length) { el.hidden = true; return; }
     const alert = this.alerts.find((a) => shown.indexOf(a.scene) >= 0) || this.alerts[0];
-    const lang = this.config.lang === 'en';
-    el.textContent = '⚠ ' + (lang ? 'ALERT' : '告警') + ' · ' + alert.text + '  ·  ' +
-      (lang ? this.alerts.length + ' in all' : '共' + this.alerts.length + '条');
+    const text = this.config.text;
+    el.textContent = '⚠ ' + text.alert + ' · ' +
+      text.count.replace('{n}', this.alerts.length) + ' · ' + alert.text;
     el.dataset.scene = alert.scene;
     el.hidden = false;
   },
 
   fit: function () {
     const w = window.innerWidth, h = window.innerHeight;
-    this.slots = Math.max(1, Math.round((w / h) / (16 / 9)));
+    // as many slots as the shape holds, but never more than there are scenes to fill them
+    this.slots = Math.min(Math.max(1, Math.round((w / h) / (16 / 9))), this.pool().length);
     const width = 1920 * this.slots;
     const scale = Math.min(w / width, h / 1080);
     const root = document.documentElement.style;

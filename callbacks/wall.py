@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, Callable
@@ -33,6 +34,7 @@ from callbacks import economy, environment, grid, overview
 from callbacks import state as st
 from data import alerts as alert_rules
 from data import catalog
+from data.queries import KEY_TASK_STATUSES
 from layouts import figures, i18n, theme, wall
 from layouts.ids import Wall
 from layouts.wall import Part
@@ -49,7 +51,9 @@ HOT_DAYS = alert_rules.LIVE_SURGE_DAYS
 HOT_CELLS = 10
 SERVICE_RATES = tuple(code for code in catalog.codes(domain="services")
                       if catalog.get(code).unit_zh == "%")
-TASK_STATUSES = ("overdue", "at_risk", "on_track", "done")
+TASK_STATUSES = KEY_TASK_STATUSES
+#: Rows the task table holds (two columns of 14 in its box); more end in "+N more".
+TASK_ROWS = 28
 TASK_STATUS_COLORS = {"overdue": "alert", "at_risk": "warn", "on_track": "ok", "done": "ok"}
 
 
@@ -115,7 +119,8 @@ def chart(function, months: int | None = None, **changes) -> Builder:
         s = replace(view.state, **changes)
         if months:
             end = dt.date.fromisoformat(s.end)
-            first = (end.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+            index = end.year * 12 + end.month - 1 - (months - 1)
+            first = dt.date(index // 12, index % 12 + 1, 1)
             s = replace(s, start=max(first, view.runtime.context.first_day).isoformat())
         return _sized(function(s, view.runtime, THEME), part)
     return build
@@ -201,11 +206,18 @@ def task_table(view: WallView, _part: Part):
              f"{row.due_month:%Y-%m}", i18n.t(f"task_{row.status}", lang)]
             for row in frame.itertuples()]
     classes = [f"task-{status}" for status in frame["status"]]
+    if len(rows) > TASK_ROWS:     # most urgent first: what is cut is done or on track
+        more = len(rows) - TASK_ROWS + 1
+        rows = rows[:TASK_ROWS - 1] + [[i18n.t("wall_more_tasks", lang).format(n=more),
+                                        "", "", "", ""]]
+        classes = classes[:TASK_ROWS - 1] + [""]
     half = (len(rows) + 1) // 2
     return [wall.table(columns, rows[:half], classes=classes[:half])[0],
             wall.table(columns, rows[half:], classes=classes[half:])[0]]
 
 
+#: Seconds on screen of a scene the URL names and the playlist file does not.
+DEFAULT_SECONDS = 20
 TILES_ROW = (16, 16, 1888, 180)
 #: Each scene's parts in their boxes of the 1920x928 body, and how each is built.
 SCENES: dict[str, tuple[tuple[Part, Builder], ...]] = {
@@ -310,21 +322,25 @@ def is_wall(pathname_name: str | None, search: str | None) -> bool:
 
 def wall_config(search: str | None, settings, first: str | None = None
                 ) -> tuple[dict, list[str]]:
-    """Return the page's playlist and refresh (``scenes``: [[name, seconds]...], ``lang``,
+    """Return the page's playlist and refresh (``scenes``: [[name, seconds]...],
     ``refresh_ms``) from the URL over the settings' playlist, and the URL values dropped.
-    ``first``: the scene to start with (the screen the wall was asked from)."""
+    ``scenes`` picks and orders scenes (seconds as the file says unless given); ``seconds``
+    then sets every scene's. ``first``: the scene to start with (the screen the wall was asked
+    from)."""
     pairs = parse_qsl((search or "").lstrip("?"))
     dropped: list[str] = []
+    usual = dict(settings.wall_playlist)
     playlist = [list(pair) for pair in settings.wall_playlist]
     for key, raw in pairs:
         if key == "scenes":
-            asked = _playlist(raw)
+            asked = _playlist(raw, usual)
             if asked:
                 playlist = asked
             else:
                 dropped.append(f"scenes={raw}")
-        elif key == "seconds":
-            if raw.isdigit() and 1 <= int(raw) <= 3600:
+    for key, raw in pairs:
+        if key == "seconds":
+            if _SECONDS.fullmatch(raw) and int(raw) >= 1:
                 playlist = [[name, int(raw)] for name, _ in playlist]
             else:
                 dropped.append(f"seconds={raw}")
@@ -334,18 +350,20 @@ def wall_config(search: str | None, settings, first: str | None = None
     return {"scenes": playlist, "refresh_ms": settings.wall_refresh_seconds * 1000}, dropped
 
 
-def _playlist(raw: str) -> list[list] | None:
+#: Seconds in a URL: ASCII digits only ("²".isdigit() is True), at most an hour.
+_SECONDS = re.compile(r"[0-9]{1,4}")
+
+
+def _playlist(raw: str, usual: dict[str, int]) -> list[list] | None:
     out = []
     for item in raw.split(","):
         name, _, seconds = item.partition(":")
-        if name not in WALL_SCENES or (seconds and not (
-                seconds.isdigit() and 1 <= int(seconds) <= 3600)):
+        if name not in WALL_SCENES or name in {n for n, _ in out} or (
+                seconds and not (_SECONDS.fullmatch(seconds) and int(seconds) >= 1)):
             return None
-        out.append([name, int(seconds) if seconds else 20])
+        out.append([name, int(seconds) if seconds else usual.get(name, DEFAULT_SECONDS)])
     return out or None
 
-
-# --- the page and its callbacks -----------------------------------------------------------------
 
 #: The scene a wall asked for from an analyst screen (?mode=wall) starts with.
 FIRST_SCENE = {"overview": "overview", "grid": "grid", "events": "grid",
@@ -365,11 +383,13 @@ def render(search: str | None, runtime, app, first: str | None = None):
     scenes = [(name, i18n.t(f"scene_{name}", state.lang),
                [(part, parts[Wall.part_id(name, part.name)]) for part, _ in SCENES[name]])
               for name in WALL_SCENES]
-    notice = "、".join(dropped + bad) if dropped or bad else None
+    notice = "、".join(item[:40] for item in dropped + bad) if dropped or bad else None
     return wall.page(
         lang=state.lang, city_name=runtime.city_name(state.lang),
         as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"), is_demo=runtime.is_demo,
-        scenes=scenes, config={**config, "lang": state.lang}, shown=shown,
+        scenes=scenes, config={**config, "lang": state.lang, "text": {
+            "alert": i18n.t("wall_alert", state.lang),
+            "count": i18n.t("wall_more_alerts", state.lang)}}, shown=shown,
         alerts=view.alerts,
         notice=i18n.t("wall_notice", state.lang).format(items=notice) if notice else None)
 

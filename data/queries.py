@@ -52,6 +52,9 @@ _SOURCE_OF = {"air": ("air_daily", _AIR_EXPR, "day"),
 
 # --- key-task supervision ---
 
+KEY_TASK_COLUMNS = ("code", "title", "lead_department_code", "lead_department",
+                    "district_code", "district", "start_month", "due_month", "period",
+                    "progress", "planned", "status")
 #: A key task's statuses, most urgent first (the order Queries.key_tasks sorts by).
 KEY_TASK_STATUSES = ("overdue", "at_risk", "on_track", "done")
 #: Progress (%) at which a task counts as done: progress is cumulative, 100 is the whole task.
@@ -194,8 +197,16 @@ class Queries:
             "districts UNION ALL SELECT name_zh, name_en FROM townships UNION ALL SELECT "
             "name_zh, name_en FROM stations UNION ALL SELECT name_zh, name_en FROM "
             "water_sections UNION ALL SELECT name_zh, name_en FROM departments UNION ALL "
-            "SELECT title_zh, title_en FROM key_tasks UNION ALL "
+            + ("SELECT title_zh, title_en FROM key_tasks UNION ALL " if self.has_key_tasks
+               else "") +
             "SELECT value, '' FROM meta WHERE key LIKE 'city_name_%')")[0][0] or ""
+
+    @cached_property
+    def has_key_tasks(self) -> bool:
+        """Stores built before key-task supervision have no key_tasks table: they still
+        serve, with no tasks."""
+        return bool(self.store.rows("SELECT count(*) FROM information_schema.tables "
+                                    "WHERE table_name = 'key_tasks'")[0][0])
 
     @cached_property
     def district_codes(self) -> frozenset[str]:
@@ -1038,6 +1049,8 @@ class Queries:
         month = month_start(as_of)
         if lang not in _LANG_COLUMNS:
             raise ValueError(f"lang must be one of {sorted(_LANG_COLUMNS)}, not {lang!r}")
+        if not self.has_key_tasks:
+            return pd.DataFrame(columns=KEY_TASK_COLUMNS)
         name, title = _LANG_COLUMNS[lang]
         where, params = ("", []) if department is None else (
             " AND k.lead_department_code = ?", [department])

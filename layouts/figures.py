@@ -334,7 +334,7 @@ def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
                    shapes, margin={"l": 96, "r": 16, "t": 44, "b": 24}, uirevision="ranking",
                    bargap=0.18, yaxis={"autorange": "reversed"},
                    xaxis={"ticksuffix": "%"} if yoy_basis else {},
-                   uniformtext={"minsize": theme.font_size - 1, "mode": "show"})
+                   uniformtext={"minsize": max(12, theme.font_size - 6), "mode": "show"})
 
 
 def targets(frame: pd.DataFrame, *, theme: Theme, lang: str, title: str) -> go.Figure:

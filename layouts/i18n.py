@@ -98,6 +98,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "wall_alert_line": ("{where} {what}：{value}（阈值 {threshold}），自 {since} 起",
                         "{where}: {what} {value} (threshold {threshold}) since {since}"),
     "wall_more_alerts": ("共{n}条", "{n} in all"),
+    "wall_more_tasks": ("另有{n}项未列出", "{n} more not listed"),
     "wall_hot_cells": ("近3天事件最多的网格", "Busiest grid cells, last 3 days"),
     "wall_cell": ("网格", "Grid cell"),
     "wall_last3": ("近3天", "Last 3 days"),

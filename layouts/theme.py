@@ -44,6 +44,9 @@ class Theme:
     colorscale: tuple
     map_background: str
     map_line: str
+    #: Tick labels push the plot in rather than being cut at the edge: the far theme's larger
+    #: type does not fit the builders' fixed margins.
+    automargin: bool = False
 
     @property
     def status_colors(self) -> dict[str, str]:
@@ -67,17 +70,15 @@ PRINT = Theme("print", background="#ffffff", panel="#ffffff", text="#1a1a1a", mu
               map_background="#ffffff", map_line="#444444")
 #: The wall mode (/wall), read from across the room: the same colours, bigger type (the
 #: smallest text, tick labels, is 19 px of the 1920x1080 canvas).
-FAR = replace(WALL, name="far", font_size=20, title_size=26)
+FAR = replace(WALL, name="far", font_size=20, title_size=26, automargin=True)
 THEMES = {t.name: t for t in (WALL, ANALYST, PRINT, FAR)}
 
 
 @functools.cache
 def template(theme: Theme) -> go.layout.Template:
     """Return the plotly template of a theme (built once: validating it costs milliseconds)."""
-    # automargin: tick labels push the plot in rather than being cut at the edge (the far
-    # theme's larger type would not fit the builders' fixed margins)
     axis = dict(gridcolor=theme.grid, zerolinecolor=theme.grid, linecolor=theme.grid,
-                automargin=True,
+                automargin=theme.automargin,
                 tickfont=dict(size=theme.font_size - 1, color=theme.muted),
                 title=dict(font=dict(size=theme.font_size, color=theme.muted)))
     return go.layout.Template(layout=dict(

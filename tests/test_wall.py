@@ -106,6 +106,14 @@ def test_url_playlist_overrides_the_file_and_bad_values_are_named(settings):
     config, dropped = wall.wall_config("?scenes=grid:5,weather&seconds=0", settings)
     assert config["scenes"] == [list(p) for p in settings.wall_playlist]
     assert dropped == ["scenes=grid:5,weather", "seconds=0"]
+    # seconds applies whatever its place in the URL; a named scene keeps the file's seconds
+    config, _ = wall.wall_config("?seconds=7&scenes=overview,grid:5", settings)
+    assert config["scenes"] == [["overview", 7], ["grid", 7]]
+    config, _ = wall.wall_config("?scenes=overview", settings)
+    assert config["scenes"] == [["overview", dict(settings.wall_playlist)["overview"]]]
+    for bad in ("?seconds=²", "?scenes=grid:²", "?scenes=grid,grid", "?seconds=99999"):
+        config, dropped = wall.wall_config(bad, settings)
+        assert config["scenes"] == [list(p) for p in settings.wall_playlist] and dropped, bad
     config, _ = wall.wall_config("?seconds=1", settings, first="environment")
     assert config["scenes"][0] == ["environment", 1]
     assert {s for _, s in config["scenes"]} == {1}
@@ -203,3 +211,31 @@ def test_refresh_after_a_reload_sends_only_the_changed_parts(runtime, reloaded, 
                 ("economy", "environment", "services", "tasks")}
     assert alerts_out is not no_update       # 章贡区's closure-rate alert moved
     assert {key for key in fresh if fresh[key] != shown.get(key)} == changed | {"alerts"}
+
+
+def test_refresh_interval_has_a_floor():
+    from settings import from_env
+    with pytest.raises(SettingsError, match="CITYBRAIN_WALL_REFRESH"):
+        from_env({"CITYBRAIN_WALL_REFRESH": "1"})
+    assert from_env({"CITYBRAIN_WALL_REFRESH": "30"}).wall_refresh_seconds == 30
+
+
+def test_store_without_key_tasks_still_serves_the_wall(city_path, tmp_path, settings, app):
+    import shutil
+
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    shutil.copy(city_path, path)
+    con = duckdb.connect(str(path))
+    con.execute("DROP TABLE key_task_progress")
+    con.execute("DROP TABLE key_tasks")
+    con.close()
+    store = Store(path)
+    try:
+        old = Runtime(settings.with_(db_path=path), store, Queries(store))
+        assert old.queries.key_tasks("2026-11-24").empty
+        assert old.queries.names_text()
+        wall.render("?mode=wall", old, app)
+    finally:
+        store.close()

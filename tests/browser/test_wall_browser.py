@@ -34,7 +34,10 @@ MEASURE = """() => {
   };
   const box = (el) => { const r = el.getBoundingClientRect();
     return [r.left, r.top, r.right, r.bottom]; };
-  const panels = [...document.querySelectorAll('.wall-scene.shown .wall-panel')].map(box);
+  const panels = [...document.querySelectorAll(
+    '.wall-scene.shown .wall-panel, .wall-scene.shown .wall-scene-title h2')].map(box);
+  const overflowing = [...document.querySelectorAll('.wall-scene.shown .wall-panel > div')]
+    .filter((el) => el.scrollHeight > el.clientHeight + 1).map((el) => el.id);
   const banner = document.getElementById('wall-banner');
   const small = [];
   const texts = [...document.querySelectorAll('.wall-canvas *')].filter((el) =>
@@ -50,7 +53,7 @@ MEASURE = """() => {
     canvas: [canvas.left, canvas.top, canvas.right, canvas.bottom], scale: scale,
     shown: document.getElementById('wall-root').dataset.shown.split(','),
     panels: panels, banner: banner.hidden ? null : box(banner),
-    texts: texts.length, small: small,
+    texts: texts.length, small: small, overflowing: overflowing,
   };
 }"""
 
@@ -104,6 +107,7 @@ def test_wall001_every_scene_fits_every_wall_size(browser, live_server, size, sl
             for i, a in enumerate(boxes):
                 for b in boxes[i + 1:]:
                     assert not _overlap(a, b), f"turn {turn}: {a} overlaps {b}"
+            assert m["overflowing"] == [], f"turn {turn}: cut off"
             assert m["texts"] > 50
             assert m["small"] == [], f"turn {turn}: text under 14 px: {m['small'][:5]}"
             svg_small = page.evaluate(
@@ -127,16 +131,14 @@ def test_wall002_rotates_and_brings_alert_scenes_forward(browser, live_server):
     try:
         banner = page.locator("#wall-banner")
         assert banner.is_visible()
-        assert "网格事件激增" in banner.inner_text() or "按期办结率" in banner.inner_text()
         alerts = page.evaluate("() => window.citybrain.wall.alerts")
+        text = banner.inner_text()     # one standing alert, and how many there are
+        assert any(a["text"] in text for a in alerts) and f"共{len(alerts)}条" in text
         pinned = list(dict.fromkeys(a["scene"] for a in alerts))
         assert pinned[0] == "grid"            # the surge is the most severe alert
-        seen = []
-        for _ in range(9):
-            seen.append(page.evaluate("() => document.getElementById('wall-root').dataset.shown"))
-            page.wait_for_timeout(1000)
-        changes = sum(1 for a, b in zip(seen, seen[1:]) if a != b)
-        assert changes >= 6, seen             # about one scene a second
+        first = page.evaluate("() => window.citybrain.wall.turn")
+        page.wait_for_timeout(6000)
+        assert page.evaluate("() => window.citybrain.wall.turn") - first >= 4  # ~1 a second
         # a single screen: every other turn shows a scene with a standing alert
         turns = page.evaluate("""() => { const w = window.citybrain.wall;
             return [...Array(8).keys()].map((t) => w.frame(t)[0]); }""")
@@ -150,13 +152,13 @@ def test_wall002_rotates_and_brings_alert_scenes_forward(browser, live_server):
 
 @pytest.fixture(scope="module")
 def reload_server(settings, city_path, tmp_path_factory):
-    """An app refreshing every second, and a changed copy of its store to reload into."""
+    """An app refreshing every 3 s, and a changed copy of its store to reload into."""
     from app import create_app
     from data.queries import Queries
     from data.store import Store
 
     changed = reopen_recent_events(city_path, tmp_path_factory.mktemp("reload") / "c.duckdb")
-    app = create_app(settings.with_(wall_refresh_seconds=1))
+    app = create_app(settings.with_(wall_refresh_seconds=3))
     store = Store(changed)
     with LiveServer(app) as server:
         # a data reload (#6 does it for real): the runtime's queries point at the new file
@@ -195,7 +197,7 @@ def test_wall003_refresh_sends_only_changes_and_keeps_view_and_rotation(browser,
         page.on("response", lambda r: statuses.append(r.status)
                 if "_dash-update-component" in r.url and r.request.post_data
                 and "wall-refresh" in r.request.post_data else None)
-        page.wait_for_timeout(3500)               # three idle refreshes
+        page.wait_for_timeout(7000)               # two idle refreshes
         assert statuses and set(statuses) == {204}, statuses   # nothing changed: nothing sent
         graph = "document.querySelector('#wall-overview-map .js-plotly-plot')"
         read_view = f"() => {{ const m = {graph}._fullLayout.map; " \
@@ -217,7 +219,7 @@ def test_wall003_refresh_sends_only_changes_and_keeps_view_and_rotation(browser,
         turn = page.evaluate("() => window.citybrain.wall.turn")
         reload_server.reload()
         page.wait_for_function("() => (window.__draws['wall-grid-funnel'] || 0) > "
-                               f"{draws.get('wall-grid-funnel', 0)}", timeout=15_000)
+                               f"{draws.get('wall-grid-funnel', 0)}", timeout=40_000)
         page.wait_for_timeout(500)
         after = page.evaluate("() => ({...window.__draws})")
         redrawn = {k for k in after if after[k] > draws.get(k, 0)}
