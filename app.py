@@ -17,6 +17,7 @@ from callbacks import overview as overview_callbacks
 from callbacks import report as report_callbacks
 from callbacks import shell as shell_callbacks
 from callbacks import wall as wall_callbacks
+from data.catalog import declare_store_indicators
 from data.queries import Queries
 from data.runtime import Runtime
 from data.store import Store
@@ -49,8 +50,14 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
         # pages are rendered by a callback; tests/test_callbacks.py checks every callback ID
         suppress_callback_exceptions=True)
     cache = Cache(app.server, config=settings.cache_config)
-    runtime = Runtime(settings, store, Queries(store, cache))
+    runtime = Runtime(settings, store, Queries(store, cache), cache=cache)
+    declare_store_indicators(runtime.queries)
     app.citybrain_runtime = runtime      # for the CLI and tests reaching the same data
+
+    # a load renames a new store file over the served one: pick it up without a restart
+    @app.server.before_request
+    def _reload_store():
+        runtime.reload_if_replaced()
     app.layout = frame.shell()
     screens = [overview_callbacks, grid_callbacks, events_callbacks, environment_callbacks,
                economy_callbacks, report_callbacks]

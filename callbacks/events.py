@@ -147,7 +147,6 @@ SCREEN = Screen("events", Events.PREFIX, render)
 
 def register(app, runtime) -> None:
     """Register the event records screen's callbacks."""
-    q = runtime.queries
     filters.register_controller(app, runtime, Events.PREFIX)
 
     # filter store, table page, sort and filter row -> the page's rows, count and downloads
@@ -171,7 +170,7 @@ def register(app, runtime) -> None:
             message = f"{i18n.t('filter_unreadable', s.lang)}: {error}"
             return [], 1, message, None, None, 0
         sort, descending = table_sort(sort_by)
-        frame, total = q.events_page(s.scope, s.start, s.end, where, sort, descending,
+        frame, total = runtime.queries.events_page(s.scope, s.start, s.end, where, sort, descending,
                                      page * size, size)
         query = download_query(s, filter_query, sort_by)
         count = i18n.t("events_matching", s.lang).format(n=f"{total:,}")

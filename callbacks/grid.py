@@ -75,7 +75,6 @@ CHARTS = {Grid.FUNNEL: funnel_chart, Grid.HANDLING: handling_chart, Grid.MATRIX:
 
 def register(app, runtime) -> None:
     """Register the grid-governance screen's callbacks."""
-    q = runtime.queries
     filters.register_controller(app, runtime, Grid.PREFIX)
 
     def _state(data):
@@ -86,10 +85,11 @@ def register(app, runtime) -> None:
     @app.callback(Output(Grid.DEPARTMENTS, "data"), Input(Shell.FILTERS, "data"))
     def update_departments(data):
         s = _state(data)
-        return department_rows(q.department_table(s.scope, s.start, s.end), s.lang)
+        return department_rows(runtime.queries.department_table(s.scope, s.start, s.end), s.lang)
 
     # filter store -> overdue list
     @app.callback(Output(Grid.OVERDUE, "data"), Input(Shell.FILTERS, "data"))
     def update_overdue(data):
         s = _state(data)
-        return overdue_rows(q.overdue_events(s.scope, s.start, s.end), runtime, s.lang)
+        frame = runtime.queries.overdue_events(s.scope, s.start, s.end)
+        return overdue_rows(frame, runtime, s.lang)

@@ -179,7 +179,6 @@ SCREEN = Screen("overview", Overview.PREFIX, render, trail_in_bar=False)
 
 def register(app, runtime) -> None:
     """Register the overview's callbacks on ``app``, reading through ``runtime``."""
-    q = runtime.queries
     filters.register_controller(app, runtime, Overview.PREFIX, CONTROLS)
 
     def _state(data: dict | None) -> st.FilterState:
@@ -189,7 +188,7 @@ def register(app, runtime) -> None:
     @app.callback(Output(Overview.KPIS, "children"), Input(Shell.FILTERS, "data"))
     def update_kpis(data):
         s = _state(data)
-        return kpi_cards(q.kpis(s.scope, s.start, s.end), s.lang)
+        return kpi_cards(runtime.queries.kpis(s.scope, s.start, s.end), s.lang)
 
     # filter store -> map level, colours and outline (geometry comes by URL, once per area)
     @app.callback(Output(Overview.MAP, "figure"), Output(Overview.MAP_DRAWN, "data"),

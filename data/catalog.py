@@ -154,6 +154,28 @@ INDICATORS: tuple[Indicator, ...] = (
 )
 
 BY_CODE: dict[str, Indicator] = {i.code: i for i in INDICATORS}
+#: The catalogue this code ships: a store may declare more (``declare``), never change these.
+BUILT_IN = frozenset(BY_CODE)
+
+
+def declare(ind: Indicator) -> None:
+    """Add a city's own indicator (from a catalogue file, ``citybrain load catalogue``) to the
+    catalogue, so queries accept its code. Codes are checked by the loader (lower-case
+    letters, digits, underscores) and only ever reach SQL as ``?`` values."""
+    global INDICATORS
+    if ind.code in BUILT_IN:
+        if BY_CODE[ind.code] != ind:
+            raise ValueError(f"indicator {ind.code!r} is built in and cannot be redefined")
+        return
+    BY_CODE[ind.code] = ind
+    INDICATORS = (*[i for i in INDICATORS if i.code != ind.code], ind)
+
+
+def declare_store_indicators(queries) -> None:
+    """Declare the indicators a store's ``indicators`` table holds beyond the built-in ones."""
+    for row in queries.store.records("SELECT * FROM indicators"):
+        if row["code"] not in BUILT_IN:
+            declare(Indicator(**row))
 
 
 def get(code: str) -> Indicator:

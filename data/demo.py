@@ -22,8 +22,8 @@ import pyarrow as pa
 import shapely
 from tqdm import tqdm
 
-from data import aqi, catalog
-from data.store import EVENT_ROLLUP, SCHEMA, connect
+from data import aqi, catalog, freshness
+from data.store import EVENT_ROLLUP, SCHEMA, connect, insert
 from geo.boundaries import load_ganzhou_districts
 from geo.tessellate import sample_points, tessellate
 
@@ -210,15 +210,15 @@ def build_demo(path: str | os.PathLike, events: int = 1_000_000, seed: int = 226
         rng = np.random.default_rng(seed)
         geo = _write_geography(con, rng)
         bar.update()
-        _write_vocabularies(con)
+        write_vocabularies(con)
         _write_economy(con, np.random.default_rng(seed + 1), cal)
         bar.update()
         _write_air(con, geo, np.random.default_rng(seed + 2), cal)
         bar.update()
         _write_water(con, geo, np.random.default_rng(seed + 3), cal)
         tasks, progress = key_tasks(cal, np.random.default_rng(seed + 5))
-        _insert(con, "key_tasks", tasks)
-        _insert(con, "key_task_progress", progress)
+        insert(con, "key_tasks", tasks)
+        insert(con, "key_task_progress", progress)
         bar.update()
         con.execute("CREATE TEMP TABLE incoming_events AS FROM grid_events LIMIT 0")
         _write_events(con, geo, seed + 4, cal, events, bar)
@@ -228,6 +228,7 @@ def build_demo(path: str | os.PathLike, events: int = 1_000_000, seed: int = 226
         con.execute(EVENT_ROLLUP)
         bar.update()
         _write_meta(con, cal, seed, events)
+        freshness.record(con, source="citybrain-demo/1", loaded_at=cal.now)
         con.execute("CHECKPOINT")
         bar.update()
     except BaseException:
@@ -251,15 +252,6 @@ class _Geography:
     cell_lat: np.ndarray
     stations: pd.DataFrame
     sections: pd.DataFrame
-
-
-def _insert(con, table: str, frame: pd.DataFrame | pa.Table) -> None:
-    # Explicit registration: replacement scans are off in this store.
-    con.register("_incoming", frame)
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
-    finally:
-        con.unregister("_incoming")
 
 
 def _write_geography(con, rng: np.random.Generator) -> _Geography:
@@ -286,24 +278,24 @@ def _write_geography(con, rng: np.random.Generator) -> _Geography:
         "area_km2": counties.code.map(cells.groupby("district_code").area_km2.sum()),
         "lon": inner.x, "lat": inner.y, "geom": shapely.to_wkb(counties.geometry.values),
     })
-    _insert(con, "districts", districts)
-    _insert(con, "townships", pd.DataFrame({
+    insert(con, "districts", districts)
+    insert(con, "townships", pd.DataFrame({
         "code": towns.code, "name_zh": towns.name,
         "name_en": [f"{DISTRICTS[d][0]} {n}" for d, n in zip(towns.district_code, towns.name_en)],
         "district_code": towns.district_code, "population": towns.population,
         "area_km2": towns.area_km2, "geom": shapely.to_wkb(towns.geometry.values)}))
-    _insert(con, "grid_cells", pd.DataFrame({
+    insert(con, "grid_cells", pd.DataFrame({
         "code": cells.code, "name_zh": cells.name, "township_code": cells.township_code,
         "district_code": cells.district_code, "h3": cells.h3, "population": cells.population,
         "area_km2": cells.area_km2, "geom": shapely.to_wkb(cells.geometry.values)}))
-    _insert(con, "departments", pd.DataFrame(_DEPARTMENTS, columns=["code", "name_zh", "name_en"]))
+    insert(con, "departments", pd.DataFrame(_DEPARTMENTS, columns=["code", "name_zh", "name_en"]))
 
     lon, lat = sample_points(cells.geometry.values, 32, rng)
     cell_frame = pd.DataFrame(cells[["code", "district_code", "township_code", "population"]])
     stations = _place_stations(cell_frame, lon, lat, districts)
     sections = _place_sections(cell_frame, lon, lat, rng)
-    _insert(con, "stations", stations)
-    _insert(con, "water_sections", sections)
+    insert(con, "stations", stations)
+    insert(con, "water_sections", sections)
     return _Geography(districts, cell_frame, lon, lat, stations, sections)
 
 
@@ -345,14 +337,15 @@ def _place_sections(cells, lon, lat, rng) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _write_vocabularies(con) -> None:
-    _insert(con, "indicators", pd.DataFrame(catalog.as_rows()))
+def write_vocabularies(con) -> None:
+    """Write the catalogue and the event vocabularies (every store has them)."""
+    insert(con, "indicators", pd.DataFrame(catalog.as_rows()))
     rows = [(vocab, code, zh, en, i)
             for vocab, table in (("category", catalog.EVENT_CATEGORIES),
                                  ("channel", catalog.EVENT_SOURCES),
                                  ("stage", catalog.EVENT_STAGES))
             for i, (code, (zh, en)) in enumerate(table.items())]
-    _insert(con, "event_vocabulary",
+    insert(con, "event_vocabulary",
             pd.DataFrame(rows, columns=["vocabulary", "code", "name_zh", "name_en", "ord"]))
 
 
@@ -426,7 +419,7 @@ def _write_economy(con, rng: np.random.Generator, cal: Calendar) -> None:
     frame = pd.DataFrame(rows, columns=["district_code", "indicator_code", "period", "value"])
     frame["source"] = SOURCE
     frame["as_of"] = as_of
-    _insert(con, "indicator_values", frame)
+    insert(con, "indicator_values", frame)
 
 
 # --- environment ---------------------------------------------------------------------------
@@ -481,7 +474,7 @@ def _write_air(con, geo: _Geography, rng: np.random.Generator, cal: Calendar) ->
         "source": pa.array([SOURCE] * (n_h * n_s)).dictionary_encode(),
         "as_of": pa.array(np.full(n_h * n_s, as_of.to_datetime64().astype("datetime64[s]"))),
     })
-    _insert(con, "air_hourly", frame)
+    insert(con, "air_hourly", frame)
 
     # Daily values per HJ 633: 24-hour means, and the day's highest 8-hour O3 mean.
     daily = pd.DataFrame({"station_code": np.tile(stations.code.to_numpy(), n_h),
@@ -504,7 +497,7 @@ def _write_air(con, geo: _Geography, rng: np.random.Generator, cal: Calendar) ->
     daily["source"] = SOURCE
     daily["as_of"] = as_of
     daily["day"] = daily["day"].dt.date
-    _insert(con, "air_daily", daily)
+    insert(con, "air_daily", daily)
 
 
 def _write_water(con, geo: _Geography, rng: np.random.Generator, cal: Calendar) -> None:
@@ -523,7 +516,7 @@ def _write_water(con, geo: _Geography, rng: np.random.Generator, cal: Calendar) 
     frame = pd.DataFrame(rows, columns=["section_code", "district_code", "period", "class"])
     frame["source"] = SOURCE
     frame["as_of"] = dt.datetime.combine(cal.now.date().replace(day=10), dt.time(9))
-    _insert(con, "water_quality", frame)
+    insert(con, "water_quality", frame)
 
 
 # --- key tasks (重点工作督办) -----------------------------------------------------------------
@@ -742,7 +735,7 @@ def _write_events(con, geo: _Geography, seed: int, cal: Calendar, total: int, ba
             "source": _labels(np.zeros(n, dtype=np.int32), [SOURCE]),
             "as_of": _timestamps(np.full(n, np.datetime64(cal.now, "s"))),
         })
-        _insert(con, "incoming_events", table)
+        insert(con, "incoming_events", table)
         start += n
         bar.update()
 
@@ -872,4 +865,4 @@ def _write_meta(con, cal: Calendar, seed: int, events: int) -> None:
         "last_complete_month": cal.last_complete_month.isoformat(),
         "generator": "citybrain-demo/1",
     }
-    _insert(con, "meta", pd.DataFrame(list(meta.items()), columns=["key", "value"]))
+    insert(con, "meta", pd.DataFrame(list(meta.items()), columns=["key", "value"]))

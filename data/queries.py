@@ -202,11 +202,27 @@ class Queries:
             "SELECT value, '' FROM meta WHERE key LIKE 'city_name_%')")[0][0] or ""
 
     @cached_property
+    def _tables(self) -> frozenset[str]:
+        return frozenset(name for (name,) in self.store.rows(
+            "SELECT table_name FROM information_schema.tables"))
+
+    @property
     def has_key_tasks(self) -> bool:
         """Stores built before key-task supervision have no key_tasks table: they still
         serve, with no tasks."""
-        return bool(self.store.rows("SELECT count(*) FROM information_schema.tables "
-                                    "WHERE table_name = 'key_tasks'")[0][0])
+        return "key_tasks" in self._tables
+
+    @cached_property
+    def _datasets(self) -> pd.DataFrame:
+        if "datasets" not in self._tables:      # a store from before freshness was recorded
+            return pd.DataFrame(columns=["name", "source", "file", "frequency", "as_of",
+                                         "loaded_at", "row_count"])
+        return self.store.df("SELECT * FROM datasets ORDER BY name")
+
+    def datasets(self) -> pd.DataFrame:
+        """Every feed's freshness: name (a fact table, or indicator_values:<code>), source,
+        file, frequency, as_of (its latest data), loaded_at, row_count."""
+        return self._datasets.copy()
 
     @cached_property
     def district_codes(self) -> frozenset[str]:

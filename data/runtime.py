@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import geopandas as gpd
 import pandas as pd
 
+from data import freshness
+from data.catalog import declare_store_indicators
 from data.queries import Queries
-from data.store import Store, read_geo
+from data.store import Store, read_geo, store_fingerprint
 from geo.geojson import LEVELS, map_view, simplify_for_display
 from settings import Settings
+
+
+#: A reload check stats the store file at most this often (seconds).
+RELOAD_CHECK_SECONDS = 1.0
+#: What a Runtime derives from its store, dropped when the store is swapped.
+_DERIVED = ("meta", "_names", "_shapes", "context")
 
 
 @dataclass
@@ -20,6 +30,46 @@ class Runtime:
     settings: Settings
     store: Store
     queries: Queries
+    #: The flask-caching Cache the queries memoise in (None: no cache), for a swapped store.
+    cache: object = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _checked: float = field(default=0.0, repr=False, compare=False)
+
+    def reload_if_replaced(self) -> bool:
+        """Serve the store file at ``settings.db_path`` if a load has replaced it since it
+        was opened (a load writes a new file and renames it over the old one). Requests
+        already running finish on the old file, which closes when nothing holds it.
+        Returns True when it swapped."""
+        now = time.monotonic()
+        if now - self._checked < RELOAD_CHECK_SECONDS:
+            return False
+        with self._lock:
+            self._checked = now
+            try:
+                fingerprint = store_fingerprint(self.settings.db_path)
+            except FileNotFoundError:
+                return False       # mid-rename, or removed: keep serving what is open
+            if fingerprint == self.store.fingerprint:
+                return False
+            store = Store(self.settings.db_path)
+            self.store, self.queries = store, Queries(store, self.cache)
+            for name in _DERIVED:
+                self.__dict__.pop(name, None)
+            declare_store_indicators(self.queries)
+            return True
+
+    @property
+    def now(self) -> dt.datetime:
+        """The reference time for freshness: a demo city's frozen as-of time, else the
+        clock."""
+        return self.as_of if self.is_demo else dt.datetime.now()
+
+    def stale_feeds(self) -> set[str]:
+        """The feeds (data/freshness.py) whose latest data is older than they should be."""
+        frame = self.queries.datasets()
+        now = self.now
+        return {row.name for row in frame.itertuples()
+                if freshness.is_stale(row.frequency, _py(row.as_of), now)}
 
     @cached_property
     def meta(self) -> dict:
@@ -113,3 +163,8 @@ class Runtime:
                    for frame in [self.queries.areas(level)]}
         return Context(self.queries.district_codes, first, last, self.settings.default_lang,
                        townships=parents["townships"], cells=parents["grid_cells"])
+
+
+def _py(value):
+    """A pandas timestamp as a datetime (None for NaT)."""
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()

@@ -18,6 +18,12 @@ import shapely
 
 SCHEMA = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+-- Freshness: one row per feed (a fact table, or one indicator of indicator_values), written by
+-- every load (data/freshness.py).
+CREATE TABLE datasets (
+    name VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, file VARCHAR,
+    frequency VARCHAR NOT NULL, as_of TIMESTAMP, loaded_at TIMESTAMP NOT NULL,
+    row_count BIGINT NOT NULL);
 
 CREATE TABLE districts (
     code VARCHAR PRIMARY KEY, name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL,
@@ -172,6 +178,26 @@ def connect(path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDBPyC
                           config={"python_enable_replacements": False})
 
 
+def insert(con, table: str, frame, replace: bool = False) -> None:
+    """Insert a DataFrame or Arrow table into ``table`` by column name (``table`` is one of
+    the schema's names, never a request's); ``replace``: rows with the same key replace
+    those there."""
+    # Explicit registration: replacement scans are off in this store.
+    con.register("_incoming", frame)
+    try:
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+
+
+def store_fingerprint(path: str | os.PathLike) -> str:
+    """What tells one store file from its replacement: path, inode, modification time, size."""
+    path = Path(path)
+    stat = path.stat()
+    return f"{path.resolve()}:{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
+
+
 class Store:
     """A read-only store file shared by the server's threads, a cursor per thread."""
 
@@ -181,9 +207,8 @@ class Store:
             raise FileNotFoundError(f"no store at {self.path}: build one with `citybrain demo`")
         self._con = connect(self.path, read_only=True)
         self._local = threading.local()
-        stat = self.path.stat()
         #: Changes whenever the file is replaced: part of every cache key.
-        self.fingerprint = f"{self.path.resolve()}:{stat.st_mtime_ns}:{stat.st_size}"
+        self.fingerprint = store_fingerprint(self.path)
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cur = getattr(self._local, "cursor", None)
