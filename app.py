@@ -9,6 +9,7 @@ import dash
 from flask_caching import Cache
 
 import settings as settings_mod
+from callbacks import datasets as datasets_callbacks
 from callbacks import economy as economy_callbacks
 from callbacks import environment as environment_callbacks
 from callbacks import events as events_callbacks
@@ -60,7 +61,7 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
         runtime.reload_if_replaced()
     app.layout = frame.shell()
     screens = [overview_callbacks, grid_callbacks, events_callbacks, environment_callbacks,
-               economy_callbacks, report_callbacks]
+               economy_callbacks, report_callbacks, datasets_callbacks]
     routes.register(app.server, runtime, charts={
         chart: function for module in screens for chart, function in
         getattr(module, "CHARTS", {}).items()})

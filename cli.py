@@ -1,4 +1,5 @@
-"""The ``citybrain`` command: serve the app, build demo cities, write monthly reports."""
+"""The ``citybrain`` command: serve the app, build demo cities, load a city's own files, write
+monthly reports."""
 
 from __future__ import annotations
 
@@ -80,6 +81,81 @@ def _report(args) -> int:
     return 0
 
 
+#: Reader options of `citybrain load`, by the kinds they apply to.
+_BOUNDARY_OPTIONS = ("code_field", "name_field", "name_en_field", "parent_field", "crs",
+                     "source_crs", "layer")
+_TABLE_OPTIONS = ("sheet",)
+
+
+def _load(args) -> int:
+    from data.load.build import BOUNDARY_KINDS, City, Item, load
+    from data.load.problems import LoadError
+
+    s = settings_mod.from_env()
+    db = Path(args.db or s.db_path)
+    names = _BOUNDARY_OPTIONS if args.kind in BOUNDARY_KINDS else _TABLE_OPTIONS
+    options = {name: getattr(args, name) for name in names if getattr(args, name, None)}
+    city = None
+    if args.new_city:
+        if not (args.city_code and args.city_name):
+            raise settings_mod.SettingsError("--new-city needs --city-code and --city-name")
+        if db.exists() and not args.force:
+            print(f"{db} exists; use --force to replace it with the new city", file=sys.stderr)
+            return 1
+        city = City(args.city_code, args.city_name, args.city_name_en or args.city_code)
+    items = [Item(args.kind, Path(path), options) for path in args.files]
+    try:
+        report = load(db, items, city=city, progress=not args.quiet)
+    except LoadError as exc:
+        print(f"citybrain load: nothing loaded, {db} is unchanged:\n{exc}", file=sys.stderr)
+        return 1
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"citybrain load: {exc}", file=sys.stderr)
+        return 1
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    loaded = ", ".join(f"{n} {kind}" for kind, n in report.rows.items())
+    print(f"loaded into {db}: {loaded or 'nothing'}", file=sys.stderr)
+    return 0
+
+
+def _geo_cn(args) -> int:
+    import tempfile
+
+    from data.load.build import City, Item, load
+    from geo.load import cn_boundaries
+
+    s = settings_mod.from_env()
+    db = Path(args.db or s.db_path)
+    if db.exists() and not args.force:
+        print(f"{db} exists; use --force to replace it with the new city", file=sys.stderr)
+        return 1
+    try:
+        frame = cn_boundaries(args.province, args.city)
+    except RuntimeError as exc:
+        print(f"citybrain geo cn: {exc}", file=sys.stderr)
+        return 1
+    if "code" not in frame.columns:
+        # cnmaps has names but no GB/T 2260 codes: number the districts under the city's code
+        if not args.city_code:
+            raise settings_mod.SettingsError("cnmaps gives no district codes: give the city's "
+                                             "with --city-code (e.g. 440700)")
+        frame = frame.sort_values("name").reset_index(drop=True)
+        frame["code"] = [f"{args.city_code[:4]}{i:02d}" for i in range(1, len(frame) + 1)]
+        print("note: cnmaps gives no district codes; numbered them "
+              f"{frame['code'].iloc[0]}..{frame['code'].iloc[-1]} by name", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "districts.geojson"
+        frame[["code", "name", "geometry"]].to_file(path, driver="GeoJSON")
+        code = args.city_code or str(frame["code"].iloc[0])[:4] + "00"
+        load(db, [Item("districts", path, {"source_crs": "GCJ02"})],
+             city=City(code, args.city, args.city_name_en or code), progress=not args.quiet)
+    print(f"new city {args.city} ({code}) written to {db}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citybrain", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +185,44 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--db", type=Path, help="store file (default: CITYBRAIN_DB or var/)")
     report.add_argument("--quiet", action="store_true", help="no progress bar")
     report.set_defaults(func=_report)
+
+    from data.load.build import KINDS
+    load = sub.add_parser("load", help="load a city's own files into the store, all or nothing")
+    load.add_argument("kind", choices=KINDS)
+    load.add_argument("files", nargs="+", help="CSV, Excel, Parquet; boundaries: GeoJSON, "
+                      "Shapefile (also zipped), GeoPackage")
+    load.add_argument("--db", type=Path, help="store file (default: CITYBRAIN_DB or var/)")
+    load.add_argument("--sheet", help="Excel: the sheet to read (default: the first)")
+    for name, text in (("code-field", "the code field (default: guessed)"),
+                       ("name-field", "the Chinese name field (default: guessed)"),
+                       ("name-en-field", "the English name field (default: guessed)"),
+                       ("parent-field", "the parent code field (default: the code's prefix)"),
+                       ("crs", "the CRS when the file has none, e.g. EPSG:4326"),
+                       ("layer", "GeoPackage: the layer")):
+        load.add_argument(f"--{name}", help=f"boundaries: {text}")
+    load.add_argument("--source-crs", choices=("WGS84", "GCJ02"),
+                      help="boundaries: the coordinates' datum (GCJ02: Amap, converted)")
+    load.add_argument("--new-city", action="store_true",
+                      help="start a new city from these district boundaries")
+    load.add_argument("--city-code", help="new city: its GB/T 2260 code, e.g. 440700")
+    load.add_argument("--city-name", help="new city: its name, e.g. 江门市")
+    load.add_argument("--city-name-en", help="new city: its English name")
+    load.add_argument("--force", action="store_true", help="new city: replace an existing file")
+    load.add_argument("--quiet", action="store_true", help="no progress bar")
+    load.set_defaults(func=_load)
+
+    geo = sub.add_parser("geo", help="boundaries from other sources")
+    geo_sub = geo.add_subparsers(dest="source", required=True)
+    cn = geo_sub.add_parser("cn", help="start a new Chinese city from cnmaps "
+                            "(pip install 'citybrain[cn]', about 250 MB of data)")
+    cn.add_argument("--province", required=True, help="e.g. 广东省")
+    cn.add_argument("--city", required=True, help="e.g. 江门市")
+    cn.add_argument("--city-code", help="default: from the districts' codes")
+    cn.add_argument("--city-name-en")
+    cn.add_argument("--db", type=Path, help="store file (default: CITYBRAIN_DB or var/)")
+    cn.add_argument("--force", action="store_true", help="replace an existing file")
+    cn.add_argument("--quiet", action="store_true", help="no progress bar")
+    cn.set_defaults(func=_geo_cn)
     return parser
 
 

@@ -14,7 +14,7 @@ from callbacks import filters
 from callbacks import state as st
 from callbacks.filters import Control, district_click_control, range_control
 from callbacks.shell import Screen
-from data import catalog
+from data import catalog, freshness
 from data.catalog import Indicator
 from geo.geojson import map_view, to_geojson
 from layouts import export, figures, i18n, overview, theme
@@ -120,9 +120,10 @@ def map_layer(state: st.FilterState, runtime) -> tuple[pd.DataFrame, Indicator, 
     return frame, ind, geojson, f"{title_prefix} · {figures.indicator_title(ind, lang)}"
 
 
-def kpi_texts(row, lang: str) -> dict:
+def kpi_texts(row, lang: str, stale: set[str] = frozenset()) -> dict:
     """Return what a KPI card says for one row of ``Queries.kpis``: name, value, target,
-    change, arrow, arrow_good, status, as_of (the overview's cards and the wall's tiles)."""
+    change, arrow, arrow_good, status, as_of, stale (its feed is overdue: ``stale`` holds
+    the overdue feeds) (the overview's cards and the wall's tiles)."""
     ind = catalog.get(row.code)
     yoy_basis = ind.is_growth
     headline = None if pd.isna(row.headline) else row.headline
@@ -149,12 +150,14 @@ def kpi_texts(row, lang: str) -> dict:
         name += f" {i18n.t('yoy', lang)}"
     return {"code": ind.code, "name": name, "value": value, "target": target,
             "change": change, "arrow": arrow, "arrow_good": good, "status": row.status,
-            "as_of": figures.as_of_label(row.last, ind.frequency)}
+            "as_of": figures.as_of_label(row.last, ind.frequency),
+            "stale": freshness.feed_of(ind) in stale}
 
 
-def kpi_cards(frame: pd.DataFrame, lang: str) -> list:
+def kpi_cards(frame: pd.DataFrame, lang: str, stale: set[str] = frozenset()) -> list:
     """Return the KPI cards for the ``Queries.kpis`` frame."""
-    return [overview.kpi_card(**kpi_texts(row, lang), lang=lang) for row in frame.itertuples()]
+    return [overview.kpi_card(**kpi_texts(row, lang, stale), lang=lang)
+            for row in frame.itertuples()]
 
 
 def render(state: st.FilterState, runtime, app, ids, head, bar):
@@ -188,7 +191,8 @@ def register(app, runtime) -> None:
     @app.callback(Output(Overview.KPIS, "children"), Input(Shell.FILTERS, "data"))
     def update_kpis(data):
         s = _state(data)
-        return kpi_cards(runtime.queries.kpis(s.scope, s.start, s.end), s.lang)
+        return kpi_cards(runtime.queries.kpis(s.scope, s.start, s.end), s.lang,
+                         runtime.stale_feeds())
 
     # filter store -> map level, colours and outline (geometry comes by URL, once per area)
     @app.callback(Output(Overview.MAP, "figure"), Output(Overview.MAP_DRAWN, "data"),

@@ -131,7 +131,8 @@ def tiles(*codes: str) -> Builder:
     def build(view, _part):
         s = view.state
         frame = view.runtime.queries.kpis(None, s.start, s.end, codes)
-        return [wall.tile(**overview.kpi_texts(row, view.lang), lang=view.lang)
+        stale = view.runtime.stale_feeds()
+        return [wall.tile(**overview.kpi_texts(row, view.lang, stale), lang=view.lang)
                 for row in frame.itertuples()]
     return build
 

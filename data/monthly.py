@@ -37,7 +37,7 @@ from typing import Callable
 import pandas as pd
 
 from callbacks.state import FilterState
-from data import catalog
+from data import catalog, freshness
 from data import alerts as alert_rules
 from data.alerts import (ALERT_COLUMNS, ALERT_RULES, as_of_label, has_date, headline_unit,
                          indicator_name, num)
@@ -224,7 +224,8 @@ def build_report(runtime, month: str | None = None, sections=SECTIONS,
     complete = month_end(first) < as_of.date()
     area = None if districts is None else districts[0] if len(districts) == 1 else districts
 
-    kpis = (_kpi_table(runtime.queries, area, start, end, lang) if "kpis" in chosen
+    kpis = (_kpi_table(runtime.queries, area, start, end, lang, runtime.stale_feeds())
+            if "kpis" in chosen
             else pd.DataFrame(columns=KPI_COLUMNS))
     rankings = {code: _ranking(runtime.queries, code, start, end, districts, lang)
                 for section in chosen for code in RANKED.get(section, ())}
@@ -273,7 +274,8 @@ def _districts(runtime, districts) -> tuple[str, ...] | None:
 
 # --- key indicators ----------------------------------------------------------------------------
 
-def _kpi_table(q, area, start: dt.date, end: dt.date, lang: str) -> pd.DataFrame:
+def _kpi_table(q, area, start: dt.date, end: dt.date, lang: str,
+               stale: set[str] = frozenset()) -> pd.DataFrame:
     """One row per KPI: the month's headline and its changes, each from ``Queries.kpis``
     over the range it is about (the month; the period before; a year earlier; January to
     the month)."""
@@ -316,7 +318,9 @@ def _kpi_table(q, area, start: dt.date, end: dt.date, lang: str) -> pd.DataFrame
             "target": ind.target, "met": None if status == "none" else status == "ok",
             "mom": diff(value, headline(code, prev)),
             "yoy": diff(value, headline(code, ya)),
-            "as_of": as_of_label(last, ind.frequency), "status": status, "basis": ind.basis,
+            "as_of": as_of_label(last, ind.frequency) + (
+                f" ({i18n.t('stale', lang)})" if freshness.feed_of(ind) in stale else ""),
+            "status": status, "basis": ind.basis,
             "level": num(rec["value"]),
             "level_unit": ind.unit_en if lang == "en" else ind.unit_zh,
             "ytd": ytd_value, "ytd_mom": diff(ytd_value, ytd_before),

@@ -357,7 +357,8 @@ class Queries:
             if row["value"] is None:
                 continue
             acc = totals.setdefault((row["code"], row["r"]), [0.0, 0.0, None])
-            weight = self._population[row["district_code"]]
+            # a city loaded without population figures weighs its districts equally
+            weight = self._population[row["district_code"]] or 1
             acc[0] += row["value"] * (1 if space[row["code"]] == "sum" else weight)
             acc[1] += weight
             acc[2] = row["last"] if acc[2] is None else max(acc[2], row["last"])

@@ -198,6 +198,24 @@ def store_fingerprint(path: str | os.PathLike) -> str:
     return f"{path.resolve()}:{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
 
 
+def _connect_file(path: Path) -> duckdb.DuckDBPyConnection:
+    """Connect read-only to the file now at ``path``. DuckDB keeps one database per path in a
+    process: after a load renames a new file over the path, connecting by the path would get
+    the old file's database, still open for the requests running on it. A hard link named
+    after the file's inode gives each file its own path (the link is removed once open)."""
+    alias = path.with_name(f".{path.name}.{path.stat().st_ino}.open")
+    try:
+        os.link(path, alias)
+    except FileExistsError:
+        pass
+    except OSError:          # a filesystem without hard links: one file per process then
+        return connect(path, read_only=True)
+    try:
+        return connect(alias, read_only=True)
+    finally:
+        alias.unlink(missing_ok=True)
+
+
 class Store:
     """A read-only store file shared by the server's threads, a cursor per thread."""
 
@@ -205,7 +223,7 @@ class Store:
         self.path = Path(path)
         if not self.path.exists():
             raise FileNotFoundError(f"no store at {self.path}: build one with `citybrain demo`")
-        self._con = connect(self.path, read_only=True)
+        self._con = _connect_file(self.path)
         self._local = threading.local()
         #: Changes whenever the file is replaced: part of every cache key.
         self.fingerprint = store_fingerprint(self.path)

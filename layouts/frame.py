@@ -14,7 +14,8 @@ from layouts.ids import Bar, Shell
 #: The screens, in navigation order: (name, path below the app's prefix, text key).
 SCREENS = (("overview", "", "nav_overview"), ("grid", "grid", "nav_grid"),
            ("events", "events", "nav_events"), ("environment", "environment", "nav_environment"),
-           ("economy", "economy", "nav_economy"), ("report", "report", "nav_report"))
+           ("economy", "economy", "nav_economy"), ("report", "report", "nav_report"),
+           ("datasets", "data", "nav_data"))
 GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": True,
                 "modeBarButtonsToRemove": ["lasso2d", "autoScale2d", "toImage"]}
 

@@ -101,6 +101,16 @@ class Report(StrEnum):
     FIGURES = "rpt-figures"
 
 
+class Datasets(StrEnum):
+    PREFIX = "dat"
+    KIND = "dat-kind"
+    SHEET = "dat-sheet"
+    SOURCE_CRS = "dat-source-crs"
+    UPLOAD = "dat-upload"
+    RESULT = "dat-result"
+    FEEDS = "dat-feeds"
+
+
 class Wall(StrEnum):
     """The wall (/wall, or any screen with ?mode=wall). A scene's parts are
     ``wall-<scene>-<part>`` (``part_id``)."""

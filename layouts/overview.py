@@ -65,7 +65,8 @@ def legend(rows: list[tuple[str, list[tuple[str, str]]]]) -> list:
 
 
 def kpi_card(*, code: str, name: str, value: str, target: str | None, change: str | None,
-             arrow: str, arrow_good: bool | None, status: str, as_of: str, lang: str):
+             arrow: str, arrow_good: bool | None, status: str, as_of: str, lang: str,
+         stale: bool = False):
     """Return one KPI card: name, value, target, trend arrow, breach colour, as-of."""
     arrow_class = "arrow " + ("good" if arrow_good else "bad" if arrow_good is False else "flat")
     return html.Div(className=f"kpi status-{status}", id={"type": Overview.KPI_CARD, "code": code},
@@ -75,5 +76,7 @@ def kpi_card(*, code: str, name: str, value: str, target: str | None, change: st
                   html.Span(arrow, className=arrow_class)], className="kpi-main"),
         html.Div([html.Span(f"{i18n.t('target', lang)} {target}" if target else ""),
                   html.Span(change or "", className="kpi-change")], className="kpi-sub"),
-        html.Div(f"{i18n.t('as_of', lang)} {as_of}", className="kpi-asof"),
+        html.Div([f"{i18n.t('as_of', lang)} {as_of}",
+                  html.Span(f" · {i18n.t('stale', lang)}", className="stale") if stale
+                  else None], className="kpi-asof"),
     ])

@@ -97,7 +97,8 @@ def part_box(scene_name: str, part: Part, content):
 
 
 def tile(*, code: str, name: str, value: str, target: str | None, change: str | None,
-         arrow: str, arrow_good: bool | None, status: str, as_of: str, lang: str):
+         arrow: str, arrow_good: bool | None, status: str, as_of: str, lang: str,
+         stale: bool = False):
     """One KPI tile: the indicator, its value in big type, the target, the change, as-of;
     coloured by its status against the target."""
     arrow_class = "arrow " + ("good" if arrow_good else "bad" if arrow_good is False else "flat")
@@ -107,7 +108,9 @@ def tile(*, code: str, name: str, value: str, target: str | None, change: str | 
                   html.Span(arrow, className=arrow_class)], className="wall-tile-main"),
         html.Div([html.Span(f"{i18n.t('target', lang)} {target}" if target else ""),
                   html.Span(change or "")], className="wall-tile-sub"),
-        html.Div(f"{i18n.t('as_of', lang)} {as_of}", className="wall-tile-asof"),
+        html.Div([f"{i18n.t('as_of', lang)} {as_of}",
+                  html.Span(f" · {i18n.t('stale', lang)}", className="stale") if stale
+                  else None], className="wall-tile-asof"),
     ])
 
 

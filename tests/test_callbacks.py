@@ -253,7 +253,8 @@ def test_every_callback_id_exists_on_a_rendered_screen(app):
                 id_enums.Report.DOWNLOAD}
     for name, enum in (("overview", id_enums.Overview), ("grid", id_enums.Grid),
                        ("events", id_enums.Events), ("environment", id_enums.Environment),
-                       ("economy", id_enums.Economy), ("report", id_enums.Report)):
+                       ("economy", id_enums.Economy), ("report", id_enums.Report),
+                       ("datasets", id_enums.Datasets)):
         members = [m for m in enum if m not in patterns and m.name != "PREFIX"]
         bar = Bar(enum.PREFIX)
         assert {m.value for m in members} <= screens[name], name

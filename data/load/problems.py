@@ -46,7 +46,8 @@ class Problems:
     def add(self, row: int | None, column: str | None, value, expected: str,
             level: str = "error") -> None:
         if len(self.items) >= MAX_PROBLEMS:
-            self.dropped += 1
+            if level == "error":    # warnings past the cap are only not listed
+                self.dropped += 1
             return
         self.items.append(Problem(self.file, row, column, None if value is None else str(value),
                                   expected, level))

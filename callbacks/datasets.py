@@ -1,0 +1,129 @@
+"""Callbacks of the data screen: an uploaded file -> the same load as `citybrain load`
+(data/load/build.py) -> what was loaded or everything wrong with it; the feeds' freshness."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from dash import Input, Output, State
+from dash.exceptions import PreventUpdate
+
+from callbacks import filters
+from callbacks.shell import Screen
+from data import catalog, freshness
+from data.load.build import BOUNDARY_KINDS, KINDS, Item, load
+from data.load.problems import LoadError
+from layouts import datasets, i18n
+from layouts.ids import Datasets, Shell
+
+#: An upload's file name keeps letters (Chinese too), digits, dot, dash and underscore only.
+_UNSAFE = re.compile(r"[^\w.\-]+")
+
+
+def kind_options(lang: str) -> list[dict]:
+    return [{"label": i18n.t(f"kind_{kind}", lang), "value": kind} for kind in KINDS]
+
+
+#: Fact tables' feeds by the kind of file that loads them.
+_FEED_KIND = {"air_hourly": "air", "water_quality": "water", "grid_events": "events"}
+
+
+def feed_label(name: str, lang: str) -> str:
+    """A feed in words: 统计指标 · 社会消费品零售总额, 空气监测（小时）..."""
+    table, _, code = name.partition(":")
+    if code:
+        ind = catalog.BY_CODE.get(code)
+        label = (ind.name_en if lang == "en" else ind.name_zh) if ind else code
+        return f"{i18n.t('kind_indicators', lang)} · {label}"
+    return i18n.t(f"kind_{_FEED_KIND[table]}", lang) if table in _FEED_KIND else name
+
+
+def feeds(runtime, lang: str):
+    """The feeds' freshness table, overdue ones marked."""
+    frame = runtime.queries.datasets()
+    now = runtime.now
+    columns = [i18n.t(k, lang) for k in ("feed_name", "feed_source", "feed_frequency",
+                                         "feed_as_of", "feed_loaded", "feed_rows",
+                                         "feed_status")]
+    rows, stale = [], []
+    for row in frame.itertuples():
+        as_of = None if pd.isna(row.as_of) else pd.Timestamp(row.as_of).to_pydatetime()
+        late = freshness.is_stale(row.frequency, as_of, now)
+        rows.append([feed_label(row.name, lang), row.source, row.frequency,
+                     "—" if as_of is None else f"{as_of:%Y-%m-%d %H:%M}",
+                     f"{pd.Timestamp(row.loaded_at):%Y-%m-%d %H:%M}", f"{row.row_count:,}",
+                     i18n.t("stale" if late else "feed_ok", lang)])
+        stale.append(late)
+    return datasets.feeds_table(columns, rows, stale)
+
+
+def render(state, runtime, _app, ids, head, bar):
+    return datasets.page(ids=ids, lang=state.lang, head=head, bar=bar,
+                         kinds=kind_options(state.lang), feeds=feeds(runtime, state.lang))
+
+
+SCREEN = Screen("datasets", Datasets.PREFIX, render)
+
+
+def load_upload(runtime, contents: str, filename: str, kind: str, sheet: str | None,
+                source_crs: str | None, lang: str):
+    """Load one uploaded file; return the result component. The file is written under a
+    temporary folder beside the store and removed after."""
+    if kind not in KINDS:
+        raise PreventUpdate
+    name = _UNSAFE.sub("_", Path(filename or "upload").name).strip("._") or "upload"
+    try:
+        raw = base64.b64decode(contents.partition(",")[2], validate=True)
+    except (binascii.Error, ValueError):
+        return datasets.result(i18n.t("data_failed", lang).format(file=name),
+                               ["the upload did not arrive whole"], ok=False)
+    options = {}
+    if kind in BOUNDARY_KINDS:
+        options["source_crs"] = source_crs if source_crs in ("WGS84", "GCJ02") else "WGS84"
+    elif sheet:
+        options["sheet"] = str(sheet)[:100]
+    db = Path(runtime.settings.db_path)
+    with tempfile.TemporaryDirectory(dir=db.parent, prefix=".upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(raw)
+        try:
+            report = load(db, [Item(kind, path, options)], now=dt.datetime.now())
+        except LoadError as error:
+            # problems name the file as the reader got it: the upload's temporary path
+            lines = [str(p).replace(str(path), name) for p in error.problems]
+            if error.more:
+                lines.append(f"... +{error.more}")
+            return datasets.result(i18n.t("data_failed", lang).format(file=name), lines,
+                                   ok=False)
+        except (ValueError, FileNotFoundError) as error:
+            return datasets.result(i18n.t("data_failed", lang).format(file=name),
+                                   [str(error)], ok=False)
+    runtime._checked = 0.0            # serve the new file from this very request on
+    runtime.reload_if_replaced()
+    rows = ", ".join(f"{n:,} {kind}" for kind, n in report.rows.items())
+    return datasets.result(i18n.t("data_loaded", lang).format(file=name, rows=rows),
+                           report.notes + [f"warning: {w}" for w in report.warnings], ok=True)
+
+
+def register(app, runtime) -> None:
+    """Register the data screen's callbacks."""
+    filters.register_controller(app, runtime, Datasets.PREFIX)
+
+    # uploaded file + kind and options -> load result, and the feeds' freshness after it
+    @app.callback(Output(Datasets.RESULT, "children"), Output(Datasets.FEEDS, "children"),
+                  Input(Datasets.UPLOAD, "contents"), State(Datasets.UPLOAD, "filename"),
+                  State(Datasets.KIND, "value"), State(Datasets.SHEET, "value"),
+                  State(Datasets.SOURCE_CRS, "value"), State(Shell.FILTERS, "data"),
+                  prevent_initial_call=True)
+    def load_file(contents, filename, kind, sheet, source_crs, data):
+        if not isinstance(contents, str):
+            raise PreventUpdate
+        lang = filters.read_state(data, runtime.context).lang
+        result = load_upload(runtime, contents, filename, kind, sheet, source_crs, lang)
+        return result, feeds(runtime, lang)

@@ -1,0 +1,385 @@
+"""Loads: files into a store, all or nothing, without disturbing the store being served.
+
+A load copies the served file (or starts an empty one for a new city) to ``<store>.loading``,
+reads and checks every file into it in one transaction, rebuilds the rollups, records each
+feed's freshness, opens the result as the app would, and only then renames it over the
+served file. A failed load deletes its copy: the served store never sees half a load. The
+running app notices the rename (``Runtime.reload_if_replaced``) and serves the new file from
+its next request; a request already running finishes on the old one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import shutil
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from tqdm import tqdm
+
+from data import catalog, freshness
+from data.load.problems import LoadError, Problem
+from data.store import EVENT_ROLLUP, SCHEMA, Store, connect, insert
+
+#: What a load can read, in the order a load applies them (boundaries before the facts that
+#: name their codes, the catalogue before the indicators it declares).
+KINDS = ("catalogue", "districts", "townships", "grid_cells", "indicators", "air", "water",
+         "events")
+BOUNDARY_KINDS = ("districts", "townships", "grid_cells")
+#: An equal-area projection for areas in km² (Albers for China).
+_EQUAL_AREA = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One file to load: its kind (KINDS), path, and the reader's options (code_field, sheet,
+    crs, source_crs ...)."""
+
+    kind: str
+    path: Path
+    options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class City:
+    """A new city's identity: its code (GB/T 2260) and names."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass
+class LoadReport:
+    store: Path
+    rows: dict[str, int] = field(default_factory=dict)     # kind -> rows loaded
+    notes: list[str] = field(default_factory=list)         # what was guessed or generated
+    warnings: list[Problem] = field(default_factory=list)  # loaded anyway
+
+
+def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None = None,
+         source: str | None = None, now: dt.datetime | None = None,
+         progress: bool = False) -> LoadReport:
+    """Load files into the store at ``store_path`` and return what was loaded.
+
+    Parameters
+    ----------
+    store_path : the served store; replaced (renamed over) only when everything loaded.
+    items : the files, any order (applied in KINDS order).
+    city : start a new city from these files instead of adding to the store; the files must
+        then include its districts.
+    source : recorded as each feed's source (default: the file names).
+    now : the load time (default: the clock).
+    progress : a progress bar on stderr.
+
+    Raises
+    ------
+    LoadError : every problem of the first file that had any; the store is untouched.
+    """
+    unknown = sorted({item.kind for item in items} - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown kinds {unknown}; known: {', '.join(KINDS)}")
+    target = Path(store_path)
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    ordered = sorted(items, key=lambda item: KINDS.index(item.kind))
+    if city is not None and not any(item.kind == "districts" for item in items):
+        raise ValueError("a new city needs its districts' boundaries")
+    if city is None and not target.exists():
+        raise FileNotFoundError(f"no store at {target}: start a new city with its districts")
+    report = LoadReport(target)
+    with _locked(target):
+        tmp = target.with_name(target.name + ".loading")
+        _remove(tmp)
+        if city is None:
+            shutil.copyfile(target, tmp)
+        con = connect(tmp, read_only=False)
+        try:
+            if city is not None:
+                _start_city(con, city, now)
+            con.execute("BEGIN TRANSACTION")
+            touched: set[str] = set()
+            files: dict[str, str] = {}
+            bar = tqdm(ordered, desc="loading", unit="file", disable=not progress)
+            for item in bar:
+                bar.set_postfix_str(f"{item.kind}: {item.path.name}")
+                feeds = LOADERS[item.kind](con, item, report, now)
+                touched |= feeds
+                files.update({feed: item.path.name for feed in feeds})
+            if city is not None:
+                _generate_below_districts(con, report)
+            if touched & {"grid_events", *BOUNDARY_KINDS}:
+                con.execute(EVENT_ROLLUP)
+            _update_meta(con, now)
+            freshness.record(con, source=source or ", ".join(sorted(set(files.values()))),
+                             files=files, loaded_at=now,
+                             feeds=sorted(t for t in touched if t not in BOUNDARY_KINDS))
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+        except BaseException:
+            con.close()
+            _remove(tmp)
+            raise
+        con.close()
+        try:
+            _check_serves(tmp)
+        except Exception:
+            _remove(tmp)
+            raise
+        os.replace(tmp, target)
+    return report
+
+
+@contextmanager
+def _locked(target: Path):
+    """One load at a time per store (a second waits for the first)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_name(target.name + ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def _check_serves(path: Path) -> None:
+    """Open the new file as the app does and ask what every screen asks first."""
+    from data.queries import Queries
+    store = Store(path)
+    try:
+        q = Queries(store)
+        if q.districts().empty:
+            raise LoadError([Problem(path.name, None, None, None,
+                                     "the store would have no districts")])
+        first, last = q.date_bounds()
+        q.kpis(None, max(first, last - dt.timedelta(days=29)).isoformat(), last.isoformat())
+    finally:
+        store.close()
+
+
+# --- a new city ---------------------------------------------------------------------------------
+
+def _start_city(con, city: City, now: dt.datetime) -> None:
+    from data.demo import write_vocabularies
+    con.execute(SCHEMA)
+    write_vocabularies(con)
+    meta = {"city_code": city.code, "city_name_zh": city.name_zh, "city_name_en": city.name_en,
+            "is_demo": "false", "crs": "EPSG:4326", "as_of": now.isoformat(timespec="minutes"),
+            "first_month": now.date().replace(day=1).isoformat(),
+            "built_at": now.isoformat(timespec="seconds"), "generator": "citybrain-load/1"}
+    insert(con, "meta", pd.DataFrame(list(meta.items()), columns=["key", "value"]))
+
+
+def _generate_below_districts(con, report: LoadReport) -> None:
+    """A new city without township or grid-cell boundaries gets generated ones (H3 hexagons
+    clipped to its districts, as the demo city), so the map can still drill down."""
+    from geo.tessellate import tessellate
+    if con.execute("SELECT count(*) FROM townships").fetchone()[0]:
+        return
+    districts = _read_level(con, "districts")
+    towns, cells = tessellate(districts.rename(columns={"name_zh": "name"}))
+    insert(con, "townships", pd.DataFrame({
+        "code": towns.code, "name_zh": towns.name, "name_en": towns.name_en,
+        "district_code": towns.district_code, "population": 0, "area_km2": towns.area_km2,
+        "geom": shapely.to_wkb(towns.geometry.values)}))
+    insert(con, "grid_cells", pd.DataFrame({
+        "code": cells.code, "name_zh": cells.name, "township_code": cells.township_code,
+        "district_code": cells.district_code, "h3": cells.h3, "population": 0,
+        "area_km2": cells.area_km2, "geom": shapely.to_wkb(cells.geometry.values)}))
+    report.notes.append(f"no township or grid-cell boundaries given: generated {len(towns)} "
+                        f"townships and {len(cells)} grid cells (H3 hexagons clipped to the "
+                        "districts)")
+
+
+def _read_level(con, table: str) -> gpd.GeoDataFrame:
+    frame = con.execute(f"SELECT code, name_zh, geom FROM {table} ORDER BY code").df()
+    geometry = shapely.from_wkb([bytes(b) for b in frame.pop("geom")])
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
+def _update_meta(con, now: dt.datetime) -> None:
+    """The store's as-of time (its latest data) and first month (its earliest)."""
+    latest, earliest = con.execute(
+        "SELECT max(t), min(t) FROM (SELECT max(period)::TIMESTAMP AS t FROM indicator_values "
+        "UNION ALL SELECT min(period)::TIMESTAMP FROM indicator_values "
+        "UNION ALL SELECT max(ts) FROM air_hourly UNION ALL SELECT min(ts) FROM air_hourly "
+        "UNION ALL SELECT max(reported_at) FROM grid_events "
+        "UNION ALL SELECT min(reported_at) FROM grid_events "
+        "UNION ALL SELECT max(period)::TIMESTAMP FROM water_quality "
+        "UNION ALL SELECT min(period)::TIMESTAMP FROM water_quality)").fetchone()
+    demo = con.execute("SELECT value FROM meta WHERE key = 'is_demo'").fetchone()
+    values = {"loaded_at": now.isoformat(timespec="seconds")}
+    if earliest is not None and not (demo and demo[0] == "true"):
+        # a statistics month is "as of" its last day; a later load never moves it back
+        as_of = max(latest, _month_end(latest)) if latest.time() == dt.time() else latest
+        values["as_of"] = min(as_of, now).isoformat(timespec="minutes")
+        values["first_month"] = earliest.date().replace(day=1).isoformat()
+    for key, value in values.items():
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+
+def _month_end(ts: dt.datetime) -> dt.datetime:
+    first_next = (ts.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return first_next - dt.timedelta(minutes=1)
+
+
+# --- the loaders: (con, item, report, now) -> the feeds they touched -------------------------------
+
+def _load_catalogue(con, item: Item, report: LoadReport, now) -> set[str]:
+    from data.load.tabular import read_catalogue
+    indicators = read_catalogue(item.path, **item.options)
+    for ind in indicators:
+        catalog.declare(ind)
+    insert(con, "indicators", pd.DataFrame([asdict(ind) for ind in indicators]), replace=True)
+    report.rows["catalogue"] = len(indicators)
+    return set()
+
+
+def _load_boundaries(con, item: Item, report: LoadReport, now) -> set[str]:
+    from geo.load import check_parents, read_boundaries
+    level = item.kind
+    found = read_boundaries(item.path, level=level, **item.options)
+    parents_table = {"townships": "districts", "grid_cells": "townships"}.get(level)
+    if parents_table:
+        parents = {code for (code,) in con.execute(f"SELECT code FROM {parents_table}")
+                   .fetchall()}
+        found = check_parents(found, parents)
+    report.notes.extend(f"{item.path.name}: {note}" for note in found.notes)
+    report.warnings.extend(found.warnings)
+    frame = found.frame
+    area = frame.geometry.to_crs(_EQUAL_AREA).area.to_numpy() / 1e6
+    inner = frame.geometry.representative_point()
+    rows = pd.DataFrame({"code": frame["code"], "name_zh": frame["name_zh"],
+                         "name_en": frame["name_en"], "population": 0, "area_km2": area,
+                         "geom": shapely.to_wkb(frame.geometry.values)})
+    if level == "districts":
+        city = con.execute("SELECT value FROM meta WHERE key = 'city_code'").fetchone()[0]
+        rows["parent_code"] = city
+        rows["lon"], rows["lat"] = inner.x.to_numpy(), inner.y.to_numpy()
+    elif level == "townships":
+        rows["district_code"] = frame["parent_code"].to_numpy()
+    else:
+        rows["township_code"] = frame["parent_code"].to_numpy()
+        towns = dict(con.execute("SELECT code, district_code FROM townships").fetchall())
+        rows["district_code"] = [towns[t] for t in rows["township_code"]]
+        rows = rows.drop(columns="name_en")
+    codes = rows["code"].tolist()
+    con.execute(f"DELETE FROM {level} WHERE code IN (SELECT unnest(?))", [codes])
+    insert(con, level, rows)
+    report.rows[level] = len(rows)
+    return {level}
+
+
+def _load_indicators(con, item: Item, report: LoadReport, now) -> set[str]:
+    from data.load.tabular import read_indicators
+    areas = dict(con.execute("SELECT code, name_zh FROM districts").fetchall())
+    found = read_indicators(item.path, catalogue=dict(catalog.BY_CODE), areas=areas,
+                            as_of=now.date(), **item.options)
+    report.warnings.extend(found.warnings)
+    frame = found.frame.assign(source=item.path.name, as_of=now)
+    insert(con, "indicator_values", frame[["district_code", "indicator_code", "period", "value",
+                                           "source", "as_of"]], replace=True)
+    report.rows["indicators"] = report.rows.get("indicators", 0) + len(frame)
+    report.notes.append(f"{item.path.name}: {found.layout} layout, "
+                        f"{frame['indicator_code'].nunique()} indicators, {len(frame)} values")
+    return {f"indicator_values:{code}" for code in frame["indicator_code"].unique()}
+
+
+def _load_air(con, item: Item, report: LoadReport, now) -> set[str]:
+    """Hourly readings replace those of the same station and hour; the daily means and AQI
+    of the days they touch are computed again from all the hours of those days."""
+    from data.aqi import daily_aqi, level_index
+    from data.load.tabular import read_air
+    stations = dict(con.execute("SELECT code, district_code FROM stations").fetchall())
+    frame = read_air(item.path, stations=set(stations), as_of=now, **item.options)
+    report.warnings.extend(frame.attrs.get("warnings", []))
+    frame = frame.assign(source=item.path.name, as_of=now)
+    con.register("_incoming", frame)
+    try:
+        con.execute("DELETE FROM air_hourly a USING _incoming i "
+                    "WHERE a.station_code = i.station_code AND a.ts = i.ts")
+        con.execute("INSERT INTO air_hourly BY NAME SELECT * FROM _incoming")
+        hours = con.execute(
+            "SELECT a.* FROM air_hourly a JOIN (SELECT DISTINCT station_code, "
+            "CAST(ts AS DATE) AS day FROM _incoming) d ON a.station_code = d.station_code "
+            "AND CAST(a.ts AS DATE) = d.day ORDER BY a.station_code, a.ts").df()
+    finally:
+        con.unregister("_incoming")
+    hours["day"] = hours["ts"].dt.normalize()
+    o3 = hours.set_index("ts").groupby("station_code")["o3"].rolling("8h").mean()
+    hours["o3_8h"] = o3.to_numpy()
+    daily = hours.groupby(["station_code", "day"]).agg(
+        pm25=("pm25", "mean"), pm10=("pm10", "mean"), so2=("so2", "mean"),
+        no2=("no2", "mean"), co=("co", "mean"), o3_8h=("o3_8h", "max")).reset_index()
+    daily["aqi"] = daily_aqi(daily.pm25, daily.pm10, daily.so2, daily.no2, daily.co,
+                             daily.o3_8h).round().astype("int16")
+    daily["level"] = level_index(daily["aqi"]).astype("int8")
+    daily["district_code"] = daily["station_code"].map(stations)
+    daily = daily.assign(day=daily["day"].dt.date, source=item.path.name, as_of=now)
+    con.register("_days", daily)
+    try:
+        con.execute("DELETE FROM air_daily a USING _days d "
+                    "WHERE a.station_code = d.station_code AND a.day = d.day")
+        con.execute("INSERT INTO air_daily BY NAME SELECT * FROM _days")
+    finally:
+        con.unregister("_days")
+    report.rows["air"] = report.rows.get("air", 0) + len(frame)
+    return {"air_hourly"}
+
+
+def _load_water(con, item: Item, report: LoadReport, now) -> set[str]:
+    from data.load.tabular import read_water
+    sections = dict(con.execute("SELECT code, district_code FROM water_sections").fetchall())
+    frame = read_water(item.path, sections=set(sections), as_of=now.date(), **item.options)
+    report.warnings.extend(frame.attrs.get("warnings", []))
+    frame = frame.assign(district_code=frame["section_code"].map(sections),
+                         source=item.path.name, as_of=now)
+    con.register("_incoming", frame)
+    try:
+        con.execute("DELETE FROM water_quality w USING _incoming i "
+                    "WHERE w.section_code = i.section_code AND w.period = i.period")
+        con.execute("INSERT INTO water_quality BY NAME SELECT * FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+    report.rows["water"] = report.rows.get("water", 0) + len(frame)
+    return {"water_quality"}
+
+
+def _load_events(con, item: Item, report: LoadReport, now) -> set[str]:
+    """Events replace those with the same event_id; the rollups are built again after."""
+    from data.load.tabular import read_events
+    cells = {code: (town, district) for code, town, district in con.execute(
+        "SELECT code, township_code, district_code FROM grid_cells").fetchall()}
+    vocab = con.execute("SELECT vocabulary, code FROM event_vocabulary").fetchall()
+    frame = read_events(
+        item.path, cells=cells,
+        departments={c for (c,) in con.execute("SELECT code FROM departments").fetchall()},
+        categories={c for v, c in vocab if v == "category"},
+        channels={c for v, c in vocab if v == "channel"}, as_of=now, **item.options)
+    report.warnings.extend(frame.attrs.get("warnings", []))
+    frame = frame.assign(source=item.path.name, as_of=now)
+    con.register("_incoming", frame)
+    try:
+        con.execute("DELETE FROM grid_events WHERE event_id IN "
+                    "(SELECT event_id FROM _incoming)")
+        con.execute("INSERT INTO grid_events BY NAME SELECT * FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+    report.rows["events"] = report.rows.get("events", 0) + len(frame)
+    return {"grid_events"}
+
+
+LOADERS = {"catalogue": _load_catalogue, "districts": _load_boundaries,
+           "townships": _load_boundaries, "grid_cells": _load_boundaries,
+           "indicators": _load_indicators, "air": _load_air, "water": _load_water,
+           "events": _load_events}
