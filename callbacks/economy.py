@@ -45,6 +45,7 @@ def _empty(title: str, s: st.FilterState, theme, message_key: str = "no_data"):
     return figures.empty(theme, title, i18n.t(message_key, s.lang))
 
 
+@filters.reads("indicator")
 def multiples_chart(s: st.FilterState, runtime, theme):
     """The indicator in every district, one small chart each."""
     ind = catalog.get(s.indicator)
@@ -55,6 +56,7 @@ def multiples_chart(s: st.FilterState, runtime, theme):
                                    lang=s.lang, selected=s.scope_districts)
 
 
+@filters.reads("indicator")
 def changes_chart(s: st.FilterState, runtime, theme):
     """The city's or district's value with its YoY and MoM."""
     ind = catalog.get(s.indicator)
@@ -64,6 +66,7 @@ def changes_chart(s: st.FilterState, runtime, theme):
     return figures.yoy_mom(frame, ind, theme=theme, lang=s.lang)
 
 
+@filters.reads("indicator")
 def shares_chart(s: st.FilterState, runtime, theme):
     """Each district's share of the city (totals only)."""
     ind = catalog.get(s.indicator)
@@ -78,6 +81,7 @@ def shares_chart(s: st.FilterState, runtime, theme):
                                    selected=s.scope_districts)
 
 
+@filters.reads("indicator")
 def compare_chart(s: st.FilterState, runtime, theme):
     """The district beside the one to compare with."""
     ind = catalog.get(s.indicator)

@@ -46,6 +46,7 @@ def _empty(key: str, s: st.FilterState, theme):
     return figures.empty(theme, i18n.t(key, s.lang), i18n.t("no_data", s.lang))
 
 
+@filters.reads("air_hourly")
 def calendar_chart(s: st.FilterState, runtime, theme):
     """The daily AQI of the district (or the city) as a calendar."""
     frame = runtime.queries.aqi_daily(s.scope_districts)
@@ -56,6 +57,7 @@ def calendar_chart(s: st.FilterState, runtime, theme):
     return figures.aqi_calendar(frame, theme=theme, lang=s.lang, start=s.start, end=s.end)
 
 
+@filters.reads("air_hourly")
 def trends_chart(s: st.FilterState, runtime, theme):
     """Each station's daily readings of the chosen pollutant."""
     frame = runtime.queries.pollutant_daily(s.scope, s.pollutant, s.start, s.end)
@@ -65,6 +67,7 @@ def trends_chart(s: st.FilterState, runtime, theme):
                                   start=s.start, end=s.end)
 
 
+@filters.reads("air_hourly")
 def stations_chart(s: st.FilterState, runtime, theme):
     """The stations ranked by mean AQI."""
     frame = runtime.queries.stations_aqi(s.scope, s.start, s.end)
@@ -73,6 +76,7 @@ def stations_chart(s: st.FilterState, runtime, theme):
     return figures.station_ranking(frame, theme=theme, lang=s.lang)
 
 
+@filters.reads("water_quality")
 def water_chart(s: st.FilterState, runtime, theme):
     """The water sections by class, month by month."""
     frame = runtime.queries.water_classes_monthly(s.scope, s.start, s.end)

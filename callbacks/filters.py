@@ -21,7 +21,7 @@ from dash import ALL, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks import state as st
-from data import catalog
+from data import catalog, freshness
 from layouts import figures, frame, i18n
 from layouts.ids import Bar, Shell
 
@@ -232,11 +232,47 @@ def read_state(data: dict | None, context: st.Context) -> st.FilterState:
     return state
 
 
+def reads(*feeds: str):
+    """Mark a chart function with the feeds its data comes from (data/freshness.py; "indicator"
+    is the state's indicator), so the screens can say how fresh it is."""
+    def mark(chart):
+        chart.feeds = feeds
+        return chart
+    return mark
+
+
+def as_of_text(feeds, state: st.FilterState, runtime, theme) -> str | None:
+    """How fresh a chart's data is, for its title: the latest as-of of its feeds (a
+    ``reads`` mark), and 数据过期 when one is overdue; None when none has data."""
+    names = {freshness.feed_of(catalog.get(state.indicator)) if feed == "indicator" else feed
+             for feed in feeds}
+    frame = runtime.queries.datasets()
+    frame = frame[frame["name"].isin(names) & frame["as_of"].notna()]
+    if frame.empty:
+        return None
+    latest = frame.loc[frame["as_of"].idxmax()]
+    text = f"{i18n.t('as_of', state.lang)} {figures.as_of_label(latest['as_of'], latest['frequency'])}"
+    stale = bool(names & runtime.stale_feeds())
+    if stale:
+        text += f" · {i18n.t('stale', state.lang)}"
+    return f"<span style='color:{theme.warn if stale else theme.muted}'>{text}</span>"
+
+
+def with_as_of(figure, chart, state: st.FilterState, runtime, theme):
+    """The chart's figure with its title followed by how fresh its data is."""
+    text = as_of_text(getattr(chart, "feeds", ()), state, runtime, theme)
+    if text:
+        figure.layout.title.text = f"{figure.layout.title.text or ''}  {text}"
+    return figure
+
+
 def register_charts(app, runtime, charts: dict, theme) -> None:
-    """One callback per chart: the filter store -> ``chart(state, runtime, theme)``. The same
-    chart functions serve the chart export with the print theme (``callbacks/export.py``)."""
+    """One callback per chart: the filter store -> ``chart(state, runtime, theme)``, its title
+    saying how fresh its data is. The same chart functions serve the chart export with the
+    print theme (routes.py; the file's footnote says the as-of there)."""
     for graph_id, chart in charts.items():
         def update(data, chart=chart):
-            return chart(read_state(data, runtime.context), runtime, theme)
+            state = read_state(data, runtime.context)
+            return with_as_of(chart(state, runtime, theme), chart, state, runtime, theme)
         update.__name__ = f"update_{graph_id.replace('-', '_')}"
         app.callback(Output(graph_id, "figure"), Input(Shell.FILTERS, "data"))(update)

@@ -48,6 +48,7 @@ def overdue_rows(frame: pd.DataFrame, runtime, lang: str) -> list[dict]:
 
 # --- the screen's charts: (state, runtime, theme) -> figure, shared with chart export ----
 
+@filters.reads("grid_events")
 def funnel_chart(s: st.FilterState, runtime, theme):
     """The life cycle from 上报 to 结案, with the events returned for rework."""
     frame = runtime.queries.event_funnel(s.scope, s.start, s.end)
@@ -56,6 +57,7 @@ def funnel_chart(s: st.FilterState, runtime, theme):
     return figures.funnel(frame, theme=theme, lang=s.lang)
 
 
+@filters.reads("grid_events")
 def handling_chart(s: st.FilterState, runtime, theme):
     """Handling times of closed events, on time or late, against the median deadline."""
     q = runtime.queries
@@ -64,6 +66,7 @@ def handling_chart(s: st.FilterState, runtime, theme):
                                       theme=theme, lang=s.lang)
 
 
+@filters.reads("grid_events")
 def matrix_chart(s: st.FilterState, runtime, theme):
     """Events by category and by the channel they came in through."""
     return figures.category_source_matrix(

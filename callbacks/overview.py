@@ -7,6 +7,8 @@ geometry in the browser and is recoloured with a ``Patch``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 from dash import ALL, Input, Output, Patch, State, no_update
 
@@ -120,6 +122,14 @@ def map_layer(state: st.FilterState, runtime) -> tuple[pd.DataFrame, Indicator, 
     return frame, ind, geojson, f"{title_prefix} · {figures.indicator_title(ind, lang)}"
 
 
+def map_title(title: str, ind: Indicator, state: st.FilterState, runtime) -> str:
+    """The map's title and how fresh what it shows is (below the districts an event metric
+    may stand in for the chosen indicator)."""
+    text = filters.as_of_text((freshness.feed_of(ind),), replace(state, indicator=ind.code),
+                              runtime, THEME)
+    return f"{title}  {text}" if text else title
+
+
 def kpi_texts(row, lang: str, stale: set[str] = frozenset()) -> dict:
     """Return what a KPI card says for one row of ``Queries.kpis``: name, value, target,
     change, arrow, arrow_good, status, as_of, stale (its feed is overdue: ``stale`` holds
@@ -169,7 +179,8 @@ def render(state: st.FilterState, runtime, app, ids, head, bar):
         style_url=app.get_relative_path(f"/geo/style/{THEME.name}.json"),
         center=center, zoom=zoom, size=overview.MAP_SIZE, theme=THEME, lang=state.lang,
         selected=state.picked or state.area,
-        title=title, view_key=state.township or state.district or "city",
+        title=map_title(title, ind, state, runtime),
+        view_key=state.township or state.district or "city",
         layers=overlay_traces(state, runtime))
     return overview.page(ids=ids, lang=state.lang, head=head, bar=bar, map_figure=map_figure,
                          layer_options=layer_options(state.lang), layers=list(state.layers),
@@ -218,7 +229,7 @@ def register(app, runtime) -> None:
         trace["marker"]["line"]["color"] = arrays["line_color"]
         trace["reversescale"] = ind.better == "lower"
         trace["colorbar"]["title"]["text"] = figures.colorbar_title(ind, s.lang)
-        patch["layout"]["title"]["text"] = title
+        patch["layout"]["title"]["text"] = map_title(title, ind, s, runtime)
         # a new area refits the view; within one area the user's pan and zoom stay
         center, zoom = runtime.view(s.township or s.district)
         patch["layout"]["uirevision"] = f"map-{s.township or s.district or 'city'}"
@@ -241,6 +252,7 @@ def register(app, runtime) -> None:
 
 # --- the overview's charts: (state, runtime, theme) -> figure, shared with chart export ----
 
+@filters.reads("indicator")
 def ranking_chart(s: st.FilterState, runtime, theme):
     """The districts ranked by the indicator, the chosen ones outlined."""
     ind = catalog.get(s.indicator)
@@ -248,6 +260,7 @@ def ranking_chart(s: st.FilterState, runtime, theme):
     return figures.ranking(frame, ind, theme=theme, lang=s.lang, selected=s.scope_districts)
 
 
+@filters.reads("indicator")
 def trend_chart(s: st.FilterState, runtime, theme):
     """The indicator's monthly trend for the city or the district."""
     ind = catalog.get(s.indicator)
@@ -258,12 +271,16 @@ def trend_chart(s: st.FilterState, runtime, theme):
     return figures.trend(frame, ind, theme=theme, lang=s.lang, start=s.start, end=s.end)
 
 
+@filters.reads("air_hourly")
 def air_chart(s: st.FilterState, runtime, theme):
     """The daily AQI of the city or the district."""
-    return figures.aqi_daily(runtime.queries.aqi_daily(s.scope_districts), theme=theme,
-                             lang=s.lang, start=s.start, end=s.end)
+    frame = runtime.queries.aqi_daily(s.scope_districts)
+    if frame.empty:       # a city loaded without air readings
+        return figures.empty(theme, i18n.t("air", s.lang), i18n.t("no_data", s.lang))
+    return figures.aqi_daily(frame, theme=theme, lang=s.lang, start=s.start, end=s.end)
 
 
+@filters.reads("grid_events")
 def events_status_chart(s: st.FilterState, runtime, theme):
     """Events reported per month, by their current stage."""
     frame = runtime.queries.events_monthly_by_status(s.scope)
@@ -272,6 +289,7 @@ def events_status_chart(s: st.FilterState, runtime, theme):
     return figures.events_by_status(frame, theme=theme, lang=s.lang, start=s.start, end=s.end)
 
 
+@filters.reads("grid_events")
 def events_category_chart(s: st.FilterState, runtime, theme):
     """Events per category over the range."""
     frame = runtime.queries.events_by_category(s.scope, s.start, s.end)
@@ -281,6 +299,7 @@ def events_category_chart(s: st.FilterState, runtime, theme):
     return figures.events_by_category(frame, theme=theme, lang=s.lang)
 
 
+@filters.reads("indicator")
 def map_chart(s: st.FilterState, runtime, theme):
     """The map as a file: the same layer and colours, its shapes inline (a file cannot fetch
     the app's GeoJSON URL) on a plain background (kaleido draws it in Chromium's WebGL)."""

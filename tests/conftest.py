@@ -91,3 +91,20 @@ def reopen_recent_events(source, dest, district: str = "360702", since: str = "2
     con.execute(EVENT_ROLLUP)
     con.close()
     return dest
+
+
+@pytest.fixture(scope="session")
+def new_city(tmp_path_factory):
+    """The walk-through (docs/NEW_CITY.md): an empty folder, two files, two commands."""
+    from cli import main as citybrain
+    from tests.new_city import CITY, write_boundaries, write_indicators
+
+    folder = tmp_path_factory.mktemp("newcity")
+    db = folder / "data" / "city.duckdb"
+    boundaries = write_boundaries(folder / "districts.geojson")
+    stats = write_indicators(folder / "indicators.csv", encoding="gbk")
+    assert citybrain(["load", "districts", str(boundaries), "--db", str(db), "--new-city",
+                      "--city-code", CITY[0], "--city-name", CITY[1], "--city-name-en",
+                      CITY[2], "--quiet"]) == 0
+    assert citybrain(["load", "indicators", str(stats), "--db", str(db), "--quiet"]) == 0
+    return db

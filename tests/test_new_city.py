@@ -5,74 +5,12 @@ app without a restart."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
-
-import pytest
-import shapely
 
 import settings as settings_mod
 from cli import main as citybrain
 from data.store import connect
-
-#: A fictional city of four square districts on the Pearl River delta (not Ganzhou).
-CITY = ("440700", "江门市", "Jiangmen")
-DISTRICTS = [("440703", "蓬江区", 113.00, 22.55), ("440704", "江海区", 113.10, 22.55),
-             ("440705", "新会区", 113.00, 22.45), ("440781", "台山市", 113.10, 22.45)]
-MONTHS = [dt.date(2025, m, 1) for m in range(1, 13)] + [dt.date(2026, m, 1) for m in range(1, 11)]
-
-
-def write_boundaries(path):
-    features = [{"type": "Feature",
-                 "properties": {"adcode": code, "name": name},
-                 "geometry": shapely.geometry.mapping(shapely.box(lon, lat, lon + 0.1,
-                                                                  lat + 0.1))}
-                for code, name, lon, lat in DISTRICTS]
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features,
-                                "crs": {"type": "name", "properties": {
-                                    "name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}},
-                               ensure_ascii=False), encoding="utf-8")
-    return path
-
-
-def write_indicators(path, encoding="utf-8"):
-    """Long form, as a statistics bureau exports it: names, not codes."""
-    lines = ["地区,指标,时间,数值"]
-    for i, (_, name, _, _) in enumerate(DISTRICTS):
-        for k, month in enumerate(MONTHS):
-            lines.append(f"{name},社会消费品零售总额,{month:%Y-%m},{50 + 10 * i + k:.1f}")
-            lines.append(f"{name},城镇调查失业率,{month:%Y-%m},{4.5 + 0.1 * i:.2f}")
-    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
-    return path
-
-
-@pytest.fixture(scope="module")
-def new_city(tmp_path_factory):
-    """The walk-through: an empty folder, two files, two commands."""
-    folder = tmp_path_factory.mktemp("newcity")
-    db = folder / "data" / "city.duckdb"
-    boundaries = write_boundaries(folder / "districts.geojson")
-    stats = write_indicators(folder / "indicators.csv", encoding="gbk")
-    assert citybrain(["load", "districts", str(boundaries), "--db", str(db), "--new-city",
-                      "--city-code", CITY[0], "--city-name", CITY[1], "--city-name-en",
-                      CITY[2], "--quiet"]) == 0
-    assert citybrain(["load", "indicators", str(stats), "--db", str(db), "--quiet"]) == 0
-    return db
-
-
-def checksums(path) -> dict[str, tuple[int, str]]:
-    """Every table's row count and a digest of its rows."""
-    con = connect(path)     # the app's configuration: DuckDB refuses another in one process
-    try:
-        out = {}
-        for (table,) in con.execute("SELECT table_name FROM information_schema.tables "
-                                    "ORDER BY 1").fetchall():
-            rows = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-            out[table] = (len(rows), hashlib.sha1(repr(rows).encode()).hexdigest())
-        return out
-    finally:
-        con.close()
+from tests.new_city import DISTRICTS, checksums
 
 
 def test_new_city_store_holds_only_its_own_places(new_city):
@@ -127,8 +65,12 @@ def test_failed_load_leaves_the_store_unchanged(new_city, tmp_path):
 
 
 def test_a_load_reaches_the_running_app_without_a_restart(new_city, tmp_path):
+    import shutil
+
     from app import create_app
     from data import runtime as runtime_mod
+
+    new_city = shutil.copy(new_city, tmp_path / "city.duckdb")   # the others keep theirs
 
     app = create_app(settings_mod.Settings(db_path=new_city, build_demo_if_missing=False))
     runtime = app.citybrain_runtime

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from tests.browser.conftest import LiveServer
-from tests.test_new_city import checksums
+from tests.new_city import checksums
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,56 @@
+"""The walk-through's city (docs/NEW_CITY.md): two files that make a new city, and a digest
+of a store to show a failed load changed nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+import shapely
+
+from data.store import connect
+
+#: A fictional city of four square districts on the Pearl River delta (not Ganzhou).
+CITY = ("440700", "江门市", "Jiangmen")
+DISTRICTS = [("440703", "蓬江区", 113.00, 22.55), ("440704", "江海区", 113.10, 22.55),
+             ("440705", "新会区", 113.00, 22.45), ("440781", "台山市", 113.10, 22.45)]
+MONTHS = [dt.date(2025, m, 1) for m in range(1, 13)] + [dt.date(2026, m, 1) for m in range(1, 11)]
+
+
+def write_boundaries(path):
+    features = [{"type": "Feature",
+                 "properties": {"adcode": code, "name": name},
+                 "geometry": shapely.geometry.mapping(shapely.box(lon, lat, lon + 0.1,
+                                                                  lat + 0.1))}
+                for code, name, lon, lat in DISTRICTS]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features,
+                                "crs": {"type": "name", "properties": {
+                                    "name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}},
+                               ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def write_indicators(path, encoding="utf-8"):
+    """Long form, as a statistics bureau exports it: names, not codes."""
+    lines = ["地区,指标,时间,数值"]
+    for i, (_, name, _, _) in enumerate(DISTRICTS):
+        for k, month in enumerate(MONTHS):
+            lines.append(f"{name},社会消费品零售总额,{month:%Y-%m},{50 + 10 * i + k:.1f}")
+            lines.append(f"{name},城镇调查失业率,{month:%Y-%m},{4.5 + 0.1 * i:.2f}")
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def checksums(path) -> dict[str, tuple[int, str]]:
+    """Every table's row count and a digest of its rows."""
+    con = connect(path)     # the app's configuration: DuckDB refuses another in one process
+    try:
+        out = {}
+        for (table,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                    "ORDER BY 1").fetchall():
+            rows = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            out[table] = (len(rows), hashlib.sha1(repr(rows).encode()).hexdigest())
+        return out
+    finally:
+        con.close()
