@@ -87,3 +87,31 @@ def test_a_load_reaches_the_running_app_without_a_restart(new_city, tmp_path):
     after = runtime.queries.indicator_value("retail_sales", "440703", "2026-10-01",
                                             "2026-10-31")["value"]
     assert before != 999 and after == 999
+
+
+def test_a_city_declares_its_own_indicator_and_the_screens_use_it(new_city, tmp_path):
+    """An indicator outside the catalogue is refused until a catalogue file declares it."""
+    import shutil
+
+    from app import create_app
+    from tests.conftest import run_callback
+    from callbacks.filters import store_payload
+    from callbacks.state import FilterState
+
+    db = shutil.copy(new_city, tmp_path / "city.duckdb")
+    grain = tmp_path / "grain.csv"
+    grain.write_text("地区,指标,时间,数值\n" + "".join(
+        f"{name},粮食产量,2026-{m:02d},{10 + m}\n" for _, name, _, _ in DISTRICTS
+        for m in range(1, 11)), encoding="utf-8")
+    assert citybrain(["load", "indicators", str(grain), "--db", str(db), "--quiet"]) == 1
+    declared = tmp_path / "catalogue.csv"
+    declared.write_text("代码,名称,name_en,单位,unit_en,方向,目标,预警\n"
+                        "grain_output,粮食产量,Grain output,万吨,10k t,越高越好,12,8\n",
+                        encoding="utf-8")
+    assert citybrain(["load", "catalogue", str(declared), "--db", str(db), "--quiet"]) == 0
+    assert citybrain(["load", "indicators", str(grain), "--db", str(db), "--quiet"]) == 0
+    app = create_app(settings_mod.Settings(db_path=db, build_demo_if_missing=False))
+    data = store_payload(FilterState(None, "2026-10-01", "2026-10-31", "grain_output", "zh"))
+    figure = run_callback(app, "ops-ranking.figure", data)
+    assert "粮食产量" in figure.layout.title.text
+    assert sorted(figure.data[0].x) == [20.0] * 4
