@@ -93,7 +93,7 @@ def load_upload(runtime, contents: str, filename: str, kind: str, sheet: str | N
         path = Path(folder) / name
         path.write_bytes(raw)
         try:
-            report = load(db, [Item(kind, path, options)], now=dt.datetime.now())
+            report = load(db, [Item(kind, path, options)], now=dt.datetime.now(), wait=False)
         except LoadError as error:
             # problems name the file as the reader got it: the upload's temporary path
             lines = [str(p).replace(str(path), name) for p in error.problems]
@@ -104,11 +104,11 @@ def load_upload(runtime, contents: str, filename: str, kind: str, sheet: str | N
         except (ValueError, FileNotFoundError) as error:
             return datasets.result(i18n.t("data_failed", lang).format(file=name),
                                    [str(error)], ok=False)
-    runtime._checked = 0.0            # serve the new file from this very request on
-    runtime.reload_if_replaced()
+    runtime.reload_if_replaced(now=True)     # serve the new file from this request on
     rows = ", ".join(f"{n:,} {kind}" for kind, n in report.rows.items())
+    lines = report.notes + [f"warning: {w}" for w in report.warnings]
     return datasets.result(i18n.t("data_loaded", lang).format(file=name, rows=rows),
-                           report.notes + [f"warning: {w}" for w in report.warnings], ok=True)
+                           [line.replace(str(path), name) for line in lines], ok=True)
 
 
 def register(app, runtime) -> None:

@@ -163,9 +163,7 @@ def declare(ind: Indicator) -> None:
     catalogue, so queries accept its code. Codes are checked by the loader (lower-case
     letters, digits, underscores) and only ever reach SQL as ``?`` values."""
     global INDICATORS
-    if ind.code in BUILT_IN:
-        if BY_CODE[ind.code] != ind:
-            raise ValueError(f"indicator {ind.code!r} is built in and cannot be redefined")
+    if ind.code in BUILT_IN:      # the built-in definition stands (loads say so)
         return
     BY_CODE[ind.code] = ind
     INDICATORS = (*[i for i in INDICATORS if i.code != ind.code], ind)

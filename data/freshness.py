@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from data import catalog
 from data.catalog import Indicator
 
 #: Fact tables with one feed each: (as-of expression, frequency).
@@ -54,14 +53,14 @@ def record(con, *, source: str, files: dict[str, str] | None = None,
     loaded_at = loaded_at or dt.datetime.now().replace(microsecond=0)
     rows = []
     for table, (expr, frequency) in FACT_FEEDS.items():
-        as_of, count = con.execute(f"SELECT {expr}, count(*) FROM {table}").fetchone()
+        as_of, count = con.execute(f"SELECT {expr}, count(*) FROM {table}").fetchall()[0]
         if count:
             rows.append((table, frequency, as_of, count))
-    for code, as_of, count in con.execute(
-            "SELECT indicator_code, max(period), count(*) FROM indicator_values GROUP BY 1"
-    ).fetchall():
-        ind = catalog.BY_CODE.get(code)
-        frequency = ind.frequency if ind is not None else "monthly"
+    # the store's own catalogue: a city's declared indicators have their frequency there
+    for code, frequency, as_of, count in con.execute(
+            "SELECT v.indicator_code, coalesce(any_value(i.frequency), 'monthly'), "
+            "max(v.period), count(*) FROM indicator_values v "
+            "LEFT JOIN indicators i ON i.code = v.indicator_code GROUP BY 1").fetchall():
         rows.append((f"indicator_values:{code}", frequency, as_of, count))
     for name, frequency, as_of, count in rows:
         if feeds is not None and name not in feeds:

@@ -224,7 +224,10 @@ def build_report(runtime, month: str | None = None, sections=SECTIONS,
     complete = month_end(first) < as_of.date()
     area = None if districts is None else districts[0] if len(districts) == 1 else districts
 
-    kpis = (_kpi_table(runtime.queries, area, start, end, lang, runtime.stale_feeds())
+    # a month's report is due by the 25th of the next: feeds are judged as of then
+    due = dt.datetime.combine(end, dt.time()) + dt.timedelta(days=25)
+    kpis = (_kpi_table(runtime.queries, area, start, end, lang,
+                       runtime.stale_feeds(min(runtime.now, due)))
             if "kpis" in chosen
             else pd.DataFrame(columns=KPI_COLUMNS))
     rankings = {code: _ranking(runtime.queries, code, start, end, districts, lang)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
-from dataclasses import dataclass, field
 from functools import cached_property
 
 import geopandas as gpd
@@ -19,43 +19,93 @@ from geo.geojson import LEVELS, map_view, simplify_for_display
 from settings import Settings
 
 
+log = logging.getLogger(__name__)
+
 #: A reload check stats the store file at most this often (seconds).
 RELOAD_CHECK_SECONDS = 1.0
-#: What a Runtime derives from its store, dropped when the store is swapped.
-_DERIVED = ("meta", "_names", "_shapes", "context")
+class _Snapshot:
+    """One store file and what is derived from it (meta, names, shapes, the filter context),
+    swapped as a whole: a request that began on the old file finishes on it, and nothing
+    it derives from the old file lands beside the new one."""
+
+    def __init__(self, settings: Settings, store: Store, queries: Queries):
+        self.settings, self.store, self.queries = settings, store, queries
+        self.shapes: dict = {}
+
+    @cached_property
+    def meta(self) -> dict:
+        return self.queries.meta()
+
+    @cached_property
+    def names(self) -> dict[str, dict[str, str]]:
+        q, out = self.queries, {"zh": {}, "en": {}}
+        for frame in (q.districts(), q.areas("townships"), q.areas("grid_cells"),
+                      q.departments()):
+            for lang in out:
+                out[lang].update(zip(frame["code"], frame[f"name_{lang}"]))
+        return out
+
+    @cached_property
+    def context(self):
+        from callbacks.state import Context  # the state module is pure, no cycle at runtime
+        first, last = self.queries.date_bounds()
+        parents = {level: dict(zip(frame["code"], frame["parent"]))
+                   for level in ("townships", "grid_cells")
+                   for frame in [self.queries.areas(level)]}
+        return Context(self.queries.district_codes, first, last, self.settings.default_lang,
+                       townships=parents["townships"], cells=parents["grid_cells"])
 
 
-@dataclass
 class Runtime:
-    settings: Settings
-    store: Store
-    queries: Queries
-    #: The flask-caching Cache the queries memoise in (None: no cache), for a swapped store.
-    cache: object = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-    _checked: float = field(default=0.0, repr=False, compare=False)
+    """What callbacks and routes are handed: the settings and the store being served (its
+    queries and what is derived from it), swapped when a load replaces the file."""
 
-    def reload_if_replaced(self) -> bool:
+    def __init__(self, settings: Settings, store: Store, queries: Queries, cache=None):
+        self.settings = settings
+        #: The flask-caching Cache the queries memoise in (None: no cache), for a new store.
+        self.cache = cache
+        self._snap = _Snapshot(settings, store, queries)
+        self._lock = threading.Lock()
+        self._checked = 0.0
+
+    @property
+    def store(self) -> Store:
+        return self._snap.store
+
+    @property
+    def queries(self) -> Queries:
+        return self._snap.queries
+
+    @queries.setter
+    def queries(self, queries: Queries) -> None:
+        self._snap = _Snapshot(self.settings, queries.store, queries)
+
+    def reload_if_replaced(self, now: bool = False) -> bool:
         """Serve the store file at ``settings.db_path`` if a load has replaced it since it
         was opened (a load writes a new file and renames it over the old one). Requests
         already running finish on the old file, which closes when nothing holds it.
+        ``now``: check at once (after a load in this process), not at most once a second.
         Returns True when it swapped."""
-        now = time.monotonic()
-        if now - self._checked < RELOAD_CHECK_SECONDS:
+        clock = time.monotonic()
+        if not now and clock - self._checked < RELOAD_CHECK_SECONDS:
             return False
         with self._lock:
-            self._checked = now
+            self._checked = clock
             try:
                 fingerprint = store_fingerprint(self.settings.db_path)
             except FileNotFoundError:
                 return False       # mid-rename, or removed: keep serving what is open
             if fingerprint == self.store.fingerprint:
                 return False
-            store = Store(self.settings.db_path)
-            self.store, self.queries = store, Queries(store, self.cache)
-            for name in _DERIVED:
-                self.__dict__.pop(name, None)
-            declare_store_indicators(self.queries)
+            try:
+                store = Store(self.settings.db_path)
+            except Exception as exc:        # keep serving what is open; say why
+                log.warning("store %s replaced but not reopened: %s", self.settings.db_path,
+                            exc)
+                return False
+            queries = Queries(store, self.cache)
+            declare_store_indicators(queries)
+            self._snap = _Snapshot(self.settings, store, queries)   # one assignment
             return True
 
     @property
@@ -64,16 +114,17 @@ class Runtime:
         clock."""
         return self.as_of if self.is_demo else dt.datetime.now()
 
-    def stale_feeds(self) -> set[str]:
-        """The feeds (data/freshness.py) whose latest data is older than they should be."""
+    def stale_feeds(self, reference: dt.datetime | None = None) -> set[str]:
+        """The feeds (data/freshness.py) whose latest data is older than they should be at
+        ``reference`` (default: ``now``)."""
         frame = self.queries.datasets()
-        now = self.now
+        now = reference or self.now
         return {row.name for row in frame.itertuples()
                 if freshness.is_stale(row.frequency, _py(row.as_of), now)}
 
-    @cached_property
+    @property
     def meta(self) -> dict:
-        return self.queries.meta()
+        return self._snap.meta
 
     @property
     def is_demo(self) -> bool:
@@ -91,30 +142,18 @@ class Runtime:
     def city_name(self, lang: str) -> str:
         return self.meta["city_name_en" if lang == "en" else "city_name_zh"]
 
-    @cached_property
-    def _names(self) -> dict[str, dict[str, str]]:
-        q, out = self.queries, {"zh": {}, "en": {}}
-        for frame in (q.districts(), q.areas("townships"), q.areas("grid_cells"),
-                      q.departments()):
-            for lang in out:
-                out[lang].update(zip(frame["code"], frame[f"name_{lang}"]))
-        return out
-
     def names(self, lang: str) -> dict[str, str]:
         """Every area's and department's display name by code, in a language."""
-        return self._names["en" if lang == "en" else "zh"]
-
-    @cached_property
-    def _shapes(self) -> dict[str, gpd.GeoDataFrame]:
-        return {}
+        return self._snap.names["en" if lang == "en" else "zh"]
 
     def shapes(self, level: str) -> gpd.GeoDataFrame:
         """One map level's shapes, simplified for display once per store."""
-        if level not in self._shapes:
+        snap = self._snap
+        if level not in snap.shapes:
             table, columns, tolerance, _ = LEVELS[level]
-            self._shapes[level] = simplify_for_display(read_geo(self.store, table, columns),
-                                                       tolerance)
-        return self._shapes[level]
+            snap.shapes[level] = simplify_for_display(read_geo(snap.store, table, columns),
+                                                      tolerance)
+        return snap.shapes[level]
 
     def shapes_within(self, level: str, parent: str | None) -> gpd.GeoDataFrame:
         """One level's shapes inside an area: a district's townships or grid cells, a
@@ -129,13 +168,13 @@ class Runtime:
 
     def points(self, level: str) -> pd.DataFrame:
         """Each township's or grid cell's inner point (code, lon, lat), for density layers."""
-        key = f"{level}-points"
-        if key not in self._shapes:
+        key, snap = f"{level}-points", self._snap
+        if key not in snap.shapes:
             shapes = self.shapes(level)
             inner = shapes.geometry.representative_point()
-            self._shapes[key] = pd.DataFrame({"area_code": shapes["code"], "lon": inner.x,
-                                              "lat": inner.y})
-        return self._shapes[key]
+            snap.shapes[key] = pd.DataFrame({"area_code": shapes["code"], "lon": inner.x,
+                                             "lat": inner.y})
+        return snap.shapes[key]
 
     def view(self, area: str | None) -> tuple[dict, float]:
         """The map's (center, zoom): the city, or the district or township the map shows
@@ -153,16 +192,10 @@ class Runtime:
         """The city's lon/lat bounding box."""
         return tuple(self.shapes("districts").total_bounds)
 
-    @cached_property
+    @property
     def context(self):
         """The filter context: valid areas and the store's date span."""
-        from callbacks.state import Context  # the state module is pure, no cycle at runtime
-        first, last = self.queries.date_bounds()
-        parents = {level: dict(zip(frame["code"], frame["parent"]))
-                   for level in ("townships", "grid_cells")
-                   for frame in [self.queries.areas(level)]}
-        return Context(self.queries.district_codes, first, last, self.settings.default_lang,
-                       townships=parents["townships"], cells=parents["grid_cells"])
+        return self._snap.context
 
 
 def _py(value):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -178,6 +179,20 @@ def connect(path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDBPyC
                           config={"python_enable_replacements": False})
 
 
+#: Tables added to the schema after stores were first built: a load adds them to an older
+#: store (the app reads such a store without them).
+_LATER_TABLES = ("datasets", "key_tasks", "key_task_progress")
+
+
+def upgrade(con) -> None:
+    """Create the tables an older store lacks (``_LATER_TABLES``), as SCHEMA defines them."""
+    for statement in SCHEMA.split(";"):
+        body = statement.strip()
+        for table in _LATER_TABLES:
+            if body.startswith(f"CREATE TABLE {table} ("):
+                con.execute(body.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
+
+
 def insert(con, table: str, frame, replace: bool = False) -> None:
     """Insert a DataFrame or Arrow table into ``table`` by column name (``table`` is one of
     the schema's names, never a request's); ``replace``: rows with the same key replace
@@ -194,26 +209,39 @@ def insert(con, table: str, frame, replace: bool = False) -> None:
 def store_fingerprint(path: str | os.PathLike) -> str:
     """What tells one store file from its replacement: path, inode, modification time, size."""
     path = Path(path)
-    stat = path.stat()
-    return f"{path.resolve()}:{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
+    return f"{path.resolve()}:{_identity(path)}"
 
 
-def _connect_file(path: Path) -> duckdb.DuckDBPyConnection:
-    """Connect read-only to the file now at ``path``. DuckDB keeps one database per path in a
-    process: after a load renames a new file over the path, connecting by the path would get
-    the old file's database, still open for the requests running on it. A hard link named
-    after the file's inode gives each file its own path (the link is removed once open)."""
-    alias = path.with_name(f".{path.name}.{path.stat().st_ino}.open")
+def _connect_file(path: Path) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """Connect read-only to the file now at ``path``; return the connection and the file's
+    fingerprint. DuckDB keeps one database per path in a process: after a load renames a new
+    file over the path, connecting by the path would get the old file's database, still open
+    for the requests running on it. A hard link of a name of its own gives each opening its
+    own path (the link is removed once open; the open file stays)."""
+    alias = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.open")
     try:
         os.link(path, alias)
-    except FileExistsError:
-        pass
-    except OSError:          # a filesystem without hard links: one file per process then
-        return connect(path, read_only=True)
+    except OSError:
+        if _OPENED.get(str(path.resolve())):
+            raise RuntimeError(f"cannot link {alias.name} next to the store (a filesystem "
+                               "without hard links, or not writable): a replaced store can "
+                               "only be served after a restart") from None
+        _OPENED[str(path.resolve())] = True
+        return connect(path, read_only=True), store_fingerprint(path)
     try:
-        return connect(alias, read_only=True)
+        fingerprint = f"{path.resolve()}:{_identity(alias)}"
+        return connect(alias, read_only=True), fingerprint
     finally:
         alias.unlink(missing_ok=True)
+
+
+#: Store paths this process opened without a link: DuckDB would hand back that database.
+_OPENED: dict[str, bool] = {}
+
+
+def _identity(path: Path) -> str:
+    stat = path.stat()
+    return f"{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
 
 
 class Store:
@@ -223,10 +251,9 @@ class Store:
         self.path = Path(path)
         if not self.path.exists():
             raise FileNotFoundError(f"no store at {self.path}: build one with `citybrain demo`")
-        self._con = _connect_file(self.path)
-        self._local = threading.local()
         #: Changes whenever the file is replaced: part of every cache key.
-        self.fingerprint = store_fingerprint(self.path)
+        self._con, self.fingerprint = _connect_file(self.path)
+        self._local = threading.local()
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cur = getattr(self._local, "cursor", None)

@@ -64,7 +64,7 @@ def test_failed_load_leaves_the_store_unchanged(new_city, tmp_path):
     assert not new_city.with_name(new_city.name + ".loading").exists()
 
 
-def test_a_load_reaches_the_running_app_without_a_restart(new_city, tmp_path):
+def test_a_load_reaches_the_running_app_without_a_restart(new_city, tmp_path, monkeypatch):
     import shutil
 
     from app import create_app
@@ -82,8 +82,9 @@ def test_a_load_reaches_the_running_app_without_a_restart(new_city, tmp_path):
     more.write_text("地区,指标,时间,数值\n蓬江区,社会消费品零售总额,2026-10,999\n",
                     encoding="utf-8")
     assert citybrain(["load", "indicators", str(more), "--db", str(new_city), "--quiet"]) == 0
-    runtime._checked -= runtime_mod.RELOAD_CHECK_SECONDS      # do not wait for the next check
-    assert client.get("/geo/districts.geojson").status_code == 200   # any request reloads
+    # the next request after RELOAD_CHECK_SECONDS reloads: no waiting in a test
+    monkeypatch.setattr(runtime_mod, "RELOAD_CHECK_SECONDS", 0.0)
+    assert client.get("/geo/districts.geojson").status_code == 200
     after = runtime.queries.indicator_value("retail_sales", "440703", "2026-10-01",
                                             "2026-10-31")["value"]
     assert before != 999 and after == 999
@@ -115,3 +116,40 @@ def test_a_city_declares_its_own_indicator_and_the_screens_use_it(new_city, tmp_
     figure = run_callback(app, "ops-ranking.figure", data)
     assert "粮食产量" in figure.layout.title.text
     assert sorted(figure.data[0].x) == [20.0] * 4
+
+
+def test_real_townships_replace_the_generated_ones(new_city, tmp_path):
+    """Townships loaded later replace the generated townships and grid cells of the
+    districts they cover; districts are the city itself and come only with --new-city."""
+    import shutil
+
+    db = shutil.copy(new_city, tmp_path / "city.duckdb")
+    code, _, lon, lat = DISTRICTS[0]
+    towns = tmp_path / "towns.geojson"
+    towns.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": f"{code}00{k}", "name": f"街道{k}"},
+         "geometry": {"type": "Polygon", "coordinates": [[
+             [lon + 0.05 * (k - 1), lat], [lon + 0.05 * k, lat], [lon + 0.05 * k, lat + 0.1],
+             [lon + 0.05 * (k - 1), lat + 0.1], [lon + 0.05 * (k - 1), lat]]]}}
+        for k in (1, 2)]}, ensure_ascii=False), encoding="utf-8")
+    before = connect(db)
+    try:
+        others = before.execute("SELECT count(*) FROM townships WHERE district_code <> ?",
+                                [code]).fetchone()[0]
+    finally:
+        before.close()
+    assert citybrain(["load", "townships", str(towns), "--db", str(db), "--quiet"]) == 0
+    con = connect(db)
+    try:
+        assert con.execute("SELECT code FROM townships WHERE district_code = ? ORDER BY 1",
+                           [code]).fetchall() == [(f"{code}001",), (f"{code}002",)]
+        assert con.execute("SELECT count(*) FROM townships WHERE district_code <> ?",
+                           [code]).fetchone()[0] == others
+        assert con.execute("SELECT count(*) FROM grid_cells WHERE district_code = ?",
+                           [code]).fetchone()[0] == 0     # load its grid cells next
+    finally:
+        con.close()
+    districts = tmp_path / "districts.geojson"
+    from tests.new_city import write_boundaries
+    write_boundaries(districts)
+    assert citybrain(["load", "districts", str(districts), "--db", str(db), "--quiet"]) == 1

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import duckdb
 import geopandas as gpd
 import pandas as pd
 import shapely
@@ -25,7 +26,7 @@ from tqdm import tqdm
 
 from data import catalog, freshness
 from data.load.problems import LoadError, Problem
-from data.store import EVENT_ROLLUP, SCHEMA, Store, connect, insert
+from data.store import EVENT_ROLLUP, SCHEMA, Store, connect, insert, upgrade
 
 #: What a load can read, in the order a load applies them (boundaries before the facts that
 #: name their codes, the catalogue before the indicators it declares).
@@ -65,7 +66,7 @@ class LoadReport:
 
 def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None = None,
          source: str | None = None, now: dt.datetime | None = None,
-         progress: bool = False) -> LoadReport:
+         progress: bool = False, wait: bool = True) -> LoadReport:
     """Load files into the store at ``store_path`` and return what was loaded.
 
     Parameters
@@ -77,6 +78,8 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
     source : recorded as each feed's source (default: the file names).
     now : the load time (default: the clock).
     progress : a progress bar on stderr.
+    wait : when another load of this store is running, wait for it (the CLI) or refuse at
+        once (an upload, so no server thread waits).
 
     Raises
     ------
@@ -93,22 +96,28 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
     if city is None and not target.exists():
         raise FileNotFoundError(f"no store at {target}: start a new city with its districts")
     report = LoadReport(target)
-    with _locked(target):
+    with _locked(target, wait, items):
         tmp = target.with_name(target.name + ".loading")
         _remove(tmp)
-        if city is None:
-            shutil.copyfile(target, tmp)
-        con = connect(tmp, read_only=False)
+        con = None
         try:
+            if city is None:
+                shutil.copyfile(target, tmp)
+            con = connect(tmp, read_only=False)
             if city is not None:
                 _start_city(con, city, now)
+            upgrade(con)
             con.execute("BEGIN TRANSACTION")
             touched: set[str] = set()
             files: dict[str, str] = {}
             bar = tqdm(ordered, desc="loading", unit="file", disable=not progress)
             for item in bar:
                 bar.set_postfix_str(f"{item.kind}: {item.path.name}")
-                feeds = LOADERS[item.kind](con, item, report, now)
+                try:
+                    feeds = LOADERS[item.kind](con, item, report, now)
+                except duckdb.Error as exc:      # a constraint the readers did not foresee
+                    raise LoadError([Problem(item.path.name, None, None, None,
+                                             f"the store refused it: {exc}")]) from exc
                 touched |= feeds
                 files.update({feed: item.path.name for feed in feeds})
             if city is not None:
@@ -122,7 +131,8 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
         except BaseException:
-            con.close()
+            if con is not None:
+                con.close()
             _remove(tmp)
             raise
         con.close()
@@ -136,11 +146,16 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
 
 
 @contextmanager
-def _locked(target: Path):
-    """One load at a time per store (a second waits for the first)."""
+def _locked(target: Path, wait: bool, items: list[Item]):
+    """One load at a time per store: a second waits for the first, or is refused."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.with_name(target.name + ".lock"), "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise LoadError([Problem(items[0].path.name if items else target.name, None, None,
+                                     None, "another load of this store is running: try "
+                                     "again in a moment")]) from None
         try:
             yield
         finally:
@@ -184,7 +199,7 @@ def _generate_below_districts(con, report: LoadReport) -> None:
     """A new city without township or grid-cell boundaries gets generated ones (H3 hexagons
     clipped to its districts, as the demo city), so the map can still drill down."""
     from geo.tessellate import tessellate
-    if con.execute("SELECT count(*) FROM townships").fetchone()[0]:
+    if con.execute("SELECT count(*) FROM townships").fetchall()[0][0]:
         return
     districts = _read_level(con, "districts")
     towns, cells = tessellate(districts.rename(columns={"name_zh": "name"}))
@@ -208,39 +223,61 @@ def _read_level(con, table: str) -> gpd.GeoDataFrame:
 
 
 def _update_meta(con, now: dt.datetime) -> None:
-    """The store's as-of time (its latest data) and first month (its earliest)."""
-    latest, earliest = con.execute(
-        "SELECT max(t), min(t) FROM (SELECT max(period)::TIMESTAMP AS t FROM indicator_values "
-        "UNION ALL SELECT min(period)::TIMESTAMP FROM indicator_values "
-        "UNION ALL SELECT max(ts) FROM air_hourly UNION ALL SELECT min(ts) FROM air_hourly "
-        "UNION ALL SELECT max(reported_at) FROM grid_events "
-        "UNION ALL SELECT min(reported_at) FROM grid_events "
-        "UNION ALL SELECT max(period)::TIMESTAMP FROM water_quality "
-        "UNION ALL SELECT min(period)::TIMESTAMP FROM water_quality)").fetchone()
-    demo = con.execute("SELECT value FROM meta WHERE key = 'is_demo'").fetchone()
+    """The store's as-of time (its latest data: a statistics month counts as its last day)
+    and first month (its earliest data). A load never moves the as-of back."""
+    months, first_month, stamps, first_stamp = con.execute(
+        "SELECT (SELECT max(p) FROM (SELECT max(period) AS p FROM indicator_values "
+        "UNION ALL SELECT max(period) FROM water_quality)), "
+        "(SELECT min(p) FROM (SELECT min(period) AS p FROM indicator_values "
+        "UNION ALL SELECT min(period) FROM water_quality)), "
+        "(SELECT max(t) FROM (SELECT max(ts) AS t FROM air_hourly "
+        "UNION ALL SELECT max(reported_at) FROM grid_events)), "
+        "(SELECT min(t) FROM (SELECT min(ts) AS t FROM air_hourly "
+        "UNION ALL SELECT min(reported_at) FROM grid_events))").fetchall()[0]
+    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
     values = {"loaded_at": now.isoformat(timespec="seconds")}
-    if earliest is not None and not (demo and demo[0] == "true"):
-        # a statistics month is "as of" its last day; a later load never moves it back
-        as_of = max(latest, _month_end(latest)) if latest.time() == dt.time() else latest
-        values["as_of"] = min(as_of, now).isoformat(timespec="minutes")
-        values["first_month"] = earliest.date().replace(day=1).isoformat()
+    latest = [t for t in (_month_end(months) if months else None, stamps) if t is not None]
+    earliest = [d for d in (first_month, first_stamp and first_stamp.date()) if d is not None]
+    if latest and meta.get("is_demo") != "true":
+        as_of = min(max(latest), now)
+        if meta.get("as_of"):
+            as_of = max(as_of, dt.datetime.fromisoformat(meta["as_of"]))
+        values["as_of"] = as_of.isoformat(timespec="minutes")
+        values["first_month"] = min(earliest).replace(day=1).isoformat()
     for key, value in values.items():
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
 
-def _month_end(ts: dt.datetime) -> dt.datetime:
-    first_next = (ts.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    return first_next - dt.timedelta(minutes=1)
+def _month_end(day: dt.date) -> dt.datetime:
+    first_next = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return dt.datetime.combine(first_next, dt.time()) - dt.timedelta(minutes=1)
 
 
 # --- the loaders: (con, item, report, now) -> the feeds they touched -------------------------------
 
+def _catalogue(con) -> dict[str, catalog.Indicator]:
+    """The catalogue a load checks against: the built-in one and what this store declares
+    (read from the copy, so a declaration made by an earlier load, or earlier in this one,
+    counts, and a failed load declares nothing)."""
+    out = {code: catalog.BY_CODE[code] for code in catalog.BUILT_IN}
+    for record in con.execute("SELECT * FROM indicators").df().to_dict("records"):
+        if record["code"] not in out:
+            record["decimals"] = int(record["decimals"])
+            out[record["code"]] = catalog.Indicator(**{
+                k: (None if isinstance(v, float) and v != v else v) for k, v in record.items()})
+    return out
+
+
 def _load_catalogue(con, item: Item, report: LoadReport, now) -> set[str]:
     from data.load.tabular import read_catalogue
     indicators = read_catalogue(item.path, **item.options)
-    for ind in indicators:
-        catalog.declare(ind)
-    insert(con, "indicators", pd.DataFrame([asdict(ind) for ind in indicators]), replace=True)
+    # built-in indicators keep the catalogue's definition: the whitelist is the code's
+    own = [ind for ind in indicators if ind.code not in catalog.BUILT_IN]
+    if own:
+        insert(con, "indicators", pd.DataFrame([asdict(ind) for ind in own]), replace=True)
+    if len(own) < len(indicators):
+        report.notes.append(f"{item.path.name}: {len(indicators) - len(own)} built-in "
+                            "indicators keep the built-in catalogue's definition")
     report.rows["catalogue"] = len(indicators)
     return set()
 
@@ -263,7 +300,7 @@ def _load_boundaries(con, item: Item, report: LoadReport, now) -> set[str]:
                          "name_en": frame["name_en"], "population": 0, "area_km2": area,
                          "geom": shapely.to_wkb(frame.geometry.values)})
     if level == "districts":
-        city = con.execute("SELECT value FROM meta WHERE key = 'city_code'").fetchone()[0]
+        city = con.execute("SELECT value FROM meta WHERE key = 'city_code'").fetchall()[0][0]
         rows["parent_code"] = city
         rows["lon"], rows["lat"] = inner.x.to_numpy(), inner.y.to_numpy()
     elif level == "townships":
@@ -273,17 +310,60 @@ def _load_boundaries(con, item: Item, report: LoadReport, now) -> set[str]:
         towns = dict(con.execute("SELECT code, district_code FROM townships").fetchall())
         rows["district_code"] = [towns[t] for t in rows["township_code"]]
         rows = rows.drop(columns="name_en")
-    codes = rows["code"].tolist()
-    con.execute(f"DELETE FROM {level} WHERE code IN (SELECT unnest(?))", [codes])
+    _make_room(con, level, rows, item.path.name)
     insert(con, level, rows)
     report.rows[level] = len(rows)
     return {level}
 
 
+#: What names areas of each level: facts and children that would lose their area.
+_REFERENCES = {
+    "townships": (("grid_events", "township_code", "townships"),
+                  ("stations", "grid_code", "grid_cells"),
+                  ("water_sections", "grid_code", "grid_cells")),
+    "grid_cells": (("grid_events", "grid_code", "grid_cells"),
+                   ("stations", "grid_code", "grid_cells"),
+                   ("water_sections", "grid_code", "grid_cells")),
+}
+
+
+def _make_room(con, level: str, rows: pd.DataFrame, file: str) -> None:
+    """Make way for a level's new areas. Districts are a city's identity: they are loaded
+    once, with --new-city. Townships (grid cells) replace those of the districts (townships)
+    they cover, with the grid cells inside them, unless facts already name those areas."""
+    if level == "districts":
+        if con.execute("SELECT count(*) FROM districts").fetchall()[0][0]:
+            raise LoadError([Problem(file, None, None, None, "districts only with --new-city: "
+                                     "the store already has its districts; start a new city "
+                                     "from this file and load its data into it")])
+        return
+    parent = "district_code" if level == "townships" else "township_code"
+    covered = sorted(set(rows[parent]))
+    doomed = {"townships": ("grid_cells", "townships"), "grid_cells": ("grid_cells",)}[level]
+    problems = []
+    for table, column, areas in _REFERENCES[level]:
+        where = f"{column} IN (SELECT code FROM {areas} WHERE {parent} IN (SELECT unnest(?)))"
+        n = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", [covered]).fetchall()[0][0]
+        if n:
+            problems.append(Problem(file, None, None, None, f"{level} of {', '.join(covered[:5])}"
+                                    f" replaced only before facts name them: {n:,} rows of "
+                                    f"{table} do"))
+    if problems:
+        raise LoadError(problems)
+    # DuckDB checks a foreign key against rows deleted earlier in the same transaction, so
+    # children and parents go in transactions of their own. This is the load's private copy:
+    # a failure later still deletes it, and the served store never sees any of it.
+    con.execute("COMMIT")
+    for table in doomed:
+        column = "district_code" if level == "townships" else "township_code"
+        con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT unnest(?))", [covered])
+    con.execute("BEGIN TRANSACTION")
+
+
 def _load_indicators(con, item: Item, report: LoadReport, now) -> set[str]:
     from data.load.tabular import read_indicators
     areas = dict(con.execute("SELECT code, name_zh FROM districts").fetchall())
-    found = read_indicators(item.path, catalogue=dict(catalog.BY_CODE), areas=areas,
+    found = read_indicators(item.path, catalogue=_catalogue(con), areas=areas,
                             as_of=now.date(), **item.options)
     report.warnings.extend(found.warnings)
     frame = found.frame.assign(source=item.path.name, as_of=now)

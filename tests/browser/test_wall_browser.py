@@ -152,20 +152,20 @@ def test_wall002_rotates_and_brings_alert_scenes_forward(browser, live_server):
 
 @pytest.fixture(scope="module")
 def reload_server(settings, city_path, tmp_path_factory):
-    """An app refreshing every 3 s, and a changed copy of its store to reload into."""
-    from app import create_app
-    from data.queries import Queries
-    from data.store import Store
+    """An app refreshing every 3 s on its own copy of the test city, and a changed copy to
+    load: ``reload()`` renames it over the served file, as a load does."""
+    import os
+    import shutil
 
-    changed = reopen_recent_events(city_path, tmp_path_factory.mktemp("reload") / "c.duckdb")
-    app = create_app(settings.with_(wall_refresh_seconds=3))
-    store = Store(changed)
+    from app import create_app
+
+    folder = tmp_path_factory.mktemp("reload")
+    served = shutil.copy(city_path, folder / "served.duckdb")
+    changed = reopen_recent_events(city_path, folder / "changed.duckdb")
+    app = create_app(settings.with_(db_path=served, wall_refresh_seconds=3))
     with LiveServer(app) as server:
-        # a data reload (#6 does it for real): the runtime's queries point at the new file
-        server.reload = lambda: setattr(app.citybrain_runtime, "queries",
-                                        Queries(store, None))
+        server.reload = lambda: os.replace(changed, served)
         yield server
-    store.close()      # after the server has stopped answering refreshes
 
 
 #: Counts plotly draws per graph, so a test can tell a redraw from none.
