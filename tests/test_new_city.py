@@ -153,3 +153,53 @@ def test_real_townships_replace_the_generated_ones(new_city, tmp_path):
     from tests.new_city import write_boundaries
     write_boundaries(districts)
     assert citybrain(["load", "districts", str(districts), "--db", str(db), "--quiet"]) == 1
+
+
+def test_a_new_city_loads_its_stations_sections_departments_and_their_readings(new_city,
+                                                                              tmp_path):
+    """Everything a city has, from files: places first, then what was measured at them."""
+    import shutil
+
+    from data.queries import Queries
+    from data.store import Store
+
+    db = shutil.copy(new_city, tmp_path / "city.duckdb")
+    code, name, lon, lat = DISTRICTS[0]
+    files = {
+        "departments": "部门代码,部门名称,英文名称\nCG,城市管理局,Urban management\n",
+        "stations": f"站点代码,站点名称,经度,纬度\nS1,{name}监测站,{lon + 0.05},{lat + 0.05}\n",
+        "sections": (f"断面代码,断面名称,河流,经度,纬度,目标类别,饮用水源\n"
+                     f"W1,潭江1号,潭江,{lon + 0.02},{lat + 0.02},Ⅲ,是\n"),
+        "air": "站点,时间,pm25,pm10,so2,no2,co,o3\n" + "".join(
+            f"S1,2026-11-{d:02d} {h:02d}:00,{30 + h},50,8,20,0.6,60\n"
+            for d in (18, 19) for h in range(24)),
+        "water": "断面,时间,水质类别\nW1,2026-09,Ⅱ\nW1,2026-10,Ⅲ\n",
+        "events": ("事件编号,网格,类别,来源,部门,上报时间,结案时间,办理时限,经度,纬度\n"
+                   f"1,{{cell}},appearance,hotline,CG,2026-11-18 09:00,2026-11-18 15:00,48,"
+                   f"{lon + 0.05},{lat + 0.05}\n"),
+    }
+    con = connect(db)
+    try:
+        cell = con.execute("SELECT code FROM grid_cells WHERE district_code = ? ORDER BY code "
+                           "LIMIT 1", [code]).fetchall()[0][0]
+    finally:
+        con.close()
+    for kind, text in files.items():
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text.replace("{cell}", cell), encoding="utf-8")
+        assert citybrain(["load", kind, str(path), "--db", str(db), "--quiet"]) == 0, kind
+    store = Store(db)
+    try:
+        q = Queries(store)
+        station = store.records("SELECT * FROM stations")[0]
+        assert station["district_code"] == code and station["grid_code"].startswith(code)
+        assert len(q.aqi_daily(None)) == 2
+        assert store.rows("SELECT class FROM water_quality ORDER BY period") == [(2,), (3,)]
+        assert q.indicator_value("event_count", None, "2026-11-01", "2026-11-30")["value"] == 1
+        feeds = set(q.datasets()["name"])
+        assert {"air_hourly", "water_quality", "grid_events"} <= feeds
+    finally:
+        store.close()
+    outside = tmp_path / "outside.csv"
+    outside.write_text("站点代码,站点名称,经度,纬度\nS9,远方站,100.0,30.0\n", encoding="utf-8")
+    assert citybrain(["load", "stations", str(outside), "--db", str(db), "--quiet"]) == 1

@@ -30,8 +30,8 @@ from data.store import EVENT_ROLLUP, SCHEMA, Store, connect, insert, upgrade
 
 #: What a load can read, in the order a load applies them (boundaries before the facts that
 #: name their codes, the catalogue before the indicators it declares).
-KINDS = ("catalogue", "districts", "townships", "grid_cells", "indicators", "air", "water",
-         "events")
+KINDS = ("catalogue", "districts", "townships", "grid_cells", "departments", "stations",
+         "sections", "indicators", "air", "water", "events")
 BOUNDARY_KINDS = ("districts", "townships", "grid_cells")
 #: An equal-area projection for areas in km² (Albers for China).
 _EQUAL_AREA = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m"
@@ -459,7 +459,36 @@ def _load_events(con, item: Item, report: LoadReport, now) -> set[str]:
     return {"grid_events"}
 
 
+def _load_places(con, item: Item, report: LoadReport, now) -> set[str]:
+    """Departments, air stations, water sections: rows replace those of the same code;
+    stations and sections are placed in the grid cell their point lies in."""
+    from data.load.tabular import read_places
+    table = {"stations": "stations", "sections": "water_sections",
+             "departments": "departments"}[item.kind]
+    frame = read_places(item.path, kind=item.kind, **item.options)
+    report.warnings.extend(frame.attrs.get("warnings", []))
+    if item.kind != "departments":
+        cells = con.execute("SELECT code, district_code, geom FROM grid_cells").df()
+        tree = shapely.STRtree(shapely.from_wkb([bytes(b) for b in cells["geom"]]))
+        points = shapely.points(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
+        which = tree.query(points, predicate="intersects")   # a point on a border counts
+        found = dict(zip(which[0], which[1]))
+        outside = [Problem(item.path.name, int(row), "lon, lat", f"{lon}, {lat}",
+                           "a point inside the city's grid cells (WGS-84 degrees)")
+                   for i, (row, lon, lat) in enumerate(zip(frame["row"], frame["lon"],
+                                                           frame["lat"])) if i not in found]
+        if outside:
+            raise LoadError(outside)
+        index = [found[i] for i in range(len(frame))]
+        frame["grid_code"] = cells["code"].to_numpy()[index]
+        frame["district_code"] = cells["district_code"].to_numpy()[index]
+    insert(con, table, frame.drop(columns="row"), replace=True)
+    report.rows[item.kind] = len(frame)
+    return set()
+
+
 LOADERS = {"catalogue": _load_catalogue, "districts": _load_boundaries,
            "townships": _load_boundaries, "grid_cells": _load_boundaries,
            "indicators": _load_indicators, "air": _load_air, "water": _load_water,
-           "events": _load_events}
+           "events": _load_events, "departments": _load_places, "stations": _load_places,
+           "sections": _load_places}
