@@ -20,12 +20,15 @@ system-deps:
 install: system-deps
 	$(PYTHON) -m pip install --quiet -e .
 
-# Debian's Chromium and driver (browser tests), CJK fonts, pdftoppm, then the suite.
+# Debian's Chromium and driver (browser tests), CJK fonts, pdftoppm, Redis (the shared
+# cache's tests start their own redis-server), then the suite.
 system-test-deps:
 	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] \
-	    || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK" || ! command -v pdftoppm >/dev/null; then \
+	    || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK" || ! command -v pdftoppm >/dev/null \
+	    || ! [ -x /usr/bin/redis-server ]; then \
 	  $(SUDO) apt-get update -q && \
-	  $(SUDO) apt-get install -y -q chromium chromium-driver fonts-noto-cjk poppler-utils; \
+	  $(SUDO) apt-get install -y -q chromium chromium-driver fonts-noto-cjk poppler-utils \
+	    redis-server; \
 	fi
 
 install-test: system-test-deps

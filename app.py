@@ -72,6 +72,12 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     return app
 
 
+def create_server():
+    """The WSGI application for gunicorn: ``gunicorn 'app:create_server()'`` (one app per
+    worker, settings from the environment)."""
+    return create_app().server
+
+
 def main() -> None:
     """Run the development server (``python app.py``)."""
     settings = settings_mod.from_env()

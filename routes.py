@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import tempfile
 import threading
 
@@ -54,6 +55,18 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
         if key not in prepared:
             prepared[key] = make()
         return prepared[key]
+
+    @server.route("/healthz")
+    def health():
+        """For a load balancer and for operators: this worker, the store it serves, its
+        cache."""
+        cache = server.extensions.get("cache", {})
+        backend = next(iter(cache.values()), None) if isinstance(cache, dict) else None
+        return flask.jsonify({
+            "status": "ok", "pid": os.getpid(), "store": runtime.store.fingerprint,
+            "as_of": runtime.as_of.isoformat(timespec="minutes"),
+            "cache": ("redis" if getattr(backend, "using_redis", False) else "local")
+            if hasattr(backend, "using_redis") else runtime.settings.cache_type})
 
     @server.route("/geo/<level>.geojson")
     def serve_geojson(level: str):

@@ -57,8 +57,11 @@ class Settings:
     def cache_config(self) -> dict:
         """The flask-caching configuration for this backend."""
         if self.cache_type == "redis":
-            return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": self.redis_url,
-                    "CACHE_DEFAULT_TIMEOUT": self.cache_timeout}
+            # shared by the workers; a local cache answers while Redis does not (data/cache.py)
+            return {"CACHE_TYPE": "data.cache.RedisWithLocalFallback",
+                    "CACHE_REDIS_URL": self.redis_url,
+                    "CACHE_DEFAULT_TIMEOUT": self.cache_timeout, "CACHE_THRESHOLD": 5000,
+                    "CACHE_KEY_PREFIX": "citybrain:"}
         kind = {"simple": "SimpleCache", "null": "NullCache"}[self.cache_type]
         return {"CACHE_TYPE": kind, "CACHE_DEFAULT_TIMEOUT": self.cache_timeout,
                 "CACHE_THRESHOLD": 5000}

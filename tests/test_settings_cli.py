@@ -28,7 +28,8 @@ def test_bad_settings_fail_fast_naming_the_variable(env, message):
 
 def test_redis_url_selects_the_redis_cache():
     s = settings_mod.from_env({"REDIS_URL": "redis://127.0.0.1:6379/0"})
-    assert s.cache_config["CACHE_TYPE"] == "RedisCache"
+    assert s.cache_config["CACHE_TYPE"] == "data.cache.RedisWithLocalFallback"
+    assert s.cache_config["CACHE_REDIS_URL"] == "redis://127.0.0.1:6379/0"
 
 
 def test_demo_command_builds_and_refuses_to_overwrite(tmp_path, capsys):

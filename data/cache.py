@@ -1,0 +1,93 @@
+"""The query cache when several workers share a Redis: Redis while it answers, a process-local
+cache while it does not.
+
+A stopped or unreachable Redis must not stop the dashboard: a call that fails marks Redis down
+for ``RETRY_SECONDS`` and goes to the local cache meanwhile; the first call after that tries
+Redis again, so the workers share their answers again once it is back. The client's timeouts
+are short (loopback or one LAN hop), so a Redis that hangs costs a request half a second once,
+not every request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from flask_caching.backends.base import BaseCache
+from flask_caching.backends.rediscache import RedisCache
+from flask_caching.backends.simplecache import SimpleCache
+
+log = logging.getLogger(__name__)
+
+#: How long Redis is left alone after a failure, in seconds.
+RETRY_SECONDS = 5.0
+
+
+class RedisWithLocalFallback(BaseCache):
+    """A flask-caching backend (``CACHE_TYPE = "data.cache.RedisWithLocalFallback"``)."""
+
+    def __init__(self, url: str, default_timeout: int = 300, key_prefix: str = "citybrain:",
+                 threshold: int = 5000):
+        import redis
+        super().__init__(default_timeout)
+        self._errors = (redis.exceptions.RedisError, OSError)
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.25, socket_timeout=0.5)
+        self.remote = RedisCache(host=client, default_timeout=default_timeout,
+                                 key_prefix=key_prefix)
+        self.local = SimpleCache(threshold=threshold, default_timeout=default_timeout)
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def factory(cls, app, config, args, kwargs):
+        return cls(config["CACHE_REDIS_URL"], config.get("CACHE_DEFAULT_TIMEOUT", 300),
+                   config.get("CACHE_KEY_PREFIX") or "citybrain:",
+                   config.get("CACHE_THRESHOLD", 5000))
+
+    @property
+    def using_redis(self) -> bool:
+        """False while Redis is marked down (the local cache answers)."""
+        return time.monotonic() >= self._down_until
+
+    def _call(self, name: str, *args, **kwargs):
+        if self.using_redis:
+            try:
+                return getattr(self.remote, name)(*args, **kwargs)
+            except self._errors as exc:
+                with self._lock:
+                    if self.using_redis:
+                        log.warning("Redis unreachable (%s): local cache for %.0f s", exc,
+                                    RETRY_SECONDS)
+                    self._down_until = time.monotonic() + RETRY_SECONDS
+        return getattr(self.local, name)(*args, **kwargs)
+
+    def get(self, key):
+        return self._call("get", key)
+
+    def get_many(self, *keys):
+        return self._call("get_many", *keys)
+
+    def get_dict(self, *keys):
+        return self._call("get_dict", *keys)
+
+    def set(self, key, value, timeout=None):
+        return self._call("set", key, value, timeout)
+
+    def set_many(self, mapping, timeout=None):
+        return self._call("set_many", mapping, timeout)
+
+    def add(self, key, value, timeout=None):
+        return self._call("add", key, value, timeout)
+
+    def delete(self, key):
+        return self._call("delete", key)
+
+    def delete_many(self, *keys):
+        return self._call("delete_many", *keys)
+
+    def has(self, key):
+        return self._call("has", key)
+
+    def clear(self):
+        return self._call("clear")
