@@ -69,6 +69,7 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
                              wall=wall_callbacks)
     for module in (*screens, wall_callbacks):
         module.register(app, runtime)
+    routes.guard_callbacks(app.server, app.callback_map)
     return app
 
 

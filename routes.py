@@ -41,6 +41,43 @@ def _cached(body: bytes, mimetype: str) -> flask.Response:
     return resp
 
 
+def guard_callbacks(server: flask.Flask, callback_map: dict) -> None:
+    """Refuse a callback request that is not shaped like one Dash's renderer sends, or names
+    no registered callback, with 400: random or malformed JSON gets a client error, never a
+    server error deep inside the dispatcher."""
+    def dependency(d) -> bool:       # {"id", "property", "value"?}; a list for ALL patterns
+        if isinstance(d, list):
+            return all(dependency(x) for x in d if not isinstance(x, list)) and \
+                not any(isinstance(x, list) for x in d)
+        return isinstance(d, dict) and "id" in d and isinstance(d.get("property"), str)
+
+    def well_formed(body) -> bool:
+        if not (isinstance(body, dict) and isinstance(body.get("output"), str)
+                and body["output"] in callback_map):
+            return False
+        spec = callback_map[body["output"]]
+        outputs, inputs, state = body.get("outputs"), body.get("inputs"), body.get("state", [])
+        n_outputs = len(body["output"].strip(".").split("...")) if \
+            body["output"].startswith("..") else 1
+        if n_outputs > 1:
+            if not (isinstance(outputs, list) and len(outputs) == n_outputs):
+                return False
+        elif not (isinstance(outputs, (dict, list)) and (dependency(outputs))):
+            return False
+        return (isinstance(inputs, list) and len(inputs) == len(spec["inputs"])
+                and isinstance(state, list) and len(state) == len(spec.get("state", []))
+                and all(dependency(d) for d in inputs + state)
+                and (n_outputs == 1 or all(dependency(o) for o in outputs))
+                and isinstance(body.get("changedPropIds", []), list))
+
+    @server.before_request
+    def refuse_malformed_callbacks():
+        if flask.request.method == "POST" and \
+                flask.request.path.endswith("/_dash-update-component"):
+            if not well_formed(flask.request.get_json(silent=True)):
+                flask.abort(400)
+
+
 def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
     """Serve /geo/<level>.geojson, /geo/style/<theme>.json, /fonts/citybrain-sans-<w>.woff2,
     /download/events.<csv|xlsx> and /export/chart/<chart>.<png|svg|pdf> (``charts``: graph id

@@ -83,3 +83,32 @@ def test_a_level_can_be_asked_for_one_parent_only(client, queries):
     for bad in ("/geo/townships.geojson?parent=999", "/geo/districts.geojson?parent=360702",
                 "/geo/grid_cells.geojson?parent=%27%20OR%201=1"):
         assert client.get(bad).status_code == 404, bad
+
+
+def test_malformed_callback_requests_get_400_never_500(app):
+    """Random JSON posted to the callback endpoint: a client error, not a server error."""
+    from hypothesis import HealthCheck, given, settings as hsettings
+    from hypothesis import strategies as hs
+
+    client = app.server.test_client()
+    json_values = hs.recursive(
+        hs.none() | hs.booleans() | hs.integers() | hs.floats(allow_nan=False) | hs.text(),
+        lambda inner: hs.lists(inner, max_size=4) | hs.dictionaries(hs.text(), inner,
+                                                                    max_size=4), max_leaves=12)
+    shaped = hs.fixed_dictionaries({
+        "output": hs.sampled_from(["ops-kpis.children", "nope.children", "app-page.children"]),
+        "outputs": json_values, "inputs": json_values}, optional={"state": json_values})
+
+    @hsettings(max_examples=150, deadline=None,
+               suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(hs.one_of(json_values, shaped))
+    def post(body):
+        import json
+        r = client.post("/_dash-update-component", data=json.dumps(body),
+                        content_type="application/json")
+        assert r.status_code < 500, (body, r.status_code)
+
+    post()
+    for raw in (b"not json", b"", b"{", b"\xff\xfe"):
+        r = client.post("/_dash-update-component", data=raw, content_type="application/json")
+        assert r.status_code == 400
