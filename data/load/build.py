@@ -375,6 +375,19 @@ def _load_indicators(con, item: Item, report: LoadReport, now) -> set[str]:
     return {f"indicator_values:{code}" for code in frame["indicator_code"].unique()}
 
 
+def _replace_rows(con, table: str, frame: pd.DataFrame, keys: tuple[str, ...]) -> None:
+    """Insert ``frame`` into ``table``, replacing the rows with the same ``keys`` (fact tables
+    have no primary key: they are written in bulk). Table and key names come from this
+    module, never from a file."""
+    match = " AND ".join(f"t.{key} = i.{key}" for key in keys)
+    con.register("_incoming", frame)
+    try:
+        con.execute(f"DELETE FROM {table} t USING _incoming i WHERE {match}")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+
+
 def _load_air(con, item: Item, report: LoadReport, now) -> set[str]:
     """Hourly readings replace those of the same station and hour; the daily means and AQI
     of the days they touch are computed again from all the hours of those days."""
@@ -384,17 +397,15 @@ def _load_air(con, item: Item, report: LoadReport, now) -> set[str]:
     frame = read_air(item.path, stations=set(stations), as_of=now, **item.options)
     report.warnings.extend(frame.attrs.get("warnings", []))
     frame = frame.assign(source=item.path.name, as_of=now)
-    con.register("_incoming", frame)
+    _replace_rows(con, "air_hourly", frame, ("station_code", "ts"))
+    touched = frame.assign(day=frame["ts"].dt.date)[["station_code", "day"]].drop_duplicates()
+    con.register("_touched", touched)
     try:
-        con.execute("DELETE FROM air_hourly a USING _incoming i "
-                    "WHERE a.station_code = i.station_code AND a.ts = i.ts")
-        con.execute("INSERT INTO air_hourly BY NAME SELECT * FROM _incoming")
         hours = con.execute(
-            "SELECT a.* FROM air_hourly a JOIN (SELECT DISTINCT station_code, "
-            "CAST(ts AS DATE) AS day FROM _incoming) d ON a.station_code = d.station_code "
+            "SELECT a.* FROM air_hourly a JOIN _touched d ON a.station_code = d.station_code "
             "AND CAST(a.ts AS DATE) = d.day ORDER BY a.station_code, a.ts").df()
     finally:
-        con.unregister("_incoming")
+        con.unregister("_touched")
     hours["day"] = hours["ts"].dt.normalize()
     o3 = hours.set_index("ts").groupby("station_code")["o3"].rolling("8h").mean()
     hours["o3_8h"] = o3.to_numpy()
@@ -406,13 +417,7 @@ def _load_air(con, item: Item, report: LoadReport, now) -> set[str]:
     daily["level"] = level_index(daily["aqi"]).astype("int8")
     daily["district_code"] = daily["station_code"].map(stations)
     daily = daily.assign(day=daily["day"].dt.date, source=item.path.name, as_of=now)
-    con.register("_days", daily)
-    try:
-        con.execute("DELETE FROM air_daily a USING _days d "
-                    "WHERE a.station_code = d.station_code AND a.day = d.day")
-        con.execute("INSERT INTO air_daily BY NAME SELECT * FROM _days")
-    finally:
-        con.unregister("_days")
+    _replace_rows(con, "air_daily", daily, ("station_code", "day"))
     report.rows["air"] = report.rows.get("air", 0) + len(frame)
     return {"air_hourly"}
 
@@ -424,13 +429,7 @@ def _load_water(con, item: Item, report: LoadReport, now) -> set[str]:
     report.warnings.extend(frame.attrs.get("warnings", []))
     frame = frame.assign(district_code=frame["section_code"].map(sections),
                          source=item.path.name, as_of=now)
-    con.register("_incoming", frame)
-    try:
-        con.execute("DELETE FROM water_quality w USING _incoming i "
-                    "WHERE w.section_code = i.section_code AND w.period = i.period")
-        con.execute("INSERT INTO water_quality BY NAME SELECT * FROM _incoming")
-    finally:
-        con.unregister("_incoming")
+    _replace_rows(con, "water_quality", frame, ("section_code", "period"))
     report.rows["water"] = report.rows.get("water", 0) + len(frame)
     return {"water_quality"}
 
@@ -448,13 +447,7 @@ def _load_events(con, item: Item, report: LoadReport, now) -> set[str]:
         channels={c for v, c in vocab if v == "channel"}, as_of=now, **item.options)
     report.warnings.extend(frame.attrs.get("warnings", []))
     frame = frame.assign(source=item.path.name, as_of=now)
-    con.register("_incoming", frame)
-    try:
-        con.execute("DELETE FROM grid_events WHERE event_id IN "
-                    "(SELECT event_id FROM _incoming)")
-        con.execute("INSERT INTO grid_events BY NAME SELECT * FROM _incoming")
-    finally:
-        con.unregister("_incoming")
+    _replace_rows(con, "grid_events", frame, ("event_id",))
     report.rows["events"] = report.rows.get("events", 0) + len(frame)
     return {"grid_events"}
 
