@@ -51,6 +51,8 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
         # pages are rendered by a callback; tests/test_callbacks.py checks every callback ID
         suppress_callback_exceptions=True)
     cache = Cache(app.server, config=settings.cache_config)
+    # an upload travels base64 in a callback: a third more than the file, plus the JSON
+    app.server.config["MAX_CONTENT_LENGTH"] = (settings.upload_max_mb * 4 // 3 + 2) * 2**20
     runtime = Runtime(settings, store, Queries(store, cache), cache=cache)
     declare_store_indicators(runtime.queries)
     app.citybrain_runtime = runtime      # for the CLI and tests reaching the same data

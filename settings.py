@@ -48,6 +48,8 @@ class Settings:
         ("tasks", 20))
     #: How often the wall asks the server for changed figures and alerts, in seconds.
     wall_refresh_seconds: int = 60
+    #: The largest file the data screen takes, in MB (bigger ones: `citybrain load`).
+    upload_max_mb: int = 50
 
     def with_(self, **changes) -> "Settings":
         """Return a copy with some values changed (tests and the CLI use it)."""
@@ -154,4 +156,5 @@ def from_env(env: dict | None = None) -> Settings:
         wall_playlist=load_playlist(env.get("CITYBRAIN_WALL_PLAYLIST") or DEFAULT_PLAYLIST),
         # a refresh takes up to a second or two: a shorter interval would cancel each one
         wall_refresh_seconds=_int(env, "CITYBRAIN_WALL_REFRESH", 60, low=10),
+        upload_max_mb=_int(env, "CITYBRAIN_UPLOAD_MAX_MB", 50, low=1),
     )

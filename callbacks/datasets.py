@@ -65,7 +65,8 @@ def feeds(runtime, lang: str):
 
 def render(state, runtime, _app, ids, head, bar):
     return datasets.page(ids=ids, lang=state.lang, head=head, bar=bar,
-                         kinds=kind_options(state.lang), feeds=feeds(runtime, state.lang))
+                         kinds=kind_options(state.lang), feeds=feeds(runtime, state.lang),
+                         max_mb=runtime.settings.upload_max_mb)
 
 
 SCREEN = Screen("datasets", Datasets.PREFIX, render)

@@ -9,7 +9,7 @@ from layouts import frame, i18n
 from layouts.ids import Datasets
 
 
-def page(*, ids, lang: str, head, bar, kinds: list[dict], feeds):
+def page(*, ids, lang: str, head, bar, kinds: list[dict], feeds, max_mb: int):
     """Return the data screen below the shared ``head`` and filter ``bar``."""
     return frame.screen(ids=ids, lang=lang, children=[
         head, bar,
@@ -29,7 +29,8 @@ def page(*, ids, lang: str, head, bar, kinds: list[dict], feeds):
                                           {"label": "GCJ-02", "value": "GCJ02"}]),
                 ]),
                 dcc.Upload(id=Datasets.UPLOAD, className="data-upload", multiple=False,
-                           children=html.Div(i18n.t("data_drop", lang))),
+                           max_size=max_mb * 2**20,
+                           children=html.Div(i18n.t("data_drop", lang).format(mb=max_mb))),
                 dcc.Loading(html.Div(id=Datasets.RESULT, className="data-result",
                                      role="status")),
             ], "data-load-panel", i18n.t("data_load", lang)),

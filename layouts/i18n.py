@@ -20,7 +20,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "data_kind": ("数据类型", "Kind"),
     "data_sheet": ("工作表（可选）", "Sheet (optional)"),
     "data_source_crs": ("边界坐标系", "Boundary datum"),
-    "data_drop": ("拖放文件到这里，或点击选择文件", "Drop a file here, or click to choose one"),
+    "data_drop": ("拖放文件到这里，或点击选择文件（不超过 {mb} MB，更大的文件请用 citybrain load）",
+                  "Drop a file here, or click to choose one (up to {mb} MB; larger files: "
+                  "citybrain load)"),
     "data_loaded": ("已导入 {file}：{rows}", "Loaded {file}: {rows}"),
     "data_failed": ("{file} 未导入，现有数据未改变：", "{file} was not loaded; the data served is unchanged:"),
     "data_feeds": ("数据集与时效", "Datasets and freshness"),
