@@ -12,6 +12,7 @@ import tempfile
 import threading
 
 import flask
+from dash.exceptions import DependencyException
 
 from geo.geojson import LEVELS, to_geojson
 from layouts import export, fonts, theme
@@ -69,6 +70,12 @@ def guard_callbacks(server: flask.Flask, callback_map: dict) -> None:
                 and all(dependency(d) for d in inputs + state)
                 and (n_outputs == 1 or all(dependency(o) for o in outputs))
                 and isinstance(body.get("changedPropIds", []), list))
+
+    # Dash 4 answers a script path it does not serve with a 500 (DependencyException; it was
+    # a 404 before, plotly/dash#393): a missing file is a client's error
+    @server.errorhandler(DependencyException)
+    def missing_dependency(_error):
+        return "Not found", 404
 
     @server.before_request
     def refuse_malformed_callbacks():

@@ -69,6 +69,10 @@ def table_filters(query: str | None, runtime) -> tuple:
     """The table's filter row as (column, op, value) triples; raises TableFilterError naming
     the part it cannot read. Names typed in a named column match their codes."""
     out = []
+    try:
+        (query or "").encode("utf-8")
+    except UnicodeEncodeError:   # a lone surrogate: no text a person typed, nothing to match
+        raise TableFilterError("not valid text") from None
     for part in (query or "").split(" && "):
         if not part.strip():
             continue

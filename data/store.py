@@ -173,10 +173,15 @@ FROM event_daily GROUP BY ALL ORDER BY day, district_code;
 def connect(path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """Return a DuckDB connection to the store file.
 
-    Replacement scans are off, so a query can never pick up a stray Python variable by name.
+    Replacement scans are off, so a query can never pick up a stray Python variable by name;
+    a read-only connection has no external access (files, URLs, other databases).
     """
-    return duckdb.connect(str(path), read_only=read_only,
-                          config={"python_enable_replacements": False})
+    # the served store reads nothing but itself: no read_csv('/etc/passwd'), no COPY TO, no
+    # ATTACH, whatever text a query might ever carry (loads read files with pandas/pyarrow)
+    config = {"python_enable_replacements": False}
+    if read_only:
+        config["enable_external_access"] = False
+    return duckdb.connect(str(path), read_only=read_only, config=config)
 
 
 #: Tables added to the schema after stores were first built: a load adds them to an older
