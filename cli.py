@@ -88,8 +88,7 @@ _TABLE_OPTIONS = ("sheet",)
 
 
 def _load(args) -> int:
-    from data.load.build import BOUNDARY_KINDS, City, Item, load
-    from data.load.problems import LoadError
+    from data.load.build import BOUNDARY_KINDS, City, Item
 
     s = settings_mod.from_env()
     db = Path(args.db or s.db_path)
@@ -104,27 +103,35 @@ def _load(args) -> int:
             return 1
         city = City(args.city_code, args.city_name, args.city_name_en or args.city_code)
     items = [Item(args.kind, Path(path), options) for path in args.files]
+    return 0 if _run_load("citybrain load", db, items, city, args.quiet) else 1
+
+
+def _run_load(command: str, db: Path, items, city, quiet: bool):
+    """Run a load and say how it went: its notes and warnings, or every problem and that
+    the store is unchanged. Returns the report, or None when nothing was loaded."""
+    from data.load.build import load
+    from data.load.problems import LoadError
     try:
-        report = load(db, items, city=city, progress=not args.quiet)
+        report = load(db, items, city=city, progress=not quiet)
     except LoadError as exc:
-        print(f"citybrain load: nothing loaded, {db} is unchanged:\n{exc}", file=sys.stderr)
-        return 1
+        print(f"{command}: nothing loaded, {db} is unchanged:\n{exc}", file=sys.stderr)
+        return None
     except (FileNotFoundError, ValueError) as exc:
-        print(f"citybrain load: {exc}", file=sys.stderr)
-        return 1
+        print(f"{command}: {exc}", file=sys.stderr)
+        return None
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     loaded = ", ".join(f"{n} {kind}" for kind, n in report.rows.items())
     print(f"loaded into {db}: {loaded or 'nothing'}", file=sys.stderr)
-    return 0
+    return report
 
 
 def _geo_cn(args) -> int:
     import tempfile
 
-    from data.load.build import City, Item, load
+    from data.load.build import City, Item
     from geo.load import cn_boundaries
 
     s = settings_mod.from_env()
@@ -150,8 +157,10 @@ def _geo_cn(args) -> int:
         path = Path(folder) / "districts.geojson"
         frame[["code", "name", "geometry"]].to_file(path, driver="GeoJSON")
         code = args.city_code or str(frame["code"].iloc[0])[:4] + "00"
-        load(db, [Item("districts", path, {"source_crs": "GCJ02"})],
-             city=City(code, args.city, args.city_name_en or code), progress=not args.quiet)
+        if not _run_load("citybrain geo cn", db,
+                         [Item("districts", path, {"source_crs": "GCJ02"})],
+                         City(code, args.city, args.city_name_en or code), args.quiet):
+            return 1
     print(f"new city {args.city} ({code}) written to {db}", file=sys.stderr)
     return 0
 

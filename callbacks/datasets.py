@@ -16,7 +16,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import filters
 from callbacks.shell import Screen
-from data import catalog, freshness
+from data import catalog
 from data.load.build import BOUNDARY_KINDS, KINDS, Item, load
 from data.load.problems import LoadError
 from layouts import datasets, i18n
@@ -47,14 +47,14 @@ def feed_label(name: str, lang: str) -> str:
 def feeds(runtime, lang: str):
     """The feeds' freshness table, overdue ones marked."""
     frame = runtime.queries.datasets()
-    now = runtime.now
+    overdue = runtime.stale_feeds()
     columns = [i18n.t(k, lang) for k in ("feed_name", "feed_source", "feed_frequency",
                                          "feed_as_of", "feed_loaded", "feed_rows",
                                          "feed_status")]
     rows, stale = [], []
     for row in frame.itertuples():
         as_of = None if pd.isna(row.as_of) else pd.Timestamp(row.as_of).to_pydatetime()
-        late = freshness.is_stale(row.frequency, as_of, now)
+        late = row.name in overdue
         rows.append([feed_label(row.name, lang), row.source, row.frequency,
                      "—" if as_of is None else f"{as_of:%Y-%m-%d %H:%M}",
                      f"{pd.Timestamp(row.loaded_at):%Y-%m-%d %H:%M}", f"{row.row_count:,}",

@@ -879,6 +879,18 @@ def _parse_column(found: _Findings, column: str | None, parse: Callable,
     return out
 
 
+def _open_columns(path, sheet: str | None, fields: tuple[_Field, ...], ignored: str
+                  ) -> tuple[_Findings, dict[str, str]]:
+    """Read a table and find its columns (field name -> the file's column); columns of no
+    field are warned about as ``ignored``; a missing required column stops here."""
+    table = read_table(path, sheet=sheet)
+    found = _Findings(table)
+    cols, others = _columns(table, fields, found)
+    _ignored(found, others, ignored)
+    found.check()
+    return found, {name: columns[0] for name, columns in cols.items()}
+
+
 def _ignored(found: _Findings, others: list[str], expected: str) -> None:
     for column in others:
         found.warn(found.table.header_row, column, None, f"column ignored: {expected}")
@@ -1563,12 +1575,7 @@ def read_water(path: str | os.PathLike, *, sections: set[str], as_of: dt.date,
         With every problem: unknown sections, bad or future months, quarters, unknown classes,
         duplicate section x month rows.
     """
-    table = read_table(path, sheet=sheet)
-    found = _Findings(table)
-    cols, others = _columns(table, _WATER_FIELDS, found)
-    col = {name: columns[0] for name, columns in cols.items()}
-    _ignored(found, others, "not a section, period or class column")
-    found.check()
+    found, col = _open_columns(path, sheet, _WATER_FIELDS, "not a section, period or class column")
     listing = _listing(sorted(sections))
     as_of_month = dt.date(as_of.year, as_of.month, 1)
 
@@ -1660,12 +1667,7 @@ def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]]
         stages out of order (a stage before an earlier one), a deadline before the report,
         negative or too large return counts, ratings outside 1..5, coordinates out of range.
     """
-    table = read_table(path, sheet=sheet)
-    found = _Findings(table)
-    cols, others = _columns(table, _EVENT_FIELDS, found)
-    col = {name: columns[0] for name, columns in cols.items()}
-    _ignored(found, others, "not one of the grid event columns")
-    found.check()
+    found, col = _open_columns(path, sheet, _EVENT_FIELDS, "not one of the grid event columns")
     as_of = _as_datetime(as_of)
 
     def member(lookup: dict[str, str], what: str, known: Iterable[str]):
@@ -1731,7 +1733,7 @@ def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]]
 
     status: list[str | None] = []
     deadlines: list[dt.datetime | None] = []
-    for i in range(len(table.frame)):
+    for i in range(len(found.table.frame)):
         last = None
         for s in _STAGES:
             t = stamps[s][i]
@@ -1831,12 +1833,7 @@ def read_places(path: str | os.PathLike, *, kind: str, sheet: str | None = None
     """
     if kind not in _PLACE_FIELDS:
         raise ValueError(f"kind must be one of {sorted(_PLACE_FIELDS)}, not {kind!r}")
-    table = read_table(path, sheet=sheet)
-    found = _Findings(table)
-    cols, others = _columns(table, _PLACE_FIELDS[kind], found)
-    col = {name: columns[0] for name, columns in cols.items()}
-    _ignored(found, others, f"not a column of {kind}")
-    found.check()
+    found, col = _open_columns(path, sheet, _PLACE_FIELDS[kind], f"not a column of {kind}")
 
     def text(value: str):
         return value
@@ -1854,7 +1851,7 @@ def read_places(path: str | os.PathLike, *, kind: str, sheet: str | None = None
         v = value.strip().casefold()
         return True if v in _YES else False if v in _NO else _Bad("expected 是 or 否 (yes/no)")
 
-    out = {"row": table.rows}
+    out = {"row": found.table.rows}
     codes = _parse_column(found, col["code"], text, "empty: expected a code")
     _duplicates(found, codes, col["code"], str)
     out["code"] = codes
