@@ -18,6 +18,8 @@ from callbacks import overview as overview_callbacks
 from callbacks import report as report_callbacks
 from callbacks import shell as shell_callbacks
 from callbacks import wall as wall_callbacks
+import auth
+from data.access import Access
 from data.catalog import declare_store_indicators
 from data.queries import Queries
 from data.runtime import Runtime
@@ -69,9 +71,22 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
         getattr(module, "CHARTS", {}).items()})
     shell_callbacks.register(app, runtime, [module.SCREEN for module in screens],
                              wall=wall_callbacks)
+    # each callback needs the permission of the screen that registers it (auth.py)
+    callback_screens: dict[str, str | None] = dict.fromkeys(app.callback_map)
     for module in (*screens, wall_callbacks):
         module.register(app, runtime)
+        name = "wall" if module is wall_callbacks else module.SCREEN.name
+        callback_screens.update({key: name for key in app.callback_map
+                                 if key not in callback_screens})
     routes.guard_callbacks(app.server, app.callback_map)
+    app.callback_screens = callback_screens
+    if settings.auth:
+        access = Access(settings.access_file)
+        if runtime.is_demo:
+            access.seed_demo_accounts()
+        auth.install(app, runtime, access, callback_screens, chart_screens={
+            chart: module.SCREEN.name for module in screens
+            for chart in getattr(module, "CHARTS", {})}, secret_key=settings.secret_key)
     return app
 
 

@@ -165,6 +165,102 @@ def _geo_cn(args) -> int:
     return 0
 
 
+def _access(args):
+    """The access file of the settings (or --db's folder) and the store's district codes
+    (None when there is no store yet: codes are then taken as given)."""
+    from data.access import Access
+    s = settings_mod.from_env()
+    if getattr(args, "db", None) is not None:
+        s = s.with_(db_path=args.db)
+    known = None
+    if Path(s.db_path).exists():
+        from data.store import Store
+        store = Store(s.db_path)
+        try:
+            known = {code for (code,) in store.rows("SELECT code FROM districts")}
+        finally:
+            store.close()
+    return Access(s.access_file), known
+
+
+def _password(args, name: str) -> str:
+    import getpass
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(f"password for {name}: ")
+    if getpass.getpass("again: ") != first:
+        raise settings_mod.SettingsError("the two passwords differ")
+    return first
+
+
+def _users(args) -> int:
+    from data.access import AccessError, what
+    access, known = _access(args)
+    try:
+        if args.action == "list":
+            for u in access.users():
+                flags = [f for f, on in (("clearance", u["clearance"]),
+                                         ("disabled", u["disabled"]), ("demo", u["demo"])) if on]
+                print(f"{u['name']:<20} {u['role']:<8} {u['districts'] or '(whole city)':<28} "
+                      f"{' '.join(flags)}")
+            return 0
+        if args.action == "add":
+            access.add_user(args.name, args.role, _password(args, args.name),
+                            districts=args.districts or "", clearance=args.clearance,
+                            known_districts=known)
+        elif args.action == "set":
+            access.update_user(args.name, role=args.role, districts=args.districts,
+                               clearance=args.clearance, disabled=args.disabled,
+                               known_districts=known)
+        elif args.action == "passwd":
+            access.update_user(args.name, password=_password(args, args.name))
+        elif args.action == "remove":
+            access.remove_user(args.name)
+    except AccessError as error:
+        print(f"citybrain users: {error}", file=sys.stderr)
+        return 1
+    access.audit(_os_user(), "users", what(action=args.action, user=args.name,
+                                           role=getattr(args, "role", None)))
+    print(f"{args.action}: {args.name}", file=sys.stderr)
+    return 0
+
+
+def _kiosk(args) -> int:
+    from data.access import AccessError
+    access, known = _access(args)
+    try:
+        if args.action == "add":
+            token_id, token = access.add_kiosk(args.label, args.districts or "", known)
+            print(f"kiosk token {token_id} for {args.label!r}: open the wall at\n"
+                  f"  /wall?kiosk={token}\n(shown once; revoke with: citybrain kiosk revoke "
+                  f"{token_id})")
+        elif args.action == "revoke":
+            access.revoke_kiosk(args.id)
+            print(f"kiosk token {args.id} revoked", file=sys.stderr)
+        else:
+            for k in access.kiosks():
+                print(f"{k['id']:>4} {k['label']:<24} {k['districts'] or '(whole city)':<28} "
+                      f"{'revoked ' + k['revoked_at'] if k['revoked_at'] else 'active'}")
+    except AccessError as error:
+        print(f"citybrain kiosk: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _audit(args) -> int:
+    access, _ = _access(args)
+    for row in reversed(access.audit_log(since=args.since, who=args.user,
+                                         action=args.action, limit=args.limit)):
+        print(f"{row['at']}  {row['who']:<20} {row['action']:<12} {row['address']:<15} "
+              f"{row['what']}")
+    return 0
+
+
+def _os_user() -> str:
+    import getpass
+    return f"cli:{getpass.getuser()}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citybrain", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -232,6 +328,54 @@ def build_parser() -> argparse.ArgumentParser:
     cn.add_argument("--force", action="store_true", help="replace an existing file")
     cn.add_argument("--quiet", action="store_true", help="no progress bar")
     cn.set_defaults(func=_geo_cn)
+
+    from data.access import ACTIONS, ROLES
+    users = sub.add_parser("users", help="who may sign in: roles and district scopes")
+    users_sub = users.add_subparsers(dest="action", required=True)
+    users_sub.add_parser("list", help="every user")
+    for action, text in (("add", "a new user (asks for the password twice)"),
+                         ("set", "change a user's role, districts, clearance or state"),
+                         ("passwd", "set a user's password"), ("remove", "delete a user")):
+        p = users_sub.add_parser(action, help=text)
+        p.add_argument("name")
+        if action in ("add", "set"):
+            p.add_argument("--role", choices=ROLES, required=action == "add",
+                           help="leader: wall and overview; analyst: every analysis screen; "
+                           "staff: reports and data loads; admin: everything")
+            p.add_argument("--districts", help="comma-separated district codes the user "
+                           "may see (default: the whole city; set '' for the whole city)")
+        if action == "add":
+            p.add_argument("--clearance", action="store_true",
+                           help="sees reporters' names and phone numbers in clear")
+        if action == "set":
+            p.add_argument("--clearance", action=argparse.BooleanOptionalAction)
+            p.add_argument("--disabled", action=argparse.BooleanOptionalAction)
+        if action in ("add", "passwd"):
+            p.add_argument("--password-stdin", action="store_true",
+                           help="read the password from the first line of stdin")
+    for p in (users, *users_sub.choices.values()):
+        p.add_argument("--db", type=Path, help="the store whose access file to use")
+    users.set_defaults(func=_users)
+
+    kiosk = sub.add_parser("kiosk", help="read-only wall tokens for displays")
+    kiosk_sub = kiosk.add_subparsers(dest="action", required=True)
+    kiosk_sub.add_parser("list", help="every token (never the token itself)")
+    k_add = kiosk_sub.add_parser("add", help="a new token; prints the wall's URL once")
+    k_add.add_argument("label", help="where the display is, e.g. 指挥中心大屏")
+    k_add.add_argument("--districts", help="comma-separated district codes (default: all)")
+    k_revoke = kiosk_sub.add_parser("revoke", help="the display loses the wall at once")
+    k_revoke.add_argument("id", type=int)
+    for p in (kiosk, *kiosk_sub.choices.values()):
+        p.add_argument("--db", type=Path, help="the store whose access file to use")
+    kiosk.set_defaults(func=_kiosk)
+
+    audit = sub.add_parser("audit", help="the audit log: sign-ins, exports, downloads, loads")
+    audit.add_argument("--since", help="ISO date or time (UTC)")
+    audit.add_argument("--user")
+    audit.add_argument("--action", choices=ACTIONS)
+    audit.add_argument("--limit", type=int, default=200)
+    audit.add_argument("--db", type=Path, help="the store whose access file to use")
+    audit.set_defaults(func=_audit)
     return parser
 
 

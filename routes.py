@@ -12,8 +12,10 @@ import tempfile
 import threading
 
 import flask
-from dash.exceptions import DependencyException
+from dash.exceptions import CallbackException, DependencyException
 
+from data.access import what
+from data.export import ROWS_METADATA_KEY
 from geo.geojson import LEVELS, to_geojson
 from layouts import export, fonts, theme
 
@@ -77,6 +79,15 @@ def guard_callbacks(server: flask.Flask, callback_map: dict) -> None:
     def missing_dependency(_error):
         return "Not found", 404
 
+    # a well-shaped request whose outputs or inputs are not those of the callback it names:
+    # Dash's validation raises a bare CallbackException (its subclasses are the app's own
+    # faults, such as a wrong return value, and stay server errors)
+    @server.errorhandler(CallbackException)
+    def mismatched_callback(error):
+        if type(error) is not CallbackException:
+            raise error
+        return f"callback request does not match the callback: {error}", 400
+
     @server.before_request
     def refuse_malformed_callbacks():
         if flask.request.method == "POST" and \
@@ -123,7 +134,8 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
         if parent is not None and (LEVELS[level][3] is None or
                                    runtime.context.lineage(parent) is None):
             flask.abort(404)
-        key = (runtime.store.fingerprint, "geojson", level, parent or "")
+        key = (runtime.store.fingerprint, "geojson", level, parent or "",
+               runtime.principal.scope.key)
         body = once(key, lambda: to_geojson(runtime.shapes_within(level, parent)))
         return _cached(body, "application/geo+json")
 
@@ -167,6 +179,9 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
                                         else "desc"}])
         reader = runtime.queries.events_export(state.scope, state.start, state.end, where,
                                                sort, descending)
+        runtime.audit("download", what(format=fmt, area=state.scope, start=state.start,
+                                       end=state.end, filter=args.get("tf"),
+                                       rows=int(reader.schema.metadata[ROWS_METADATA_KEY])))
         name = f"events_{state.start}_{state.end}.{fmt}"
         if fmt == "csv":
             # streamed batch by batch: millions of rows start arriving at once
@@ -212,6 +227,8 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
             as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"), is_demo=runtime.is_demo,
             lang=state.lang)
         body = renderer.render(fig, fmt)
+        runtime.audit("export", what(chart=chart, format=fmt, area=state.scope,
+                                     start=state.start, end=state.end))
         return flask.Response(body, mimetype=export.MIMETYPES[fmt], headers={
             "Content-Disposition": f"attachment; filename={chart}_{state.start}_{state.end}"
                                    f".{fmt}"})
@@ -251,5 +268,7 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
             return refuse(str(error), 400)
         finally:
             report_slot.release()
+        runtime.audit("report", what(month=month, format=fmt, sections=sections,
+                                     districts=districts, lang=lang))
         return flask.Response(body, mimetype=export.MIMETYPES[fmt], headers={
             "Content-Disposition": f"attachment; filename={written[0].name}"})

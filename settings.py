@@ -50,6 +50,17 @@ class Settings:
     wall_refresh_seconds: int = 60
     #: The largest file the data screen takes, in MB (bigger ones: `citybrain load`).
     upload_max_mb: int = 50
+    #: Sign-in with roles and district scopes (auth.py); off: everyone may do everything.
+    auth: bool = True
+    #: Users, kiosk tokens and the audit log (data/access.py); None: beside the store.
+    access_path: Path | None = None
+    #: Signs session cookies; None: one kept in the access file (several machines behind a
+    #: load balancer share one: docs/DEPLOY.md).
+    secret_key: str | None = None
+
+    @property
+    def access_file(self) -> Path:
+        return self.access_path or Path(self.db_path).parent / "access.sqlite"
 
     def with_(self, **changes) -> "Settings":
         """Return a copy with some values changed (tests and the CLI use it)."""
@@ -157,4 +168,8 @@ def from_env(env: dict | None = None) -> Settings:
         # a refresh takes up to a second or two: a shorter interval would cancel each one
         wall_refresh_seconds=_int(env, "CITYBRAIN_WALL_REFRESH", 60, low=10),
         upload_max_mb=_int(env, "CITYBRAIN_UPLOAD_MAX_MB", 50, low=1),
+        auth=_bool(env, "CITYBRAIN_AUTH", True),
+        access_path=Path(env["CITYBRAIN_ACCESS_DB"]) if env.get("CITYBRAIN_ACCESS_DB")
+        else None,
+        secret_key=env.get("CITYBRAIN_SECRET_KEY") or None,
     )

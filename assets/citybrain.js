@@ -178,3 +178,17 @@ window.addEventListener('resize', function () {
   if (wall.config) { wall.fit(); wall.show(); }
 });
 window.citybrain.fitCanvas();
+
+// A session that ends (signed out, disabled, a revoked kiosk token, expired) answers the
+// callbacks with 401: reload, so the page goes to sign-in, or says the token is gone.
+(function () {
+  const fetchOriginal = window.fetch;
+  window.fetch = function () {
+    return fetchOriginal.apply(this, arguments).then(function (response) {
+      if (response.status === 401 && String(response.url).includes('_dash-update-component')) {
+        window.location.reload();
+      }
+      return response;
+    });
+  };
+})();

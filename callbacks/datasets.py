@@ -17,6 +17,7 @@ from dash.exceptions import PreventUpdate
 from callbacks import filters
 from callbacks.shell import Screen
 from data import catalog
+from data.access import what
 from data.load.build import BOUNDARY_KINDS, KINDS, Item, load
 from data.load.problems import LoadError
 from layouts import datasets, i18n
@@ -100,11 +101,17 @@ def load_upload(runtime, contents: str, filename: str, kind: str, sheet: str | N
             lines = [str(p).replace(str(path), name) for p in error.problems]
             if error.more:
                 lines.append(f"... +{error.more}")
+            runtime.audit("upload", what(kind=kind, file=name, bytes=len(raw), ok=False,
+                                         problems=len(error.problems) + error.more))
             return datasets.result(i18n.t("data_failed", lang).format(file=name), lines,
                                    ok=False)
         except (ValueError, FileNotFoundError) as error:
+            runtime.audit("upload", what(kind=kind, file=name, bytes=len(raw), ok=False,
+                                         error=str(error)[:200]))
             return datasets.result(i18n.t("data_failed", lang).format(file=name),
                                    [str(error)], ok=False)
+    runtime.audit("upload", what(kind=kind, file=name, bytes=len(raw), ok=True,
+                                 rows=report.rows))
     runtime.reload_if_replaced(now=True)     # serve the new file from this request on
     rows = ", ".join(f"{n:,} {kind}" for kind, n in report.rows.items())
     lines = report.notes + [f"warning: {w}" for w in report.warnings]

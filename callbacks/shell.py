@@ -61,17 +61,29 @@ def register(app, runtime, screens: list[Screen], wall=None) -> None:
     def render_page(pathname, search):
         path = app.strip_relative_path(pathname or "/") or ""
         name = by_path.get(path)
-        if wall is not None and wall.is_wall(path, search):
+        who = runtime.principal
+        # a wall display's kiosk token opens the wall whatever the path
+        if wall is not None and (wall.is_wall(path, search) or who.kiosk_id is not None) \
+                and who.may("wall"):
             return wall.render(search, runtime, app, first=wall.FIRST_SCENE.get(name))
         state, _ = st.parse_query(search, runtime.context)
         if name not in by_name:
             return frame.not_found(state.lang, app.get_relative_path("/"))
+        allowed = [s for s, _, _ in frame.SCREENS if who.may(s)]
+        if not who.may(name):
+            query = filters.store_payload(state)["query"]
+            return frame.no_access(state.lang, who.role, [
+                (i18n.t(key, state.lang), app.get_relative_path("/" + p) + query)
+                for s, p, key in frame.SCREENS if s in allowed]
+                + ([(i18n.t("wall_title", state.lang), app.get_relative_path("/wall") + query)]
+                   if who.may("wall") else []))
         screen = by_name[name]
         payload = filters.store_payload(state)
         head = frame.header(
             lang=state.lang, screen=name, city_name=runtime.city_name(state.lang),
             is_demo=runtime.is_demo, as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"),
-            lang_href=payload["lang_query"], query=payload["query"])
+            lang_href=payload["lang_query"], query=payload["query"], allowed=allowed,
+            user=who.name or None, logout_href=app.get_relative_path("/logout"))
         ids = Bar(screen.prefix)
         bar = frame.filter_bar(
             ids=ids, lang=state.lang, indicator_options=indicator_options(state.lang),

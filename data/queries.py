@@ -10,6 +10,7 @@ store file's fingerprint so a reloaded store never answers from an old cache.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import cached_property
 
 import pandas as pd
@@ -110,6 +111,28 @@ def month_end(day: str | dt.date) -> dt.date:
     return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What one user's queries may return: the districts (empty: the whole city) and
+    whether reporters' names and phone numbers are shown in clear.
+
+    A scoped ``Queries`` knows only its districts: its dimension tables hold nothing else,
+    so every area code outside them is unknown, and "the city" means its districts. Rows of
+    other districts cannot come back from any method (tests/test_access.py calls them all).
+    """
+    districts: frozenset[str] = frozenset()
+    personal_data: bool = True
+
+    @property
+    def key(self) -> str:
+        """A short stable text for cache keys."""
+        return f"{','.join(sorted(self.districts)) or '*'}|{int(self.personal_data)}"
+
+
+#: Everything: the CLI, the demo build, tests, and apps without login.
+FULL = Scope()
+
+
 def shift_years(day: str | dt.date, years: int) -> dt.date:
     """Return ``day`` moved by whole years (29 February falls back to the 28th)."""
     d = dt.date.fromisoformat(day) if isinstance(day, str) else day
@@ -134,15 +157,27 @@ class Queries:
               "event_funnel", "handling_time_histogram", "deadline_hours", "overdue_events",
               "category_by_source", "department_table", "events_page")
 
-    def __init__(self, store: Store, cache=None):
-        self.store = store
+    def __init__(self, store: Store, cache=None, scope: Scope = FULL):
+        self.store, self.scope = store, scope
         if cache is not None:
             for name in self.CACHED:
                 setattr(self, name, cache.memoize()(getattr(self, name)))
 
     def __caching_id__(self) -> str:
-        # flask-caching keys memoised methods by this: a new store file means new keys.
-        return self.store.fingerprint
+        # flask-caching keys memoised methods by this: a new store file means new keys, and
+        # a scope answers "the city" with its own districts
+        return self.store.fingerprint + ("" if self.scope == FULL else f"|{self.scope.key}")
+
+    def scoped(self, scope: Scope, cache=None) -> "Queries":
+        """The same store's queries limited to a scope."""
+        return Queries(self.store, cache, scope)
+
+    def _in_scope(self, column: str = "district_code") -> tuple[str, list]:
+        """(" AND <column> IN (?, ...)", codes) for a scoped reader; empty otherwise."""
+        codes = sorted(self.scope.districts)
+        if not codes:
+            return "", []
+        return f" AND {column} IN ({', '.join('?' * len(codes))})", codes
 
     # --- dimensions ---------------------------------------------------------------------------
 
@@ -155,18 +190,21 @@ class Queries:
 
     @cached_property
     def _districts(self) -> pd.DataFrame:
+        where, params = self._in_scope("code")
         return self.store.df("SELECT code, name_zh, name_en, population, area_km2, lon, lat "
-                             "FROM districts ORDER BY code")
+                             f"FROM districts WHERE true{where} ORDER BY code", params)
 
     @cached_property
     def _areas(self) -> dict[str, pd.DataFrame]:
+        where, params = self._in_scope()
         return {
             "townships": self.store.df(
                 "SELECT code, name_zh, name_en, district_code AS parent, population "
-                "FROM townships ORDER BY code"),
+                f"FROM townships WHERE true{where} ORDER BY code", params),
             "grid_cells": self.store.df(
                 "SELECT code, name_zh, name_zh AS name_en, township_code AS parent, population "
-                "FROM grid_cells ORDER BY code"),
+                f"FROM grid_cells WHERE township_code IN (SELECT code FROM townships "
+                f"WHERE true{where}) ORDER BY code", params),
         }
 
     def areas(self, level: str) -> pd.DataFrame:
@@ -396,8 +434,8 @@ class Queries:
     def _scope(self, area: Area) -> tuple[str, tuple[str, ...]]:
         """Return (event column, codes) for the city (None), one area code, or a selection of
         codes of one level (a lasso on the map). Unknown codes raise KeyError."""
-        if area is None:
-            return "district_code", ()
+        if area is None:      # the city: a scoped reader's city is its districts
+            return "district_code", tuple(sorted(self.scope.districts))
         codes = (area,) if isinstance(area, str) else tuple(area)
         columns = {self._area_column(code) for code in codes}
         if len(columns) != 1:
@@ -452,14 +490,15 @@ class Queries:
                                      else ("grid_cells", "grid_code"))
         if parent is None and not cells:
             raise KeyError("the city's children are districts: use indicator_by_district")
-        inside = f"{parent_column} = ? AND " if parent else ""
+        inside, inside_params = (f"{parent_column} = ? AND ", [parent]) if parent else (
+            f"true{self._in_scope()[0]} AND ", self._in_scope()[1])
         cur = self._clamp(ind, start, end)
         parts, params = [], []
         for r, (s, e) in enumerate((cur, _shift(cur, -1))):
             parts.append(f"SELECT {r} AS r, {child_column} AS area_code, "
                          f"{_EVENT_EXPR[code]} AS value FROM event_area_daily "
                          f"WHERE {inside}day BETWEEN ? AND ? GROUP BY 2")
-            params += ([parent] if parent else []) + [s, e]
+            params += inside_params + [s, e]
         found = {(rec["area_code"], rec["r"]): _float(rec["value"])
                  for rec in self.store.records(" UNION ALL ".join(parts), params)}
         frame = self._areas[child_level]
@@ -619,14 +658,12 @@ class Queries:
     def event_density(self, parent: str | None, start: str, end: str) -> pd.DataFrame:
         """Return events reported in [start, end] per township (the city) or per grid cell
         (a district or township): area_code, n."""
-        column = self._area_column(parent)
+        where, params = self._where(parent)
         child = "township_code" if parent is None else "grid_code"
         return self.store.df(
             f"SELECT {child} AS area_code, sum(n)::BIGINT AS n FROM event_area_daily "
-            f"WHERE day BETWEEN ? AND ?" + (f" AND {column} = ?" if parent else "")
-            + " GROUP BY 1 ORDER BY 1",
-            [dt.date.fromisoformat(start), dt.date.fromisoformat(end)]
-            + ([parent] if parent else []))
+            f"WHERE day BETWEEN ? AND ?{where} GROUP BY 1 ORDER BY 1",
+            [dt.date.fromisoformat(start), dt.date.fromisoformat(end)] + params)
 
     def events_monthly_by_status(self, area: Area) -> pd.DataFrame:
         """Return events reported per month and current status: period, status, n.
@@ -1071,6 +1108,10 @@ class Queries:
         name, title = _LANG_COLUMNS[lang]
         where, params = ("", []) if department is None else (
             " AND k.lead_department_code = ?", [department])
+        if self.scope.districts:       # a district's reader sees its own and city-wide tasks
+            scoped, codes = self._in_scope("k.district_code")
+            where += f" AND (k.district_code IS NULL{scoped.replace(' AND ', ' OR ', 1)})"
+            params += codes
         sql = f"""
             WITH latest AS (
                 SELECT task_code, max(period) AS period, arg_max(progress, period) AS progress
@@ -1152,11 +1193,12 @@ class Queries:
         return self.store.df(
             "WITH hot AS (SELECT grid_code, any_value(township_code) AS township_code, "
             "any_value(district_code) AS district_code, sum(n)::BIGINT AS n "
-            "FROM event_area_daily WHERE day BETWEEN ? AND ? GROUP BY 1 HAVING sum(n) >= ?) "
-            "SELECT hot.*, coalesce((SELECT sum(a.n) FROM event_area_daily a "
+            f"FROM event_area_daily WHERE day BETWEEN ? AND ?{self._in_scope()[0]} "
+            "GROUP BY 1 HAVING sum(n) >= ?) SELECT hot.*, coalesce((SELECT sum(a.n) FROM event_area_daily a "
             "WHERE a.grid_code = hot.grid_code AND a.day BETWEEN ? AND ?), 0)::BIGINT AS n_base "
             "FROM hot ORDER BY grid_code",
-            _days(start, end) + [int(min_count)] + _days(base_start, base_end))
+            _days(start, end) + self._in_scope()[1] + [int(min_count)]
+            + _days(base_start, base_end))
 
 
 # --- grid governance screen: whitelists and helpers ------------------------------------------

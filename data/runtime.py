@@ -13,7 +13,8 @@ import pandas as pd
 
 from data import freshness
 from data.catalog import declare_store_indicators
-from data.queries import Queries
+from data.access import Principal
+from data.queries import FULL, Queries, Scope
 from data.store import Store, read_geo, store_fingerprint
 from geo.geojson import LEVELS, map_view, simplify_for_display
 from settings import Settings
@@ -23,14 +24,24 @@ log = logging.getLogger(__name__)
 
 #: A reload check stats the store file at most this often (seconds).
 RELOAD_CHECK_SECONDS = 1.0
+#: Whoever asks when there is no login (CITYBRAIN_AUTH=off, the CLI, tests).
+EVERYONE = Principal("", "admin")
 class _Snapshot:
     """One store file and what is derived from it (meta, names, shapes, the filter context),
     swapped as a whole: a request that began on the old file finishes on it, and nothing
     it derives from the old file lands beside the new one."""
 
-    def __init__(self, settings: Settings, store: Store, queries: Queries):
-        self.settings, self.store, self.queries = settings, store, queries
+    def __init__(self, settings: Settings, store: Store, queries: Queries, cache=None):
+        self.settings, self.store, self.queries, self.cache = settings, store, queries, cache
         self.shapes: dict = {}
+        self._readers: dict[Scope, _Reader] = {FULL: _Reader(settings, queries)}
+
+    def reader(self, scope: Scope) -> "_Reader":
+        """The queries and filter context of one scope, made once per store file."""
+        if scope not in self._readers:
+            self._readers[scope] = _Reader(self.settings,
+                                           self.queries.scoped(scope, self.cache))
+        return self._readers[scope]
 
     @cached_property
     def meta(self) -> dict:
@@ -44,6 +55,13 @@ class _Snapshot:
             for lang in out:
                 out[lang].update(zip(frame["code"], frame[f"name_{lang}"]))
         return out
+
+
+class _Reader:
+    """A scope's queries and the filter context they imply (the areas it may name)."""
+
+    def __init__(self, settings: Settings, queries: Queries):
+        self.settings, self.queries = settings, queries
 
     @cached_property
     def context(self):
@@ -64,7 +82,12 @@ class Runtime:
         self.settings = settings
         #: The flask-caching Cache the queries memoise in (None: no cache), for a new store.
         self.cache = cache
-        self._snap = _Snapshot(settings, store, queries)
+        #: () -> who makes the request being served (auth.py sets it); without login,
+        #: everyone may do everything.
+        self.principal_of = lambda: EVERYONE
+        #: (action, detail) -> None: the audit log's writer (auth.py sets it).
+        self.audit = lambda action, detail="": None
+        self._snap = _Snapshot(settings, store, queries, cache)
         self._lock = threading.Lock()
         self._checked = 0.0
 
@@ -74,11 +97,13 @@ class Runtime:
 
     @property
     def queries(self) -> Queries:
-        return self._snap.queries
+        """The queries of the request's scope: a district's user gets a reader that knows
+        only their districts (data/queries.Scope)."""
+        return self._snap.reader(self.principal.scope).queries
 
     @queries.setter
     def queries(self, queries: Queries) -> None:
-        self._snap = _Snapshot(self.settings, queries.store, queries)
+        self._snap = _Snapshot(self.settings, queries.store, queries, self.cache)
 
     def reload_if_replaced(self, now: bool = False) -> bool:
         """Serve the store file at ``settings.db_path`` if a load has replaced it since it
@@ -105,7 +130,7 @@ class Runtime:
                 return False
             queries = Queries(store, self.cache)
             declare_store_indicators(queries)
-            self._snap = _Snapshot(self.settings, store, queries)   # one assignment
+            self._snap = _Snapshot(self.settings, store, queries, self.cache)  # one assignment
             return True
 
     @property
@@ -146,14 +171,26 @@ class Runtime:
         """Every area's and department's display name by code, in a language."""
         return self._snap.names["en" if lang == "en" else "zh"]
 
-    def shapes(self, level: str) -> gpd.GeoDataFrame:
-        """One map level's shapes, simplified for display once per store."""
+    def _all_shapes(self, level: str) -> gpd.GeoDataFrame:
+        """One map level's shapes, simplified for display once per store file."""
         snap = self._snap
         if level not in snap.shapes:
             table, columns, tolerance, _ = LEVELS[level]
             snap.shapes[level] = simplify_for_display(read_geo(snap.store, table, columns),
                                                       tolerance)
         return snap.shapes[level]
+
+    def _in_scope(self, level: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of the request's districts (a district's user maps only those)."""
+        districts = self.principal.districts
+        if not districts:
+            return frame
+        return frame[frame["code" if level == "districts" else "district_code"]
+                     .isin(districts)]
+
+    def shapes(self, level: str) -> gpd.GeoDataFrame:
+        """One map level's shapes (of the request's districts), simplified for display."""
+        return self._in_scope(level, self._all_shapes(level))
 
     def shapes_within(self, level: str, parent: str | None) -> gpd.GeoDataFrame:
         """One level's shapes inside an area: a district's townships or grid cells, a
@@ -167,14 +204,16 @@ class Runtime:
         return frame[frame[column] == parent]
 
     def points(self, level: str) -> pd.DataFrame:
-        """Each township's or grid cell's inner point (code, lon, lat), for density layers."""
+        """Each township's or grid cell's inner point (code, lon, lat, district_code), for
+        density layers."""
         key, snap = f"{level}-points", self._snap
         if key not in snap.shapes:
-            shapes = self.shapes(level)
+            shapes = self._all_shapes(level)
             inner = shapes.geometry.representative_point()
             snap.shapes[key] = pd.DataFrame({"area_code": shapes["code"], "lon": inner.x,
-                                             "lat": inner.y})
-        return snap.shapes[key]
+                                             "lat": inner.y,
+                                             "district_code": shapes["district_code"]})
+        return self._in_scope(level, snap.shapes[key])
 
     def view(self, area: str | None) -> tuple[dict, float]:
         """The map's (center, zoom): the city, or the district or township the map shows
@@ -194,8 +233,14 @@ class Runtime:
 
     @property
     def context(self):
-        """The filter context: valid areas and the store's date span."""
-        return self._snap.context
+        """The filter context of the request's scope: valid areas and the store's date
+        span."""
+        return self._snap.reader(self.principal.scope).context
+
+    @property
+    def principal(self):
+        """Who makes the request being served (data/access.Principal)."""
+        return self.principal_of()
 
 
 def _py(value):

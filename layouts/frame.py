@@ -28,15 +28,20 @@ def nav_href(screen: str, query: str) -> str:
 
 
 def header(*, lang: str, screen: str, city_name: str, is_demo: bool, as_of: str,
-           lang_href: str, query: str):
-    """Return the header bar: city, the screens, demo badge, data as-of, clock, language."""
+           lang_href: str, query: str, allowed=None, user: str | None = None,
+           logout_href: str = "/logout"):
+    """Return the header bar: city, the screens (those in ``allowed``; None: all), demo
+    badge, data as-of, clock, language, and the signed-in user with a sign-out link."""
     badge = html.Span(i18n.t("demo", lang), className="demo-badge",
                       title=i18n.t("demo_hint", lang)) if is_demo else None
     nav = html.Nav(className="cb-nav", children=[
         dcc.Link(i18n.t(key, lang), href=nav_href(name, query),
                  id={"type": Shell.NAV, "screen": name},
                  className="nav-link current" if name == screen else "nav-link")
-        for name, _, key in SCREENS])
+        for name, _, key in SCREENS if allowed is None or name in allowed])
+    account = html.Span(className="account", children=[
+        user, " ", html.A(i18n.t("sign_out", lang), href=logout_href, className="lang-link")
+    ]) if user else None
     return html.Header(className="cb-header", children=[
         html.H1([html.Span(city_name, className="city"), " ", i18n.t("title", lang)]),
         nav,
@@ -46,6 +51,7 @@ def header(*, lang: str, screen: str, city_name: str, is_demo: bool, as_of: str,
             html.Span(id=Shell.CLOCK, className="clock"),
             html.A(i18n.t("language", lang), id=Shell.LANG_LINK, href=lang_href,
                    className="lang-link"),
+            account,
         ]),
     ])
 
@@ -150,6 +156,13 @@ def not_found(lang: str, home: str):
     return html.Div(className="cb-screen", children=[
         html.H1(i18n.t("not_found", lang)),
         dcc.Link(i18n.t("nav_overview", lang), href=home, className="nav-link")])
+
+
+def no_access(lang: str, role: str, links: list[tuple[str, str]]):
+    """The page for a screen the user's role does not open: what it does open."""
+    return html.Div(className="cb-screen", children=[
+        html.H1(i18n.t("no_access", lang).format(role=i18n.t(f"role_{role}", lang))),
+        html.Div([dcc.Link(text, href=href, className="nav-link") for text, href in links])])
 
 
 def shell():

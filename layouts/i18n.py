@@ -46,6 +46,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "kind_water": ("水质断面（月）", "Water sections (monthly)"),
     "kind_events": ("网格事件", "Grid events"),
     "not_found": ("没有这个页面", "No such screen"),
+    "no_access": ("{role}角色无权查看此页面", "The {role} role may not open this screen"),
+    "sign_out": ("退出", "Sign out"),
+    "role_leader": ("领导", "leader"),
+    "role_analyst": ("分析员", "analyst"),
+    "role_staff": ("工作人员", "staff"),
+    "role_admin": ("管理员", "admin"),
     "source": ("数据来源", "Source"),
     # --- the monthly report ---
     "report_title": ("城市运行月报", "Monthly operations report"),

@@ -51,7 +51,8 @@ def queries(store):
 
 @pytest.fixture(scope="session")
 def settings(city_path):
-    return Settings(db_path=city_path, build_demo_if_missing=False, cache_type="simple")
+    return Settings(db_path=city_path, build_demo_if_missing=False, cache_type="simple",
+                    auth=False)   # sign-in has its own tests (tests/test_access.py)
 
 
 @pytest.fixture(scope="session")

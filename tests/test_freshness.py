@@ -47,7 +47,8 @@ def late_city(new_city, monkeypatch):
     import settings as settings_mod
     from app import create_app
     monkeypatch.setattr(Runtime, "now", property(lambda self: dt.datetime(2027, 3, 1)))
-    return create_app(settings_mod.Settings(db_path=new_city, build_demo_if_missing=False))
+    return create_app(settings_mod.Settings(db_path=new_city, build_demo_if_missing=False,
+                                              auth=False))
 
 
 def test_overdue_feeds_are_said_on_kpi_cards_and_chart_titles(late_city):

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.browser
 def new_city_server(new_city):
     import settings as settings_mod
     from app import create_app
-    app = create_app(settings_mod.Settings(db_path=new_city, build_demo_if_missing=False))
+    app = create_app(settings_mod.Settings(db_path=new_city, build_demo_if_missing=False,
+                                              auth=False))
     with LiveServer(app) as server:
         yield server
 

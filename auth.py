@@ -1,0 +1,262 @@
+"""Login, roles, district scope, kiosk tokens, CSRF and the audit trail around the Flask
+server under Dash. Users live in data/access.py; the scope is enforced by the query layer
+(data/queries.Scope): this module only tells the runtime who is asking.
+
+What a request needs (``required``):
+- the login page, the health check, scripts, styles, fonts and map styles: nothing;
+- a page: a signed-in user (the page itself says when the screen is not theirs);
+- a callback: the permission of the screen that registered it (the wall's: ``wall``);
+- /export/chart/<chart>: ``export`` and the chart's screen; /download/events: ``download``
+  and ``events``; /report/<month>: ``report``; the GeoJSON: a signed-in user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from urllib.parse import urlencode, urlsplit
+
+import flask
+import flask_login
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+
+from data.access import NOBODY, Access, Principal, what
+from data.runtime import EVERYONE
+
+#: Paths anyone may fetch: the login page and what it and a display need before signing in.
+PUBLIC_PREFIXES = ("/login", "/logout", "/healthz", "/assets/", "/_dash-component-suites/",
+                   "/fonts/", "/geo/style/", "/_favicon.ico", "/favicon.ico")
+#: The cookie Dash's renderer echoes as the X-CSRFToken header on every callback.
+CSRF_COOKIE = "_csrf_token"
+USER_HOURS = 12
+KIOSK_DAYS = 30
+
+
+class _User(flask_login.UserMixin):
+    def __init__(self, principal: Principal):
+        self.principal = principal
+
+    def get_id(self) -> str:
+        p = self.principal
+        return f"k:{p.kiosk_id}" if p.kiosk_id is not None else f"u:{p.name}"
+
+
+def principal() -> Principal:
+    """Who makes the current request (EVERYONE outside requests or without login)."""
+    if not flask.has_request_context() or "citybrain_access" not in \
+            flask.current_app.extensions:
+        return EVERYONE
+    user = flask_login.current_user
+    return user.principal if user.is_authenticated else NOBODY
+
+
+def install(app, runtime, access: Access, callback_screens: dict[str, str | None],
+            chart_screens: dict[str, str], secret_key: str | None = None) -> None:
+    """Put the login gate in front of ``app`` (a Dash app). ``callback_screens``: callback
+    output key -> the permission its screen needs (None: any signed-in user);
+    ``chart_screens``: chart id -> its screen."""
+    server = app.server
+    server.extensions["citybrain_access"] = access
+    server.config.update(
+        SECRET_KEY=secret_key or access.secret_key(),
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        # the wall runs for days on one page: a token is good for the session, not an hour
+        WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_HEADERS=["X-CSRFToken"])
+    CSRFProtect(server)
+    manager = flask_login.LoginManager(server)
+    runtime.principal_of = principal
+    runtime.audit = lambda action, detail="": audit(action, detail)
+
+    @manager.user_loader
+    def load(user_id: str):
+        # read on every request: a disabled user or a revoked token is out at once
+        kind, _, key = user_id.partition(":")
+        found = (access.user(key) if kind == "u" else
+                 access.kiosk(token_id=int(key)) if kind == "k" and key.isdigit() else None)
+        if found is not None and found.demo and not runtime.is_demo:
+            return None
+        return _User(found) if found is not None else None
+
+    def refuse(status: int, zh: str, en: str):
+        if _wants_html():
+            return flask.Response(_page(f"{zh}<br><small>{en}</small>", ""), status=status,
+                                  mimetype="text/html")
+        return flask.Response(en, status=status, mimetype="text/plain")
+
+    def gate():
+        path = flask.request.path
+        token = flask.request.args.get("kiosk")
+        if token is not None:
+            found = access.kiosk(token=token)
+            if found is None:
+                return refuse(403, "这块屏幕的访问令牌无效或已被撤销。",
+                              "This display's token is unknown or was revoked.")
+            current = flask_login.current_user
+            if not (current.is_authenticated and current.principal == found):
+                flask_login.login_user(_User(found), duration=dt.timedelta(days=KIOSK_DAYS))
+                flask.session.permanent = True
+                access.audit(found.name, "kiosk", what(path=path), _address())
+        if path.startswith(PUBLIC_PREFIXES):
+            return None
+        user = flask_login.current_user
+        if not user.is_authenticated:
+            if flask.request.method == "GET" and _wants_html():
+                return flask.redirect("/login?" + urlencode({"next": _here()}))
+            return refuse(401, "请先登录。", "Sign in first.")
+        needed = required(path, callback_screens, chart_screens)
+        if needed and not all(user.principal.may(p) for p in needed):
+            return refuse(403, "您的角色无权访问此内容。",
+                          f"Your role ({user.principal.role}) may not open this.")
+        return None
+
+    # first of all: who asks decides what else runs (an anonymous malformed callback is a
+    # 401, not a 400, and the store is not even checked for a reload)
+    server.before_request_funcs.setdefault(None, []).insert(0, gate)
+
+    @server.after_request
+    def csrf_cookie(response):
+        # Dash's renderer sends this cookie's value as X-CSRFToken with every callback
+        if response.mimetype == "text/html" and flask.request.method == "GET":
+            response.set_cookie(CSRF_COOKIE, generate_csrf(), samesite="Strict",
+                                secure=flask.request.is_secure)
+        return response
+
+    @server.errorhandler(CSRFError)
+    def csrf_refused(error):
+        return refuse(400, "请求缺少有效的安全令牌，请刷新页面。",
+                      f"Refused: {error.description} Reload the page.")
+
+    @server.route("/login", methods=["GET", "POST"])
+    def login():
+        target = _safe_next(flask.request.values.get("next"))
+        message = ""
+        if flask.request.method == "POST":
+            name = flask.request.form.get("username", "")
+            found = access.authenticate(name, flask.request.form.get("password", ""),
+                                        _address(), demo_allowed=runtime.is_demo)
+            if found is not None:
+                flask.session.clear()
+                flask_login.login_user(_User(found), duration=dt.timedelta(hours=USER_HOURS))
+                flask.session.permanent = True
+                return flask.redirect(target)
+            message = ("用户名或密码错误，或账户已锁定。<br><small>Wrong name or password, "
+                       "or the account is locked for a while.</small>")
+        demo = access.demo_accounts() if runtime.is_demo else []
+        body = _login_form(target, message, demo, runtime.city_name("zh"), not
+                           access.has_users())
+        return flask.Response(body, status=401 if message else 200, mimetype="text/html")
+
+    @server.route("/logout")
+    def logout():
+        user = flask_login.current_user
+        if user.is_authenticated:
+            access.audit(user.principal.name, "logout", "", _address())
+        flask_login.logout_user()
+        flask.session.clear()
+        return flask.redirect("/login")
+
+
+def required(path: str, callback_screens: dict, chart_screens: dict) -> tuple[str, ...]:
+    """The permissions a request to ``path`` needs beyond signing in."""
+    if path.endswith("/_dash-update-component") and flask.request.method == "POST":
+        body = flask.request.get_json(silent=True)
+        output = body.get("output") if isinstance(body, dict) else None
+        screen = callback_screens.get(output) if isinstance(output, str) else None
+        return (screen,) if screen else ()
+    if path.startswith("/export/chart/"):
+        chart = path.removeprefix("/export/chart/").rsplit(".", 1)[0]
+        return ("export", chart_screens.get(chart, "export"))
+    if path.startswith("/download/events."):
+        return ("download", "events")
+    if path.startswith("/report/"):
+        return ("report",)
+    return ()
+
+
+def audit(action: str, detail: str = "") -> None:
+    """Write who did ``action`` now (exports, downloads, reports, uploads) to the audit log;
+    nothing when login is off."""
+    access = flask.current_app.extensions.get("citybrain_access") \
+        if flask.has_request_context() else None
+    if access is not None:
+        access.audit(principal().name, action, detail, _address())
+
+
+def _address() -> str:
+    return flask.request.remote_addr or ""
+
+
+def _here() -> str:
+    query = flask.request.query_string.decode()
+    return flask.request.path + (f"?{query}" if query else "")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never another host (an open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    return "/" if parts.scheme or parts.netloc else target
+
+
+def _wants_html() -> bool:
+    best = flask.request.accept_mimetypes.best_match(["text/html", "application/json",
+                                                      "text/plain"])
+    return best == "text/html" and not flask.request.path.startswith("/_dash")
+
+
+_STYLE = """
+@font-face { font-family: "CityBrain Sans"; src: url(/fonts/citybrain-sans-400.woff2); }
+body { margin: 0; min-height: 100vh; display: flex; align-items: center;
+  justify-content: center; background: #0b1426; color: #e6edf7;
+  font: 18px "CityBrain Sans", "Noto Sans CJK SC", sans-serif; }
+main { width: 420px; padding: 40px; background: #101d36; border: 1px solid #24406e;
+  border-radius: 8px; }
+h1 { font-size: 28px; margin: 0 0 4px; } h2 { font-size: 16px; font-weight: normal;
+  color: #8fa6c8; margin: 0 0 28px; }
+label { display: block; margin: 16px 0 6px; color: #8fa6c8; font-size: 15px; }
+input { width: 100%; box-sizing: border-box; padding: 10px 12px; font-size: 18px;
+  background: #0b1426; color: #e6edf7; border: 1px solid #2c4a7c; border-radius: 4px; }
+button { margin-top: 28px; width: 100%; padding: 12px; font-size: 18px; border: 0;
+  border-radius: 4px; background: #2f7cf6; color: #fff; cursor: pointer; }
+.error { margin-top: 16px; color: #ff6b6b; } .note { margin-top: 24px; color: #8fa6c8;
+  font-size: 14px; } code { color: #e6edf7; }
+table { margin-top: 8px; border-collapse: collapse; font-size: 14px; }
+td { padding: 2px 12px 2px 0; }
+"""
+
+
+def _page(content: str, title: str) -> str:
+    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+            f"<title>{title or '城市大脑 City Brain'}</title><style>{_STYLE}</style></head>"
+            f"<body><main>{content}</main></body></html>")
+
+
+def _login_form(target: str, message: str, demo: list[dict], city: str,
+                no_users: bool) -> str:
+    e = html.escape
+    rows = "".join(f"<tr><td><code>{e(a['name'])}</code></td><td>{e(a['role'])}</td></tr>"
+                   for a in demo)
+    demo_note = (f'<div class="note">演示城市账户（密码 <code>{e(_demo_password())}</code>）'
+                 f"<br>Demo city accounts (password as shown)<table>{rows}</table></div>"
+                 if demo else "")
+    setup = ('<div class="note">尚无用户。在服务器上创建：<br><code>citybrain users add NAME '
+             "--role admin</code><br>No users yet: create one on the server.</div>"
+             if no_users and not demo else "")
+    return _page(f"""
+<h1>{e(city)} · 城市大脑</h1><h2>登录 Sign in</h2>
+<form method="post" action="/login">
+<input type="hidden" name="csrf_token" value="{e(generate_csrf())}">
+<input type="hidden" name="next" value="{e(target)}">
+<label for="username">用户名 User name</label>
+<input id="username" name="username" autocomplete="username" autofocus required>
+<label for="password">密码 Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">登录 Sign in</button>
+{f'<div class="error">{message}</div>' if message else ''}
+</form>{demo_note}{setup}""", "登录 · 城市大脑")
+
+
+def _demo_password() -> str:
+    from data.access import DEMO_PASSWORD
+    return DEMO_PASSWORD

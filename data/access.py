@@ -1,0 +1,373 @@
+"""Who may see what: users, roles, district scopes, kiosk tokens and the audit log.
+
+They live in a SQLite file beside the store (``access.sqlite``; CITYBRAIN_ACCESS_DB), not in
+the DuckDB store: the workers open the store read-only and a load replaces the file whole,
+while logins, exports and uploads are written by every worker at once. SQLite in WAL mode
+takes small concurrent writes from several processes; DuckDB allows one writing process.
+
+Passwords are argon2id hashes (argon2-cffi); kiosk tokens are random and stored as their
+SHA-256 (they are long and random, so a slow hash buys nothing), so a stolen file yields
+neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from data.queries import Scope
+
+#: The screens (layouts.frame.SCREENS names) and actions a permission stands for.
+SCREENS = ("overview", "grid", "events", "environment", "economy", "report", "datasets")
+#: role -> what it may do. A screen's name is the permission to open it (and its callbacks,
+#: chart exports and downloads); the rest are actions.
+ROLES: dict[str, frozenset[str]] = {
+    # leaders watch the wall and the overview
+    "leader": frozenset({"wall", "overview"}),
+    # analysts use every analysis screen and export what they see
+    "analyst": frozenset({"wall", "overview", "grid", "events", "environment", "economy",
+                          "report", "export", "download"}),
+    # staff write the monthly report and load the data
+    "staff": frozenset({"wall", "overview", "report", "export", "datasets", "upload"}),
+    # administrators: everything, users, the audit log and personal data
+    "admin": frozenset({"wall", "overview", "grid", "events", "environment", "economy",
+                        "report", "export", "download", "datasets", "upload", "users",
+                        "audit", "personal_data"}),
+}
+#: What a kiosk token opens: the wall, read only.
+KIOSK = frozenset({"wall"})
+#: Audit actions.
+ACTIONS = ("login", "login_failed", "logout", "export", "download", "report", "upload",
+           "kiosk", "users")
+#: Failed logins of one name within LOCKOUT_MINUTES that lock it for as long.
+LOCKOUT_FAILURES = 5
+LOCKOUT_MINUTES = 15
+#: A demo city's accounts, one per role, made when a demo store is served with no users.
+#: They sign in only while the store served is a demo city: loading a real city locks them.
+DEMO_PASSWORD = "citybrain-demo"
+
+_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY, role TEXT NOT NULL, districts TEXT NOT NULL DEFAULT '',
+    clearance INTEGER NOT NULL DEFAULT 0, password TEXT NOT NULL,
+    created_at TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,
+    demo INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS kiosk_tokens (
+    id INTEGER PRIMARY KEY, label TEXT NOT NULL, token_sha256 TEXT NOT NULL UNIQUE,
+    districts TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, revoked_at TEXT);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
+    what TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
+CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class AccessError(ValueError):
+    """A user, role, district or token the access file cannot take, said plainly."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Whoever makes a request: a user, or a wall display holding a kiosk token."""
+    name: str
+    role: str
+    #: The districts it may see; empty: the whole city.
+    districts: frozenset[str] = frozenset()
+    clearance: bool = False
+    kiosk_id: int | None = None
+    #: One of a demo city's accounts (data.access.DEMO_PASSWORD).
+    demo: bool = False
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return KIOSK if self.kiosk_id is not None else ROLES[self.role]
+
+    def may(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    @property
+    def sees_personal_data(self) -> bool:
+        """Reporter names and phone numbers in clear (admins, or users granted
+        clearance)."""
+        return self.kiosk_id is None and (self.clearance or self.may("personal_data"))
+
+    @property
+    def scope(self) -> Scope:
+        """What the query layer may return to it."""
+        return Scope(self.districts, self.sees_personal_data)
+
+
+#: Whoever has not signed in: a reader of no district (the gate refuses them before any
+#: query; the public routes ask nothing a scope changes).
+NOBODY = Principal("", "leader", frozenset({""}))
+
+
+class Access:
+    """The access file: open once per process, one connection per thread."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._db() as db:
+            db.executescript(_SCHEMA)
+        self._hasher = PasswordHasher()
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA busy_timeout=10000")
+            db.row_factory = sqlite3.Row
+            self._local.db = db
+        return db
+
+    # --- users ---
+
+    def add_user(self, name: str, role: str, password: str, districts=(),
+                 clearance: bool = False, known_districts=None) -> None:
+        _check_name(name)
+        _check_role(role)
+        _check_password(password)
+        codes = _districts(districts, known_districts)
+        try:
+            self._db().execute(
+                "INSERT INTO users (name, role, districts, clearance, password, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (name, role, codes, int(clearance), self._hasher.hash(password), _now()))
+        except sqlite3.IntegrityError:
+            raise AccessError(f"a user {name!r} exists already") from None
+
+    def update_user(self, name: str, role: str | None = None, districts=None,
+                    clearance: bool | None = None, password: str | None = None,
+                    disabled: bool | None = None, known_districts=None) -> None:
+        changes: dict[str, object] = {}
+        if role is not None:
+            _check_role(role)
+            changes["role"] = role
+        if districts is not None:
+            changes["districts"] = _districts(districts, known_districts)
+        if clearance is not None:
+            changes["clearance"] = int(clearance)
+        if disabled is not None:
+            changes["disabled"] = int(disabled)
+        if password is not None:
+            _check_password(password)
+            changes["password"] = self._hasher.hash(password)
+        if not changes:
+            return
+        # the column names come from the fixed keys above, never from the caller
+        sets = ", ".join(f"{column} = ?" for column in changes)
+        done = self._db().execute(f"UPDATE users SET {sets} WHERE name = ?",
+                                  (*changes.values(), name))
+        if done.rowcount == 0:
+            raise AccessError(f"no user {name!r}")
+
+    def remove_user(self, name: str) -> None:
+        if self._db().execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
+            raise AccessError(f"no user {name!r}")
+
+    def seed_demo_accounts(self) -> bool:
+        """Make a demo city's accounts (one per role, DEMO_PASSWORD) when there are no users
+        at all; True if it did."""
+        if self.has_users():
+            return False
+        hashed = self._hasher.hash(DEMO_PASSWORD)
+        with_clearance = {"admin"}
+        self._db().executemany(
+            "INSERT OR IGNORE INTO users (name, role, clearance, password, created_at, demo) "
+            "VALUES (?, ?, ?, ?, ?, 1)",
+            [(f"demo-{role}", role, int(role in with_clearance), hashed, _now())
+             for role in ROLES])
+        return True
+
+    def demo_accounts(self) -> list[dict]:
+        return [dict(row) for row in self._db().execute(
+            "SELECT name, role FROM users WHERE demo AND NOT disabled ORDER BY name")]
+
+    def users(self) -> list[dict]:
+        return [dict(row) | {"clearance": bool(row["clearance"]),
+                             "disabled": bool(row["disabled"])}
+                for row in self._db().execute(
+                    "SELECT name, role, districts, clearance, disabled, demo, created_at FROM users "
+                    "ORDER BY name")]
+
+    def has_users(self) -> bool:
+        return self._db().execute("SELECT count(*) FROM users").fetchall()[0][0] > 0
+
+    def user(self, name: str) -> Principal | None:
+        """The enabled user of that name, as the app sees it (None: no such user now)."""
+        rows = self._db().execute(
+            "SELECT name, role, districts, clearance, demo FROM users WHERE name = ? AND NOT "
+            "disabled", (name,)).fetchall()
+        if not rows or rows[0]["role"] not in ROLES:
+            return None
+        row = rows[0]
+        return Principal(row["name"], row["role"], _codes(row["districts"]),
+                         bool(row["clearance"]), demo=bool(row["demo"]))
+
+    def authenticate(self, name: str, password: str, address: str = "",
+                     demo_allowed: bool = False) -> Principal | None:
+        """The user if the password is right and the name is not locked; every attempt is
+        audited. A name with LOCKOUT_FAILURES failures in LOCKOUT_MINUTES is refused for as
+        long, even with the right password. Demo accounts only with ``demo_allowed``."""
+        if self.locked(name):
+            self.audit(name, "login_failed", "locked", address)
+            return None
+        rows = self._db().execute(
+            "SELECT password FROM users WHERE name = ? AND NOT disabled"
+            + ("" if demo_allowed else " AND NOT demo"), (name,)).fetchall()
+        try:
+            # a missing user is checked against a dummy hash: the answer takes as long
+            ok = self._hasher.verify(rows[0]["password"] if rows else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not (ok and rows):
+            self.audit(name, "login_failed", "", address)
+            return None
+        if self._hasher.check_needs_rehash(rows[0]["password"]):
+            self.update_user(name, password=password)
+        self.audit(name, "login", "", address)
+        return self.user(name)
+
+    def locked(self, name: str) -> bool:
+        since = _now(dt.timedelta(minutes=-LOCKOUT_MINUTES))
+        failures = self._db().execute(
+            "SELECT count(*) FROM audit WHERE who = ? AND action = 'login_failed' AND at >= ? "
+            "AND at > coalesce((SELECT max(at) FROM audit WHERE who = ? AND action = 'login'),"
+            " '')", (name, since, name)).fetchall()[0][0]
+        return failures >= LOCKOUT_FAILURES
+
+    # --- kiosk tokens ---
+
+    def add_kiosk(self, label: str, districts=(), known_districts=None) -> tuple[int, str]:
+        """A new kiosk token for a wall display: (id, token). The token is shown once."""
+        if not label.strip():
+            raise AccessError("a kiosk token needs a label (where the display is)")
+        token = secrets.token_urlsafe(24)
+        cur = self._db().execute(
+            "INSERT INTO kiosk_tokens (label, token_sha256, districts, created_at) "
+            "VALUES (?, ?, ?, ?)",
+            (label.strip(), _sha256(token), _districts(districts, known_districts), _now()))
+        return cur.lastrowid, token
+
+    def revoke_kiosk(self, token_id: int) -> None:
+        done = self._db().execute(
+            "UPDATE kiosk_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            (_now(), token_id))
+        if done.rowcount == 0:
+            raise AccessError(f"no active kiosk token {token_id}")
+
+    def kiosks(self) -> list[dict]:
+        return [dict(row) for row in self._db().execute(
+            "SELECT id, label, districts, created_at, revoked_at FROM kiosk_tokens "
+            "ORDER BY id")]
+
+    def kiosk(self, token: str | None = None, token_id: int | None = None
+              ) -> Principal | None:
+        """The display holding an active token (by the token itself, or by its id once the
+        session remembers it); None once it is revoked."""
+        if token is not None:
+            where, value = "token_sha256 = ?", _sha256(token)
+        elif token_id is not None:
+            where, value = "id = ?", token_id
+        else:
+            return None
+        rows = self._db().execute(
+            f"SELECT id, label, districts FROM kiosk_tokens WHERE {where} AND revoked_at IS "
+            "NULL", (value,)).fetchall()
+        if not rows:
+            return None
+        row = rows[0]
+        return Principal(f"kiosk:{row['label']}", "leader", _codes(row["districts"]),
+                         kiosk_id=row["id"])
+
+    # --- audit ---
+
+    def audit(self, who: str, action: str, what: str = "", address: str = "") -> None:
+        if action not in ACTIONS:
+            raise ValueError(f"unknown audit action {action!r}")
+        self._db().execute("INSERT INTO audit (at, who, action, what, address) "
+                           "VALUES (?, ?, ?, ?, ?)", (_now(), who, action, what[:2000],
+                                                      address))
+
+    def audit_log(self, since: str | None = None, who: str | None = None,
+                  action: str | None = None, limit: int = 1000) -> list[dict]:
+        """The newest entries first."""
+        rows = self._db().execute(
+            "SELECT at, who, action, what, address FROM audit WHERE at >= ? "
+            "AND (? IS NULL OR who = ?) AND (? IS NULL OR action = ?) "
+            "ORDER BY id DESC LIMIT ?",
+            (since or "", who, who, action, action, limit))
+        return [dict(row) for row in rows]
+
+    # --- the session key ---
+
+    def secret_key(self) -> str:
+        """The key that signs session cookies, made once and shared by every worker that
+        opens this file (CITYBRAIN_SECRET_KEY overrides it, for several machines)."""
+        db = self._db()
+        db.execute("INSERT OR IGNORE INTO secrets VALUES ('session', ?)",
+                   (secrets.token_hex(32),))
+        return db.execute("SELECT value FROM secrets WHERE name = 'session'"
+                          ).fetchall()[0][0]
+
+
+def what(**fields) -> str:
+    """An audit entry's details as compact JSON."""
+    return json.dumps({k: v for k, v in fields.items() if v not in (None, "", ())},
+                      ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _now(delta: dt.timedelta = dt.timedelta()) -> str:
+    return (dt.datetime.now(dt.timezone.utc) + delta).isoformat(timespec="milliseconds")
+
+
+def _sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _codes(text: str) -> frozenset[str]:
+    return frozenset(code for code in text.split(",") if code)
+
+
+def _districts(districts, known) -> str:
+    codes = sorted({code.strip() for code in (districts.split(",") if isinstance(
+        districts, str) else districts) if code.strip()})
+    if known is not None:
+        unknown = [code for code in codes if code not in known]
+        if unknown:
+            raise AccessError(f"unknown district code(s) {', '.join(unknown)}: the store has "
+                              f"{', '.join(sorted(known))}")
+    return ",".join(codes)
+
+
+def _check_name(name: str) -> None:
+    if not _NAME.match(name or ""):
+        raise AccessError(f"user name {name!r}: letters, digits and _ . @ - only, 1-64 long")
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise AccessError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < 10:
+        raise AccessError("a password needs at least 10 characters")
+
+
+_DUMMY_HASH = PasswordHasher().hash("not a password of anyone's")

@@ -1,0 +1,530 @@
+"""Sign-in, roles, district scope, kiosk tokens, CSRF and the audit log (auth.py,
+data/access.py, data/queries.Scope), on the small test city.
+
+The scope is shown where it is enforced: every public method of the query layer is called
+as a district's reader, then every query callback and every file route as a signed-in
+district user; no row, name or code of another district comes back.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import json
+import re
+import sqlite3
+
+import flask_login
+import pandas as pd
+import pytest
+from dash.exceptions import PreventUpdate
+
+import auth
+from data.access import (DEMO_PASSWORD, LOCKOUT_FAILURES, Access, AccessError, Principal)
+from data.queries import Queries, Scope
+from callbacks.filters import store_payload
+from callbacks.state import parse_query
+from layouts.ids import Shell
+from tests.test_injection import _call, _defaults, _json, _query_callbacks
+
+START, END = "2026-01-01", "2026-11-24"
+PASSWORD = "correct horse battery"
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def geo(store):
+    """Every place code of the full store -> its district, and the districts' names."""
+    owner = {}
+    for sql in ("SELECT code, code FROM districts", "SELECT code, district_code FROM townships",
+                "SELECT code, district_code FROM grid_cells",
+                "SELECT code, district_code FROM stations",
+                "SELECT code, district_code FROM water_sections"):
+        owner.update(dict(store.rows(sql)))
+    names = {code: (zh, en) for code, zh, en in store.rows(
+        "SELECT code, name_zh, name_en FROM districts")}
+    return {"owner": owner, "names": names, "districts": sorted(names)}
+
+
+@pytest.fixture(scope="module")
+def mine(geo):
+    """The scoped user's districts: the first two (one for the single-district checks)."""
+    return geo["districts"][:2]
+
+
+@pytest.fixture(scope="module")
+def theirs(geo, mine):
+    return [d for d in geo["districts"] if d not in mine]
+
+
+@pytest.fixture(scope="module")
+def access_app(settings, tmp_path_factory):
+    from app import create_app
+    path = tmp_path_factory.mktemp("access") / "access.sqlite"
+    app = create_app(settings.with_(auth=True, access_path=path))
+    return app
+
+
+@pytest.fixture(scope="module")
+def access(access_app) -> Access:
+    return access_app.server.extensions["citybrain_access"]
+
+
+@pytest.fixture(scope="module")
+def users(access, mine):
+    """One user per role, the analyst and staff scoped to ``mine``."""
+    made = {"leader": ("lead", ()), "analyst": ("ana", mine), "staff": ("sta", mine),
+            "admin": ("adm", ()), "whole": ("ana-city", ())}
+    for role, (name, districts) in made.items():
+        access.add_user(name, "analyst" if role == "whole" else role, PASSWORD, districts)
+    return {role: name for role, (name, _) in made.items()}
+
+
+def _sign_in(app, name: str, password: str = PASSWORD, next_url: str = "/"):
+    client = app.server.test_client()
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = client.post("/login", data={"username": name, "password": password,
+                                           "csrf_token": token, "next": next_url})
+    return client, response
+
+
+def _client(app, name: str):
+    client, response = _sign_in(app, name)
+    assert response.status_code == 302, response.text
+    client.get("/", headers={"Accept": "text/html"})      # sets the CSRF cookie
+    return client
+
+
+def _csrf(client) -> dict:
+    return {"X-CSRFToken": client.get_cookie(auth.CSRF_COOKIE).value}
+
+
+# --- users, passwords, lockout, kiosk tokens -------------------------------------------------
+
+def test_passwords_are_argon2_hashes_and_wrong_ones_fail(tmp_path):
+    access = Access(tmp_path / "a.sqlite")
+    access.add_user("wang", "analyst", PASSWORD, ["360702"], known_districts={"360702"})
+    stored = sqlite3.connect(tmp_path / "a.sqlite").execute(
+        "SELECT password FROM users").fetchall()[0][0]
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert access.authenticate("wang", "wrong password!") is None
+    assert access.authenticate("nobody", PASSWORD) is None
+    found = access.authenticate("wang", PASSWORD, "10.0.0.1")
+    assert found == Principal("wang", "analyst", frozenset({"360702"}))
+    assert found.scope == Scope(frozenset({"360702"}), personal_data=False)
+    log = access.audit_log()
+    assert [(r["who"], r["action"]) for r in log] == [
+        ("wang", "login"), ("nobody", "login_failed"), ("wang", "login_failed")]
+    assert log[0]["address"] == "10.0.0.1"
+
+
+def test_bad_users_are_refused_with_the_reason(tmp_path):
+    access = Access(tmp_path / "a.sqlite")
+    for call, message in (
+            (lambda: access.add_user("x y", "analyst", PASSWORD), "letters, digits"),
+            (lambda: access.add_user("li", "boss", PASSWORD), "unknown role 'boss'"),
+            (lambda: access.add_user("li", "analyst", "short"), "at least 10"),
+            (lambda: access.add_user("li", "analyst", PASSWORD, ["999"],
+                                     known_districts={"360702"}), "unknown district")):
+        with pytest.raises(AccessError, match=message):
+            call()
+    access.add_user("li", "leader", PASSWORD)
+    with pytest.raises(AccessError, match="exists already"):
+        access.add_user("li", "leader", PASSWORD)
+    with pytest.raises(AccessError, match="no user 'zhao'"):
+        access.update_user("zhao", role="admin")
+
+
+def test_repeated_failures_lock_the_name_even_with_the_right_password(tmp_path):
+    access = Access(tmp_path / "a.sqlite")
+    access.add_user("chen", "staff", PASSWORD)
+    for _ in range(LOCKOUT_FAILURES):
+        assert access.authenticate("chen", "guessing-password") is None
+    assert access.locked("chen")
+    assert access.authenticate("chen", PASSWORD) is None
+    assert access.audit_log(limit=1)[0]["what"] == "locked"
+
+
+def test_disabled_users_and_revoked_tokens_are_out_at_once(tmp_path):
+    access = Access(tmp_path / "a.sqlite")
+    access.add_user("zhou", "analyst", PASSWORD)
+    access.update_user("zhou", disabled=True)
+    assert access.user("zhou") is None and access.authenticate("zhou", PASSWORD) is None
+    token_id, token = access.add_kiosk("指挥中心大屏")
+    assert access.kiosk(token=token).permissions == frozenset({"wall"})
+    assert access.kiosk(token=token + "x") is None
+    access.revoke_kiosk(token_id)
+    assert access.kiosk(token=token) is None and access.kiosk(token_id=token_id) is None
+    stored = sqlite3.connect(tmp_path / "a.sqlite").execute(
+        "SELECT token_sha256 FROM kiosk_tokens").fetchall()[0][0]
+    assert token not in stored
+
+
+def test_demo_accounts_sign_in_only_on_a_demo_city(tmp_path):
+    access = Access(tmp_path / "a.sqlite")
+    assert access.seed_demo_accounts() and not access.seed_demo_accounts()
+    assert {a["role"] for a in access.demo_accounts()} == {"leader", "analyst", "staff",
+                                                          "admin"}
+    assert access.authenticate("demo-analyst", DEMO_PASSWORD, demo_allowed=False) is None
+    assert access.authenticate("demo-analyst", DEMO_PASSWORD, demo_allowed=True) is not None
+
+
+# --- the scope in the query layer -------------------------------------------------------------
+
+def _calls(mine, cell, township):
+    """Every public method of Queries with arguments that ask for "everything" (the city,
+    every district, a low threshold): what a scoped reader must still keep to its own."""
+    a = mine[0]
+    return {
+        "areas": [("townships",), ("grid_cells",)], "meta": [()], "districts": [()],
+        "departments": [()], "names_text": [()], "datasets": [()], "date_bounds": [()],
+        "report_months": [()],
+        "event_metric_by_area": [("event_count", a, START, END),
+                                 ("closure_rate", None, START, END, True)],
+        "indicator_by_district": [(c, START, END) for c in
+                                  ("gdp", "closure_rate", "good_air_rate", "water_good_rate")],
+        "indicator_value": [("gdp", None, START, END), ("closure_rate", None, START, END)],
+        "kpis": [(None, START, END)],
+        "indicator_monthly": [("gdp", None), ("event_count", None)],
+        "aqi_daily": [(None,)], "stations_aqi": [(None, START, END)],
+        "water_classes": [(None, START, END)], "event_density": [(None, START, END)],
+        "events_monthly_by_status": [(None,)], "events_by_category": [(None, START, END)],
+        "pollutant_daily": [(None, "pm25", START, END)],
+        "water_classes_monthly": [(None, START, END)],
+        "indicator_monthly_by_district": [("gdp", START, END), ("event_count", START, END)],
+        "indicator_changes": [("gdp", None, START, END)],
+        "district_shares": [("gdp", START, END), ("event_count", START, END)],
+        "event_funnel": [(None, START, END)], "handling_time_histogram": [(None, START, END)],
+        "deadline_hours": [(None, START, END)], "overdue_events": [(None, START, END, 10_000)],
+        "category_by_source": [(None, START, END)], "department_table": [(None, START, END)],
+        "events_page": [(None, START, END, (), "reported_at", True, 0, 10_000)],
+        "events_export": [(None, START, END)], "key_tasks": [(END,)],
+        "event_cell_months": [(START, END, 1)], "event_cell_daily": [(cell, START, END)],
+        "event_cell_window": [("2026-11-01", END, "2026-08-01", "2026-10-31", 1)],
+    }
+
+
+#: Public names of Queries that are not questions: attributes and the scoping itself.
+_NOT_QUESTIONS = {"CACHED", "scoped", "has_key_tasks", "district_codes"}
+
+
+def _codes_outside(result, owner: dict, allowed: set) -> set[str]:
+    """Every place code in a result (any column or value that names a district, township,
+    grid cell, station or water section) whose district is not allowed."""
+    if hasattr(result, "read_all"):
+        result = result.read_all().to_pandas()
+    if isinstance(result, tuple):
+        return set().union(*(_codes_outside(r, owner, allowed) for r in result))
+    if isinstance(result, pd.DataFrame):
+        values = set()
+        for column in result.columns:
+            if result[column].dtype == object:
+                values |= {v for v in result[column].dropna() if isinstance(v, str)}
+        return {v for v in values if v in owner and owner[v] not in allowed}
+    return set()
+
+
+def test_every_query_method_is_covered(queries, mine, geo):
+    public = {name for name, _ in inspect.getmembers(Queries) if not name.startswith("_")}
+    assert public - _NOT_QUESTIONS == set(_calls(mine, "x", "y"))
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_scoped_reader_returns_no_other_districts_rows(store, queries, geo, mine, count):
+    districts = set(mine[:count])
+    scoped = queries.scoped(Scope(frozenset(districts), personal_data=False))
+    cell = scoped.areas("grid_cells")["code"].iloc[0]
+    township = scoped.areas("townships")["code"].iloc[0]
+    leaks = {}
+    for name, argsets in _calls(mine, cell, township).items():
+        for args in argsets:
+            outside = _codes_outside(getattr(scoped, name)(*args), geo["owner"], districts)
+            if outside:
+                leaks[f"{name}{args}"] = sorted(outside)[:5]
+    assert leaks == {}
+    assert set(scoped.districts()["code"]) == districts == scoped.district_codes
+    names = scoped.names_text()
+    assert all(geo["names"][d][0] in names for d in districts)
+
+
+def test_a_scoped_reader_answers_the_city_as_its_districts(queries, mine):
+    one = queries.scoped(Scope(frozenset(mine[:1])))
+    both = queries.scoped(Scope(frozenset(mine)))
+    a, pair = mine[0], tuple(mine)
+    pd.testing.assert_frame_equal(one.kpis(None, START, END), queries.kpis(a, START, END))
+    pd.testing.assert_frame_equal(both.kpis(None, START, END), queries.kpis(pair, START, END))
+    assert one.indicator_value("gdp", None, START, END) == \
+        queries.indicator_value("gdp", a, START, END)
+    pd.testing.assert_frame_equal(both.event_funnel(None, START, END),
+                                  queries.event_funnel(pair, START, END))
+    assert both.events_page(None, START, END)[1] == queries.events_page(pair, START, END)[1]
+    full = queries.indicator_by_district("gdp", START, END)
+    pd.testing.assert_frame_equal(
+        both.indicator_by_district("gdp", START, END),
+        full[full["district_code"].isin(mine)].reset_index(drop=True))
+    assert both.stations_aqi(None, START, END)["code"].tolist() == \
+        queries.stations_aqi(pair, START, END)["code"].tolist()
+
+
+def test_a_scoped_reader_does_not_know_other_districts_places(queries, store, mine, theirs):
+    scoped = queries.scoped(Scope(frozenset(mine)))
+    other = theirs[0]
+    township, cell = store.rows(
+        "SELECT t.code, min(g.code) FROM townships t JOIN grid_cells g ON g.township_code = "
+        "t.code WHERE t.district_code = ? GROUP BY 1 LIMIT 1", [other])[0]
+    asks = {
+        "kpis": lambda: scoped.kpis(other, START, END),
+        "indicator_value": lambda: scoped.indicator_value("gdp", other, START, END),
+        "indicator_monthly": lambda: scoped.indicator_monthly("gdp", other),
+        "aqi_daily": lambda: scoped.aqi_daily(other),
+        "stations_aqi": lambda: scoped.stations_aqi(township, START, END),
+        "water_classes": lambda: scoped.water_classes(other, START, END),
+        "event_density": lambda: scoped.event_density(other, START, END),
+        "event_metric_by_area": lambda: scoped.event_metric_by_area("event_count", other,
+                                                                    START, END),
+        "events_monthly_by_status": lambda: scoped.events_monthly_by_status(township),
+        "events_by_category": lambda: scoped.events_by_category(cell, START, END),
+        "pollutant_daily": lambda: scoped.pollutant_daily(other, "pm25", START, END),
+        "water_classes_monthly": lambda: scoped.water_classes_monthly(other, START, END),
+        "indicator_changes": lambda: scoped.indicator_changes("gdp", other, START, END),
+        "event_funnel (mixed)": lambda: scoped.event_funnel((mine[0], other), START, END),
+        "handling_time_histogram": lambda: scoped.handling_time_histogram(cell, START, END),
+        "deadline_hours": lambda: scoped.deadline_hours(other, START, END),
+        "overdue_events": lambda: scoped.overdue_events(township, START, END),
+        "category_by_source": lambda: scoped.category_by_source(other, START, END),
+        "department_table": lambda: scoped.department_table(other, START, END),
+        "events_page": lambda: scoped.events_page(cell, START, END),
+        "events_export": lambda: scoped.events_export(other, START, END),
+        "event_cell_daily": lambda: scoped.event_cell_daily(cell, START, END),
+        "event_cell_months": lambda: scoped.event_cell_months(START, END, 1, (other,)),
+    }
+    answered = []
+    for name, ask in asks.items():
+        try:
+            ask()
+        except KeyError:
+            continue
+        answered.append(name)
+    assert answered == []
+
+
+# --- the scope through the callbacks and the file routes --------------------------------------
+
+def _text(value) -> str:
+    """A callback's output as JSON with its Chinese as it is (names are searched in it)."""
+    return json.dumps(json.loads(_json(value)), ensure_ascii=False)
+
+
+def _as(app, access, name):
+    """A request context signed in as ``name`` (what the gate leaves for a callback)."""
+    context = app.server.test_request_context("/_dash-update-component", method="POST")
+    context.push()
+    flask_login.login_user(auth._User(access.user(name)))
+    return context
+
+
+def test_every_query_callback_keeps_to_the_users_districts(access_app, access, users, geo,
+                                                          mine, theirs):
+    runtime = access_app.citybrain_runtime
+    context = _as(access_app, access, users["analyst"])
+    try:
+        assert runtime.principal.districts == frozenset(mine)
+        city = store_payload(parse_query("", runtime.context)[0])   # the default: the city
+        defaults = _defaults(access_app, city)
+        outside_names = [n for d in theirs for n in geo["names"][d]] + list(theirs)
+        leaks, drawn, everything = {}, 0, ""
+        for key in _query_callbacks(access_app):
+            try:
+                out = _text(_call(access_app, key, defaults))
+            except PreventUpdate:
+                continue
+            drawn += 1
+            everything += out
+            found = [n for n in outside_names if n in out]
+            if found:
+                leaks[key[:60]] = found[:4]
+        assert drawn > 20 and leaks == {}
+        mine_names = [geo["names"][d][0] for d in mine]
+        assert all(n in everything for n in mine_names)     # the search can find names
+        # a store naming another district is refused, as a hostile one is
+        other = dict(city, district=theirs[0])
+        refused = 0
+        for key in _query_callbacks(access_app):
+            try:
+                out = _text(_call(access_app, key, defaults,
+                                  **{f"{Shell.FILTERS}.data": other}))
+            except PreventUpdate:
+                refused += 1
+                continue
+            assert not [n for n in outside_names if n in out], key
+        assert refused > 20
+    finally:
+        context.pop()
+
+
+def test_file_routes_keep_to_the_users_districts(access_app, users, geo, mine, theirs,
+                                                 store):
+    client = _client(access_app, users["analyst"])
+    csv = client.get(f"/download/events.csv?from={START}&to={END}")
+    assert csv.status_code == 200
+    frame = pd.read_csv(io.StringIO(csv.data.decode("utf-8-sig")), dtype=str)
+    (expected,) = store.rows(
+        "SELECT count(*) FROM grid_events WHERE district_code IN (?, ?) AND "
+        "CAST(reported_at AS DATE) BETWEEN ? AND ?", [*mine, START, END])[0:1]
+    assert len(frame) == expected[0] > 0
+    text = csv.data.decode("utf-8-sig")
+    assert not [n for d in theirs for n in (d, *geo["names"][d]) if n in text]
+    # another district in the query string is dropped: still only the user's rows
+    again = client.get(f"/download/events.csv?district={theirs[0]}&from={START}&to={END}")
+    assert len(pd.read_csv(io.StringIO(again.data.decode("utf-8-sig")))) == expected[0]
+    # the map's shapes: the user's districts only
+    shapes = json.loads(client.get("/geo/districts.geojson").data)
+    assert {f["properties"]["code"] for f in shapes["features"]} == set(mine)
+    assert client.get(f"/geo/townships.geojson?parent={theirs[0]}").status_code == 404
+
+
+def test_the_monthly_report_keeps_to_the_users_districts(access_app, users, geo, theirs):
+    from openpyxl import load_workbook
+    client = _client(access_app, users["staff"])
+    response = client.get("/report/2026-10.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data), read_only=True)
+    cells = " ".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True)
+                     for v in row if v is not None)
+    assert not [n for d in theirs for n in (d, *geo["names"][d]) if n in cells]
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+def _post_callback(client, app, screen: str) -> int:
+    """Post a registered callback of ``screen`` (shape-valid, so only the gate decides)."""
+    key = next(k for k, s in app.callback_screens.items() if s == screen)
+    spec = app.callback_map[key]
+    body = {"output": key, "outputs": {"id": "x", "property": "y"},
+            "inputs": [{"id": d["id"], "property": d["property"], "value": None}
+                       for d in spec["inputs"]],
+            "state": [{"id": d["id"], "property": d["property"], "value": None}
+                      for d in spec.get("state", [])], "changedPropIds": []}
+    if key.startswith(".."):
+        body["outputs"] = [{"id": "x", "property": "y"}] * len(key.strip(".").split("..."))
+    return client.post("/_dash-update-component", json=body, headers=_csrf(client)).status_code
+
+
+@pytest.mark.parametrize("role, screens, routes", [
+    ("leader", {"overview", "wall"}, set()),
+    ("analyst", {"overview", "wall", "grid", "events", "environment", "economy", "report"},
+     {"export", "download", "report"}),
+    ("staff", {"overview", "wall", "report", "datasets"}, {"export", "report"}),
+    ("admin", {"overview", "wall", "grid", "events", "environment", "economy", "report",
+               "datasets"}, {"export", "download", "report"}),
+])
+def test_roles_open_their_screens_callbacks_and_files_only(access_app, users, role, screens,
+                                                           routes):
+    client = _client(access_app, users[role])
+    all_screens = {"overview", "wall", "grid", "events", "environment", "economy", "report",
+                   "datasets"}
+    codes = {s: _post_callback(client, access_app, s) for s in all_screens}
+    assert {s for s, code in codes.items() if code == 403} == all_screens - screens
+    assert all(code < 500 for code in codes.values()), codes
+    urls = {"export": f"/export/chart/ops-trend.svg?from={START}&to={END}",
+            "download": f"/download/events.csv?from={START}&to={END}",
+            "report": "/report/2026-10.xlsx?sections=kpis"}
+    status = {name: client.get(url).status_code for name, url in urls.items()}
+    assert {name for name, code in status.items() if code == 200} == routes
+    assert {name for name, code in status.items() if code == 403} == set(urls) - routes
+
+
+def test_pages_show_the_roles_screens_and_say_when_one_is_not_theirs(access_app, access,
+                                                                      users):
+    from tests.conftest import run_callback
+    context = _as(access_app, access, users["leader"])
+    try:
+        render = next(k for k in access_app.callback_map if k.startswith(f"{Shell.PAGE}."))
+        page = _text(run_callback(access_app, render, "/grid", ""))
+        assert "领导角色无权查看此页面" in page and "运行指挥大屏" in page
+        overview = _text(run_callback(access_app, render, "/", ""))
+        assert '"screen": "overview"' in overview and '"screen": "grid"' not in overview
+        assert "lead" in overview and "/logout" in overview
+    finally:
+        context.pop()
+
+
+# --- the gate: anonymous requests, CSRF, redirects, kiosk tokens, audit -------------------------
+
+def test_anonymous_requests_go_to_sign_in(access_app):
+    client = access_app.server.test_client()
+    page = client.get("/grid?district=360702", headers={"Accept": "text/html"})
+    assert page.status_code == 302
+    assert page.headers["Location"] == "/login?next=%2Fgrid%3Fdistrict%3D360702"
+    for url in ("/download/events.csv", "/export/chart/ops-trend.svg", "/report/2026-10.pdf",
+                "/geo/districts.geojson", "/_dash-layout"):
+        assert client.get(url).status_code == 401, url
+    assert client.post("/_dash-update-component", json={"output": "x"}).status_code == 401
+    for url in ("/healthz", "/login", "/assets/citybrain.js", "/geo/style/wall.json"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_sign_in_returns_to_the_page_asked_for_and_never_off_site(access_app, users):
+    _, good = _sign_in(access_app, users["analyst"], next_url="/grid?district=360702")
+    assert good.headers["Location"] == "/grid?district=360702"
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "grid"):
+        _, response = _sign_in(access_app, users["analyst"], next_url=target)
+        assert response.headers["Location"] == "/", target
+    _, wrong = _sign_in(access_app, users["analyst"], password="not the password")
+    assert wrong.status_code == 401 and "用户名或密码错误" in wrong.text
+
+
+def test_posts_without_the_csrf_token_are_refused(access_app, users):
+    client = _client(access_app, users["staff"])
+    key = next(k for k, s in access_app.callback_screens.items() if s == "datasets"
+               and "contents" in json.dumps(access_app.callback_map[k]["inputs"]))
+    spec = access_app.callback_map[key]
+    body = {"output": key, "outputs": [{"id": part.rsplit(".", 1)[0],
+                                        "property": part.rsplit(".", 1)[1]}
+                                       for part in key.strip(".").split("...")],
+            "inputs": [{"id": d["id"], "property": d["property"], "value": None}
+                       for d in spec["inputs"]],
+            "state": [{"id": d["id"], "property": d["property"], "value": None}
+                      for d in spec.get("state", [])], "changedPropIds": []}
+    forged = client.post("/_dash-update-component", json=body)   # a cross-site post
+    assert forged.status_code == 400 and "CSRF" in forged.text
+    wrong = client.post("/_dash-update-component", json=body,
+                        headers={"X-CSRFToken": "forged"})
+    assert wrong.status_code == 400
+    assert client.post("/_dash-update-component", json=body,
+                       headers=_csrf(client)).status_code == 204    # PreventUpdate: no file
+    login = access_app.server.test_client().post(
+        "/login", data={"username": users["admin"], "password": PASSWORD})
+    assert login.status_code == 400
+
+
+def test_a_kiosk_token_opens_the_wall_only_until_revoked(access_app, access):
+    token_id, token = access.add_kiosk("指挥中心大屏")
+    client = access_app.server.test_client()
+    assert client.get(f"/wall?kiosk={token}", headers={"Accept": "text/html"}
+                      ).status_code == 200
+    client.get(f"/wall?kiosk={token}", headers={"Accept": "text/html"})
+    assert _post_callback(client, access_app, "wall") != 403
+    assert _post_callback(client, access_app, "overview") == 403
+    assert client.get(f"/download/events.csv?from={START}").status_code == 403
+    access.revoke_kiosk(token_id)
+    assert _post_callback(client, access_app, "wall") == 401     # the page then reloads
+    revoked = client.get(f"/wall?kiosk={token}", headers={"Accept": "text/html"})
+    assert revoked.status_code == 403 and "撤销" in revoked.text
+    assert access.audit_log(action="kiosk")[0]["who"] == "kiosk:指挥中心大屏"
+
+
+def test_exports_downloads_reports_and_sign_ins_are_audited(access_app, access, users):
+    client = _client(access_app, users["admin"])
+    client.get(f"/download/events.csv?from=2026-11-01&to={END}")
+    client.get("/report/2026-10.xlsx?sections=kpis")
+    client.get("/logout")
+    log = access.audit_log(who=users["admin"], limit=10)
+    actions = [row["action"] for row in log]
+    assert actions[:4] == ["logout", "report", "download", "login"]
+    download = json.loads(log[2]["what"])
+    assert download["format"] == "csv" and download["start"] == "2026-11-01" \
+        and download["rows"] > 0
+    assert json.loads(log[1]["what"])["month"] == "2026-10"
