@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from tqdm import tqdm
 
@@ -147,6 +148,24 @@ _CATEGORY_P = np.array([
     [0.25, 0.12, 0.10, 0.08, 0.30, 0.10, 0.05],   # app
     [0.15, 0.20, 0.15, 0.10, 0.20, 0.15, 0.05],   # hand-over
 ])
+#: P(a named reporter | channel), rows follow _CHANNELS: a patrol event names the cell's grid
+#: worker (or no one), hotline and app events the citizen unless they stayed anonymous; video
+#: AI and hand-overs have no personal reporter.
+_NAMED_P = np.array([0.92, 0.86, 0.0, 0.95, 0.0])
+#: Common surnames in order of frequency (weighted ~ 1/(rank + 2)), common given-name
+#: characters (one or two of them), and the mobile prefixes of China Mobile, Unicom and
+#: Telecom (13x/15x/17x/18x/19x).
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏"
+             "吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱"
+             "严覃武戴莫孔向汤赖温古")
+_SURNAME_P = 1.0 / (np.arange(len(_SURNAMES)) + 2.0)
+_SURNAME_P /= _SURNAME_P.sum()
+_GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国文斌宇浩凯健俊帆帅旭宁龙林"
+          "欣怡婷雪琳晨阳子涵梓轩博雨萱佳琪思慧颖嘉海波志荣春梅丹峰亮云飞德福金生水清秋燕小东")
+_MOBILE_PREFIXES = np.array([130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 150, 151, 152,
+                             153, 155, 156, 157, 158, 159, 172, 173, 175, 176, 177, 178, 180,
+                             181, 182, 183, 184, 185, 186, 187, 188, 189, 191, 193, 195, 196,
+                             197, 198, 199], dtype=np.int64)
 _HANDLE_HOURS = np.array([10, 14, 40, 8, 28, 30, 20], dtype=float)
 _DEADLINE_HOURS = np.array([48, 48, 240, 36, 120, 168, 96], dtype=float)
 EVENT_CHUNK = 500_000
@@ -221,10 +240,12 @@ def build_demo(path: str | os.PathLike, events: int = 1_000_000, seed: int = 226
         insert(con, "key_task_progress", progress)
         bar.update()
         con.execute("CREATE TEMP TABLE incoming_events AS FROM grid_events LIMIT 0")
-        _write_events(con, geo, seed + 4, cal, events, bar)
+        # reporters from a generator of their own: every other column stays as it was
+        _write_events(con, geo, seed + 4, cal, events, bar, np.random.default_rng([seed, 7]))
         # stored in grid-cell order: a filter on an area's code then reads only its row groups
+        # (event_id breaks ties, so the order is the same on every build)
         con.execute("INSERT INTO grid_events SELECT * FROM incoming_events "
-                    "ORDER BY grid_code, reported_at; DROP TABLE incoming_events")
+                    "ORDER BY grid_code, reported_at, event_id; DROP TABLE incoming_events")
         con.execute(EVENT_ROLLUP)
         bar.update()
         _write_meta(con, cal, seed, events)
@@ -689,7 +710,8 @@ _HOUR_P = np.array([1, 0.6, 0.4, 0.4, 0.5, 0.8, 1.5, 3, 5.5, 7, 7.5, 7, 5.5, 5.5
 _HOUR_P = _HOUR_P / _HOUR_P.sum()
 
 
-def _write_events(con, geo: _Geography, seed: int, cal: Calendar, total: int, bar) -> None:
+def _write_events(con, geo: _Geography, seed: int, cal: Calendar, total: int, bar,
+                  people: np.random.Generator) -> None:
     days, day_p = _day_weights(cal)
     cells = geo.cells
     cell_p = cells.population.to_numpy(dtype=float) + 50.0
@@ -702,6 +724,9 @@ def _write_events(con, geo: _Geography, seed: int, cal: Calendar, total: int, ba
     dict_cells = pa.array(cells.code.tolist())
     dict_towns = pa.array(cells.township_code.tolist())
     dict_dists = pa.array(district_codes)
+    # one grid worker per cell, then the citizens who report (one per four events, at most
+    # a million: some report again and again)
+    names, phones = _people(people, len(cells) + min(max(1000, total // 4), 1_000_000))
     start = 0
     for chunk in range(-(-total // EVENT_CHUNK)):
         n = min(EVENT_CHUNK, total - start)
@@ -713,6 +738,7 @@ def _write_events(con, geo: _Geography, seed: int, cal: Calendar, total: int, ba
         _close_at_now(ev, cal)
         n = len(ev["cell"])
         pick = rng.integers(0, geo.cell_lon.shape[1], n)
+        who = _reporters(people, ev["channel"], ev["cell"], len(cells), len(names))
         table = pa.table({
             "event_id": pa.array(np.arange(start, start + n, dtype=np.int64) + 1),
             "grid_code": pa.DictionaryArray.from_arrays(pa.array(ev["cell"].astype(np.int32)),
@@ -734,10 +760,41 @@ def _write_events(con, geo: _Geography, seed: int, cal: Calendar, total: int, ba
             "lat": pa.array(geo.cell_lat[ev["cell"], pick]),
             "source": _labels(np.zeros(n, dtype=np.int32), [SOURCE]),
             "as_of": _timestamps(np.full(n, np.datetime64(cal.now, "s"))),
+            "reporter_name": names.take(who),
+            "reporter_phone": phones.take(who),
         })
         insert(con, "incoming_events", table)
         start += n
         bar.update()
+
+
+def _people(rng: np.random.Generator, k: int) -> tuple[pa.Array, pa.Array]:
+    """Names (a surname and one or two given characters) and distinct 11-digit mobile
+    numbers of ``k`` made-up people."""
+    surname = rng.choice(len(_SURNAMES), k, p=_SURNAME_P)
+    given = rng.integers(0, len(_GIVEN), (2, k))
+    given[1] = np.where(rng.random(k) < 0.3, len(_GIVEN), given[1])     # the "" after _GIVEN
+    chars = pa.array([*_GIVEN, ""])
+    names = pc.binary_join_element_wise(pa.array(list(_SURNAMES)).take(surname),
+                                        chars.take(given[0]), chars.take(given[1]), "")
+    # a few spare numbers, so that those drawn twice can be dropped (np.unique is slow here)
+    spare = k + k // 1000 + 10
+    drawn = np.sort(_MOBILE_PREFIXES[rng.integers(0, len(_MOBILE_PREFIXES), spare)]
+                    * 100_000_000 + rng.integers(0, 100_000_000, spare))
+    distinct = drawn[np.r_[True, drawn[1:] != drawn[:-1]]]
+    phones = pa.array(rng.permutation(distinct)[:k]).cast(pa.string())
+    return names, phones
+
+
+def _reporters(rng: np.random.Generator, channel: np.ndarray, cell: np.ndarray, cells: int,
+               people: int) -> pa.Array:
+    """Each event's reporter, an index into ``_people`` (null for none): a patrol event's
+    is its cell's grid worker (the first ``cells`` people), a citizen's is one of the others."""
+    n = len(channel)
+    named = rng.random(n) < _NAMED_P[channel]
+    citizen = rng.integers(cells, people, n)
+    who = np.where(channel == _CHANNELS.index("patrol"), cell, citizen)
+    return pa.array(who.astype(np.int64), mask=~named)
 
 
 def _labels(index: np.ndarray, names: list[str]) -> pa.DictionaryArray:

@@ -80,7 +80,10 @@ CREATE TABLE grid_events (
     reported_at TIMESTAMP NOT NULL, accepted_at TIMESTAMP, dispatched_at TIMESTAMP,
     handled_at TIMESTAMP, verified_at TIMESTAMP, closed_at TIMESTAMP,
     deadline_at TIMESTAMP NOT NULL, returned_count TINYINT NOT NULL, satisfaction TINYINT,
-    lon DOUBLE NOT NULL, lat DOUBLE NOT NULL, source VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL);
+    lon DOUBLE NOT NULL, lat DOUBLE NOT NULL, source VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL,
+    -- personal data, shown masked to users without clearance: NULL when anonymous or when
+    -- no person reported it (video AI, a department's hand-over)
+    reporter_name VARCHAR, reporter_phone VARCHAR);
 
 -- Key-task supervision (重点工作督办): district_code NULL for a city-wide task. A task's
 -- status is not stored: Queries.key_tasks derives it from progress, plan and due month.
@@ -187,15 +190,22 @@ def connect(path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDBPyC
 #: Tables added to the schema after stores were first built: a load adds them to an older
 #: store (the app reads such a store without them).
 _LATER_TABLES = ("datasets", "key_tasks", "key_task_progress")
+#: Nullable columns added at the end of a table after stores were first built: a load adds
+#: them to an older store, so its rows read NULL there.
+_LATER_COLUMNS = (("grid_events", "reporter_name", "VARCHAR"),
+                  ("grid_events", "reporter_phone", "VARCHAR"))
 
 
 def upgrade(con) -> None:
-    """Create the tables an older store lacks (``_LATER_TABLES``), as SCHEMA defines them."""
+    """Create the tables an older store lacks (``_LATER_TABLES``) and add the columns it
+    lacks (``_LATER_COLUMNS``), as SCHEMA defines them."""
     for statement in SCHEMA.split(";"):
         body = statement.strip()
         for table in _LATER_TABLES:
             if body.startswith(f"CREATE TABLE {table} ("):
                 con.execute(body.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
+    for table, column, kind in _LATER_COLUMNS:
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
 
 
 def insert(con, table: str, frame, replace: bool = False) -> None:

@@ -1,16 +1,17 @@
 """Invariants of the generated demo city (the small test city built in conftest)."""
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
-from data import catalog
+from data import catalog, demo
 from data.demo import PLANTED, build_demo
 from data.store import connect, read_geo
-from tests.conftest import TEST_NOW
+from tests.conftest import TEST_EVENTS, TEST_NOW
 
 STAGES = ["reported_at", "accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at"]
 
@@ -160,6 +161,57 @@ def test_the_generator_is_deterministic(tmp_path):
             for t in ("grid_events", "indicator_values", "air_daily", "water_quality")])
         con.close()
     assert checksums[0] == checksums[1]
+
+
+def test_reporters_name_citizens_and_grid_workers(store):
+    by_channel = {row[0]: row[1:] for row in store.rows(
+        "SELECT channel, count(*), count(reporter_name), count(reporter_phone), "
+        "count(*) FILTER (WHERE (reporter_name IS NULL) <> (reporter_phone IS NULL)) "
+        "FROM grid_events GROUP BY 1")}
+    for channel, (_, named, phoned, half) in by_channel.items():
+        assert named == phoned and half == 0, channel      # a person, or no one
+    for channel in ("hotline", "app"):
+        n, named, *_ = by_channel[channel]
+        assert 0.8 < named / n < 0.99, channel                 # most, and some anonymous
+    assert 0.8 < by_channel["patrol"][1] / by_channel["patrol"][0] < 1
+    for channel in ("video_ai", "handover"):
+        assert by_channel[channel][1] == 0, channel
+    phones = [p for (p,) in store.rows("SELECT reporter_phone FROM grid_events "
+                                       "WHERE reporter_phone IS NOT NULL")]
+    assert all(re.fullmatch(r"1[3-9]\d{9}", p) for p in phones)
+    names = store.rows("SELECT DISTINCT reporter_name FROM grid_events "
+                       "WHERE reporter_name IS NOT NULL")
+    assert all(2 <= len(name) <= 3 and name[0] in demo._SURNAMES for (name,) in names)
+    # a cell's patrol events name its one grid worker; one person keeps one number
+    workers = store.rows("SELECT max(n) FROM (SELECT count(DISTINCT reporter_phone) AS n FROM "
+                         "grid_events WHERE channel = 'patrol' GROUP BY grid_code)")
+    assert workers[0][0] == 1
+    assert store.rows("SELECT count(*) FROM (SELECT reporter_phone FROM grid_events "
+                      "WHERE reporter_phone IS NOT NULL GROUP BY 1 "
+                      "HAVING count(DISTINCT reporter_name) > 1)")[0][0] == 0
+
+
+def test_reporters_leave_every_other_column_as_it_was(store, tmp_path, monkeypatch):
+    """Reporters come from a generator of their own: another one changes them and nothing
+    else."""
+    real = demo._write_events
+
+    def other_people(con, geo, seed, cal, total, bar, people):
+        real(con, geo, seed, cal, total, bar, np.random.default_rng(99))
+
+    monkeypatch.setattr(demo, "_write_events", other_people)
+    path = demo.build_demo(tmp_path / "c.duckdb", events=TEST_EVENTS, seed=7, now=TEST_NOW,
+                           progress=False)
+    digest = ("SELECT sum(hash(COLUMNS(* EXCLUDE (reporter_name, reporter_phone)))), "
+              "sum(hash(reporter_name)), sum(hash(reporter_phone)) FROM grid_events")
+    con = connect(path)
+    try:
+        other = con.execute(digest).fetchall()[0]
+    finally:
+        con.close()
+    ours = store.rows(digest)[0]
+    assert other[:-2] == ours[:-2]
+    assert other[-2] != ours[-2] and other[-1] != ours[-1]
 
 
 def test_a_failed_build_leaves_the_existing_file_alone(tmp_path, monkeypatch):

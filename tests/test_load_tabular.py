@@ -528,7 +528,7 @@ def test_read_events(tmp_path):
         "event_id", "grid_code", "township_code", "district_code", "category", "channel",
         "department_code", "status", "reported_at", "accepted_at", "dispatched_at",
         "handled_at", "verified_at", "closed_at", "deadline_at", "returned_count",
-        "satisfaction", "lon", "lat"]
+        "satisfaction", "lon", "lat", "reporter_name", "reporter_phone"]
     assert got.event_id.tolist() == [9007199254740993, 2]
     assert got.status.tolist() == ["closed", "accepted"]
     assert got.category.tolist() == ["appearance", "safety"]
@@ -539,6 +539,35 @@ def test_read_events(tmp_path):
     assert got.returned_count.tolist() == [1, 0] and got.satisfaction.isna().tolist() == [False,
                                                                                           True]
     assert got.handled_at.isna().tolist() == [False, True]
+    # no reporter columns: no one named
+    assert got.reporter_name.isna().all() and got.reporter_phone.isna().all()
+
+
+def with_columns(text: str, *cells: str) -> str:
+    """``text`` (a CSV) with a column more per line: the header's cell first."""
+    lines = text.splitlines()
+    return "\n".join(f"{line},{cell}" for line, cell in zip(lines, cells)) + "\n"
+
+
+@pytest.mark.parametrize("header", [("上报人", "联系电话"), ("reporter_name", "reporter_phone"),
+                                    ("举报人姓名", "手机号")])
+def test_events_carry_their_reporter(tmp_path, header):
+    text = with_columns(with_columns(EVENTS, header[0], "张伟", "匿名"),
+                        header[1], "+86 138-1234-1234", "")
+    got = events(write(tmp_path, "e.csv", text))
+    assert got.reporter_name.tolist()[0] == "张伟" and got.reporter_name.isna().tolist()[1]
+    assert got.reporter_phone.tolist()[0] == "13812341234"
+    assert got.reporter_phone.isna().tolist()[1]
+
+
+def test_a_phone_that_is_not_a_mobile_number_is_a_problem(tmp_path):
+    text = with_columns(EVENTS, "联系电话", "13812341234", "0797-8123456")
+    text += "3,360702001001,safety,patrol,housing,2026-11-20 10:00,,,,,,24,,,114.9,25.8,,1381234\n"
+    err = problems(lambda: events(write(tmp_path, "e.csv", text)))
+    assert where(err) == [(3, "联系电话"), (4, "联系电话")]
+    assert [p.value for p in err.problems] == ["0797-8123456", "1381234"]
+    assert all(p.file == str(tmp_path / "e.csv") for p in err.problems)
+    assert "11 digits starting with 1, like 13812341234" in err.problems[0].expected
 
 
 def test_event_problems(tmp_path):

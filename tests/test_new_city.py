@@ -203,3 +203,42 @@ def test_a_new_city_loads_its_stations_sections_departments_and_their_readings(n
     outside = tmp_path / "outside.csv"
     outside.write_text("站点代码,站点名称,经度,纬度\nS9,远方站,100.0,30.0\n", encoding="utf-8")
     assert citybrain(["load", "stations", str(outside), "--db", str(db), "--quiet"]) == 1
+
+
+def test_a_load_upgrades_a_store_older_than_the_reporter_columns(new_city, tmp_path):
+    """A store built before grid_events had reporter_name and reporter_phone gets them from
+    its next load: events with reporters load, and the store still serves."""
+    import shutil
+
+    from data.store import Store
+
+    db = shutil.copy(new_city, tmp_path / "city.duckdb")
+    con = connect(db, read_only=False)
+    try:
+        con.execute("ALTER TABLE grid_events DROP COLUMN reporter_phone")
+        con.execute("ALTER TABLE grid_events DROP COLUMN reporter_name")
+        cell = con.execute("SELECT code FROM grid_cells ORDER BY code LIMIT 1").fetchall()[0][0]
+        lon, lat = con.execute("SELECT avg(lon), avg(lat) FROM districts").fetchall()[0]
+    finally:
+        con.close()
+    events = tmp_path / "events.csv"
+    events.write_text("事件编号,网格,类别,来源,处置部门,上报时间,办理时限,经度,纬度,上报人,手机号\n"
+                      f"1,{cell},appearance,hotline,D13,2026-11-18 09:00,48,{lon},{lat},"
+                      "张伟,138 1234 1234\n"
+                      f"2,{cell},appearance,hotline,D13,2026-11-18 10:00,48,{lon},{lat},匿名,\n",
+                      encoding="utf-8")
+    departments = tmp_path / "departments.csv"
+    departments.write_text("部门代码,部门名称,英文名称\nD13,属地乡镇街道,Township office\n",
+                           encoding="utf-8")
+    for kind, path in (("departments", departments), ("events", events)):
+        assert citybrain(["load", kind, str(path), "--db", str(db), "--quiet"]) == 0, kind
+    store = Store(db)
+    try:
+        columns = [c for (c,) in store.rows(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = "
+            "'grid_events' ORDER BY ordinal_position")]
+        assert columns[-2:] == ["reporter_name", "reporter_phone"]
+        assert store.rows("SELECT event_id, reporter_name, reporter_phone FROM grid_events "
+                          "ORDER BY 1") == [(1, "张伟", "13812341234"), (2, None, None)]
+    finally:
+        store.close()

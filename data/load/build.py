@@ -435,7 +435,8 @@ def _load_water(con, item: Item, report: LoadReport, now) -> set[str]:
 
 
 def _load_events(con, item: Item, report: LoadReport, now) -> set[str]:
-    """Events replace those with the same event_id; the rollups are built again after."""
+    """Events replace those with the same event_id (their reporter too: a file without the
+    reporter columns leaves it empty); the rollups are built again after."""
     from data.load.tabular import read_events
     cells = {code: (town, district) for code, town, district in con.execute(
         "SELECT code, township_code, district_code FROM grid_cells").fetchall()}
@@ -449,6 +450,10 @@ def _load_events(con, item: Item, report: LoadReport, now) -> set[str]:
     frame = frame.assign(source=item.path.name, as_of=now)
     _replace_rows(con, "grid_events", frame, ("event_id",))
     report.rows["events"] = report.rows.get("events", 0) + len(frame)
+    named = int((frame["reporter_name"].notna() | frame["reporter_phone"].notna()).sum())
+    if named:
+        report.notes.append(f"{item.path.name}: {named} events name their reporter (personal "
+                            "data: shown masked to users without clearance)")
     return {"grid_events"}
 
 

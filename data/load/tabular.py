@@ -152,6 +152,13 @@ _EVENT_FIELDS = (
     _Field("lat", "latitude", ("lat", "latitude", "纬度"), True),
     # derived from the stage times; read so that it is not reported as an unknown column
     _Field("status", "status", ("status", "状态", "事件状态")),
+    # personal data (shown masked to users without clearance)
+    _Field("reporter_name", "reporter name", ("reporter_name", "reporter", "上报人", "上报人姓名",
+                                              "举报人", "举报人姓名", "反映人", "反映人姓名",
+                                              "来电人", "来电人姓名", "联系人", "姓名")),
+    _Field("reporter_phone", "reporter phone", ("reporter_phone", "phone", "mobile", "联系电话",
+                                                "手机号", "手机号码", "手机", "电话", "联系方式",
+                                                "上报人电话", "举报人电话", "来电号码")),
 )
 
 
@@ -1611,7 +1618,27 @@ def read_water(path: str | os.PathLike, *, sections: set[str], as_of: dt.date,
 _STAGES = tuple(EVENT_STAGES)
 EVENT_COLUMNS = ("event_id", "grid_code", "township_code", "district_code", "category",
                  "channel", "department_code", "status", *(f"{s}_at" for s in _STAGES),
-                 "deadline_at", "returned_count", "satisfaction", "lon", "lat")
+                 "deadline_at", "returned_count", "satisfaction", "lon", "lat", "reporter_name",
+                 "reporter_phone")
+#: What an events file writes for a reporter who stayed anonymous (or for no reporter).
+_ANONYMOUS = frozenset(_key(t) for t in ("匿名", "匿名用户", "匿名来电", "匿名举报", "无",
+                                         "anonymous", *_BLANK_MARKERS))
+PHONE_EXPECTED = ("not a mobile number: expected 11 digits starting with 1, like 13812341234 "
+                  "(spaces, dashes and a +86 prefix are fine)")
+
+
+def _reporter_name(text: str) -> str | None:
+    return None if _key(text) in _ANONYMOUS else " ".join(text.split())
+
+
+def _reporter_phone(text: str) -> str | _Bad | None:
+    """An 11-digit mainland mobile number without spaces, dashes or +86 (None for none)."""
+    if _key(text) in _ANONYMOUS:
+        return None
+    t = re.sub(r"[\s\-‐‑–—()（）]", "", _nfkc(text))
+    # "13812341234.0": a number column written out with a float type, as ids may be
+    m = re.fullmatch(r"(?:(?:\+|00)?86)?(1\d{10})(?:\.0+)?", t)
+    return m.group(1) if m else _Bad(PHONE_EXPECTED)
 
 
 def _code_lookup(codes: Iterable[str]) -> dict[str, str]:
@@ -1642,9 +1669,11 @@ def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]]
         department_code (处置部门), reported_at (上报时间), deadline_at (办理时限: a time, or
         hours after the report like 72 or 72小时), lon (经度), lat (纬度), and optionally
         accepted_at, dispatched_at, handled_at, verified_at, closed_at (受理/派遣/处置/核查/
-        结案时间), returned_count (退回次数, empty = 0), satisfaction (满意度, 1..5). A status
-        column is ignored: the status is the last stage with a time. Categories and channels
-        may be given by code or by their Chinese or English name.
+        结案时间), returned_count (退回次数, empty = 0), satisfaction (满意度, 1..5),
+        reporter_name (上报人) and reporter_phone (联系电话: an 11-digit mobile number; spaces,
+        dashes and +86 are dropped); empty or 匿名 = anonymous. A status column is ignored:
+        the status is the last stage with a time. Categories and channels may be given by
+        code or by their Chinese or English name.
     cells : mapping of str to (str, str)
         Grid cell code -> (township code, district code).
     departments, categories, channels : set of str
@@ -1665,7 +1694,8 @@ def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]]
         With every problem: unknown cells, categories, channels or departments, event ids that
         are not whole numbers or repeat, times that do not parse or lie after ``as_of``,
         stages out of order (a stage before an earlier one), a deadline before the report,
-        negative or too large return counts, ratings outside 1..5, coordinates out of range.
+        negative or too large return counts, ratings outside 1..5, coordinates out of range,
+        phones that are not 11-digit mobile numbers.
     """
     found, col = _open_columns(path, sheet, _EVENT_FIELDS, "not one of the grid event columns")
     as_of = _as_datetime(as_of)
@@ -1729,6 +1759,8 @@ def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]]
                         "empty: expected a longitude")
     lat = _parse_column(found, col["lat"], coordinate(-90, 90, "latitude"),
                         "empty: expected a latitude")
+    reporter = _parse_column(found, col.get("reporter_name"), _reporter_name)
+    phone = _parse_column(found, col.get("reporter_phone"), _reporter_phone)
     _duplicates(found, ids, col["event_id"], str)
 
     status: list[str | None] = []
@@ -1770,6 +1802,8 @@ def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]]
         "satisfaction": pd.Series(rating, dtype=object).astype("Int8"),
         "lon": pd.Series(lon, dtype="float64"),
         "lat": pd.Series(lat, dtype="float64"),
+        "reporter_name": pd.Series(reporter, dtype="str"),
+        "reporter_phone": pd.Series(phone, dtype="str"),
     })
     out.attrs["warnings"] = found.warnings()
     return out
