@@ -144,7 +144,7 @@ def install(app, runtime, access: Access, callback_screens: dict[str, str | None
         demo = access.demo_accounts() if runtime.is_demo else []
         body = _login_form(target, message, demo, runtime.city_name("zh"), not
                            access.has_users())
-        return flask.Response(body, status=401 if message else 200, mimetype="text/html")
+        return flask.Response(body, mimetype="text/html")
 
     @server.route("/logout")
     def logout():

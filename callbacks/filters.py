@@ -207,7 +207,7 @@ def register_controller(app, runtime, prefix: str, controls: tuple[Control, ...]
 def area_names(state: st.FilterState, runtime) -> list[str]:
     """Return the names along the drill-down trail: the city, district, township, cell."""
     names = runtime.names(state.lang)
-    return [runtime.city_name(state.lang),
+    return [runtime.scope_name(state.lang),
             *[names[code] for code in (state.district, state.township, state.cell) if code]]
 
 
@@ -215,7 +215,8 @@ def filter_text(state: st.FilterState, runtime) -> str:
     """Return the active filters as one line of text."""
     lang = state.lang
     names = area_names(state, runtime)
-    where = " › ".join(names[1:]) if len(names) > 1 else i18n.t("whole_city", lang)
+    where = " › ".join(names[1:]) if len(names) > 1 else (
+        names[0] if runtime.principal.districts else i18n.t("whole_city", lang))
     if state.picked:
         where += f" · {i18n.t('picked', lang).format(n=len(state.picked))}"
     ind = catalog.get(state.indicator)

@@ -91,7 +91,9 @@ def register(app, runtime, screens: list[Screen], wall=None) -> None:
             district=state.district, slider=filters.slider_model(state, runtime.context),
             step_options=step_options(state.lang), step=state.step,
             extra=screen.bar_extra(state, runtime) if screen.bar_extra else None,
-            trail=screen.trail_in_bar)
+            trail=screen.trail_in_bar,
+            # a district user's "everywhere" is their districts
+            everywhere=runtime.scope_name(state.lang) if who.districts else None)
         return screen.render(state, runtime, app, ids, head, bar)
 
     # filter store -> active-filter text

@@ -131,7 +131,7 @@ def _threshold_alerts(runtime, start, end, districts, lang,
         if districts is None:
             city = q.indicator_value(ind.code, None, s, e)
             if catalog.breach(ind, city["headline"]) == "alert":
-                hits.append((None, runtime.city_name(lang), city["headline"], city["last"]))
+                hits.append((None, runtime.scope_name(lang), city["headline"], city["last"]))
         if not hits:
             continue
         series = q.indicator_monthly_by_district(ind.code, first_day, e)

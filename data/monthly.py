@@ -262,7 +262,8 @@ def _sections(sections) -> tuple[str, ...]:
 
 def _districts(runtime, districts) -> tuple[str, ...] | None:
     if districts is None:
-        return None
+        # a district user's whole report is of their districts, named as such
+        return tuple(sorted(runtime.principal.districts)) or None
     if isinstance(districts, str):
         districts = (districts,)
     codes = tuple(dict.fromkeys(districts))

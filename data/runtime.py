@@ -167,6 +167,17 @@ class Runtime:
     def city_name(self, lang: str) -> str:
         return self.meta["city_name_en" if lang == "en" else "city_name_zh"]
 
+    def scope_name(self, lang: str) -> str:
+        """What "everywhere" is for the request: the city, or a district user's districts
+        (by name, or how many beyond three)."""
+        districts = sorted(self.principal.districts)
+        if not districts:
+            return self.city_name(lang)
+        if len(districts) <= 3:
+            names = self.names(lang)
+            return ("、" if lang != "en" else ", ").join(names[d] for d in districts)
+        return f"{len(districts)} districts" if lang == "en" else f"{len(districts)}个区县"
+
     def names(self, lang: str) -> dict[str, str]:
         """Every area's and department's display name by code, in a language."""
         return self._snap.names["en" if lang == "en" else "zh"]

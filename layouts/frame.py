@@ -72,7 +72,8 @@ def time_slider(*, ids: Bar, lang: str, slider: dict, step_options: list[dict], 
 
 def filter_bar(*, ids: Bar, lang: str, indicator_options: list[dict], indicator: str,
                district_options: list[dict], district: str | None, slider: dict,
-               step_options: list[dict], step: str, extra=None, trail: bool = False):
+               step_options: list[dict], step: str, extra=None, trail: bool = False,
+               everywhere: str | None = None):
     """Return the filter bar: indicator, district, time slider, active filters, clear.
 
     ``extra`` holds a screen's own controls; ``trail`` puts the drill-down breadcrumbs here
@@ -84,7 +85,7 @@ def filter_bar(*, ids: Bar, lang: str, indicator_options: list[dict], indicator:
                      placeholder=i18n.t("map_indicator", lang)),
         dcc.Dropdown(id=ids.DISTRICT, options=district_options, value=district,
                      clearable=True, searchable=False, className="district-dropdown",
-                     placeholder=i18n.t("whole_city", lang)),
+                     placeholder=everywhere or i18n.t("whole_city", lang)),
         *([extra] if extra is not None else []),
         time_slider(ids=ids, lang=lang, slider=slider, step_options=step_options, step=step),
         trail_nav(ids) if trail else None,

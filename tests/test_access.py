@@ -473,7 +473,7 @@ def test_sign_in_returns_to_the_page_asked_for_and_never_off_site(access_app, us
         _, response = _sign_in(access_app, users["analyst"], next_url=target)
         assert response.headers["Location"] == "/", target
     _, wrong = _sign_in(access_app, users["analyst"], password="not the password")
-    assert wrong.status_code == 401 and "用户名或密码错误" in wrong.text
+    assert wrong.status_code == 200 and "用户名或密码错误" in wrong.text
 
 
 def test_posts_without_the_csrf_token_are_refused(access_app, users):
@@ -528,3 +528,17 @@ def test_exports_downloads_reports_and_sign_ins_are_audited(access_app, access, 
     assert download["format"] == "csv" and download["start"] == "2026-11-01" \
         and download["rows"] > 0
     assert json.loads(log[1]["what"])["month"] == "2026-10"
+
+
+def test_a_district_users_everywhere_is_named_by_their_districts(access_app, access, users,
+                                                                 geo, mine):
+    from callbacks.filters import filter_text
+    runtime = access_app.citybrain_runtime
+    context = _as(access_app, access, users["analyst"])
+    try:
+        state = parse_query("", runtime.context)[0]
+        text = filter_text(state, runtime)
+        assert "全市" not in text and "、".join(geo["names"][d][0] for d in mine) in text
+    finally:
+        context.pop()
+    assert "全市" in filter_text(state, runtime)          # outside the request: everyone

@@ -38,7 +38,8 @@ def test_dashboard_of_the_new_city_has_no_trace_of_ganzhou(new_city):
     from app import create_app
     from tests.conftest import run_callback
 
-    app = create_app(settings_mod.Settings(db_path=new_city, build_demo_if_missing=False))
+    app = create_app(settings_mod.Settings(db_path=new_city, build_demo_if_missing=False,
+                                              auth=False))
     runtime = app.citybrain_runtime
     assert runtime.city_name("zh") == "江门市"
     center, _ = runtime.view(None)
@@ -72,7 +73,8 @@ def test_a_load_reaches_the_running_app_without_a_restart(new_city, tmp_path, mo
 
     new_city = shutil.copy(new_city, tmp_path / "city.duckdb")   # the others keep theirs
 
-    app = create_app(settings_mod.Settings(db_path=new_city, build_demo_if_missing=False))
+    app = create_app(settings_mod.Settings(db_path=new_city, build_demo_if_missing=False,
+                                              auth=False))
     runtime = app.citybrain_runtime
     client = app.server.test_client()
     assert client.get("/geo/districts.geojson").status_code == 200
@@ -111,7 +113,7 @@ def test_a_city_declares_its_own_indicator_and_the_screens_use_it(new_city, tmp_
                         encoding="utf-8")
     assert citybrain(["load", "catalogue", str(declared), "--db", str(db), "--quiet"]) == 0
     assert citybrain(["load", "indicators", str(grain), "--db", str(db), "--quiet"]) == 0
-    app = create_app(settings_mod.Settings(db_path=db, build_demo_if_missing=False))
+    app = create_app(settings_mod.Settings(db_path=db, build_demo_if_missing=False, auth=False))
     data = store_payload(FilterState(None, "2026-10-01", "2026-10-31", "grain_output", "zh"))
     figure = run_callback(app, "ops-ranking.figure", data)
     assert "粮食产量" in figure.layout.title.text
