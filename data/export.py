@@ -39,6 +39,8 @@ COLUMN_NAMES: dict[str, tuple[str, str]] = {
     "closed_at": ("结案时间", "Closed at"),
     "returned_count": ("退回次数", "Times returned"),
     "satisfaction": ("满意度评分", "Satisfaction (1-5)"),
+    "reporter_name": ("上报人", "Reporter"),
+    "reporter_phone": ("联系电话", "Reporter phone"),
 }
 
 

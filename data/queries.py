@@ -970,8 +970,23 @@ class Queries:
         where, params = self._where(area)
         reported, bounds = _reported(start, end)
         conditions, values = _event_filters(filters)
-        return (f"FROM grid_events WHERE {reported}{where}{conditions}",
+        return (f"FROM {self._event_rows} WHERE {reported}{where}{conditions}",
                 bounds + params + values)
+
+    @cached_property
+    def _event_rows(self) -> str:
+        """What the event table reads: grid_events, with the reporter masked for a reader
+        without clearance (so its filters and sorts see only the masked text as well), and
+        with empty reporter columns in a store from before they existed."""
+        columns = {name for (name,) in self.store.rows(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'grid_events'")}
+        if not {"reporter_name", "reporter_phone"} <= columns:
+            return ("(SELECT *, NULL::VARCHAR AS reporter_name, NULL::VARCHAR AS "
+                    "reporter_phone FROM grid_events)")
+        if self.scope.personal_data:
+            return "grid_events"
+        return f"(SELECT * REPLACE ({_MASKED_REPORTER}) FROM grid_events)"
 
     def _event_table_count(self, area: Area, start: str, end: str, filters: tuple,
                            from_where: str, params: list) -> int:
@@ -1206,7 +1221,13 @@ class Queries:
 #: The event table's columns in display order: the only names a sort or filter may use.
 EVENT_TABLE_COLUMNS = ("event_id", "reported_at", "district_code", "township_code", "grid_code",
                        "category", "channel", "department_code", "status", "deadline_at",
-                       "closed_at", "returned_count", "satisfaction")
+                       "closed_at", "returned_count", "satisfaction", "reporter_name",
+                       "reporter_phone")
+#: The reporter as a reader without clearance sees it: 张** and 138****1234 (the surname
+#: and the phone's carrier prefix and last four digits, as Chinese government systems show).
+_MASKED_REPORTER = ("left(reporter_name, 1) || repeat('*', greatest(length(reporter_name) - 1,"
+                    " 1)) AS reporter_name, left(reporter_phone, 3) || '****' || "
+                    "right(reporter_phone, 4) AS reporter_phone")
 #: column -> the SQL text written for it: SQL text comes from here, never from a request.
 _EVENT_COLUMN_SQL = {column: column for column in EVENT_TABLE_COLUMNS}
 _EVENT_TABLE_SELECT = ", ".join(_EVENT_COLUMN_SQL.values())

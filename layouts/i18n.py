@@ -113,6 +113,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_closed_at": ("结案时间", "Closed"),
     "col_returned_count": ("退回次数", "Returns"),
     "col_satisfaction": ("满意度", "Rating"),
+    "col_reporter_name": ("上报人", "Reporter"),
+    "col_reporter_phone": ("联系电话", "Phone"),
     "pollutant": ("污染物", "Pollutant"),
     "compare_with": ("对比区县", "Compare with"),
     "shares": ("各区县占全市比重", "Share of the city"),

@@ -542,3 +542,62 @@ def test_a_district_users_everywhere_is_named_by_their_districts(access_app, acc
     finally:
         context.pop()
     assert "全市" in filter_text(state, runtime)          # outside the request: everyone
+
+
+# --- personal data -----------------------------------------------------------------------------
+
+def test_reporters_are_masked_for_readers_without_clearance(queries, store):
+    masked = queries.scoped(Scope(personal_data=False))
+    full, n = queries.events_page(None, START, END, limit=2000)
+    shown, m = masked.events_page(None, START, END, limit=2000)
+    assert n == m and full["event_id"].tolist() == shown["event_id"].tolist()
+    pairs = full.dropna(subset=["reporter_phone"])
+    assert len(pairs) > 100
+    for (_, real), (_, seen) in zip(pairs.iterrows(), shown.loc[pairs.index].iterrows()):
+        assert seen["reporter_phone"] == real["reporter_phone"][:3] + "****" + \
+            real["reporter_phone"][-4:]
+        assert seen["reporter_name"][0] == real["reporter_name"][0]
+        assert set(seen["reporter_name"][1:]) == {"*"}
+    assert shown["reporter_phone"].isna().sum() == full["reporter_phone"].isna().sum()
+    # a filter or sort cannot probe the hidden digits: they see the masked text only
+    phone = pairs["reporter_phone"].iloc[0]
+    assert masked.events_page(None, START, END, (("reporter_phone", "=", phone),))[1] == 0
+    assert queries.events_page(None, START, END, (("reporter_phone", "=", phone),))[1] >= 1
+    middle = (("reporter_phone", "contains", phone[3:7]),)
+    assert all("****" in p for p in masked.events_page(None, START, END, middle)[0]
+               ["reporter_phone"].dropna())
+    export = masked.events_export(None, "2026-11-01", END).read_all().to_pandas()
+    assert export["reporter_phone"].dropna().str.fullmatch(r"1\d\d\*{4}\d{4}").all()
+
+
+def test_who_sees_reporters_in_clear(access_app, access, users):
+    access.add_user("cleared", "analyst", PASSWORD, clearance=True)
+    for name, clear in ((users["analyst"], False), (users["admin"], True), ("cleared", True)):
+        client = _client(access_app, name)
+        body = client.get("/download/events.csv?from=2026-11-01&to=2026-11-24").data
+        phones = pd.read_csv(io.BytesIO(body), dtype=str, encoding="utf-8-sig").iloc[:, -1]
+        phones = phones.dropna()
+        assert len(phones) > 0
+        assert phones.str.fullmatch(r"1\d{10}" if clear else r"1\d\d\*{4}\d{4}").all(), name
+    token_id, token = access.add_kiosk("大屏")
+    assert not access.kiosk(token=token).sees_personal_data
+
+
+def test_a_store_from_before_the_reporter_columns_still_serves_the_table(city_path, tmp_path):
+    import shutil
+
+    import duckdb
+
+    from data.store import Store
+    old = shutil.copy(city_path, tmp_path / "old.duckdb")
+    con = duckdb.connect(str(old))
+    con.execute("ALTER TABLE grid_events DROP COLUMN reporter_phone")
+    con.execute("ALTER TABLE grid_events DROP COLUMN reporter_name")
+    con.close()
+    store = Store(old)
+    try:
+        for scope in (Scope(), Scope(personal_data=False)):
+            page, n = Queries(store).scoped(scope).events_page(None, START, END, limit=5)
+            assert n > 0 and page["reporter_phone"].isna().all()
+    finally:
+        store.close()
