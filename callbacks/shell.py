@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from dash import ALL, Input, Output, State
+from dash import ALL, Input, Output, State, html
 
 from callbacks import filters
 from callbacks import state as st
@@ -94,7 +94,9 @@ def register(app, runtime, screens: list[Screen], wall=None) -> None:
             trail=screen.trail_in_bar,
             # a district user's "everywhere" is their districts
             everywhere=runtime.scope_name(state.lang) if who.districts else None)
-        return screen.render(state, runtime, app, ids, head, bar)
+        page = screen.render(state, runtime, app, ids, head, bar)
+        # the chart download links are for roles that may export (the route refuses others)
+        return page if who.may("export") else html.Div(page, className="no-export")
 
     # filter store -> active-filter text
     @app.callback(Output(Shell.FILTER_TEXT, "children"), Input(Shell.FILTERS, "data"))

@@ -447,6 +447,7 @@ def test_pages_show_the_roles_screens_and_say_when_one_is_not_theirs(access_app,
         overview = _text(run_callback(access_app, render, "/", ""))
         assert '"screen": "overview"' in overview and '"screen": "grid"' not in overview
         assert "lead" in overview and "/logout" in overview
+        assert '"className": "no-export"' in overview      # no chart downloads to offer
     finally:
         context.pop()
 
