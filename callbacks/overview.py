@@ -181,7 +181,7 @@ def render(state: st.FilterState, runtime, app, ids, head, bar):
         selected=state.picked or state.area,
         title=map_title(title, ind, state, runtime),
         view_key=state.township or state.district or "city",
-        layers=overlay_traces(state, runtime))
+        layers=overlay_traces(state, runtime), level=state.map_level)
     return overview.page(ids=ids, lang=state.lang, head=head, bar=bar, map_figure=map_figure,
                          layer_options=layer_options(state.lang), layers=list(state.layers),
                          grain_options=grain_options(state.lang), grain=state.grain,
@@ -219,12 +219,13 @@ def register(app, runtime) -> None:
         patch = Patch()
         base = patch["data"][MAP_BASE_TRACE]
         base["geojson"] = app.get_relative_path(geojson)
-        for key, value in figures.choropleth_base_arrays(frame, s.lang).items():
+        for key, value in figures.choropleth_base_arrays(frame, s.lang, s.map_level).items():
             base[key] = value
         trace = patch["data"][MAP_DATA_TRACE]
         trace["geojson"] = app.get_relative_path(geojson)
-        for key in ("locations", "z", "zmin", "zmax", "customdata", "text"):
+        for key in ("locations", "z", "zmin", "zmax", "text"):
             trace[key] = arrays[key]
+        trace["hovertemplate"] = figures.hover_template(s.map_level, s.lang)
         trace["marker"]["line"]["width"] = arrays["line_width"]
         trace["marker"]["line"]["color"] = arrays["line_color"]
         trace["reversescale"] = ind.better == "lower"
@@ -314,7 +315,7 @@ def map_chart(s: st.FilterState, runtime, theme):
         frame, ind, geojson_url=json.loads(to_geojson(shapes)), style_url="white-bg",
         center=center, zoom=zoom, size=export.SIZE, theme=theme, lang=s.lang,
         selected=s.picked or s.area, title=title,
-        view_key=s.township or s.district or "city")
+        view_key=s.township or s.district or "city", level=s.map_level)
 
 
 CHARTS = {Overview.MAP: map_chart, Overview.TREND: trend_chart, Overview.AIR: air_chart,

@@ -170,6 +170,10 @@ FROM grid_events GROUP BY ALL ORDER BY grid_code, day;
 CREATE OR REPLACE TABLE event_district_daily AS
 SELECT day, district_code, {_SUMS_OF_SUMS}
 FROM event_daily GROUP BY ALL ORDER BY day, district_code;
+CREATE OR REPLACE TABLE event_area_monthly AS
+SELECT date_trunc('month', day)::DATE AS month, district_code, township_code, grid_code,
+       {_SUMS_OF_SUMS}
+FROM event_area_daily GROUP BY ALL ORDER BY grid_code, month;
 """ + _GRID_SCREEN_ROLLUP
 
 

@@ -15,7 +15,8 @@ import shapely
 #: map level -> (store table, columns, simplification tolerance in degrees, parent column)
 LEVELS = {
     "districts": ("districts", ("code", "name_zh", "name_en"), 0.0, None),
-    "townships": ("townships", ("code", "name_zh", "district_code"), 0.001, "district_code"),
+    "townships": ("townships", ("code", "name_zh", "name_en", "district_code"), 0.001,
+                  "district_code"),
     "grid_cells": ("grid_cells", ("code", "name_zh", "township_code", "district_code"), 0.0005,
                    "township_code"),
 }
@@ -35,6 +36,11 @@ def _check_wgs84(frame) -> None:
         raise TypeError(f"expected a GeoDataFrame, got {type(frame).__name__}")
     if frame.crs is None or frame.crs.to_epsg() != 4326:
         raise ValueError(f"GeoJSON must be WGS-84 (EPSG:4326), got {frame.crs}")
+
+
+def name_property(level: str, lang: str) -> str:
+    """The feature property holding an area's name in ``lang`` (grid cells have one name)."""
+    return "name_en" if lang == "en" and "name_en" in LEVELS[level][1] else "name_zh"
 
 
 def to_geojson(frame: gpd.GeoDataFrame) -> bytes:

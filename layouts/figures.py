@@ -11,6 +11,8 @@ property name still fails the suite.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -20,6 +22,7 @@ from data.aqi import BREAKPOINTS, LEVELS
 from data.catalog import Indicator
 from data.queries import POLLUTANTS
 from data.store import HANDLING_BUCKET_HOURS, HANDLING_LAST_BUCKET
+from geo.geojson import name_property
 from layouts import i18n
 from layouts.theme import (AQI_COLORS, NO_DATA_COLOR, STAGE_COLORS, WATER_COLORS, Theme,
                            template)
@@ -84,20 +87,21 @@ def _chosen(selected) -> set:
 
 def choropleth_arrays(frame: pd.DataFrame, ind: Indicator, lang: str, theme: Theme,
                       selected) -> dict:
-    """Return the per-district arrays of the district map, the part a filter change resends.
+    """Return the values trace's arrays of the map, the part a filter change resends.
 
-    ``frame`` has area_code, name_zh, name_en, value, yoy, headline. Areas without a value
-    are left out (the grey base layer shows them): a trace whose every value is missing breaks
-    MapLibre's paint.
+    ``frame`` has area_code, value, yoy, headline. Areas without a value are left out (the
+    grey base layer shows them): a trace whose every value is missing breaks MapLibre's
+    paint. The hover names come from the GeoJSON's properties (``hover_template``), so the
+    9,559 grid cells' names are not resent with every filter change; the outline is one
+    width and colour unless areas are selected.
     """
     frame = frame[frame["headline"].notna()]
-    hover = []
-    for row in frame.itertuples():
-        name = row.name_en if lang == "en" else row.name_zh
-        parts = [f"<b>{name}</b>", i18n.quantity(row.value, ind, lang)]
-        if not pd.isna(row.yoy):
-            parts.append(f"{i18n.t('yoy', lang)} {i18n.change(row.yoy, ind, lang)}")
-        hover.append("<br>".join(parts))
+    quantity = functools.lru_cache(maxsize=None)(lambda v: i18n.quantity(v, ind, lang))
+    change = functools.lru_cache(maxsize=None)(lambda v: i18n.change(v, ind, lang))
+    yoy = i18n.t("yoy", lang)
+    # grid cells repeat the same few hundred values: each is formatted once
+    text = [quantity(v) if y != y else f"{quantity(v)}<br>{yoy} {change(y)}"
+            for v, y in zip(frame["value"].tolist(), frame["yoy"].tolist())]
     codes = frame["area_code"].tolist()
     chosen = _chosen(selected)
     values = frame["headline"].astype(float)
@@ -105,23 +109,29 @@ def choropleth_arrays(frame: pd.DataFrame, ind: Indicator, lang: str, theme: The
     # residents would otherwise stretch the scale and leave every other cell one colour
     low, high = (values.quantile([0.02, 0.98]).tolist() if len(values) >= 50
                  else (values.min(), values.max()) if len(values) else (0.0, 1.0))
+    outlined = chosen & set(codes)
     return {
         "locations": codes,
-        "customdata": codes,
         "z": [round(float(v), 3) for v in values],
         "zmin": round(float(low), 3), "zmax": round(float(max(high, low + 1e-9)), 3),
-        "text": hover,
-        "line_width": [4.0 if c in chosen else 0.8 for c in codes],
-        "line_color": [theme.accent if c in chosen else theme.map_line for c in codes],
+        "text": text,
+        "line_width": [4.0 if c in chosen else 0.8 for c in codes] if outlined else 0.8,
+        "line_color": [theme.accent if c in chosen else theme.map_line for c in codes]
+        if outlined else theme.map_line,
     }
 
 
-def choropleth_base_arrays(frame: pd.DataFrame, lang: str) -> dict:
-    """Return the grey base layer's arrays: every area, named, with its code to click."""
+def hover_template(level: str, lang: str, body: str = "%{text}") -> str:
+    """The map's hover: the area's name from its GeoJSON feature, then ``body``."""
+    return f"<b>%{{properties.{name_property(level, lang)}}}</b><br>{body}<extra></extra>"
+
+
+def choropleth_base_arrays(frame: pd.DataFrame, lang: str, level: str) -> dict:
+    """Return the grey base layer's arrays: every area, clickable (a click carries its
+    location), named on hover from its GeoJSON feature."""
     codes = frame["area_code"].tolist()
-    names = frame["name_en" if lang == "en" else "name_zh"]
-    return {"locations": codes, "customdata": codes, "z": [0] * len(codes),
-            "text": [f"<b>{n}</b><br>{i18n.t('no_data', lang)}" for n in names]}
+    return {"locations": codes, "z": [0] * len(codes),
+            "hovertemplate": hover_template(level, lang, i18n.t("no_data", lang))}
 
 
 def colorbar_title(ind: Indicator, lang: str) -> str:
@@ -132,7 +142,7 @@ def colorbar_title(ind: Indicator, lang: str) -> str:
 def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_url: str,
                center: dict, zoom: float, theme: Theme, lang: str, selected: str | None,
                size: tuple[int, int], title: str | None = None, view_key: str = "city",
-               layers: list[dict] | None = None) -> go.Figure:
+               layers: list[dict] | None = None, level: str = "districts") -> go.Figure:
     """Return a choropleth of one indicator over districts, townships or grid cells, on an
     offline MapLibre map, ``size`` (width, height) pixels of the canvas. ``view_key`` names the
     area shown: the map keeps the user's pan and zoom while it stays the same, and refits when
@@ -145,15 +155,14 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
     arrays = choropleth_arrays(frame, ind, lang, theme, selected)
     base = {   # every area in grey: "no data" still shows its outline and can be clicked
         "type": "choroplethmap", "geojson": geojson_url, "featureidkey": "id",
-        **choropleth_base_arrays(frame, lang), "showscale": False,
-        "hovertemplate": "%{text}<extra></extra>",
+        **choropleth_base_arrays(frame, lang, level), "showscale": False,
         "colorscale": [[0, theme.grid], [1, theme.grid]],
         "marker": {"opacity": 0.6, "line": {"width": 0.8, "color": theme.map_line}}}
     values = {
         "type": "choroplethmap", "geojson": geojson_url, "featureidkey": "id",
-        "locations": arrays["locations"], "z": arrays["z"], "customdata": arrays["customdata"],
+        "locations": arrays["locations"], "z": arrays["z"],
         "zmin": arrays["zmin"], "zmax": arrays["zmax"],
-        "text": arrays["text"], "hovertemplate": "%{text}<extra></extra>",
+        "text": arrays["text"], "hovertemplate": hover_template(level, lang),
         "colorscale": [list(stop) for stop in theme.colorscale],
         "reversescale": ind.better == "lower",
         "marker": {"opacity": 0.85, "line": {"width": arrays["line_width"],

@@ -65,7 +65,9 @@ def test_map_carries_codes_not_geometry(built):
     fig = built[("wall", "zh", "closure_rate", "map")]
     base, values = fig.data
     assert base.geojson == values.geojson == "/geo/districts.geojson"
-    assert list(values.customdata) == list(values.locations)
+    assert values.customdata is None           # a click reads the location
+    assert "%{properties.name_zh}" in base.hovertemplate == values.hovertemplate.replace(
+        "%{text}", "无数据") or "%{properties.name_zh}" in values.hovertemplate
     widths = dict(zip(values.locations, values.marker.line.width))
     assert widths["360702"] == max(widths.values())
 

@@ -222,6 +222,33 @@ def test_event_metrics_below_the_districts_match_pandas(queries, events, store):
         queries.event_metric_by_area("event_count", "3607'--", START, END)
 
 
+@pytest.mark.parametrize("start, end", [
+    ("2026-01-01", "2026-11-24"),     # whole months, then days of November
+    ("2025-12-17", "2026-03-09"),     # days, whole months across a year, days
+    ("2026-04-03", "2026-04-28"),     # inside one month: days only
+    ("2026-02-01", "2026-02-28"),     # exactly one month
+])
+def test_every_grid_cells_metrics_match_pandas_over_any_range(queries, store, start, end):
+    """The all-cells map reads whole months from the monthly rollup and the days around
+    them from the daily one: every cell's count and rates, and the year-ago values, as
+    pandas computes them from the raw events."""
+    raw = store.df("SELECT grid_code, reported_at, closed_at, deadline_at, satisfaction "
+                   "FROM grid_events")
+    got = queries.event_metric_by_area("closure_rate", None, start, end, cells=True)
+    counts = queries.event_metric_by_area("event_count", None, start, end, cells=True)
+    now = _in_range(raw, "reported_at", start, end)
+    want = now.groupby("grid_code").apply(_pandas_event_metrics, include_groups=False)
+    got, counts = got.set_index("area_code"), counts.set_index("area_code")
+    assert counts.loc[want.index, "value"].tolist() == want["event_count"].astype(float).tolist()
+    assert (counts.drop(want.index)["value"] == 0).all()
+    np.testing.assert_allclose(got.loc[want.index, "value"].astype(float),
+                               pd.to_numeric(want["closure_rate"]).astype(float), rtol=1e-9)
+    year_ago = _in_range(raw, "reported_at", *(str(pd.Timestamp(d) - pd.DateOffset(years=1))[:10]
+                                                for d in (start, end)))
+    prior = year_ago.groupby("grid_code").size()
+    assert counts.loc[prior.index, "prior"].tolist() == prior.astype(float).tolist()
+
+
 def test_map_layer_queries_match_pandas(queries, store):
     air = _in_range(store.df("SELECT station_code, district_code, day, aqi FROM air_daily"),
                     "day")
