@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install system-deps install-test system-test-deps bench
+.PHONY: run test install system-deps install-test system-test-deps bench bench-load
 
 # Install the app and run it on the embedded demo city (built on first run, then reused).
 run: install
@@ -40,3 +40,8 @@ test: install-test
 # Cross-filter latency at the default scale and at 10M events against a naive Dash baseline.
 bench: install-test
 	$(PYTHON) -m bench
+
+# 50 simulated analysts for 5 minutes against gunicorn and Redis, with Redis stopped and
+# started again and the store swapped by a load mid-run (bench/README.md).
+bench-load: install-test
+	$(PYTHON) -m bench.load

@@ -52,7 +52,7 @@ TABLE_PAGE_SIZE = 20
 FILTERS = "<overview filter controller>"
 MAP = "..ops-map.figure...ops-map-drawn.data.."
 TABLE = "..evt-table.data...evt-table.page_count...evt-count.children...evt-csv.href" \
-        "...evt-xlsx.href.."
+        "...evt-xlsx.href...evt-table.page_current.."
 NAIVE_TABLE = "..table.data...table.page_count...count.children.."
 
 
@@ -169,17 +169,24 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def callback_body(output: str, inputs: list, state: list | None = None,
+                  changed: str | None = None) -> bytes:
+    """The body of a callback request (POST /_dash-update-component) as Dash's renderer
+    sends it; ``changed`` defaults to the first input."""
+    outputs = [dict(zip(("id", "property"), part.rsplit(".", 1)))
+               for part in output.strip(".").split("...")]
+    first = inputs[0]
+    return json.dumps({"output": output, "outputs": outputs if len(outputs) > 1 else outputs[0],
+                       "inputs": inputs, "state": state or [],
+                       "changedPropIds": [changed or f"{first['id']}.{first['property']}"]}
+                      ).encode()
+
+
 def _post(port: int, output: str, inputs: list, state: list | None = None,
           changed: str | None = None, body_out: list | None = None) -> tuple[float, int]:
     """POST one callback request as the browser sends it; return (ms, response bytes).
     ``body_out`` (a list) receives the decoded response."""
-    outputs = [dict(zip(("id", "property"), part.rsplit(".", 1)))
-               for part in output.strip(".").split("...")]
-    first = inputs[0]
-    body = json.dumps({"output": output, "outputs": outputs if len(outputs) > 1 else outputs[0],
-                       "inputs": inputs, "state": state or [],
-                       "changedPropIds": [changed or f"{first['id']}.{first['property']}"]}
-                      ).encode()
+    body = callback_body(output, inputs, state, changed)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     start = time.perf_counter()
     conn.request("POST", "/_dash-update-component", body,
@@ -366,12 +373,14 @@ def _measure(send: Callable[[dict], tuple[float, int]], states: list[dict],
     return _stats(times, sizes, states)
 
 
-def _dependencies(port: int) -> dict:
-    """The callback specs the bench needs from /_dash-dependencies."""
-    status, body = _get(port, "/_dash-dependencies")
-    if status != 200:
-        raise RuntimeError(f"/_dash-dependencies: HTTP {status}")
-    specs = json.loads(body)
+def _dependencies(port: int, specs: list | None = None) -> dict:
+    """The callback specs the bench needs from /_dash-dependencies (``specs``: that list,
+    already fetched)."""
+    if specs is None:
+        status, body = _get(port, "/_dash-dependencies")
+        if status != 200:
+            raise RuntimeError(f"/_dash-dependencies: HTTP {status}")
+        specs = json.loads(body)
     found = [s for s in specs if s["output"].startswith("..app-filters.data@")
              and any(i["id"] == "ops-page-url" for i in s["inputs"])]
     if len(found) != 1:
@@ -386,13 +395,15 @@ def _dependencies(port: int) -> dict:
 
 # --- one scale -------------------------------------------------------------------------------
 
-def ensure_city(scale: str) -> Path:
+def ensure_city(scale: str, events: int | None = None) -> Path:
+    """bench/out/city-<scale>.duckdb, built once (``events``: default the scale's)."""
     path = OUT / f"city-{scale}.duckdb"
     if not path.exists():
         from data.demo import build_demo
+        OUT.mkdir(parents=True, exist_ok=True)
         print(f"building the {scale} city into {path} (once)...", file=sys.stderr)
         t = time.perf_counter()
-        build_demo(path, events=SCALES[scale], now=NOW)
+        build_demo(path, events=events or SCALES[scale], now=NOW)
         print(f"  built in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     return path
 
@@ -403,7 +414,8 @@ def run_scale(scale: str, n: int, naive: bool) -> dict:
     rows: dict[str, dict[str, dict]] = {title: {} for title, _ in SECTIONS}
     results: dict = {"events": SCALES[scale], "requests": n, "rows": rows}
     port = _free_port()
-    env = {"CITYBRAIN_DB": str(path), "CITYBRAIN_CACHE": "null", "CITYBRAIN_BUILD_DEMO": "0"}
+    env = {"CITYBRAIN_DB": str(path), "CITYBRAIN_CACHE": "null", "CITYBRAIN_BUILD_DEMO": "0",
+           "CITYBRAIN_AUTH": "off"}   # the query speed, not the sign-in
     proc = _start([sys.executable, "-m", "cli", "serve", "--port", str(port)], port, env,
                   OUT / f"app-{scale}.log")
     try:

@@ -3,64 +3,12 @@ worker, and Redis stopping and coming back under a running app."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RedisServer:
-    """A real redis-server on a free loopback port, no persistence."""
-
-    def __init__(self, folder: Path):
-        if not Path(REDIS).exists():
-            pytest.fail(f"redis-server not found at {REDIS}: run `make test`, which installs "
-                        "Debian's redis-server (these tests never skip)")
-        self.port, self.folder, self.process = free_port(), folder, None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> "RedisServer":
-        self.process = subprocess.Popen(
-            [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        import redis
-        client = redis.Redis.from_url(self.url)
-        for _ in range(100):
-            try:
-                client.ping()
-                return self
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def keys(self) -> list[bytes]:
-        import redis
-        return redis.Redis.from_url(self.url).keys("citybrain:*")
+from bench.servers import Gunicorn, RedisServer
 
 
 @pytest.fixture
@@ -98,39 +46,18 @@ def test_queries_are_cached_in_redis_and_answer_while_it_is_down(settings, redis
     assert backend.using_redis and redis_server.keys(), "back on Redis once it returns"
 
 
-def get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        assert response.status == 200
-        return json.loads(response.read())
-
-
 def test_gunicorn_workers_share_redis_and_every_worker_serves_a_load(city_path, tmp_path,
                                                                      redis_server):
     db = shutil.copy(city_path, tmp_path / "city.duckdb")
-    port = free_port()
-    env = {**os.environ, "CITYBRAIN_DB": str(db), "CITYBRAIN_BUILD_DEMO": "0",
-           "REDIS_URL": redis_server.url}
-    root = Path(__file__).resolve().parent.parent
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--chdir", str(root), "app:create_server()"], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    server = Gunicorn(db, {"REDIS_URL": redis_server.url}, workers=2).start()
     try:
-        for _ in range(200):
-            try:
-                first = get_json(url + "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not start: " + server.stderr.read1().decode())
+        first = server.health()
         assert first["cache"] == "redis"
         seen = {}
         for _ in range(40):
-            health = get_json(url + "/healthz")
+            health = server.health()
             seen[health["pid"]] = health["store"]
-            assert get_json(url + "/healthz")["status"] == "ok"
+            assert server.health()["status"] == "ok"
         before = set(seen.values())
         assert len(before) == 1
 
@@ -144,11 +71,10 @@ def test_gunicorn_workers_share_redis_and_every_worker_serves_a_load(city_path, 
         moved: dict = {}
         while time.monotonic() < deadline and (len(moved) < len(seen) or
                                                before & set(moved.values())):
-            health = get_json(url + "/healthz")        # never fails during the swap
+            health = server.health()        # never fails during the swap
             moved[health["pid"]] = health["store"]
             time.sleep(0.05)
         assert set(moved) >= set(seen), "every worker answered"
         assert not before & set(moved.values()), f"a worker kept the old file: {moved}"
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        server.stop()
