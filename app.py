@@ -52,6 +52,10 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
         assets_folder=str(ROOT / "assets"), serve_locally=True,
         # pages are rendered by a callback; tests/test_callbacks.py checks every callback ID
         suppress_callback_exceptions=True)
+    if settings.proxies:     # the client's address and scheme as the proxies saw them
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = settings.proxies
+        app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=n, x_proto=n, x_host=n)
     cache = Cache(app.server, config=settings.cache_config)
     # an upload travels base64 in a callback: a third more than the file, plus the JSON
     app.server.config["MAX_CONTENT_LENGTH"] = (settings.upload_max_mb * 4 // 3 + 2) * 2**20

@@ -23,9 +23,10 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from data.access import NOBODY, Access, Principal, what
 from data.runtime import EVERYONE
 
-#: Paths anyone may fetch: the login page and what it and a display need before signing in.
-PUBLIC_PREFIXES = ("/login", "/logout", "/healthz", "/assets/", "/_dash-component-suites/",
-                   "/fonts/", "/geo/style/", "/_favicon.ico", "/favicon.ico")
+#: Paths anyone may fetch: the sign-in page and what it and a display need before signing
+#: in (whole paths, and folders).
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/_favicon.ico", "/favicon.ico"})
+PUBLIC_FOLDERS = ("/assets/", "/_dash-component-suites/", "/fonts/", "/geo/style/")
 #: The cookie Dash's renderer echoes as the X-CSRFToken header on every callback.
 CSRF_COOKIE = "_csrf_token"
 USER_HOURS = 12
@@ -33,12 +34,16 @@ KIOSK_DAYS = 30
 
 
 class _User(flask_login.UserMixin):
-    def __init__(self, principal: Principal):
-        self.principal = principal
+    """A principal and its sign-in (data/access sessions): the id in the cookie names
+    both, so signing out or expiry ends this sign-in even if the cookie was copied."""
+
+    def __init__(self, principal: Principal, session_id: str):
+        self.principal, self.session_id = principal, session_id
 
     def get_id(self) -> str:
         p = self.principal
-        return f"k:{p.kiosk_id}" if p.kiosk_id is not None else f"u:{p.name}"
+        who = f"k:{p.kiosk_id}" if p.kiosk_id is not None else f"u:{p.name}"
+        return f"{who}:{self.session_id}"
 
 
 def principal() -> Principal:
@@ -60,6 +65,9 @@ def install(app, runtime, access: Access, callback_screens: dict[str, str | None
     server.config.update(
         SECRET_KEY=secret_key or access.secret_key(),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        # the cookie may live as long as a kiosk's sign-in; each sign-in's own end is kept
+        # in the access file (USER_HOURS, KIOSK_DAYS) and checked on every request
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(days=KIOSK_DAYS),
         # the wall runs for days on one page: a token is good for the session, not an hour
         WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_HEADERS=["X-CSRFToken"])
     CSRFProtect(server)
@@ -69,13 +77,22 @@ def install(app, runtime, access: Access, callback_screens: dict[str, str | None
 
     @manager.user_loader
     def load(user_id: str):
-        # read on every request: a disabled user or a revoked token is out at once
-        kind, _, key = user_id.partition(":")
+        # read on every request: a disabled user, a revoked token, an ended or expired
+        # sign-in is out at once
+        kind, _, rest = user_id.partition(":")
+        key, _, session_id = rest.rpartition(":")
+        if not access.session_open(session_id):
+            return None
         found = (access.user(key) if kind == "u" else
                  access.kiosk(token_id=int(key)) if kind == "k" and key.isdigit() else None)
-        if found is not None and found.demo and not runtime.is_demo:
+        if found is None or (found.demo and not runtime.is_demo):
             return None
-        return _User(found) if found is not None else None
+        return _User(found, session_id)
+
+    def sign_in(found: Principal, hours: float) -> None:
+        flask.session.clear()      # nothing from before the sign-in carries over
+        flask_login.login_user(_User(found, access.start_session(found.name, hours)))
+        flask.session.permanent = True
 
     def refuse(status: int, zh: str, en: str):
         if _wants_html():
@@ -85,7 +102,7 @@ def install(app, runtime, access: Access, callback_screens: dict[str, str | None
 
     def gate():
         path = flask.request.path
-        token = flask.request.args.get("kiosk")
+        token = flask.request.args.get("kiosk") if path == "/wall" else None
         if token is not None:
             found = access.kiosk(token=token)
             if found is None:
@@ -93,10 +110,9 @@ def install(app, runtime, access: Access, callback_screens: dict[str, str | None
                               "This display's token is unknown or was revoked.")
             current = flask_login.current_user
             if not (current.is_authenticated and current.principal == found):
-                flask_login.login_user(_User(found), duration=dt.timedelta(days=KIOSK_DAYS))
-                flask.session.permanent = True
+                sign_in(found, KIOSK_DAYS * 24)
                 access.audit(found.name, "kiosk", what(path=path), _address())
-        if path.startswith(PUBLIC_PREFIXES):
+        if path in PUBLIC_PATHS or path.startswith(PUBLIC_FOLDERS):
             return None
         user = flask_login.current_user
         if not user.is_authenticated:
@@ -135,9 +151,7 @@ def install(app, runtime, access: Access, callback_screens: dict[str, str | None
             found = access.authenticate(name, flask.request.form.get("password", ""),
                                         _address(), demo_allowed=runtime.is_demo)
             if found is not None:
-                flask.session.clear()
-                flask_login.login_user(_User(found), duration=dt.timedelta(hours=USER_HOURS))
-                flask.session.permanent = True
+                sign_in(found, USER_HOURS)
                 return flask.redirect(target)
             message = ("用户名或密码错误，或账户已锁定。<br><small>Wrong name or password, "
                        "or the account is locked for a while.</small>")
@@ -146,10 +160,11 @@ def install(app, runtime, access: Access, callback_screens: dict[str, str | None
                            access.has_users())
         return flask.Response(body, mimetype="text/html")
 
-    @server.route("/logout")
+    @server.route("/logout", methods=["POST"])     # a form with its CSRF token
     def logout():
         user = flask_login.current_user
         if user.is_authenticated:
+            access.end_session(user.session_id)
             access.audit(user.principal.name, "logout", "", _address())
         flask_login.logout_user()
         flask.session.clear()
@@ -171,6 +186,13 @@ def required(path: str, callback_screens: dict, chart_screens: dict) -> tuple[st
     if path.startswith("/report/"):
         return ("report",)
     return ()
+
+
+def csrf_token() -> str:
+    """The CSRF token for a form on a page (empty without sign-in)."""
+    if flask.has_request_context() and "citybrain_access" in flask.current_app.extensions:
+        return generate_csrf()
+    return ""
 
 
 def audit(action: str, detail: str = "") -> None:

@@ -219,23 +219,31 @@ def _users(args) -> int:
     except AccessError as error:
         print(f"citybrain users: {error}", file=sys.stderr)
         return 1
-    access.audit(_os_user(), "users", what(action=args.action, user=args.name,
-                                           role=getattr(args, "role", None)))
+    changes = {key: getattr(args, key, None) for key in ("role", "districts", "clearance",
+                                                         "disabled")}
+    access.audit(_os_user(), "users", what(action=args.action, user=args.name, **{
+        key: value for key, value in changes.items() if value is not None}))
+    if args.action in ("set", "passwd", "remove"):
+        access.end_sessions_of(args.name)      # the change applies from the next sign-in
     print(f"{args.action}: {args.name}", file=sys.stderr)
     return 0
 
 
 def _kiosk(args) -> int:
-    from data.access import AccessError
+    from data.access import AccessError, what
     access, known = _access(args)
     try:
         if args.action == "add":
             token_id, token = access.add_kiosk(args.label, args.districts or "", known)
+            access.audit(_os_user(), "kiosk", what(action="add", id=token_id,
+                                                   label=args.label, districts=args.districts))
             print(f"kiosk token {token_id} for {args.label!r}: open the wall at\n"
                   f"  /wall?kiosk={token}\n(shown once; revoke with: citybrain kiosk revoke "
                   f"{token_id})")
         elif args.action == "revoke":
             access.revoke_kiosk(args.id)
+            label = next(k["label"] for k in access.kiosks() if k["id"] == args.id)
+            access.audit(_os_user(), "kiosk", what(action="revoke", id=args.id, label=label))
             print(f"kiosk token {args.id} revoked", file=sys.stderr)
         else:
             for k in access.kiosks():

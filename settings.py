@@ -57,6 +57,9 @@ class Settings:
     #: Signs session cookies; None: one kept in the access file (several machines behind a
     #: load balancer share one: docs/DEPLOY.md).
     secret_key: str | None = None
+    #: Reverse proxies in front of the app that set X-Forwarded-For/-Proto (the audit log's
+    #: addresses, secure cookies); 0: the app faces its clients.
+    proxies: int = 0
 
     @property
     def access_file(self) -> Path:
@@ -172,4 +175,5 @@ def from_env(env: dict | None = None) -> Settings:
         access_path=Path(env["CITYBRAIN_ACCESS_DB"]) if env.get("CITYBRAIN_ACCESS_DB")
         else None,
         secret_key=env.get("CITYBRAIN_SECRET_KEY") or None,
+        proxies=_int(env, "CITYBRAIN_PROXIES", 0),
     )

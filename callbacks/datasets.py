@@ -80,6 +80,12 @@ def load_upload(runtime, contents: str, filename: str, kind: str, sheet: str | N
     if kind not in KINDS:
         raise PreventUpdate
     name = _UNSAFE.sub("_", Path(filename or "upload").name).strip("._") or "upload"
+    if runtime.principal.districts:
+        # a load replaces rows by key across the city (boundaries, catalogues, events by
+        # id): a user who may see some districts must not write the others'
+        runtime.audit("upload", what(kind=kind, file=name, ok=False, refused="district scope"))
+        return datasets.result(i18n.t("data_failed", lang).format(file=name),
+                               [i18n.t("data_scope_refused", lang)], ok=False)
     try:
         raw = base64.b64decode(contents.partition(",")[2], validate=True)
     except (binascii.Error, ValueError):

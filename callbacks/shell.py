@@ -13,6 +13,7 @@ from typing import Callable
 
 from dash import ALL, Input, Output, State, html
 
+import auth
 from callbacks import filters
 from callbacks import state as st
 from data import catalog
@@ -83,7 +84,8 @@ def register(app, runtime, screens: list[Screen], wall=None) -> None:
             lang=state.lang, screen=name, city_name=runtime.city_name(state.lang),
             is_demo=runtime.is_demo, as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"),
             lang_href=payload["lang_query"], query=payload["query"], allowed=allowed,
-            user=who.name or None, logout_href=app.get_relative_path("/logout"))
+            user=who.name or None, logout_href=app.get_relative_path("/logout"),
+            csrf_token=auth.csrf_token())
         ids = Bar(screen.prefix)
         bar = frame.filter_bar(
             ids=ids, lang=state.lang, indicator_options=indicator_options(state.lang),

@@ -47,8 +47,8 @@ ROLES: dict[str, frozenset[str]] = {
 #: What a kiosk token opens: the wall, read only.
 KIOSK = frozenset({"wall"})
 #: Audit actions.
-ACTIONS = ("login", "login_failed", "logout", "export", "download", "report", "upload",
-           "kiosk", "users")
+ACTIONS = ("login", "login_failed", "login_locked", "logout", "export", "download",
+           "report", "upload", "kiosk", "users")
 #: Failed logins of one name within LOCKOUT_MINUTES that lock it for as long.
 LOCKOUT_FAILURES = 5
 LOCKOUT_MINUTES = 15
@@ -71,6 +71,9 @@ CREATE TABLE IF NOT EXISTS audit (
     what TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY, who TEXT NOT NULL, created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL);
 """
 
 
@@ -225,7 +228,9 @@ class Access:
         audited. A name with LOCKOUT_FAILURES failures in LOCKOUT_MINUTES is refused for as
         long, even with the right password. Demo accounts only with ``demo_allowed``."""
         if self.locked(name):
-            self.audit(name, "login_failed", "locked", address)
+            # not a failure of its own: a locked name unlocks LOCKOUT_MINUTES after its last
+            # real failure, however often someone tries meanwhile
+            self.audit(name, "login_locked", "", address)
             return None
         rows = self._db().execute(
             "SELECT password FROM users WHERE name = ? AND NOT disabled"
@@ -300,9 +305,10 @@ class Access:
     def audit(self, who: str, action: str, what: str = "", address: str = "") -> None:
         if action not in ACTIONS:
             raise ValueError(f"unknown audit action {action!r}")
+        # ``who`` may be whatever someone typed into the sign-in form: one short line
         self._db().execute("INSERT INTO audit (at, who, action, what, address) "
-                           "VALUES (?, ?, ?, ?, ?)", (_now(), who, action, what[:2000],
-                                                      address))
+                           "VALUES (?, ?, ?, ?, ?)", (_now(), _one_line(who, 64), action,
+                                                      _one_line(what, 2000), address[:64]))
 
     def audit_log(self, since: str | None = None, who: str | None = None,
                   action: str | None = None, limit: int = 1000) -> list[dict]:
@@ -313,6 +319,29 @@ class Access:
             "ORDER BY id DESC LIMIT ?",
             (since or "", who, who, action, action, limit))
         return [dict(row) for row in rows]
+
+    # --- sessions ---
+
+    def start_session(self, who: str, hours: float) -> str:
+        """A new sign-in's id, good for ``hours`` unless ended (a signed cookie alone cannot
+        be taken back: the app checks this row on every request)."""
+        session_id = secrets.token_urlsafe(18)
+        self._db().execute("INSERT INTO sessions VALUES (?, ?, ?, ?)",
+                           (session_id, who, _now(), _now(dt.timedelta(hours=hours))))
+        self._db().execute("DELETE FROM sessions WHERE expires_at < ?", (_now(),))
+        return session_id
+
+    def session_open(self, session_id: str) -> bool:
+        return bool(self._db().execute(
+            "SELECT 1 FROM sessions WHERE id = ? AND expires_at > ?",
+            (session_id, _now())).fetchall())
+
+    def end_session(self, session_id: str) -> None:
+        self._db().execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+    def end_sessions_of(self, who: str) -> None:
+        """Sign a user (or a kiosk display) out everywhere."""
+        self._db().execute("DELETE FROM sessions WHERE who = ?", (who,))
 
     # --- the session key ---
 
@@ -330,6 +359,13 @@ def what(**fields) -> str:
     """An audit entry's details as compact JSON."""
     return json.dumps({k: v for k, v in fields.items() if v not in (None, "", ())},
                       ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _one_line(text: str, most: int) -> str:
+    """Printable, on one line, at most ``most`` characters (control characters shown as
+    their escapes)."""
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text)[:most])
+    return text[:most]
 
 
 def _now(delta: dt.timedelta = dt.timedelta()) -> str:

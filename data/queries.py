@@ -10,6 +10,8 @@ store file's fingerprint so a reloaded store never answers from an old cache.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -127,8 +129,11 @@ class Scope:
 
     @property
     def key(self) -> str:
-        """A short stable text for cache keys."""
-        return f"{','.join(sorted(self.districts)) or '*'}|{int(self.personal_data)}"
+        """A stable text for cache keys: hex digits only, since flask-caching deletes every
+        other character from the instance part of a memoised method's key (so "a|b" and
+        "ab" would be one key)."""
+        text = json.dumps([sorted(self.districts), self.personal_data])
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 #: Everything: the CLI, the demo build, tests, and apps without login.
@@ -168,13 +173,13 @@ class Queries:
     def __caching_id__(self) -> str:
         # flask-caching keys memoised methods by this: a new store file means new keys, and
         # a scope answers "the city" with its own districts
-        return self.store.fingerprint + ("" if self.scope == FULL else f"|{self.scope.key}")
+        return self.store.fingerprint + ("" if self.scope == FULL else f"_{self.scope.key}")
 
     def scoped(self, scope: Scope, cache=None) -> "Queries":
         """The same store's queries limited to a scope."""
         return Queries(self.store, cache, scope)
 
-    def _in_scope(self, column: str = "district_code") -> tuple[str, list]:
+    def _scope_filter(self, column: str = "district_code") -> tuple[str, list]:
         """(" AND <column> IN (?, ...)", codes) for a scoped reader; empty otherwise."""
         codes = sorted(self.scope.districts)
         if not codes:
@@ -192,13 +197,13 @@ class Queries:
 
     @cached_property
     def _districts(self) -> pd.DataFrame:
-        where, params = self._in_scope("code")
+        where, params = self._scope_filter("code")
         return self.store.df("SELECT code, name_zh, name_en, population, area_km2, lon, lat "
                              f"FROM districts WHERE true{where} ORDER BY code", params)
 
     @cached_property
     def _areas(self) -> dict[str, pd.DataFrame]:
-        where, params = self._in_scope()
+        where, params = self._scope_filter()
         return {
             "townships": self.store.df(
                 "SELECT code, name_zh, name_en, district_code AS parent, population "
@@ -493,7 +498,7 @@ class Queries:
         if parent is None and not cells:
             raise KeyError("the city's children are districts: use indicator_by_district")
         inside, inside_params = (f"{parent_column} = ?", [parent]) if parent else (
-            f"true{self._in_scope()[0]}", self._in_scope()[1])
+            f"true{self._scope_filter()[0]}", self._scope_filter()[1])
         cur = self._clamp(ind, start, end)
         parts, params = [], []
         for r, (s, e) in enumerate((cur, _shift(cur, -1))):
@@ -1148,7 +1153,7 @@ class Queries:
         where, params = ("", []) if department is None else (
             " AND k.lead_department_code = ?", [department])
         if self.scope.districts:       # a district's reader sees its own and city-wide tasks
-            scoped, codes = self._in_scope("k.district_code")
+            scoped, codes = self._scope_filter("k.district_code")
             where += f" AND (k.district_code IS NULL{scoped.replace(' AND ', ' OR ', 1)})"
             params += codes
         sql = f"""
@@ -1232,11 +1237,11 @@ class Queries:
         return self.store.df(
             "WITH hot AS (SELECT grid_code, any_value(township_code) AS township_code, "
             "any_value(district_code) AS district_code, sum(n)::BIGINT AS n "
-            f"FROM event_area_daily WHERE day BETWEEN ? AND ?{self._in_scope()[0]} "
+            f"FROM event_area_daily WHERE day BETWEEN ? AND ?{self._scope_filter()[0]} "
             "GROUP BY 1 HAVING sum(n) >= ?) SELECT hot.*, coalesce((SELECT sum(a.n) FROM event_area_daily a "
             "WHERE a.grid_code = hot.grid_code AND a.day BETWEEN ? AND ?), 0)::BIGINT AS n_base "
             "FROM hot ORDER BY grid_code",
-            _days(start, end) + self._in_scope()[1] + [int(min_count)]
+            _days(start, end) + self._scope_filter()[1] + [int(min_count)]
             + _days(base_start, base_end))
 
 

@@ -191,7 +191,7 @@ class Runtime:
                                                       tolerance)
         return snap.shapes[level]
 
-    def _in_scope(self, level: str, frame: pd.DataFrame) -> pd.DataFrame:
+    def _scope_rows(self, level: str, frame: pd.DataFrame) -> pd.DataFrame:
         """The rows of the request's districts (a district's user maps only those)."""
         districts = self.principal.districts
         if not districts:
@@ -201,7 +201,7 @@ class Runtime:
 
     def shapes(self, level: str) -> gpd.GeoDataFrame:
         """One map level's shapes (of the request's districts), simplified for display."""
-        return self._in_scope(level, self._all_shapes(level))
+        return self._scope_rows(level, self._all_shapes(level))
 
     def shapes_within(self, level: str, parent: str | None) -> gpd.GeoDataFrame:
         """One level's shapes inside an area: a district's townships or grid cells, a
@@ -224,7 +224,7 @@ class Runtime:
             snap.shapes[key] = pd.DataFrame({"area_code": shapes["code"], "lon": inner.x,
                                              "lat": inner.y,
                                              "district_code": shapes["district_code"]})
-        return self._in_scope(level, snap.shapes[key])
+        return self._scope_rows(level, snap.shapes[key])
 
     def view(self, area: str | None) -> tuple[dict, float]:
         """The map's (center, zoom): the city, or the district or township the map shows

@@ -29,7 +29,7 @@ def nav_href(screen: str, query: str) -> str:
 
 def header(*, lang: str, screen: str, city_name: str, is_demo: bool, as_of: str,
            lang_href: str, query: str, allowed=None, user: str | None = None,
-           logout_href: str = "/logout"):
+           logout_href: str = "/logout", csrf_token: str = ""):
     """Return the header bar: city, the screens (those in ``allowed``; None: all), demo
     badge, data as-of, clock, language, and the signed-in user with a sign-out link."""
     badge = html.Span(i18n.t("demo", lang), className="demo-badge",
@@ -39,8 +39,10 @@ def header(*, lang: str, screen: str, city_name: str, is_demo: bool, as_of: str,
                  id={"type": Shell.NAV, "screen": name},
                  className="nav-link current" if name == screen else "nav-link")
         for name, _, key in SCREENS if allowed is None or name in allowed])
-    account = html.Span(className="account", children=[
-        user, " ", html.A(i18n.t("sign_out", lang), href=logout_href, className="lang-link")
+    # signing out is a POST with the form's CSRF token: no other site can sign a user out
+    account = html.Form(className="account", method="post", action=logout_href, children=[
+        html.Span(user), dcc.Input(type="hidden", name="csrf_token", value=csrf_token),
+        html.Button(i18n.t("sign_out", lang), type="submit", className="lang-link")
     ]) if user else None
     return html.Header(className="cb-header", children=[
         html.H1([html.Span(city_name, className="city"), " ", i18n.t("title", lang)]),

@@ -48,6 +48,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "not_found": ("没有这个页面", "No such screen"),
     "no_access": ("{role}角色无权查看此页面", "The {role} role may not open this screen"),
     "sign_out": ("退出", "Sign out"),
+    "data_scope_refused": ("导入会改动全市数据，限定区县的账户不能导入；请联系管理员。",
+                           "A load changes the whole city's data: an account limited to some "
+                           "districts cannot load files. Ask an administrator."),
     "role_leader": ("领导", "leader"),
     "role_analyst": ("分析员", "analyst"),
     "role_staff": ("工作人员", "staff"),

@@ -144,7 +144,9 @@ def test_repeated_failures_lock_the_name_even_with_the_right_password(tmp_path):
         assert access.authenticate("chen", "guessing-password") is None
     assert access.locked("chen")
     assert access.authenticate("chen", PASSWORD) is None
-    assert access.audit_log(limit=1)[0]["what"] == "locked"
+    assert access.audit_log(limit=1)[0]["action"] == "login_locked"
+    # tries while locked are not failures of their own: the lock ends on time
+    assert sum(r["action"] == "login_failed" for r in access.audit_log()) == LOCKOUT_FAILURES
 
 
 def test_disabled_users_and_revoked_tokens_are_out_at_once(tmp_path):
@@ -321,7 +323,7 @@ def _as(app, access, name):
     """A request context signed in as ``name`` (what the gate leaves for a callback)."""
     context = app.server.test_request_context("/_dash-update-component", method="POST")
     context.push()
-    flask_login.login_user(auth._User(access.user(name)))
+    flask_login.login_user(auth._User(access.user(name), access.start_session(name, 1)))
     return context
 
 
@@ -446,7 +448,7 @@ def test_pages_show_the_roles_screens_and_say_when_one_is_not_theirs(access_app,
         assert "领导角色无权查看此页面" in page and "运行指挥大屏" in page
         overview = _text(run_callback(access_app, render, "/", ""))
         assert '"screen": "overview"' in overview and '"screen": "grid"' not in overview
-        assert "lead" in overview and "/logout" in overview
+        assert "lead" in overview and "/logout" in overview and "csrf_token" in overview
         assert '"className": "no-export"' in overview      # no chart downloads to offer
     finally:
         context.pop()
@@ -521,7 +523,11 @@ def test_exports_downloads_reports_and_sign_ins_are_audited(access_app, access, 
     client = _client(access_app, users["admin"])
     client.get(f"/download/events.csv?from=2026-11-01&to={END}")
     client.get("/report/2026-10.xlsx?sections=kpis")
-    client.get("/logout")
+    client.get("/logout")                           # a GET (a link elsewhere) signs no one out
+    assert client.get("/_dash-layout").status_code == 200
+    client.post("/logout", data={"csrf_token": re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)})
+    assert client.get("/_dash-layout").status_code == 401
     log = access.audit_log(who=users["admin"], limit=10)
     actions = [row["action"] for row in log]
     assert actions[:4] == ["logout", "report", "download", "login"]

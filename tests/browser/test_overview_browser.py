@@ -183,6 +183,10 @@ def _click_a_shape(page) -> None:
     page.mouse.move(x, y)
     page.wait_for_function("() => document.querySelector('#ops-map .hoverlayer')"
                            ".childElementCount > 0")
+    # the hover names the shape from its GeoJSON feature's properties
+    label = page.evaluate("() => document.querySelector('#ops-map .hoverlayer').textContent")
+    assert re.search(r"[\u4e00-\u9fff]", label) and "undefined" not in label \
+        and "%{" not in label, label
     page.mouse.click(x, y)
 
 
