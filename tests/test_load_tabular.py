@@ -560,14 +560,20 @@ def test_events_carry_their_reporter(tmp_path, header):
     assert got.reporter_phone.isna().tolist()[1]
 
 
-def test_a_phone_that_is_not_a_mobile_number_is_a_problem(tmp_path):
-    text = with_columns(EVENTS, "联系电话", "13812341234", "0797-8123456")
+def test_landlines_load_and_a_phone_that_is_no_number_is_a_problem(tmp_path):
+    """12345 hotline exports carry landlines beside mobile numbers: a landline with its area
+    code loads as 0AREA-NUMBER; what is neither is a problem naming its row."""
+    text = with_columns(EVENTS, "联系电话", "13812341234", "(0797)8123456")
     text += "3,360702001001,safety,patrol,housing,2026-11-20 10:00,,,,,,24,,,114.9,25.8,,1381234\n"
+    text += "4,360702001001,safety,patrol,housing,2026-11-20 10:00,,,,,,24,,,114.9,25.8,,8123456\n"
     err = problems(lambda: events(write(tmp_path, "e.csv", text)))
-    assert where(err) == [(3, "联系电话"), (4, "联系电话")]
-    assert [p.value for p in err.problems] == ["0797-8123456", "1381234"]
+    assert where(err) == [(4, "联系电话"), (5, "联系电话")]
+    assert [p.value for p in err.problems] == ["1381234", "8123456"]
     assert all(p.file == str(tmp_path / "e.csv") for p in err.problems)
-    assert "11 digits starting with 1, like 13812341234" in err.problems[0].expected
+    assert "like 13812341234" in err.problems[0].expected and "0797-8123456" in \
+        err.problems[0].expected
+    good = with_columns(EVENTS, "联系电话", "13812341234", "+86 797 8123456")
+    assert events(write(tmp_path, "g.csv", good)).reporter_phone.tolist()[1] == "0797-8123456"
 
 
 def test_event_problems(tmp_path):

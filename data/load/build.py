@@ -380,12 +380,24 @@ def _replace_rows(con, table: str, frame: pd.DataFrame, keys: tuple[str, ...]) -
     have no primary key: they are written in bulk). Table and key names come from this
     module, never from a file."""
     match = " AND ".join(f"t.{key} = i.{key}" for key in keys)
-    con.register("_incoming", frame)
-    try:
+    with _registered(con, "_incoming", frame):
         con.execute(f"DELETE FROM {table} t USING _incoming i WHERE {match}")
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+
+
+@contextmanager
+def _registered(con, name: str, frame: pd.DataFrame):
+    """``frame`` readable as ``name`` inside the block. After a failed statement DuckDB
+    refuses even the unregistering ("transaction is aborted"): that must not hide the
+    failure itself, and the load discards the connection and its copy anyway."""
+    con.register(name, frame)
+    try:
+        yield
     finally:
-        con.unregister("_incoming")
+        try:
+            con.unregister(name)
+        except duckdb.Error:
+            pass
 
 
 def _load_air(con, item: Item, report: LoadReport, now) -> set[str]:
@@ -399,13 +411,10 @@ def _load_air(con, item: Item, report: LoadReport, now) -> set[str]:
     frame = frame.assign(source=item.path.name, as_of=now)
     _replace_rows(con, "air_hourly", frame, ("station_code", "ts"))
     touched = frame.assign(day=frame["ts"].dt.date)[["station_code", "day"]].drop_duplicates()
-    con.register("_touched", touched)
-    try:
+    with _registered(con, "_touched", touched):
         hours = con.execute(
             "SELECT a.* FROM air_hourly a JOIN _touched d ON a.station_code = d.station_code "
             "AND CAST(a.ts AS DATE) = d.day ORDER BY a.station_code, a.ts").df()
-    finally:
-        con.unregister("_touched")
     hours["day"] = hours["ts"].dt.normalize()
     o3 = hours.set_index("ts").groupby("station_code")["o3"].rolling("8h").mean()
     hours["o3_8h"] = o3.to_numpy()

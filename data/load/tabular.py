@@ -1623,8 +1623,9 @@ EVENT_COLUMNS = ("event_id", "grid_code", "township_code", "district_code", "cat
 #: What an events file writes for a reporter who stayed anonymous (or for no reporter).
 _ANONYMOUS = frozenset(_key(t) for t in ("匿名", "匿名用户", "匿名来电", "匿名举报", "无",
                                          "anonymous", *_BLANK_MARKERS))
-PHONE_EXPECTED = ("not a mobile number: expected 11 digits starting with 1, like 13812341234 "
-                  "(spaces, dashes and a +86 prefix are fine)")
+PHONE_EXPECTED = ("not a phone number: expected a mobile number (11 digits starting with 1, "
+                  "like 13812341234) or a landline with its area code (like 0797-8123456); "
+                  "spaces, dashes and a +86 prefix are fine")
 
 
 def _reporter_name(text: str) -> str | None:
@@ -1632,13 +1633,18 @@ def _reporter_name(text: str) -> str | None:
 
 
 def _reporter_phone(text: str) -> str | _Bad | None:
-    """An 11-digit mainland mobile number without spaces, dashes or +86 (None for none)."""
+    """An 11-digit mainland mobile number without spaces, dashes or +86, or a landline as
+    0AREA-NUMBER (12345 hotline exports carry both); None for none."""
     if _key(text) in _ANONYMOUS:
         return None
     t = re.sub(r"[\s\-‐‑–—()（）]", "", _nfkc(text))
     # "13812341234.0": a number column written out with a float type, as ids may be
     m = re.fullmatch(r"(?:(?:\+|00)?86)?(1\d{10})(?:\.0+)?", t)
-    return m.group(1) if m else _Bad(PHONE_EXPECTED)
+    if m:
+        return m.group(1)
+    # area codes: 010 and 02x have three digits, the rest four; numbers have 7 or 8 digits
+    m = re.fullmatch(r"(?:(?:\+|00)?86(?=[1-9])|0)(10|2\d|[3-9]\d{2})(\d{7,8})", t)
+    return f"0{m.group(1)}-{m.group(2)}" if m else _Bad(PHONE_EXPECTED)
 
 
 def _code_lookup(codes: Iterable[str]) -> dict[str, str]:
