@@ -279,9 +279,12 @@ assert tuple(SCENES) == WALL_SCENES, "settings.WALL_SCENES names the scenes buil
 
 
 def build_parts(view: WallView) -> dict[str, Any]:
-    """Return every part of every scene, by component ID."""
-    return {Wall.part_id(name, part.name): builder(view, part)
-            for name, parts in SCENES.items() for part, builder in parts}
+    """Return every part of every scene, by component ID, then the header's data as-of (a
+    load moves it)."""
+    parts = {Wall.part_id(name, part.name): builder(view, part)
+             for name, parts in SCENES.items() for part, builder in parts}
+    parts[Wall.AS_OF] = view.runtime.as_of.strftime("%Y-%m-%d %H:%M")
+    return parts
 
 
 def fingerprint(value) -> str:
@@ -387,8 +390,7 @@ def render(search: str | None, runtime, app, first: str | None = None):
     notice = "、".join(item[:40] for item in dropped + bad) if dropped or bad else None
     return wall.page(
         lang=state.lang, city_name=runtime.city_name(state.lang),
-        as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"), is_demo=runtime.is_demo,
-        scenes=scenes, config={**config, "lang": state.lang, "text": {
+        as_of=parts[Wall.AS_OF], is_demo=runtime.is_demo, scenes=scenes, config={**config, "lang": state.lang, "text": {
             "alert": i18n.t("wall_alert", state.lang),
             "count": i18n.t("wall_more_alerts", state.lang)}}, shown=shown,
         alerts=view.alerts,
@@ -398,7 +400,7 @@ def render(search: str | None, runtime, app, first: str | None = None):
 def register(app, runtime) -> None:
     """Register the wall's refresh and its clientside rotation."""
     keys = [(Wall.part_id(name, part.name), part.prop)
-            for name, parts in SCENES.items() for part, _ in parts]
+            for name, parts in SCENES.items() for part, _ in parts] + [(Wall.AS_OF, "children")]
     map_keys = {Wall.part_id(name, part.name) for name, parts in SCENES.items()
                 for part, _ in parts if part.kind == "map"}
 

@@ -122,6 +122,7 @@ class Wall(StrEnum):
     ALERTS = "wall-alerts"          # the standing alerts (data for the banner and rotation)
     BANNER = "wall-banner"
     ROTATOR = "wall-rotator"        # a hidden output of the clientside rotation callback
+    AS_OF = "wall-as-of"            # the header's data as-of, refreshed with the parts
 
     @staticmethod
     def part_id(scene: str, part: str) -> str:

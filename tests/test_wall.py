@@ -211,6 +211,18 @@ def test_refresh_after_a_reload_sends_only_the_changed_parts(runtime, reloaded, 
                 ("economy", "environment", "services", "tasks")}
     assert alerts_out is not no_update       # 章贡区's closure-rate alert moved
     assert {key for key in fresh if fresh[key] != shown.get(key)} == changed | {"alerts"}
+    assert Wall.AS_OF.value not in changed          # the same as-of: the header stays
+
+
+def test_a_load_that_moves_the_as_of_refreshes_the_walls_header(runtime, app, monkeypatch):
+    before = wall.WallView(runtime, app, "zh")
+    _, _, shown = wall.updates(wall.build_parts(before), before.alerts, None)
+    later = dict(runtime.meta, as_of="2026-11-24T11:00:00")
+    monkeypatch.setattr(type(runtime), "meta", property(lambda self: later))
+    parts = wall.build_parts(wall.WallView(runtime, app, "zh"))
+    out, _, _ = wall.updates(parts, before.alerts, shown)
+    sent = dict(zip(parts, out))
+    assert sent[Wall.AS_OF] == "2026-11-24 11:00"
 
 
 def test_refresh_interval_has_a_floor():
