@@ -474,7 +474,7 @@ class Faults:
             gevent.sleep(1)
 
 
-def _warm_up(server: Gunicorn, workers: int, rounds: int = 8) -> float:
+def _warm_up(server: Gunicorn, workers: int, rounds: int = 12) -> float:
     """Have every worker cut the interface fonts before the users come (fontTools holds a
     worker for a second or more per weight, once per store file): rounds of concurrent font
     requests until one round answers quickly. Returns the seconds it took (not measured)."""
@@ -488,10 +488,12 @@ def _warm_up(server: Gunicorn, workers: int, rounds: int = 8) -> float:
             r.read()
         return time.perf_counter() - t
     for weight in FONT_WEIGHTS:
-        for _ in range(rounds):
-            jobs = [gevent.spawn(fetch, weight) for _ in range(workers)]
+        fast = 0
+        for _ in range(rounds):       # until two rounds in a row find every answer ready
+            jobs = [gevent.spawn(fetch, weight) for _ in range(2 * workers)]
             gevent.joinall(jobs, raise_error=True)
-            if max(j.value for j in jobs) < 0.3:
+            fast = fast + 1 if max(j.value for j in jobs) < 0.3 else 0
+            if fast == 2:
                 break
     return time.perf_counter() - start
 
@@ -506,13 +508,23 @@ def _cpu(server: Gunicorn, before: dict | None = None, seconds: float = 0) -> di
         t = p.cpu_times()
         return t.user + t.system
     master = psutil.Process(server.process.pid)
-    now = {"gunicorn": used(master) + sum(used(c) for c in master.children(recursive=True)),
-           "generator": used(psutil.Process())}
+    machine = psutil.cpu_times()
+    workers = {c.pid: used(c) for c in master.children(recursive=True)}
+    now = {"gunicorn": used(master) + sum(workers.values()),
+           "generator": used(psutil.Process()),
+           "machine": sum(machine) - machine.idle - getattr(machine, "iowait", 0)}
     if before is None:
-        return now
-    return {"gunicorn_cores": (now["gunicorn"] - before["gunicorn"]) / seconds,
-            "generator_cores": (now["generator"] - before["generator"]) / seconds,
-            "load_average_1min": os.getloadavg()[0], "machine_cores": os.cpu_count()}
+        return {**now, "workers": workers}
+    cores = {k: (now[k] - before[k]) / seconds for k in now}
+    # how evenly the workers shared the work (a kept-alive connection stays with one worker)
+    spread = sorted(round((t - before["workers"].get(pid, 0)) / seconds, 2)
+                    for pid, t in workers.items())
+    return {"gunicorn_cores": cores["gunicorn"], "generator_cores": cores["generator"],
+            # everything else busy on the machine meanwhile: redis-server, the load's
+            # process, and whatever else runs there
+            "other_cores": cores["machine"] - cores["gunicorn"] - cores["generator"],
+            "load_average_1min": os.getloadavg()[0], "machine_cores": os.cpu_count(),
+            "worker_cores": spread}
 
 
 def _final_health(server: Gunicorn, pids: set, tries: int = 100) -> dict:
@@ -603,7 +615,11 @@ def _locust(args, redis, server, db, csv, env) -> dict:
     final = _final_health(server, pids)
     keys = len(redis.keys())
     result = _results(args, samples, faults, elapsed, final, keys, environment, runner)
-    result["cpu"] = {k: round(v, 1) for k, v in _cpu(server, cpu, elapsed).items()}
+    result["cpu"] = _cpu(server, cpu, elapsed)
+    result["cpu"]["gunicorn_ms_per_request"] = \
+        1000 * result["cpu"]["gunicorn_cores"] * elapsed / max(1, len(samples))
+    result["cpu"] = {k: round(v, 2) if isinstance(v, float) else v
+                     for k, v in result["cpu"].items()}
     # a worker killed (timeout) or crashed and booted again would cost requests in flight
     log = server.output(None)
     result["worker_restarts"] = log.count("Booting worker") - args.workers
@@ -677,7 +693,10 @@ def report(r: dict) -> str:
                   f"{r['store_swapped']}, load exit {r['load_exit']}"
               + f", workers booted again: {r['worker_restarts']}",
               f"CPU over the run: gunicorn {r['cpu']['gunicorn_cores']:.1f} cores, the load "
-              f"generator {r['cpu']['generator_cores']:.1f}, of {r['cpu']['machine_cores']}; "
+              f"generator {r['cpu']['generator_cores']:.1f}, everything else "
+              f"{r['cpu']['other_cores']:.1f}, of {r['cpu']['machine_cores']} "
+              f"(gunicorn {r['cpu']['gunicorn_ms_per_request']:.1f} ms a request; workers "
+              f"{', '.join(str(c) for c in r['cpu']['worker_cores'])} cores); "
               f"load average at the end {r['cpu']['load_average_1min']:.1f}"
               + (", locust's CPU warning: the load generator was saturated"
                  if r["locust"]["cpu_warning"] else "")]
