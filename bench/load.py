@@ -657,6 +657,7 @@ def _results(args, samples, faults, elapsed, final, keys, environment, runner) -
         "timeline": faults.timeline,
         "load_exit": getattr(faults, "load_exit", None),
         "health_errors": [h for h in faults.health if "error" in h],
+        "health": faults.health,
         "final_health": {str(k): v for k, v in final.items()},
         "store_swapped": bool(final) and not stores_before & {v["store"] for v in
                                                                final.values()},
