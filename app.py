@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import dash
@@ -28,6 +29,10 @@ import routes
 from layouts import frame
 
 ROOT = Path(__file__).resolve().parent
+# Dash 4 warns on every DataTable it builds (each events or grid page) that the component
+# will move out of dash; the tables work, and the warning floods the servers' logs
+warnings.filterwarnings("ignore", message="The dash_table.DataTable will be removed",
+                        category=DeprecationWarning)
 
 
 def ensure_store(settings: settings_mod.Settings, progress: bool = True) -> Path:

@@ -146,13 +146,19 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
         body = flask.json.dumps(theme.map_style(theme.THEMES[name])).encode()
         return _cached(body, "application/json")
 
+    font_lock = threading.Lock()
+
     @server.route("/fonts/citybrain-sans-<int:weight>.woff2")
     def serve_font(weight: int):
         if weight not in fonts.WEIGHTS:
             flask.abort(404)
-        key = (runtime.store.fingerprint, "font", str(weight))
-        body = once(key, lambda: fonts.subset_woff2(
-            fonts.interface_chars(runtime.queries.names_text()), weight))
+        chars = once((runtime.store.fingerprint, "chars"),
+                     lambda: fonts.interface_chars(runtime.queries.names_text()).encode())
+        # keyed by the characters, not the file: a load that names nothing new cuts no new
+        # font; one thread cuts it while the others wait (a cut takes a second or more)
+        key = ("font", hashlib.sha1(chars).hexdigest(), str(weight))
+        with font_lock:
+            body = once(key, lambda: fonts.subset_woff2(chars.decode(), weight))
         if body is None:
             flask.abort(404)   # no fonts-noto-cjk on the server: the CSS falls back
         return _cached(body, "font/woff2")

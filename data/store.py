@@ -204,7 +204,9 @@ def upgrade(con) -> None:
     """Create the tables an older store lacks (``_LATER_TABLES``) and add the columns it
     lacks (``_LATER_COLUMNS``), as SCHEMA defines them."""
     for statement in SCHEMA.split(";"):
-        body = statement.strip()
+        # a statement may follow its comment lines: the CREATE starts after them
+        body = "\n".join(line for line in statement.splitlines()
+                         if not line.lstrip().startswith("--")).strip()
         for table in _LATER_TABLES:
             if body.startswith(f"CREATE TABLE {table} ("):
                 con.execute(body.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))

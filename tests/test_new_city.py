@@ -244,3 +244,30 @@ def test_a_load_upgrades_a_store_older_than_the_reporter_columns(new_city, tmp_p
                           "ORDER BY 1") == [(1, "张伟", "13812341234"), (2, None, None)]
     finally:
         store.close()
+
+
+def test_a_load_adds_the_tables_an_older_store_lacks(new_city, tmp_path):
+    """A store from before freshness and key-task supervision (no datasets, key_tasks or
+    key_task_progress tables) takes a load: the tables are created, as SCHEMA has them."""
+    import shutil
+
+    db = shutil.copy(new_city, tmp_path / "city.duckdb")
+    con = connect(db, read_only=False)
+    try:
+        for table in ("key_task_progress", "key_tasks", "datasets"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        codes = [c for (c,) in con.execute("SELECT code FROM districts ORDER BY code"
+                                           ).fetchall()]
+    finally:
+        con.close()
+    grain = tmp_path / "gdp.csv"
+    grain.write_text("区县代码,指标代码,月份,数值\n" + "".join(
+        f"{code},gdp,2026-09,{100 + i}\n" for i, code in enumerate(codes)), encoding="utf-8")
+    assert citybrain(["load", "indicators", str(grain), "--db", str(db), "--quiet"]) == 0
+    con = connect(db)
+    try:
+        tables = {t for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+    finally:
+        con.close()
+    assert {"datasets", "key_tasks", "key_task_progress"} <= tables
