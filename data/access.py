@@ -19,6 +19,7 @@ import re
 import secrets
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,9 +132,9 @@ class Access:
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA busy_timeout=10000")
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA busy_timeout=30000")
+            _switch_to_wal(db)
             db.row_factory = sqlite3.Row
             self._local.db = db
         return db
@@ -353,6 +354,22 @@ class Access:
                    (secrets.token_hex(32),))
         return db.execute("SELECT value FROM secrets WHERE name = 'session'"
                           ).fetchall()[0][0]
+
+
+def _switch_to_wal(db: sqlite3.Connection, seconds: float = 30) -> None:
+    """Put the file in WAL mode. Several gunicorn workers open a new file at the same moment:
+    the switch needs the file to itself and SQLite answers "database is locked" at once,
+    without waiting as other statements do, so it is tried again until the others are done
+    (once a file is in WAL mode it stays so and the switch is a no-op)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def what(**fields) -> str:

@@ -608,3 +608,30 @@ def test_a_store_from_before_the_reporter_columns_still_serves_the_table(city_pa
             assert n > 0 and page["reporter_phone"].isna().all()
     finally:
         store.close()
+
+
+def _open_and_read_the_key(path: str, queue, start) -> None:
+    start.wait()                        # every process imported: open at the same moment
+    try:
+        access = Access(path)           # then what create_app does with it on a demo city
+        access.seed_demo_accounts()
+        queue.put(access.secret_key())
+    except Exception as error:          # noqa: BLE001 - the parent reports it
+        queue.put(f"failed: {error!r}")
+
+
+def test_workers_opening_a_new_access_file_at_once_all_start(tmp_path):
+    """gunicorn boots its workers together: each opens (and the first creates) the access
+    file; none may fail with "database is locked", and all sign cookies with one key."""
+    import multiprocessing
+    context = multiprocessing.get_context("spawn")
+    queue, start = context.Queue(), context.Barrier(8)
+    path = str(tmp_path / "access.sqlite")
+    workers = [context.Process(target=_open_and_read_the_key, args=(path, queue, start))
+               for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    keys = [queue.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    assert len(set(keys)) == 1 and not keys[0].startswith("failed"), keys
