@@ -87,13 +87,13 @@ def _sign_in(app, name: str, password: str = PASSWORD, next_url: str = "/"):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     response = client.post("/login", data={"username": name, "password": password,
                                            "csrf_token": token, "next": next_url})
+    client.get("/", headers={"Accept": "text/html"})      # sets the CSRF cookie
     return client, response
 
 
 def _client(app, name: str):
     client, response = _sign_in(app, name)
     assert response.status_code == 302, response.text
-    client.get("/", headers={"Accept": "text/html"})      # sets the CSRF cookie
     return client
 
 

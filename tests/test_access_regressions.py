@@ -18,22 +18,7 @@ from callbacks.state import parse_query
 from data.access import NOBODY, Access
 from data.queries import Queries, Scope
 
-PASSWORD = "correct horse battery"
-START, END = "2026-01-01", "2026-11-24"
-
-
-def _sign_in(app, name: str, password: str = PASSWORD):
-    client = app.server.test_client()
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    response = client.post("/login", data={"username": name, "password": password,
-                                           "csrf_token": token, "next": "/"})
-    client.get("/", headers={"Accept": "text/html"})       # sets the CSRF cookie
-    return client, response
-
-
-def _csrf(client) -> dict:
-    return {"X-CSRFToken": client.get_cookie(auth.CSRF_COOKIE).value}
+from tests.test_access import END, PASSWORD, START, _csrf, _sign_in
 
 
 @pytest.fixture()
