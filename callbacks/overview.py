@@ -20,7 +20,7 @@ from data import catalog, freshness
 from data.catalog import Indicator
 from geo.geojson import map_view, to_geojson
 from layouts import export, figures, i18n, overview, theme
-from layouts.figures import MAP_BASE_TRACE, MAP_DATA_TRACE, MAP_LAYER_TRACES
+from layouts.figures import MAP_DATA_TRACE, MAP_LAYER_TRACES
 from layouts.ids import Overview, Shell
 
 THEME = theme.WALL
@@ -217,18 +217,13 @@ def register(app, runtime) -> None:
         frame, ind, geojson, title = map_layer(s, runtime)
         arrays = figures.choropleth_arrays(frame, ind, s.lang, THEME, s.picked or s.area)
         patch = Patch()
-        base = patch["data"][MAP_BASE_TRACE]
-        base["geojson"] = app.get_relative_path(geojson)
-        for key, value in figures.choropleth_base_arrays(frame, s.lang, s.map_level).items():
-            base[key] = value
         trace = patch["data"][MAP_DATA_TRACE]
         trace["geojson"] = app.get_relative_path(geojson)
-        for key in ("locations", "z", "zmin", "zmax", "text"):
+        for key in ("locations", "z", "zmin", "zmax", "colorscale", "text"):
             trace[key] = arrays[key]
         trace["hovertemplate"] = figures.hover_template(s.map_level, s.lang)
         trace["marker"]["line"]["width"] = arrays["line_width"]
         trace["marker"]["line"]["color"] = arrays["line_color"]
-        trace["reversescale"] = ind.better == "lower"
         trace["colorbar"]["title"]["text"] = figures.colorbar_title(ind, s.lang)
         patch["layout"]["title"]["text"] = map_title(title, ind, s, runtime)
         # a new area refits the view; within one area the user's pan and zoom stay

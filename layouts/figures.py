@@ -85,55 +85,75 @@ def _chosen(selected) -> set:
     return {selected} if isinstance(selected, str) else set(selected)
 
 
+#: Where the colour scale's values begin: below it lies the "no value" grey band, too thin to
+#: show on the colour bar.
+_NO_VALUE_BAND = 0.001
+#: Beyond this many areas (the city's 9,559 grid cells) only chosen ones are outlined: a few
+#: pixels each, their outlines hid the colours, and drawing them took half of every frame.
+OUTLINED_AREAS_MAX = 2000
+#: Pixels right of the map for its colour bar, ticks and unit.
+MAP_COLORBAR_ROOM = 100
+
+
 def choropleth_arrays(frame: pd.DataFrame, ind: Indicator, lang: str, theme: Theme,
                       selected) -> dict:
-    """Return the values trace's arrays of the map, the part a filter change resends.
+    """Return the map trace's arrays, the part a filter change resends.
 
-    ``frame`` has area_code, value, yoy, headline. Areas without a value are left out (the
-    grey base layer shows them): a trace whose every value is missing breaks MapLibre's
-    paint. The hover names come from the GeoJSON's properties (``hover_template``), so the
-    9,559 grid cells' names are not resent with every filter change; the outline is one
-    width and colour unless areas are selected.
+    ``frame`` has area_code, value, yoy, headline, one row per area of the level. Every area
+    is in the trace, always in the same order: the browser then recolours a level's shapes
+    without sending them to MapLibre again (assets/map_recolour.js). An area without a value
+    is grey: its z lies at the bottom of the scale, in a grey band below the values' colours.
+    The hover names come from the GeoJSON's properties (``hover_template``), so the 9,559
+    grid cells' names are not resent with every filter change; the outline is one width and
+    colour unless areas are selected.
     """
-    frame = frame[frame["headline"].notna()]
     quantity = functools.lru_cache(maxsize=None)(lambda v: i18n.quantity(v, ind, lang))
     change = functools.lru_cache(maxsize=None)(lambda v: i18n.change(v, ind, lang))
     yoy = i18n.t("yoy", lang)
+    no_value = i18n.t("no_data", lang)
+    has_value = frame["headline"].notna().tolist()
     # grid cells repeat the same few hundred values: each is formatted once
-    text = [quantity(v) if y != y else f"{quantity(v)}<br>{yoy} {change(y)}"
-            for v, y in zip(frame["value"].tolist(), frame["yoy"].tolist())]
+    text = [no_value if not ok else quantity(v) if y != y
+            else f"{quantity(v)}<br>{yoy} {change(y)}"
+            for ok, v, y in zip(has_value, frame["value"].tolist(), frame["yoy"].tolist())]
     codes = frame["area_code"].tolist()
     chosen = _chosen(selected)
     values = frame["headline"].astype(float)
+    known = values.dropna()
     # the colours span the 2nd to 98th percentile: a few tiny grid cells with a handful of
     # residents would otherwise stretch the scale and leave every other cell one colour
-    low, high = (values.quantile([0.02, 0.98]).tolist() if len(values) >= 50
-                 else (values.min(), values.max()) if len(values) else (0.0, 1.0))
+    low, high = (known.quantile([0.02, 0.98]).tolist() if len(known) >= 50
+                 else (known.min(), known.max()) if len(known) else (0.0, 1.0))
+    high = max(high, low + 0.01)    # one value everywhere: the scale's first colour
+    floor = low - (high - low) * _NO_VALUE_BAND / (1 - _NO_VALUE_BAND)
+    # hover shows the text, so a value beyond the scale can be clipped to its end colour
+    z = values.clip(low, high).fillna(floor)
     outlined = chosen & set(codes)
+    outline = 0.8 if len(codes) <= OUTLINED_AREAS_MAX else 0.0
     return {
         "locations": codes,
-        "z": [round(float(v), 3) for v in values],
-        "zmin": round(float(low), 3), "zmax": round(float(max(high, low + 1e-9)), 3),
+        "z": [round(float(v), 6) for v in z],
+        "zmin": round(float(floor), 6), "zmax": round(float(high), 6),
+        "colorscale": _scale_with_no_value(theme, reverse=ind.better == "lower"),
         "text": text,
-        "line_width": [4.0 if c in chosen else 0.8 for c in codes] if outlined else 0.8,
+        "line_width": [4.0 if c in chosen else outline for c in codes] if outlined else outline,
         "line_color": [theme.accent if c in chosen else theme.map_line for c in codes]
         if outlined else theme.map_line,
     }
 
 
+def _scale_with_no_value(theme: Theme, reverse: bool) -> list:
+    """The theme's colour scale (reversed when lower is better) above a thin grey band."""
+    stops = [(1 - at, colour) for at, colour in reversed(theme.colorscale)] if reverse \
+        else list(theme.colorscale)
+    band = _NO_VALUE_BAND
+    return ([[0, theme.grid], [band / 2, theme.grid]]
+            + [[band + at * (1 - band), colour] for at, colour in stops])
+
+
 def hover_template(level: str, lang: str, body: str = "%{text}") -> str:
     """The map's hover: the area's name from its GeoJSON feature, then ``body``."""
     return f"<b>%{{properties.{name_property(level, lang)}}}</b><br>{body}<extra></extra>"
-
-
-def choropleth_base_arrays(frame: pd.DataFrame, lang: str, level: str) -> dict:
-    """Return the grey base layer's arrays: the areas without a value (the values trace
-    draws the others: drawing every area twice doubled what MapLibre paints, 19,000 polygons
-    for the grid cells), clickable (a click carries its location), named on hover from its
-    GeoJSON feature."""
-    codes = frame.loc[frame["headline"].isna(), "area_code"].tolist()
-    return {"locations": codes, "z": [0] * len(codes),
-            "hovertemplate": hover_template(level, lang, i18n.t("no_data", lang))}
 
 
 def colorbar_title(ind: Indicator, lang: str) -> str:
@@ -155,34 +175,29 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
     the style on every update, which fails ("Map error") once a Patch recolours the map.
     """
     arrays = choropleth_arrays(frame, ind, lang, theme, selected)
-    base = {   # the areas without data in grey: they still show an outline and can be clicked
-        "type": "choroplethmap", "geojson": geojson_url, "featureidkey": "id",
-        **choropleth_base_arrays(frame, lang, level), "showscale": False,
-        "colorscale": [[0, theme.grid], [1, theme.grid]],
-        "marker": {"opacity": 0.6, "line": {"width": 0.8, "color": theme.map_line}}}
     values = {
         "type": "choroplethmap", "geojson": geojson_url, "featureidkey": "id",
         "locations": arrays["locations"], "z": arrays["z"],
-        "zmin": arrays["zmin"], "zmax": arrays["zmax"],
+        "zmin": arrays["zmin"], "zmax": arrays["zmax"], "colorscale": arrays["colorscale"],
         "text": arrays["text"], "hovertemplate": hover_template(level, lang),
-        "colorscale": [list(stop) for stop in theme.colorscale],
-        "reversescale": ind.better == "lower",
         "marker": {"opacity": 0.85, "line": {"width": arrays["line_width"],
                                              "color": arrays["line_color"]}},
         "colorbar": {"title": {"text": colorbar_title(ind, lang), "side": "right"},
                      "thickness": 12, "len": 0.7, "tickfont": {"color": theme.muted}}}
-    return _figure(theme, title or indicator_title(ind, lang), [base, values, *(layers or [])],
-                   margin={"l": 0, "r": 0, "t": 44, "b": 0}, uirevision=f"map-{view_key}",
+    return _figure(theme, title or indicator_title(ind, lang), [values, *(layers or [])],
+                   # the colour bar's room is fixed: grown to fit its labels, it resized the
+                   # map with each indicator, and MapLibre then paints the map twice
+                   margin={"l": 0, "r": MAP_COLORBAR_ROOM, "t": 44, "b": 0, "autoexpand": False},
+                   uirevision=f"map-{view_key}",
                    width=size[0], height=size[1], autosize=False,
                    map={"style": style_url, "center": center, "zoom": zoom},
                    clickmode="event")   # a click drills down; box and lasso pick
 
 
-#: The map's traces, in drawing order, so a Patch can address each: the grey base (every area,
-#: clickable), the values, then the optional layers (points over the density).
-MAP_BASE_TRACE = 0
-MAP_DATA_TRACE = 1
-MAP_LAYER_TRACES = {"events": 2, "water": 3, "stations": 4}
+#: The map's traces, in drawing order, so a Patch can address each: the areas, then the
+#: optional layers (points over the density).
+MAP_DATA_TRACE = 0
+MAP_LAYER_TRACES = {"events": 1, "water": 2, "stations": 3}
 
 
 _EMPTY_LAYER = pd.DataFrame(columns=["code", "name_zh", "name_en", "lon", "lat", "n", "class",

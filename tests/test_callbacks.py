@@ -141,17 +141,25 @@ def test_choosing_a_district_drills_the_map_into_its_townships(app, queries):
     ops = _assigned(_map(app, state))
     townships = queries.areas("townships")
     mine = sorted(townships.loc[townships.parent == "360702", "code"])
-    # every township once: with a value, or in the grey base (no data, still clickable)
-    base, shown = ops[("data", 0, "locations")], ops[("data", MAP_DATA_TRACE, "locations")]
-    assert sorted(base + shown) == mine and not set(base) & set(shown)
-    assert ops[("data", 0, "geojson")] == "/geo/townships.geojson?parent=360702"
+    # every township once, those without a value too (grey, still clickable)
+    trace = {key[2]: value for key, value in ops.items()
+             if key[:2] == ("data", MAP_DATA_TRACE) and len(key) == 3}
+    assert sorted(trace["locations"]) == mine
+    assert trace["geojson"] == "/geo/townships.geojson?parent=360702"
     assert "章贡区" in ops[("layout", "title", "text")]
     assert ops[("layout", "uirevision")] == "map-360702"
-    # the values are the townships' own closure rates
+    # the values are the townships' own closure rates (fewer than 50: none clipped)
     by_area = queries.event_metric_by_area("closure_rate", "360702", "2026-01-01",
                                            "2026-11-24").set_index("area_code")["headline"]
-    z = dict(zip(ops[("data", MAP_DATA_TRACE, "locations")], ops[("data", MAP_DATA_TRACE, "z")]))
-    assert z == pytest.approx({c: round(v, 3) for c, v in by_area.dropna().items()})
+    z = dict(zip(trace["locations"], trace["z"]))
+    assert {c: z[c] for c in by_area.dropna().index} == pytest.approx(by_area.dropna().to_dict())
+    # an area without a value sits in the grey band at the bottom of the scale
+    assert by_area.isna().any()
+    assert all(z[c] == trace["zmin"] for c in by_area[by_area.isna()].index)
+    assert min(z[c] for c in by_area.dropna().index) > trace["zmin"]
+    assert trace["colorscale"][0][1] == trace["colorscale"][1][1] == overview_callbacks.THEME.grid
+    texts = dict(zip(trace["locations"], trace["text"]))
+    assert {texts[c] for c in by_area[by_area.isna()].index} == {"暂无数据"}
 
 
 def test_a_chosen_grid_cell_is_outlined_among_its_townships_cells(app, queries):

@@ -63,13 +63,40 @@ def test_titles_carry_units(built):
 
 def test_map_carries_codes_not_geometry(built):
     fig = built[("wall", "zh", "closure_rate", "map")]
-    base, values = fig.data
-    assert base.geojson == values.geojson == "/geo/districts.geojson"
+    (values,) = fig.data
+    assert values.geojson == "/geo/districts.geojson"
+    assert len(values.locations) == 18       # every district, always: only colours change
     assert values.customdata is None           # a click reads the location
-    assert "%{properties.name_zh}" in base.hovertemplate == values.hovertemplate.replace(
-        "%{text}", "无数据") or "%{properties.name_zh}" in values.hovertemplate
+    assert "%{properties.name_zh}" in values.hovertemplate
     widths = dict(zip(values.locations, values.marker.line.width))
     assert widths["360702"] == max(widths.values())
+    # the colour bar has a room of its own: the map keeps its size whatever the labels
+    assert fig.layout.margin.r == figures.MAP_COLORBAR_ROOM
+    assert fig.layout.margin.autoexpand is False
+
+
+def test_map_greys_areas_without_a_value_below_the_scale(queries):
+    from data import catalog
+    frame = queries.event_metric_by_area("closure_rate", "360702", "2026-01-01", "2026-11-24")
+    assert frame["headline"].isna().any() and frame["headline"].notna().sum() > 2
+    for code in ("closure_rate", "mean_handling_hours"):     # higher and lower is better
+        ind = catalog.get(code)
+        arrays = figures.choropleth_arrays(frame, ind, "zh", theme.ANALYST, None)
+        z = dict(zip(arrays["locations"], arrays["z"]))
+        scale = arrays["colorscale"]
+        assert scale[0][1] == scale[1][1] == theme.ANALYST.grid    # the no-value band
+        assert scale[1][0] < scale[2][0] <= 0.01 and scale[-1][0] == 1
+        ends = [c for _, c in theme.ANALYST.colorscale]
+        assert [scale[2][1], scale[-1][1]] == ([ends[0], ends[-1]] if ind.better == "higher"
+                                               else [ends[-1], ends[0]])
+        missing = frame.loc[frame["headline"].isna(), "area_code"]
+        assert {z[c] for c in missing} == {arrays["zmin"]}
+        assert min(z[c] for c in frame.loc[frame["headline"].notna(), "area_code"]) \
+            > arrays["zmin"]
+        # where the lowest value sits on the scale: just above the grey band
+        position = (min(v for c, v in z.items() if c not in set(missing)) - arrays["zmin"]) \
+            / (arrays["zmax"] - arrays["zmin"])
+        assert scale[1][0] < position < 0.01
 
 
 def test_ranking_orders_best_first_in_the_indicator_direction(built, queries):

@@ -35,7 +35,7 @@ def test_new001_dashboard_shows_the_new_city(probe, new_city_server, path):
     if path.startswith("/?"):
         # the map draws the new city's four districts, coloured by their retail sales
         locations = page.evaluate("() => document.querySelector('#ops-map .js-plotly-plot')"
-                                  ".data[1].locations")
+                                  ".data[0].locations")
         assert sorted(locations) == ["440703", "440704", "440705", "440781"]
         assert "蓬江区" in page.inner_text("#ops-ranking")
     name = path.strip("/").split("?")[0] or "overview"
