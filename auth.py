@@ -46,10 +46,17 @@ class _User(flask_login.UserMixin):
         return f"{who}:{self.session_id}"
 
 
+def _installed() -> Access | None:
+    """The access file of the app serving this request (None outside requests or when
+    sign-in is off)."""
+    if not flask.has_request_context():
+        return None
+    return flask.current_app.extensions.get("citybrain_access")
+
+
 def principal() -> Principal:
     """Who makes the current request (EVERYONE outside requests or without login)."""
-    if not flask.has_request_context() or "citybrain_access" not in \
-            flask.current_app.extensions:
+    if _installed() is None:
         return EVERYONE
     user = flask_login.current_user
     return user.principal if user.is_authenticated else NOBODY
@@ -190,16 +197,13 @@ def required(path: str, callback_screens: dict, chart_screens: dict) -> tuple[st
 
 def csrf_token() -> str:
     """The CSRF token for a form on a page (empty without sign-in)."""
-    if flask.has_request_context() and "citybrain_access" in flask.current_app.extensions:
-        return generate_csrf()
-    return ""
+    return generate_csrf() if _installed() is not None else ""
 
 
 def audit(action: str, detail: str = "") -> None:
     """Write who did ``action`` now (exports, downloads, reports, uploads) to the audit log;
     nothing when login is off."""
-    access = flask.current_app.extensions.get("citybrain_access") \
-        if flask.has_request_context() else None
+    access = _installed()
     if access is not None:
         access.audit(principal().name, action, detail, _address())
 
