@@ -105,7 +105,7 @@ def choropleth_arrays(frame: pd.DataFrame, ind: Indicator, lang: str, theme: The
     is grey: its z lies at the bottom of the scale, in a grey band below the values' colours.
     The hover names come from the GeoJSON's properties (``hover_template``), so the 9,559
     grid cells' names are not resent with every filter change; the outline is one width and
-    colour unless areas are selected.
+    colour unless areas are selected (none beyond OUTLINED_AREAS_MAX areas).
     """
     quantity = functools.lru_cache(maxsize=None)(lambda v: i18n.quantity(v, ind, lang))
     change = functools.lru_cache(maxsize=None)(lambda v: i18n.change(v, ind, lang))
