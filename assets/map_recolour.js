@@ -160,7 +160,6 @@
       if (!glTrace || glTrace.cbReady || !patchPrototype(glTrace)) { return; }
       glTrace.cbReady = true;
       if (glTrace.type === 'choroplethmap') {
-        heldShapes(glTrace);
         readStateFirst(glTrace);
       } else {
         const trace = gd._fullData.find(function (t) { return t.uid === uid; });

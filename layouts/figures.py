@@ -175,7 +175,7 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
     the style on every update, which fails ("Map error") once a Patch recolours the map.
     """
     arrays = choropleth_arrays(frame, ind, lang, theme, selected)
-    values = {
+    areas = {
         "type": "choroplethmap", "geojson": geojson_url, "featureidkey": "id",
         "locations": arrays["locations"], "z": arrays["z"],
         "zmin": arrays["zmin"], "zmax": arrays["zmax"], "colorscale": arrays["colorscale"],
@@ -184,7 +184,7 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
                                              "color": arrays["line_color"]}},
         "colorbar": {"title": {"text": colorbar_title(ind, lang), "side": "right"},
                      "thickness": 12, "len": 0.7, "tickfont": {"color": theme.muted}}}
-    return _figure(theme, title or indicator_title(ind, lang), [values, *(layers or [])],
+    return _figure(theme, title or indicator_title(ind, lang), [areas, *(layers or [])],
                    # the colour bar's room is fixed: grown to fit its labels, it resized the
                    # map with each indicator, and MapLibre then paints the map twice
                    margin={"l": 0, "r": MAP_COLORBAR_ROOM, "t": 44, "b": 0, "autoexpand": False},

@@ -230,7 +230,7 @@ def test_scr004_recolouring_every_grid_cell_paints_within_300ms(live_server, bro
         # the map paints the colour of every cell's value, whatever the path it took
         painted = page.evaluate(PAINTED_AS_COMPUTED)
         assert painted["cells"] == cells and painted["wrong"] == 0, painted
-    # the colours are the query's: the closure rate of every cell with events
+    # the values are the query's: the on-time rate of every cell, grey where it has none
     shown = page.evaluate("() => { const d = document.querySelector('#ops-map .js-plotly-plot')"
                           ".data[0]; return Object.fromEntries(d.locations.map((c, i) => "
                           "[c, [d.z[i], d.text[i]]])); }")
@@ -245,7 +245,7 @@ def test_scr004_recolouring_every_grid_cell_paints_within_300ms(live_server, bro
     low, high = known.quantile([0.02, 0.98])
     assert [shown[c][0] for c in known.index] == pytest.approx(known.clip(low, high).tolist())
     # the shapes never go to MapLibre again; each recolour paints in one frame (the first
-    # also sets the paint to read the colours from the feature state: two frames)
+    # may take two, when it comes before the map's paint was set to read the feature state)
     assert all(r["resent"] == 0 for r in recolours), recolours
     assert recolours[0]["frames"] <= 2 and all(r["frames"] == 1 for r in recolours[1:]), \
         recolours
