@@ -56,7 +56,10 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
         __name__, title="城市大脑 City Brain", update_title=None,
         assets_folder=str(ROOT / "assets"), serve_locally=True,
         # pages are rendered by a callback; tests/test_callbacks.py checks every callback ID
-        suppress_callback_exceptions=True)
+        suppress_callback_exceptions=True,
+        # Dash 4.4's /_mcp endpoint (DASH_MCP_ENABLED) would answer outside the sign-in's
+        # roles: off whatever the environment says (routes.harden refuses it besides)
+        enable_mcp=False)
     if settings.proxies:     # the client's address and scheme as the proxies saw them
         from werkzeug.middleware.proxy_fix import ProxyFix
         n = settings.proxies
@@ -88,6 +91,7 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
         callback_screens.update({key: name for key in app.callback_map
                                  if key not in callback_screens})
     routes.guard_callbacks(app.server, app.callback_map)
+    routes.harden(app, settings)
     app.callback_screens = callback_screens
     if settings.auth:
         access = Access(settings.access_file)
@@ -95,7 +99,7 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
             access.seed_demo_accounts()
         auth.install(app, runtime, access, callback_screens, chart_screens={
             chart: module.SCREEN.name for module in screens
-            for chart in getattr(module, "CHARTS", {})}, secret_key=settings.secret_key)
+            for chart in getattr(module, "CHARTS", {})})
     return app
 
 

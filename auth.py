@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import ipaddress
 from urllib.parse import urlencode, urlsplit
 
 import flask
 import flask_login
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
-from data.access import NOBODY, Access, Principal, what
+from data.access import NOBODY, Access, Principal, SignIn, what
 from data.runtime import EVERYONE
 
 #: Paths anyone may fetch: the sign-in page and what it and a display need before signing
@@ -63,14 +64,17 @@ def principal() -> Principal:
 
 
 def install(app, runtime, access: Access, callback_screens: dict[str, str | None],
-            chart_screens: dict[str, str], secret_key: str | None = None) -> None:
+            chart_screens: dict[str, str]) -> None:
     """Put the login gate in front of ``app`` (a Dash app). ``callback_screens``: callback
     output key -> the permission its screen needs (None: any signed-in user);
     ``chart_screens``: chart id -> its screen."""
+    from flask_limiter import Limiter, RateLimitExceeded
+
     server = app.server
+    settings = runtime.settings
     server.extensions["citybrain_access"] = access
     server.config.update(
-        SECRET_KEY=secret_key or access.secret_key(),
+        SECRET_KEY=settings.secret_key or access.secret_key(),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         # the cookie may live as long as a kiosk's sign-in; each sign-in's own end is kept
         # in the access file (USER_HOURS, KIOSK_DAYS) and checked on every request
@@ -78,6 +82,11 @@ def install(app, runtime, access: Access, callback_screens: dict[str, str | None
         # the wall runs for days on one page: a token is good for the session, not an hour
         WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_HEADERS=["X-CSRFToken"])
     CSRFProtect(server)
+    # sign-in attempts per address, shared by the workers through Redis when there is one
+    limiter = Limiter(key_func=_address, app=server, default_limits=[],
+                      storage_uri=settings.redis_url or "memory://",
+                      in_memory_fallback_enabled=bool(settings.redis_url),
+                      swallow_errors=True, headers_enabled=True)
     manager = flask_login.LoginManager(server)
     runtime.principal_of = principal
     runtime.audit = lambda action, detail="": audit(action, detail)
@@ -107,27 +116,38 @@ def install(app, runtime, access: Access, callback_screens: dict[str, str | None
                                   mimetype="text/html")
         return flask.Response(en, status=status, mimetype="text/plain")
 
+    def audit_refusal(status: int, reason: str, who: str = ""):
+        """Audit a refusal (who asked, what, why) and answer it."""
+        access.audit(who or _who(), "refused", what(status=status, path=flask.request.path,
+                                                    reason=reason), _address())
+
     def gate():
+        if settings.secret_key is None:
+            # rotated by `citybrain secret rotate` in another process: every worker signs
+            # with the new key from its next request on
+            server.secret_key = access.secret_key()
         path = flask.request.path
         token = flask.request.args.get("kiosk") if path == "/wall" else None
-        if token is not None:
+        if token is not None and not flask_login.current_user.is_authenticated:
+            # a kiosk link opens a display's sign-in; it never replaces a user's own
             found = access.kiosk(token=token)
             if found is None:
+                audit_refusal(403, "kiosk token")
                 return refuse(403, "这块屏幕的访问令牌无效或已被撤销。",
                               "This display's token is unknown or was revoked.")
-            current = flask_login.current_user
-            if not (current.is_authenticated and current.principal == found):
-                sign_in(found, KIOSK_DAYS * 24)
-                access.audit(found.name, "kiosk", what(path=path), _address())
+            sign_in(found, KIOSK_DAYS * 24)
+            access.audit(found.name, "kiosk", what(path=path), _address())
         if path in PUBLIC_PATHS or path.startswith(PUBLIC_FOLDERS):
             return None
         user = flask_login.current_user
         if not user.is_authenticated:
             if flask.request.method == "GET" and _wants_html():
                 return flask.redirect("/login?" + urlencode({"next": _here()}))
+            audit_refusal(401, "not signed in")
             return refuse(401, "请先登录。", "Sign in first.")
         needed = required(path, callback_screens, chart_screens)
         if needed and not all(user.principal.may(p) for p in needed):
+            audit_refusal(403, f"needs {','.join(needed)}")
             return refuse(403, "您的角色无权访问此内容。",
                           f"Your role ({user.principal.role}) may not open this.")
         return None
@@ -146,25 +166,39 @@ def install(app, runtime, access: Access, callback_screens: dict[str, str | None
 
     @server.errorhandler(CSRFError)
     def csrf_refused(error):
+        audit_refusal(400, "CSRF")
         return refuse(400, "请求缺少有效的安全令牌，请刷新页面。",
                       f"Refused: {error.description} Reload the page.")
 
+    def trusted() -> bool:
+        """From a network an administrator may always sign in from (CITYBRAIN_ADMIN_NETWORKS):
+        neither the per-address limit nor the lock-out applies."""
+        return _in_networks(_address(), settings.admin_networks)
+
+    @server.errorhandler(RateLimitExceeded)
+    def too_many(error):
+        audit_refusal(429, "sign-in rate")
+        return flask.Response(_login_form(
+            "/", _message(SignIn(None, "rate")), [], runtime.city_name("zh"), False),
+            status=429, mimetype="text/html", headers={"Retry-After": "60"})
+
     @server.route("/login", methods=["GET", "POST"])
+    @limiter.limit(settings.login_rate, methods=["POST"], exempt_when=trusted)
     def login():
         target = _safe_next(flask.request.values.get("next"))
-        message = ""
+        message, name = "", ""
         if flask.request.method == "POST":
-            name = flask.request.form.get("username", "")
-            found = access.authenticate(name, flask.request.form.get("password", ""),
-                                        _address(), demo_allowed=runtime.is_demo)
-            if found is not None:
-                sign_in(found, USER_HOURS)
+            name = flask.request.form.get("username", "")[:64]
+            outcome = access.sign_in(name, flask.request.form.get("password", ""),
+                                     _address(), demo_allowed=runtime.is_demo,
+                                     trusted=trusted())
+            if outcome.principal is not None:
+                sign_in(outcome.principal, USER_HOURS)
                 return flask.redirect(target)
-            message = ("用户名或密码错误，或账户已锁定。<br><small>Wrong name or password, "
-                       "or the account is locked for a while.</small>")
+            message = _message(outcome)
         demo = access.demo_accounts() if runtime.is_demo else []
         body = _login_form(target, message, demo, runtime.city_name("zh"), not
-                           access.has_users())
+                           access.has_users(), name)
         return flask.Response(body, mimetype="text/html")
 
     @server.route("/logout", methods=["POST"])     # a form with its CSRF token
@@ -212,6 +246,36 @@ def _address() -> str:
     return flask.request.remote_addr or ""
 
 
+def _who() -> str:
+    user = flask_login.current_user
+    return user.principal.name if user and user.is_authenticated else ""
+
+
+def _in_networks(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def _message(outcome: SignIn) -> str:
+    """What the sign-in form says after a refusal, in both languages."""
+    if outcome.reason == "locked":
+        minutes = max(1, round((outcome.until - dt.datetime.now(dt.timezone.utc))
+                               .total_seconds() / 60)) if outcome.until else 15
+        return (f"失败次数过多，此账户已锁定，请约 {minutes} 分钟后再试，或联系管理员解锁。"
+                f"<br><small>Too many failed attempts: this account is locked for about "
+                f"{minutes} minutes, or until an administrator unlocks it.</small>")
+    if outcome.reason == "busy":
+        return ("登录请求过多，请稍后再试。<br><small>Too many sign-ins at once: try again in "
+                "a moment.</small>")
+    if outcome.reason == "rate":
+        return ("此地址登录尝试过于频繁，请一分钟后再试。<br><small>Too many sign-in attempts "
+                "from this address: try again in a minute.</small>")
+    return "用户名或密码错误。<br><small>Wrong user name or password.</small>"
+
+
 def _here() -> str:
     query = flask.request.query_string.decode()
     return flask.request.path + (f"?{query}" if query else "")
@@ -219,7 +283,8 @@ def _here() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never another host (an open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(ch) < 32 or ord(ch) == 127 for ch in target)):
         return "/"
     parts = urlsplit(target)
     return "/" if parts.scheme or parts.netloc else target
@@ -259,7 +324,7 @@ def _page(content: str, title: str) -> str:
 
 
 def _login_form(target: str, message: str, demo: list[dict], city: str,
-                no_users: bool) -> str:
+                no_users: bool, name: str = "") -> str:
     e = html.escape
     rows = "".join(f"<tr><td><code>{e(a['name'])}</code></td><td>{e(a['role'])}</td></tr>"
                    for a in demo)
@@ -275,9 +340,11 @@ def _login_form(target: str, message: str, demo: list[dict], city: str,
 <input type="hidden" name="csrf_token" value="{e(generate_csrf())}">
 <input type="hidden" name="next" value="{e(target)}">
 <label for="username">用户名 User name</label>
-<input id="username" name="username" autocomplete="username" autofocus required>
+<input id="username" name="username" autocomplete="username" value="{e(name)}"
+ {'' if name else 'autofocus'} required>
 <label for="password">密码 Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
+<input id="password" name="password" type="password" autocomplete="current-password"
+ {'autofocus' if name else ''} required>
 <button type="submit">登录 Sign in</button>
 {f'<div class="error">{message}</div>' if message else ''}
 </form>{demo_note}{setup}""", "登录 · 城市大脑")

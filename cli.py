@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -216,6 +217,8 @@ def _users(args) -> int:
             access.update_user(args.name, password=_password(args, args.name))
         elif args.action == "remove":
             access.remove_user(args.name)
+        elif args.action == "unlock":
+            print(f"{access.unlock(args.name)} failed sign-ins forgotten", file=sys.stderr)
     except AccessError as error:
         print(f"citybrain users: {error}", file=sys.stderr)
         return 1
@@ -252,6 +255,19 @@ def _kiosk(args) -> int:
     except AccessError as error:
         print(f"citybrain kiosk: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _secret(args) -> int:
+    from data.access import what
+    access, _ = _access(args)
+    access.rotate_secret_key()
+    access.audit(_os_user(), "secret", what(action="rotate"))
+    print("session key rotated: every sign-in has ended", file=sys.stderr)
+    if os.environ.get("CITYBRAIN_SECRET_KEY"):
+        print("note: CITYBRAIN_SECRET_KEY is set, and the app signs with it instead of the "
+              "access file's key: set a new value there and restart the app",
+              file=sys.stderr)
     return 0
 
 
@@ -343,7 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
     users_sub.add_parser("list", help="every user")
     for action, text in (("add", "a new user (asks for the password twice)"),
                          ("set", "change a user's role, districts, clearance or state"),
-                         ("passwd", "set a user's password"), ("remove", "delete a user")):
+                         ("passwd", "set a user's password"), ("remove", "delete a user"),
+                         ("unlock", "forget a user's failed sign-ins (the lock-out ends)")):
         p = users_sub.add_parser(action, help=text)
         p.add_argument("name")
         if action in ("add", "set"):
@@ -376,6 +393,14 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (kiosk, *kiosk_sub.choices.values()):
         p.add_argument("--db", type=Path, help="the store whose access file to use")
     kiosk.set_defaults(func=_kiosk)
+
+    secret = sub.add_parser("secret", help="the key that signs session cookies")
+    secret_sub = secret.add_subparsers(dest="action", required=True)
+    secret_sub.add_parser("rotate", help="a new key; every sign-in ends at once (every worker "
+                          "uses the new key from its next request)")
+    for p in (secret, *secret_sub.choices.values()):
+        p.add_argument("--db", type=Path, help="the store whose access file to use")
+    secret.set_defaults(func=_secret)
 
     audit = sub.add_parser("audit", help="the audit log: sign-ins, exports, downloads, loads")
     audit.add_argument("--since", help="ISO date or time (UTC)")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import ipaddress
 import os
 import tempfile
 import threading
@@ -44,6 +45,78 @@ def _cached(body: bytes, mimetype: str) -> flask.Response:
     return resp
 
 
+def _refused(runtime, message: str, status: int) -> flask.Response:
+    """A client error, audited (who asked for what, and why it was refused)."""
+    runtime.audit("refused", what(status=status, path=flask.request.path,
+                                  query=flask.request.query_string.decode()[:300],
+                                  reason=message[:200]))
+    return flask.Response(message, status=status, mimetype="text/plain")
+
+
+def _from_admin_network(settings) -> bool:
+    try:
+        address = ipaddress.ip_address(flask.request.remote_addr or "")
+    except ValueError:
+        return False
+    return any(address in network for network in settings.admin_networks)
+
+
+#: The framework's endpoints the app uses; any other one (Dash's /_reload-hash outside debug,
+#: /_mcp, Flask's /static) is refused for everyone.
+_DASH_ENDPOINTS = frozenset({
+    "_dash_assets.static", "/_dash-component-suites/<string:package_name>/"
+    "<path:fingerprinted_path>", "/_dash-layout", "/_dash-dependencies",
+    "/_dash-update-component", "/_favicon.ico", "/", "/<path:path>"})
+#: Modules whose routes are the app's own.
+_OWN_MODULES = ("routes", "auth")
+
+
+def harden(app, settings) -> None:
+    """Refuse the framework endpoints the app does not use, and send the security headers
+    (CSP, frame options, nosniff) with every answer."""
+    server = app.server
+    allowed: set[str] = set()
+    policy: dict[str, str] = {}
+
+    @server.before_request
+    def refuse_unused_endpoints():
+        if not allowed:     # every route is registered by the first request
+            allowed.update(_DASH_ENDPOINTS | {
+                name for name, view in server.view_functions.items()
+                if getattr(view, "__module__", "") in _OWN_MODULES})
+            if settings.debug:
+                allowed.add("/_reload-hash")
+        endpoint = flask.request.endpoint
+        # Dash's catch-all answers any path with the page; a framework-looking one
+        # (/_mcp, /_anything) is no page of ours
+        if endpoint not in allowed or (endpoint == "/<path:path>"
+                                       and flask.request.path.startswith("/_")):
+            flask.abort(404)
+
+    @server.after_request
+    def security_headers(response):
+        if not policy:
+            # Dash's inline scripts (the renderer's start, the clientside callbacks) by their
+            # hashes; plotly and MapLibre draw with inline styles and blob: workers
+            scripts = " ".join(["'self'", *app.csp_hashes()])
+            base = ("default-src 'self'; script-src " + scripts + "; style-src 'self' "
+                    "'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+                    "connect-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; "
+                    "object-src 'none'; base-uri 'self'; form-action 'self'; ")
+            policy["page"] = base + "frame-ancestors 'none'"
+            policy["wall"] = base + "frame-ancestors " + settings.wall_frame_ancestors
+        wall = flask.request.path == "/wall"
+        response.headers["Content-Security-Policy"] = policy["wall" if wall else "page"]
+        frame = settings.wall_frame_ancestors if wall else "'none'"
+        if frame == "'none'":
+            response.headers["X-Frame-Options"] = "DENY"
+        elif frame == "'self'":
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+
 def guard_callbacks(server: flask.Flask, callback_map: dict) -> None:
     """Refuse a callback request that is not shaped like one Dash's renderer sends, or names
     no registered callback, with 400: random or malformed JSON gets a client error, never a
@@ -54,9 +127,15 @@ def guard_callbacks(server: flask.Flask, callback_map: dict) -> None:
                 not any(isinstance(x, list) for x in d)
         return isinstance(d, dict) and "id" in d and isinstance(d.get("property"), str)
 
+    def matches(spec_deps: list, deps: list) -> bool:
+        # an ALL pattern arrives as a list of matches, any other dependency as one
+        return all(isinstance(d, list) == ('["ALL' in str(s["id"]))
+                   for s, d in zip(spec_deps, deps))
+
     def well_formed(body) -> bool:
+        # a clientside callback's output has no server function to run: not a server request
         if not (isinstance(body, dict) and isinstance(body.get("output"), str)
-                and body["output"] in callback_map):
+                and "callback" in callback_map.get(body["output"], {})):
             return False
         spec = callback_map[body["output"]]
         outputs, inputs, state = body.get("outputs"), body.get("inputs"), body.get("state", [])
@@ -70,6 +149,7 @@ def guard_callbacks(server: flask.Flask, callback_map: dict) -> None:
         return (isinstance(inputs, list) and len(inputs) == len(spec["inputs"])
                 and isinstance(state, list) and len(state) == len(spec.get("state", []))
                 and all(dependency(d) for d in inputs + state)
+                and matches(spec["inputs"], inputs) and matches(spec.get("state", []), state)
                 and (n_outputs == 1 or all(dependency(o) for o in outputs))
                 and isinstance(body.get("changedPropIds", []), list))
 
@@ -113,15 +193,32 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
 
     @server.route("/healthz")
     def health():
-        """For a load balancer and for operators: this worker, the store it serves, its
-        cache."""
+        """For a load balancer: ok (200), degraded (200: the shared cache is down, each worker
+        answers from its own) or failed (503: the store does not answer), and which part
+        failed. Administrators and the admin networks also see this worker, its store and
+        cache (no one else: paths, inodes and process ids help an attacker)."""
         cache = server.extensions.get("cache", {})
         backend = next(iter(cache.values()), None) if isinstance(cache, dict) else None
-        return flask.jsonify({
-            "status": "ok", "pid": os.getpid(), "store": runtime.store.fingerprint,
-            "as_of": runtime.as_of.isoformat(timespec="minutes"),
-            "cache": ("redis" if getattr(backend, "using_redis", False) else "local")
-            if hasattr(backend, "using_redis") else runtime.settings.cache_type})
+        checks = {"store": "ok", "cache": "ok"}
+        try:
+            runtime.store.rows("SELECT count(*) FROM meta")
+        except Exception:  # noqa: BLE001 (whatever the store raises, it did not answer)
+            checks["store"] = "failed"
+        if hasattr(backend, "ping") and not backend.ping():
+            checks["cache"] = "failed"
+        status = ("failed" if checks["store"] != "ok" else
+                  "degraded" if checks["cache"] != "ok" else "ok")
+        answer = {"status": status, "checks": checks}
+        if runtime.principal.may("audit") or _from_admin_network(runtime.settings):
+            answer |= {
+                "pid": os.getpid(), "store": runtime.store.fingerprint,
+                "as_of": runtime.as_of.isoformat(timespec="minutes"),
+                "cache": ("redis" if getattr(backend, "using_redis", False) else "local")
+                if hasattr(backend, "using_redis") else runtime.settings.cache_type}
+        response = flask.jsonify(answer)
+        response.status_code = 503 if status == "failed" else 200
+        response.cache_control.no_store = True
+        return response
 
     @server.route("/geo/<level>.geojson")
     def serve_geojson(level: str):
@@ -178,8 +275,7 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
         try:
             where = table_filters(args.get("tf"), runtime)
         except TableFilterError as error:
-            return flask.Response(f"unreadable table filter: {error}", status=400,
-                                  mimetype="text/plain")
+            return _refused(runtime, f"unreadable table filter: {error}", 400)
         sort, descending = table_sort([{"column_id": args.get("sort"),
                                         "direction": "asc" if args.get("desc") == "0"
                                         else "desc"}])
@@ -202,7 +298,7 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
             events_export.write_events_xlsx(reader, body, lang=state.lang)
         except ValueError as error:
             body.close()
-            return flask.Response(str(error), status=400, mimetype="text/plain")
+            return _refused(runtime, str(error), 400)
         body.seek(0)
         response = flask.send_file(
             body, mimetype=export.MIMETYPES["xlsx"], as_attachment=True, download_name=name)
@@ -247,7 +343,7 @@ def register(server: flask.Flask, runtime, charts: dict | None = None) -> None:
         from layouts.report import FORMATS, export_report, unsupported_format
 
         def refuse(message: str, status: int) -> flask.Response:
-            return flask.Response(message, status=status, mimetype="text/plain")
+            return _refused(runtime, message, status)
 
         # what does not exist is a 404 naming what does, before any work
         if fmt not in FORMATS:

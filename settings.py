@@ -7,7 +7,9 @@ the variable's name, never later inside a callback.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -50,6 +52,11 @@ class Settings:
     wall_refresh_seconds: int = 60
     #: The largest file the data screen takes, in MB (bigger ones: `citybrain load`).
     upload_max_mb: int = 50
+    #: An upload is loaded in a child process killed past this resident memory (MB) or time
+    #: (s): a compressed file that unpacks to gigabytes cannot take the server down
+    #: (data/load/isolated.py, docs/SECURITY.md).
+    load_memory_mb: int = 2048
+    load_seconds: int = 300
     #: Sign-in with roles and district scopes (auth.py); off: everyone may do everything.
     auth: bool = True
     #: Users, kiosk tokens and the audit log (data/access.py); None: beside the store.
@@ -60,6 +67,13 @@ class Settings:
     #: Reverse proxies in front of the app that set X-Forwarded-For/-Proto (the audit log's
     #: addresses, secure cookies); 0: the app faces its clients.
     proxies: int = 0
+    #: Networks an administrator may always sign in from, however many wrong passwords were
+    #: tried from elsewhere (the per-name lock-out and the per-address limit do not apply).
+    admin_networks: tuple = ()
+    #: Sign-in attempts one address may make (Flask-Limiter's notation).
+    login_rate: str = "10 per minute; 60 per hour"
+    #: Who may show the wall in a frame (a CSP frame-ancestors list); every other page: none.
+    wall_frame_ancestors: str = "'self'"
 
     @property
     def access_file(self) -> Path:
@@ -105,6 +119,39 @@ def _bool(env, name: str, default: bool) -> bool:
     if raw.lower() in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name}={raw!r} is not a boolean (use 1/0, true/false)")
+
+
+def _networks(env, name: str) -> tuple:
+    """Comma-separated networks (10.1.0.0/16, 192.168.3.7) as ipaddress networks."""
+    text = env.get(name, "").strip()
+    out = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            out.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise SettingsError(f"{name}: {part!r} is not a network (10.1.0.0/16) or "
+                                "address") from None
+    return tuple(out)
+
+
+def _rate(env, name: str, default: str) -> str:
+    text = env.get(name, default).strip()
+    from limits import parse_many
+    try:
+        parse_many(text)
+    except ValueError:
+        raise SettingsError(f"{name}={text!r}: expected limits such as '10 per minute; 60 "
+                            "per hour'") from None
+    return text
+
+
+def _frame_ancestors(env, name: str) -> str:
+    text = env.get(name, "'self'").strip()
+    if not re.fullmatch(r"('self'|'none'|https?://[\w.\-:]+|\*)( ('self'|https?://[\w.\-:]+))*",
+                        text):
+        raise SettingsError(f"{name}={text!r}: expected 'self', 'none' or origins such as "
+                            "https://portal.example.gov.cn separated by spaces")
+    return text
 
 
 def load_playlist(path: str | os.PathLike) -> tuple[tuple[str, int], ...]:
@@ -176,4 +223,9 @@ def from_env(env: dict | None = None) -> Settings:
         else None,
         secret_key=env.get("CITYBRAIN_SECRET_KEY") or None,
         proxies=_int(env, "CITYBRAIN_PROXIES", 0),
+        load_memory_mb=_int(env, "CITYBRAIN_LOAD_MEMORY_MB", 2048, low=256),
+        load_seconds=_int(env, "CITYBRAIN_LOAD_SECONDS", 300, low=10),
+        admin_networks=_networks(env, "CITYBRAIN_ADMIN_NETWORKS"),
+        login_rate=_rate(env, "CITYBRAIN_LOGIN_RATE", "10 per minute; 60 per hour"),
+        wall_frame_ancestors=_frame_ancestors(env, "CITYBRAIN_WALL_FRAME_ANCESTORS"),
     )

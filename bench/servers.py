@@ -99,7 +99,9 @@ class Gunicorn:
         self.db, self.workers, self.threads = Path(db), workers, threads
         self.log = Path(log) if log else self.db.parent / "gunicorn.log"
         self.timeout = timeout
+        # /healthz names the worker and its store to the admin network only: this one
         self.env = {**os.environ, "CITYBRAIN_DB": str(db), "CITYBRAIN_BUILD_DEMO": "0",
+                    "CITYBRAIN_ADMIN_NETWORKS": "127.0.0.1/32",
                     **(env or {})}
 
     @property

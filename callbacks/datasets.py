@@ -18,7 +18,8 @@ from callbacks import filters
 from callbacks.shell import Screen
 from data import catalog
 from data.access import what
-from data.load.build import BOUNDARY_KINDS, KINDS, Item, load
+from data.load.build import BOUNDARY_KINDS, KINDS, Item
+from data.load.isolated import Limits, load_isolated
 from data.load.problems import LoadError
 from layouts import datasets, i18n
 from layouts.ids import Datasets, Shell
@@ -101,7 +102,11 @@ def load_upload(runtime, contents: str, filename: str, kind: str, sheet: str | N
         path = Path(folder) / name
         path.write_bytes(raw)
         try:
-            report = load(db, [Item(kind, path, options)], now=dt.datetime.now(), wait=False)
+            # in a child process within the upload limits: a file that unpacks into
+            # gigabytes is refused there, and this server serves on
+            report = load_isolated(db, [Item(kind, path, options)], now=dt.datetime.now(),
+                                   limits=Limits(runtime.settings.load_memory_mb,
+                                                 runtime.settings.load_seconds))
         except LoadError as error:
             # problems name the file as the reader got it: the upload's temporary path
             lines = [str(p).replace(str(path), name) for p in error.problems]

@@ -149,6 +149,10 @@ def render(state: st.FilterState, _runtime, _app, ids, head, bar):
 SCREEN = Screen("events", Events.PREFIX, render)
 
 
+#: No store holds more pages than this (a billion events at the smallest page size).
+_LAST_PAGE = 100_000_000
+
+
 def register(app, runtime) -> None:
     """Register the event records screen's callbacks."""
     filters.register_controller(app, runtime, Events.PREFIX)
@@ -165,7 +169,8 @@ def register(app, runtime) -> None:
         s = filters.read_state(data, runtime.context)
         size = page_size if isinstance(page_size, int) and 0 < page_size <= 200 else \
             events.PAGE_SIZE
-        page = page if isinstance(page, int) and page >= 0 else 0
+        # a page past any store's last (2^63 overflows DuckDB's OFFSET) is the first
+        page = page if isinstance(page, int) and 0 <= page <= _LAST_PAGE else 0
         if not any(t["prop_id"] == f"{Events.TABLE}.page_current" for t in ctx.triggered):
             page = 0          # new filters or sort: back to the first page
         try:

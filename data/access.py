@@ -48,11 +48,20 @@ ROLES: dict[str, frozenset[str]] = {
 #: What a kiosk token opens: the wall, read only.
 KIOSK = frozenset({"wall"})
 #: Audit actions.
-ACTIONS = ("login", "login_failed", "login_locked", "logout", "export", "download",
-           "report", "upload", "kiosk", "users")
-#: Failed logins of one name within LOCKOUT_MINUTES that lock it for as long.
+ACTIONS = ("login", "login_failed", "login_locked", "login_busy", "logout", "export",
+           "download", "report", "upload", "kiosk", "users", "refused", "unlock", "secret")
+#: Failed sign-ins of one name from one address within LOCKOUT_MINUTES that lock the name for
+#: that address for as long; LOCKOUT_FAILURES_ANY from any addresses lock it everywhere. An
+#: address is limited on its own too (auth.py, Flask-Limiter), so it can neither guess in
+#: parallel nor lock out every account.
 LOCKOUT_FAILURES = 5
+LOCKOUT_FAILURES_ANY = 20
 LOCKOUT_MINUTES = 15
+#: Password checks running at once in one process: argon2id takes 64 MiB each, so a burst of
+#: sign-ins (known names or not) queues here instead of taking the server's memory.
+PASSWORD_CHECKS = 2
+#: How long a sign-in waits for a password check before it is told to try again.
+PASSWORD_WAIT_SECONDS = 10
 #: A demo city's accounts, one per role, made when a demo store is served with no users.
 #: They sign in only while the store served is a demo city: loading a real city locks them.
 DEMO_PASSWORD = "citybrain-demo"
@@ -72,10 +81,24 @@ CREATE TABLE IF NOT EXISTS audit (
     what TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS login_attempts (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, address TEXT NOT NULL, at TEXT NOT NULL,
+    outcome TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS login_attempts_name ON login_attempts (name, at);
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY, who TEXT NOT NULL, created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL);
 """
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in attempt came to: ``principal`` when it succeeded; else ``reason``
+    ("wrong": name or password; "locked": too many failures, until ``until``; "busy": too
+    many password checks at once)."""
+    principal: Principal | None
+    reason: str = "ok"
+    until: dt.datetime | None = None
 
 
 class AccessError(ValueError):
@@ -128,6 +151,7 @@ class Access:
         with self._db() as db:
             db.executescript(_SCHEMA)
         self._hasher = PasswordHasher()
+        self._checks = threading.BoundedSemaphore(PASSWORD_CHECKS)
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -224,38 +248,97 @@ class Access:
                          bool(row["clearance"]), demo=bool(row["demo"]))
 
     def authenticate(self, name: str, password: str, address: str = "",
-                     demo_allowed: bool = False) -> Principal | None:
-        """The user if the password is right and the name is not locked; every attempt is
-        audited. A name with LOCKOUT_FAILURES failures in LOCKOUT_MINUTES is refused for as
-        long, even with the right password. Demo accounts only with ``demo_allowed``."""
-        if self.locked(name):
-            # not a failure of its own: a locked name unlocks LOCKOUT_MINUTES after its last
-            # real failure, however often someone tries meanwhile
-            self.audit(name, "login_locked", "", address)
-            return None
-        rows = self._db().execute(
-            "SELECT password FROM users WHERE name = ? AND NOT disabled"
-            + ("" if demo_allowed else " AND NOT demo"), (name,)).fetchall()
+                     demo_allowed: bool = False, trusted: bool = False) -> Principal | None:
+        """The user if the password is right and the name is not locked (``sign_in``)."""
+        return self.sign_in(name, password, address, demo_allowed, trusted).principal
+
+    def sign_in(self, name: str, password: str, address: str = "", demo_allowed: bool = False,
+                trusted: bool = False) -> SignIn:
+        """Check a name and password; every attempt is audited.
+
+        The lock and the failure count are one step: the attempt is written (as a failure)
+        in the same transaction that counts the earlier ones, before the password is checked,
+        so parallel guesses cannot pass the count together. A name with LOCKOUT_FAILURES
+        failures from this address, or LOCKOUT_FAILURES_ANY from anywhere, in LOCKOUT_MINUTES
+        since its last success is refused until the oldest of them is that old, even with the
+        right password. ``trusted`` (an administrator's network) skips the lock. Unknown
+        names count and lock alike, so the answer never tells which names exist.
+        """
+        name = _one_line(name, 64)
+        db = self._db()
+        since = _now(dt.timedelta(minutes=-LOCKOUT_MINUTES))
+        db.execute("BEGIN IMMEDIATE")
         try:
-            # a missing user is checked against a dummy hash: the answer takes as long
-            ok = self._hasher.verify(rows[0]["password"] if rows else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
-        if not (ok and rows):
+            if not trusted:
+                here, anywhere, oldest = db.execute(
+                    "SELECT count(*) FILTER (WHERE address = ?), count(*), min(at) "
+                    "FROM login_attempts WHERE name = ? AND outcome != 'ok' AND at >= ? "
+                    "AND at > coalesce((SELECT max(at) FROM login_attempts WHERE name = ? "
+                    "AND outcome = 'ok'), '')", (address[:64], name, since, name)).fetchone()
+                if here >= LOCKOUT_FAILURES or anywhere >= LOCKOUT_FAILURES_ANY:
+                    db.execute("COMMIT")
+                    # not a failure of its own: the lock ends LOCKOUT_MINUTES after the
+                    # failures that made it, however often someone tries meanwhile
+                    self.audit(name, "login_locked", "", address)
+                    until = dt.datetime.fromisoformat(oldest) + dt.timedelta(
+                        minutes=LOCKOUT_MINUTES)
+                    return SignIn(None, "locked", until)
+            attempt = db.execute(
+                "INSERT INTO login_attempts (name, address, at, outcome) VALUES (?, ?, ?, "
+                "'pending')", (name, address[:64], _now())).lastrowid
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        if not self._checks.acquire(timeout=PASSWORD_WAIT_SECONDS):
+            db.execute("DELETE FROM login_attempts WHERE id = ?", (attempt,))
+            self.audit(name, "login_busy", "", address)
+            return SignIn(None, "busy")
+        try:
+            rows = db.execute(
+                "SELECT password FROM users WHERE name = ? AND NOT disabled"
+                + ("" if demo_allowed else " AND NOT demo"), (name,)).fetchall()
+            try:
+                # a missing user is checked against a dummy hash: the answer takes as long
+                ok = self._hasher.verify(rows[0]["password"] if rows else _DUMMY_HASH,
+                                         password)
+            except (VerificationError, InvalidHashError):
+                ok = False
+        finally:
+            self._checks.release()
+        ok = ok and bool(rows)
+        db.execute("UPDATE login_attempts SET outcome = ? WHERE id = ?",
+                   ("ok" if ok else "failed", attempt))
+        db.execute("DELETE FROM login_attempts WHERE at < ?",
+                   (_now(dt.timedelta(days=-1)),))
+        if not ok:
             self.audit(name, "login_failed", "", address)
-            return None
+            return SignIn(None, "wrong")
         if self._hasher.check_needs_rehash(rows[0]["password"]):
             self.update_user(name, password=password)
         self.audit(name, "login", "", address)
-        return self.user(name)
+        return SignIn(self.user(name))
 
-    def locked(self, name: str) -> bool:
+    def locked(self, name: str, address: str | None = None) -> bool:
+        """Whether ``name`` is locked now (for ``address``, or anywhere)."""
         since = _now(dt.timedelta(minutes=-LOCKOUT_MINUTES))
-        failures = self._db().execute(
-            "SELECT count(*) FROM audit WHERE who = ? AND action = 'login_failed' AND at >= ? "
-            "AND at > coalesce((SELECT max(at) FROM audit WHERE who = ? AND action = 'login'),"
-            " '')", (name, since, name)).fetchall()[0][0]
-        return failures >= LOCKOUT_FAILURES
+        here, anywhere = self._db().execute(
+            "SELECT count(*) FILTER (WHERE ? IS NULL OR address = ?), count(*) "
+            "FROM login_attempts WHERE name = ? AND outcome != 'ok' AND at >= ? "
+            "AND at > coalesce((SELECT max(at) FROM login_attempts WHERE name = ? "
+            "AND outcome = 'ok'), '')", (address, address, name, since, name)).fetchone()
+        if address is None:
+            return anywhere >= LOCKOUT_FAILURES_ANY or bool(self._db().execute(
+                "SELECT 1 FROM login_attempts WHERE name = ? AND outcome != 'ok' AND at >= ? "
+                "AND at > coalesce((SELECT max(at) FROM login_attempts WHERE name = ? "
+                "AND outcome = 'ok'), '') GROUP BY address HAVING count(*) >= ?",
+                (name, since, name, LOCKOUT_FAILURES)).fetchall())
+        return here >= LOCKOUT_FAILURES or anywhere >= LOCKOUT_FAILURES_ANY
+
+    def unlock(self, name: str) -> int:
+        """Forget a name's failed sign-ins (the recovery command); how many were forgotten."""
+        return self._db().execute("DELETE FROM login_attempts WHERE name = ? AND outcome != "
+                                  "'ok'", (name,)).rowcount
 
     # --- kiosk tokens ---
 
@@ -354,6 +437,17 @@ class Access:
                    (secrets.token_hex(32),))
         return db.execute("SELECT value FROM secrets WHERE name = 'session'"
                           ).fetchall()[0][0]
+
+
+    def rotate_secret_key(self) -> None:
+        """A new session key, and every sign-in ended: cookies signed with the old key (or
+        stolen with it) are worthless from the next request of every worker on."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT OR REPLACE INTO secrets VALUES ('session', ?)",
+                   (secrets.token_hex(32),))
+        db.execute("DELETE FROM sessions")
+        db.execute("COMMIT")
 
 
 def _switch_to_wal(db: sqlite3.Connection, seconds: float = 30) -> None:

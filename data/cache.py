@@ -50,6 +50,13 @@ class RedisWithLocalFallback(BaseCache):
         """False while Redis is marked down (the local cache answers)."""
         return time.monotonic() >= self._down_until
 
+    def ping(self) -> bool:
+        """Whether Redis answers now (the health check asks; a failure is not remembered)."""
+        try:
+            return bool(self.remote._write_client.ping())
+        except self._errors:
+            return False
+
     def _call(self, name: str, *args, **kwargs):
         if self.using_redis:
             try:

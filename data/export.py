@@ -76,7 +76,8 @@ def iter_events_csv(reader: pa.RecordBatchReader, lang: str | None = None,
         for batch in reader:
             # whole seconds: Arrow would otherwise print every time as 10:00:00.000000
             columns = [pc.cast(column, field.type, safe=False) if field.type != column.type
-                       else column for column, field in zip(batch.columns, fields)]
+                       else neutralise_formulas(column)
+                       for column, field in zip(batch.columns, fields)]
             writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=schema))
             if counter is not None:
                 counter[0] += batch.num_rows
@@ -85,6 +86,24 @@ def iter_events_csv(reader: pa.RecordBatchReader, lang: str | None = None,
             buffer.truncate()
     if buffer.getvalue():
         yield buffer.getvalue()     # the header alone when nothing matched
+
+
+#: A text cell a spreadsheet would run as a formula (OWASP's list: = + - @ tab CR) ...
+_FORMULA_START = r"^[=+\-@\t\r]"
+#: ... unless it is a plain number, which a spreadsheet reads as one.
+_PLAIN_NUMBER = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+
+
+def neutralise_formulas(column: pa.Array) -> pa.Array:
+    """Text cells that a spreadsheet would run as a formula (a reporter named
+    ``=HYPERLINK(...)``, ``+cmd|...``, ``@SUM(...)``) with a ``'`` in front, as OWASP advises;
+    numbers and other cells unchanged. Excel files are written as typed cells and need none."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return column
+    risky = pc.and_(pc.match_substring_regex(column, _FORMULA_START),
+                    pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER)))
+    quoted = pc.binary_join_element_wise("'", column, "")
+    return pc.if_else(risky, quoted, column)
 
 
 def write_events_csv(reader: pa.RecordBatchReader, fileobj: BinaryIO,

@@ -29,6 +29,7 @@ from pyproj.exceptions import CRSError
 
 from data.load.problems import LoadError, Problem, Problems
 from geo.crs import convert_geometries
+from geo.gdal import UnsafeSource, check_local_path, check_magic, restrict_drivers
 
 #: The store's boundary tables, one per level.
 LEVELS = ("districts", "townships", "grid_cells")
@@ -47,6 +48,7 @@ _NAME_EN_FIELDS = ("name_en", "ename")
 _PARENT_FIELDS = ("parent", "parent_code", "pcode", "上级代码")
 
 _DIGITS = re.compile(r"[0-9]+")
+_SAFE_MEMBER = re.compile(r"[\w .\-/]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN1_HIGH = re.compile(r"[\u0080-\u00ff]")
 _POLYGONAL = ("Polygon", "MultiPolygon")
@@ -243,6 +245,11 @@ def cn_boundaries(province: str, city: str, level: str = "区县") -> gpd.GeoDat
 
 def _read(path: Path, layer: str | None, errors: Problems, notes: list[str]) -> gpd.GeoDataFrame:
     suffix = path.suffix.lower()
+    try:
+        check_local_path(path)
+    except UnsafeSource as refused:
+        errors.add(None, None, None, str(refused))
+        errors.check()
     if suffix not in FORMATS:
         errors.add(None, None, path.suffix or path.name,
                    f"a boundary file ending in {', '.join(FORMATS)} (GeoJSON, Shapefile, "
@@ -256,16 +263,22 @@ def _read(path: Path, layer: str | None, errors: Problems, notes: list[str]) -> 
         errors.check()
     if layer is not None and suffix != ".gpkg":
         errors.add(None, None, layer, "no layer: layers are for GeoPackage (.gpkg) files")
-    source = str(path)
+    source = str(path.resolve())
     if suffix == ".zip":
         source = _zip_member(path, errors)
-    elif suffix == ".gpkg":
-        layer = _gpkg_layer(path, layer, errors, notes)
+    else:
+        _check_head(_head(path), _MAGIC[suffix], errors)
+    errors.check()
+    restrict_drivers()
+    if suffix == ".gpkg":
+        layer = _gpkg_layer(source, layer, errors, notes)
     errors.check()
     try:
         frame = gpd.read_file(source, layer=layer, engine="pyogrio")
     except _READ_ERRORS as exc:
-        errors.add(None, None, None, f"a readable {FORMATS[suffix]} file: {exc}")
+        # GDAL's own message may quote the file: say only what kind of failure it was
+        errors.add(None, None, None, f"a readable {FORMATS[suffix]} file: GDAL could not "
+                   f"read it ({type(exc).__name__}); is it truncated or another format?")
         errors.check()
     if len(frame) == 0:
         errors.add(None, None, None, "at least one feature: the file holds none")
@@ -283,6 +296,23 @@ def _read(path: Path, layer: str | None, errors: Problems, notes: list[str]) -> 
     return frame
 
 
+#: The format whose first bytes a file of each suffix must start with (geo.gdal.check_magic).
+_MAGIC = {".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "Shapefile",
+          ".gpkg": "GeoPackage"}
+
+
+def _head(path: Path, size: int = 100) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
+def _check_head(head: bytes, fmt: str, errors: Problems) -> None:
+    try:
+        check_magic(head, fmt)
+    except UnsafeSource as refused:
+        errors.add(None, None, None, str(refused))
+
+
 def _latin1_garble(frame) -> bool:
     texts = [v for c in frame.columns if c != frame.geometry.name
              for v in frame[c] if isinstance(v, str)]
@@ -294,25 +324,34 @@ def _zip_member(path: Path, errors: Problems) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
+            shps = [n for n in names if n.lower().endswith(".shp")
+                    and not n.startswith("__MACOSX/") and not Path(n).name.startswith(".")]
+            if len(shps) == 1:
+                member = shps[0]
+                if not _SAFE_MEMBER.fullmatch(member) or ".." in Path(member).parts:
+                    errors.add(None, None, None, "a zip member name of letters, digits, "
+                               "spaces and . _ - / only (no '..')")
+                    return str(path)
+                with archive.open(member) as handle:
+                    _check_head(handle.read(100), "Shapefile", errors)
     except zipfile.BadZipFile as exc:
         errors.add(None, None, None, f"a zip file: {exc}")
         return str(path)
-    shps = [n for n in names if n.lower().endswith(".shp")
-            and not n.startswith("__MACOSX/") and not Path(n).name.startswith(".")]
     if len(shps) != 1:
         found = ", ".join(shps) if shps else _listing(names)
         errors.add(None, None, found or None,
                    f"exactly one shapefile (.shp) in the zip: it holds {len(shps)}"
                    + ("; unzip it and read the one you mean" if shps else ""))
         return str(path)
-    return f"/vsizip/{path.resolve()}/{shps[0]}"
+    return f"/vsizip/{path.resolve()}/{member}"
 
 
-def _gpkg_layer(path: Path, layer: str | None, errors: Problems, notes: list[str]) -> str | None:
+def _gpkg_layer(path: str, layer: str | None, errors: Problems, notes: list[str]) -> str | None:
     try:
         listed = pyogrio.list_layers(path)
     except _READ_ERRORS as exc:
-        errors.add(None, None, None, f"a readable GeoPackage: {exc}")
+        errors.add(None, None, None,
+                   f"a readable GeoPackage: GDAL could not list its layers ({type(exc).__name__})")
         return layer
     names = [str(n) for n, _ in listed]
     spatial = [str(n) for n, geom in listed if geom is not None]

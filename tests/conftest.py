@@ -51,8 +51,10 @@ def queries(store):
 
 @pytest.fixture(scope="session")
 def settings(city_path):
+    # sign-in has its own tests (tests/test_access.py); every test client signs in from
+    # 127.0.0.1, so the per-address limit has its own (tests/test_security.py)
     return Settings(db_path=city_path, build_demo_if_missing=False, cache_type="simple",
-                    auth=False)   # sign-in has its own tests (tests/test_access.py)
+                    auth=False, login_rate="10000 per minute")
 
 
 @pytest.fixture(scope="session")

@@ -162,6 +162,16 @@ def _locked(target: Path, wait: bool, items: list[Item]):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def remove_leftovers(target: Path) -> None:
+    """Remove the half-written copy of a load that was killed (data/load/isolated.py), under
+    the store's lock, so never the copy of a load still running."""
+    try:
+        with _locked(target, False, []):
+            _remove(target.with_name(target.name + ".loading"))
+    except LoadError:
+        pass    # another load holds the lock: it starts by removing the copy itself
+
+
 def _remove(path: Path) -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)

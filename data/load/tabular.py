@@ -41,6 +41,13 @@ TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
+#: A compressed file that unpacks to more than this many times its size, and to more than
+#: _BOMB_FLOOR, is a file of repeated rows made to exhaust memory (a "zip bomb"): a workbook's
+#: sheets compress 5-20 times, real Parquet holds well under 50 cells a byte.
+_BOMB_RATIO = 100
+_BOMB_FLOOR = 50 * 2**20
+_BOMB_CELLS_PER_BYTE = 50
+_BOMB_CELLS_FLOOR = 2_000_000
 
 #: Where the catalogue of declared indicators is loaded (named in "unknown indicator" errors).
 CATALOGUE_COMMAND = "citybrain load catalogue"
@@ -630,6 +637,7 @@ def _read_excel(file: str, p: Path, sheet: str | None) -> Table:
         import openpyxl
     except ImportError:
         _fail(file, None, None, None, "reading Excel files needs openpyxl (pip install openpyxl)")
+    _check_unpacked_workbook(file, p)
     try:
         book = openpyxl.load_workbook(p, read_only=True, data_only=True)
     except Exception as err:  # noqa: BLE001 (a damaged zip or XML fails anywhere in openpyxl)
@@ -656,14 +664,54 @@ def _read_excel(file: str, p: Path, sheet: str | None) -> Table:
     except LoadError:
         raise
     except Exception as err:  # noqa: BLE001 (damaged sheet XML, as above)
-        _fail(file, None, None, sheet, f"the sheet cannot be read ({type(err).__name__}: {err})")
+        # the parser's own message may quote the file: say only what kind of failure it was
+        _fail(file, None, None, sheet, f"the sheet cannot be read ({type(err).__name__})")
     finally:
         book.close()
     return _shape(file, records, encoding=None, what=f"sheet {title!r}")
 
 
+def _check_unpacked_workbook(file: str, p: Path) -> None:
+    """Refuse a workbook whose sheets unpack to far more than the file (repeated rows made to
+    exhaust memory), before any XML is parsed. The zip's declared sizes bound what is read:
+    Python's zipfile stops at the declared size and fails the CRC of a member that lies."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(p) as archive:
+            parts = [i for i in archive.infolist() if i.filename.startswith("xl/worksheets/")
+                     or i.filename == "xl/sharedStrings.xml"]
+    except (zipfile.BadZipFile, OSError):
+        return          # openpyxl says it is not a readable workbook
+    unpacked = sum(i.file_size for i in parts)
+    packed = sum(i.compress_size for i in parts)
+    if unpacked > _BOMB_FLOOR and unpacked > _BOMB_RATIO * max(packed, 1):
+        _fail(file, None, None, None,
+              f"a workbook of ordinary data: its sheets unpack to {unpacked / 2**20:,.0f} MB "
+              f"from {packed / 2**20:,.1f} MB ({unpacked // max(packed, 1):,} times), as a file "
+              "made of repeated rows to exhaust memory does; refused unread")
+
+
+def _check_unpacked_parquet(file: str, p: Path) -> None:
+    """Refuse a Parquet file holding far more cells than its size allows real data to (one
+    value repeated millions of times), from its footer alone."""
+    import pyarrow.parquet as pq
+    try:
+        meta = pq.ParquetFile(p).metadata
+    except Exception:  # noqa: BLE001 (damaged files: the read below says so)
+        return
+    cells = meta.num_rows * max(meta.num_columns, 1)
+    size = max(p.stat().st_size, 1)
+    if cells > _BOMB_CELLS_FLOOR and cells > _BOMB_CELLS_PER_BYTE * size:
+        _fail(file, None, None, None,
+              f"a Parquet file of ordinary data: it declares {meta.num_rows:,} rows × "
+              f"{meta.num_columns} columns in {size / 2**10:,.0f} KB ({cells // size:,} cells "
+              "a byte), as a file made of one repeated value to exhaust memory does; "
+              "refused unread")
+
+
 def _read_parquet(file: str, p: Path) -> Table:
     import pyarrow.parquet as pq
+    _check_unpacked_parquet(file, p)
     try:
         arrow = pq.read_table(p)
     except Exception as err:  # noqa: BLE001 (pyarrow raises several types for damaged files)
