@@ -4,7 +4,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install system-deps install-test system-test-deps bench bench-load
+.PHONY: run test lint test-fast soak install system-deps install-test system-test-deps bench \
+	bench-load
 
 # Install the app and run it on the embedded demo city (built on first run, then reused).
 run: install
@@ -34,8 +35,22 @@ system-test-deps:
 install-test: system-test-deps
 	$(PYTHON) -m pip install --quiet -e '.[test]'
 
-test: install-test
+test: install-test lint
 	$(PYTHON) -m pytest
+
+# The layers (nothing imports upward: import-linter's contract in pyproject.toml) and ruff.
+lint: install-test
+	$(PYTHON) -m ruff check .
+	lint-imports
+
+# The suite without the real browser, the soak and the servers (markers in pyproject.toml):
+# under 3 minutes, for between commits; `make test` stays the gate.
+test-fast: install-test
+	$(PYTHON) -m pytest -m "not browser and not soak and not deploy"
+
+# The soak tests alone, for 10 minutes (a minute in `make test`).
+soak: install-test
+	CITYBRAIN_SOAK_SECONDS=600 $(PYTHON) -m pytest -m soak
 
 # Cross-filter latency at the default scale and at 10M events against a naive Dash baseline.
 bench: install-test

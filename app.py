@@ -19,14 +19,14 @@ from callbacks import overview as overview_callbacks
 from callbacks import report as report_callbacks
 from callbacks import shell as shell_callbacks
 from callbacks import wall as wall_callbacks
-import auth
+from charts import registry
+from charts.runtime import Runtime
 from data.access import Access
 from data.catalog import declare_store_indicators
 from data.queries import Queries
-from data.runtime import Runtime
 from data.store import Store
-import routes
 from layouts import frame
+from web import auth, routes
 
 ROOT = Path(__file__).resolve().parent
 # Dash 4 warns on every DataTable it builds (each events or grid page) that the component
@@ -78,12 +78,10 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     app.layout = frame.shell()
     screens = [overview_callbacks, grid_callbacks, events_callbacks, environment_callbacks,
                economy_callbacks, report_callbacks, datasets_callbacks]
-    routes.register(app.server, runtime, charts={
-        chart: function for module in screens for chart, function in
-        getattr(module, "CHARTS", {}).items()})
+    routes.install(app.server, runtime)
     shell_callbacks.register(app, runtime, [module.SCREEN for module in screens],
                              wall=wall_callbacks)
-    # each callback needs the permission of the screen that registers it (auth.py)
+    # each callback needs the permission of the screen that registers it (web/auth.py)
     callback_screens: dict[str, str | None] = dict.fromkeys(app.callback_map)
     for module in (*screens, wall_callbacks):
         module.register(app, runtime)
@@ -97,9 +95,8 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
         access = Access(settings.access_file)
         if runtime.is_demo:
             access.seed_demo_accounts()
-        auth.install(app, runtime, access, callback_screens, chart_screens={
-            chart: module.SCREEN.name for module in screens
-            for chart in getattr(module, "CHARTS", {})})
+        auth.install(app, runtime, access, callback_screens,
+                     chart_screens=registry.CHART_SCREENS)
     return app
 
 

@@ -49,11 +49,11 @@ def _report(args) -> int:
     from tqdm import tqdm
 
     from app import ensure_store
-    from data.monthly import ReportError
+    from charts.runtime import Runtime
     from data.queries import Queries
-    from data.runtime import Runtime
     from data.store import Store
-    from layouts.report import ReportFormatError, export_report
+    from report.files import ReportFormatError, export_report
+    from report.monthly import ReportError
 
     s = settings_mod.from_env()
     if args.db is not None:
@@ -132,8 +132,8 @@ def _run_load(command: str, db: Path, items, city, quiet: bool):
 def _geo_cn(args) -> int:
     import tempfile
 
+    from data.load.boundaries import cn_boundaries
     from data.load.build import City, Item
-    from geo.load import cn_boundaries
 
     s = settings_mod.from_env()
     db = Path(args.db or s.db_path)

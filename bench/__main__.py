@@ -282,8 +282,8 @@ def state_sets(geo: dict, n: int) -> dict[str, list[dict]]:
 # --- requests --------------------------------------------------------------------------------
 
 def _payload(state: dict) -> dict:
-    from callbacks.filters import store_payload
-    from callbacks.state import FilterState
+    from charts.common import store_payload
+    from charts.state import FilterState
     return store_payload(FilterState.from_dict(state))
 
 

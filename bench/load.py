@@ -188,7 +188,7 @@ def controller_request(spec: dict, prefix: str, state: dict, changed: str,
 
 def map_geojson(state: dict) -> str:
     """The GeoJSON the overview's map asks for in a state (callbacks/overview.map_layer)."""
-    from callbacks.state import FilterState
+    from charts.state import FilterState
     s = FilterState.from_dict(state)
     parent = s.township or s.district
     return f"/geo/{s.map_level}.geojson" + (f"?parent={parent}" if parent else "")

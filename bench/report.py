@@ -18,10 +18,10 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     from bench.__main__ import ensure_city
+    from charts.runtime import Runtime
     from data.queries import Queries
-    from data.runtime import Runtime
     from data.store import Store
-    from layouts.report import export_report
+    from report.files import export_report
     from settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m bench.report")

@@ -14,6 +14,7 @@ import pandas as pd
 from dash import Input, Output, State
 from dash.exceptions import PreventUpdate
 
+import i18n
 from callbacks import filters
 from callbacks.shell import Screen
 from data import catalog
@@ -21,7 +22,7 @@ from data.access import what
 from data.load.build import BOUNDARY_KINDS, KINDS, Item
 from data.load.isolated import Limits, load_isolated
 from data.load.problems import LoadError
-from layouts import datasets, i18n
+from layouts import datasets
 from layouts.ids import Datasets, Shell
 
 #: An upload's file name keeps letters (Chinese too), digits, dot, dash and underscore only.

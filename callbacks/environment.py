@@ -7,11 +7,12 @@ and its own stations and sections (placed in cells), as the query layer decides.
 from __future__ import annotations
 
 from callbacks import filters
-from callbacks import state as st
 from callbacks.filters import Control
 from callbacks.shell import Screen
+from charts import state as st
+from charts.environment import CHARTS
 from data.queries import POLLUTANTS
-from layouts import environment, figures, i18n, theme
+from layouts import environment, theme
 from layouts.ids import Environment
 
 THEME = theme.WALL
@@ -41,52 +42,6 @@ SCREEN = Screen("environment", Environment.PREFIX, render, bar_extra)
 
 
 # --- the screen's charts: (state, runtime, theme) -> figure, shared with chart export ----
-
-def _empty(key: str, s: st.FilterState, theme):
-    return figures.empty(theme, i18n.t(key, s.lang), i18n.t("no_data", s.lang))
-
-
-@filters.reads("air_hourly")
-def calendar_chart(s: st.FilterState, runtime, theme):
-    """The daily AQI of the district (or the city) as a calendar."""
-    frame = runtime.queries.aqi_daily(s.scope_districts)
-    day = frame["day"].astype(str).str[:10]
-    frame = frame[(day >= s.start) & (day <= s.end)]
-    if frame.empty:
-        return _empty("aqi_calendar", s, theme)
-    return figures.aqi_calendar(frame, theme=theme, lang=s.lang, start=s.start, end=s.end)
-
-
-@filters.reads("air_hourly")
-def trends_chart(s: st.FilterState, runtime, theme):
-    """Each station's daily readings of the chosen pollutant."""
-    frame = runtime.queries.pollutant_daily(s.scope, s.pollutant, s.start, s.end)
-    if frame.empty:
-        return _empty("station_trends", s, theme)
-    return figures.station_trends(frame, s.pollutant, theme=theme, lang=s.lang,
-                                  start=s.start, end=s.end)
-
-
-@filters.reads("air_hourly")
-def stations_chart(s: st.FilterState, runtime, theme):
-    """The stations ranked by mean AQI."""
-    frame = runtime.queries.stations_aqi(s.scope, s.start, s.end)
-    if frame.empty or frame["aqi"].isna().all():
-        return _empty("station_ranking", s, theme)
-    return figures.station_ranking(frame, theme=theme, lang=s.lang)
-
-
-@filters.reads("water_quality")
-def water_chart(s: st.FilterState, runtime, theme):
-    """The water sections by class, month by month."""
-    frame = runtime.queries.water_classes_monthly(s.scope, s.start, s.end)
-    if frame.empty:
-        return _empty("water_by_month", s, theme)
-    return figures.water_classes_by_month(frame, theme=theme, lang=s.lang)
-
-
-CHARTS = {Environment.CALENDAR: calendar_chart, Environment.TRENDS: trends_chart,
-          Environment.STATIONS: stations_chart, Environment.WATER: water_chart}
 
 
 def register(app, runtime) -> None:

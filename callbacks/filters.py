@@ -13,16 +13,16 @@ A control folds its input into the state (``apply``) and, if it mirrors the stat
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from dash import ALL, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks import state as st
-from data import catalog, freshness
-from layouts import figures, frame, i18n
+import i18n
+from charts import common
+from charts import state as st
+from layouts import frame
 from layouts.ids import Bar, Shell
 
 #: apply(state, value, trigger_id, context) -> the new state, or None to ignore the event
@@ -65,19 +65,6 @@ def _crumb(state, trigger, _context):
     return st.up_to(state, level) if level in (0, 1, 2) else None
 
 
-def slider_model(state: st.FilterState, context: st.Context) -> dict:
-    """Return the time slider's range (days since the store's first day), its marks (each
-    year's first month labelled, every month a tick) and the state's position on it."""
-    marks, month = {}, context.first_day.replace(day=1)
-    while month <= context.last_day:
-        if month >= context.first_day:
-            label = str(month.year) if month.month == 1 else ""
-            marks[st.day_index(context, month)] = label
-        month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return {"max": st.day_index(context, context.last_day), "marks": marks,
-            "value": [st.day_index(context, state.start), st.day_index(context, state.end)]}
-
-
 def range_control(graph: str) -> Control:
     """A time chart whose horizontal box selection sets the time range."""
     def apply(state, selection, _trigger, context):
@@ -101,22 +88,11 @@ def bar_controls(ids: Bar) -> tuple[Control, ...]:
         Control(ids.DISTRICT, "value", lambda s, v, _t, c: st.choose_district(s, v, c),
                 shows=lambda s, _c: s.district),
         Control(ids.TIME_SLIDER, "value", lambda s, v, _t, c: st.select_days(s, v, c),
-                shows=lambda s, c: slider_model(s, c)["value"]),
+                shows=lambda s, c: common.slider_model(s, c)["value"]),
         Control(ids.STEP, "value", lambda s, v, _t, _c: st.set_step(s, v),
                 shows=lambda s, _c: s.step),
         Control({"type": ids.CRUMB, "level": ALL}, "n_clicks", _clicked(_crumb)),
     )
-
-
-def store_payload(state: st.FilterState, from_url: bool = False) -> dict:
-    """Return what the filter store holds: the state and the URLs derived from it.
-
-    ``from_url`` marks a state read from the address bar: the browser then replaces its
-    history entry instead of adding one, so Back leaves the page rather than repeating it.
-    """
-    other = "en" if state.lang == "zh" else "zh"
-    return {**state.to_dict(), "query": st.to_query(state), "from_url": from_url,
-            "lang_query": st.to_query(st.FilterState(**{**state.to_dict(), "lang": other}))}
 
 
 def _changed(value, shown):
@@ -182,7 +158,7 @@ def register_controller(app, runtime, prefix: str, controls: tuple[Control, ...]
                         break
                 if new is None:
                     raise PreventUpdate
-        payload = store_payload(new, from_url)
+        payload = common.store_payload(new, from_url)
         unchanged = current is not None and \
             {**payload, "from_url": None} == {**current, "from_url": None}
         if unchanged and play is no_update:
@@ -201,27 +177,7 @@ def register_controller(app, runtime, prefix: str, controls: tuple[Control, ...]
     @app.callback(Output(ids.BREADCRUMBS, "children"), Input(Shell.FILTERS, "data"))
     def update_breadcrumbs(data):
         state = read_state(data, runtime.context)
-        return frame.breadcrumbs(ids, area_names(state, runtime))
-
-
-def area_names(state: st.FilterState, runtime) -> list[str]:
-    """Return the names along the drill-down trail: the city, district, township, cell."""
-    names = runtime.names(state.lang)
-    return [runtime.scope_name(state.lang),
-            *[names[code] for code in (state.district, state.township, state.cell) if code]]
-
-
-def filter_text(state: st.FilterState, runtime) -> str:
-    """Return the active filters as one line of text."""
-    lang = state.lang
-    names = area_names(state, runtime)
-    where = " › ".join(names[1:]) if len(names) > 1 else (
-        names[0] if runtime.principal.districts else i18n.t("whole_city", lang))
-    if state.picked:
-        where += f" · {i18n.t('picked', lang).format(n=len(state.picked))}"
-    ind = catalog.get(state.indicator)
-    return (f"{i18n.t('filters', lang)}: {where} · {state.start} {i18n.t('to', lang)} {state.end}"
-            f" · {figures.indicator_title(ind, lang)}")
+        return frame.breadcrumbs(ids, common.area_names(state, runtime))
 
 
 def read_state(data: dict | None, context: st.Context) -> st.FilterState:
@@ -233,47 +189,13 @@ def read_state(data: dict | None, context: st.Context) -> st.FilterState:
     return state
 
 
-def reads(*feeds: str):
-    """Mark a chart function with the feeds its data comes from (data/freshness.py; "indicator"
-    is the state's indicator), so the screens can say how fresh it is."""
-    def mark(chart):
-        chart.feeds = feeds
-        return chart
-    return mark
-
-
-def as_of_text(feeds, state: st.FilterState, runtime, theme) -> str | None:
-    """How fresh a chart's data is, for its title: the latest as-of of its feeds (a
-    ``reads`` mark), and 数据过期 when one is overdue; None when none has data."""
-    names = {freshness.feed_of(catalog.get(state.indicator)) if feed == "indicator" else feed
-             for feed in feeds}
-    frame = runtime.queries.datasets()
-    frame = frame[frame["name"].isin(names) & frame["as_of"].notna()]
-    if frame.empty:
-        return None
-    latest = frame.loc[frame["as_of"].idxmax()]
-    text = f"{i18n.t('as_of', state.lang)} {figures.as_of_label(latest['as_of'], latest['frequency'])}"
-    stale = bool(names & runtime.stale_feeds())
-    if stale:
-        text += f" · {i18n.t('stale', state.lang)}"
-    return f"<span style='color:{theme.warn if stale else theme.muted}'>{text}</span>"
-
-
-def with_as_of(figure, chart, state: st.FilterState, runtime, theme):
-    """The chart's figure with its title followed by how fresh its data is."""
-    text = as_of_text(getattr(chart, "feeds", ()), state, runtime, theme)
-    if text:
-        figure.layout.title.text = f"{figure.layout.title.text or ''}  {text}"
-    return figure
-
-
 def register_charts(app, runtime, charts: dict, theme) -> None:
     """One callback per chart: the filter store -> ``chart(state, runtime, theme)``, its title
     saying how fresh its data is. The same chart functions serve the chart export with the
-    print theme (routes.py; the file's footnote says the as-of there)."""
+    print theme (web/routes.py; the file's footnote says the as-of there)."""
     for graph_id, chart in charts.items():
         def update(data, chart=chart):
             state = read_state(data, runtime.context)
-            return with_as_of(chart(state, runtime, theme), chart, state, runtime, theme)
+            return common.with_as_of(chart(state, runtime, theme), chart, state, runtime, theme)
         update.__name__ = f"update_{graph_id.replace('-', '_')}"
         app.callback(Output(graph_id, "figure"), Input(Shell.FILTERS, "data"))(update)

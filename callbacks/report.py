@@ -7,17 +7,18 @@ from urllib.parse import urlencode
 
 from dash import ALL, Input, Output, State, html
 
+import i18n
 from callbacks import filters
-from callbacks import state as st
 from callbacks.shell import Screen
-from layouts import i18n, report_screen, theme
+from charts import state as st
+from layouts import report_screen, theme
 from layouts.ids import Report, Shell
 
 THEME = theme.WALL
 
 
 def section_options(lang: str) -> list[dict]:
-    from data.monthly import SECTIONS
+    from report.monthly import SECTIONS
     return [{"label": i18n.t(f"section_{s}", lang), "value": s} for s in SECTIONS]
 
 
@@ -41,7 +42,7 @@ def report_query(month: str, sections, state: st.FilterState) -> str:
 
 
 def render(state: st.FilterState, runtime, _app, ids, head, bar):
-    from data.monthly import available_months, last_complete_month
+    from report.monthly import available_months, last_complete_month
     return report_screen.page(ids=ids, lang=state.lang, head=head, bar=bar, theme=THEME,
                               months=available_months(runtime),
                               month=last_complete_month(runtime),
@@ -54,7 +55,7 @@ SCREEN = Screen("report", Report.PREFIX, render)
 
 def register(app, runtime) -> None:
     """Register the report screen's callbacks."""
-    from data.monthly import ReportError, build_report
+    from report.monthly import ReportError, build_report
     filters.register_controller(app, runtime, Report.PREFIX)
 
     @app.callback(Output(Report.SUMMARY, "children"), Output(Report.KPIS, "data"),

@@ -13,12 +13,15 @@ from typing import Callable
 
 from dash import ALL, Input, Output, State, html
 
-import auth
+import i18n
 from callbacks import filters
-from callbacks import state as st
+from charts import common
+from charts import state as st
+from charts import wall as wall_charts
 from data import catalog
-from layouts import figures, frame, i18n
+from layouts import figures, frame
 from layouts.ids import Bar, Shell
+from web import auth
 
 
 @dataclass(frozen=True)
@@ -64,22 +67,22 @@ def register(app, runtime, screens: list[Screen], wall=None) -> None:
         name = by_path.get(path)
         who = runtime.principal
         # a wall display's kiosk token opens the wall whatever the path
-        if wall is not None and (wall.is_wall(path, search) or who.kiosk_id is not None) \
+        if wall is not None and (wall_charts.is_wall(path, search) or who.kiosk_id is not None) \
                 and who.may("wall"):
-            return wall.render(search, runtime, app, first=wall.FIRST_SCENE.get(name))
+            return wall.render(search, runtime, app, first=wall_charts.FIRST_SCENE.get(name))
         state, _ = st.parse_query(search, runtime.context)
         if name not in by_name:
             return frame.not_found(state.lang, app.get_relative_path("/"))
         allowed = [s for s, _, _ in frame.SCREENS if who.may(s)]
         if not who.may(name):
-            query = filters.store_payload(state)["query"]
+            query = common.store_payload(state)["query"]
             return frame.no_access(state.lang, who.role, [
                 (i18n.t(key, state.lang), app.get_relative_path("/" + p) + query)
                 for s, p, key in frame.SCREENS if s in allowed]
                 + ([(i18n.t("wall_title", state.lang), app.get_relative_path("/wall") + query)]
                    if who.may("wall") else []))
         screen = by_name[name]
-        payload = filters.store_payload(state)
+        payload = common.store_payload(state)
         head = frame.header(
             lang=state.lang, screen=name, city_name=runtime.city_name(state.lang),
             is_demo=runtime.is_demo, as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"),
@@ -90,7 +93,7 @@ def register(app, runtime, screens: list[Screen], wall=None) -> None:
         bar = frame.filter_bar(
             ids=ids, lang=state.lang, indicator_options=indicator_options(state.lang),
             indicator=state.indicator, district_options=district_options(runtime, state.lang),
-            district=state.district, slider=filters.slider_model(state, runtime.context),
+            district=state.district, slider=common.slider_model(state, runtime.context),
             step_options=step_options(state.lang), step=state.step,
             extra=screen.bar_extra(state, runtime) if screen.bar_extra else None,
             trail=screen.trail_in_bar,
@@ -103,7 +106,7 @@ def register(app, runtime, screens: list[Screen], wall=None) -> None:
     # filter store -> active-filter text
     @app.callback(Output(Shell.FILTER_TEXT, "children"), Input(Shell.FILTERS, "data"))
     def update_filter_text(data):
-        return filters.filter_text(filters.read_state(data, runtime.context), runtime)
+        return common.filter_text(filters.read_state(data, runtime.context), runtime)
 
     # filter store -> browser URL, language link and the screens' links (no server round trip)
     app.clientside_callback(

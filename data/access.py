@@ -52,7 +52,7 @@ ACTIONS = ("login", "login_failed", "login_locked", "login_busy", "logout", "exp
            "download", "report", "upload", "kiosk", "users", "refused", "unlock", "secret")
 #: Failed sign-ins of one name from one address within LOCKOUT_MINUTES that lock the name for
 #: that address for as long; LOCKOUT_FAILURES_ANY from any addresses lock it everywhere. An
-#: address is limited on its own too (auth.py, Flask-Limiter), so it can neither guess in
+#: address is limited on its own too (web/auth.py, Flask-Limiter), so it can neither guess in
 #: parallel nor lock out every account.
 LOCKOUT_FAILURES = 5
 LOCKOUT_FAILURES_ANY = 20

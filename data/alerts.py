@@ -15,11 +15,11 @@ import math
 
 import pandas as pd
 
+import i18n
 from data import catalog
 from data.aqi import level_index
+from data.calendar import month_start
 from data.catalog import Indicator
-from data.queries import month_start
-from layouts import i18n
 
 #: AQI level (index into data.aqi.LEVELS) from which a day is an alert: 4 = 重度污染 (> 200).
 HEAVY_LEVEL = 4

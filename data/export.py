@@ -8,7 +8,6 @@ server a few megabytes, not the whole result. Both write to a binary file object
 from __future__ import annotations
 
 import io
-
 from typing import BinaryIO, Iterator
 
 import pyarrow as pa

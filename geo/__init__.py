@@ -1,1 +1,2 @@
-"""Boundaries, coordinate systems, tessellation and GeoJSON preparation."""
+"""Coordinate systems, tessellation, GeoJSON preparation, the demo's boundaries and what GDAL
+may open (reading a city's boundary files is ``data.load.boundaries``)."""

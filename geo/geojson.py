@@ -1,6 +1,6 @@
 """GeoJSON for the browser and the initial map view.
 
-The map figures carry only a URL to the GeoJSON (served by ``routes.py``), so geometry crosses
+The map figures carry only a URL to the GeoJSON (served by ``web/routes.py``), so geometry crosses
 the wire once per level, not with every filter change.
 """
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from layouts import frame, i18n
+import i18n
+from layouts import frame
 from layouts.ids import Environment
 
 

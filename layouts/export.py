@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 import threading
-
 from pathlib import Path
 
 import plotly
 import plotly.graph_objects as go
 
-from layouts import i18n
+import i18n
 
 #: The media type of every kind of file the app serves (charts, reports, downloads).
 MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",

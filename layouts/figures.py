@@ -17,15 +17,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+import i18n
 from data import catalog
 from data.aqi import BREAKPOINTS, LEVELS
 from data.catalog import Indicator
 from data.queries import POLLUTANTS
 from data.store import HANDLING_BUCKET_HOURS, HANDLING_LAST_BUCKET
 from geo.geojson import name_property
-from layouts import i18n
-from layouts.theme import (AQI_COLORS, NO_DATA_COLOR, STAGE_COLORS, WATER_COLORS, Theme,
-                           template)
+from layouts.theme import AQI_COLORS, NO_DATA_COLOR, STAGE_COLORS, WATER_COLORS, Theme, template
 
 SELECT_DRAG = {"dragmode": "select", "selectdirection": "h"}
 DAY_MS = 86_400_000   # one day on a date axis: bar widths must not depend on gaps
@@ -171,7 +170,7 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
     it changes.
 
     Geometry is not in the figure: the browser fetches ``geojson_url`` once and caches it.
-    The map style is a URL too (``routes.py``): an inline style object makes MapLibre reset
+    The map style is a URL too (``web/routes.py``): an inline style object makes MapLibre reset
     the style on every update, which fails ("Map error") once a Patch recolours the map.
     """
     arrays = choropleth_arrays(frame, ind, lang, theme, selected)
@@ -707,7 +706,7 @@ def water_classes_by_month(frame: pd.DataFrame, *, theme: Theme, lang: str) -> g
 # --- economy screen ---
 
 def _change_unit(ind: Indicator, lang: str) -> str:
-    """The unit YoY and MoM are in (``data.queries._change``): % for growth-based quantities,
+    """The unit YoY and MoM are in (``data.queries.indicators._change``): % for growth-based quantities,
     percentage points for rates, the indicator's own unit otherwise."""
     if ind.is_growth:
         return "%"

@@ -34,9 +34,9 @@ def system_font(weight: int) -> Path | None:
 
 def interface_chars(*texts: str) -> str:
     """Return the sorted set of characters to keep: ASCII, symbols and the given texts."""
+    import i18n
     from data import catalog
     from data.aqi import LEVELS
-    from layouts import i18n
     parts = [string.printable, _SYMBOLS, *texts]
     parts += [zh + en for zh, en in i18n.TEXT.values()]
     parts += [i.name_zh + i.unit_zh + i.name_en + i.unit_en for i in catalog.INDICATORS]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from layouts import export, i18n
+import i18n
+from layouts import export
 from layouts.ids import Bar, Shell
 
 #: The screens, in navigation order: (name, path below the app's prefix, text key).
@@ -190,7 +191,7 @@ def data_table(table_id: str, columns: list[dict], theme, **options):
                     "maxWidth": 260},
         style_filter={"backgroundColor": "#0f2244", "color": theme.text},
         css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"},
-             # names match either way (callbacks/events.table_filters): no case toggle
+             # names match either way (charts/events.table_filters): no case toggle
              {"selector": ".dash-filter--case", "rule": "display: none"},
              {"selector": ".previous-next-container", "rule": f"color: {theme.text}"}],
         **options)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from layouts import frame, i18n
+import i18n
+from layouts import frame
 from layouts.ids import Overview
 
 #: The map keeps box and lasso selection: they pick shapes to filter by.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from dash import dcc, html
 
-from layouts import i18n
+import i18n
 from layouts.ids import Shell, Wall
 
 SLOT = (1920, 1080)

@@ -1,4 +1,4 @@
-"""Sign-in, roles, district scope, kiosk tokens, CSRF and the audit log (auth.py,
+"""Sign-in, roles, district scope, kiosk tokens, CSRF and the audit log (web/auth.py,
 data/access.py, data/queries.Scope), on the small test city.
 
 The scope is shown where it is enforced: every public method of the query layer is called
@@ -19,13 +19,13 @@ import pandas as pd
 import pytest
 from dash.exceptions import PreventUpdate
 
-import auth
-from data.access import (DEMO_PASSWORD, LOCKOUT_FAILURES, Access, AccessError, Principal)
+from charts.common import store_payload
+from charts.state import parse_query
+from data.access import DEMO_PASSWORD, LOCKOUT_FAILURES, Access, AccessError, Principal
 from data.queries import Queries, Scope
-from callbacks.filters import store_payload
-from callbacks.state import parse_query
 from layouts.ids import Shell
 from tests.test_injection import _call, _defaults, _json, _query_callbacks
+from web import auth
 
 START, END = "2026-01-01", "2026-11-24"
 PASSWORD = "correct horse battery"
@@ -414,6 +414,7 @@ def _post_callback(client, app, screen: str) -> int:
     return client.post("/_dash-update-component", json=body, headers=_csrf(client)).status_code
 
 
+@pytest.mark.render      # the roles allowed the chart export get a rendered SVG
 @pytest.mark.parametrize("role, screens, routes", [
     ("leader", {"overview", "wall"}, set()),
     ("analyst", {"overview", "wall", "grid", "events", "environment", "economy", "report"},
@@ -539,7 +540,7 @@ def test_exports_downloads_reports_and_sign_ins_are_audited(access_app, access, 
 
 def test_a_district_users_everywhere_is_named_by_their_districts(access_app, access, users,
                                                                  geo, mine):
-    from callbacks.filters import filter_text
+    from charts.common import filter_text
     runtime = access_app.citybrain_runtime
     context = _as(access_app, access, users["analyst"])
     try:

@@ -1,4 +1,4 @@
-"""Holes a cold review found in sign-in, roles and district scope (auth.py, data/access.py,
+"""Holes a cold review found in sign-in, roles and district scope (web/auth.py, data/access.py,
 data/queries.Scope, callbacks/datasets.py, cli.py), each kept as a regression test."""
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ import shutil
 import pandas as pd
 import pytest
 
-import auth
-from callbacks.filters import store_payload
-from callbacks.state import parse_query
+from charts.common import store_payload
+from charts.state import parse_query
 from data.access import NOBODY, Access
 from data.queries import Queries, Scope
-
 from tests.test_access import END, PASSWORD, START, _csrf, _sign_in
+from web import auth
 
 
 @pytest.fixture()

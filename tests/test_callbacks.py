@@ -7,8 +7,9 @@ import pytest
 from dash import Patch, no_update
 
 from callbacks import overview as overview_callbacks
-from callbacks.filters import input_names, store_payload
-from callbacks.state import FilterState
+from callbacks.filters import input_names
+from charts.common import store_payload
+from charts.state import FilterState
 from layouts.figures import MAP_DATA_TRACE
 from layouts.ids import Bar, Overview, Shell
 from tests.conftest import run_callback
@@ -241,7 +242,8 @@ def _ids(node, ids: set) -> set:
 def test_every_callback_id_exists_on_a_rendered_screen(app):
     """suppress_callback_exceptions is on (pages are rendered by a callback), so check here:
     every callback's single-ID inputs, states and outputs are all on one screen."""
-    from layouts import frame, ids as id_enums
+    from layouts import frame
+    from layouts import ids as id_enums
 
     shell = _ids(frame.shell(), set())
     screens = {name: _ids(run_callback(app, "app-page.children", f"/{path}", ""), set(shell))

@@ -11,6 +11,8 @@ import pytest
 
 from bench.servers import Gunicorn, RedisServer
 
+pytestmark = pytest.mark.deploy
+
 
 @pytest.fixture
 def redis_server(tmp_path):

@@ -6,9 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+import i18n
 from data import catalog
 from data.queries import POLLUTANTS
-from layouts import figures, i18n, theme
+from layouts import figures, theme
 
 START, END = "2026-01-01", "2026-11-24"
 LANGS = ("zh", "en")

@@ -8,12 +8,11 @@ import struct
 
 import pytest
 
-from callbacks import economy, environment, grid, overview
-from callbacks.filters import store_payload
-from callbacks.state import FilterState
+from charts.common import store_payload
+from charts.registry import CHARTS
+from charts.state import FilterState
 from layouts import theme
 
-CHARTS = {**overview.CHARTS, **grid.CHARTS, **environment.CHARTS, **economy.CHARTS}
 QUERY = "?district=360702&from=2026-03-01&to=2026-08-31&indicator=retail_sales&vs=360703"
 
 
@@ -27,6 +26,7 @@ def _png_size(body: bytes) -> tuple[int, int]:
     return struct.unpack(">II", body[16:24])
 
 
+@pytest.mark.render
 @pytest.mark.parametrize("chart", sorted(CHARTS))
 def test_every_chart_exports_as_png(client, chart):
     got = client.get(f"/export/chart/{chart}.png{QUERY}")
@@ -36,6 +36,7 @@ def test_every_chart_exports_as_png(client, chart):
     assert f"{chart}_2026-03-01_2026-08-31.png" in got.headers["Content-Disposition"]
 
 
+@pytest.mark.render
 def test_svg_and_pdf_carry_the_chinese_text_and_the_footnote(client):
     from pypdf import PdfReader
     svg = client.get(f"/export/chart/grid-funnel.svg{QUERY}").data.decode()
@@ -60,6 +61,7 @@ def test_the_file_shows_the_screens_numbers_in_the_print_theme(app):
     assert screen.layout.template.layout.paper_bgcolor != "#ffffff"
 
 
+@pytest.mark.render
 def test_an_unknown_chart_or_format_names_what_exists(client):
     got = client.get("/export/chart/nope.png")
     assert got.status_code == 404 and b"grid-funnel" in got.data

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from charts.runtime import Runtime
 from data import catalog, freshness
-from data.runtime import Runtime
 
 
 @pytest.mark.parametrize("frequency, as_of, reference, stale", [
@@ -52,8 +52,8 @@ def late_city(new_city, monkeypatch):
 
 
 def test_overdue_feeds_are_said_on_kpi_cards_and_chart_titles(late_city):
-    from callbacks.filters import store_payload
-    from callbacks.state import FilterState
+    from charts.common import store_payload
+    from charts.state import FilterState
     from tests.conftest import run_callback
 
     runtime = late_city.citybrain_runtime

@@ -87,7 +87,8 @@ def test_a_level_can_be_asked_for_one_parent_only(client, queries):
 
 def test_malformed_callback_requests_get_400_never_500(app):
     """Random JSON posted to the callback endpoint: a client error, not a server error."""
-    from hypothesis import HealthCheck, given, settings as hsettings
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hsettings
     from hypothesis import strategies as hs
 
     client = app.server.test_client()

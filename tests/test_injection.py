@@ -24,14 +24,15 @@ import plotly.utils
 import pytest
 from dash.exceptions import PreventUpdate
 
-from callbacks import state as st
-from callbacks import wall as wall_callbacks
-from callbacks.filters import store_payload
+import i18n
+from charts import state as st
+from charts import wall as wall_charts
+from charts.common import store_payload
 from data.store import connect
 from layouts import events as events_layout
-from layouts import frame, i18n
+from layouts import frame
 from layouts.ids import Events, Report, Shell
-from layouts.report import FORMATS as REPORT_FORMATS
+from report.files import FORMATS as REPORT_FORMATS
 from tests.conftest import run_callback
 
 #: What /etc/passwd starts with: no answer may ever contain it.
@@ -96,7 +97,7 @@ HOSTILE = SQL + PATHS + ODD
 SURROGATES = ("\udcff", "360702\ud800")
 CALLBACK_HOSTILE = HOSTILE + SURROGATES
 
-#: Every query parameter the app reads: the filter state's (callbacks/state.py) and the wall's.
+#: Every query parameter the app reads: the filter state's (charts/state.py) and the wall's.
 WALL_KEYS = ("mode", "scenes", "seconds")
 URL_KEYS = (*st.QUERY_KEYS, *WALL_KEYS)
 #: The filter store's fields that valid_state checks; the others are derived from them.
@@ -206,8 +207,8 @@ def test_every_url_parameter_is_dropped_on_every_screen(app, ctx):
                 problems.append(f"{key}={short(value)} changed the state: {state}")
             if key in st.QUERY_KEYS and not dropped:
                 problems.append(f"{key}={short(value)} was kept without a notice")
-            config, _ = wall_callbacks.wall_config(search, app.citybrain_runtime.settings)
-            if config != wall_callbacks.wall_config("", app.citybrain_runtime.settings)[0]:
+            config, _ = wall_charts.wall_config(search, app.citybrain_runtime.settings)
+            if config != wall_charts.wall_config("", app.citybrain_runtime.settings)[0]:
                 problems.append(f"{key}={short(value)} changed the wall's playlist: {config}")
             for path in SCREEN_PATHS:
                 try:
@@ -349,12 +350,13 @@ def test_event_downloads_keep_their_query(client, app, fair):
     _report(problems, "downloads went wrong")
 
 
+@pytest.mark.render
 def test_chart_exports_and_reports_refuse_or_ignore_hostile_values(app, client, ctx):
     """/export/chart/<chart>.<fmt>?... and /report/<month>.<fmt>?...: a hostile chart, format
     or month is a 404, a hostile section or district a 400; hostile filters or a hostile
     language give the default view (a chart render costs ~0.15 s: one URL carries every
     parameter, see ``_mixed``)."""
-    from data.monthly import last_complete_month
+    from report.monthly import last_complete_month
     default, month = ctx.default(), last_complete_month(app.citybrain_runtime)
     problems = []
     for query in _mixed(URL_KEYS, 16):
@@ -399,7 +401,7 @@ def _call(app, key: str, defaults: dict, **values):
 
 
 def _defaults(app, city) -> dict:
-    from data.monthly import last_complete_month
+    from report.monthly import last_complete_month
     return {f"{Shell.FILTERS}.data": city, f"{Events.TABLE}.page_current": 0,
             f"{Events.TABLE}.page_size": events_layout.PAGE_SIZE,
             f"{Events.TABLE}.sort_by": [], f"{Events.TABLE}.filter_query": "",

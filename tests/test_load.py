@@ -12,7 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.servers import REDIS
+
+pytestmark = pytest.mark.deploy
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The realistic set-up: every simulated user signs in (docs/DEPLOY.md).

@@ -1,4 +1,4 @@
-"""Reading boundary files (geo/load.py) on tiny inline fixtures written to tmp_path."""
+"""Reading boundary files (data/load/boundaries.py) on tiny inline fixtures written to tmp_path."""
 
 import re
 import sys
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import shapely
 
+from data.load.boundaries import COLUMNS, Boundaries, check_parents, cn_boundaries, read_boundaries
 from data.load.problems import MAX_PROBLEMS, LoadError
 from geo import crs as gcrs
-from geo.load import COLUMNS, Boundaries, check_parents, cn_boundaries, read_boundaries
 
 LON, LAT, SIZE = 115.0, 25.8, 0.1
 

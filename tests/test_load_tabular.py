@@ -1,6 +1,7 @@
-"""Reading a city's own tables (data/load/tabular.py): encodings, layouts, every problem kind
-with its row and column, the cap on problems, and property tests that throw malformed CSV and
-Excel at the readers (a clear LoadError or a correct load, never a traceback)."""
+"""Reading a city's own tables (data/load/table.py and the readers beside it): encodings,
+layouts, every problem kind with its row and column, the cap on problems, and property tests
+that throw malformed CSV and Excel at the readers (a clear LoadError or a correct load, never a
+traceback)."""
 
 from __future__ import annotations
 
@@ -18,17 +19,13 @@ from hypothesis import strategies as st
 
 from data.aqi import hourly_aqi
 from data.catalog import BY_CODE, EVENT_CATEGORIES, EVENT_SOURCES, Indicator
+from data.load.air import read_air
+from data.load.catalogue import read_catalogue
+from data.load.events import read_events
+from data.load.indicators import Indicators, read_indicators
 from data.load.problems import MAX_PROBLEMS, LoadError
-from data.load.tabular import (
-    Indicators,
-    Table,
-    read_air,
-    read_catalogue,
-    read_events,
-    read_indicators,
-    read_table,
-    read_water,
-)
+from data.load.table import Table, read_table
+from data.load.water import read_water
 
 AS_OF = dt.date(2026, 11, 24)
 AREAS = {"360702": "章贡区", "360703": "南康区", "360704": "赣县区", "360722": "信丰县",

@@ -1,4 +1,4 @@
-"""The monthly report's content (data/monthly.py) on the small test city (as of 2026-11-24 10:00,
+"""The monthly report's content (report/monthly.py) on the small test city (as of 2026-11-24 10:00,
 so the last complete month is 2026-10): KPI figures against pandas over the raw tables,
 targets, changes, rankings, the planted anomalies as alerts in their month, a summary whose
 every number comes from the report's tables, both languages, errors, and figure specs whose
@@ -14,13 +14,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from callbacks.state import valid_state
-from data import alerts, catalog, monthly
+from charts import registry
+from charts.runtime import Runtime
+from charts.state import valid_state
+from data import alerts, catalog
 from data.aqi import level_index
 from data.demo import PLANTED
 from data.queries import KPI_CODES
-from data.runtime import Runtime
 from layouts import theme
+from report import monthly
 
 OCT = "2026-10"
 NOV = "2026-11"
@@ -443,17 +445,16 @@ def test_sections_subset(runtime):
 # --- figures -------------------------------------------------------------------------------
 
 def test_figure_specs_draw(reports, runtime):
-    registry = monthly.chart_registry()
     for key in ("zh", "nov_en", "two"):
         figures = reports[key].figures
         if key == "zh":
             assert len(figures) >= 20
         assert [f.number for f in figures] == list(range(1, len(figures) + 1))
         for spec in figures:
-            assert spec.chart in registry and spec.caption
+            assert spec.chart in registry.CHARTS and spec.caption
             assert valid_state(spec.state.to_dict(), runtime.context) == spec.state, spec
             assert spec.state.lang == reports[key].lang
-            fig = monthly.chart_function(spec.chart)(spec.state, runtime, theme.PRINT)
+            fig = registry.chart(spec.chart)(spec.state, runtime, theme.PRINT)
             assert isinstance(fig, go.Figure), spec
             assert fig.layout.title.text, spec
     charts = {f.chart for f in reports["zh"].figures}
@@ -467,4 +468,4 @@ def test_figure_specs_draw(reports, runtime):
     surge = reports["nov_en"].alerts.query("rule == 'surge'").iloc[0]
     assert any(f.state.cell == surge["area_code"] for f in reports["nov_en"].figures)
     with pytest.raises(KeyError, match="ops-trend"):
-        monthly.chart_function("no-such-chart")
+        registry.chart("no-such-chart")

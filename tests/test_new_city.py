@@ -69,7 +69,7 @@ def test_a_load_reaches_the_running_app_without_a_restart(new_city, tmp_path, mo
     import shutil
 
     from app import create_app
-    from data import runtime as runtime_mod
+    from charts import runtime as runtime_mod
 
     new_city = shutil.copy(new_city, tmp_path / "city.duckdb")   # the others keep theirs
 
@@ -97,9 +97,9 @@ def test_a_city_declares_its_own_indicator_and_the_screens_use_it(new_city, tmp_
     import shutil
 
     from app import create_app
+    from charts.common import store_payload
+    from charts.state import FilterState
     from tests.conftest import run_callback
-    from callbacks.filters import store_payload
-    from callbacks.state import FilterState
 
     db = shutil.copy(new_city, tmp_path / "city.duckdb")
     grain = tmp_path / "grain.csv"

@@ -10,8 +10,8 @@ import unicodedata
 
 import pytest
 
-from data.runtime import Runtime
-from layouts import report as report_files
+from charts.runtime import Runtime
+from report import files as report_files
 
 MONTH = "2026-10"
 
@@ -31,10 +31,11 @@ def written(runtime, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def content(runtime):
-    from data.monthly import build_report
+    from report.monthly import build_report
     return build_report(runtime, MONTH)
 
 
+@pytest.mark.render
 def test_the_pdf_has_a_cover_every_figure_and_the_kpi_values(written, content):
     from pypdf import PdfReader
     files, figures = written
@@ -55,6 +56,7 @@ def test_the_pdf_has_a_cover_every_figure_and_the_kpi_values(written, content):
         assert unicodedata.normalize("NFKC", sentence[:12]) in flat, sentence
 
 
+@pytest.mark.render
 def test_the_word_file_has_real_tables_and_the_figures(written, content):
     from docx import Document
     files, figures = written
@@ -69,6 +71,7 @@ def test_the_word_file_has_real_tables_and_the_figures(written, content):
     assert any(p.text.startswith("图 1") for p in doc.paragraphs)
 
 
+@pytest.mark.render
 def test_the_workbook_has_every_table_with_units_in_its_headers(written, content):
     from openpyxl import load_workbook
     files, _ = written
@@ -87,6 +90,7 @@ def test_the_workbook_has_every_table_with_units_in_its_headers(written, content
     assert any("单位" in str(h) for h in kpis[0])
 
 
+@pytest.mark.render
 def test_a_page_of_the_pdf_renders(written, tmp_path):
     files, _ = written
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "3", str(files["pdf"]),
@@ -127,8 +131,8 @@ def test_the_cli_writes_the_workbook(settings, tmp_path):
 
 
 def test_the_report_screen_previews_the_month_and_links_the_files(app, content):
-    from callbacks.filters import store_payload
-    from callbacks.state import FilterState
+    from charts.common import store_payload
+    from charts.state import FilterState
     from tests.conftest import run_callback
     key = next(k for k in app.callback_map if k.startswith("..rpt-summary.children"))
     state = store_payload(FilterState(None, "2026-01-01", "2026-11-24", "gdp", "zh"))

@@ -13,8 +13,9 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import economy as economy_callbacks
 from callbacks import environment as environment_callbacks
-from callbacks import state as st
-from callbacks.filters import input_names, store_payload
+from callbacks.filters import input_names
+from charts import state as st
+from charts.common import store_payload
 from layouts import frame
 from layouts.ids import Economy, Environment, Grid
 from tests.conftest import run_callback
@@ -184,8 +185,8 @@ def test_every_grid_cell_of_the_city_at_the_cells_grain(app, queries, store):
 
 
 def test_the_table_filter_reads_what_dash_table_writes(settings, store, queries):
-    from callbacks.events import TableFilterError, table_filters
-    from data.runtime import Runtime
+    from charts.events import TableFilterError, table_filters
+    from charts.runtime import Runtime
     runtime = Runtime(settings, store, queries)
     assert table_filters("{status} scontains 结案 && {event_id} s= 12", runtime) == (
         ("status", "in", ("closed",)), ("event_id", "=", 12))

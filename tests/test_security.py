@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from cli import main as citybrain
+from data.load.boundaries import read_boundaries
 from data.load.problems import LoadError
-from geo.load import read_boundaries
 from tests import security_files as hostile
 from tests.test_access import PASSWORD, _csrf, _sign_in
 
@@ -113,8 +113,8 @@ def _upload_body(app, filename: str, kind: str, data: bytes, filters) -> dict:
 
 
 def _filters(app):
-    from callbacks.filters import store_payload
-    from callbacks.state import parse_query
+    from charts.common import store_payload
+    from charts.state import parse_query
     with app.server.test_request_context():
         return store_payload(parse_query("", app.citybrain_runtime.context)[0])
 
@@ -474,10 +474,10 @@ def test_sec018_malformed_requests_get_client_errors(guarded):
 
 
 def test_sec019_a_page_past_every_store_is_the_first_page(app):
-    from tests.conftest import run_callback
-    from callbacks.filters import store_payload
-    from callbacks.state import parse_query
+    from charts.common import store_payload
+    from charts.state import parse_query
     from layouts.ids import Events
+    from tests.conftest import run_callback
     key = next(k for k in app.callback_map if f"{Events.TABLE}.page_current" in k)
     with app.server.test_request_context():
         data = store_payload(parse_query("from=2026-11-01&to=2026-11-24",

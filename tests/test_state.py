@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from callbacks import state as st
+from charts import state as st
 
 CTX = st.Context(frozenset({"360702", "360731"}), dt.date(2024, 12, 1), dt.date(2026, 11, 24))
 

@@ -4,19 +4,20 @@ file and the URL, and a refresh sends exactly the parts whose data changed."""
 from __future__ import annotations
 
 import datetime as dt
+
 import pytest
 from dash import no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks import wall
+from charts import wall as wall_charts
+from charts.runtime import Runtime
 from data import alerts, catalog
 from data.demo import PLANTED
 from data.queries import Queries
-from data.runtime import Runtime
 from data.store import Store
 from layouts.ids import Wall
-from settings import SettingsError, WALL_SCENES, load_playlist
-
+from settings import WALL_SCENES, SettingsError, load_playlist
 from tests.conftest import reopen_recent_events, run_callback
 
 
@@ -66,7 +67,7 @@ def test_surge_alert_counts_the_cells_events_of_the_last_days(live, runtime):
 
 
 def test_alert_text_says_where_what_value_threshold_and_since(runtime, app):
-    view = wall.WallView(runtime, app, "en")
+    view = wall_charts.WallView(runtime, app, "en")
     text = next(a["text"] for a in view.alerts if a["key"].startswith("aqi:"))
     assert text.startswith("Zhanggong: ") and "threshold 1" in text and "since 20" in text
 
@@ -101,20 +102,20 @@ def test_bad_playlist_file_names_the_file_and_entry(tmp_path, text, message):
 
 
 def test_url_playlist_overrides_the_file_and_bad_values_are_named(settings):
-    config, dropped = wall.wall_config("?mode=wall&scenes=grid:5,tasks", settings)
+    config, dropped = wall_charts.wall_config("?mode=wall&scenes=grid:5,tasks", settings)
     assert config["scenes"] == [["grid", 5], ["tasks", 20]] and dropped == []
-    config, dropped = wall.wall_config("?scenes=grid:5,weather&seconds=0", settings)
+    config, dropped = wall_charts.wall_config("?scenes=grid:5,weather&seconds=0", settings)
     assert config["scenes"] == [list(p) for p in settings.wall_playlist]
     assert dropped == ["scenes=grid:5,weather", "seconds=0"]
     # seconds applies whatever its place in the URL; a named scene keeps the file's seconds
-    config, _ = wall.wall_config("?seconds=7&scenes=overview,grid:5", settings)
+    config, _ = wall_charts.wall_config("?seconds=7&scenes=overview,grid:5", settings)
     assert config["scenes"] == [["overview", 7], ["grid", 7]]
-    config, _ = wall.wall_config("?scenes=overview", settings)
+    config, _ = wall_charts.wall_config("?scenes=overview", settings)
     assert config["scenes"] == [["overview", dict(settings.wall_playlist)["overview"]]]
     for bad in ("?seconds=²", "?scenes=grid:²", "?scenes=grid,grid", "?seconds=99999"):
-        config, dropped = wall.wall_config(bad, settings)
+        config, dropped = wall_charts.wall_config(bad, settings)
         assert config["scenes"] == [list(p) for p in settings.wall_playlist] and dropped, bad
-    config, _ = wall.wall_config("?seconds=1", settings, first="environment")
+    config, _ = wall_charts.wall_config("?seconds=1", settings, first="environment")
     assert config["scenes"][0] == ["environment", 1]
     assert {s for _, s in config["scenes"]} == {1}
     assert config["refresh_ms"] == settings.wall_refresh_seconds * 1000
@@ -124,7 +125,7 @@ def test_url_playlist_overrides_the_file_and_bad_values_are_named(settings):
     ("wall", "", True), ("", "?mode=wall", True), ("economy", "?lang=en&mode=wall", True),
     ("", "?mode=analyst", False), ("grid", "", False)])
 def test_wall_is_asked_by_path_or_mode(path, search, expected):
-    assert wall.is_wall(path, search) is expected
+    assert wall_charts.is_wall(path, search) is expected
 
 
 # --- the page and its refresh ------------------------------------------------------------------
@@ -141,14 +142,14 @@ def test_wall_page_holds_every_scene_and_part(runtime, app):
             if child is not None and hasattr(child, "to_plotly_json"):
                 walk(child)
     walk(page)
-    for name, parts in wall.SCENES.items():
+    for name, parts in wall_charts.SCENES.items():
         assert Wall.scene_id(name) in ids
         assert {Wall.part_id(name, part.name) for part, _ in parts} <= ids
 
 
 def test_parts_fit_their_scene_body_without_overlapping():
     from layouts.wall import BODY
-    for name, parts in wall.SCENES.items():
+    for name, parts in wall_charts.SCENES.items():
         boxes = [part.box for part, _ in parts]
         for x, y, w, h in boxes:
             assert x >= 0 and y >= 0 and x + w <= BODY[0] and y + h <= BODY[1], name
@@ -158,8 +159,8 @@ def test_parts_fit_their_scene_body_without_overlapping():
 
 
 def test_key_task_scene_marks_overdue_tasks(runtime, app):
-    view = wall.WallView(runtime, app, "zh")
-    tables = wall.task_table(view, None)
+    view = wall_charts.WallView(runtime, app, "zh")
+    tables = wall_charts.task_table(view, None)
     rows = [row for table in tables for row in table.children[1].children]
     frame = runtime.queries.key_tasks(runtime.as_of.date().isoformat(), "zh")
     assert len(rows) == len(frame)
@@ -169,18 +170,18 @@ def test_key_task_scene_marks_overdue_tasks(runtime, app):
 
 
 def test_idle_refresh_sends_nothing(runtime, app):
-    view = wall.WallView(runtime, app, "zh")
-    parts = wall.build_parts(view)
+    view = wall_charts.WallView(runtime, app, "zh")
+    parts = wall_charts.build_parts(view)
     _, _, shown = wall.updates(parts, view.alerts, None)
-    out, alerts_out, fresh = wall.updates(wall.build_parts(wall.WallView(runtime, app, "zh")),
+    out, alerts_out, fresh = wall.updates(wall_charts.build_parts(wall_charts.WallView(runtime, app, "zh")),
                                           view.alerts, shown)
     assert all(value is no_update for value in out)
     assert alerts_out is no_update and fresh is no_update
 
 
 def test_refresh_callback_sends_nothing_for_an_unchanged_store(runtime, app):
-    view = wall.WallView(runtime, app, "zh")
-    _, _, shown = wall.updates(wall.build_parts(view), view.alerts, None)
+    view = wall_charts.WallView(runtime, app, "zh")
+    _, _, shown = wall.updates(wall_charts.build_parts(view), view.alerts, None)
     key = next(k for k in app.callback_map if Wall.SHOWN.value in k and "wall-refresh" not in k)
     with pytest.raises(PreventUpdate):
         run_callback(app, key, 1, {"lang": "zh", "scenes": [], "refresh_ms": 1000}, shown)
@@ -197,10 +198,10 @@ def reloaded(city_path, tmp_path_factory, settings):
 
 
 def test_refresh_after_a_reload_sends_only_the_changed_parts(runtime, reloaded, app):
-    before = wall.WallView(runtime, app, "zh")
-    _, _, shown = wall.updates(wall.build_parts(before), before.alerts, None)
-    after = wall.WallView(reloaded, app, "zh")
-    parts = wall.build_parts(after)
+    before = wall_charts.WallView(runtime, app, "zh")
+    _, _, shown = wall.updates(wall_charts.build_parts(before), before.alerts, None)
+    after = wall_charts.WallView(reloaded, app, "zh")
+    parts = wall_charts.build_parts(after)
     out, alerts_out, fresh = wall.updates(parts, after.alerts, shown)
     changed = {key for key, value in zip(parts, out) if value is not no_update}
     # the events' parts follow the reopened events ...
@@ -215,11 +216,11 @@ def test_refresh_after_a_reload_sends_only_the_changed_parts(runtime, reloaded, 
 
 
 def test_a_load_that_moves_the_as_of_refreshes_the_walls_header(runtime, app, monkeypatch):
-    before = wall.WallView(runtime, app, "zh")
-    _, _, shown = wall.updates(wall.build_parts(before), before.alerts, None)
+    before = wall_charts.WallView(runtime, app, "zh")
+    _, _, shown = wall.updates(wall_charts.build_parts(before), before.alerts, None)
     later = dict(runtime.meta, as_of="2026-11-24T11:00:00")
     monkeypatch.setattr(type(runtime), "meta", property(lambda self: later))
-    parts = wall.build_parts(wall.WallView(runtime, app, "zh"))
+    parts = wall_charts.build_parts(wall_charts.WallView(runtime, app, "zh"))
     out, _, _ = wall.updates(parts, before.alerts, shown)
     sent = dict(zip(parts, out))
     assert sent[Wall.AS_OF] == "2026-11-24 11:00"

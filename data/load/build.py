@@ -279,7 +279,7 @@ def _catalogue(con) -> dict[str, catalog.Indicator]:
 
 
 def _load_catalogue(con, item: Item, report: LoadReport, now) -> set[str]:
-    from data.load.tabular import read_catalogue
+    from data.load.catalogue import read_catalogue
     indicators = read_catalogue(item.path, **item.options)
     # built-in indicators keep the catalogue's definition: the whitelist is the code's
     own = [ind for ind in indicators if ind.code not in catalog.BUILT_IN]
@@ -293,7 +293,7 @@ def _load_catalogue(con, item: Item, report: LoadReport, now) -> set[str]:
 
 
 def _load_boundaries(con, item: Item, report: LoadReport, now) -> set[str]:
-    from geo.load import check_parents, read_boundaries
+    from data.load.boundaries import check_parents, read_boundaries
     level = item.kind
     found = read_boundaries(item.path, level=level, **item.options)
     parents_table = {"townships": "districts", "grid_cells": "townships"}.get(level)
@@ -371,7 +371,7 @@ def _make_room(con, level: str, rows: pd.DataFrame, file: str) -> None:
 
 
 def _load_indicators(con, item: Item, report: LoadReport, now) -> set[str]:
-    from data.load.tabular import read_indicators
+    from data.load.indicators import read_indicators
     areas = dict(con.execute("SELECT code, name_zh FROM districts").fetchall())
     found = read_indicators(item.path, catalogue=_catalogue(con), areas=areas,
                             as_of=now.date(), **item.options)
@@ -414,7 +414,7 @@ def _load_air(con, item: Item, report: LoadReport, now) -> set[str]:
     """Hourly readings replace those of the same station and hour; the daily means and AQI
     of the days they touch are computed again from all the hours of those days."""
     from data.aqi import daily_aqi, level_index
-    from data.load.tabular import read_air
+    from data.load.air import read_air
     stations = dict(con.execute("SELECT code, district_code FROM stations").fetchall())
     frame = read_air(item.path, stations=set(stations), as_of=now, **item.options)
     report.warnings.extend(frame.attrs.get("warnings", []))
@@ -442,7 +442,7 @@ def _load_air(con, item: Item, report: LoadReport, now) -> set[str]:
 
 
 def _load_water(con, item: Item, report: LoadReport, now) -> set[str]:
-    from data.load.tabular import read_water
+    from data.load.water import read_water
     sections = dict(con.execute("SELECT code, district_code FROM water_sections").fetchall())
     frame = read_water(item.path, sections=set(sections), as_of=now.date(), **item.options)
     report.warnings.extend(frame.attrs.get("warnings", []))
@@ -456,7 +456,7 @@ def _load_water(con, item: Item, report: LoadReport, now) -> set[str]:
 def _load_events(con, item: Item, report: LoadReport, now) -> set[str]:
     """Events replace those with the same event_id (their reporter too: a file without the
     reporter columns leaves it empty); the rollups are built again after."""
-    from data.load.tabular import read_events
+    from data.load.events import read_events
     cells = {code: (town, district) for code, town, district in con.execute(
         "SELECT code, township_code, district_code FROM grid_cells").fetchall()}
     vocab = con.execute("SELECT vocabulary, code FROM event_vocabulary").fetchall()
@@ -479,7 +479,7 @@ def _load_events(con, item: Item, report: LoadReport, now) -> set[str]:
 def _load_places(con, item: Item, report: LoadReport, now) -> set[str]:
     """Departments, air stations, water sections: rows replace those of the same code;
     stations and sections are placed in the grid cell their point lies in."""
-    from data.load.tabular import read_places
+    from data.load.places import read_places
     table = {"stations": "stations", "sections": "water_sections",
              "departments": "departments"}[item.kind]
     frame = read_places(item.path, kind=item.kind, **item.options)

@@ -17,6 +17,15 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
                   "--disable-component-update", "--disable-sync", "--no-first-run",
                   "--disable-quic"]
 ARTIFACTS = Path(os.environ.get("CITYBRAIN_ARTIFACTS", "test-artifacts"))
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test under tests/browser/ ``browser``, a new module's too: ``make
+    test-fast`` leaves them out with ``-m "not browser"``."""
+    for item in items:
+        if HERE in item.path.resolve().parents:
+            item.add_marker(pytest.mark.browser)
 
 
 class LiveServer:

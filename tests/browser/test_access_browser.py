@@ -64,7 +64,7 @@ def test_login_then_a_district_analyst_sees_only_their_districts(probe, signed_s
     ranking = page.inner_text("#ops-ranking")
     assert all(name in ranking for name in mine)
     page.click("#ops-district")          # the district list opens: their districts only
-    page.wait_for_timeout(500)
+    page.get_by_role("option").first.wait_for()
     everything = page.inner_text("body")
     assert all(name in everything for name in mine)
     assert not [name for name in theirs if name in everything]

@@ -24,10 +24,10 @@ def new_city_server(new_city):
 def test_new001_dashboard_shows_the_new_city(probe, new_city_server, path):
     page = probe.page
     page.goto(new_city_server.url + path)
+    page.wait_for_load_state("networkidle")        # the page's callbacks have answered
     page.wait_for_selector(".js-plotly-plot")
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')]"
                            ".every((g) => g._fullLayout)")
-    page.wait_for_timeout(1500)
     text = page.inner_text("body")
     assert "江门市" in text
     for trace in ("赣州", "章贡", "Ganzhou", "演示数据"):

@@ -63,6 +63,23 @@ def _overlap(a, b, tolerance=0.5):
             and min(a[3], b[3]) - max(a[1], b[1]) > tolerance)
 
 
+def _next_frame(page) -> None:
+    """Wait until the browser has painted what the page holds now (two animation frames)."""
+    page.evaluate("() => new Promise((done) => requestAnimationFrame("
+                  "() => requestAnimationFrame(done)))")
+
+
+def _within(page, expression: str, seconds: float, arg=None) -> bool:
+    """Whether ``expression`` comes true in the page within ``seconds``; the caller asserts
+    it, so a failure reads as the test's own."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+    try:
+        page.wait_for_function(expression, arg=arg, timeout=seconds * 1000)
+    except PlaywrightTimeoutError:
+        return False
+    return True
+
+
 def _open_wall(browser, url, size, init_script=None):
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
@@ -90,7 +107,7 @@ def test_wall001_every_scene_fits_every_wall_size(browser, live_server, size, sl
         for turn in range(turns):
             page.evaluate(f"() => {{ window.citybrain.wall.turn = {turn}; "
                           "window.citybrain.wall.show(); }")
-            page.wait_for_timeout(150)
+            _next_frame(page)
             m = page.evaluate(MEASURE)
             scenes_seen.update(m["shown"])
             w, h = m["inner"]
@@ -137,8 +154,9 @@ def test_wall002_rotates_and_brings_alert_scenes_forward(browser, live_server):
         pinned = list(dict.fromkeys(a["scene"] for a in alerts))
         assert pinned[0] == "grid"            # the surge is the most severe alert
         first = page.evaluate("() => window.citybrain.wall.turn")
-        page.wait_for_timeout(6000)
-        assert page.evaluate("() => window.citybrain.wall.turn") - first >= 4  # ~1 a second
+        # ~1 a second: 4 turns within 6 s
+        assert _within(page, "f => window.citybrain.wall.turn - f >= 4", 6, arg=first), \
+            page.evaluate("() => window.citybrain.wall.turn") - first
         # a single screen: every other turn shows a scene with a standing alert
         turns = page.evaluate("""() => { const w = window.citybrain.wall;
             return [...Array(8).keys()].map((t) => w.frame(t)[0]); }""")
@@ -194,10 +212,14 @@ def test_wall003_refresh_sends_only_changes_and_keeps_view_and_rotation(browser,
                                        (5760, 1080), init_script=COUNT_DRAWS)
     try:
         statuses = []
-        page.on("response", lambda r: statuses.append(r.status)
-                if "_dash-update-component" in r.url and r.request.post_data
-                and "wall-refresh" in r.request.post_data else None)
-        page.wait_for_timeout(7000)               # two idle refreshes
+
+        def is_refresh(response):
+            return ("_dash-update-component" in response.url and response.request.post_data
+                    and "wall-refresh" in response.request.post_data)
+
+        page.on("response", lambda r: statuses.append(r.status) if is_refresh(r) else None)
+        while len(statuses) < 2:                  # two idle refreshes
+            page.wait_for_event("response", predicate=is_refresh)
         assert statuses and set(statuses) == {204}, statuses   # nothing changed: nothing sent
         graph = "document.querySelector('#wall-overview-map .js-plotly-plot')"
         read_view = f"() => {{ const m = {graph}._fullLayout.map; " \
@@ -212,7 +234,11 @@ def test_wall003_refresh_sends_only_changes_and_keeps_view_and_rotation(browser,
         page.mouse.down()
         page.mouse.move(x + 120, y + 80, steps=8)
         page.mouse.up()
-        page.wait_for_timeout(800)
+        # the drag (and its inertia) is over, and plotly has read the view off the map
+        page.wait_for_function(
+            f"d => {{ const m = {graph}._fullLayout.map; return !m._subplot.map.isMoving() && "
+            "(Math.abs(m.center.lon - d[1]) > 1e-3 || Math.abs(m.center.lat - d[2]) > 1e-3); }",
+            arg=drawn)
         dragged = page.evaluate(read_view)
         assert dragged[1:] != pytest.approx(drawn[1:], abs=1e-3)
         draws = page.evaluate("() => ({...window.__draws})")
@@ -220,7 +246,11 @@ def test_wall003_refresh_sends_only_changes_and_keeps_view_and_rotation(browser,
         reload_server.reload()
         page.wait_for_function("() => (window.__draws['wall-grid-funnel'] || 0) > "
                                f"{draws.get('wall-grid-funnel', 0)}", timeout=40_000)
-        page.wait_for_timeout(500)
+        # the same answer redraws the map (asserted below), and a frame later everything it
+        # redraws has been: a scene redrawn in error would be by then
+        _within(page, "n => (window.__draws['wall-overview-map'] || 0) > n", 5,
+                arg=draws.get("wall-overview-map", 0))
+        _next_frame(page)
         after = page.evaluate("() => ({...window.__draws})")
         redrawn = {k for k in after if after[k] > draws.get(k, 0)}
         assert {"wall-overview-map", "wall-grid-funnel"} <= redrawn
@@ -233,12 +263,23 @@ def test_wall003_refresh_sends_only_changes_and_keeps_view_and_rotation(browser,
         context.close()
 
 
-SOAK_SECONDS = int(os.environ.get("CITYBRAIN_SOAK_SECONDS", "600"))
+#: How long the soak rotates: a minute in the suite, 10 minutes in `make soak`.
+SOAK_SECONDS = int(os.environ.get("CITYBRAIN_SOAK_SECONDS", "60"))
+
+#: Every scene of the wall's pool shown at least once since the first call.
+EVERY_SCENE_SHOWN = """() => {
+  const w = window.citybrain.wall;
+  window.__shown = window.__shown || new Set();
+  w.frame(w.turn).forEach((scene) => window.__shown.add(scene));
+  return w.pool().every((scene) => window.__shown.has(scene));
+}"""
 
 
+@pytest.mark.soak
 def test_wall004_soak_rotation_every_second(browser, settings):
-    """Rotation every second and a refresh every 5 s for SOAK_SECONDS (10 minutes unless
-    CITYBRAIN_SOAK_SECONDS says otherwise): no console error, JS heap growth under 10%."""
+    """Rotation every second and a refresh every 5 s for SOAK_SECONDS (a minute unless
+    CITYBRAIN_SOAK_SECONDS says otherwise): no console error, JS heap growth under 10% in
+    10 minutes, and under the same rate over a shorter soak."""
     from app import create_app
     with LiveServer(create_app(settings.with_(wall_refresh_seconds=5))) as server:
         context, page, errors = _open_wall(browser, f"{server.url}/wall?seconds=1",
@@ -251,12 +292,14 @@ def test_wall004_soak_rotation_every_second(browser, settings):
                 cdp.send("HeapProfiler.collectGarbage")
                 return cdp.send("Runtime.getHeapUsage")["usedSize"]
 
-            page.wait_for_timeout(30_000)        # warm-up: every scene shown once or more
+            page.wait_for_function(EVERY_SCENE_SHOWN, timeout=60_000)   # warm-up
             start, samples, t0 = heap(), [], time.monotonic()
             turn0 = page.evaluate("() => window.citybrain.wall.turn")
+            every = min(60, SOAK_SECONDS / 10)     # a heap sample a minute, ten at least
             while time.monotonic() - t0 < SOAK_SECONDS:
-                page.wait_for_timeout(min(60_000, max(1000, (SOAK_SECONDS - (
-                    time.monotonic() - t0)) * 1000)))
+                # a sleep on purpose: the soak is time passing while the wall rotates
+                page.wait_for_timeout(min(every, max(1, SOAK_SECONDS - (
+                    time.monotonic() - t0))) * 1000)
                 samples.append((round(time.monotonic() - t0), heap()))
             end = samples[-1][1]
             turns = page.evaluate("() => window.citybrain.wall.turn") - turn0
@@ -269,6 +312,8 @@ def test_wall004_soak_rotation_every_second(browser, settings):
             print(f"\nwall soak: {report}")
             assert turns >= SOAK_SECONDS * 0.8    # it really rotated every second
             assert errors == []
-            assert growth < 0.10, report
+            # heap samples move by 5% after a forced collection (24.8-26.1 MB in a minute's
+            # soak), then 5% of growth in 10 minutes: 10% in `make soak`, 5.5% in a minute
+            assert growth < 0.05 + 0.05 * min(SOAK_SECONDS, 600) / 600, report
         finally:
             context.close()

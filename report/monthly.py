@@ -5,7 +5,7 @@ key indicators against their targets with their changes on last month and on a y
 districts ranked on each section's key indicators, the alerts the month raised, a few
 sentences of summary written from those tables, and the numbered figures to draw (a chart of
 one of the screens and the filter state to draw it for). Pure data: nothing here renders, and
-the screens' chart functions are only looked up (``chart_function``), lazily.
+the screens' chart functions are looked up in ``charts.registry`` by their keys.
 
 Numbers follow the screens' semantics exactly, because they are the screens' queries:
 ``Queries.kpis`` over the month's range gives each KPI's value on the indicator's basis (the
@@ -32,18 +32,25 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 
-from callbacks.state import FilterState
-from data import catalog, freshness
+import i18n
+from charts.state import FilterState
 from data import alerts as alert_rules
-from data.alerts import (ALERT_COLUMNS, ALERT_RULES, as_of_label, has_date, headline_unit,
-                         indicator_name, num)
+from data import catalog, freshness
+from data.alerts import (
+    ALERT_COLUMNS,
+    ALERT_RULES,
+    as_of_label,
+    has_date,
+    headline_unit,
+    indicator_name,
+    num,
+)
+from data.calendar import month_end, month_start, shift_months, shift_years
 from data.catalog import Indicator
-from data.queries import KPI_CODES, month_end, month_start, shift_years
-from layouts import i18n
+from data.queries import KPI_CODES
 from settings import LANGS
 
 #: The report's sections, in order (names: i18n ``section_<name>``).
@@ -104,12 +111,7 @@ def available_months(runtime) -> list[str]:
 
 def last_complete_month(runtime) -> str:
     """Return the last month ("YYYY-MM") that ends before the store's as-of day."""
-    return _add_months(runtime.as_of.date().replace(day=1), -1).strftime("%Y-%m")
-
-
-def _add_months(first: dt.date, months: int) -> dt.date:
-    index = first.year * 12 + first.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
+    return shift_months(runtime.as_of.date().replace(day=1), -1).strftime("%Y-%m")
 
 
 def check_month(month: str, runtime) -> dt.date:
@@ -305,7 +307,7 @@ def _kpi_table(q, area, start: dt.date, end: dt.date, lang: str,
         # the period the value is about: statistics end at their latest publication
         period = month_start(pd.Timestamp(last).date()) if has_date(last) else start
         lag = 3 if ind.frequency == "quarterly" else 1
-        before = _add_months(period, -lag)
+        before = shift_months(period, -lag)
         own = ((period, month_end(period)) if ind.kind in ("value", "water")
                else (start, end))
         prev = (before, month_end(before))
@@ -638,7 +640,7 @@ def _figures(runtime, w: _Words, chosen, alerts: pd.DataFrame) -> list[FigureSpe
     the trailing 13 months for trends, the scope's districts, the indicator charted."""
     ctx = runtime.context
     month = (w.start.isoformat(), w.end.isoformat())
-    first = max(ctx.first_day, _add_months(w.start, 1 - TRAILING_MONTHS))
+    first = max(ctx.first_day, shift_months(w.start, 1 - TRAILING_MONTHS))
     trailing = (first.isoformat(), w.end.isoformat())
     district = w.districts[0] if w.districts and len(w.districts) == 1 else None
     picked = w.districts if w.districts and len(w.districts) > 1 else ()
@@ -751,22 +753,3 @@ def _alert_figures(runtime, w: _Words, alerts, month, trailing, caption) -> list
                                                      trailing, ""),
                         FilterState(start=trailing[0], end=trailing[1], **cell_state)))
     return out
-
-
-# --- the screens' charts -----------------------------------------------------------------------
-
-def chart_registry() -> dict[str, Callable]:
-    """Every screen's charts: key -> function(state, runtime, theme) -> go.Figure.
-    Imported here, not at the top: building a report needs no Dash."""
-    from callbacks import economy, environment, grid, overview
-    return {str(key): function for module in (overview, grid, environment, economy)
-            for key, function in module.CHARTS.items()}
-
-
-def chart_function(chart_key: str) -> Callable:
-    """The chart function of a figure spec's ``chart`` key; KeyError names the known keys."""
-    registry = chart_registry()
-    try:
-        return registry[chart_key]
-    except KeyError:
-        raise KeyError(f"unknown chart {chart_key!r}; charts: {', '.join(registry)}") from None

@@ -1,5 +1,5 @@
 """The monthly report (月报) as files: PDF, Word and Excel from one ``MonthlyReport``
-(``data/monthly.py``: every number and sentence) and its figures, rendered once by the
+(``report/monthly.py``: every number and sentence) and its figures, rendered once by the
 screens' own chart functions in the print theme.
 
 - PDF: an HTML document printed by Debian's Chromium (the CJK fonts are there already; no
@@ -24,7 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from layouts import export, i18n, theme
+import i18n
+from charts import registry
+from layouts import export, theme
 
 FORMATS = ("pdf", "docx", "xlsx")
 FIGURE_SIZE = (1000, 520)
@@ -60,11 +62,10 @@ def check_formats(formats) -> tuple[str, ...]:
 def render_figures(report, runtime, renderer: export.ChartRenderer, progress=None
                    ) -> list[RenderedFigure]:
     """Every figure of the report as a PNG, through one Chromium, with its caption."""
-    from data.monthly import chart_function
     out = []
     for spec in report.figures:
         started = time.perf_counter()
-        fig = chart_function(spec.chart)(spec.state, runtime, theme.PRINT)
+        fig = registry.chart(spec.chart)(spec.state, runtime, theme.PRINT)
         fig = export.with_footnote(fig, scope=spec.caption, source=runtime.source,
                                    as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"),
                                    is_demo=runtime.is_demo, lang=report.lang)
@@ -307,10 +308,10 @@ def export_report(runtime, *, month: str | None, formats, out_dir: Path,
                   ) -> tuple[list[Path], list[RenderedFigure]]:
     """Build the month's report and write it in each format into ``out_dir``.
 
-    Raises ``data.monthly.ReportError`` (a month without data, an unknown section) or
+    Raises ``report.monthly.ReportError`` (a month without data, an unknown section) or
     ``ReportFormatError`` with what is available. ``progress(n)`` is told of each step.
     """
-    from data.monthly import SECTIONS, build_report
+    from report.monthly import SECTIONS, build_report
     formats = check_formats(formats)
     report = build_report(runtime, month, tuple(sections or SECTIONS),
                           tuple(districts) if districts else None, lang)

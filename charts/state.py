@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode
 
 from data import catalog
-from data.queries import month_end
+from data.calendar import month_end
 from settings import LANGS
 
 #: The map indicator a fresh screen opens with.

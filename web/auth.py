@@ -15,14 +15,17 @@ from __future__ import annotations
 import datetime as dt
 import html
 import ipaddress
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import flask
 import flask_login
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
+from charts.runtime import EVERYONE
 from data.access import NOBODY, Access, Principal, SignIn, what
-from data.runtime import EVERYONE
 
 #: Paths anyone may fetch: the sign-in page and what it and a display need before signing
 #: in (whole paths, and folders).
@@ -63,16 +66,32 @@ def principal() -> Principal:
     return user.principal if user.is_authenticated else NOBODY
 
 
+@dataclass(frozen=True)
+class _Gate:
+    """What the sign-in blueprint needs of the app it serves (``flask.current_app``)."""
+
+    runtime: Any
+    access: Access
+    #: callback output key -> the permission its screen needs (None: any signed-in user)
+    callback_screens: dict[str, str | None]
+    #: chart id -> its screen
+    chart_screens: dict[str, str]
+
+
+blueprint = flask.Blueprint("auth", __name__)
+
+
 def install(app, runtime, access: Access, callback_screens: dict[str, str | None],
             chart_screens: dict[str, str]) -> None:
-    """Put the login gate in front of ``app`` (a Dash app). ``callback_screens``: callback
-    output key -> the permission its screen needs (None: any signed-in user);
-    ``chart_screens``: chart id -> its screen."""
-    from flask_limiter import Limiter, RateLimitExceeded
+    """Put the login gate in front of ``app`` (a Dash app): the blueprint's sign-in pages, the
+    gate before every request, CSRF, sessions and the per-address limit of sign-ins."""
+    from flask_limiter import Limiter
 
     server = app.server
     settings = runtime.settings
     server.extensions["citybrain_access"] = access
+    server.extensions["citybrain_gate"] = _Gate(runtime, access, callback_screens,
+                                                chart_screens)
     server.config.update(
         SECRET_KEY=settings.secret_key or access.secret_key(),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
@@ -82,134 +101,156 @@ def install(app, runtime, access: Access, callback_screens: dict[str, str | None
         # the wall runs for days on one page: a token is good for the session, not an hour
         WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_HEADERS=["X-CSRFToken"])
     CSRFProtect(server)
-    # sign-in attempts per address, shared by the workers through Redis when there is one
+    flask_login.LoginManager(server).user_loader(_load_user)
+    runtime.principal_of = principal
+    runtime.audit = lambda action, detail="": audit(action, detail)
+    server.register_blueprint(blueprint)
+    # sign-in attempts per address, shared by the workers through Redis when there is one;
+    # the limit wraps this app's view only (several apps live in one test process)
     limiter = Limiter(key_func=_address, app=server, default_limits=[],
                       storage_uri=settings.redis_url or "memory://",
                       in_memory_fallback_enabled=bool(settings.redis_url),
                       swallow_errors=True, headers_enabled=True)
-    manager = flask_login.LoginManager(server)
-    runtime.principal_of = principal
-    runtime.audit = lambda action, detail="": audit(action, detail)
-
-    @manager.user_loader
-    def load(user_id: str):
-        # read on every request: a disabled user, a revoked token, an ended or expired
-        # sign-in is out at once
-        kind, _, rest = user_id.partition(":")
-        key, _, session_id = rest.rpartition(":")
-        if not access.session_open(session_id):
-            return None
-        found = (access.user(key) if kind == "u" else
-                 access.kiosk(token_id=int(key)) if kind == "k" and key.isdigit() else None)
-        if found is None or (found.demo and not runtime.is_demo):
-            return None
-        return _User(found, session_id)
-
-    def sign_in(found: Principal, hours: float) -> None:
-        flask.session.clear()      # nothing from before the sign-in carries over
-        flask_login.login_user(_User(found, access.start_session(found.name, hours)))
-        flask.session.permanent = True
-
-    def refuse(status: int, zh: str, en: str):
-        if _wants_html():
-            return flask.Response(_page(f"{zh}<br><small>{en}</small>", ""), status=status,
-                                  mimetype="text/html")
-        return flask.Response(en, status=status, mimetype="text/plain")
-
-    def audit_refusal(status: int, reason: str, who: str = ""):
-        """Audit a refusal (who asked, what, why) and answer it."""
-        access.audit(who or _who(), "refused", what(status=status, path=flask.request.path,
-                                                    reason=reason), _address())
-
-    def gate():
-        if settings.secret_key is None:
-            # rotated by `citybrain secret rotate` in another process: every worker signs
-            # with the new key from its next request on
-            server.secret_key = access.secret_key()
-        path = flask.request.path
-        token = flask.request.args.get("kiosk") if path == "/wall" else None
-        if token is not None and not flask_login.current_user.is_authenticated:
-            # a kiosk link opens a display's sign-in; it never replaces a user's own
-            found = access.kiosk(token=token)
-            if found is None:
-                audit_refusal(403, "kiosk token")
-                return refuse(403, "这块屏幕的访问令牌无效或已被撤销。",
-                              "This display's token is unknown or was revoked.")
-            sign_in(found, KIOSK_DAYS * 24)
-            access.audit(found.name, "kiosk", what(path=path), _address())
-        if path in PUBLIC_PATHS or path.startswith(PUBLIC_FOLDERS):
-            return None
-        user = flask_login.current_user
-        if not user.is_authenticated:
-            if flask.request.method == "GET" and _wants_html():
-                return flask.redirect("/login?" + urlencode({"next": _here()}))
-            audit_refusal(401, "not signed in")
-            return refuse(401, "请先登录。", "Sign in first.")
-        needed = required(path, callback_screens, chart_screens)
-        if needed and not all(user.principal.may(p) for p in needed):
-            audit_refusal(403, f"needs {','.join(needed)}")
-            return refuse(403, "您的角色无权访问此内容。",
-                          f"Your role ({user.principal.role}) may not open this.")
-        return None
-
+    server.view_functions["auth.login"] = limiter.limit(
+        settings.login_rate, methods=["POST"], exempt_when=_trusted)(login)
     # first of all: who asks decides what else runs (an anonymous malformed callback is a
     # 401, not a 400, and the store is not even checked for a reload)
-    server.before_request_funcs.setdefault(None, []).insert(0, gate)
+    server.before_request_funcs.setdefault(None, []).insert(0, _check_request)
 
-    @server.after_request
-    def csrf_cookie(response):
-        # Dash's renderer sends this cookie's value as X-CSRFToken with every callback
-        if response.mimetype == "text/html" and flask.request.method == "GET":
-            response.set_cookie(CSRF_COOKIE, generate_csrf(), samesite="Strict",
-                                secure=flask.request.is_secure)
-        return response
 
-    @server.errorhandler(CSRFError)
-    def csrf_refused(error):
-        audit_refusal(400, "CSRF")
-        return refuse(400, "请求缺少有效的安全令牌，请刷新页面。",
-                      f"Refused: {error.description} Reload the page.")
+def _gate() -> _Gate:
+    return flask.current_app.extensions["citybrain_gate"]
 
-    def trusted() -> bool:
-        """From a network an administrator may always sign in from (CITYBRAIN_ADMIN_NETWORKS):
-        neither the per-address limit nor the lock-out applies."""
-        return _in_networks(_address(), settings.admin_networks)
 
-    @server.errorhandler(RateLimitExceeded)
-    def too_many(error):
-        audit_refusal(429, "sign-in rate")
-        return flask.Response(_login_form(
-            "/", _message(SignIn(None, "rate")), [], runtime.city_name("zh"), False),
-            status=429, mimetype="text/html", headers={"Retry-After": "60"})
+def _load_user(user_id: str) -> "_User | None":
+    """The user of a session cookie's id, read on every request: a disabled user, a revoked
+    token, an ended or expired sign-in is out at once."""
+    gate = _gate()
+    kind, _, rest = user_id.partition(":")
+    key, _, session_id = rest.rpartition(":")
+    if not gate.access.session_open(session_id):
+        return None
+    found = (gate.access.user(key) if kind == "u" else
+             gate.access.kiosk(token_id=int(key)) if kind == "k" and key.isdigit() else None)
+    if found is None or (found.demo and not gate.runtime.is_demo):
+        return None
+    return _User(found, session_id)
 
-    @server.route("/login", methods=["GET", "POST"])
-    @limiter.limit(settings.login_rate, methods=["POST"], exempt_when=trusted)
-    def login():
-        target = _safe_next(flask.request.values.get("next"))
-        message, name = "", ""
-        if flask.request.method == "POST":
-            name = flask.request.form.get("username", "")[:64]
-            outcome = access.sign_in(name, flask.request.form.get("password", ""),
-                                     _address(), demo_allowed=runtime.is_demo,
-                                     trusted=trusted())
-            if outcome.principal is not None:
-                sign_in(outcome.principal, USER_HOURS)
-                return flask.redirect(target)
-            message = _message(outcome)
-        demo = access.demo_accounts() if runtime.is_demo else []
-        body = _login_form(target, message, demo, runtime.city_name("zh"), not
-                           access.has_users(), name)
-        return flask.Response(body, mimetype="text/html")
 
-    @server.route("/logout", methods=["POST"])     # a form with its CSRF token
-    def logout():
-        user = flask_login.current_user
-        if user.is_authenticated:
-            access.end_session(user.session_id)
-            access.audit(user.principal.name, "logout", "", _address())
-        flask_login.logout_user()
-        flask.session.clear()
-        return flask.redirect("/login")
+def _start_session(found: Principal, hours: float) -> None:
+    flask.session.clear()      # nothing from before the sign-in carries over
+    flask_login.login_user(_User(found, _gate().access.start_session(found.name, hours)))
+    flask.session.permanent = True
+
+
+def _refuse(status: int, zh: str, en: str) -> flask.Response:
+    if _wants_html():
+        return flask.Response(_page(f"{zh}<br><small>{en}</small>", ""), status=status,
+                              mimetype="text/html")
+    return flask.Response(en, status=status, mimetype="text/plain")
+
+
+def _audit_refusal(status: int, reason: str) -> None:
+    """Write a refusal to the audit log: who asked, for what, why."""
+    _gate().access.audit(_who(), "refused", what(status=status, path=flask.request.path,
+                                                 reason=reason), _address())
+
+
+def _check_request():
+    """The gate before every request: a kiosk link signs a display in, public paths pass, the
+    rest needs a signed-in user with the permissions of what it asks for."""
+    gate = _gate()
+    if gate.runtime.settings.secret_key is None:
+        # rotated by `citybrain secret rotate` in another process: every worker signs with
+        # the new key from its next request on
+        flask.current_app.secret_key = gate.access.secret_key()
+    path = flask.request.path
+    token = flask.request.args.get("kiosk") if path == "/wall" else None
+    if token is not None and not flask_login.current_user.is_authenticated:
+        # a kiosk link opens a display's sign-in; it never replaces a user's own
+        found = gate.access.kiosk(token=token)
+        if found is None:
+            _audit_refusal(403, "kiosk token")
+            return _refuse(403, "这块屏幕的访问令牌无效或已被撤销。",
+                           "This display's token is unknown or was revoked.")
+        _start_session(found, KIOSK_DAYS * 24)
+        gate.access.audit(found.name, "kiosk", what(path=path), _address())
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_FOLDERS):
+        return None
+    user = flask_login.current_user
+    if not user.is_authenticated:
+        if flask.request.method == "GET" and _wants_html():
+            return flask.redirect("/login?" + urlencode({"next": _here()}))
+        _audit_refusal(401, "not signed in")
+        return _refuse(401, "请先登录。", "Sign in first.")
+    needed = required(path, gate.callback_screens, gate.chart_screens)
+    if needed and not all(user.principal.may(p) for p in needed):
+        _audit_refusal(403, f"needs {','.join(needed)}")
+        return _refuse(403, "您的角色无权访问此内容。",
+                       f"Your role ({user.principal.role}) may not open this.")
+    return None
+
+
+@blueprint.after_app_request
+def _set_csrf_cookie(response):
+    # Dash's renderer sends this cookie's value as X-CSRFToken with every callback
+    if response.mimetype == "text/html" and flask.request.method == "GET":
+        response.set_cookie(CSRF_COOKIE, generate_csrf(), samesite="Strict",
+                            secure=flask.request.is_secure)
+    return response
+
+
+@blueprint.app_errorhandler(CSRFError)
+def _csrf_refused(error):
+    _audit_refusal(400, "CSRF")
+    return _refuse(400, "请求缺少有效的安全令牌，请刷新页面。",
+                   f"Refused: {error.description} Reload the page.")
+
+
+def _trusted() -> bool:
+    """From a network an administrator may always sign in from (CITYBRAIN_ADMIN_NETWORKS):
+    neither the per-address limit nor the lock-out applies."""
+    return _in_networks(_address(), _gate().runtime.settings.admin_networks)
+
+
+@blueprint.app_errorhandler(RateLimitExceeded)
+def _too_many(_error):
+    _audit_refusal(429, "sign-in rate")
+    return flask.Response(_login_form(
+        "/", _message(SignIn(None, "rate")), [], _gate().runtime.city_name("zh"), False),
+        status=429, mimetype="text/html", headers={"Retry-After": "60"})
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login():
+    """The sign-in form, and a sign-in (limited per address by ``install``)."""
+    gate = _gate()
+    runtime, access = gate.runtime, gate.access
+    target = _safe_next(flask.request.values.get("next"))
+    message, name = "", ""
+    if flask.request.method == "POST":
+        name = flask.request.form.get("username", "")[:64]
+        outcome = access.sign_in(name, flask.request.form.get("password", ""), _address(),
+                                 demo_allowed=runtime.is_demo, trusted=_trusted())
+        if outcome.principal is not None:
+            _start_session(outcome.principal, USER_HOURS)
+            return flask.redirect(target)
+        message = _message(outcome)
+    demo = access.demo_accounts() if runtime.is_demo else []
+    body = _login_form(target, message, demo, runtime.city_name("zh"),
+                       not access.has_users(), name)
+    return flask.Response(body, mimetype="text/html")
+
+
+@blueprint.route("/logout", methods=["POST"])     # a form with its CSRF token
+def logout():
+    user = flask_login.current_user
+    if user.is_authenticated:
+        _gate().access.end_session(user.session_id)
+        _gate().access.audit(user.principal.name, "logout", "", _address())
+    flask_login.logout_user()
+    flask.session.clear()
+    return flask.redirect("/login")
 
 
 def required(path: str, callback_screens: dict, chart_screens: dict) -> tuple[str, ...]:

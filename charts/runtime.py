@@ -12,13 +12,12 @@ import geopandas as gpd
 import pandas as pd
 
 from data import freshness
-from data.catalog import declare_store_indicators
 from data.access import Principal
+from data.catalog import declare_store_indicators
 from data.queries import FULL, Queries, Scope
 from data.store import Store, read_geo, store_fingerprint
 from geo.geojson import LEVELS, map_view, simplify_for_display
 from settings import Settings
-
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +64,7 @@ class _Reader:
 
     @cached_property
     def context(self):
-        from callbacks.state import Context  # the state module is pure, no cycle at runtime
+        from charts.state import Context  # the state module is pure, no cycle at runtime
         first, last = self.queries.date_bounds()
         parents = {level: dict(zip(frame["code"], frame["parent"]))
                    for level in ("townships", "grid_cells")
@@ -82,10 +81,10 @@ class Runtime:
         self.settings = settings
         #: The flask-caching Cache the queries memoise in (None: no cache), for a new store.
         self.cache = cache
-        #: () -> who makes the request being served (auth.py sets it); without login,
+        #: () -> who makes the request being served (web/auth.py sets it); without login,
         #: everyone may do everything.
         self.principal_of = lambda: EVERYONE
-        #: (action, detail) -> None: the audit log's writer (auth.py sets it).
+        #: (action, detail) -> None: the audit log's writer (web/auth.py sets it).
         self.audit = lambda action, detail="": None
         self._snap = _Snapshot(settings, store, queries, cache)
         self._lock = threading.Lock()

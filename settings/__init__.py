@@ -18,7 +18,7 @@ LANGS = ("zh", "en")
 #: The wall's scenes (callbacks/wall.py builds them); a playlist names some of them.
 WALL_SCENES = ("overview", "economy", "environment", "grid", "services", "tasks")
 #: The playlist the wall plays when CITYBRAIN_WALL_PLAYLIST names no other file.
-DEFAULT_PLAYLIST = Path(__file__).resolve().parent / "layouts" / "wall_playlist.toml"
+DEFAULT_PLAYLIST = Path(__file__).resolve().parents[1] / "layouts" / "wall_playlist.toml"
 
 
 class SettingsError(ValueError):
@@ -57,7 +57,7 @@ class Settings:
     #: (data/load/isolated.py, docs/SECURITY.md).
     load_memory_mb: int = 2048
     load_seconds: int = 300
-    #: Sign-in with roles and district scopes (auth.py); off: everyone may do everything.
+    #: Sign-in with roles and district scopes (web/auth.py); off: everyone may do everything.
     auth: bool = True
     #: Users, kiosk tokens and the audit log (data/access.py); None: beside the store.
     access_path: Path | None = None

@@ -223,7 +223,7 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 # --- monthly report ---
-# The words of data/monthly.py (section names are above): alert names, summary sentence
+# The words of report/monthly.py (section names are above): alert names, summary sentence
 # templates ({placeholders} filled with the report's own numbers), captions.
 TEXT.update({
     "mr_selected_districts": ("所选区县", "the selected districts"),

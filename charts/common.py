@@ -1,0 +1,101 @@
+"""What every screen's charts share: the chart contract, freshness marks and titles, the
+trail of area names, the filter line, the time slider's model and the filter store's
+payload. Dash-free."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import i18n
+from charts import state as st
+from data import catalog, freshness
+from data.calendar import shift_months
+from layouts import figures
+
+
+class Chart(Protocol):
+    """A chart function: the filter state, the runtime and a theme -> a plotly figure. The
+    same function draws the screen, the wall, the exported file and the report's figure.
+    ``feeds`` (set by ``reads``) names the feeds its data comes from."""
+
+    feeds: tuple[str, ...]
+
+    def __call__(self, state: st.FilterState, runtime: Any, theme: Any) -> Any: ...
+
+
+def slider_model(state: st.FilterState, context: st.Context) -> dict:
+    """Return the time slider's range (days since the store's first day), its marks (each
+    year's first month labelled, every month a tick) and the state's position on it."""
+    marks, month = {}, context.first_day.replace(day=1)
+    while month <= context.last_day:
+        if month >= context.first_day:
+            label = str(month.year) if month.month == 1 else ""
+            marks[st.day_index(context, month)] = label
+        month = shift_months(month, 1)
+    return {"max": st.day_index(context, context.last_day), "marks": marks,
+            "value": [st.day_index(context, state.start), st.day_index(context, state.end)]}
+
+
+def store_payload(state: st.FilterState, from_url: bool = False) -> dict:
+    """Return what the filter store holds: the state and the URLs derived from it.
+
+    ``from_url`` marks a state read from the address bar: the browser then replaces its
+    history entry instead of adding one, so Back leaves the page rather than repeating it.
+    """
+    other = "en" if state.lang == "zh" else "zh"
+    return {**state.to_dict(), "query": st.to_query(state), "from_url": from_url,
+            "lang_query": st.to_query(st.FilterState(**{**state.to_dict(), "lang": other}))}
+
+
+def area_names(state: st.FilterState, runtime) -> list[str]:
+    """Return the names along the drill-down trail: the city, district, township, cell."""
+    names = runtime.names(state.lang)
+    return [runtime.scope_name(state.lang),
+            *[names[code] for code in (state.district, state.township, state.cell) if code]]
+
+
+def filter_text(state: st.FilterState, runtime) -> str:
+    """Return the active filters as one line of text."""
+    lang = state.lang
+    names = area_names(state, runtime)
+    where = " › ".join(names[1:]) if len(names) > 1 else (
+        names[0] if runtime.principal.districts else i18n.t("whole_city", lang))
+    if state.picked:
+        where += f" · {i18n.t('picked', lang).format(n=len(state.picked))}"
+    ind = catalog.get(state.indicator)
+    return (f"{i18n.t('filters', lang)}: {where} · {state.start} {i18n.t('to', lang)} {state.end}"
+            f" · {figures.indicator_title(ind, lang)}")
+
+
+def reads(*feeds: str):
+    """Mark a chart function with the feeds its data comes from (data/freshness.py; "indicator"
+    is the state's indicator), so the screens can say how fresh it is."""
+    def mark(chart):
+        chart.feeds = feeds
+        return chart
+    return mark
+
+
+def as_of_text(feeds, state: st.FilterState, runtime, theme) -> str | None:
+    """How fresh a chart's data is, for its title: the latest as-of of its feeds (a
+    ``reads`` mark), and 数据过期 when one is overdue; None when none has data."""
+    names = {freshness.feed_of(catalog.get(state.indicator)) if feed == "indicator" else feed
+             for feed in feeds}
+    frame = runtime.queries.datasets()
+    frame = frame[frame["name"].isin(names) & frame["as_of"].notna()]
+    if frame.empty:
+        return None
+    latest = frame.loc[frame["as_of"].idxmax()]
+    text = f"{i18n.t('as_of', state.lang)} {figures.as_of_label(latest['as_of'], latest['frequency'])}"
+    stale = bool(names & runtime.stale_feeds())
+    if stale:
+        text += f" · {i18n.t('stale', state.lang)}"
+    return f"<span style='color:{theme.warn if stale else theme.muted}'>{text}</span>"
+
+
+def with_as_of(figure, chart, state: st.FilterState, runtime, theme):
+    """The chart's figure with its title followed by how fresh its data is."""
+    text = as_of_text(getattr(chart, "feeds", ()), state, runtime, theme)
+    if text:
+        figure.layout.title.text = f"{figure.layout.title.text or ''}  {text}"
+    return figure

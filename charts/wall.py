@@ -1,0 +1,352 @@
+"""The wall's scenes: what each part of each scene shows, built from the analyst screens'
+charts for the wall's window in the far theme, and the wall's URL (playlist, seconds).
+Dash-free: callbacks/wall.py sends them and refreshes only what changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any, Callable
+from urllib.parse import parse_qsl
+
+import plotly.utils
+
+import i18n
+from charts import economy, environment, grid, overview
+from charts import state as st
+from data import alerts as alert_rules
+from data import catalog
+from data.calendar import shift_months
+from data.queries import KEY_TASK_STATUSES
+from layouts import figures, theme, wall
+from layouts.ids import Wall
+from layouts.wall import Part
+from settings import WALL_SCENES
+
+THEME = theme.FAR
+
+
+#: The charts show the last 30 days up to the store's as-of day (statistics: their latest
+#: published month in that window).
+WINDOW_DAYS = 30
+
+
+#: The overview scene's map: the closure rate by district over the window.
+MAP_INDICATOR = "closure_rate"
+
+
+#: Days the hot-cells table counts, and how many cells it lists.
+HOT_DAYS = alert_rules.LIVE_SURGE_DAYS
+
+
+HOT_CELLS = 10
+
+
+SERVICE_RATES = tuple(code for code in catalog.codes(domain="services")
+                      if catalog.get(code).unit_zh == "%")
+
+
+TASK_STATUSES = KEY_TASK_STATUSES
+
+
+#: Rows the task table holds (two columns of 14 in its box); more end in "+N more".
+TASK_ROWS = 28
+
+
+TASK_STATUS_COLORS = {"overdue": "alert", "at_risk": "warn", "on_track": "ok", "done": "ok"}
+
+
+@dataclass(frozen=True, eq=False)
+class WallView:
+    """What the scenes are built from: the runtime, the app (for URLs) and the language.
+    Built once per render or refresh, so its cached facts (alerts, the window) are shared by
+    every part."""
+
+    runtime: Any
+    app: Any
+    lang: str
+
+    @cached_property
+    def state(self) -> st.FilterState:
+        """The analyst screens' filter state for the wall's window, city-wide."""
+        base, _ = st.parse_query(f"?lang={self.lang}", self.runtime.context)
+        end = self.runtime.context.last_day
+        start = max(self.runtime.context.first_day, end - dt.timedelta(days=WINDOW_DAYS - 1))
+        return replace(base, start=start.isoformat(), end=end.isoformat())
+
+    @cached_property
+    def alerts(self) -> list[dict]:
+        """The standing alerts as the page keeps them: key, scene, severity, text."""
+        frame = alert_rules.live(self.runtime, self.lang)
+        return [{"key": row.key, "scene": row.scene, "severity": round(float(row.severity), 3),
+                 "text": alert_text(row, self.lang)} for row in frame.itertuples()]
+
+
+def alert_text(row, lang: str) -> str:
+    """One alert in a line: where, what, the value against the threshold, since when."""
+    digits = 0 if row.rule in ("aqi", "surge") else 1
+    unit = "" if row.unit == "%" else row.unit
+    value = f"{i18n.number(row.value, lang, digits)}{'%' if row.unit == '%' else unit}"
+    line = f"{i18n.number(row.threshold, lang, digits)}{'%' if row.unit == '%' else unit}"
+    since = row.since.isoformat() if hasattr(row.since, "isoformat") else str(row.since)
+    return i18n.t("wall_alert_line", lang).format(where=row.where, what=row.what, value=value,
+                                                  threshold=line, since=since)
+
+
+Builder = Callable[[WallView, Part], Any]
+
+
+#: Extra top margin of the analyst screens' charts on the wall: its titles are bigger, and a
+#: legend sits between the title and the plot.
+TITLE_ROOM = 28
+
+
+def _sized(figure, part: Part):
+    top = figure.layout.margin.t
+    figure.update_layout(width=part.box[2], height=part.box[3], autosize=False,
+                         margin_t=(72 if top is None else top) + TITLE_ROOM)
+    return figure
+
+
+def chart(function, months: int | None = None, **changes) -> Builder:
+    """A chart of the analyst screens (their CHARTS functions), for the wall's state with
+    ``changes`` (``months``: a window of that many months instead of the wall's days), in
+    the far theme, sized to its box."""
+    def build(view, part):
+        s = replace(view.state, **changes)
+        if months:
+            first = shift_months(dt.date.fromisoformat(s.end), 1 - months)
+            s = replace(s, start=max(first, view.runtime.context.first_day).isoformat())
+        return _sized(function(s, view.runtime, THEME), part)
+    return build
+
+
+def tiles(*codes: str) -> Builder:
+    """KPI tiles of some indicators over the window, city-wide."""
+    def build(view, _part):
+        s = view.state
+        frame = view.runtime.queries.kpis(None, s.start, s.end, codes)
+        stale = view.runtime.stale_feeds()
+        return [wall.tile(**overview.kpi_texts(row, view.lang, stale), lang=view.lang)
+                for row in frame.itertuples()]
+    return build
+
+
+def alert_list(view: WallView, _part: Part):
+    return wall.alert_list(view.alerts, view.lang)
+
+
+def district_map(view: WallView, part: Part):
+    """The city's districts coloured by MAP_INDICATOR; geometry and style by URL, once."""
+    s = replace(view.state, indicator=MAP_INDICATOR)
+    frame, ind, geojson, title = overview.map_layer(s, view.runtime)
+    center, zoom = view.runtime.view(None)
+    return figures.choropleth(
+        frame, ind, geojson_url=view.app.get_relative_path(geojson),
+        style_url=view.app.get_relative_path(f"/geo/style/{THEME.name}.json"),
+        center=center, zoom=zoom, size=part.box[2:], theme=THEME, lang=view.lang,
+        selected=None, title=f"{title} · {i18n.t('wall_window', view.lang)}", view_key="wall")
+
+
+def hot_cells(view: WallView, _part: Part):
+    """The grid cells with most events in the last HOT_DAYS days against their usual."""
+    q, lang, names = view.runtime.queries, view.lang, view.runtime.names(view.lang)
+    today = view.runtime.context.last_day
+    start = today - dt.timedelta(days=HOT_DAYS - 1)
+    base_end = start - dt.timedelta(days=1)
+    base_start = base_end - dt.timedelta(days=alert_rules.LIVE_BASELINE_DAYS - 1)
+    frame = q.event_cell_window(start.isoformat(), today.isoformat(), base_start.isoformat(),
+                                base_end.isoformat(), 1)
+    frame = frame.sort_values(["n", "grid_code"], ascending=[False, True]).head(HOT_CELLS)
+    surging = {a["key"].split(":")[-1] for a in view.alerts if a["key"].startswith("surge:")}
+    rows, classes = [], []
+    for cell in frame.itertuples():
+        usual = cell.n_base * HOT_DAYS / alert_rules.LIVE_BASELINE_DAYS
+        where = f"{names.get(cell.district_code, '')} › {names.get(cell.grid_code, '')}"
+        flag = i18n.t("wall_surge", lang) if cell.grid_code in surging else ""
+        rows.append([where, i18n.number(cell.n, lang, 0), i18n.number(usual, lang, 1), flag])
+        classes.append("row-alert" if flag else "")
+    return wall.table([i18n.t("wall_cell", lang), i18n.t("wall_last3", lang),
+                       i18n.t("wall_usual", lang), ""], rows, classes=classes,
+                      title=i18n.t("wall_hot_cells", lang))
+
+
+def service_targets(view: WallView, part: Part):
+    s = view.state
+    frame = view.runtime.queries.kpis(None, s.start, s.end, SERVICE_RATES)
+    return _sized(figures.targets(frame, theme=THEME, lang=view.lang,
+                                  title=i18n.t("wall_services", view.lang)), part)
+
+
+def _tasks(view: WallView):
+    return view.runtime.queries.key_tasks(view.runtime.as_of.date().isoformat(), view.lang)
+
+
+def task_counts(view: WallView, _part: Part):
+    frame = _tasks(view)
+    counts = frame["status"].value_counts()
+    return [wall.count_tile(name=i18n.t("task_total", view.lang), value=len(frame),
+                            status="none"),
+            *[wall.count_tile(name=i18n.t(f"task_{status}", view.lang),
+                              value=int(counts.get(status, 0)),
+                              status=TASK_STATUS_COLORS[status])
+              for status in TASK_STATUSES]]
+
+
+def task_table(view: WallView, _part: Part):
+    """Every key task, overdue first, in two columns of the scene."""
+    lang, frame = view.lang, _tasks(view)
+    columns = [i18n.t(k, lang) for k in ("task_title", "task_lead", "task_progress",
+                                         "task_due", "task_status")]
+    rows = [[row.title, row.lead_department, wall.progress(row.progress, row.planned),
+             f"{row.due_month:%Y-%m}", i18n.t(f"task_{row.status}", lang)]
+            for row in frame.itertuples()]
+    classes = [f"task-{status}" for status in frame["status"]]
+    if len(rows) > TASK_ROWS:     # most urgent first: what is cut is done or on track
+        more = len(rows) - TASK_ROWS + 1
+        rows = rows[:TASK_ROWS - 1] + [[i18n.t("wall_more_tasks", lang).format(n=more),
+                                        "", "", "", ""]]
+        classes = classes[:TASK_ROWS - 1] + [""]
+    half = (len(rows) + 1) // 2
+    return [wall.table(columns, rows[:half], classes=classes[:half])[0],
+            wall.table(columns, rows[half:], classes=classes[half:])[0]]
+
+
+#: Seconds on screen of a scene the URL names and the playlist file does not.
+DEFAULT_SECONDS = 20
+
+
+TILES_ROW = (16, 16, 1888, 180)
+
+
+#: Each scene's parts in their boxes of the 1920x928 body, and how each is built.
+SCENES: dict[str, tuple[tuple[Part, Builder], ...]] = {
+    "overview": (
+        (Part("kpis", "tiles", (16, 16, 600, 496)),
+         tiles("gdp", "retail_sales", "good_air_rate", "water_good_rate", "closure_rate",
+               "one_network_rate")),
+        (Part("alerts", "list", (16, 528, 600, 384)), alert_list),
+        (Part("map", "map", (632, 16, 720, 896)), district_map),
+        (Part("events", "figure", (1368, 16, 536, 440)), chart(overview.events_status_chart)),
+        (Part("air", "figure", (1368, 472, 536, 440)), chart(overview.air_chart)),
+    ),
+    "economy": (
+        (Part("kpis", "tiles", TILES_ROW),
+         tiles("gdp", "industrial_va_growth", "fixed_asset_investment", "retail_sales",
+               "budget_revenue", "unemployment_rate")),
+        (Part("ranking", "figure", (16, 212, 616, 700)),
+         chart(overview.ranking_chart, indicator="gdp")),
+        (Part("trend", "figure", (648, 212, 616, 700)),
+         chart(overview.trend_chart, indicator="fixed_asset_investment")),
+        (Part("changes", "figure", (1280, 212, 624, 700)),
+         chart(economy.changes_chart, months=13, indicator="retail_sales")),
+    ),
+    "environment": (
+        (Part("kpis", "tiles", TILES_ROW),
+         tiles("aqi", "good_air_rate", "pm25", "water_good_rate", "dust_pm10", "noise_day")),
+        (Part("calendar", "figure", (16, 212, 936, 342)),
+         chart(environment.calendar_chart, months=3)),
+        (Part("air", "figure", (16, 570, 936, 342)), chart(overview.air_chart)),
+        (Part("stations", "figure", (968, 212, 460, 700)), chart(environment.stations_chart)),
+        (Part("water", "figure", (1444, 212, 460, 700)),
+         chart(environment.water_chart, months=13)),
+    ),
+    "grid": (
+        (Part("kpis", "tiles", TILES_ROW),
+         tiles("event_count", "closure_rate", "on_time_rate", "satisfaction_rate",
+               "mean_handling_hours", "hotline_satisfaction_rate")),
+        (Part("funnel", "figure", (16, 212, 616, 700)), chart(grid.funnel_chart)),
+        (Part("category", "figure", (648, 212, 616, 342)),
+         chart(overview.events_category_chart)),
+        (Part("handling", "figure", (648, 570, 616, 342)), chart(grid.handling_chart)),
+        (Part("hot", "table", (1280, 212, 624, 700)), hot_cells),
+    ),
+    "services": (
+        (Part("kpis", "tiles", TILES_ROW),
+         tiles("one_network_rate", "e_license_rate", "mobile_service_rate",
+               "smart_approval_items", "one_thing_items", "self_service_cases")),
+        (Part("targets", "figure", (16, 212, 1180, 700)), service_targets),
+        (Part("ranking", "figure", (1212, 212, 692, 700)),
+         chart(overview.ranking_chart, indicator="one_network_rate")),
+    ),
+    "tasks": (
+        (Part("counts", "tiles", (16, 16, 1888, 150)), task_counts),
+        (Part("table", "tasks", (16, 182, 1888, 730)), task_table),
+    ),
+}
+
+assert tuple(SCENES) == WALL_SCENES, "settings.WALL_SCENES names the scenes built here"
+
+
+def build_parts(view: WallView) -> dict[str, Any]:
+    """Return every part of every scene, by component ID, then the header's data as-of (a
+    load moves it)."""
+    parts = {Wall.part_id(name, part.name): builder(view, part)
+             for name, parts in SCENES.items() for part, builder in parts}
+    parts[Wall.AS_OF] = view.runtime.as_of.strftime("%Y-%m-%d %H:%M")
+    return parts
+
+
+def fingerprint(value) -> str:
+    """A short digest of a part's JSON, to tell a changed part from an unchanged one."""
+    text = json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def is_wall(pathname_name: str | None, search: str | None) -> bool:
+    """True for /wall and for any screen asked for with ?mode=wall."""
+    return pathname_name == "wall" or ("mode", "wall") in parse_qsl((search or "").lstrip("?"))
+
+
+def wall_config(search: str | None, settings, first: str | None = None
+                ) -> tuple[dict, list[str]]:
+    """Return the page's playlist and refresh (``scenes``: [[name, seconds]...],
+    ``refresh_ms``) from the URL over the settings' playlist, and the URL values dropped.
+    ``scenes`` picks and orders scenes (seconds as the file says unless given); ``seconds``
+    then sets every scene's. ``first``: the scene to start with (the screen the wall was asked
+    from)."""
+    pairs = parse_qsl((search or "").lstrip("?"))
+    dropped: list[str] = []
+    usual = dict(settings.wall_playlist)
+    playlist = [list(pair) for pair in settings.wall_playlist]
+    for key, raw in pairs:
+        if key == "scenes":
+            asked = _playlist(raw, usual)
+            if asked:
+                playlist = asked
+            else:
+                dropped.append(f"scenes={raw}")
+    for key, raw in pairs:
+        if key == "seconds":
+            if _SECONDS.fullmatch(raw) and int(raw) >= 1:
+                playlist = [[name, int(raw)] for name, _ in playlist]
+            else:
+                dropped.append(f"seconds={raw}")
+    if first in {name for name, _ in playlist}:
+        at = [name for name, _ in playlist].index(first)
+        playlist = playlist[at:] + playlist[:at]
+    return {"scenes": playlist, "refresh_ms": settings.wall_refresh_seconds * 1000}, dropped
+
+
+#: Seconds in a URL: ASCII digits only ("²".isdigit() is True), at most an hour.
+_SECONDS = re.compile(r"[0-9]{1,4}")
+
+
+def _playlist(raw: str, usual: dict[str, int]) -> list[list] | None:
+    out = []
+    for item in raw.split(","):
+        name, _, seconds = item.partition(":")
+        if name not in WALL_SCENES or name in {n for n, _ in out} or (
+                seconds and not (_SECONDS.fullmatch(seconds) and int(seconds) >= 1)):
+            return None
+        out.append([name, int(seconds) if seconds else usual.get(name, DEFAULT_SECONDS)])
+    return out or None
+
+
+#: The scene a wall asked for from an analyst screen (?mode=wall) starts with.
+FIRST_SCENE = {"overview": "overview", "grid": "grid", "events": "grid",
+               "environment": "environment", "economy": "economy", "report": "overview"}

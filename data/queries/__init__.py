@@ -1,0 +1,41 @@
+"""The query layer: the only code that speaks SQL.
+
+Every question the screens ask is a method of ``Queries`` taking small hashable arguments
+(codes, ISO dates) and returning a DataFrame or a plain value. Values travel as ``?``
+parameters; the few names that reach SQL text (aggregate expressions, table columns) are
+picked from fixed dicts keyed by the catalogue or the event table's columns, never taken from
+a request. Results are memoised with flask-caching, keyed by the store file's fingerprint so
+a reloaded store never answers from an old cache.
+
+``Queries`` is one class made of a mixin per domain, each in its module: dimensions (places,
+metadata, areas), indicators, environment (air, water), events (aggregates over the
+rollups), event_table (single events) and key_tasks; base holds what they share.
+"""
+
+from data.queries.base import FULL, Scope
+from data.queries.dimensions import DimensionQueries
+from data.queries.environment import POLLUTANTS, EnvironmentQueries
+from data.queries.event_table import EVENT_TABLE_COLUMNS, EventTableQueries, event_filter_value
+from data.queries.events import EventQueries
+from data.queries.indicators import KPI_CODES, IndicatorQueries
+from data.queries.key_tasks import (
+    KEY_TASK_AT_RISK_GAP,
+    KEY_TASK_DONE,
+    KEY_TASK_STATUSES,
+    KeyTaskQueries,
+)
+
+__all__ = ["EVENT_TABLE_COLUMNS", "FULL", "KEY_TASK_AT_RISK_GAP", "KEY_TASK_DONE",
+           "KEY_TASK_STATUSES", "KPI_CODES", "POLLUTANTS", "Queries", "Scope",
+           "event_filter_value"]
+
+
+class Queries(DimensionQueries, IndicatorQueries, EnvironmentQueries, EventQueries,
+              EventTableQueries, KeyTaskQueries):
+    """All reads of one store. Construct with the store and a flask-caching ``Cache``
+    (None: nothing is memoised) and, for a district's user, a ``Scope``."""
+
+    #: Methods memoised in the cache (all take only hashable arguments). Their keys are
+    #: named after this class (QueryBase._named_for_cache), as before the domains split.
+    CACHED = (*DimensionQueries.CACHED, *IndicatorQueries.CACHED, *EnvironmentQueries.CACHED,
+              *EventQueries.CACHED, *EventTableQueries.CACHED, *KeyTaskQueries.CACHED)

@@ -1,0 +1,219 @@
+"""Grid events in aggregate: the breakdowns of the overview and the grid governance screen,
+and the per-cell counts the monthly report and the wall look for surges in.
+
+At district and city scope these read the rollups built by data/store.py's EVENT_ROLLUP;
+below the districts the raw events (``QueryBase._event_source`` chooses). The event table
+of single rows is data/queries/event_table.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from data import catalog
+from data.queries.base import AREA_ROLLUP, Area, QueryBase, day_bounds, reported_on_days
+from data.queries.indicators import EVENT_EXPR
+from data.store import DEADLINE_HOURS, EVENT_SUMS, HANDLING_BUCKET
+
+#: Life-cycle stage -> the rollup column counting the events that reached it.
+_STAGE_COUNT = {"reported": "n", "accepted": "n_accepted", "dispatched": "n_dispatched",
+                "handled": "n_handled", "verified": "n_verified", "closed": "n_closed"}
+#: The department table's rate columns -> the event indicator whose expression they use.
+_DEPARTMENT_RATES = {"closure_rate": "closure_rate", "on_time_rate": "on_time_rate",
+                     "satisfaction_rate": "satisfaction_rate",
+                     "mean_hours": "mean_handling_hours"}
+_OVERDUE_COLUMNS = ("event_id", "district_code", "township_code", "grid_code", "category",
+                    "department_code", "status", "reported_at", "deadline_at", "hours_overdue")
+
+
+class EventQueries(QueryBase):
+    """Event counts, stages, handling times and department records over an area and range."""
+
+    CACHED = ("event_density", "events_monthly_by_status", "events_by_category",
+              # grid governance screen
+              "event_funnel", "handling_time_histogram", "deadline_hours", "overdue_events",
+              "category_by_source", "department_table",
+              # monthly report and wall: surging grid cells
+              "event_cell_months", "event_cell_daily", "event_cell_window")
+
+    def event_density(self, parent: str | None, start: str, end: str) -> pd.DataFrame:
+        """Return events reported in [start, end] per township (the city) or per grid cell
+        (a district or township): area_code, n."""
+        where, params = self._where(parent)
+        child = "township_code" if parent is None else "grid_code"
+        return self.store.df(
+            f"SELECT {child} AS area_code, sum(n)::BIGINT AS n FROM event_area_daily "
+            f"WHERE day BETWEEN ? AND ?{where} GROUP BY 1 ORDER BY 1",
+            [dt.date.fromisoformat(start), dt.date.fromisoformat(end)] + params)
+
+    def events_monthly_by_status(self, area: Area) -> pd.DataFrame:
+        """Return events reported per month and current status: period, status, n.
+
+        ``area`` is a district, township or grid-cell code (None: the city). Below the
+        districts the events themselves are read: they are stored in cell order, so one
+        township's rows are a few row groups.
+        """
+        source = self._event_source(area, "event_daily")
+        return self.store.df(
+            f"SELECT date_trunc('month', {source.report_time})::DATE AS period, status, "
+            f"{source.count} AS n {source.from_where} GROUP BY ALL ORDER BY 1, 2",
+            source.params)
+
+    def events_by_category(self, area: Area, start: str, end: str) -> pd.DataFrame:
+        """Return events per category over a range: category, n, n_closed, n_on_time."""
+        source = self._event_source(area, "event_daily", start, end)
+        counts = ("count(*) AS n, count(closed_at) AS n_closed, "
+                  "count(*) FILTER (WHERE closed_at <= deadline_at) AS n_on_time"
+                  if source.raw else
+                  "sum(n)::BIGINT AS n, sum(n_closed)::BIGINT AS n_closed, "
+                  "sum(n_on_time)::BIGINT AS n_on_time")
+        return self.store.df(f"SELECT category, {counts} {source.from_where} "
+                             "GROUP BY category ORDER BY n DESC", source.params)
+
+    # --- grid governance screen ---
+
+    def event_funnel(self, area: Area, start: str, end: str) -> pd.DataFrame:
+        """Return how far the events reported in [start, end] have got: stage, n.
+
+        One row per life-cycle stage in ``catalog.EVENT_STAGES`` order, n = the events that
+        reached it ("reported": all of them), then stage "returned": the events sent back to
+        handling at least once.
+        """
+        source = self._event_source(area, "event_district_daily", start, end,
+                                    below=AREA_ROLLUP)
+        counts = [_STAGE_COUNT[stage] for stage in catalog.EVENT_STAGES] + ["n_returned"]
+        sums = ", ".join(f"coalesce(sum({c}), 0)::BIGINT" for c in counts)
+        row = self.store.rows(f"SELECT {sums} {source.from_where}", source.params)[0]
+        return pd.DataFrame({"stage": [*catalog.EVENT_STAGES, "returned"],
+                             "n": pd.Series(row, dtype="int64")})
+
+    def handling_time_histogram(self, area: Area, start: str, end: str) -> pd.DataFrame:
+        """Return the closed events reported in [start, end] by handling time (reported ->
+        closed) in 24-hour buckets: bucket_h (the lower bound: 0, 24, ... 216, and 240 for
+        everything from 240 h on), on_time (closed by the deadline), n. Empty combinations
+        are left out."""
+        source = self._event_source(area, "event_handling_daily", start, end)
+        if source.raw:   # what event_handling_daily holds: closed events, bucketed
+            columns = f"{HANDLING_BUCKET} AS bucket_h, closed_at <= deadline_at AS on_time"
+            closed = " AND closed_at IS NOT NULL"
+        else:
+            columns, closed = "bucket_h, on_time", ""
+        return self.store.df(f"SELECT {columns}, {source.count} AS n {source.from_where}"
+                             f"{closed} GROUP BY ALL ORDER BY 1, 2", source.params)
+
+    def deadline_hours(self, area: Area, start: str, end: str) -> float | None:
+        """Return the median allowed handling time (deadline - report, hours) of the events
+        reported in [start, end]; None when there are none.
+
+        Exact over the allowed times to the whole hour: deadlines are set in hours, and the
+        rollup keeps a count per whole hour (an exact median over 10 million raw rows takes
+        ~200 ms, the counts ~2 ms). Townships and cells count their raw rows the same way.
+        """
+        source = self._event_source(area, "event_deadline_daily", start, end)
+        column = f"{DEADLINE_HOURS} AS deadline_h" if source.raw else "deadline_h"
+        return _weighted_median(self.store.rows(
+            f"SELECT {column}, {source.count} AS n {source.from_where} GROUP BY 1 ORDER BY 1",
+            source.params))
+
+    def overdue_events(self, area: Area, start: str, end: str, limit: int = 20
+                       ) -> pd.DataFrame:
+        """Return the events reported in [start, end] still open and past their deadline at
+        the store's as-of time, most overdue first: event_id, district_code, township_code,
+        grid_code, category, department_code, status, reported_at, deadline_at,
+        hours_overdue (as-of time - deadline).
+
+        Read from event_overdue, built with the rollups (the open events of ``n_overdue``).
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise ValueError(f"limit must be a whole number >= 0, not {limit!r}")
+        where, params = self._where(area)
+        reported, bounds = reported_on_days(start, end)
+        return self.store.df(
+            f"SELECT {', '.join(_OVERDUE_COLUMNS)} FROM event_overdue WHERE {reported}{where} "
+            f"ORDER BY hours_overdue DESC, event_id LIMIT ?", bounds + params + [limit])
+
+    def category_by_source(self, area: Area, start: str, end: str) -> pd.DataFrame:
+        """Return events reported in [start, end] per category and source: category,
+        channel, n (empty combinations left out)."""
+        source = self._event_source(area, "event_daily", start, end)
+        return self.store.df(f"SELECT category, channel, {source.count} AS n "
+                             f"{source.from_where} GROUP BY ALL ORDER BY 1, 2", source.params)
+
+    def department_table(self, area: Area, start: str, end: str) -> pd.DataFrame:
+        """Return each department's record on the events reported in [start, end], most
+        events first: department_code, name_zh, name_en, n, closure_rate (closed / n),
+        on_time_rate (closed by the deadline / closed), satisfaction_rate (ratings >= 4 /
+        ratings), all in %, and mean_hours (mean handling time of the closed events). NaN
+        where a rate has nothing to divide by. The rates are the event indicators' own
+        expressions (EVENT_EXPR), so a department's figures read like the KPI cards'."""
+        source = self._event_source(area, "event_department_daily", start, end)
+        # raw rows are summed with the rollup's own SQL, so both add up alike
+        sums = (f"SELECT department_code,{EVENT_SUMS} {source.from_where} GROUP BY 1"
+                if source.raw else f"SELECT * {source.from_where}")
+        rates = ", ".join(f"{EVENT_EXPR[code]} AS {column}"
+                          for column, code in _DEPARTMENT_RATES.items())
+        return self.store.df(
+            f"SELECT e.department_code, d.name_zh, d.name_en, sum(e.n)::BIGINT AS n, {rates} "
+            f"FROM ({sums}) e LEFT JOIN departments d ON d.code = e.department_code "
+            f"GROUP BY ALL ORDER BY n DESC, e.department_code", source.params)
+
+    # --- surging grid cells (report/monthly.py, the wall) ---
+
+    def event_cell_months(self, start: str, end: str, min_count: int,
+                          districts: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """Return the monthly event counts of every grid cell with at least ``min_count``
+        events reported in [start, end] (optionally only in some districts), over all the
+        store's months: grid_code, township_code, district_code, period (month start), n.
+        Months without events are absent, not zero."""
+        where, params = self._where(districts)
+        return self.store.df(
+            "WITH hot AS (SELECT grid_code FROM event_area_daily "
+            f"WHERE day BETWEEN ? AND ?{where} GROUP BY 1 HAVING sum(n) >= ?) "
+            "SELECT grid_code, township_code, district_code, "
+            "date_trunc('month', day)::DATE AS period, sum(n)::BIGINT AS n "
+            "FROM event_area_daily WHERE grid_code IN (SELECT grid_code FROM hot) "
+            "GROUP BY ALL ORDER BY grid_code, period",
+            day_bounds(start, end) + params + [int(min_count)])
+
+    def event_cell_daily(self, cell: str, start: str, end: str) -> pd.DataFrame:
+        """Return one grid cell's events reported per day in [start, end]: day, n (days
+        without events absent)."""
+        if self._area_column(cell) != "grid_code":
+            raise KeyError(f"not a grid cell: {cell!r}")
+        return self.store.df(
+            "SELECT day, sum(n)::BIGINT AS n FROM event_area_daily "
+            "WHERE grid_code = ? AND day BETWEEN ? AND ? GROUP BY 1 ORDER BY 1",
+            [cell] + day_bounds(start, end))
+
+    def event_cell_window(self, start: str, end: str, base_start: str, base_end: str,
+                          min_count: int) -> pd.DataFrame:
+        """Return every grid cell with at least ``min_count`` events reported in [start, end]:
+        grid_code, township_code, district_code, n, and n_base, its events in
+        [base_start, base_end] (the wall compares the last days with the cell's usual)."""
+        return self.store.df(
+            "WITH hot AS (SELECT grid_code, any_value(township_code) AS township_code, "
+            "any_value(district_code) AS district_code, sum(n)::BIGINT AS n "
+            f"FROM event_area_daily WHERE day BETWEEN ? AND ?{self._scope_filter()[0]} "
+            "GROUP BY 1 HAVING sum(n) >= ?) SELECT hot.*, coalesce((SELECT sum(a.n) "
+            "FROM event_area_daily a "
+            "WHERE a.grid_code = hot.grid_code AND a.day BETWEEN ? AND ?), 0)::BIGINT AS n_base "
+            "FROM hot ORDER BY grid_code",
+            day_bounds(start, end) + self._scope_filter()[1] + [int(min_count)]
+            + day_bounds(base_start, base_end))
+
+
+def _weighted_median(counts: list[tuple]) -> float | None:
+    """The median of values given as sorted (value, count) pairs, as pandas and DuckDB take
+    it: the middle value, or the mean of the two middle ones."""
+    total = sum(int(n) for _, n in counts)
+    if total == 0:
+        return None
+    # 0-based positions of the middle value(s) in the sorted list of all values
+    wanted, found, seen = ((total - 1) // 2, total // 2), [], 0
+    for value, n in counts:
+        seen += int(n)
+        while len(found) < 2 and wanted[len(found)] < seen:
+            found.append(float(value))
+    return (found[0] + found[1]) / 2
