@@ -142,14 +142,6 @@ RECOLOUR_PROBE = """
   // each recolour of the map: how long until painted, how many frames MapLibre drew, and how
   // often the areas' GeoJSON went to MapLibre again
   window.__recolours = [];
-  // and what is under way: callbacks asked of the server, recolours not painted yet
-  window.__asked = 0;
-  window.__painting = 0;
-  const fetchOriginal = window.fetch;
-  window.fetch = function (...a) {
-    window.__asked += 1;
-    return fetchOriginal.apply(this, a).finally(() => { window.__asked -= 1; });
-  };
   let P;
   Object.defineProperty(window, 'Plotly', {configurable: true, get() { return P; }, set(v) {
     P = v;
@@ -169,7 +161,6 @@ RECOLOUR_PROBE = """
       map.on('render', onRender);
       map.on('idle', onIdle);
       const start = performance.now();
-      window.__painting += 1;
       const done = react.call(this, gd, ...rest);
       // painted: the map has drawn the new colours and gone idle, then the next frame is up
       Promise.resolve(done).then(() => {
@@ -179,7 +170,6 @@ RECOLOUR_PROBE = """
           map.off('idle', onIdle);
           source.setData = setData;
           window.__recolours.push({ms: performance.now() - start, ...count});
-          window.__painting -= 1;
         }));
         if (idle) { finish(); } else { map.once('idle', finish); }
       });
@@ -188,23 +178,6 @@ RECOLOUR_PROBE = """
   }});
 })();
 """
-
-# nothing under way for 5 frames in a row: no callback asked, no recolour unpainted, the map
-# idle (MapLibre's word for drawn, with no move, fade or load left; an answer takes a frame
-# or two to reach plotly)
-SETTLED = """() => {
-  const map = document.querySelector('#ops-map .js-plotly-plot')._fullLayout.map._subplot.map;
-  if (!map.__watched) {
-    map.__watched = true;
-    map.__idle = false;
-    map.on('render', () => { map.__idle = false; });
-    map.on('idle', () => { map.__idle = true; });
-    map.triggerRepaint();      // so that an idle map says so
-  }
-  const quiet = window.__asked === 0 && window.__painting === 0 && map.__idle;
-  window.__quiet = quiet ? (window.__quiet || 0) + 1 : 0;
-  return window.__quiet >= 5;
-}"""
 
 # every cell's colour as the map paints it (MapLibre feature state, else the feature's own)
 # against the colour plotly computes from the cell's value
@@ -247,8 +220,7 @@ def test_scr004_recolouring_every_grid_cell_paints_within_300ms(live_server, bro
              ".data[0].z.slice(0, 400))")
     for indicator in ("closure_rate", "on_time_rate", "events_per_10k", "event_count",
                       "closure_rate", "on_time_rate"):
-        page.evaluate("() => { window.__quiet = 0; }")
-        page.wait_for_function(SETTLED)              # the previous paint has settled
+        page.wait_for_timeout(1000)                  # the previous paint has settled
         page.evaluate("() => { window.__recolours = []; }")
         z = page.evaluate(z_now)
         _choose(page, "#ops-indicator", _LABELS[indicator])
