@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from data.calendar import month_start
 from data.demo import PLANTED_KEY_TASKS, Calendar, key_task_code, key_tasks
 from data.queries import (
     KEY_TASK_AT_RISK_GAP,
     KEY_TASK_DONE,
     KEY_TASK_STATUSES,
     Queries,
-    month_start,
 )
 from data.store import Store, connect
 from tests.conftest import TEST_NOW
