@@ -101,6 +101,13 @@ class SignIn:
     until: dt.datetime | None = None
 
 
+#: The sign-in failures of a name (parameters: name, since, name) within the lock-out window
+#: and after its last success: what the lock counts.
+_RECENT_FAILURES = ("FROM login_attempts WHERE name = ? AND outcome != 'ok' AND at >= ? "
+                    "AND at > coalesce((SELECT max(at) FROM login_attempts WHERE name = ? "
+                    "AND outcome = 'ok'), '')")
+
+
 class AccessError(ValueError):
     """A user, role, district or token the access file cannot take, said plainly."""
 
@@ -272,9 +279,7 @@ class Access:
             if not trusted:
                 here, anywhere, oldest = db.execute(
                     "SELECT count(*) FILTER (WHERE address = ?), count(*), min(at) "
-                    "FROM login_attempts WHERE name = ? AND outcome != 'ok' AND at >= ? "
-                    "AND at > coalesce((SELECT max(at) FROM login_attempts WHERE name = ? "
-                    "AND outcome = 'ok'), '')", (address[:64], name, since, name)).fetchone()
+                    + _RECENT_FAILURES, (address[:64], name, since, name)).fetchone()
                 if here >= LOCKOUT_FAILURES or anywhere >= LOCKOUT_FAILURES_ANY:
                     db.execute("COMMIT")
                     # not a failure of its own: the lock ends LOCKOUT_MINUTES after the
@@ -322,18 +327,13 @@ class Access:
     def locked(self, name: str, address: str | None = None) -> bool:
         """Whether ``name`` is locked now (for ``address``, or anywhere)."""
         since = _now(dt.timedelta(minutes=-LOCKOUT_MINUTES))
-        here, anywhere = self._db().execute(
-            "SELECT count(*) FILTER (WHERE ? IS NULL OR address = ?), count(*) "
-            "FROM login_attempts WHERE name = ? AND outcome != 'ok' AND at >= ? "
-            "AND at > coalesce((SELECT max(at) FROM login_attempts WHERE name = ? "
-            "AND outcome = 'ok'), '')", (address, address, name, since, name)).fetchone()
-        if address is None:
-            return anywhere >= LOCKOUT_FAILURES_ANY or bool(self._db().execute(
-                "SELECT 1 FROM login_attempts WHERE name = ? AND outcome != 'ok' AND at >= ? "
-                "AND at > coalesce((SELECT max(at) FROM login_attempts WHERE name = ? "
-                "AND outcome = 'ok'), '') GROUP BY address HAVING count(*) >= ?",
-                (name, since, name, LOCKOUT_FAILURES)).fetchall())
-        return here >= LOCKOUT_FAILURES or anywhere >= LOCKOUT_FAILURES_ANY
+        by_address = dict(self._db().execute(
+            "SELECT address, count(*) " + _RECENT_FAILURES + " GROUP BY address",
+            (name, since, name)).fetchall())
+        # from ``address``; with none, from any one address (locked somewhere)
+        here = (by_address.get(address, 0) if address is not None
+                else max(by_address.values(), default=0))
+        return here >= LOCKOUT_FAILURES or sum(by_address.values()) >= LOCKOUT_FAILURES_ANY
 
     def unlock(self, name: str) -> int:
         """Forget a name's failed sign-ins (the recovery command); how many were forgotten."""

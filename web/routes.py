@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import ipaddress
 import os
 import tempfile
 import threading
@@ -21,6 +20,7 @@ from data.access import what
 from data.export import ROWS_METADATA_KEY
 from geo.geojson import LEVELS, to_geojson
 from layouts import export, fonts, theme
+from web import auth
 
 
 def _cached(body: bytes, mimetype: str) -> flask.Response:
@@ -50,14 +50,6 @@ def _refused(runtime, message: str, status: int) -> flask.Response:
                                   query=flask.request.query_string.decode()[:300],
                                   reason=message[:200]))
     return flask.Response(message, status=status, mimetype="text/plain")
-
-
-def _from_admin_network(settings) -> bool:
-    try:
-        address = ipaddress.ip_address(flask.request.remote_addr or "")
-    except ValueError:
-        return False
-    return any(address in network for network in settings.admin_networks)
 
 
 #: The framework's endpoints the app uses; any other one (Dash's /_reload-hash outside debug,
@@ -253,7 +245,7 @@ def health():
     status = ("failed" if checks["store"] != "ok" else
               "degraded" if checks["cache"] != "ok" else "ok")
     answer = {"status": status, "checks": checks}
-    if runtime.principal.may("audit") or _from_admin_network(runtime.settings):
+    if runtime.principal.may("audit") or auth.from_admin_network(runtime.settings):
         answer |= {
             "pid": os.getpid(), "store": runtime.store.fingerprint,
             "as_of": runtime.as_of.isoformat(timespec="minutes"),
