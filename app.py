@@ -22,7 +22,6 @@ from callbacks import wall as wall_callbacks
 from charts import registry
 from charts.runtime import Runtime
 from data.access import Access
-from data.catalog import declare_store_indicators
 from data.queries import Queries
 from data.store import Store
 from layouts import frame
@@ -68,7 +67,6 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     # an upload travels base64 in a callback: a third more than the file, plus the JSON
     app.server.config["MAX_CONTENT_LENGTH"] = (settings.upload_max_mb * 4 // 3 + 2) * 2**20
     runtime = Runtime(settings, store, Queries(store, cache), cache=cache)
-    declare_store_indicators(runtime.queries)
     app.citybrain_runtime = runtime      # for the CLI and tests reaching the same data
 
     # a load renames a new store file over the served one: pick it up without a restart

@@ -37,11 +37,11 @@ def kind_options(lang: str) -> list[dict]:
 _FEED_KIND = {"air_hourly": "air", "water_quality": "water", "grid_events": "events"}
 
 
-def feed_label(name: str, lang: str) -> str:
+def feed_label(name: str, lang: str, catalogue: catalog.Catalogue) -> str:
     """A feed in words: 统计指标 · 社会消费品零售总额, 空气监测（小时）..."""
     table, _, code = name.partition(":")
     if code:
-        ind = catalog.BY_CODE.get(code)
+        ind = catalogue.get(code) if code in catalogue else None
         label = (ind.name_en if lang == "en" else ind.name_zh) if ind else code
         return f"{i18n.t('kind_indicators', lang)} · {label}"
     return i18n.t(f"kind_{_FEED_KIND[table]}", lang) if table in _FEED_KIND else name
@@ -58,7 +58,7 @@ def feeds(runtime, lang: str):
     for row in frame.itertuples():
         as_of = None if pd.isna(row.as_of) else pd.Timestamp(row.as_of).to_pydatetime()
         late = row.name in overdue
-        rows.append([feed_label(row.name, lang), row.source, row.frequency,
+        rows.append([feed_label(row.name, lang, runtime.catalogue), row.source, row.frequency,
                      "—" if as_of is None else f"{as_of:%Y-%m-%d %H:%M}",
                      f"{pd.Timestamp(row.loaded_at):%Y-%m-%d %H:%M}", f"{row.row_count:,}",
                      i18n.t("stale" if late else "feed_ok", lang)])

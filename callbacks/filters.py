@@ -83,7 +83,7 @@ def bar_controls(ids: Bar) -> tuple[Control, ...]:
     """The filter bar's controls, on every screen under that screen's IDs."""
     return (
         Control(ids.CLEAR, "n_clicks", lambda s, _v, _t, c: st.clear(s, c)),
-        Control(ids.INDICATOR, "value", lambda s, v, _t, _c: st.set_indicator(s, v),
+        Control(ids.INDICATOR, "value", lambda s, v, _t, c: st.set_indicator(s, v, c),
                 shows=lambda s, _c: s.indicator),
         Control(ids.DISTRICT, "value", lambda s, v, _t, c: st.choose_district(s, v, c),
                 shows=lambda s, _c: s.district),

@@ -36,8 +36,8 @@ def _map_selection(state, selection, _trigger, context):
     return st.pick(state, st.picked_codes(selection), context)
 
 
-def _kpi_card(state, trigger, _context):
-    return st.set_indicator(state, trigger.get("code"))
+def _kpi_card(state, trigger, context):
+    return st.set_indicator(state, trigger.get("code"), context)
 
 
 #: The overview's own ways of changing the filters, beside the filter bar.
@@ -98,8 +98,8 @@ def register(app, runtime) -> None:
     @app.callback(Output(Overview.KPIS, "children"), Input(Shell.FILTERS, "data"))
     def update_kpis(data):
         s = _state(data)
-        return kpi_cards(runtime.queries.kpis(s.scope, s.start, s.end), s.lang,
-                         runtime.stale_feeds())
+        return kpi_cards(runtime.queries.kpis(s.scope, s.start, s.end), runtime.catalogue,
+                         s.lang, runtime.stale_feeds())
 
     # filter store -> map level, colours and outline (geometry comes by URL, once per area)
     @app.callback(Output(Overview.MAP, "figure"), Output(Overview.MAP_DRAWN, "data"),

@@ -18,7 +18,6 @@ from callbacks import filters
 from charts import common
 from charts import state as st
 from charts import wall as wall_charts
-from data import catalog
 from layouts import figures, frame
 from layouts.ids import Bar, Shell
 from web import auth
@@ -35,11 +34,12 @@ class Screen:
     trail_in_bar: bool = True
 
 
-def indicator_options(lang: str) -> list[dict]:
-    """Return the indicator choices, grouped by domain in catalogue order."""
+def indicator_options(runtime, lang: str) -> list[dict]:
+    """Return the indicator choices of the store served, grouped by domain in catalogue
+    order."""
     return [{"label": f"{i18n.t('domain_' + ind.domain, lang)} · "
                       f"{figures.indicator_title(ind, lang)}", "value": ind.code}
-            for ind in catalog.INDICATORS]
+            for ind in runtime.catalogue]
 
 
 def district_options(runtime, lang: str) -> list[dict]:
@@ -91,7 +91,7 @@ def register(app, runtime, screens: list[Screen], wall=None) -> None:
             csrf_token=auth.csrf_token())
         ids = Bar(screen.prefix)
         bar = frame.filter_bar(
-            ids=ids, lang=state.lang, indicator_options=indicator_options(state.lang),
+            ids=ids, lang=state.lang, indicator_options=indicator_options(runtime, state.lang),
             indicator=state.indicator, district_options=district_options(runtime, state.lang),
             district=state.district, slider=common.slider_model(state, runtime.context),
             step_options=step_options(state.lang), step=state.step,

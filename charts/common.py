@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import i18n
 from charts import state as st
-from data import catalog, freshness
+from data import freshness
 from data.calendar import shift_months
 from layouts import figures
 
@@ -62,7 +62,7 @@ def filter_text(state: st.FilterState, runtime) -> str:
         names[0] if runtime.principal.districts else i18n.t("whole_city", lang))
     if state.picked:
         where += f" · {i18n.t('picked', lang).format(n=len(state.picked))}"
-    ind = catalog.get(state.indicator)
+    ind = runtime.catalogue.get(state.indicator)
     return (f"{i18n.t('filters', lang)}: {where} · {state.start} {i18n.t('to', lang)} {state.end}"
             f" · {figures.indicator_title(ind, lang)}")
 
@@ -79,7 +79,7 @@ def reads(*feeds: str):
 def as_of_text(feeds, state: st.FilterState, runtime, theme) -> str | None:
     """How fresh a chart's data is, for its title: the latest as-of of its feeds (a
     ``reads`` mark), and 数据过期 when one is overdue; None when none has data."""
-    names = {freshness.feed_of(catalog.get(state.indicator)) if feed == "indicator" else feed
+    names = {freshness.feed_of(runtime.catalogue.get(state.indicator)) if feed == "indicator" else feed
              for feed in feeds}
     frame = runtime.queries.datasets()
     frame = frame[frame["name"].isin(names) & frame["as_of"].notna()]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import i18n
 from charts import common
 from charts import state as st
-from data import catalog
 from layouts import figures
 from layouts.ids import Economy
 
@@ -22,7 +21,7 @@ def _empty(title: str, s: st.FilterState, theme, message_key: str = "no_data"):
 @common.reads("indicator")
 def multiples_chart(s: st.FilterState, runtime, theme):
     """The indicator in every district, one small chart each."""
-    ind = catalog.get(s.indicator)
+    ind = runtime.catalogue.get(s.indicator)
     frame = runtime.queries.indicator_monthly_by_district(ind.code, s.start, s.end)
     if frame.empty or frame["value"].isna().all():
         return _empty(figures.indicator_title(ind, s.lang), s, theme)
@@ -33,7 +32,7 @@ def multiples_chart(s: st.FilterState, runtime, theme):
 @common.reads("indicator")
 def changes_chart(s: st.FilterState, runtime, theme):
     """The city's or district's value with its YoY and MoM."""
-    ind = catalog.get(s.indicator)
+    ind = runtime.catalogue.get(s.indicator)
     frame = runtime.queries.indicator_changes(ind.code, s.scope_districts, s.start, s.end)
     if frame.empty or frame["value"].isna().all():
         return _empty(figures.indicator_title(ind, s.lang), s, theme)
@@ -43,7 +42,7 @@ def changes_chart(s: st.FilterState, runtime, theme):
 @common.reads("indicator")
 def shares_chart(s: st.FilterState, runtime, theme):
     """Each district's share of the city (totals only)."""
-    ind = catalog.get(s.indicator)
+    ind = runtime.catalogue.get(s.indicator)
     title = f"{i18n.t('shares', s.lang)} · {figures.indicator_title(ind, s.lang)}"
     try:
         frame = runtime.queries.district_shares(ind.code, s.start, s.end)
@@ -58,7 +57,7 @@ def shares_chart(s: st.FilterState, runtime, theme):
 @common.reads("indicator")
 def compare_chart(s: st.FilterState, runtime, theme):
     """The district beside the one to compare with."""
-    ind = catalog.get(s.indicator)
+    ind = runtime.catalogue.get(s.indicator)
     title = f"{i18n.t('compare', s.lang)} · {figures.indicator_title(ind, s.lang)}"
     if not (s.district and s.vs) or s.district == s.vs:
         return _empty(title, s, theme, "compare_hint")

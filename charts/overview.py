@@ -59,7 +59,7 @@ def map_layer(state: st.FilterState, runtime) -> tuple[pd.DataFrame, Indicator, 
     title). Below the districts only event metrics exist: another indicator falls back to
     events per 10k residents, and the title says so."""
     q, lang = runtime.queries, state.lang
-    ind = catalog.get(state.indicator)
+    ind = runtime.catalogue.get(state.indicator)
     if state.map_level == "districts":
         frame = q.indicator_by_district(ind.code, state.start, state.end).rename(
             columns={"district_code": "area_code"})
@@ -70,7 +70,7 @@ def map_layer(state: st.FilterState, runtime) -> tuple[pd.DataFrame, Indicator, 
     if state.grain == "cells" and not state.township:
         title_prefix += f" · {i18n.t('all_cells', lang)}"
     if ind.kind != "events":
-        ind = catalog.get(FALLBACK_AREA_METRIC)
+        ind = runtime.catalogue.get(FALLBACK_AREA_METRIC)
         title_prefix += f" · {i18n.t('area_events_only', lang)}"
     frame = q.event_metric_by_area(ind.code, parent, state.start, state.end,
                                    cells=state.grain == "cells")
@@ -86,11 +86,10 @@ def map_title(title: str, ind: Indicator, state: st.FilterState, runtime) -> str
     return f"{title}  {text}" if text else title
 
 
-def kpi_texts(row, lang: str, stale: set[str] = frozenset()) -> dict:
+def kpi_texts(row, ind: Indicator, lang: str, stale: set[str] = frozenset()) -> dict:
     """Return what a KPI card says for one row of ``Queries.kpis``: name, value, target,
     change, arrow, arrow_good, status, as_of, stale (its feed is overdue: ``stale`` holds
     the overdue feeds) (the overview's cards and the wall's tiles)."""
-    ind = catalog.get(row.code)
     yoy_basis = ind.is_growth
     headline = None if pd.isna(row.headline) else row.headline
     value = i18n.change(headline, ind, lang) if yoy_basis else i18n.quantity(headline, ind, lang)
@@ -120,16 +119,17 @@ def kpi_texts(row, lang: str, stale: set[str] = frozenset()) -> dict:
             "stale": freshness.feed_of(ind) in stale}
 
 
-def kpi_cards(frame: pd.DataFrame, lang: str, stale: set[str] = frozenset()) -> list:
+def kpi_cards(frame: pd.DataFrame, catalogue: catalog.Catalogue, lang: str,
+              stale: set[str] = frozenset()) -> list:
     """Return the KPI cards for the ``Queries.kpis`` frame."""
-    return [overview.kpi_card(**kpi_texts(row, lang, stale), lang=lang)
+    return [overview.kpi_card(**kpi_texts(row, catalogue.get(row.code), lang, stale), lang=lang)
             for row in frame.itertuples()]
 
 
 @common.reads("indicator")
 def ranking_chart(s: st.FilterState, runtime, theme):
     """The districts ranked by the indicator, the chosen ones outlined."""
-    ind = catalog.get(s.indicator)
+    ind = runtime.catalogue.get(s.indicator)
     frame = runtime.queries.indicator_by_district(s.indicator, s.start, s.end)
     return figures.ranking(frame, ind, theme=theme, lang=s.lang, selected=s.scope_districts)
 
@@ -137,7 +137,7 @@ def ranking_chart(s: st.FilterState, runtime, theme):
 @common.reads("indicator")
 def trend_chart(s: st.FilterState, runtime, theme):
     """The indicator's monthly trend for the city or the district."""
-    ind = catalog.get(s.indicator)
+    ind = runtime.catalogue.get(s.indicator)
     frame = runtime.queries.indicator_monthly(s.indicator, s.scope_districts)
     if frame["value"].notna().sum() == 0:
         return figures.empty(theme, figures.indicator_title(ind, s.lang),

@@ -13,7 +13,7 @@ import pandas as pd
 
 from data import freshness
 from data.access import Principal
-from data.catalog import declare_store_indicators
+from data.catalog import Catalogue
 from data.queries import FULL, Queries, Scope
 from data.store import Store, read_geo, store_fingerprint
 from geo.geojson import LEVELS, map_view, simplify_for_display
@@ -70,7 +70,8 @@ class _Reader:
                    for level in ("townships", "grid_cells")
                    for frame in [self.queries.areas(level)]}
         return Context(self.queries.district_codes, first, last, self.settings.default_lang,
-                       townships=parents["townships"], cells=parents["grid_cells"])
+                       townships=parents["townships"], cells=parents["grid_cells"],
+                       catalogue=self.queries.catalogue)
 
 
 class Runtime:
@@ -93,6 +94,11 @@ class Runtime:
     @property
     def store(self) -> Store:
         return self._snap.store
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The indicators of the store being served (the built-in ones and the city's own)."""
+        return self._snap.store.catalogue
 
     @property
     def queries(self) -> Queries:
@@ -128,7 +134,6 @@ class Runtime:
                             exc)
                 return False
             queries = Queries(store, self.cache)
-            declare_store_indicators(queries)
             self._snap = _Snapshot(self.settings, store, queries, self.cache)  # one assignment
             return True
 
@@ -180,6 +185,13 @@ class Runtime:
     def names(self, lang: str) -> dict[str, str]:
         """Every area's and department's display name by code, in a language."""
         return self._snap.names["en" if lang == "en" else "zh"]
+
+    def names_text(self) -> str:
+        """Every name the screens may show of this store, whoever asks (the interface font is
+        cut to it once for every user, and a district user's reader knows only their
+        districts): places, departments and the city's own indicators."""
+        own = "".join(i.name_zh + i.name_en + i.unit_zh + i.unit_en for i in self.catalogue)
+        return self._snap.queries.names_text() + own
 
     def _all_shapes(self, level: str) -> gpd.GeoDataFrame:
         """One map level's shapes, simplified for display once per store file."""

@@ -93,7 +93,7 @@ class FilterState:
 
 @dataclass(frozen=True)
 class Context:
-    """What a state is checked against: the store's areas and date span."""
+    """What a state is checked against: the store's areas, date span and indicators."""
 
     districts: frozenset[str]
     first_day: dt.date
@@ -102,6 +102,7 @@ class Context:
     #: township code -> its district, grid-cell code -> its township
     townships: dict = field(default_factory=dict)
     cells: dict = field(default_factory=dict)
+    catalogue: catalog.Catalogue = catalog.BUILT_IN
 
     def lineage(self, code: str | None) -> tuple[str | None, str | None, str | None] | None:
         """Return (district, township, cell) for any area code, None if it is unknown."""
@@ -159,7 +160,7 @@ def parse_query(search: str | None, ctx: Context) -> tuple[FilterState, list[str
             continue
         changes.update(district=lineage[0], township=lineage[1], cell=lineage[2])
     # parameters that take one value from a known list
-    for key, allowed in (("indicator", catalog.BY_CODE), ("lang", LANGS), ("step", STEPS),
+    for key, allowed in (("indicator", ctx.catalogue), ("lang", LANGS), ("step", STEPS),
                          ("pollutant", POLLUTANT_CODES), ("vs", ctx.districts),
                          ("grain", GRAINS)):
         if key not in seen:
@@ -247,7 +248,7 @@ def valid_state(data: dict | None, ctx: Context) -> FilterState | None:
             isinstance(v, str) for v in (*state.layers, *state.picked)):
         return None
     if ctx.lineage(state.area) != (state.district, state.township, state.cell) \
-            or state.indicator not in catalog.BY_CODE or state.lang not in LANGS \
+            or state.indicator not in ctx.catalogue or state.lang not in LANGS \
             or not set(state.layers) <= set(MAP_LAYERS) or state.step not in STEPS \
             or state.pollutant not in POLLUTANT_CODES or state.grain not in GRAINS \
             or not (state.vs is None or state.vs in ctx.districts) \
@@ -427,9 +428,9 @@ def rewind(state: FilterState, ctx: Context) -> FilterState:
                    end=min(ctx.first_day + length, ctx.last_day).isoformat())
 
 
-def set_indicator(state: FilterState, code: str | None) -> FilterState:
+def set_indicator(state: FilterState, code: str | None, ctx: Context) -> FilterState:
     """Show another indicator on the map and ranking (unknown codes are ignored)."""
-    if code not in catalog.BY_CODE:
+    if code not in ctx.catalogue:
         return state
     return replace(state, indicator=code)
 

@@ -46,8 +46,8 @@ HOT_DAYS = alert_rules.LIVE_SURGE_DAYS
 HOT_CELLS = 10
 
 
-SERVICE_RATES = tuple(code for code in catalog.codes(domain="services")
-                      if catalog.get(code).unit_zh == "%")
+SERVICE_RATES = tuple(ind.code for ind in catalog.BUILT_IN
+                      if ind.domain == "services" and ind.unit_zh == "%")
 
 
 TASK_STATUSES = KEY_TASK_STATUSES
@@ -130,9 +130,9 @@ def tiles(*codes: str) -> Builder:
     def build(view, _part):
         s = view.state
         frame = view.runtime.queries.kpis(None, s.start, s.end, codes)
-        stale = view.runtime.stale_feeds()
-        return [wall.tile(**overview.kpi_texts(row, view.lang, stale), lang=view.lang)
-                for row in frame.itertuples()]
+        stale, catalogue = view.runtime.stale_feeds(), view.runtime.catalogue
+        return [wall.tile(**overview.kpi_texts(row, catalogue.get(row.code), view.lang, stale),
+                          lang=view.lang) for row in frame.itertuples()]
     return build
 
 
@@ -178,7 +178,8 @@ def hot_cells(view: WallView, _part: Part):
 def service_targets(view: WallView, part: Part):
     s = view.state
     frame = view.runtime.queries.kpis(None, s.start, s.end, SERVICE_RATES)
-    return _sized(figures.targets(frame, theme=THEME, lang=view.lang,
+    inds = [view.runtime.catalogue.get(code) for code in frame["code"]]
+    return _sized(figures.targets(frame, inds, theme=THEME, lang=view.lang,
                                   title=i18n.t("wall_services", view.lang)), part)
 
 

@@ -72,19 +72,20 @@ def live(runtime, lang: str) -> pd.DataFrame:
                           lang)
             + _recent_surge_alerts(runtime, today, lang))
     frame = _ordered(rows)
-    frame["scene"] = [scene_of(rule, code) for rule, code in zip(frame["rule"], frame["code"])]
+    frame["scene"] = [scene_of(rule, code, runtime.catalogue)
+                      for rule, code in zip(frame["rule"], frame["code"])]
     frame["key"] = frame["rule"] + ":" + frame["code"] + ":" + frame["area_code"].astype(str)
     return frame
 
 
-def scene_of(rule: str, code: str) -> str:
+def scene_of(rule: str, code: str, catalogue: catalog.Catalogue) -> str:
     """The wall scene that shows an alert: its indicator's domain (AQI: environment; a surge
     of events: grid governance)."""
     if rule == "aqi":
         return "environment"
     if rule == "surge":
         return "grid"
-    return catalog.get(code).domain
+    return catalogue.get(code).domain
 
 
 def _ordered(rows: list[dict]) -> pd.DataFrame:
@@ -116,7 +117,7 @@ def _threshold_alerts(runtime, start, end, districts, lang,
     first_day = runtime.context.first_day.isoformat()
     s, e = start.isoformat(), end.isoformat()
     rows = []
-    for ind in catalog.INDICATORS:
+    for ind in runtime.catalogue:
         if ind.alert is None or ind.target is None or (
                 frequencies is not None and ind.frequency not in frequencies):
             continue

@@ -12,6 +12,7 @@ never from a request.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 
@@ -153,46 +154,68 @@ INDICATORS: tuple[Indicator, ...] = (
               alert=400.0, decimals=0),
 )
 
-BY_CODE: dict[str, Indicator] = {i.code: i for i in INDICATORS}
-#: The catalogue this code ships: a store may declare more (``declare``), never change these.
-BUILT_IN = frozenset(BY_CODE)
+class Catalogue:
+    """The indicators one store knows: the built-in ones and those its ``indicators`` table
+    declares beyond them (a catalogue file, ``citybrain load catalogue``). Each open store has
+    its own (``Store.catalogue``), so one city's indicators never reach another city's
+    screens, and a reloaded store brings its own list. Queries accept only its codes; codes
+    are checked by the loader (lower-case letters, digits, underscores) and only ever reach
+    SQL as ``?`` values."""
+
+    def __init__(self, indicators: Iterable[Indicator]):
+        self.indicators: tuple[Indicator, ...] = tuple(indicators)
+        self._by_code = {i.code: i for i in self.indicators}
+
+    def __contains__(self, code: object) -> bool:
+        # a hostile request may send a list where a code belongs: it is simply not one
+        return isinstance(code, str) and code in self._by_code
+
+    def __iter__(self) -> Iterator[Indicator]:
+        return iter(self.indicators)
+
+    def __len__(self) -> int:
+        return len(self.indicators)
+
+    def get(self, code: str) -> Indicator:
+        """Return the entry for ``code``; KeyError names the valid codes."""
+        try:
+            return self._by_code[code]
+        except (KeyError, TypeError):
+            raise KeyError(f"unknown indicator {code!r}; known: {', '.join(self._by_code)}") \
+                from None
+
+    def codes(self, kind: str | None = None, domain: str | None = None) -> list[str]:
+        """Return the codes, optionally only one kind or domain."""
+        return [i.code for i in self.indicators
+                if (kind is None or i.kind == kind) and (domain is None or i.domain == domain)]
+
+    def as_rows(self) -> list[dict]:
+        """Return the indicators as plain dicts, for a store's ``indicators`` table."""
+        return [asdict(i) for i in self.indicators]
+
+    def with_own(self, own: Iterable[Indicator]) -> Catalogue:
+        """This catalogue and a city's own indicators after it; a built-in code keeps its
+        built-in definition (the loader says so)."""
+        added = {i.code: i for i in own if i.code not in BUILT_IN}
+        return Catalogue((*(i for i in self.indicators if i.code not in added),
+                          *added.values()))
 
 
-def declare(ind: Indicator) -> None:
-    """Add a city's own indicator (from a catalogue file, ``citybrain load catalogue``) to the
-    catalogue, so queries accept its code. Codes are checked by the loader (lower-case
-    letters, digits, underscores) and only ever reach SQL as ``?`` values."""
-    global INDICATORS
-    if ind.code in BUILT_IN:      # the built-in definition stands (loads say so)
-        return
-    BY_CODE[ind.code] = ind
-    INDICATORS = (*[i for i in INDICATORS if i.code != ind.code], ind)
+#: The catalogue this code ships: a store may declare more, never change these.
+BUILT_IN = Catalogue(INDICATORS)
 
 
-def declare_store_indicators(queries) -> None:
-    """Declare the indicators a store's ``indicators`` table holds beyond the built-in ones."""
-    for row in queries.store.records("SELECT * FROM indicators"):
-        if row["code"] not in BUILT_IN:
-            declare(Indicator(**row))
+def from_rows(rows: Iterable[dict]) -> Catalogue:
+    """The built-in catalogue and the indicators of a store's ``indicators`` rows beyond it."""
+    def indicator(row: dict) -> Indicator:
+        row = {k: None if isinstance(v, float) and v != v else v for k, v in row.items()}
+        return Indicator(**{**row, "decimals": int(row["decimals"])})
+    return BUILT_IN.with_own(indicator(row) for row in rows if row["code"] not in BUILT_IN)
 
 
-def get(code: str) -> Indicator:
-    """Return the catalogue entry for ``code``; KeyError names the valid codes."""
-    try:
-        return BY_CODE[code]
-    except KeyError:
-        raise KeyError(f"unknown indicator {code!r}; known: {', '.join(BY_CODE)}") from None
-
-
-def codes(kind: str | None = None, domain: str | None = None) -> list[str]:
-    """Return catalogue codes, optionally only one kind or domain."""
-    return [i.code for i in INDICATORS
-            if (kind is None or i.kind == kind) and (domain is None or i.domain == domain)]
-
-
-def as_rows() -> list[dict]:
-    """Return the catalogue as plain dicts, for the store's ``indicators`` table."""
-    return [asdict(i) for i in INDICATORS]
+def of_store(store) -> Catalogue:
+    """The catalogue of an open store (data/store.py)."""
+    return from_rows(store.records("SELECT * FROM indicators"))
 
 
 def breach(ind: Indicator, value: float | None) -> str:

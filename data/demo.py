@@ -360,7 +360,7 @@ def _place_sections(cells, lon, lat, rng) -> pd.DataFrame:
 
 def write_vocabularies(con) -> None:
     """Write the catalogue and the event vocabularies (every store has them)."""
-    insert(con, "indicators", pd.DataFrame(catalog.as_rows()))
+    insert(con, "indicators", pd.DataFrame(catalog.BUILT_IN.as_rows()))
     rows = [(vocab, code, zh, en, i)
             for vocab, table in (("category", catalog.EVENT_CATEGORIES),
                                  ("channel", catalog.EVENT_SOURCES),
@@ -418,7 +418,7 @@ def _write_economy(con, rng: np.random.Generator, cal: Calendar) -> None:
                 prior = [r for r in rows if r[1] == code and r[0] == codes[i]
                          and r[2] == _add_months(month, -12)]
                 value[i] = prior[0][3] * 0.6
-            if catalog.get(code).decimals == 0:
+            if catalog.BUILT_IN.get(code).decimals == 0:
                 value = np.round(value)
             rows += [(c, code, month, float(v)) for c, v in zip(codes, value)]
     for code, (base, spread, per_year, ceiling) in _RATES.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -16,6 +17,8 @@ import geopandas as gpd
 import pandas as pd
 import pyarrow as pa
 import shapely
+
+from data import catalog
 
 SCHEMA = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -296,6 +299,11 @@ class Store:
     def rows(self, sql: str, params: list | tuple = ()) -> list[tuple]:
         """Return the result of a parameterised query as tuples."""
         return self._cursor().execute(sql, list(params)).fetchall()
+
+    @cached_property
+    def catalogue(self) -> catalog.Catalogue:
+        """The indicators this file knows: the built-in ones and the city's own."""
+        return catalog.of_store(self)
 
     # --- grid governance screen ---
     def batches(self, sql: str, params: list | tuple = (),

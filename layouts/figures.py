@@ -362,11 +362,12 @@ def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
                    uniformtext={"minsize": max(12, theme.font_size - 6), "mode": "show"})
 
 
-def targets(frame: pd.DataFrame, *, theme: Theme, lang: str, title: str) -> go.Figure:
+def targets(frame: pd.DataFrame, inds: list[Indicator], *, theme: Theme, lang: str,
+            title: str) -> go.Figure:
     """Return indicators against their targets (the wall's government services): one bar per
-    indicator (``frame``: code, headline, status, as ``Queries.kpis`` gives them; percentages)
-    coloured by status, the target as a mark on it, the value written at its end."""
-    inds = [catalog.get(code) for code in frame["code"]]
+    indicator (``frame``: code, headline, status, as ``Queries.kpis`` gives them; percentages;
+    ``inds``: the indicator of each row) coloured by status, the target as a mark on it, the
+    value written at its end."""
     names = [ind.name_en if lang == "en" else ind.name_zh for ind in inds]
     values = _numbers(frame["headline"])
     colors = [theme.status_colors.get(s, theme.accent) for s in frame["status"]]

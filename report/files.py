@@ -108,8 +108,7 @@ def tables(report) -> list[tuple[str, pd.DataFrame]]:
             t("report_yoy", lang): k["yoy"],
         })))
     for code, frame in report.rankings.items():
-        from data import catalog
-        ind = catalog.get(code)
+        ind = report.catalogue.get(code)
         name = ind.name_en if lang == "en" else ind.name_zh
         unit = i18n.unit(ind, lang)
         out.append((f"{t('ranking', lang)} · {name}", pd.DataFrame({

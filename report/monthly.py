@@ -100,6 +100,7 @@ class MonthlyReport:
     start: dt.date                   # the month's first day
     end: dt.date                     # its last day, or the as-of day in the current month
     complete: bool                   # False for the month of the as-of day (partial)
+    catalogue: catalog.Catalogue     # the indicators of the store it was built from
 
 
 # --- months ------------------------------------------------------------------------------------
@@ -243,7 +244,7 @@ def build_report(runtime, month: str | None = None, sections=SECTIONS,
         month=first.strftime("%Y-%m"), lang=lang, city_name=runtime.city_name(lang),
         is_demo=runtime.is_demo, as_of=as_of, sections=chosen, districts=districts,
         kpis=kpis, rankings=rankings, alerts=alerts, summary=summary, figures=figures,
-        start=start, end=end, complete=complete)
+        start=start, end=end, complete=complete, catalogue=runtime.catalogue)
 
 
 def _sections(sections) -> tuple[str, ...]:
@@ -301,7 +302,7 @@ def _kpi_table(q, area, start: dt.date, end: dt.date, lang: str,
     now = at(start, end)
     rows = []
     for code in KPI_CODES:
-        ind = catalog.get(code)
+        ind = q.catalogue.get(code)
         rec = now.loc[code]
         value, last = num(rec["headline"]), rec["last"]
         # the period the value is about: statistics end at their latest publication
@@ -359,7 +360,7 @@ def _ranking(q, code: str, start: dt.date, end: dt.date, districts, lang: str) -
     """The districts (or the chosen ones) on one indicator over the month, best first:
     value on the indicator's basis (``indicator_by_district``'s headline), rank 1 = best
     (ties share the better rank), districts without a value last and unranked."""
-    ind = catalog.get(code)
+    ind = q.catalogue.get(code)
     frame = q.indicator_by_district(code, start.isoformat(), end.isoformat())
     if districts is not None:
         frame = frame[frame["district_code"].isin(districts)]
@@ -402,6 +403,10 @@ class _Words:
 
     def t(self, key: str, **values) -> str:
         return i18n.t(key, self.lang).format(**values)
+
+    @property
+    def catalogue(self) -> catalog.Catalogue:
+        return self.runtime.catalogue
 
 
 def _pct(value: float) -> str:
@@ -489,7 +494,7 @@ def _targets_sentence(w: _Words, kpis: pd.DataFrame) -> str:
     met = int((judged["met"] == True).sum())  # noqa: E712 (object column of True/False)
     missed = []
     for _, row in judged[judged["met"] == False].iterrows():  # noqa: E712
-        ind = catalog.get(row["code"])
+        ind = w.catalogue.get(row["code"])
         note = ""
         if row["period"] != w.start:   # statistics published later: say which period
             note = _own_period(ind, row["period"], w.lang)
@@ -515,7 +520,7 @@ def _cumulative_sentence(w: _Words, by_code: dict) -> str | None:
         row = by_code.get(code)
         if row is None or pd.isna(row["ytd"]):
             continue
-        ind = catalog.get(code)
+        ind = w.catalogue.get(code)
         name = row["name"] if w.lang == "zh" else _lower_first(row["name"])
         key = "mr_cumulative_more" if row["ytd_period"] == said else "mr_cumulative"
         said = row["ytd_period"]
@@ -539,7 +544,7 @@ def _ranked(rankings: dict, code: str) -> pd.DataFrame | None:
 
 
 def _ranked_name(w: _Words, code: str) -> str:
-    ind = catalog.get(code)
+    ind = w.catalogue.get(code)
     name = indicator_name(ind, w.lang) if w.lang == "zh" else _lower_first(indicator_name(ind, w.lang))
     return w.t("mr_growth_of", name=name) if ind.is_growth else name
 
@@ -550,7 +555,7 @@ def _extreme(w: _Words, rankings: dict, code: str, which: str) -> str | None:
     if ranked is None:
         return None
     row = ranked.iloc[0 if which == "best" else -1]
-    ind = catalog.get(code)
+    ind = w.catalogue.get(code)
     higher = (which == "best") == (ind.better == "higher")
     return w.t("mr_highest" if higher else "mr_lowest", name=_ranked_name(w, code),
                where=row["name"], value=_show(ind, row["value"], w.lang))
@@ -561,7 +566,7 @@ def _range(w: _Words, rankings: dict, code: str) -> str | None:
     ranked = _ranked(rankings, code)
     if ranked is None:
         return None
-    ind = catalog.get(code)
+    ind = w.catalogue.get(code)
     hi, lo = ((ranked.iloc[0], ranked.iloc[-1]) if ind.better == "higher"
               else (ranked.iloc[-1], ranked.iloc[0]))
     return w.t("mr_range", name=_ranked_name(w, code), hi=hi["name"],
@@ -586,7 +591,7 @@ def _domain_sentence(w: _Words, by_code: dict, kpi_codes, rankings, extremes
         row = by_code.get(code)
         if row is None or pd.isna(row["value"]):
             continue
-        ind = catalog.get(code)
+        ind = w.catalogue.get(code)
         name = row["name"] if w.lang == "zh" else _lower_first(row["name"])
         text = w.t("mr_kpi_more" if parts else "mr_kpi", scope=w.subject, name=name,
                    value=_show(ind, row["value"], w.lang))
@@ -617,7 +622,7 @@ def _alert_sentences(w: _Words, alerts: pd.DataFrame) -> list[str]:
     items = []
     for _, row in alerts.head(3).iterrows():
         if row["rule"] == "threshold":
-            ind = catalog.get(row["code"])
+            ind = w.catalogue.get(row["code"])
             value = (_growth(row["value"], w) if ind.is_growth
                      else _show(ind, row["value"], w.lang))
             name = indicator_name(ind, w.lang)
@@ -654,7 +659,7 @@ def _figures(runtime, w: _Words, chosen, alerts: pd.DataFrame) -> list[FigureSpe
     def title(key: str, code: str | None = None) -> str:
         text = i18n.t(key, w.lang) if key else ""
         if code:
-            ind = catalog.get(code)
+            ind = runtime.catalogue.get(code)
             name = indicator_name(ind, w.lang)
             text = f"{text} · {name}" if text else name
         return text
@@ -727,7 +732,7 @@ def _alert_figures(runtime, w: _Words, alerts, month, trailing, caption) -> list
     for _, row in alerts.head(ALERT_FIGURES).iterrows():
         prefix = i18n.t("mr_alert_figure", w.lang) + row["where"] + " · "
         if row["rule"] == "threshold":
-            ind = catalog.get(row["code"])
+            ind = w.catalogue.get(row["code"])
             district = row["area_code"] if row["area_code"] in runtime.queries.district_codes \
                 else None
             chart = "eco-changes" if ind.kind == "value" else "ops-trend"

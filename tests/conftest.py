@@ -17,18 +17,6 @@ TEST_NOW = dt.datetime(2026, 11, 24, 10, 0)
 TEST_EVENTS = 20_000
 
 
-@pytest.fixture(autouse=True)
-def _builtin_catalogue():
-    """Each test starts from the built-in catalogue: an app opened on a city with its own
-    indicators declares them process-wide (data/catalog.declare)."""
-    from data import catalog
-    saved = (dict(catalog.BY_CODE), catalog.INDICATORS)
-    yield
-    catalog.BY_CODE.clear()
-    catalog.BY_CODE.update(saved[0])
-    catalog.INDICATORS = saved[1]
-
-
 @pytest.fixture(scope="session")
 def city_path(tmp_path_factory):
     """Path of the small test city's DuckDB file (built once per session)."""

@@ -209,7 +209,7 @@ def _calls(mine, cell, township):
 
 
 #: Public names of Queries that are not questions: attributes and the scoping itself.
-_NOT_QUESTIONS = {"CACHED", "scoped", "has_key_tasks", "district_codes"}
+_NOT_QUESTIONS = {"CACHED", "scoped", "has_key_tasks", "district_codes", "catalogue"}
 
 
 def _codes_outside(result, owner: dict, allowed: set) -> set[str]:

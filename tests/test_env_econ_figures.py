@@ -56,7 +56,7 @@ def _build_all(frames, th, lang, empty=False):
         out[("trends", p)] = figures.station_trends(cut(frame), p, theme=th, lang=lang,
                                                     start=START, end=END)
     for code in CODES:
-        ind = catalog.get(code)
+        ind = catalog.BUILT_IN.get(code)
         out[("multiples", code)] = figures.small_multiples(
             cut(frames["multiples"][code]), ind, names, theme=th, lang=lang,
             selected=("360702", "360731"))
@@ -66,7 +66,7 @@ def _build_all(frames, th, lang, empty=False):
         out[("compare", code)] = figures.compare_districts(
             cut(a), cut(b), names["360702"], names["360731"], ind, theme=th, lang=lang)
     for code, frame in frames["shares"].items():
-        out[("shares", code)] = figures.district_shares(cut(frame), catalog.get(code), theme=th,
+        out[("shares", code)] = figures.district_shares(cut(frame), catalog.BUILT_IN.get(code), theme=th,
                                                         lang=lang, selected="360702")
     return out
 
@@ -173,7 +173,7 @@ def test_quarterly_gdp_compares_with_the_previous_quarter(queries):
     assert (pd.to_datetime(frame["period"]).dt.month % 3 == 0).all()
     np.testing.assert_allclose(frame["mom"].iloc[1:],
                                (frame["value"] / frame["value"].shift() - 1).iloc[1:] * 100)
-    fig = figures.yoy_mom(frame, catalog.get("gdp"), theme=theme.WALL, lang="en")
+    fig = figures.yoy_mom(frame, catalog.BUILT_IN.get("gdp"), theme=theme.WALL, lang="en")
     assert fig.data[2].name.startswith("QoQ")
     _validated(fig)
 

@@ -21,7 +21,7 @@ def built(queries):
         for lang in ("zh", "en"):
             for code in ("fixed_asset_investment", "unemployment_rate", "closure_rate",
                          "water_good_rate"):
-                ind = catalog.get(code)
+                ind = catalog.BUILT_IN.get(code)
                 by_d = queries.indicator_by_district(code, START, END)
                 out[(name, lang, code, "map")] = figures.choropleth(
                     by_d.rename(columns={"district_code": "area_code"}), ind, geojson_url="/geo/districts.geojson", style_url="white-bg",
@@ -80,7 +80,7 @@ def test_map_greys_areas_without_a_value_below_the_scale(queries):
     frame = queries.event_metric_by_area("closure_rate", "360702", "2026-01-01", "2026-11-24")
     assert frame["headline"].isna().any() and frame["headline"].notna().sum() > 2
     for code in ("closure_rate", "mean_handling_hours"):     # higher and lower is better
-        ind = catalog.get(code)
+        ind = catalog.BUILT_IN.get(code)
         arrays = figures.choropleth_arrays(frame, ind, "zh", theme.ANALYST, None)
         z = dict(zip(arrays["locations"], arrays["z"]))
         scale = arrays["colorscale"]

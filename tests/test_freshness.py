@@ -27,8 +27,8 @@ def test_a_feed_is_stale_when_older_than_its_frequency_allows(frequency, as_of, 
 
 def test_every_indicator_has_a_feed_the_demo_records(queries):
     names = set(queries.datasets()["name"])
-    for code in catalog.BUILT_IN:   # other tests' apps may have declared their own
-        assert freshness.feed_of(catalog.get(code)) in names, code
+    for ind in catalog.BUILT_IN:
+        assert freshness.feed_of(ind) in names, ind.code
     row = queries.datasets().set_index("name").loc["grid_events"]
     n, latest = queries.store.rows("SELECT count(*), max(reported_at) FROM grid_events")[0]
     assert row["row_count"] == n and row["as_of"] == latest

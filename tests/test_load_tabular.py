@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from data.aqi import hourly_aqi
-from data.catalog import BY_CODE, EVENT_CATEGORIES, EVENT_SOURCES, Indicator
+from data.catalog import BUILT_IN, EVENT_CATEGORIES, EVENT_SOURCES, Indicator
 from data.load.air import read_air
 from data.load.catalogue import read_catalogue
 from data.load.events import read_events
@@ -51,7 +51,7 @@ def write(tmp_path, name: str, text: str, encoding: str = "utf-8"):
 
 
 def indicators(path, **kw) -> Indicators:
-    return read_indicators(path, catalogue=BY_CODE, areas=AREAS, as_of=AS_OF, **kw)
+    return read_indicators(path, catalogue=BUILT_IN, areas=AREAS, as_of=AS_OF, **kw)
 
 
 def problems(call) -> LoadError:
@@ -422,7 +422,7 @@ def test_read_catalogue(tmp_path):
                               decimals=0)
     assert visits.name_en == "门诊人次" and visits.domain == "services" and visits.target is None
     assert (rate.space, rate.time, rate.unit_en) == ("mean", "mean", "%")
-    catalogue = dict(BY_CODE) | {i.code: i for i in got}
+    catalogue = BUILT_IN.with_own(got)
     path = write(tmp_path, "v.csv", "地区,指标,时间,数值\n章贡区,粮食产量,2026-03,5\n")
     got = read_indicators(path, catalogue=catalogue, areas=AREAS, as_of=AS_OF)
     assert got.frame.indicator_code.tolist() == ["grain_output"]
@@ -605,7 +605,7 @@ def load_or_error(path) -> Indicators | None:
     event("loaded")
     frame = got.frame
     assert list(frame.columns) == ["district_code", "indicator_code", "period", "value"]
-    assert set(frame.district_code) <= set(AREAS) and set(frame.indicator_code) <= set(BY_CODE)
+    assert set(frame.district_code) <= set(AREAS) and set(frame.indicator_code) <= set(BUILT_IN.codes())
     assert all(isinstance(p, dt.date) and p.day == 1 and p <= AS_OF for p in frame.period)
     assert np.isfinite(frame.value).all()
     assert not frame.duplicated(["district_code", "indicator_code", "period"]).any()

@@ -107,8 +107,8 @@ def test_kpi_rows(reports):
     assert tuple(kpis["code"]) == KPI_CODES
     for column in ("code", "name", "unit", "value", "target", "met", "mom", "yoy", "as_of"):
         assert column in kpis.columns
-    assert list(reports["en"].kpis["name"]) == [catalog.get(c).name_en for c in KPI_CODES]
-    assert list(kpis["name"]) == [catalog.get(c).name_zh for c in KPI_CODES]
+    assert list(reports["en"].kpis["name"]) == [catalog.BUILT_IN.get(c).name_en for c in KPI_CODES]
+    assert list(kpis["name"]) == [catalog.BUILT_IN.get(c).name_zh for c in KPI_CODES]
 
 
 def test_sum_quantity_and_growth(reports, values):
@@ -196,7 +196,7 @@ def test_rates(reports, values, store, events, queries):
 def test_targets_met(reports):
     for report in (reports["zh"], reports["nov"]):
         for row in report.kpis.itertuples():
-            ind = catalog.get(row.code)
+            ind = catalog.BUILT_IN.get(row.code)
             expected = (row.value >= ind.target if ind.better == "higher"
                         else row.value <= ind.target)
             assert row.met is expected or row.met == expected, row.code
@@ -228,7 +228,7 @@ def test_rankings(reports, values, runtime):
     report = reports["zh"]
     assert set(report.rankings) == {c for codes in monthly.RANKED.values() for c in codes}
     for code, frame in report.rankings.items():
-        ind = catalog.get(code)
+        ind = catalog.BUILT_IN.get(code)
         assert list(frame.columns[:4]) == ["district_code", "name", "value", "rank"]
         assert len(frame) == 18 and frame["rank"].iloc[0] == 1
         ranked = frame.dropna(subset=["value"])
@@ -266,7 +266,7 @@ def test_planted_anomalies_in_their_month(reports, store):
     for key in monthly_plants + ("slow_handling",):
         district, code, _ = PLANTED[key]
         alert = _alert(oct_, "threshold", code, district)
-        assert alert["threshold"] == catalog.get(code).alert
+        assert alert["threshold"] == catalog.BUILT_IN.get(code).alert
         if key in monthly_plants:     # planted in the month only
             assert alert["since"] == dt.date(2026, 10, 1)
     assert _alert(oct_, "threshold", "fixed_asset_investment", "360728")["value"] == \

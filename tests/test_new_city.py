@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import settings as settings_mod
 from cli import main as citybrain
 from data.store import connect
@@ -94,11 +96,15 @@ def test_a_load_reaches_the_running_app_without_a_restart(new_city, tmp_path, mo
 
 def test_a_city_declares_its_own_indicator_and_the_screens_use_it(new_city, tmp_path):
     """An indicator outside the catalogue is refused until a catalogue file declares it."""
+    import io
     import shutil
 
+    from fontTools.ttLib import TTFont
+
     from app import create_app
+    from callbacks.shell import indicator_options
     from charts.common import store_payload
-    from charts.state import FilterState
+    from charts.state import FilterState, parse_query
     from tests.conftest import run_callback
 
     db = shutil.copy(new_city, tmp_path / "city.duckdb")
@@ -118,6 +124,22 @@ def test_a_city_declares_its_own_indicator_and_the_screens_use_it(new_city, tmp_
     figure = run_callback(app, "ops-ranking.figure", data)
     assert "粮食产量" in figure.layout.title.text
     assert sorted(figure.data[0].x) == [20.0] * 4
+    assert "grain_output" in [o["value"] for o in indicator_options(app.citybrain_runtime, "zh")]
+    # the city's own indicator belongs to its store: an app on another store in the same
+    # process neither offers nor accepts it, and the first app keeps it
+    other = create_app(settings_mod.Settings(db_path=new_city, build_demo_if_missing=False,
+                                             auth=False)).citybrain_runtime
+    assert "grain_output" not in other.catalogue
+    assert "grain_output" not in [o["value"] for o in indicator_options(other, "zh")]
+    state, dropped = parse_query("?indicator=grain_output", other.context)
+    assert state.indicator != "grain_output" and dropped == ["indicator=grain_output"]
+    with pytest.raises(KeyError, match="grain_output"):
+        other.queries.indicator_by_district("grain_output", "2026-10-01", "2026-10-31")
+    assert app.citybrain_runtime.catalogue.get("grain_output").name_en == "Grain output"
+    # the interface font holds the city's own indicator's name (粮 and 食 are in no built-in one)
+    font = app.server.test_client().get("/fonts/citybrain-sans-400.woff2")
+    cmap = TTFont(io.BytesIO(font.data)).getBestCmap()
+    assert [ch for ch in "粮食产量" if ord(ch) not in cmap] == []
 
 
 def test_real_townships_replace_the_generated_ones(new_city, tmp_path):

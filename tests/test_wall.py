@@ -41,7 +41,7 @@ def test_planted_anomalies_raise_live_alerts(live, runtime):
     assert ("aqi", "aqi", PLANTED["pm25_episode"][0]) in found
     assert ("threshold", "on_time_rate", PLANTED["slow_handling"][0]) in found
     # monthly statistics are the monthly report's: the wall only watches daily and event feeds
-    assert all(catalog.get(code).frequency in alerts.LIVE_FREQUENCIES
+    assert all(catalog.BUILT_IN.get(code).frequency in alerts.LIVE_FREQUENCIES
                for code in live.loc[live["rule"] == "threshold", "code"])
     assert list(live["severity"]) == sorted(live["severity"], reverse=True)
 

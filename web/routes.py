@@ -291,7 +291,7 @@ def serve_font(weight: int):
     if weight not in fonts.WEIGHTS:
         flask.abort(404)
     chars = files.once((runtime.store.fingerprint, "chars"),
-                 lambda: fonts.interface_chars(runtime.queries.names_text()).encode())
+                       lambda: fonts.interface_chars(runtime.names_text()).encode())
     # keyed by the characters, not the file: a load that names nothing new cuts no new
     # font; one thread cuts it while the others wait (a cut takes a second or more)
     key = ("font", hashlib.sha1(chars).hexdigest(), str(weight))

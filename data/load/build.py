@@ -265,17 +265,13 @@ def _month_end(day: dt.date) -> dt.datetime:
 
 # --- the loaders: (con, item, report, now) -> the feeds they touched -------------------------------
 
-def _catalogue(con) -> dict[str, catalog.Indicator]:
+def _catalogue(con) -> catalog.Catalogue:
     """The catalogue a load checks against: the built-in one and what this store declares
     (read from the copy, so a declaration made by an earlier load, or earlier in this one,
     counts, and a failed load declares nothing)."""
-    out = {code: catalog.BY_CODE[code] for code in catalog.BUILT_IN}
-    for record in con.execute("SELECT * FROM indicators").df().to_dict("records"):
-        if record["code"] not in out:
-            record["decimals"] = int(record["decimals"])
-            out[record["code"]] = catalog.Indicator(**{
-                k: (None if isinstance(v, float) and v != v else v) for k, v in record.items()})
-    return out
+    cursor = con.execute("SELECT * FROM indicators")
+    names = [d[0] for d in cursor.description]
+    return catalog.from_rows(dict(zip(names, row)) for row in cursor.fetchall())
 
 
 def _load_catalogue(con, item: Item, report: LoadReport, now) -> set[str]:

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from data.catalog import Indicator
+from data.catalog import Catalogue, Indicator
 from data.load.cells import (
     PERIOD_EXPECTED,
     PERIOD_FORMATS,
@@ -76,7 +76,7 @@ def _unit_agrees(unit: str, ind: Indicator) -> bool:
     return not ind.unit_zh or _unit_key(unit) in {_unit_key(ind.unit_zh), _unit_key(ind.unit_en)}
 
 
-def read_indicators(path: str | os.PathLike, *, catalogue: Mapping[str, Indicator],
+def read_indicators(path: str | os.PathLike, *, catalogue: Catalogue,
                     areas: Mapping[str, str], as_of: dt.date,
                     sheet: str | None = None) -> Indicators:
     """Return the indicator values of a statistics file, checked against store and catalogue.
@@ -91,7 +91,7 @@ def read_indicators(path: str | os.PathLike, *, catalogue: Mapping[str, Indicato
         period, value); an optional unit column (单位) or units row is checked against the
         catalogue. Indicators may be named by code, name_zh or name_en; areas by code or name.
         Total rows (全市, 合计) are skipped with a warning; empty cells and "-"/"…" are no data.
-    catalogue : mapping of str to Indicator
+    catalogue : Catalogue
         The known indicators by code (only kind "value" can be loaded).
     areas : mapping of str to str
         The store's district codes -> Chinese names.
@@ -181,13 +181,13 @@ def _find_layout(found: _Findings, has: dict[str, str], others: list[str]) -> st
 class _Names:
     """The store's districts and the catalogue's indicators, by any name a file gives them."""
 
-    def __init__(self, catalogue: Mapping[str, Indicator], areas: Mapping[str, str]):
+    def __init__(self, catalogue: Catalogue, areas: Mapping[str, str]):
         # exact names first; _key (full-width, case, spaces) only when nothing matches exactly
         by_name: dict[str, Indicator] = {}
-        for ind in catalogue.values():
+        for ind in catalogue:
             for name in (ind.code, ind.name_zh, ind.name_en):
                 by_name.setdefault(_key(name), ind)
-        for ind in catalogue.values():
+        for ind in catalogue:
             for name in (ind.code, ind.name_zh, ind.name_en):
                 by_name[name] = ind
         self._indicators = by_name
@@ -510,13 +510,13 @@ def _unit_message(ind: Indicator) -> str:
 
 
 def _indicator_warnings(found: _Findings, kept: list[_Kept],
-                        catalogue: Mapping[str, Indicator]) -> None:
+                        catalogue: Catalogue) -> None:
     """Warn about values that load but look wrong (a % rate out of 0..100, outliers)."""
     by_indicator: dict[str, list[_Kept]] = {}
     for k in kept:
         by_indicator.setdefault(k.indicator_code, []).append(k)
     for code, items in by_indicator.items():
-        ind = catalogue[code]
+        ind = catalogue.get(code)
         percent = _unit_key(ind.unit_zh) == "%"
         if percent and not _is_growth(ind):
             for k in items:

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Self
 
+from data.catalog import Catalogue
 from data.store import Store
 
 #: The city (None), one area's code, or a selection of codes of one level (a map lasso).
@@ -108,6 +109,11 @@ class QueryBase:
         if cache is not None:
             for name in self.CACHED:
                 setattr(self, name, cache.memoize()(self._named_for_cache(name)))
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The indicators this store knows (the built-in ones and the city's own)."""
+        return self.store.catalogue
 
     def __caching_id__(self) -> str:
         # flask-caching keys memoised methods by this: a new store file means new keys, and

@@ -63,7 +63,7 @@ class IndicatorQueries(QueryBase):
 
     def _check(self, code: str, district: str | None = None) -> Indicator:
         self._check_district(district)
-        return catalog.get(code)
+        return self.catalogue.get(code)
 
     @cached_property
     def _latest_period(self) -> dict[str, dt.date]:
@@ -190,7 +190,7 @@ class IndicatorQueries(QueryBase):
         ind = self._check(code)
         if ind.kind != "events":
             raise KeyError(f"{code!r} is not an event metric: below the districts only "
-                           f"{', '.join(catalog.codes(kind='events'))} exist")
+                           f"{', '.join(self.catalogue.codes(kind='events'))} exist")
         parent_column = self._area_column(parent)
         if parent_column == "grid_code":
             raise KeyError(f"a grid cell has no children: {parent!r}")
@@ -312,7 +312,7 @@ class IndicatorQueries(QueryBase):
 
         Columns: period (month start), value, yoy, headline (as in ``indicator_by_district``).
         """
-        ind = catalog.get(code)
+        ind = self.catalogue.get(code)
         where_d, where_params = self._where(self._districts_only(district))
         if ind.kind == "value":
             inner = (f"SELECT period, district_code, value FROM indicator_values "
@@ -381,7 +381,7 @@ class IndicatorQueries(QueryBase):
         earlier), yoy, headline: per district exactly what ``indicator_monthly`` gives for
         that district. Rows exist where the district has a value. One query.
         """
-        ind = catalog.get(code)
+        ind = self.catalogue.get(code)
         first, last = month_start(start), month_start(end)
         frame = self._monthly_series(ind, None, shift_months(first, -12), last, True)
         frame = _with_earlier(frame, ["district_code"], 12, "prior")
@@ -406,7 +406,7 @@ class IndicatorQueries(QueryBase):
         nothing is stored year-to-date), so MoM compares single months, not 累计 totals. The
         as-of month of air, water and event metrics is partial, as in ``indicator_monthly``.
         """
-        ind = catalog.get(code)
+        ind = self.catalogue.get(code)
         area = self._districts_only(area)
         first, last = month_start(start), month_start(end)
         lag = 3 if ind.frequency == "quarterly" else 1
@@ -428,7 +428,7 @@ class IndicatorQueries(QueryBase):
         with a message the screen can show. The range and values are those of
         ``indicator_by_district`` (ended at the last published month).
         """
-        ind = catalog.get(code)
+        ind = self.catalogue.get(code)
         if ind.space != "sum":
             raise ValueError(f"shares are only defined for totals that add up across "
                              f"districts; {ind.name_en} ({code}) is a rate or mean")
