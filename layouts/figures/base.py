@@ -1,0 +1,85 @@
+"""What every figure builder shares: the figure wrapper, date and number columns, the
+target line and the time range's shading, titles, the empty placeholder and as-of labels."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+import i18n
+from data.catalog import Indicator
+from layouts.theme import Theme, template
+
+SELECT_DRAG = {"dragmode": "select", "selectdirection": "h"}
+DAY_MS = 86_400_000   # one day on a date axis: bar widths must not depend on gaps
+DATE_AXIS = {"type": "date", "tickformat": "%Y-%m"}
+
+
+def _figure(theme: Theme, title: str, traces: list[dict], shapes: list[dict] | None = None,
+            annotations: list[dict] | None = None, **layout) -> go.Figure:
+    spec_layout = {"template": template(theme), "title": {"text": title}, **layout}
+    if shapes:
+        spec_layout["shapes"] = shapes
+    if annotations:
+        spec_layout["annotations"] = annotations
+    return go.Figure({"data": traces, "layout": spec_layout}, _validate=False)
+
+
+def _range_shape(theme: Theme, start: str | None, end: str | None) -> list[dict]:
+    """Mark the filtered time range on a time axis (the charts keep showing all months)."""
+    if not (start and end):
+        return []
+    return [{"type": "rect", "xref": "x", "yref": "paper", "x0": start, "x1": end, "y0": 0,
+             "y1": 1, "fillcolor": theme.accent, "opacity": 0.12, "line": {"width": 0},
+             "layer": "below"}]
+
+
+def _target_line(theme: Theme, value: float, label: str, axis: str = "y") -> tuple[dict, dict]:
+    """A dashed horizontal target line across the plot, with its label."""
+    shape = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": axis, "y0": value,
+             "y1": value, "line": {"color": theme.ok, "width": 2, "dash": "dash"}}
+    note = {"xref": "paper", "x": 0, "xanchor": "left", "yref": axis, "y": value,
+            "yanchor": "bottom", "text": label, "showarrow": False,
+            "font": {"color": theme.ok}}
+    return shape, note
+
+
+def _dates(values) -> list[str]:
+    return pd.to_datetime(pd.Series(values)).dt.strftime("%Y-%m-%d").tolist()
+
+
+def _numbers(values) -> list:
+    return [None if pd.isna(v) else float(v) for v in values]
+
+
+def _chosen(selected) -> set:
+    """The codes to outline: one code, several (a lasso), or none."""
+    if selected is None:
+        return set()
+    return {selected} if isinstance(selected, str) else set(selected)
+
+
+def indicator_title(ind: Indicator, lang: str) -> str:
+    """Return '<name>（unit）' in the language, the units-in-title rule of every chart."""
+    name = ind.name_en if lang == "en" else ind.name_zh
+    unit = i18n.unit(ind, lang)
+    return f"{name} ({unit})" if lang == "en" and unit else (f"{name}（{unit}）" if unit else name)
+
+
+
+def empty(theme: Theme, title: str, message: str) -> go.Figure:
+    """Return a placeholder figure that says why there is nothing to show."""
+    note = {"text": message, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5,
+            "y": 0.5, "font": {"size": theme.title_size, "color": theme.muted}}
+    return _figure(theme, title, [], annotations=[note], xaxis={"visible": False},
+                   yaxis={"visible": False})
+
+
+def as_of_label(last, frequency: str) -> str:
+    """Return an as-of label: a month for monthly statistics, a day for daily feeds."""
+    if last is None or pd.isna(last):
+        return "—"
+    ts = pd.Timestamp(last)
+    if frequency in ("monthly", "quarterly"):
+        return ts.strftime("%Y-%m")
+    return ts.strftime("%Y-%m-%d")

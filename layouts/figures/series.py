@@ -1,0 +1,167 @@
+"""Time series and bars of the overview: an indicator's trend, daily AQI, events by status
+and category, the districts' ranking and indicators against their targets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+import i18n
+from data import catalog
+from data.aqi import LEVELS
+from data.catalog import Indicator
+from layouts.figures.base import (
+    DATE_AXIS,
+    DAY_MS,
+    SELECT_DRAG,
+    _chosen,
+    _dates,
+    _figure,
+    _numbers,
+    _range_shape,
+    _target_line,
+    indicator_title,
+)
+from layouts.theme import AQI_COLORS, STAGE_COLORS, Theme
+
+
+def trend(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
+          start: str | None, end: str | None) -> go.Figure:
+    """Return an indicator's monthly trend: level bars, YoY line, target line, range shaded."""
+    yoy_basis = ind.is_growth
+    show = frame.dropna(subset=["value"])
+    if yoy_basis:
+        show = show[show["yoy"].notna()]
+    x = _dates(show["period"])
+    traces = [{"type": "bar", "x": x, "y": _numbers(show["value"] * i18n.unit_factor(ind, lang)),
+               "name": i18n.unit(ind, lang) or i18n.t("value", lang),
+               "marker": {"color": theme.accent}, "opacity": 0.55,
+               "hovertemplate": "%{x|%Y-%m}: %{y:,.1f}<extra></extra>"}]
+    layout = {"xaxis": DATE_AXIS, "bargap": 0.25}
+    if yoy_basis:
+        traces.append({"type": "scatter", "x": x, "y": _numbers(show["yoy"]), "yaxis": "y2",
+                       "mode": "lines+markers", "name": f"{i18n.t('yoy', lang)} %",
+                       "line": {"color": "#ffd166", "width": 3},
+                       "hovertemplate": "%{x|%Y-%m}: %{y:+.1f}%<extra></extra>"})
+        layout["yaxis2"] = {"overlaying": "y", "side": "right", "ticksuffix": "%",
+                            "showgrid": False, "tickfont": {"color": "#ffd166"}}
+        layout["margin"] = {"l": 56, "r": 48, "t": 72, "b": 36}
+    shapes, notes = _range_shape(theme, start, end), []
+    if ind.target is not None:
+        suffix = "%" if yoy_basis or ind.unit_zh == "%" else ""
+        line, note = _target_line(theme, ind.target, f"{i18n.t('target', lang)} "
+                                  f"{ind.target:g}{suffix}", "y2" if yoy_basis else "y")
+        shapes.append(line)
+        notes.append(note)
+    return _figure(theme, indicator_title(ind, lang), traces, shapes, notes,
+                   uirevision="trend", **SELECT_DRAG, **layout)
+
+
+def aqi_daily(frame: pd.DataFrame, *, theme: Theme, lang: str, start: str | None,
+              end: str | None) -> go.Figure:
+    """Return daily AQI bars coloured by their official level (HJ 633-2012)."""
+    traces = []
+    for level, (_, _, zh, en, _) in enumerate(LEVELS):
+        part = frame[frame["level"] == level]
+        if part.empty:
+            continue
+        traces.append({"type": "bar", "x": _dates(part["day"]), "y": _numbers(part["aqi"]),
+                       "name": en if lang == "en" else zh, "width": DAY_MS,
+                       "marker": {"color": AQI_COLORS[level], "line": {"width": 0}},
+                       "hovertemplate": "%{x|%Y-%m-%d}: AQI %{y:.0f}<extra></extra>"})
+    good = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": 100,
+            "y1": 100, "line": {"color": theme.muted, "width": 1, "dash": "dot"}}
+    return _figure(theme, i18n.t("air", lang), traces, [good, *_range_shape(theme, start, end)],
+                   uirevision="air", bargap=0, barmode="overlay", xaxis=DATE_AXIS, **SELECT_DRAG)
+
+
+def events_by_status(frame: pd.DataFrame, *, theme: Theme, lang: str, start: str | None,
+                     end: str | None) -> go.Figure:
+    """Return events reported per month, stacked by current life-cycle stage."""
+    traces = []
+    for stage, (zh, en) in catalog.EVENT_STAGES.items():
+        part = frame[frame["status"] == stage]
+        if part.empty:
+            continue
+        name = en if lang == "en" else zh
+        traces.append({"type": "bar", "x": _dates(part["period"]), "y": _numbers(part["n"]),
+                       "name": name, "marker": {"color": STAGE_COLORS[stage]},
+                       "hovertemplate": f"%{{x|%Y-%m}}: %{{y:,}}<extra>{name}</extra>"})
+    return _figure(theme, i18n.t("events_status", lang), traces,
+                   _range_shape(theme, start, end), uirevision="events", barmode="stack",
+                   bargap=0.2, xaxis=DATE_AXIS, **SELECT_DRAG)
+
+
+# --- bars ----------------------------------------------------------------------------------
+
+def events_by_category(frame: pd.DataFrame, *, theme: Theme, lang: str) -> go.Figure:
+    """Return events per category as horizontal bars, with each category's closure rate."""
+    names = [catalog.EVENT_CATEGORIES[c][1 if lang == "en" else 0] for c in frame["category"]]
+    rate = np.where(frame["n"] > 0, 100.0 * frame["n_closed"] / frame["n"].clip(lower=1), np.nan)
+    label = [f"{i18n.number(n, lang, 0)} · {i18n.t('closure', lang)} {r:.1f}%"
+             for n, r in zip(frame["n"], rate)]
+    trace = {"type": "bar", "orientation": "h", "y": names, "x": _numbers(frame["n"]),
+             "text": label, "customdata": frame["category"].tolist(),
+             "marker": {"color": theme.accent}, "textfont": {"color": theme.text},
+             "hovertemplate": "%{y}: %{x:,}<extra></extra>", "textposition": "outside",
+             "cliponaxis": False}
+    top = float(frame["n"].max()) if len(frame) else 1.0
+    return _figure(theme, i18n.t("events_category", lang), [trace],
+                   margin={"l": 150 if lang == "en" else 96, "r": 16, "t": 44, "b": 24},
+                   yaxis={"autorange": "reversed"}, xaxis={"range": [0, top * 1.6]})
+
+
+def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
+            selected: str | None) -> go.Figure:
+    """Return districts ranked by the indicator's headline, best first, coloured by target."""
+    sign = -1 if ind.better == "higher" else 1
+    data = frame.assign(_key=frame["headline"] * sign).sort_values("_key", na_position="last")
+    names = [r.name_en if lang == "en" else r.name_zh for r in data.itertuples()]
+    status = [catalog.breach(ind, None if pd.isna(v) else v) for v in data["headline"]]
+    colors = [theme.status_colors[s] if s != "none" else theme.accent for s in status]
+    yoy_basis = ind.is_growth
+    text = [i18n.change(v, ind, lang) if yoy_basis else i18n.quantity(v, ind, lang)
+            for v in data["headline"]]
+    trace = {"type": "bar", "orientation": "h", "y": names, "x": _numbers(data["headline"]),
+             "customdata": data["district_code"].tolist(), "text": text,
+             "textposition": "auto", "textfont": {"color": "#0a1730"},
+             "hovertemplate": "%{y}: %{text}<extra></extra>",
+             "marker": {"color": colors, "line": {
+                 "width": [3 if c in _chosen(selected) else 0 for c in data["district_code"]],
+                 "color": theme.text}}}
+    shapes = []
+    if ind.target is not None:
+        shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "xref": "x",
+                       "x0": ind.target, "x1": ind.target,
+                       "line": {"color": theme.ok, "width": 2, "dash": "dash"}})
+    return _figure(theme, f"{i18n.t('ranking', lang)} · {indicator_title(ind, lang)}", [trace],
+                   shapes, margin={"l": 96, "r": 16, "t": 44, "b": 24}, uirevision="ranking",
+                   bargap=0.18, yaxis={"autorange": "reversed"},
+                   xaxis={"ticksuffix": "%"} if yoy_basis else {},
+                   uniformtext={"minsize": max(12, theme.font_size - 6), "mode": "show"})
+
+
+def targets(frame: pd.DataFrame, inds: list[Indicator], *, theme: Theme, lang: str,
+            title: str) -> go.Figure:
+    """Return indicators against their targets (the wall's government services): one bar per
+    indicator (``frame``: code, headline, status, as ``Queries.kpis`` gives them; percentages;
+    ``inds``: the indicator of each row) coloured by status, the target as a mark on it, the
+    value written at its end."""
+    names = [ind.name_en if lang == "en" else ind.name_zh for ind in inds]
+    values = _numbers(frame["headline"])
+    colors = [theme.status_colors.get(s, theme.accent) for s in frame["status"]]
+    bars = {"type": "bar", "orientation": "h", "y": names, "x": values,
+            "marker": {"color": colors}, "text": [i18n.quantity(v, ind, lang)
+                                                  for v, ind in zip(values, inds)],
+            "textposition": "outside", "cliponaxis": False, "textfont": {"color": theme.text},
+            "hovertemplate": "%{y}: %{text}<extra></extra>"}
+    marks = {"type": "scatter", "mode": "markers", "y": names,
+             "x": [ind.target for ind in inds], "name": i18n.t("target", lang),
+             "marker": {"symbol": "line-ns", "size": 34, "line": {"width": 4,
+                                                                   "color": theme.text}},
+             "hovertemplate": f"%{{y}} {i18n.t('target', lang)} %{{x}}<extra></extra>"}
+    return _figure(theme, title, [bars, marks], showlegend=False, bargap=0.3,
+                   margin={"l": 360 if lang == "en" else 250, "r": 90, "t": 56, "b": 36},
+                   yaxis={"autorange": "reversed"},
+                   xaxis={"range": [0, 110], "ticksuffix": "%"})
