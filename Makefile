@@ -35,19 +35,25 @@ system-test-deps:
 install-test: system-test-deps
 	$(PYTHON) -m pip install --quiet -e '.[test]'
 
-test: install-test lint
-	$(PYTHON) -m pytest
+# On every core, a test file per worker at a time (-n auto --dist loadfile): a module's server
+# and browser start once.
+PYTEST_PARALLEL := -n auto --dist loadfile
 
-# The layers (nothing imports upward: import-linter's contract in pyproject.toml) and ruff.
+test: install-test lint
+	$(PYTHON) -m pytest $(PYTEST_PARALLEL)
+
+# The layers (nothing imports upward: import-linter's contract in pyproject.toml), ruff, and
+# mypy on the chart contract, the registry, the runtime and the catalogue.
 lint: install-test
 	$(PYTHON) -m ruff check .
 	lint-imports
+	$(PYTHON) -m mypy
 
 # The suite without the real browser, the soak and the servers (markers in pyproject.toml),
 # for between commits: the target is 3 minutes, it takes about 10 on two cores today (the
 # 20 slowest tests are named at the end); `make test` stays the gate.
 test-fast: install-test
-	$(PYTHON) -m pytest -m "not browser and not soak and not deploy"
+	$(PYTHON) -m pytest $(PYTEST_PARALLEL) -m "not browser and not soak and not deploy"
 
 # The soak tests alone, for 10 minutes (a minute in `make test`).
 soak: install-test

@@ -4,7 +4,8 @@ payload. Dash-free."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, cast
 
 import i18n
 from charts import state as st
@@ -67,12 +68,12 @@ def filter_text(state: st.FilterState, runtime) -> str:
             f" · {figures.indicator_title(ind, lang)}")
 
 
-def reads(*feeds: str):
+def reads(*feeds: str) -> Callable[[Callable[..., Any]], Chart]:
     """Mark a chart function with the feeds its data comes from (data/freshness.py; "indicator"
     is the state's indicator), so the screens can say how fresh it is."""
-    def mark(chart):
-        chart.feeds = feeds
-        return chart
+    def mark(function: Callable[..., Any]) -> Chart:
+        function.feeds = feeds  # type: ignore[attr-defined]
+        return cast(Chart, function)
     return mark
 
 

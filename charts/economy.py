@@ -68,5 +68,9 @@ def compare_chart(s: st.FilterState, runtime, theme):
         names[s.district], names[s.vs], ind, theme=theme, lang=s.lang)
 
 
-CHARTS = {Economy.MULTIPLES: multiples_chart, Economy.CHANGES: changes_chart,
-          Economy.SHARES: shares_chart, Economy.COMPARE: compare_chart}
+CHARTS: dict[str, common.Chart] = {
+    Economy.MULTIPLES: multiples_chart,
+    Economy.CHANGES: changes_chart,
+    Economy.SHARES: shares_chart,
+    Economy.COMPARE: compare_chart,
+}

@@ -53,5 +53,9 @@ def water_chart(s: st.FilterState, runtime, theme):
     return figures.water_classes_by_month(frame, theme=theme, lang=s.lang)
 
 
-CHARTS = {Environment.CALENDAR: calendar_chart, Environment.TRENDS: trends_chart,
-          Environment.STATIONS: stations_chart, Environment.WATER: water_chart}
+CHARTS: dict[str, common.Chart] = {
+    Environment.CALENDAR: calendar_chart,
+    Environment.TRENDS: trends_chart,
+    Environment.STATIONS: stations_chart,
+    Environment.WATER: water_chart,
+}

@@ -62,4 +62,8 @@ def matrix_chart(s: st.FilterState, runtime, theme):
         runtime.queries.category_by_source(s.scope, s.start, s.end), theme=theme, lang=s.lang)
 
 
-CHARTS = {Grid.FUNNEL: funnel_chart, Grid.HANDLING: handling_chart, Grid.MATRIX: matrix_chart}
+CHARTS: dict[str, common.Chart] = {
+    Grid.FUNNEL: funnel_chart,
+    Grid.HANDLING: handling_chart,
+    Grid.MATRIX: matrix_chart,
+}

@@ -191,6 +191,11 @@ def map_chart(s: st.FilterState, runtime, theme):
         view_key=s.township or s.district or "city", level=s.map_level)
 
 
-CHARTS = {Overview.MAP: map_chart, Overview.TREND: trend_chart, Overview.AIR: air_chart,
-          Overview.EVENTS_STATUS: events_status_chart, Overview.RANKING: ranking_chart,
-          Overview.EVENTS_CATEGORY: events_category_chart}
+CHARTS: dict[str, common.Chart] = {
+    Overview.MAP: map_chart,
+    Overview.TREND: trend_chart,
+    Overview.AIR: air_chart,
+    Overview.EVENTS_STATUS: events_status_chart,
+    Overview.RANKING: ranking_chart,
+    Overview.EVENTS_CATEGORY: events_category_chart,
+}

@@ -48,7 +48,8 @@ class _Snapshot:
 
     @cached_property
     def names(self) -> dict[str, dict[str, str]]:
-        q, out = self.queries, {"zh": {}, "en": {}}
+        q = self.queries
+        out: dict[str, dict[str, str]] = {"zh": {}, "en": {}}
         for frame in (q.districts(), q.areas("townships"), q.areas("grid_cells"),
                       q.departments()):
             for lang in out:
