@@ -10,6 +10,7 @@ import shapely
 
 from data import catalog, demo
 from data.demo import PLANTED, build_demo
+from data.demo.events import _SURNAMES
 from data.store import connect, read_geo
 from tests.conftest import TEST_EVENTS, TEST_NOW
 
@@ -181,7 +182,7 @@ def test_reporters_name_citizens_and_grid_workers(store):
     assert all(re.fullmatch(r"1[3-9]\d{9}", p) for p in phones)
     names = store.rows("SELECT DISTINCT reporter_name FROM grid_events "
                        "WHERE reporter_name IS NOT NULL")
-    assert all(2 <= len(name) <= 3 and name[0] in demo._SURNAMES for (name,) in names)
+    assert all(2 <= len(name) <= 3 and name[0] in _SURNAMES for (name,) in names)
     # a cell's patrol events name its one grid worker; one person keeps one number
     workers = store.rows("SELECT max(n) FROM (SELECT count(DISTINCT reporter_phone) AS n FROM "
                          "grid_events WHERE channel = 'patrol' GROUP BY grid_code)")
