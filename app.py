@@ -25,7 +25,7 @@ from data.access import Access
 from data.queries import Queries
 from data.store import Store
 from layouts import frame
-from web import auth, routes
+from web import auth, logs, routes
 
 ROOT = Path(__file__).resolve().parent
 # Dash 4 warns on every DataTable it builds (each events or grid page) that the component
@@ -95,18 +95,22 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
             access.seed_demo_accounts()
         auth.install(app, runtime, access, callback_screens,
                      chart_screens=registry.CHART_SCREENS)
+    logs.install(app.server, runtime)     # after auth: its actions carry the user
     return app
 
 
 def create_server():
     """The WSGI application for gunicorn: ``gunicorn 'app:create_server()'`` (one app per
     worker, settings from the environment)."""
-    return create_app().server
+    settings = settings_mod.from_env()
+    logs.configure(settings)
+    return create_app(settings).server
 
 
 def main() -> None:
     """Run the development server (``python app.py``)."""
     settings = settings_mod.from_env()
+    logs.configure(settings)
     app = create_app(settings)
     app.run(host=settings.host, port=settings.port, debug=settings.debug)
 

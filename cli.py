@@ -14,10 +14,12 @@ import settings as settings_mod
 
 def _serve(args) -> int:
     from app import create_app
+    from web import logs
     s = settings_mod.from_env()
     changes = {k: v for k, v in (("host", args.host), ("port", args.port),
                                  ("db_path", args.db)) if v is not None}
     s = s.with_(**changes)
+    logs.configure(s)
     app = create_app(s)
     print(f"City Brain on http://{s.host}:{s.port}/  (store: {s.db_path})", file=sys.stderr)
     app.run(host=s.host, port=s.port, debug=s.debug)

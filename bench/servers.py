@@ -114,7 +114,8 @@ class Gunicorn:
     def start(self, wait: float = 120) -> "Gunicorn":
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
+                [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+                 "--workers", str(self.workers),
                  "--threads", str(self.threads), "--timeout", str(self.timeout),
                  *(["--keep-alive", str(self.keep_alive)] if self.keep_alive else []),
                  "--bind", f"127.0.0.1:{self.port}", "--chdir", str(ROOT),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 LANGS = ("zh", "en")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: The wall's scenes (callbacks/wall.py builds them); a playlist names some of them.
 WALL_SCENES = ("overview", "economy", "environment", "grid", "services", "tasks")
 #: The playlist the wall plays when CITYBRAIN_WALL_PLAYLIST names no other file.
@@ -74,6 +75,10 @@ class Settings:
     login_rate: str = "10 per minute; 60 per hour"
     #: Who may show the wall in a frame (a CSP frame-ancestors list); every other page: none.
     wall_frame_ancestors: str = "'self'"
+    #: The server's log: one JSON object a line (for a log collector) instead of text.
+    log_json: bool = False
+    #: The least severe level logged (DEBUG, INFO, WARNING, ERROR).
+    log_level: str = "INFO"
 
     @property
     def access_file(self) -> Path:
@@ -108,6 +113,13 @@ def _int(env, name: str, default: int, low: int = 0) -> int:
     if value < low:
         raise SettingsError(f"{name}={raw!r} must be at least {low}")
     return value
+
+
+def _log_level(env, name: str) -> str:
+    level = (env.get(name) or "INFO").strip().upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"{name}={env[name]!r}: expected one of {', '.join(LOG_LEVELS)}")
+    return level
 
 
 def _bool(env, name: str, default: bool) -> bool:
@@ -228,4 +240,6 @@ def from_env(env: dict | None = None) -> Settings:
         admin_networks=_networks(env, "CITYBRAIN_ADMIN_NETWORKS"),
         login_rate=_rate(env, "CITYBRAIN_LOGIN_RATE", "10 per minute; 60 per hour"),
         wall_frame_ancestors=_frame_ancestors(env, "CITYBRAIN_WALL_FRAME_ANCESTORS"),
+        log_json=_bool(env, "CITYBRAIN_LOG_JSON", False),
+        log_level=_log_level(env, "CITYBRAIN_LOG_LEVEL"),
     )

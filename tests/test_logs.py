@@ -1,0 +1,106 @@
+"""The server's log (web/logs.py): a line per request with who and how long, a line per
+action, as text or JSON; gunicorn's configuration file."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import runpy
+from pathlib import Path
+
+import pytest
+
+import settings as settings_mod
+from tests.test_access import END, PASSWORD, START, _sign_in
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def server_log():
+    """``web.logs.configure`` writing to a buffer; the root logger restored afterwards."""
+    from web import logs
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level, logging.getLogger("werkzeug").level)
+    buffer = io.StringIO()
+
+    def configure(**changes):
+        logs.configure(settings_mod.Settings(**changes), buffer)
+        return buffer
+    yield configure
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    logging.getLogger("werkzeug").setLevel(saved[2])
+
+
+@pytest.fixture
+def signed_in_app(settings, tmp_path):
+    from app import create_app
+    app = create_app(settings.with_(auth=True, access_path=tmp_path / "access.sqlite"))
+    app.server.extensions["citybrain_access"].add_user("ana", "analyst", PASSWORD, ())
+    return app
+
+
+def test_each_request_and_action_is_one_json_line_with_the_user(server_log, signed_in_app):
+    out = server_log(log_json=True)
+    client, response = _sign_in(signed_in_app, "ana")
+    assert response.status_code == 302
+    assert client.get(f"/download/events.csv?from={START}&to={END}").status_code == 200
+    assert client.get("/_nope").status_code == 404
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    requests = [r for r in lines if r["logger"] == "citybrain.request"]
+    download = next(r for r in requests if r["path"] == "/download/events.csv")
+    assert download["method"] == "GET" and download["status"] == 200
+    assert download["user"] == "ana" and download["ms"] > 0 and download["level"] == "INFO"
+    assert download["address"] == "127.0.0.1" and "time" in download
+    refused = next(r for r in requests if r["path"] == "/_nope")
+    assert refused["status"] == 404
+    # the sign-in page was asked for before anyone signed in: no user on that line
+    assert next(r for r in requests if r["path"] == "/login")["user"] == ""
+    action = next(r for r in lines if r["logger"] == "citybrain.action")
+    assert action["action"] == "download" and action["user"] == "ana"
+    assert START in action["detail"]
+    # the query string (filters, and whatever a hostile URL carries) is not logged
+    assert all("?" not in r["path"] for r in requests)
+
+
+def test_text_lines_and_the_level_follow_the_settings(server_log, app):
+    out = server_log(log_level="WARNING")
+    app.server.test_client().get("/healthz")
+    assert out.getvalue() == ""
+    out = server_log()
+    app.server.test_client().get("/healthz")
+    line = out.getvalue().strip().splitlines()[-1]
+    assert " INFO citybrain.request GET /healthz 200 " in line and line.endswith("user=-")
+
+
+def test_log_settings_are_checked_at_start():
+    s = settings_mod.from_env({"CITYBRAIN_LOG_JSON": "1", "CITYBRAIN_LOG_LEVEL": "warning"})
+    assert s.log_json and s.log_level == "WARNING"
+    assert settings_mod.from_env({"CITYBRAIN_LOG_LEVEL": ""}).log_level == "INFO"
+    with pytest.raises(settings_mod.SettingsError, match="CITYBRAIN_LOG_LEVEL='LOUD'"):
+        settings_mod.from_env({"CITYBRAIN_LOG_LEVEL": "LOUD"})
+
+
+def test_gunicorns_configuration_serves_the_app_and_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("CITYBRAIN_BIND", "0.0.0.0:9000")
+    monkeypatch.setenv("CITYBRAIN_WORKERS", "2")
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert conf["wsgi_app"] == "app:create_server()"
+    assert (conf["bind"], conf["workers"], conf["threads"]) == ("0.0.0.0:9000", 2, 4)
+    # gunicorn's own access log would repeat the app's request lines, without the user
+    assert conf["accesslog"] is None and conf["errorlog"] == "-"
+
+
+def test_every_environment_variable_the_code_reads_is_documented():
+    import re
+    code = "".join(path.read_text(encoding="utf-8") for folder in
+                   ("app.py", "cli.py", "gunicorn.conf.py", "web", "callbacks", "report",
+                    "charts", "layouts", "data", "geo", "settings", "i18n", "tests")
+                   for path in ([ROOT / folder] if folder.endswith(".py")
+                                else (ROOT / folder).rglob("*.py")))
+    names = set(re.findall(r"\b(CITYBRAIN_[A-Z0-9_]*[A-Z0-9]|REDIS_URL|BROWSER_PATH)\b", code))
+    assert {"CITYBRAIN_DB", "CITYBRAIN_LOG_JSON", "BROWSER_PATH"} <= names
+    deploy = (ROOT / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
+    assert sorted(n for n in names if f"`{n}`" not in deploy) == []
