@@ -289,6 +289,7 @@ def _os_user() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citybrain", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"citybrain {settings_mod.VERSION}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the dashboard (builds the demo city on first run)")
     serve.add_argument("--host")

@@ -7,6 +7,7 @@ the variable's name, never later inside a callback.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import ipaddress
 import os
 import re
@@ -14,6 +15,11 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+#: The installed package's version (pyproject.toml), for `citybrain --version` and /healthz.
+try:
+    VERSION = importlib.metadata.version("citybrain")
+except importlib.metadata.PackageNotFoundError:       # run from a checkout never installed
+    VERSION = "unknown"
 LANGS = ("zh", "en")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: The wall's scenes (callbacks/wall.py builds them); a playlist names some of them.

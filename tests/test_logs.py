@@ -104,3 +104,22 @@ def test_every_environment_variable_the_code_reads_is_documented():
     assert {"CITYBRAIN_DB", "CITYBRAIN_LOG_JSON", "BROWSER_PATH"} <= names
     deploy = (ROOT / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
     assert sorted(n for n in names if f"`{n}`" not in deploy) == []
+
+
+def test_the_version_is_the_installed_packages(capsys, settings, tmp_path):
+    import importlib.metadata
+
+    from app import create_app
+    from cli import main
+    version = importlib.metadata.version("citybrain")
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"citybrain {version}"
+    # /healthz names it to the admin network (a load balancer's operator), nobody else
+    signed = settings.with_(auth=True, access_path=tmp_path / "access.sqlite")
+    admin_networks = settings_mod.from_env({"CITYBRAIN_ADMIN_NETWORKS": "127.0.0.1/32"})
+    app = create_app(signed.with_(admin_networks=admin_networks.admin_networks))
+    app.server.extensions["citybrain_access"].add_user("lead", "leader", PASSWORD)
+    assert app.server.test_client().get("/healthz").get_json()["version"] == version
+    anyone = create_app(signed).server.test_client().get("/healthz").get_json()
+    assert anyone["status"] == "ok" and "version" not in anyone

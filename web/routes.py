@@ -20,6 +20,7 @@ from data.access import what
 from data.export import ROWS_METADATA_KEY
 from geo.geojson import LEVELS, to_geojson
 from layouts import export, fonts, theme
+from settings import VERSION
 from web import auth
 
 
@@ -247,7 +248,7 @@ def health():
     answer = {"status": status, "checks": checks}
     if runtime.principal.may("audit") or auth.from_admin_network(runtime.settings):
         answer |= {
-            "pid": os.getpid(), "store": runtime.store.fingerprint,
+            "pid": os.getpid(), "version": VERSION, "store": runtime.store.fingerprint,
             "as_of": runtime.as_of.isoformat(timespec="minutes"),
             "cache": ("redis" if getattr(backend, "using_redis", False) else "local")
             if hasattr(backend, "using_redis") else runtime.settings.cache_type}
