@@ -625,7 +625,10 @@ def test_workers_opening_a_new_access_file_at_once_all_start(tmp_path):
     """gunicorn boots its workers together: each opens (and the first creates) the access
     file; none may fail with "database is locked", and all sign cookies with one key."""
     import multiprocessing
-    context = multiprocessing.get_context("spawn")
+    # forked, as gunicorn forks its workers, from one clean process that imported this module
+    # once (spawned, each of the eight imported it again: ~3 s each on two cores)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
     queue, start = context.Queue(), context.Barrier(8)
     path = str(tmp_path / "access.sqlite")
     workers = [context.Process(target=_open_and_read_the_key, args=(path, queue, start))

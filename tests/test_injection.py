@@ -196,8 +196,13 @@ def _report(problems: list[str], what: str) -> None:
 
 def test_every_url_parameter_is_dropped_on_every_screen(app, ctx):
     """?param=<hostile> on every screen renders the screen for the default view: the value
-    never reaches the state (so no query), and nothing fails."""
+    never reaches the state (so no query), and nothing fails. The state and the wall's
+    playlist are read for each parameter and value alone; the screens (~20 ms each) are
+    drawn for query strings where every parameter is hostile at once, ``_mixed``, as many as
+    there are hostile values, so that each parameter carries each value to every screen."""
     default = ctx.default()
+    settings = app.citybrain_runtime.settings
+    usual = wall_charts.wall_config("", settings)[0]
     problems = []
     for key in URL_KEYS:
         for value in HOSTILE:
@@ -207,36 +212,47 @@ def test_every_url_parameter_is_dropped_on_every_screen(app, ctx):
                 problems.append(f"{key}={short(value)} changed the state: {state}")
             if key in st.QUERY_KEYS and not dropped:
                 problems.append(f"{key}={short(value)} was kept without a notice")
-            config, _ = wall_charts.wall_config(search, app.citybrain_runtime.settings)
-            if config != wall_charts.wall_config("", app.citybrain_runtime.settings)[0]:
+            config, _ = wall_charts.wall_config(search, settings)
+            if config != usual:
                 problems.append(f"{key}={short(value)} changed the wall's playlist: {config}")
-            for path in SCREEN_PATHS:
-                try:
-                    page = run_callback(app, "app-page.children", path, search)
-                except Exception as error:           # noqa: BLE001 - every failure is named
-                    problems.append(f"{path}{search[:60]}: {type(error).__name__}: {error}")
-                    continue
-                if page is None:
-                    problems.append(f"{path}{search[:60]}: no page")
+    for query in _mixed(URL_KEYS, len(HOSTILE)):
+        search = f"?{query}"
+        state, _ = st.parse_query(search, ctx)
+        if state != default:
+            problems.append(f"{search[:60]} changed the state: {state}")
+        for path in SCREEN_PATHS:
+            try:
+                page = run_callback(app, "app-page.children", path, search)
+            except Exception as error:               # noqa: BLE001 - every failure is named
+                problems.append(f"{path}{search[:60]}: {type(error).__name__}: {error}")
+                continue
+            if page is None:
+                problems.append(f"{path}{search[:60]}: no page")
     _report(problems, "URL parameters were not dropped")
 
 
 def _mixed(keys: tuple[str, ...], count: int) -> list[str]:
-    """``count`` query strings giving every key a hostile value, another one per key and per
-    string, so that every hostile value reaches several keys in a few requests (for pages
-    that cost ~0.15 s each: the wall, a chart export)."""
+    """``count`` different query strings giving every key a hostile value: string ``i`` gives
+    key ``j`` value ``i + j * step`` (modulo their number, ``step`` the values per key when
+    spread evenly), so that a few strings send every value, more send each value to more
+    keys, and as many strings as values send each value through every key (for pages that
+    cost ~0.15 s or more each: the wall, a chart export; or to draw every screen)."""
     n = len(HOSTILE)
-    assert count * len(keys) >= n, "some hostile values would never be sent"
-    return ["&".join(f"{key}={q(HOSTILE[(i * len(keys) + j) % n])}"
-                     for j, key in enumerate(keys)) for i in range(count)]
+    step = -(-n // len(keys))
+    picks = [[(i + j * step) % n for j in range(len(keys))] for i in range(count)]
+    assert {pick for row in picks for pick in row} == set(range(n)), \
+        "some hostile values would never be sent"
+    return ["&".join(f"{key}={q(HOSTILE[pick])}" for key, pick in zip(keys, row))
+            for row in picks]
 
 
 def test_the_wall_drops_every_hostile_url_value(app):
     """/wall, and ?mode=wall on each screen, with every parameter hostile (a wall is drawn in
-    full each time, so one URL carries them all; the parameters one by one are checked
-    against the wall's playlist in the test above)."""
+    full each time, ~0.7 s, so one URL carries them all: three send every value to /wall, and
+    the screens' seven send each value again; the parameters one by one are checked against
+    the wall's playlist in the test above)."""
     problems = []
-    asked = [("/wall", f"?{query}") for query in _mixed(URL_KEYS, 16)]
+    asked = [("/wall", f"?{query}") for query in _mixed(URL_KEYS, 3)]
     asked += [(path, f"?mode=wall&{query}") for path, query in
               zip(SCREEN_PATHS, _mixed(tuple(k for k in URL_KEYS if k != "mode"), len(SCREEN_PATHS)))]
     for path, search in asked:
@@ -322,20 +338,23 @@ def test_event_downloads_keep_their_query(client, app, fair):
     """/download/events.csv|xlsx: every filter parameter, the table's filter row (``tf``) and
     its sort (``sort``, ``desc``) hostile. The answer is a 400 or the rows of a query the
     values did not change: a narrowing filter row still gives its one event, a hostile filter
-    row gives none."""
+    row gives none. The parameters are hostile all at once, in as many URLs as there are
+    hostile values, so that each parameter carries each value (``_mixed``; each alone is read
+    as the default state in the first test)."""
     day = app.citybrain_runtime.context.last_day
     (event,), = app.citybrain_runtime.store.rows(
         "SELECT min(event_id) FROM grid_events WHERE reported_at >= ?",
         [dt.datetime.combine(day.replace(month=1, day=1), dt.time())])
     one = "&tf=" + q(f"{{event_id}} = {event}")
+    keys = (*st.QUERY_KEYS, "sort", "desc")
     problems = []
+    for query in _mixed(keys, len(HOSTILE)):
+        url = f"/download/events.csv?{query}{one}"
+        response, body = _get(client, url, problems, allowed={200})
+        if response.status_code == 200 and _csv_rows(body) != 1:
+            problems.append(f"{_csv_rows(body)} rows (not 1) for {url[:140]}")
     for value in HOSTILE:
-        for key in (*st.QUERY_KEYS, "sort", "desc"):
-            url = f"/download/events.csv?{key}={q(value)}{one}"
-            response, body = _get(client, url, problems, allowed={200})
-            if response.status_code == 200 and _csv_rows(body) != 1:
-                problems.append(f"{_csv_rows(body)} rows (not 1) for {url[:140]}")
-        every = "&".join(f"{key}={q(value)}" for key in (*st.QUERY_KEYS, "sort", "desc"))
+        every = "&".join(f"{key}={q(value)}" for key in keys)
         _get(client, f"/download/events.xlsx?{every}{one}", problems, allowed={200})
         for row in FILTER_ROWS:
             tf = q(row.replace("H", value))
@@ -354,12 +373,12 @@ def test_event_downloads_keep_their_query(client, app, fair):
 def test_chart_exports_and_reports_refuse_or_ignore_hostile_values(app, client, ctx):
     """/export/chart/<chart>.<fmt>?... and /report/<month>.<fmt>?...: a hostile chart, format
     or month is a 404, a hostile section or district a 400; hostile filters or a hostile
-    language give the default view (a chart render costs ~0.15 s: one URL carries every
-    parameter, see ``_mixed``)."""
+    language give the default view (a chart render costs ~0.4 s: one URL carries every
+    parameter, and three send every hostile value, see ``_mixed``)."""
     from report.monthly import last_complete_month
     default, month = ctx.default(), last_complete_month(app.citybrain_runtime)
     problems = []
-    for query in _mixed(URL_KEYS, 16):
+    for query in _mixed(URL_KEYS, 3):
         response, _ = _get(client, f"/export/chart/grid-funnel.svg?{query}", problems,
                            allowed={200})
         if response.status_code == 200 and f"_{default.start}_{default.end}.svg" not in \
@@ -510,19 +529,21 @@ def test_event_table_filter_row_and_sort(app, city, client, fair):
     by_id = _json(_table(app, defaults, **{f"{Events.TABLE}.sort_by": [
         {"column_id": "event_id", "direction": "desc"}]}))
     for value in CALLBACK_HOSTILE:
-        for name, bad, expected in (
-                ("sort_by", [{"column_id": value, "direction": "asc"}], clean),
-                ("sort_by", [{"column_id": "event_id", "direction": value}], by_id),
-                ("sort_by", value, clean), ("sort_by", [value], clean),
-                ("page_current", value, clean), ("page_size", value, clean)):
+        # the page and the page size are read apart from the sort: each call has them hostile
+        # too (a page costs ~40 ms to draw, even an empty one)
+        for sort_by, expected in (([{"column_id": value, "direction": "asc"}], clean),
+                                  ([{"column_id": "event_id", "direction": value}], by_id),
+                                  (value, clean), ([value], clean)):
+            bad = {"sort_by": sort_by, "page_current": value, "page_size": value}
+            what = ", ".join(f"{name}={short(v)}" for name, v in bad.items())
             try:
-                drawn = _json(_table(app, defaults, **{f"{Events.TABLE}.{name}": bad}))
+                drawn = _json(_table(app, defaults, **{f"{Events.TABLE}.{name}": v
+                                                      for name, v in bad.items()}))
             except Exception as error:               # noqa: BLE001
-                problems.append(f"{name}={short(bad)}: {type(error).__name__}: "
-                                f"{str(error)[:120]}")
+                problems.append(f"{what}: {type(error).__name__}: {str(error)[:120]}")
                 continue
             if drawn != expected:
-                problems.append(f"{name}={short(bad)}: a page other than the default one")
+                problems.append(f"{what}: a page other than the default one")
     _report(problems, "event table inputs went wrong")
 
 

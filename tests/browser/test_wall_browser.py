@@ -7,9 +7,11 @@ Screenshots land in test-artifacts/ (wall001-*.png): look at them.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -69,6 +71,17 @@ def _next_frame(page) -> None:
                   "() => requestAnimationFrame(done)))")
 
 
+def _screenshot(page, path: Path) -> None:
+    """The viewport as a PNG, as ``page.screenshot`` takes it but compressed for speed: at
+    7680x2160 that takes half the time (~1 s), for a file ~40% bigger."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        data = cdp.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True})
+    finally:
+        cdp.detach()
+    path.write_bytes(base64.b64decode(data["data"]))
+
+
 def _within(page, expression: str, seconds: float, arg=None) -> bool:
     """Whether ``expression`` comes true in the page within ``seconds``; the caller asserts
     it, so a failure reads as the test's own."""
@@ -104,13 +117,22 @@ def test_wall001_every_scene_fits_every_wall_size(browser, live_server, size, sl
     try:
         scenes_seen = set()
         turns = 12    # enough turns for every scene to pass through every slot arrangement
+        frames = page.evaluate(f"() => [...Array({turns}).keys()]"
+                               ".map((t) => window.citybrain.wall.frame(t))")
+        measured = set()
         for turn in range(turns):
+            # a turn changes only which scenes are visible (all are laid out), where, and the
+            # banner: a slot arrangement measured at an earlier turn would measure the same
+            if tuple(frames[turn]) in measured:
+                continue
+            measured.add(tuple(frames[turn]))
             page.evaluate(f"() => {{ window.citybrain.wall.turn = {turn}; "
                           "window.citybrain.wall.show(); }")
             _next_frame(page)
             m = page.evaluate(MEASURE)
             scenes_seen.update(m["shown"])
             w, h = m["inner"]
+            assert m["shown"] == frames[turn]
             assert len(m["shown"]) == slots
             assert max(m["scroll"][0], m["scroll"][2]) <= w and \
                 max(m["scroll"][1], m["scroll"][3]) <= h, "scrollbars"
@@ -135,7 +157,7 @@ def test_wall001_every_scene_fits_every_wall_size(browser, live_server, size, sl
             assert svg_small == [], f"turn {turn}: chart text under 14 px"
             if turn < 6:
                 ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / f"wall001-{size[0]}x{size[1]}-{turn}.png"))
+                _screenshot(page, ARTIFACTS / f"wall001-{size[0]}x{size[1]}-{turn}.png")
         assert scenes_seen == {"overview", "economy", "environment", "grid", "services", "tasks"}
         assert errors == []
     finally:
