@@ -9,6 +9,7 @@ path for the screen and the file.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from pathlib import Path
@@ -57,8 +58,22 @@ def with_footnote(fig: go.Figure, *, scope: str, source: str, as_of: str, is_dem
     return out
 
 
+#: kaleido's render server (one headless Chromium) belongs to the process, not to a renderer:
+#: every ChartRenderer shares it and it stops when the process ends. (When each renderer
+#: stopped it on close, the others' later renders each launched a Chromium of their own:
+#: 5-6 s a figure instead of 0.5 s.) One Chromium page renders at a time.
+_SERVER_LOCK = threading.Lock()
+_server_started = False
+
+
+def _stop_server() -> None:
+    import kaleido
+    kaleido.stop_sync_server(silence_warnings=True)
+
+
 class ChartRenderer:
-    """Renders figures to bytes through one persistent headless Chromium (kaleido)."""
+    """Renders figures to bytes through the process's persistent headless Chromium
+    (kaleido)."""
 
     def __init__(self, chromium: str | None = None):
         # kaleido (through choreographer) finds the browser in BROWSER_PATH: Debian's
@@ -66,8 +81,6 @@ class ChartRenderer:
         path = chromium or os.environ.get("BROWSER_PATH") or DEFAULT_CHROMIUM
         if os.path.exists(path):
             os.environ.setdefault("BROWSER_PATH", path)
-        self._lock = threading.Lock()
-        self._started = False
 
     def render(self, fig: go.Figure, fmt: str, size: tuple[int, int] = SIZE) -> bytes:
         """The figure as PNG, SVG or PDF bytes."""
@@ -75,17 +88,13 @@ class ChartRenderer:
         import kaleido
         opts = {"format": fmt, "width": size[0], "height": size[1],
                 "scale": 2 if fmt == "png" else 1}
-        with self._lock:   # one Chromium page at a time: renders from server threads queue
-            if not self._started:
+        global _server_started
+        with _SERVER_LOCK:   # renders from server threads and reports queue
+            if not _server_started:
                 # offline: the plotly.js the app serves, no MathJax (kaleido would fetch both
                 # from a CDN); a render that hangs gives up after a minute
                 kaleido.start_sync_server(plotlyjs=PLOTLY_JS, mathjax=False, timeout=60,
                                           silence_warnings=True)
-                self._started = True
+                atexit.register(_stop_server)
+                _server_started = True
             return kaleido.calc_fig_sync(fig, opts=opts)
-
-    def close(self) -> None:
-        if self._started:
-            import kaleido
-            kaleido.stop_sync_server(silence_warnings=True)
-            self._started = False

@@ -314,14 +314,9 @@ def export_report(runtime, *, month: str | None, formats, out_dir: Path,
     formats = check_formats(formats)
     report = build_report(runtime, month, tuple(sections or SECTIONS),
                           tuple(districts) if districts else None, lang)
-    own = renderer is None
     renderer = renderer or export.ChartRenderer()
-    try:
-        figures = (render_figures(report, runtime, renderer, progress)
-                   if {"pdf", "docx"} & set(formats) else [])
-    finally:
-        if own:
-            renderer.close()
+    figures = (render_figures(report, runtime, renderer, progress)
+               if {"pdf", "docx"} & set(formats) else [])
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"citybrain-report-{report.month}-{lang}"
