@@ -266,7 +266,7 @@ def test_ops008_map_layers_toggle_independently(live_server, probe):
     page.locator("#ops-layers input[value='events']").check()
     page.wait_for_function(f"() => ({traces})()[{events}].visible === true && "
                            f"({traces})()[{events}].z.length > 0")
-    page.wait_for_timeout(800)
+    page.wait_for_timeout(800)         # for the screenshot only: the points' fade-in
     probe.screenshot("ops008-layers")
     page.locator("#ops-layers input[value='water']").uncheck()
     page.wait_for_function(f"() => ({traces})()[{water}].visible === false")
@@ -287,6 +287,8 @@ def test_ops009_the_time_slider_plays_through_the_months(live_server, probe):
     page.click("#ops-play")                            # pause
     page.wait_for_function("() => document.querySelector('#ops-play').innerText === '▶'")
     paused_at = _query(page)["from"]
+    # a sleep on purpose: what is checked is that time passes without a step (one step a
+    # second while playing)
     page.wait_for_timeout(2500)
     assert _query(page)["from"] == paused_at          # no more steps while paused
     # the slider shows the window the charts use
