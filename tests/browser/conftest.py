@@ -32,6 +32,12 @@ class LiveServer:
     """A Dash app on a free loopback port, in a thread, for one module of tests."""
 
     def __init__(self, app):
+        # the interface font is cut on its first request (~4 s a weight, far more with a
+        # second worker's browser busy): cut here, so a module's first page load does not
+        # wait on it past its timeout (a cold app is not what these tests are about)
+        client = app.server.test_client()
+        for weight in (400, 700):
+            assert client.get(f"/fonts/citybrain-sans-{weight}.woff2").status_code == 200
         self.server = make_server("127.0.0.1", 0, app.server, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

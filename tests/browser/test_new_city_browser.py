@@ -16,12 +16,7 @@ def new_city_server(new_city):
     from app import create_app
     app = create_app(settings_mod.Settings(db_path=new_city, build_demo_if_missing=False,
                                               auth=False))
-    # the interface font is cut on its first request (about 6 s a weight, more on a loaded
-    # machine): cut here, so the first page's load event does not wait on it past a timeout
-    client = app.server.test_client()
-    for weight in (400, 700):
-        assert client.get(f"/fonts/citybrain-sans-{weight}.woff2").status_code == 200
-    with LiveServer(app) as server:
+    with LiveServer(app) as server:        # which cuts the interface font first
         yield server
 
 
