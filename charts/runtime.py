@@ -11,7 +11,7 @@ from functools import cached_property
 import geopandas as gpd
 import pandas as pd
 
-from data import freshness
+from data import catalog, freshness
 from data.access import Principal
 from data.catalog import Catalogue
 from data.queries import FULL, Queries, Scope
@@ -188,10 +188,11 @@ class Runtime:
         return self._snap.names["en" if lang == "en" else "zh"]
 
     def names_text(self) -> str:
-        """Every name the screens may show of this store, whoever asks (the interface font is
-        cut to it once for every user, and a district user's reader knows only their
-        districts): places, departments and the city's own indicators."""
-        own = "".join(i.name_zh + i.name_en + i.unit_zh + i.unit_en for i in self.catalogue)
+        """Every name of this store the screens may show, for the interface font: places,
+        departments, key tasks (``Queries.names_text``) and the city's own indicators (the
+        built-in ones are in every font already, layouts/fonts.interface_chars)."""
+        own = "".join(i.name_zh + i.name_en + i.unit_zh + i.unit_en for i in self.catalogue
+                      if i.code not in catalog.BUILT_IN)
         return self._snap.queries.names_text() + own
 
     def _all_shapes(self, level: str) -> gpd.GeoDataFrame:

@@ -210,7 +210,7 @@ def from_rows(rows: Iterable[dict]) -> Catalogue:
     def indicator(row: dict) -> Indicator:
         row = {k: None if isinstance(v, float) and v != v else v for k, v in row.items()}
         return Indicator(**{**row, "decimals": int(row["decimals"])})
-    return BUILT_IN.with_own(indicator(row) for row in rows if row["code"] not in BUILT_IN)
+    return BUILT_IN.with_own(indicator(row) for row in rows)
 
 
 def of_store(store) -> Catalogue:

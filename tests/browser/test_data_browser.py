@@ -3,32 +3,14 @@ a bad one (every problem listed with its row and column; the store unchanged).""
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 
 import pytest
 
-from data.store import connect
 from tests.browser.conftest import LiveServer
+from tests.new_city import checksums
 
 pytestmark = pytest.mark.browser
-
-
-def checksums(path) -> dict[str, tuple[int, str]]:
-    """Every table's row count and a digest of its rows, as ``tests.new_city.checksums``
-    gives, but from DuckDB's hash of each row (sorted, then digested) rather than every row
-    fetched into Python and printed: ~1 s instead of ~20 s for the test city's ~900k rows."""
-    con = connect(path)     # the app's configuration: DuckDB refuses another in one process
-    try:
-        out = {}
-        for (table,) in con.execute("SELECT table_name FROM information_schema.tables "
-                                    "ORDER BY 1").fetchall():
-            hashes = con.execute(f'SELECT hash(t) AS h FROM "{table}" t ORDER BY h'
-                                 ).fetchnumpy()["h"]
-            out[table] = (len(hashes), hashlib.sha1(hashes.tobytes()).hexdigest())
-        return out
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")
