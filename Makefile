@@ -87,7 +87,7 @@ lint: install-test
 test-fast: install-test
 	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not browser and not soak and not deploy"
 
-# The soak tests alone, for 10 minutes (a minute in `make test`).
+# The soak tests alone, for 10 minutes (20 s in `make test`).
 soak: install-test
 	CITYBRAIN_SOAK_SECONDS=600 $(PY) -m pytest -m soak
 

@@ -285,8 +285,8 @@ def test_wall003_refresh_sends_only_changes_and_keeps_view_and_rotation(browser,
         context.close()
 
 
-#: How long the soak rotates: a minute in the suite, 10 minutes in `make soak`.
-SOAK_SECONDS = int(os.environ.get("CITYBRAIN_SOAK_SECONDS", "60"))
+#: How long the soak rotates: 20 s in the suite, 10 minutes in `make soak`.
+SOAK_SECONDS = int(os.environ.get("CITYBRAIN_SOAK_SECONDS", "20"))
 
 #: Every scene of the wall's pool shown at least once since the first call.
 EVERY_SCENE_SHOWN = """() => {
@@ -299,7 +299,7 @@ EVERY_SCENE_SHOWN = """() => {
 
 @pytest.mark.soak
 def test_wall004_soak_rotation_every_second(browser, settings):
-    """Rotation every second and a refresh every 5 s for SOAK_SECONDS (a minute unless
+    """Rotation every second and a refresh every 5 s for SOAK_SECONDS (20 s unless
     CITYBRAIN_SOAK_SECONDS says otherwise): no console error, JS heap growth under 10%."""
     from app import create_app
     with LiveServer(create_app(settings.with_(wall_refresh_seconds=5))) as server:
