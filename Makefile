@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test lint test-fast soak install system-deps install-test system-test-deps bench \
-	bench-load lock
+	bench-load lock bundle
 
 # Install the app and run it on the embedded demo city (built on first run, then reused).
 run: install
@@ -51,15 +51,19 @@ install-test: system-test-deps $(PY)
 	$(PY) -m pip install --quiet --require-hashes -r requirements-test.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 
+# The offline bundle, dist/citybrain-bundle/ (docs/DEPLOY.md): every locked package's wheel
+# for this machine's Python and platform, the project's wheel, the Debian packages it needs
+# and install.sh. Build it with the Python of the machines it goes to (Debian 12: python3).
+bundle: install
+	$(PY) deploy/bundle.py
+
 # The locks, after a change of pyproject.toml's dependencies: every package at one version,
 # with the hashes pip checks (the test lock keeps the app lock's versions).
 LOCK_OPTIONS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 	--no-emit-find-links
 # pip-compile resolves for the Python running it: redis needs async-timeout below 3.11.3
 # (Debian 12's python3 is 3.11.2), which a newer Python leaves out, so it is added by hand.
-ASYNC_TIMEOUT := async-timeout==5.0.1 \\\n\
-    --hash=sha256:39e3809566ff85354557ec2398b55e096c8364bacac9405a7a1fa429e77fe76c \\\n\
-    --hash=sha256:d9321a7a3d5a6a5e187e824d2fa0793ce379a202935782d555d6e9d2735677d3
+ASYNC_TIMEOUT := async-timeout==5.0.1 \\\n    --hash=sha256:39e3809566ff85354557ec2398b55e096c8364bacac9405a7a1fa429e77fe76c \\\n    --hash=sha256:d9321a7a3d5a6a5e187e824d2fa0793ce379a202935782d555d6e9d2735677d3\n    \# via redis, on Python < 3.11.3 (Debian 12 ships 3.11.2), added by make lock
 lock: $(PY)
 	$(PY) -m pip install --quiet pip-tools
 	$(VENV)/bin/pip-compile $(LOCK_OPTIONS) -o requirements.lock pyproject.toml

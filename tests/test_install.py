@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
-import os
 import re
 import sys
 import tomllib
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -83,59 +80,5 @@ def test_the_locks_pin_every_declared_package_with_hashes():
             assert drift == {}
 
 
-@pytest.mark.deploy
-def test_the_installed_wheel_serves_from_another_folder(city_path, tmp_path):
-    """The wheel carries what the app reads beside its code (assets/, the boundaries, the
-    wall's playlist): installed into a folder of its own and started from elsewhere, it
-    serves the page, its scripts and styles, and the map's shapes."""
-    import shutil
-    import subprocess
-    import time
-    import urllib.request
-
-    from bench.servers import _stop, free_port, get_json
-    # built from a copy: setuptools would reuse a stale build/ folder of the checkout
-    source = tmp_path / "source"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "var", "test-artifacts", "out", "*.duckdb*", "__pycache__",
-        "*.egg-info", ".mypy_cache", ".ruff_cache"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w",
-                    str(tmp_path / "wheel"), str(source)], check=True)
-    wheel = next((tmp_path / "wheel").glob("citybrain-*.whl"))
-    target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index",
-                    "--quiet", "--target", str(target), str(wheel)], check=True)
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    shutil.copy(city_path, elsewhere / "city.duckdb")
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(target), "CITYBRAIN_DB": "city.duckdb",
-           "CITYBRAIN_AUTH": "0", "CITYBRAIN_BUILD_DEMO": "0", "CITYBRAIN_PORT": str(port)}
-    where = subprocess.run([sys.executable, "-c", "import app; print(app.__file__)"], env=env,
-                           cwd=elsewhere, capture_output=True, text=True, check=True)
-    assert Path(where.stdout.strip()).parent == target      # the wheel's code, not ours
-    server = subprocess.Popen([sys.executable, "-m", "cli", "serve"], env=env, cwd=elsewhere,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                assert get_json(url + "/healthz")["status"] == "ok"
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline
-                time.sleep(0.2)
-
-        def body(path: str) -> bytes:
-            with urllib.request.urlopen(url + path, timeout=30) as answer:
-                assert answer.status == 200, path
-                return answer.read()
-        page = body("/").decode()
-        for name in ("citybrain.css", "citybrain.js", "map_recolour.js"):
-            assert f"/assets/{name}" in page
-            assert body(f"/assets/{name}") == (ROOT / "assets" / name).read_bytes()
-        assert b'"features"' in body("/geo/districts.geojson")
-        assert b"/assets/citybrain.css" in body("/wall")      # the playlist was read
-    finally:
-        _stop(server)
+# The wheel installed outside the checkout, with every dependency from the offline bundle and
+# no network: tests/browser/test_bundle_browser.py.

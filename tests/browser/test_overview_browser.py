@@ -249,7 +249,10 @@ def test_ops007_drill_from_the_city_to_a_grid_cell_and_back(live_server, probe):
 _PAINTED_POINTS = """i => {
   const gd = document.querySelector('#ops-map .js-plotly-plot');
   const subplot = gd._fullLayout.map._subplot;
-  const layerIds = Object.values(subplot.traceHash[gd._fullData[i].uid].layerIds)
+  // between a redraw's start and its end the trace has no layers yet: nothing painted
+  const drawn = subplot.traceHash[gd._fullData[i].uid];
+  if (!drawn) return 0;
+  const layerIds = Object.values(drawn.layerIds)
     .filter(id => subplot.map.getLayer(id));
   return subplot.map.queryRenderedFeatures({layers: layerIds}).length;
 }"""
