@@ -9,8 +9,11 @@ the client's local fonts.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import io
+import os
 import string
 from pathlib import Path
 
@@ -46,12 +49,53 @@ def interface_chars(*texts: str) -> str:
     return "".join(sorted(set("".join(parts)) - set("\n\r\t\x0b\x0c")))
 
 
+#: Bump when the cut changes (options, face): the cache's old files are then never read.
+_CUT_VERSION = "1"
+
+
+def cache_dir() -> Path:
+    """Where cut fonts are kept between processes: CITYBRAIN_FONT_CACHE, else the user's
+    cache (under systemd, HOME is the data folder, docs/DEPLOY.md)."""
+    configured = os.environ.get("CITYBRAIN_FONT_CACHE")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "citybrain" / "fonts"
+
+
 @functools.lru_cache(maxsize=8)
 def subset_woff2(chars: str, weight: int) -> bytes | None:
-    """Return a WOFF2 subset of the interface face holding ``chars``, or None without fonts."""
+    """Return a WOFF2 subset of the interface face holding ``chars``, or None without fonts.
+
+    A cut takes ~4 s a weight, in every worker of every start: the result is kept on disk,
+    named by what it is cut from and for (the characters, the font file, fontTools), and
+    read back by the next process. A cache that cannot be written is only slower."""
     path = system_font(weight)
     if path is None:
         return None
+    import fontTools
+    stat = path.stat()
+    key = hashlib.sha256("\0".join((
+        _CUT_VERSION, chars, str(weight), str(path), str(stat.st_size), str(stat.st_mtime_ns),
+        fontTools.version)).encode()).hexdigest()
+    cached = cache_dir() / f"citybrain-sans-{weight}-{key[:32]}.woff2"
+    try:
+        return cached.read_bytes()
+    except OSError:
+        pass
+    body = cut_woff2(path, chars)
+    partial = cached.with_name(f"{cached.name}.{os.getpid()}.partial")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(body)
+        os.replace(partial, cached)      # another worker reads all of it or nothing
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+    return body
+
+
+def cut_woff2(path: Path, chars: str) -> bytes:
+    """The cut itself: the interface face of the collection at ``path``, ``chars`` only."""
     from fontTools import subset
     from fontTools.ttLib import TTCollection
 

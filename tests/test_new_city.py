@@ -293,3 +293,21 @@ def test_a_load_adds_the_tables_an_older_store_lacks(new_city, tmp_path):
     finally:
         con.close()
     assert {"datasets", "key_tasks", "key_task_progress"} <= tables
+
+
+def test_the_load_bar_counts_rows_against_their_total(new_city, tmp_path, capfd):
+    """`citybrain load` without --quiet shows a bar in rows that knows its total before the
+    first file is read (a CSV's lines), and ends with every row counted."""
+    import re
+    import shutil
+    store = shutil.copy(new_city, tmp_path / "city.duckdb")
+    rows = [f"蓬江区,社会消费品零售总额,2025-{m:02d},{100 + m}" for m in range(1, 13)]
+    more = tmp_path / "2025.csv"
+    more.write_text("地区,指标,时间,数值\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert citybrain(["load", "indicators", str(more), "--db", str(store)]) == 0
+    err = capfd.readouterr().err
+    # tqdm redraws the line; every frame carries the total of 12 rows (scaled: 12.0, 1.20M)
+    frames = re.findall(r"loading:\s+\d+%\|[^|]*\|\s*([\d.]+)/([\d.]+) ", err)
+    assert frames and {float(total) for _, total in frames} == {12}, err
+    assert float(frames[-1][0]) == 12
+    assert "loaded into" in err and "12 indicators" in err

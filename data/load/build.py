@@ -110,16 +110,24 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
             con.execute("BEGIN TRANSACTION")
             touched: set[str] = set()
             files: dict[str, str] = {}
-            bar = tqdm(ordered, desc="loading", unit="file", disable=not progress)
-            for item in bar:
+            expected = [rows_in(item) if progress else 0 for item in ordered]
+            bar = tqdm(desc="loading", unit=" rows", unit_scale=True, disable=not progress,
+                       total=sum(expected))
+            for item, rows in zip(ordered, expected):
                 bar.set_postfix_str(f"{item.kind}: {item.path.name}")
+                before = sum(report.rows.values())
                 try:
                     feeds = LOADERS[item.kind](con, item, report, now)
                 except duckdb.Error as exc:      # a constraint the readers did not foresee
                     raise LoadError([Problem(item.path.name, None, None, None,
                                              f"the store refused it: {exc}")]) from exc
+                loaded = sum(report.rows.values()) - before
+                if not rows:            # a boundary file: its features count once read
+                    bar.total += loaded
+                bar.update(loaded)
                 touched |= feeds
                 files.update({feed: item.path.name for feed in feeds})
+            bar.close()
             if city is not None:
                 _generate_below_districts(con, report)
             if touched & {"grid_events", *BOUNDARY_KINDS}:
@@ -143,6 +151,34 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
             raise
         os.replace(tmp, target)
     return report
+
+
+def rows_in(item: Item) -> int:
+    """About how many rows a file holds, read cheaply before the load, so the progress bar
+    knows its total: a CSV's lines, a Parquet file's metadata, a workbook sheet's
+    dimensions. 0 for a boundary file (only GDAL, behind its checks, opens those: its
+    features join the total once read) and for a file it cannot tell (its reader says
+    why)."""
+    path, suffix = item.path, item.path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            with open(path, "rb") as handle:
+                return max(0, sum(chunk.count(b"\n") for chunk in iter(
+                    lambda: handle.read(1 << 20), b"")) - 1)
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+            return pq.ParquetFile(path).metadata.num_rows
+        if suffix == ".xlsx":
+            import openpyxl
+            book = openpyxl.load_workbook(path, read_only=True)
+            try:
+                sheet = book[item.options["sheet"]] if "sheet" in item.options else book.active
+                return max(0, (sheet.max_row or 1) - 1)
+            finally:
+                book.close()
+    except Exception:       # a broken file: its reader names the problem
+        return 0
+    return 0
 
 
 @contextmanager
