@@ -66,10 +66,13 @@ def _report(args) -> int:
     sections = args.sections.split(",") if args.sections else None
     districts = args.districts.split(",") if args.districts else None
     with tqdm(desc="report", unit="step", disable=args.quiet) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total, bar.n = total, done
+            bar.refresh()
         try:
             written, figures = export_report(
                 runtime, month=args.month, formats=formats, out_dir=args.out,
-                sections=sections, districts=districts, lang=args.lang, progress=bar.update)
+                sections=sections, districts=districts, lang=args.lang, progress=progress)
         except (ReportError, ReportFormatError) as exc:
             bar.close()
             print(f"citybrain report: {exc}", file=sys.stderr)

@@ -34,6 +34,22 @@ window.citybrain = {
     root.setProperty('--cb-left', ((window.innerWidth - 1920 * scale) / 2) + 'px');
     root.setProperty('--cb-top', ((window.innerHeight - 1080 * scale) / 2) + 'px');
   },
+  // A new filter state for the event records grid (callbacks/events.py): its rows are of the
+  // old one, so it drops them and asks the server again, from the first row. A grid not
+  // drawn yet needs nothing: its first request reads the store.
+  reloadGrid: function (data, gridId) {
+    const noUpdate = window.dash_clientside.no_update;
+    let api = null;
+    try {
+      api = data && window.dash_ag_grid ? window.dash_ag_grid.getApi(gridId) : null;
+    } catch (e) {
+      api = null;     // "no grid found, or grid is not initialized yet"
+    }
+    if (!api) { return noUpdate; }
+    api.ensureIndexVisible(0, 'top');
+    api.purgeInfiniteCache();
+    return data.query;
+  },
   wall: null,   // the wall's rotation (below), set up on the first /wall page
   clock: function () {
     const d = new Date();

@@ -42,17 +42,22 @@ EVENT_METRICS = ["closure_rate", "events_per_10k", "on_time_rate", "event_count"
 ECONOMY = ["gdp", "fixed_asset_investment", "retail_sales", "industrial_va_growth",
            "budget_revenue", "unemployment_rate", "electricity", "loans"]
 POLLUTANTS = ["pm25", "aqi", "pm10", "o3_8h", "no2", "so2", "co"]
-#: The event table's sort as the page first draws it (layouts/events.py).
+#: The event table's sort as the page first draws it (layouts/events.py), in the naive app's
+#: DataTable form (the app's grid gets the same as a sort model, ``_grid_request``).
 NEWEST_FIRST = [{"column_id": "reported_at", "direction": "desc"}]
 TABLE_FILTER = "{status} = 结案 && {returned_count} > 0"
+#: The same filter as the app's grid sends it (its filter model).
+GRID_FILTERS = {"": {}, TABLE_FILTER: {
+    "status": {"filterType": "text", "type": "equals", "filter": "结案"},
+    "returned_count": {"filterType": "number", "type": "greaterThan", "filter": 0}}}
+#: Rows a page: the naive table's page, and a block of the same size from the app's grid.
 TABLE_PAGE_SIZE = 20
 
 #: The filter controllers' outputs carry a hash (allow_duplicate): found per run from
 #: /_dash-dependencies, then written where a row's output says FILTERS.
 FILTERS = "<overview filter controller>"
 MAP = "..ops-map.figure...ops-map-drawn.data.."
-TABLE = "..evt-table.data...evt-table.page_count...evt-count.children...evt-csv.href" \
-        "...evt-xlsx.href...evt-table.page_current.."
+TABLE = "..evt-table.getRowsResponse...evt-count.children...evt-csv.href...evt-xlsx.href.."
 NAIVE_TABLE = "..table.data...table.page_count...count.children.."
 
 
@@ -315,18 +320,24 @@ def _app_request(row: Row, state: dict, deps: dict) -> tuple[str, list, list, st
         spec = deps["filters"]
         inputs, states, changed = _filters_request(spec, state)
         return spec["output"], inputs, states, changed
-    inputs = [{"id": "app-filters", "property": "data", "value": _payload(state)}]
-    states = []
+    store = {"id": "app-filters", "property": "data", "value": _payload(state)}
+    if row.table:
+        # the grid's block request, the filter store its State
+        inputs = [{"id": "evt-table", "property": "getRowsRequest",
+                   "value": _grid_request(*row.table)}]
+        return row.output, inputs, [store], "evt-table.getRowsRequest"
+    inputs, states = [store], []
     if row.output == MAP:
         # the map takes the query it was drawn for as State: None, always recolour
         states = [{"id": "ops-map-drawn", "property": "data", "value": None}]
-    if row.table:
-        page, sort_by, query = row.table
-        inputs += [{"id": "evt-table", "property": "page_current", "value": page},
-                   {"id": "evt-table", "property": "page_size", "value": TABLE_PAGE_SIZE},
-                   {"id": "evt-table", "property": "sort_by", "value": sort_by},
-                   {"id": "evt-table", "property": "filter_query", "value": query}]
     return row.output, inputs, states, None
+
+
+def _grid_request(page: int, sort_by: list, query: str) -> dict:
+    """The naive table's page, sort and filter row as the app's grid asks for them."""
+    return {"startRow": page * TABLE_PAGE_SIZE, "endRow": (page + 1) * TABLE_PAGE_SIZE,
+            "sortModel": [{"colId": s["column_id"], "sort": s["direction"]} for s in sort_by],
+            "filterModel": GRID_FILTERS[query]}
 
 
 def _naive_request(row: Row, state: dict) -> tuple[str, list]:

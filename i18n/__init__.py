@@ -60,6 +60,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "report_title": ("城市运行月报", "Monthly operations report"),
     "report_month": ("报告月份", "Month"),
     "report_contents": ("目录", "Contents"),
+    "report_page": ("第 {page} 页 / 共 {pages} 页", "Page {page} of {pages}"),
     "report_summary": ("综述", "Summary"),
     "report_figures": ("图表", "Figures"),
     "report_figure": ("图", "Figure"),
@@ -98,7 +99,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "where": ("位置", "Where"),
     "category": ("类别", "Category"),
     "hours_overdue": ("超期 小时", "Hours overdue"),
-    "filter_hint": ("在表头下方输入条件筛选，如 > 3 或区县名称", "Type in the row under the headers to filter, e.g. > 3 or a district's name"),
+    "filter_hint": ("点表头排序；在表头下方输入筛选，漏斗按钮可选大于、介于等条件；区县、类别等列输入名称即可",
+                    "Click a header to sort; type under the headers to filter (the funnel "
+                    "offers greater than, between...); districts, categories and the like "
+                    "by name"),
     "download_csv": ("下载 CSV", "Download CSV"),
     "download_xlsx": ("下载 Excel", "Download Excel"),
     "events_matching": ("共 {n} 条事件", "{n} events"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 import i18n
+import settings
 from layouts import export
 from layouts.ids import Bar, Shell
 
@@ -139,7 +140,13 @@ def graph_panel(graph_id: str, extra_class: str = "", figure=None):
 def screen(*, ids: Bar, lang: str, children: list):
     """A screen's canvas: the plumbing, then its header, filter bar and body."""
     return html.Div(id=f"{ids.prefix}-root", className=f"cb-screen lang-{lang}",
-                    children=[*page_plumbing(ids), *children])
+                    children=[*page_plumbing(ids), *children, version_footer()])
+
+
+def version_footer():
+    """The running version, small in the screen's bottom margin (outside the layout's flow:
+    the screens fill the display exactly), for a support call to read off."""
+    return html.Div(f"citybrain {settings.VERSION}", className="cb-version")
 
 
 def page_plumbing(ids: Bar) -> list:

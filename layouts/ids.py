@@ -71,6 +71,9 @@ class Events(StrEnum):
     COUNT = "evt-count"
     CSV = "evt-csv"
     XLSX = "evt-xlsx"
+    #: Written by the clientside callback that sends the grid back to its first rows when
+    #: the filter store changes (its output; nothing reads it).
+    RESET = "evt-reset"
 
 
 class Environment(StrEnum):

@@ -2,10 +2,12 @@
 (``report/monthly.py``: every number and sentence) and its figures, rendered once by the
 screens' own chart functions in the print theme.
 
-- PDF: an HTML document printed by Debian's Chromium (the CJK fonts are there already; no
-  second layout engine to keep in step).
+- PDF: an HTML document from the Jinja templates in report/templates/ (autoescaped),
+  printed by Debian's Chromium (the CJK fonts are there already; no second layout engine to
+  keep in step): page numbers in the margin, contents with the page of each heading.
 - DOCX: python-docx, real Word tables and the figures as pictures, because staff edit and
-  circulate Word.
+  circulate Word; appended to a Word template staff can replace (a letterhead, header and
+  footer, their styles).
 - XLSX: every table of the report, one sheet each, units in the headers.
 
 ``export_report`` is the one code path of the CLI (``citybrain report``) and the screen.
@@ -14,11 +16,16 @@ screens' own chart functions in the print theme.
 from __future__ import annotations
 
 import base64
-import html
+import copy
+import functools
+import logging
 import os
+import string
+import struct
 import subprocess
 import tempfile
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +34,8 @@ import pandas as pd
 import i18n
 from charts import registry
 from layouts import export, theme
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("pdf", "docx", "xlsx")
 FIGURE_SIZE = (1000, 520)
@@ -165,57 +174,65 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
-# --- DOCX -------------------------------------------------------------------------------
+# --- the sections, as the PDF and the Word file show them --------------------------------------
 
-def write_docx(report, figures: list[RenderedFigure], path: Path) -> Path:
-    """A Word document: title, summary, the KPI table, numbered figures with captions, the
-    ranking and alert tables. Real Word tables: staff edit them."""
-    import io
+@dataclass(frozen=True, eq=False)
+class Section:
+    """One heading of the report's PDF and Word file, numbered (一、/（一） in Chinese, 1./1.1 in
+    English, so that no two read alike), with what follows it; each is a line of the contents."""
 
-    from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    anchor: str                      # the heading's id in the HTML: "section-3"
+    heading: str                     # "三、图表", "3. Figures"
+    level: int                       # 1 a section, 2 one of its parts
+    paragraphs: tuple[str, ...] = ()
+    table: pd.DataFrame | None = None
+    figures: tuple[RenderedFigure, ...] = ()
 
-    lang, t = report.lang, i18n.t
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "Noto Sans CJK SC"
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Sans CJK SC")
-    style.font.size = Pt(10.5)
-    doc.add_heading(_title(report), level=0)
-    doc.add_paragraph(_cover_line(report))
-    doc.add_heading(t("report_summary", lang), level=1)
-    for sentence in report.summary:
-        doc.add_paragraph(sentence)
+
+_ZH_DIGITS = "零一二三四五六七八九"
+
+
+def _zh_number(n: int) -> str:
+    # 1..99 as Chinese numerals: 十, 十一, 二十, 二十一
+    if not 0 < n < 100:
+        raise ValueError(f"a section number from 1 to 99, not {n}")
+    tens, ones = divmod(n, 10)
+    return (("" if tens < 2 else _ZH_DIGITS[tens]) + ("十" if tens else "")
+            + (_ZH_DIGITS[ones] if ones else ""))
+
+
+def sections(report, figures: list[RenderedFigure]) -> list[Section]:
+    """The report's numbered headings in order, each with its sentences, table or figures:
+    the summary, the KPI table, the figures, the district rankings (one part per indicator)
+    and the alerts, as far as the report has them."""
+    t, lang = i18n.t, report.lang
     tabs = tables(report)
-    if tabs and "kpis" in report.sections:
-        _docx_table(doc, *tabs[0])
-        tabs = tabs[1:]
+    top: list[tuple[str, dict, list[tuple[str, pd.DataFrame]]]] = [
+        (t("report_summary", lang), {"paragraphs": tuple(report.summary)}, [])]
+    if "kpis" in report.sections:
+        title, frame = tabs.pop(0)
+        top.append((title, {"table": frame}, []))
     if figures:
-        doc.add_heading(t("report_figures", lang), level=1)
-        for fig in figures:
-            doc.add_picture(io.BytesIO(fig.png), width=Cm(16))
-            doc.add_paragraph(f"{t('report_figure', lang)} {fig.number}  {fig.caption}",
-                              style="Caption")
-    for title, frame in tabs:
-        _docx_table(doc, title, frame)
-    doc.save(str(path))
-    return path
+        top.append((t("report_figures", lang), {"figures": tuple(figures)}, []))
+    rankings, tabs = tabs[:len(report.rankings)], tabs[len(report.rankings):]
+    if rankings:
+        prefix = f"{t('ranking', lang)} · "
+        top.append((t("ranking", lang), {},
+                    [(title.removeprefix(prefix), frame) for title, frame in rankings]))
+    top += [(title, {"table": frame}, []) for title, frame in tabs]
+    out: list[Section] = []
+    for n, (title, content, parts) in enumerate(top, start=1):
+        number = f"{_zh_number(n)}、" if lang == "zh" else f"{n}. "
+        out.append(Section(f"section-{len(out) + 1}", number + title, 1, **content))
+        for m, (part, frame) in enumerate(parts, start=1):
+            number = f"（{_zh_number(m)}）" if lang == "zh" else f"{n}.{m} "
+            out.append(Section(f"section-{len(out) + 1}", number + part, 2, table=frame))
+    return out
 
 
-def _docx_table(doc, title: str, frame: pd.DataFrame) -> None:
-    doc.add_heading(title, level=2)
-    table = doc.add_table(rows=1, cols=len(frame.columns))
-    table.style = "Light Grid Accent 1"
-    for cell, name in zip(table.rows[0].cells, frame.columns):
-        cell.text = str(name)
-    for row in frame.itertuples(index=False):
-        cells = table.add_row().cells
-        for cell, value in zip(cells, row):
-            cell.text = _fmt(value)
+def _caption(report, fig: RenderedFigure) -> str:
+    return f"{i18n.t('report_figure', report.lang)} {fig.number}　{fig.caption}"
 
-
-# --- PDF --------------------------------------------------------------------------------
 
 def _cover_line(report) -> str:
     t, lang = i18n.t, report.lang
@@ -226,97 +243,312 @@ def _cover_line(report) -> str:
     return " · ".join(parts)
 
 
-def report_html(report, figures: list[RenderedFigure]) -> str:
-    """The report as one HTML document (figures inline): what the PDF prints."""
-    t, lang = i18n.t, report.lang
-    esc = html.escape
-    contents = [t("report_summary", lang)] + [title for title, _ in tables(report)]
-    if figures:
-        contents.insert(2 if "kpis" in report.sections else 1, t("report_figures", lang))
-    parts = [f"<section class='cover'><h1>{esc(_title(report))}</h1>",
-             f"<p class='meta'>{esc(_cover_line(report))}</p>",
-             f"<h2>{esc(t('report_contents', lang))}</h2><ol class='toc'>",
-             *[f"<li>{esc(c)}</li>" for c in contents], "</ol></section>",
-             f"<h2>{esc(t('report_summary', lang))}</h2>",
-             *[f"<p>{esc(s)}</p>" for s in report.summary]]
-    tabs = tables(report)
-    if tabs and "kpis" in report.sections:
-        parts.append(_html_table(*tabs[0]))
-        tabs = tabs[1:]
-    if figures:
-        parts.append(f"<h2>{esc(t('report_figures', lang))}</h2>")
-        for fig in figures:
-            data = base64.b64encode(fig.png).decode()
-            parts.append(f"<figure><img src='data:image/png;base64,{data}'>"
-                         f"<figcaption>{esc(t('report_figure', lang))} {fig.number}　"
-                         f"{esc(fig.caption)}</figcaption></figure>")
-    parts += [_html_table(title, frame) for title, frame in tabs]
-    style = """
-      @page { size: A4; margin: 18mm 16mm; }
-      body { font-family: 'Noto Sans CJK SC', 'Noto Sans SC', sans-serif; font-size: 10.5pt;
-             color: #1a1a1a; }
-      .cover { page-break-after: always; padding-top: 60mm; }
-      h1 { font-size: 24pt; } h2 { font-size: 15pt; border-bottom: 1px solid #999;
-      page-break-after: avoid; } .meta { color: #555; }
-      table { border-collapse: collapse; width: 100%; margin: 6pt 0 14pt; font-size: 9.5pt; }
-      th, td { border: 1px solid #bbb; padding: 3pt 5pt; text-align: left; }
-      th { background: #dde7f5; } td.num { text-align: right; }
-      figure { margin: 8pt 0 14pt; page-break-inside: avoid; text-align: center; }
-      figure img { width: 100%; } figcaption { font-size: 9.5pt; color: #333; }
-    """
-    return (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
-            f"<title>{esc(_title(report))}</title><style>{style}</style></head><body>"
-            + "".join(parts) + "</body></html>")
+# --- DOCX -------------------------------------------------------------------------------
+
+#: The Word file starts from this document (styles, page, header and footer, a letterhead):
+#: staff replace it without code (CITYBRAIN_REPORT_TEMPLATE). report/make_word_template.py
+#: wrote the shipped one from python-docx's own default.
+WORD_TEMPLATE = Path(__file__).with_name("templates") / "report.docx"
+WORD_TEMPLATE_ENV = "CITYBRAIN_REPORT_TEMPLATE"
+#: The styles the report's paragraphs and tables take from the template, by Word's names.
+WORD_STYLES = {"title": "Title", "heading1": "Heading 1", "heading2": "Heading 2",
+               "caption": "Caption", "table": "Light Grid Accent 1"}
+#: The widest a figure is drawn, if the template's page allows it.
+WORD_FIGURE_WIDTH_CM = 16
 
 
-def _html_table(title: str, frame: pd.DataFrame) -> str:
-    esc = html.escape
-    head = "".join(f"<th>{esc(str(c))}</th>" for c in frame.columns)
-    rows = []
+class ReportTemplateError(ReportFormatError):
+    """A Word template that cannot be used: the message names the file."""
+
+
+def word_template(path: Path | str | None = None) -> Path:
+    """The Word template to start from: ``path``, else CITYBRAIN_REPORT_TEMPLATE, else the
+    shipped one. The file is not opened here (``open_word_template`` checks it)."""
+    chosen = path or os.environ.get(WORD_TEMPLATE_ENV) or WORD_TEMPLATE
+    return Path(chosen)
+
+
+def open_word_template(path: Path | str | None = None):
+    """The template as a python-docx Document, or a ReportTemplateError naming the file: it
+    is missing, or not a Word document (.docx)."""
+    import zipfile
+
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
+    source = word_template(path)
+    where = f"the report's Word template {source}" + (
+        f" ({WORD_TEMPLATE_ENV})" if not path and os.environ.get(WORD_TEMPLATE_ENV) else "")
+    if not source.is_file():
+        raise ReportTemplateError(f"{where} does not exist or is not a file")
+    try:
+        return Document(str(source))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:
+        # SyntaxError: lxml's, for XML inside that does not parse
+        raise ReportTemplateError(f"{where} is not a Word document (.docx; a .dotx or .doc: "
+                                  f"save it as .docx): {exc}") from exc
+
+
+def write_docx(report, figures: list[RenderedFigure], path: Path,
+               template: Path | str | None = None) -> Path:
+    """A Word document: whatever the template holds (a letterhead, its header and footer),
+    then the title, the cover line and every section of ``sections``: real Word tables
+    (staff edit them), numbered figures with captions. Styles come from the template; one it
+    lacks is copied from python-docx's default, with a warning naming it."""
+    import io
+
+    from docx.shared import Cm
+
+    source = word_template(template)
+    doc = open_word_template(template)
+    style = {key: _word_style(doc, name, source) for key, name in WORD_STYLES.items()}
+    doc.add_paragraph(_title(report), style=style["title"])
+    doc.add_paragraph(_cover_line(report))
+    width = _usable_width(doc, Cm(WORD_FIGURE_WIDTH_CM))
+    for section in sections(report, figures):
+        doc.add_paragraph(section.heading,
+                          style=style["heading1" if section.level == 1 else "heading2"])
+        for sentence in section.paragraphs:
+            doc.add_paragraph(sentence)
+        if section.table is not None:
+            _docx_table(doc, section.table, style["table"])
+        for fig in section.figures:
+            doc.add_picture(io.BytesIO(fig.png), width=width)
+            doc.add_paragraph(_caption(report, fig), style=style["caption"])
+    doc.save(str(path))
+    return path
+
+
+def _word_style(doc, name: str, source: Path) -> str:
+    """``name``, copied into ``doc`` from python-docx's default document if the template
+    lacks it (a Word template holds only the styles it has used)."""
+    try:
+        doc.styles[name]
+        return name
+    except KeyError:
+        pass
+    from docx import Document
+    default = Document()
+    _copy_style(default.styles.element, doc.styles.element,
+                default.styles[name].element.styleId)
+    log.warning("the report's Word template %s has no style %r: the report uses "
+                "python-docx's default %r instead (add the style to the template to choose "
+                "its look)", source, name, name)
+    return name
+
+
+def _copy_style(source, target, style_id: str) -> None:
+    # the style and what it rests on (basedOn, its linked character style), unless present
+    from docx.oxml.ns import qn
+    if style_id is None or target.get_by_id(style_id) is not None:
+        return
+    element = source.get_by_id(style_id)
+    if element is None:
+        return
+    target.append(copy.deepcopy(element))
+    for tag in ("w:basedOn", "w:link"):
+        ref = element.find(qn(tag))
+        if ref is not None:
+            _copy_style(source, target, ref.get(qn("w:val")))
+
+
+def _usable_width(doc, widest):
+    # the figure's width: the last page's width within its margins, at most ``widest``
+    page = doc.sections[-1]
+    if page.page_width is None or page.left_margin is None or page.right_margin is None:
+        return widest
+    return min(widest, page.page_width - page.left_margin - page.right_margin)
+
+
+def _docx_table(doc, frame: pd.DataFrame, style: str) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    table = doc.add_table(rows=1, cols=len(frame.columns))
+    table.style = style
+    for cell, name in zip(table.rows[0].cells, frame.columns):
+        cell.text = str(name)
+    _row_flag(table.rows[0], "w:tblHeader")      # repeated on every page the table spans
     for row in frame.itertuples(index=False):
-        cells = "".join(
-            f"<td class='num'>{esc(_fmt(v))}</td>" if isinstance(v, (int, float))
-            and not isinstance(v, bool) else f"<td>{esc(_fmt(v))}</td>" for v in row)
-        rows.append(f"<tr>{cells}</tr>")
-    return f"<h3>{esc(title)}</h3><table><tr>{head}</tr>{''.join(rows)}</table>"
+        cells = table.add_row().cells
+        for cell, value in zip(cells, row):
+            cell.text = _fmt(value)
+            if _is_number(value):
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for row in table.rows:
+        _row_flag(row, "w:cantSplit")            # a row never split between pages
+
+
+def _row_flag(row, tag: str) -> None:
+    from docx.oxml import OxmlElement
+    flag = OxmlElement(tag)
+    row._tr.get_or_add_trPr().append(flag)
+
+
+# --- PDF --------------------------------------------------------------------------------
+
+@functools.cache
+def _templates():
+    import jinja2
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+        lstrip_blocks=True)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _css_string(text: str) -> str:
+    # a CSS string literal: anything but letters, digits and spaces as a hex escape, so no
+    # quote or </style> can end it
+    return '"' + "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):x} "
+                         for ch in text) + '"'
+
+
+def _page_label(lang: str) -> str:
+    """i18n's page label ("第 {page} 页 / 共 {pages} 页") as a CSS ``content`` value: its
+    words as strings, {page} and {pages} as Chromium's counters."""
+    parts = []
+    for literal, field, _, _ in string.Formatter().parse(i18n.t("report_page", lang)):
+        if literal:
+            parts.append(_css_string(literal))
+        if field is not None:
+            if field not in ("page", "pages"):
+                raise ValueError(f"report_page knows {{page}} and {{pages}}, not {{{field}}}")
+            parts.append(f"counter({field})")
+    return " ".join(parts)
+
+
+def report_html(report, figures: list[RenderedFigure], pages: dict[str, int] | None = None,
+                *, draft: bool = False) -> str:
+    """The report as one HTML document (figures inline): what the PDF prints.
+
+    ``pages``: the page of each section's heading (``Section.anchor`` -> page), written into
+    the contents; without it their numbers are left blank. ``draft``: each figure a blank
+    stand-in of its size, the same layout printed in a fraction of the time (``write_pdf``'s
+    first print, which only finds the pages).
+    """
+    lang = report.lang
+    figure_src = _stand_in if draft else _data_uri
+    parts = [{"anchor": s.anchor, "heading": s.heading, "level": s.level,
+              "paragraphs": s.paragraphs,
+              "table": None if s.table is None else {
+                  "columns": [str(c) for c in s.table.columns],
+                  "rows": [[(_fmt(v), _is_number(v)) for v in row]
+                           for row in s.table.itertuples(index=False)]},
+              "figures": [{"src": figure_src(f.png), "label": _caption(report, f)}
+                          for f in s.figures]}
+             for s in sections(report, figures)]
+    return _templates().get_template("report.html").render(
+        lang=lang, title=_title(report), cover_line=_cover_line(report),
+        contents_title=i18n.t("report_contents", lang), sections=parts, pages=pages or {},
+        page_label=_page_label(lang))
+
+
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def _stand_in(png: bytes) -> str:
+    # an empty SVG as wide and high as the PNG (its IHDR): the same box on the page
+    width, height = struct.unpack(">II", png[16:24])
+    return ("data:image/svg+xml," + urllib.parse.quote(
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}'/>"))
 
 
 def write_pdf(report, figures: list[RenderedFigure], path: Path,
               chromium: str | None = None) -> Path:
-    """The report printed to PDF by headless Chromium."""
+    """The report printed to PDF by headless Chromium, its contents giving each heading's
+    page.
+
+    Chromium has no ``target-counter()``, so the report is printed twice: a draft (the
+    figures as blank stand-ins) says where each heading lands (the contents link each
+    heading, and Chromium writes a named destination per link target), then the report
+    itself with those pages. The contents sit on the cover, which ends in a page break, so
+    their numbers cannot move a heading; the printed PDF is checked all the same, printed
+    once more with what it says if it differs, and refused if it still differs.
+    """
     browser = chromium or os.environ.get("BROWSER_PATH") or export.DEFAULT_CHROMIUM
+    path = Path(path).resolve()
     with tempfile.TemporaryDirectory() as tmp:
-        page = Path(tmp) / "report.html"
-        page.write_text(report_html(report, figures), encoding="utf-8")
-        done = subprocess.run(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", "--no-pdf-header-footer", f"--user-data-dir={tmp}/profile",
-             f"--print-to-pdf={Path(path).resolve()}", page.as_uri()],
-            capture_output=True, text=True, timeout=180)
-    if done.returncode != 0 or not Path(path).exists():
+        draft = _print(browser, report_html(report, figures, draft=True),
+                       Path(tmp) / "draft.pdf", Path(tmp))
+        pages = _heading_pages(draft, report, figures)
+        for _ in range(2):
+            _print(browser, report_html(report, figures, pages), path, Path(tmp))
+            landed = _heading_pages(path, report, figures)
+            if landed == pages:
+                return path
+            moved = {a: (pages[a], landed[a]) for a in pages if pages[a] != landed[a]}
+            log.warning("the report's headings moved from the draft's pages (%s): "
+                        "printing again", moved)
+            pages = landed
+    path.unlink()           # its contents are wrong: no file rather than a misleading one
+    raise RuntimeError(f"the report's contents do not settle: headings still move ({moved})")
+
+
+def _print(browser: str, page_html: str, pdf: Path, tmp: Path) -> Path:
+    page = tmp / "report.html"
+    page.write_text(page_html, encoding="utf-8")
+    pdf.unlink(missing_ok=True)
+    done = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-pdf-header-footer", "--generate-pdf-document-outline",
+         f"--user-data-dir={tmp}/profile", f"--print-to-pdf={pdf}", page.as_uri()],
+        capture_output=True, text=True, timeout=180)
+    if done.returncode != 0 or not pdf.exists():
         raise RuntimeError(f"Chromium could not print the report: {done.stderr[-500:]}")
-    return path
+    return pdf
+
+
+def _heading_pages(pdf: Path, report, figures) -> dict[str, int]:
+    """The page (from 1) of each section's heading in a printed report, from the named
+    destinations Chromium writes for the contents' links."""
+    from pypdf import PdfReader
+    reader = PdfReader(str(pdf))
+    found = {str(name).lstrip("/"): reader.get_destination_page_number(dest) + 1
+             for name, dest in reader.named_destinations.items()}
+    anchors = [s.anchor for s in sections(report, figures)]
+    missing = [a for a in anchors if a not in found]
+    if missing:
+        raise RuntimeError(f"the printed report has no destination for {missing}: did the "
+                           "contents' links change?")
+    return {a: found[a] for a in anchors}
 
 
 # --- the one code path of the CLI and the screen ------------------------------------------
 
 def export_report(runtime, *, month: str | None, formats, out_dir: Path,
                   sections=None, districts=None, lang: str = "zh",
-                  renderer: export.ChartRenderer | None = None, progress=None
+                  renderer: export.ChartRenderer | None = None, progress=None,
+                  template: Path | str | None = None
                   ) -> tuple[list[Path], list[RenderedFigure]]:
     """Build the month's report and write it in each format into ``out_dir``.
 
     Raises ``report.monthly.ReportError`` (a month without data, an unknown section) or
-    ``ReportFormatError`` with what is available. ``progress(n)`` is told of each step.
+    ``ReportFormatError`` with what is available (``ReportTemplateError``: the Word template,
+    ``template`` or ``word_template``'s, is not one, before any figure is drawn).
+    ``progress(done, total)`` is told of each step (a figure drawn, a file written), and
+    of the total before the first.
     """
     from report.monthly import SECTIONS, build_report
     formats = check_formats(formats)
+    if "docx" in formats:
+        open_word_template(template)
     report = build_report(runtime, month, tuple(sections or SECTIONS),
                           tuple(districts) if districts else None, lang)
     renderer = renderer or export.ChartRenderer()
-    figures = (render_figures(report, runtime, renderer, progress)
-               if {"pdf", "docx"} & set(formats) else [])
+    drawn = bool({"pdf", "docx"} & set(formats))
+    total, done = (len(report.figures) if drawn else 0) + len(formats), 0
+
+    def step(n: int = 1) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, total)
+    step(0)
+    figures = render_figures(report, runtime, renderer, step) if drawn else []
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"citybrain-report-{report.month}-{lang}"
@@ -326,10 +558,9 @@ def export_report(runtime, *, month: str | None, formats, out_dir: Path,
         if fmt == "pdf":
             write_pdf(report, figures, path)
         elif fmt == "docx":
-            write_docx(report, figures, path)
+            write_docx(report, figures, path, template)
         else:
             write_xlsx(report, path)
         written.append(path)
-        if progress:
-            progress(1)
+        step()
     return written, figures

@@ -272,9 +272,17 @@ def test_paging_through_long_runs_of_ties_with_filters(queries, raw, sort, desce
 def _pandas_filter(rows: pd.DataFrame, column: str, op: str, value) -> pd.DataFrame:
     """A table filter in pandas with SQL's rule: a comparison never matches an empty cell."""
     cells = rows[column]
-    if op == "contains":
-        return rows[cells.notna() & cells.astype(str).str.lower().str.contains(
-            str(value).lower(), regex=False)]
+    if op in ("contains", "not contains", "starts with", "ends with"):
+        text = cells.astype(str).str.lower()      # a search on the value as text, any case
+        found = {"contains": lambda: text.str.contains(str(value).lower(), regex=False),
+                 "not contains": lambda: text.str.contains(str(value).lower(), regex=False),
+                 "starts with": lambda: text.str.startswith(str(value).lower()),
+                 "ends with": lambda: text.str.endswith(str(value).lower())}[op]()
+        if op == "not contains":
+            return rows[cells.isna() | ~found]        # an empty cell contains nothing
+        return rows[cells.notna() & found]
+    if op in ("is null", "is not null"):
+        return rows[cells.isna() if op == "is null" else cells.notna()]
     if op in ("in", "not in"):
         inside = cells.isin(list(value))
         return rows[cells.notna() & (inside if op == "in" else ~inside)]
@@ -300,6 +308,10 @@ FILTERS = [
     ("reported_at", ">=", "2026-06-01"), ("reported_at", "<", "2026-06-01T12:00"),
     ("closed_at", ">", "2026-10-01 08:00:00"), ("deadline_at", "<=", "2026-03-01"),
     ("reported_at", "contains", "2026-02"), ("grid_code", "contains", "3607020"),
+    ("grid_code", "starts with", "360731"), ("grid_code", "ends with", "07"),
+    ("reporter_name", "not contains", "王"), ("event_id", "ends with", "3"),
+    ("closed_at", "is null", None), ("satisfaction", "is not null", None),
+    ("reporter_phone", "is null", None),
 ]
 
 
@@ -330,6 +342,8 @@ def test_filters_combine_with_and(queries, raw):
     ("category", "LIKE", "x"), ("category", "= 1 OR 1=1 --", "x"), ("category", None, "x"),
     (["category"], "=", "x"), ("category", "="), "category = x", ("event_id", "=", "abc"),
     ("reported_at", ">", "yesterday"), ("satisfaction", "=", None), ("category", "in", "x"),
+    ("closed_at", "is null", "x"), ("grid_code", "starts with", None),
+    ("grid_code", "STARTS WITH", "3607"),
 ])
 def test_bad_filters_raise_value_errors_naming_the_problem(queries, store, bad):
     with pytest.raises(ValueError) as error:

@@ -22,14 +22,15 @@ from urllib.parse import quote
 
 import plotly.utils
 import pytest
+from dash import no_update
 from dash.exceptions import PreventUpdate
 
 import i18n
+from callbacks import events as events_callbacks
 from charts import state as st
 from charts import wall as wall_charts
 from charts.common import store_payload
 from data.store import connect
-from layouts import events as events_layout
 from layouts import frame
 from layouts.ids import Events, Report, Shell
 from report.files import FORMATS as REPORT_FORMATS
@@ -103,15 +104,40 @@ URL_KEYS = (*st.QUERY_KEYS, *WALL_KEYS)
 #: The filter store's fields that valid_state checks; the others are derived from them.
 CHECKED_FIELDS = ("district", "township", "cell", "start", "end", "indicator", "lang", "layers",
                   "step", "picked", "pollutant", "vs", "grain")
-#: The event table's filter row as an attacker might write it; "H" is the hostile value.
-FILTER_ROWS = ("H", "{district_code} = 'H'", "{district_code} contains H", "{grid_code} = H",
-               "{grid_code} contains H", "{status} = \"H\"", "{event_id} = H",
-               "{reported_at} > H", "{category} contains 市容 && H", "{H} = 1")
+
+
+def filter_models(value) -> dict[str, dict]:
+    """The event grid's filter model as an attacker might send it, ``value`` in each place a
+    string goes (a value, a column, a filter type), by a short name."""
+    def text(kind, filter_value, **more):
+        return {"filterType": "text", "type": kind, "filter": filter_value, **more}
+    return {
+        "district equals": {"district_code": text("equals", value)},
+        "district contains": {"district_code": text("contains", value)},
+        "grid equals": {"grid_code": text("equals", value)},
+        "grid contains": {"grid_code": text("contains", value)},
+        "reporter starts": {"reporter_name": text("startsWith", value)},
+        "status equals": {"status": text("equals", value)},
+        "event number": {"event_id": {"filterType": "number", "type": "equals",
+                                      "filter": value}},
+        "reported after": {"reported_at": {"filterType": "date", "type": "greaterThan",
+                                           "dateFrom": value, "dateTo": None}},
+        "and": {"category": text("contains", "市容"), "grid_code": text("equals", value)},
+        "column": {value: text("contains", "1")},
+        "filter type": {"category": {**text("contains", "市容"), "filterType": value}},
+        "type": {"category": text(value, "市容")},
+        "model": value,
+    }
+
+
+#: The filter models that may rightly match events for some values (``fair``).
+FAIR_MODELS = ("district contains",)
+#: A block request as the grid sends it; the tests put hostile values in its parts.
+BLOCK = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}
 #: The screens' paths, as the router takes them.
 SCREEN_PATHS = tuple(f"/{path}" for _, path, _ in frame.SCREENS)
 #: Inputs that make a callback one that queries with what the browser sends.
-QUERY_INPUTS = {f"{Shell.FILTERS}.data", f"{Events.TABLE}.filter_query",
-                f"{Events.TABLE}.sort_by"}
+QUERY_INPUTS = {f"{Shell.FILTERS}.data", f"{Events.TABLE}.getRowsRequest"}
 
 
 def q(value: str) -> str:
@@ -174,11 +200,11 @@ def ctx(app):
 
 @pytest.fixture(scope="module")
 def fair(app):
-    """fair(row, value): True when the filter row may rightly match events: "NaN" is part
-    of a district's name ("Nankang"), and {district_code} contains matches names."""
+    """fair(model, value): True when the filter model may rightly match events: "NaN" is
+    part of a district's name ("Nankang"), and a district's "contains" matches names."""
     districts = app.citybrain_runtime.queries.districts()
     names = " ".join([*districts["code"], *districts["name_zh"], *districts["name_en"]])
-    return lambda row, value: row == "{district_code} contains H" and \
+    return lambda model, value: model in FAIR_MODELS and isinstance(value, str) and \
         value.lower() in names.lower()
 
 
@@ -335,17 +361,18 @@ def test_dash_script_paths_refuse_traversal_with_a_client_error(client):
 
 
 def test_event_downloads_keep_their_query(client, app, fair):
-    """/download/events.csv|xlsx: every filter parameter, the table's filter row (``tf``) and
-    its sort (``sort``, ``desc``) hostile. The answer is a 400 or the rows of a query the
-    values did not change: a narrowing filter row still gives its one event, a hostile filter
-    row gives none. The parameters are hostile all at once, in as many URLs as there are
-    hostile values, so that each parameter carries each value (``_mixed``; each alone is read
-    as the default state in the first test)."""
+    """/download/events.csv|xlsx: every filter parameter, the grid's filter model (``tf``,
+    JSON) and its sort (``sort``, ``desc``) hostile. The answer is a 400 or the rows of a
+    query the values did not change: a narrowing filter model still gives its one event, a
+    hostile filter model gives none. The parameters are hostile all at once, in as many URLs
+    as there are hostile values, so that each parameter carries each value (``_mixed``; each
+    alone is read as the default state in the first test)."""
     day = app.citybrain_runtime.context.last_day
     (event,), = app.citybrain_runtime.store.rows(
         "SELECT min(event_id) FROM grid_events WHERE reported_at >= ?",
         [dt.datetime.combine(day.replace(month=1, day=1), dt.time())])
-    one = "&tf=" + q(f"{{event_id}} = {event}")
+    one = "&tf=" + q(json.dumps({"event_id": {"filterType": "number", "type": "equals",
+                                              "filter": event}}))
     keys = (*st.QUERY_KEYS, "sort", "desc")
     problems = []
     for query in _mixed(keys, len(HOSTILE)):
@@ -356,14 +383,15 @@ def test_event_downloads_keep_their_query(client, app, fair):
     for value in HOSTILE:
         every = "&".join(f"{key}={q(value)}" for key in keys)
         _get(client, f"/download/events.xlsx?{every}{one}", problems, allowed={200})
-        for row in FILTER_ROWS:
-            tf = q(row.replace("H", value))
-            for fmt in ("csv", "xlsx") if row in FILTER_ROWS[:2] else ("csv",):
+        for i, (name, model) in enumerate(filter_models(value).items()):
+            tf = q(json.dumps(model))
+            for fmt in ("csv", "xlsx") if i < 2 else ("csv",):
                 url = f"/download/events.{fmt}?tf={tf}"
                 response, body = _get(client, url, problems, allowed={200, 400})
                 if response.status_code == 200 and fmt == "csv" and _csv_rows(body) and \
-                        not fair(row, value):
+                        not fair(name, value):
                     problems.append(f"{_csv_rows(body)} rows for {url[:140]}")
+        _get(client, f"/download/events.csv?tf={q(value)}", problems, allowed={400})
         _get(client, f"/download/{q(value)}.csv", problems, allowed={404})
         _get(client, f"/download/events.{q(value)}", problems, allowed={404})
     _report(problems, "downloads went wrong")
@@ -401,8 +429,8 @@ def test_chart_exports_and_reports_refuse_or_ignore_hostile_values(app, client, 
 # --- callbacks ------------------------------------------------------------------------------
 
 def _query_callbacks(app) -> list[str]:
-    """The server callbacks that take the filter store or the event table's filter row or
-    sort as an input."""
+    """The server callbacks that take the filter store or the event grid's block request
+    (its filter and sort models) as an input."""
     return [key for key, spec in app.callback_map.items() if "callback" in spec and
             QUERY_INPUTS & {f"{d['id']}.{d['property']}" for d in spec["inputs"]}]
 
@@ -421,9 +449,7 @@ def _call(app, key: str, defaults: dict, **values):
 
 def _defaults(app, city) -> dict:
     from report.monthly import last_complete_month
-    return {f"{Shell.FILTERS}.data": city, f"{Events.TABLE}.page_current": 0,
-            f"{Events.TABLE}.page_size": events_layout.PAGE_SIZE,
-            f"{Events.TABLE}.sort_by": [], f"{Events.TABLE}.filter_query": "",
+    return {f"{Shell.FILTERS}.data": city, f"{Events.TABLE}.getRowsRequest": BLOCK,
             "rpt-month.value": last_complete_month(app.citybrain_runtime),
             "rpt-sections.value": ["kpis"],
             json.dumps({"fmt": ["ALL"], "type": Report.DOWNLOAD}, separators=(",", ":"))
@@ -431,13 +457,16 @@ def _defaults(app, city) -> dict:
 
 
 def _refused(app, key, defaults, problems, what, **values) -> None:
-    """The callback must answer PreventUpdate (the store fails valid_state)."""
+    """The callback must answer PreventUpdate (the store fails valid_state); the event grid,
+    which must answer every block it asks for, no rows and nothing else."""
     try:
-        _call(app, key, defaults, **values)
+        out = _call(app, key, defaults, **values)
     except PreventUpdate:
         return
     except Exception as error:                       # noqa: BLE001
         problems.append(f"{key[:50]} {what}: {type(error).__name__}: {str(error)[:120]}")
+        return
+    if key == _table_key(app) and out == (events_callbacks.NO_ROWS, *[no_update] * 3):
         return
     problems.append(f"{key[:50]} {what}: drew something instead of PreventUpdate")
 
@@ -494,57 +523,98 @@ def test_unchecked_store_fields_change_nothing(app, city):
     _report(problems, "callbacks were changed by unchecked fields")
 
 
-def _table(app, defaults, **values):
-    key = next(k for k in app.callback_map if k.startswith(f"..{Events.TABLE}.data"))
-    return _call(app, key, defaults, **values)
+def _table_key(app) -> str:
+    return next(k for k in app.callback_map if k.startswith(f"..{Events.TABLE}.getRowsResponse"))
 
 
-def test_event_table_filter_row_and_sort(app, city, client, fair):
-    """The event table's filter row with a hostile value or column: the row is unreadable
-    (a message, no rows) or matches no event; its download link agrees. A hostile sort,
-    page or page size is the default one: the same page as without it."""
+def _table(app, defaults, **request):
+    """The event grid's block callback for a request: BLOCK with ``request``'s parts."""
+    return _call(app, _table_key(app), defaults,
+                 **{f"{Events.TABLE}.getRowsRequest": {**BLOCK, **request}})
+
+
+def test_event_grid_filter_and_sort_models(app, city, client, fair):
+    """The event grid's filter model with a hostile value, column or filter type: unreadable
+    (a message and no rows) or matching no event; its download link agrees. A hostile sort
+    model is the default order: the same block as without it."""
     defaults = _defaults(app, city)
     unreadable = {i18n.t("filter_unreadable", lang) for lang in ("zh", "en")}
     problems = []
     for value in CALLBACK_HOSTILE:
-        for row in FILTER_ROWS:
-            filter_query = row.replace("H", value)
-            what = f"filter row {short(filter_query)}"
+        for name, model in filter_models(value).items():
+            what = f"filter model {name} {short(value)}"
             try:
-                rows, _, count, csv_href, *_ = _table(
-                    app, defaults, **{f"{Events.TABLE}.filter_query": filter_query})
+                response, count, csv_href, _ = _table(app, defaults, filterModel=model)
             except Exception as error:               # noqa: BLE001
                 problems.append(f"{what}: {type(error).__name__}: {str(error)[:120]}")
                 continue
             if any(count.startswith(text) for text in unreadable):
+                if response != events_callbacks.NO_ROWS or csv_href is not None:
+                    problems.append(f"{what}: unreadable, yet rows or a download")
                 continue
-            if fair(row, value):
+            if fair(name, value):
                 continue
-            if rows or re.sub(r"\D", "", count) != "0":
+            if response["rowData"] or response["rowCount"] or re.sub(r"\D", "", count) != "0":
                 problems.append(f"{what}: matched events ({count})")
             response, body = _get(client, csv_href, problems, allowed={200, 400})
             if response.status_code == 200 and _csv_rows(body):
                 problems.append(f"{what}: its download has {_csv_rows(body)} rows")
     clean = _json(_table(app, defaults))
-    by_id = _json(_table(app, defaults, **{f"{Events.TABLE}.sort_by": [
-        {"column_id": "event_id", "direction": "desc"}]}))
+    by_id = _json(_table(app, defaults, sortModel=[{"colId": "event_id", "sort": "desc"}]))
     for value in CALLBACK_HOSTILE:
-        # the page and the page size are read apart from the sort: each call has them hostile
-        # too (a page costs ~40 ms to draw, even an empty one)
-        for sort_by, expected in (([{"column_id": value, "direction": "asc"}], clean),
-                                  ([{"column_id": "event_id", "direction": value}], by_id),
-                                  (value, clean), ([value], clean)):
-            bad = {"sort_by": sort_by, "page_current": value, "page_size": value}
-            what = ", ".join(f"{name}={short(v)}" for name, v in bad.items())
+        for sort_model, expected in (([{"colId": value, "sort": "asc"}], clean),
+                                     ([{"colId": "event_id", "sort": value}], by_id),
+                                     (value, clean), ([value], clean),
+                                     ([{"colId": {"$ne": value}}], clean)):
+            what = f"sort model {short(sort_model)}"
             try:
-                drawn = _json(_table(app, defaults, **{f"{Events.TABLE}.{name}": v
-                                                      for name, v in bad.items()}))
+                drawn = _json(_table(app, defaults, sortModel=sort_model))
             except Exception as error:               # noqa: BLE001
                 problems.append(f"{what}: {type(error).__name__}: {str(error)[:120]}")
                 continue
             if drawn != expected:
-                problems.append(f"{what}: a page other than the default one")
-    _report(problems, "event table inputs went wrong")
+                problems.append(f"{what}: a block other than the default one")
+    _report(problems, "event grid models went wrong")
+
+
+def test_event_grid_blocks_near_and_far(app, city, queries):
+    """The rows a block asks for: a far block is exactly those rows of the query layer's
+    order; a block past the end, or one no grid asks for (2^63, negative, huge, not whole
+    numbers, objects), is no rows and the count of all, never an error."""
+    defaults = _defaults(app, city)
+    state = st.valid_state(city, app.citybrain_runtime.context)
+    first, count, *_ = _table(app, defaults)
+    total = first["rowCount"]
+    assert total > 5000
+    far, _ = queries.events_page(state.scope, state.start, state.end, (), "reported_at", True,
+                                 total - 30, 100)
+    response, far_count, *_ = _table(app, defaults, startRow=total - 30, endRow=total + 70)
+    assert [r["event_id"] for r in response["rowData"]] == far["event_id"].tolist()
+    assert len(far) == 30 and response["rowCount"] == total and far_count == count
+    problems = []
+    empty = {"rowData": [], "rowCount": total}
+    for start, end in ((total, total + 100), (10**9, 10**9 + 100), (2**63, 2**63 + 100),
+                       (2**63 - 1, 2**64), (-100, 0), (0, -1), (100, 0), (0, 10**6),
+                       (0.5, 100.5), ("0", "100"), (True, 100), (None, None), ({}, []),
+                       *((value, value) for value in CALLBACK_HOSTILE)):
+        what = f"block {short(start)}..{short(end)}"
+        try:
+            response, drawn_count, *_ = _table(app, defaults, startRow=start, endRow=end)
+        except Exception as error:                   # noqa: BLE001
+            problems.append(f"{what}: {type(error).__name__}: {str(error)[:120]}")
+            continue
+        if response != empty or drawn_count != count:
+            problems.append(f"{what}: {short(response)}")
+    for request in (*CALLBACK_HOSTILE[:3], 7, [], None):
+        try:
+            _call(app, _table_key(app), defaults, **{f"{Events.TABLE}.getRowsRequest": request})
+        except PreventUpdate:
+            continue
+        except Exception as error:                   # noqa: BLE001
+            problems.append(f"request {short(request)}: {type(error).__name__}: {error}")
+            continue
+        problems.append(f"request {short(request)}: answered")
+    _report(problems, "event grid blocks went wrong")
 
 
 def test_report_preview_month_and_sections(app, city):
@@ -687,17 +757,30 @@ def _dash_request(app, key: str, values: list, changed: str) -> dict:
 def test_callback_requests_over_http_never_fail(app, client, city):
     """The same inputs as the browser posts them (JSON, which can carry what no URL can):
     a client error or an answer, never a 500."""
-    key = next(k for k in app.callback_map if k.startswith(f"..{Events.TABLE}.data"))
+    key = _table_key(app)
     problems = []
     for value in (*SURROGATES, SQL[0], ODD[0]):
-        for row in ("{grid_code} contains H", "{district_code} = H"):
-            body = _dash_request(app, key, [city, 0, 20, [], row.replace("H", value)],
-                                 f"{Events.TABLE}.filter_query")
-            response = client.post("/_dash-update-component", data=json.dumps(body),
-                                   content_type="application/json")
-            if response.status_code >= 500:
-                problems.append(f"{response.status_code} for filter_query "
-                                f"{short(row.replace('H', value))}")
+        for name in ("grid contains", "district equals", "column", "model"):
+            model = filter_models(value)[name]
+            for request in ({**BLOCK, "filterModel": model},
+                            {**BLOCK, "sortModel": [{"colId": value, "sort": value}]},
+                            {**BLOCK, "startRow": 2**63, "endRow": value}):
+                body = _dash_request(app, key, [request, city],
+                                     f"{Events.TABLE}.getRowsRequest")
+                response = client.post("/_dash-update-component", data=json.dumps(body),
+                                       content_type="application/json")
+                if response.status_code >= 500:
+                    problems.append(f"{response.status_code} for the request "
+                                    f"{short(request)}")
+    # a filter model nested deeper than Python's JSON parser goes: a client error
+    deep = "[" * 50_000 + "]" * 50_000
+    body = json.dumps(_dash_request(app, key, ["REQUEST", city],
+                                    f"{Events.TABLE}.getRowsRequest"))
+    response = client.post("/_dash-update-component", content_type="application/json",
+                           data=body.replace('"REQUEST"', '{"startRow": 0, "endRow": 100, '
+                                             f'"filterModel": {{"status": {deep}}}}}'))
+    if response.status_code != 400:
+        problems.append(f"{response.status_code} for a filter model nested 50,000 deep")
         for target, values, changed, what in (
                 (f"{Shell.FILTER_TEXT}.children", [{field: value for field in city}],
                  f"{Shell.FILTERS}.data", "a store"),

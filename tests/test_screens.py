@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from urllib.parse import quote
 
 import pandas as pd
 import pytest
@@ -46,6 +47,9 @@ def test_every_screen_renders_with_its_links_keeping_the_filters(app, name, path
     for other, other_path, _ in frame.SCREENS:
         assert f'"href": "{other_path or "./"}?district=360702' in text, other
     assert ("DEMO DATA" if lang == "en" else "演示数据") in text
+    # the installed version in the footer, for a support call (signed-in users only)
+    import importlib.metadata
+    assert f'"citybrain {importlib.metadata.version("citybrain")}"' in text
 
 
 def test_an_unknown_path_says_so(app):
@@ -109,55 +113,85 @@ def test_grid_screen_tables_and_charts_carry_the_query_layers_numbers(app, queri
     assert cells == queries.category_by_source("360702", START, END)["n"].sum()
 
 
-def _table(app, data=CITY, page=0, size=20, sort=None, query=""):
-    """The table callback; a page other than the first comes from the pager (filters and
-    sort changes go back to the first page)."""
-    key = next(k for k in app.callback_map if k.startswith("..evt-table.data"))
-    triggered = [{"prop_id": "evt-table.page_current", "value": page}] if page else []
-    return run_callback(app, key, data, page, size, sort or [], query, triggered=triggered)
+NEWEST = [{"colId": "reported_at", "sort": "desc"}]
 
 
-def test_the_event_table_pages_sorts_and_filters_on_the_server(app, store):
+def _request(start=0, end=100, sort=None, model=None) -> dict:
+    """A block request as the grid sends it (the infinite row model's getRowsRequest)."""
+    return {"startRow": start, "endRow": end, "sortModel": NEWEST if sort is None else sort,
+            "filterModel": model or {}}
+
+
+def _table(app, data=CITY, **request):
+    """The grid's block callback: (response, count, csv href, xlsx href)."""
+    key = next(k for k in app.callback_map if k.startswith("..evt-table.getRowsResponse"))
+    return run_callback(app, key, _request(**request), data)
+
+
+def test_the_event_grid_answers_blocks_sorts_and_filters_on_the_server(app, store):
     raw = store.df("SELECT * FROM grid_events WHERE CAST(reported_at AS DATE) BETWEEN ? AND ?",
                    [START, END])
-    rows, pages, count, csv_href, xlsx_href, page = _table(app)
-    assert page == 0
-    assert len(rows) == 20 and pages == -(-len(raw) // 20)
+    response, count, csv_href, xlsx_href = _table(app)
+    rows = response["rowData"]
+    assert len(rows) == 100 and response["rowCount"] == len(raw)
     assert f"{len(raw):,}" in count
-    newest = raw.sort_values(["reported_at", "event_id"], ascending=False).head(20)
+    newest = raw.sort_values(["reported_at", "event_id"], ascending=False).head(100)
     assert [r["event_id"] for r in rows] == newest["event_id"].tolist()
     assert all(not r["district_code"].startswith("3607") for r in rows)   # names, not codes
-    # page 3, oldest first
-    rows, *_ = _table(app, page=2, sort=[{"column_id": "reported_at", "direction": "asc"}])
-    oldest = raw.sort_values(["reported_at", "event_id"]).iloc[40:60]
-    assert [r["event_id"] for r in rows] == oldest["event_id"].tolist()
-    # names typed in the filter row match their codes; numbers compare as numbers
-    rows, pages, count, *_ = _table(app, query="{category} contains 市容 && {returned_count} > 0")
+    # a far block, oldest first: exactly the rows of that stretch
+    response, *_ = _table(app, start=4000, end=4100,
+                          sort=[{"colId": "reported_at", "sort": "asc"}])
+    oldest = raw.sort_values(["reported_at", "event_id"]).iloc[4000:4100]
+    assert [r["event_id"] for r in response["rowData"]] == oldest["event_id"].tolist()
+    # the last block is short; past the end there are no rows, still the count of all
+    response, *_ = _table(app, start=len(raw) - 7, end=len(raw) + 93)
+    assert len(response["rowData"]) == 7 and response["rowCount"] == len(raw)
+    response, *_ = _table(app, start=len(raw) + 100, end=len(raw) + 200)
+    assert response == {"rowData": [], "rowCount": len(raw)}
+    # names typed in a column shown by name match their codes; numbers compare as numbers
+    model = {"category": {"filterType": "text", "type": "contains", "filter": "市容"},
+             "returned_count": {"filterType": "number", "type": "greaterThan", "filter": 0}}
+    response, count, *_ = _table(app, model=model)
     match = raw[(raw["category"] == "appearance") & (raw["returned_count"] > 0)]
-    assert f"{len(match):,}" in count and all(r["category"] == "市容环境" for r in rows)
-    # an unreadable filter says so instead of failing
-    rows, pages, count, *_ = _table(app, query="{category} ; DROP TABLE grid_events")
-    assert rows == [] and "无法识别" in count
+    assert response["rowCount"] == len(match) and f"{len(match):,}" in count
+    assert all(r["category"] == "市容环境" for r in response["rowData"])
+    # a model the server cannot read says so, with no rows, instead of failing
+    response, count, csv_href, _ = _table(app, model={
+        "category": {"filterType": "text", "type": "regex", "filter": ".*"}})
+    assert response == {"rowData": [], "rowCount": 0} and "无法识别" in count
+    assert csv_href is None
+
+
+def test_the_event_grid_waits_for_no_store(app):
+    """The grid can ask before the page's filter store is filled: it gets no rows (an
+    unanswered request would hold its loading for ever) and the count waits."""
+    from dash import no_update
+    response, count, *_ = _table(app, data=None)
+    assert response == {"rowData": [], "rowCount": 0} and count is no_update
 
 
 def test_the_event_downloads_hold_exactly_the_filtered_rows(app, store):
     from openpyxl import load_workbook
     client = app.server.test_client()
-    *_, csv_href, xlsx_href, _ = _table(app, DISTRICT, query="{status} = 结案")
+    *_, csv_href, xlsx_href = _table(app, DISTRICT, model={
+        "status": {"filterType": "text", "type": "equals", "filter": "结案"}})
     raw = store.df("SELECT * FROM grid_events WHERE district_code = '360702' AND status = "
                    "'closed' AND CAST(reported_at AS DATE) BETWEEN ? AND ?", [START, END])
     got = client.get(csv_href)
     assert got.status_code == 200 and "attachment" in got.headers["Content-Disposition"]
     csv = pd.read_csv(io.BytesIO(got.data), encoding="utf-8-sig")
-    assert sorted(csv.iloc[:, 0].tolist()) == sorted(raw["event_id"].tolist())
+    assert csv.iloc[:, 0].tolist() == raw.sort_values(
+        ["reported_at", "event_id"], ascending=[False, True])["event_id"].tolist()
     got = client.get(xlsx_href)
     assert got.status_code == 200
     sheet = load_workbook(io.BytesIO(got.data), read_only=True).active
     ids = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert sorted(ids) == sorted(raw["event_id"].tolist())
     # a filter the server cannot read is a 400 with the reason, never a 500
-    bad = client.get("/download/events.csv?tf=%7Bx%7D%20%3D%201")
-    assert bad.status_code == 400 and b"unreadable" in bad.data
+    for tf in ('{"x":{"filterType":"text","type":"contains","filter":"1"}}', "{x} = 1", "[",
+               "[" * 5000, '{"event_id":{"filterType":"number","type":"equals","filter":"7"}}'):
+        bad = client.get("/download/events.csv?tf=" + quote(tf))
+        assert bad.status_code == 400 and b"unreadable" in bad.data, tf
     assert client.get("/download/events.pdf").status_code == 404
 
 
@@ -184,24 +218,91 @@ def test_every_grid_cell_of_the_city_at_the_cells_grain(app, queries, store):
         run_callback(app, "app-filter-text.children", {**payload, "grain": "hexes"})
 
 
-def test_the_table_filter_reads_what_dash_table_writes(settings, store, queries):
+def test_the_grid_filter_model_becomes_whitelisted_triples(settings, store, queries):
+    import datetime as dt
+
     from charts.events import TableFilterError, table_filters
     from charts.runtime import Runtime
     runtime = Runtime(settings, store, queries)
-    assert table_filters("{status} scontains 结案 && {event_id} s= 12", runtime) == (
-        ("status", "in", ("closed",)), ("event_id", "=", 12))
-    assert table_filters("{district_code} icontains zhang", runtime) == (
+
+    def text(kind, value, **more):
+        return {"filterType": "text", "type": kind, "filter": value, **more}
+
+    assert table_filters({"status": text("contains", "结案"),
+                          "event_id": {"filterType": "number", "type": "equals", "filter": 12}},
+                         runtime) == (("status", "in", ("closed",)), ("event_id", "=", 12))
+    # a name in either language, any case; the negative filters keep the other codes
+    assert table_filters({"district_code": text("contains", "zhang")}, runtime) == (
         ("district_code", "in", ("360702",)),)
-    assert table_filters('{reported_at} datestartswith "2026-03"', runtime) == (
-        ("reported_at", "contains", "2026-03"),)
-    assert table_filters("{reported_at} >= 2025-03 && {deadline_at} < 2026", runtime) == (
-        ("reported_at", ">=", __import__("datetime").datetime(2025, 3, 1)),
-        ("deadline_at", "<", __import__("datetime").datetime(2026, 1, 1)))
-    for bad in ("{nope} = 1", "{event_id} > ten", "status = closed", "{status} > 结案",
-                "{reported_at} > abc", "{deadline_at} < 2024-13-01", "{event_id} = nan",
-                "{event_id} = inf", "{satisfaction} = 1e400"):
+    assert table_filters({"status": text("notEqual", "CLOSED")}, runtime) == (
+        ("status", "not in", ("closed",)),)
+    assert table_filters({"category": text("startsWith", "nothing like it")}, runtime) == (
+        ("category", "in", ()),)
+    assert table_filters({"grid_code": text("startsWith", "360702")}, runtime) == (
+        ("grid_code", "starts with", "360702"),)
+    assert table_filters({"reporter_phone": {"filterType": "text", "type": "blank"}},
+                         runtime) == (("reporter_phone", "is null", None),)
+    assert table_filters({"satisfaction": {"filterType": "number", "type": "inRange",
+                                           "filter": 2, "filterTo": 4}}, runtime) == (
+        ("satisfaction", ">=", 2), ("satisfaction", "<=", 4))
+    # a date is its whole day; a range includes both ends
+    day = dt.datetime(2026, 3, 1)
+    assert table_filters({"reported_at": {"filterType": "date", "type": "equals",
+                                          "dateFrom": "2026-03-01 00:00:00", "dateTo": None}},
+                         runtime) == (("reported_at", ">=", day),
+                                      ("reported_at", "<", day + dt.timedelta(days=1)))
+    assert table_filters({"deadline_at": {"filterType": "date", "type": "inRange",
+                                          "dateFrom": "2026-03-01", "dateTo": "2026-03-31"},
+                          "closed_at": {"filterType": "date", "type": "greaterThan",
+                                        "dateFrom": "2026-03-31 00:00:00"}}, runtime) == (
+        ("deadline_at", ">=", day), ("deadline_at", "<", dt.datetime(2026, 4, 1)),
+        ("closed_at", ">=", dt.datetime(2026, 4, 1)))
+    assert table_filters({}, runtime) == table_filters(None, runtime) == ()
+    number = {"filterType": "number", "type": "equals"}
+    for bad in (
+            {"nope": text("contains", "x")},                          # no such column
+            {"status": text("regex", "x")},                           # no such filter type
+            {"status": text("lessThan", "x")},                        # a number's, not text's
+            {"status": text("blank", None)},                          # never empty
+            {"status": {**number, "filter": 1}},                      # the column's kind
+            {"status": text("contains", {"$ne": 1})},                 # an object, not text
+            {"status": text("contains", ["结案"])},
+            {"status": text("contains", "x" * 201)},
+            {"status": text("contains", "\udcff")},                   # no UTF-8
+            {"status": {"filterType": "text", "operator": "OR",
+                        "conditions": [text("contains", "a"), text("contains", "b")]}},
+            {"event_id": {**number, "filter": "12"}},                 # text, not a number
+            {"event_id": {**number, "filter": True}},
+            {"event_id": {**number, "filter": float("nan")}},
+            {"event_id": {**number, "filter": float("inf")}},
+            {"event_id": {**number, "filter": 10**20}},
+            {"satisfaction": {"filterType": "number", "type": "inRange", "filter": 1}},
+            {"reported_at": {"filterType": "date", "type": "equals", "dateFrom": "abc"}},
+            {"reported_at": {"filterType": "date", "type": "equals", "dateFrom": "2024-13-01"}},
+            {"reported_at": {"filterType": "date", "type": "equals",
+                             "dateFrom": "2026-03-01 12:00:00"}},
+            {"reported_at": {"filterType": "date", "type": "equals", "dateFrom": "9999-12-31"}},
+            {"reported_at": {"filterType": "date", "type": "notEqual",
+                             "dateFrom": "2026-03-01"}},
+            {"reported_at": "2026-03-01"}, ["status"], "status = closed", 7):
         with pytest.raises(TableFilterError):
             table_filters(bad, runtime)
+
+
+def test_the_grid_sort_and_block_are_read_strictly():
+    from charts.events import MAX_BLOCK, MAX_START_ROW, table_block, table_sort
+    assert table_sort([{"colId": "event_id", "sort": "asc"}]) == ("event_id", False)
+    assert table_sort([{"colId": "satisfaction", "sort": "desc"}, {"colId": "event_id"}]) == (
+        "satisfaction", True)
+    for bad in (None, [], "event_id", [{"colId": "lon", "sort": "asc"}], [{"colId": ["x"]}],
+                [{"colId": "event_id; DROP TABLE grid_events", "sort": "asc"}], [7]):
+        assert table_sort(bad) == ("reported_at", True)
+    assert table_block({"startRow": 300, "endRow": 400}) == (300, 100)
+    assert table_block({"startRow": MAX_START_ROW, "endRow": MAX_START_ROW + 1}) == (
+        MAX_START_ROW, 1)
+    for start, end in ((2**63, 2**63 + 100), (-100, 0), (0, 0), (100, 50), (0, MAX_BLOCK + 1),
+                       (0.5, 100), ("0", "100"), (True, 100), (None, None), ({}, [])):
+        assert table_block({"startRow": start, "endRow": end}) is None, (start, end)
 
 
 def test_a_tampered_store_of_any_type_is_refused(app):

@@ -164,7 +164,11 @@ def guard_callbacks(server: flask.Flask, callback_map: dict) -> None:
     def refuse_malformed_callbacks():
         if flask.request.method == "POST" and \
                 flask.request.path.endswith("/_dash-update-component"):
-            if not well_formed(flask.request.get_json(silent=True)):
+            try:
+                body = flask.request.get_json(silent=True)
+            except RecursionError:    # nested deeper than Python's parser goes: no request
+                body = None           # Dash's renderer sends (a grid's filter model, say)
+            if not well_formed(body):
                 flask.abort(400)
 
 
@@ -306,10 +310,10 @@ def serve_font(weight: int):
 @blueprint.route("/download/events.<fmt>")
 def download_events(fmt: str):
     """The event records of a filter state (the screen's own query string) and of the
-    table's filter row (``tf``) and sort (``sort``, ``desc``), as CSV or Excel."""
+    grid's filter model (``tf``, JSON) and sort (``sort``, ``desc``), as CSV or Excel."""
     files = _files()
     runtime = files.runtime
-    from charts.events import TableFilterError, table_filters, table_sort
+    from charts.events import TableFilterError, download_filters, table_sort
     from charts.state import parse_query
     from data import export as events_export
 
@@ -318,12 +322,11 @@ def download_events(fmt: str):
     args = flask.request.args
     state, _ = parse_query(flask.request.query_string.decode(), runtime.context)
     try:
-        where = table_filters(args.get("tf"), runtime)
+        where = download_filters(args.get("tf"), runtime)
     except TableFilterError as error:
         return _refused(runtime, f"unreadable table filter: {error}", 400)
-    sort, descending = table_sort([{"column_id": args.get("sort"),
-                                    "direction": "asc" if args.get("desc") == "0"
-                                    else "desc"}])
+    sort, descending = table_sort([{"colId": args.get("sort"),
+                                    "sort": "asc" if args.get("desc") == "0" else "desc"}])
     reader = runtime.queries.events_export(state.scope, state.start, state.end, where,
                                            sort, descending)
     runtime.audit("download", what(format=fmt, area=state.scope, start=state.start,
@@ -390,7 +393,7 @@ def download_report(month: str, fmt: str):
     code path of ``citybrain report``."""
     files = _files()
     runtime = files.runtime
-    from report.files import FORMATS, export_report, unsupported_format
+    from report.files import FORMATS, ReportTemplateError, export_report, unsupported_format
     from report.monthly import ReportError, check_month
 
     def refuse(message: str, status: int) -> flask.Response:
@@ -419,6 +422,10 @@ def download_report(month: str, fmt: str):
             body = written[0].read_bytes()
     except ReportError as error:        # a bad section or district: the request's fault
         return refuse(str(error), 400)
+    except ReportTemplateError as error:    # the server's set-up: its path is for the log
+        flask.current_app.logger.error("report: %s", error)
+        return refuse("the report's Word template cannot be used: the server's log says "
+                      "why (CITYBRAIN_REPORT_TEMPLATE, docs/DEPLOY.md)", 503)
     finally:
         files.report_slot.release()
     runtime.audit("report", what(month=month, format=fmt, sections=sections,

@@ -15,7 +15,7 @@ rollups), event_table (single events) and key_tasks; base holds what they share.
 from data.queries.base import FULL, Scope
 from data.queries.dimensions import DimensionQueries
 from data.queries.environment import POLLUTANTS, EnvironmentQueries
-from data.queries.event_table import EVENT_TABLE_COLUMNS, EventTableQueries, event_filter_value
+from data.queries.event_table import EVENT_TABLE_COLUMNS, EventTableQueries
 from data.queries.events import EventQueries
 from data.queries.indicators import KPI_CODES, IndicatorQueries
 from data.queries.key_tasks import (
@@ -26,8 +26,7 @@ from data.queries.key_tasks import (
 )
 
 __all__ = ["EVENT_TABLE_COLUMNS", "FULL", "KEY_TASK_AT_RISK_GAP", "KEY_TASK_DONE",
-           "KEY_TASK_STATUSES", "KPI_CODES", "POLLUTANTS", "Queries", "Scope",
-           "event_filter_value"]
+           "KEY_TASK_STATUSES", "KPI_CODES", "POLLUTANTS", "Queries", "Scope"]
 
 
 class Queries(DimensionQueries, IndicatorQueries, EnvironmentQueries, EventQueries,

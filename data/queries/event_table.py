@@ -39,6 +39,12 @@ _EVENT_COLUMN_KIND = {"event_id": "number", "returned_count": "number",
 _FILTER_OPS = {"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 #: Set operators (value: a tuple of values) -> their SQL; the screen maps names to codes.
 _SET_OPS = {"in": "IN", "not in": "NOT IN"}
+#: Text searches (case-insensitive, on the value as text) -> their SQL, {} the column's text.
+#: "not contains" keeps the empty cells, as a search that finds nothing in them.
+_TEXT_OPS = {"contains": "contains({}, ?)", "not contains": "NOT coalesce(contains({}, ?), false)",
+             "starts with": "starts_with({}, ?)", "ends with": "suffix({}, ?)"}
+#: Empty-cell tests (value: None) -> their SQL.
+_NULL_OPS = {"is null": "IS NULL", "is not null": "IS NOT NULL"}
 #: Table filters event_daily can count (its own columns, equality and set operators).
 _ROLLUP_FILTER_COLUMNS = frozenset({"district_code", "category", "channel", "status"})
 _ROLLUP_FILTER_OPS = frozenset({"=", "!=", "in", "not in"})
@@ -105,8 +111,9 @@ class EventTableQueries(QueryBase):
         events match in all: (rows with the EVENT_TABLE_COLUMNS, total).
 
         ``filters`` is a tuple of (column, op, value): column one of EVENT_TABLE_COLUMNS, op
-        one of =, !=, <, <=, >, >= (a comparison never matches an empty cell), contains
-        (case-insensitive, on the value as text), or in / not in with a tuple of values.
+        one of =, !=, <, <=, >, >= (a comparison never matches an empty cell), contains,
+        not contains, starts with, ends with (case-insensitive, on the value as text), in /
+        not in with a tuple of values, or is null / is not null with None.
         ``sort`` is one of EVENT_TABLE_COLUMNS; empty cells sort last and ties go by
         event_id, so pages never overlap. Anything else raises ValueError naming it; values
         travel as parameters. DuckDB answers ORDER BY ... LIMIT with a top-N scan, so the
@@ -222,11 +229,6 @@ def _filter_value(column: str, value):
     return str(value)
 
 
-#: The event table's filter values are checked with this before a query is built (the screen's
-#: filter row turns a refused value into a clear message instead of an error).
-event_filter_value = _filter_value
-
-
 def _event_filters(filters: tuple) -> tuple[str, list]:
     """The table filters as " AND <condition>..." and their parameters."""
     if not isinstance(filters, tuple | list):
@@ -245,10 +247,15 @@ def _event_filter(item) -> tuple[str, list]:
         raise ValueError(f"a table filter is (column, op, value), not {item!r}")
     column, op, value = item
     sql = _event_column(column, "filter")
-    if op == "contains":
+    if isinstance(op, str) and op in _TEXT_OPS:
         if value is None or isinstance(value, bool):
             raise ValueError(f"filter value {value!r} cannot be searched for in {column}")
-        return f"contains(lower(CAST({sql} AS VARCHAR)), ?)", [str(value).lower()]
+        return (_TEXT_OPS[op].format(f"lower(CAST({sql} AS VARCHAR))"),
+                [str(value).lower()])
+    if isinstance(op, str) and op in _NULL_OPS:
+        if value is not None:
+            raise ValueError(f"filter {op!r} on {column} takes no value, not {value!r}")
+        return f"{sql} {_NULL_OPS[op]}", []
     if isinstance(op, str) and op in _SET_OPS:
         if not isinstance(value, tuple | list | set | frozenset):
             raise ValueError(f"filter {op!r} on {column} takes a tuple of values, "
@@ -259,7 +266,7 @@ def _event_filter(item) -> tuple[str, list]:
         return f"{sql} {_SET_OPS[op]} ({', '.join('?' * len(values))})", values
     if not isinstance(op, str) or op not in _FILTER_OPS:
         raise ValueError(f"unknown filter operator {op!r} on {column}; known: "
-                         f"{', '.join([*_FILTER_OPS, 'contains', *_SET_OPS])}")
+                         f"{', '.join([*_FILTER_OPS, *_TEXT_OPS, *_SET_OPS, *_NULL_OPS])}")
     return f"{sql} {_FILTER_OPS[op]} ?", [_filter_value(column, value)]
 
 

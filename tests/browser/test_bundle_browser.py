@@ -95,6 +95,11 @@ def test_the_installed_bundle_serves_every_screen_from_another_folder(bundle, tm
                            cwd=tmp_path, capture_output=True, text=True, check=True)
     assert Path(where.stdout.strip()).is_relative_to(dest)
     assert (dest / "share" / "citybrain" / "gunicorn.conf.py").exists()
+    # what the code reads beside itself came along: the report's templates too
+    installed = Path(where.stdout.strip()).parent
+    for kept in ("report/templates/report.html", "report/templates/report.docx",
+                 "geo/boundaries", "layouts/wall_playlist.toml", "assets/citybrain.css"):
+        assert (installed / kept).exists(), kept
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
