@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import warnings
 from pathlib import Path
 
 import dash
@@ -28,10 +27,6 @@ from layouts import frame
 from web import auth, logs, routes
 
 ROOT = Path(__file__).resolve().parent
-# Dash 4 warns on every DataTable it builds (each events or grid page) that the component
-# will move out of dash; the tables work, and the warning floods the servers' logs
-warnings.filterwarnings("ignore", message="The dash_table.DataTable will be removed",
-                        category=DeprecationWarning)
 
 
 def ensure_store(settings: settings_mod.Settings, progress: bool = True) -> Path:

@@ -33,13 +33,13 @@ def register(app, runtime) -> None:
     filters.register_charts(app, runtime, CHARTS, THEME)
 
     # filter store -> department table
-    @app.callback(Output(Grid.DEPARTMENTS, "data"), Input(Shell.FILTERS, "data"))
+    @app.callback(Output(Grid.DEPARTMENTS, "rowData"), Input(Shell.FILTERS, "data"))
     def update_departments(data):
         s = _state(data)
         return department_rows(runtime.queries.department_table(s.scope, s.start, s.end), s.lang)
 
     # filter store -> overdue list
-    @app.callback(Output(Grid.OVERDUE, "data"), Input(Shell.FILTERS, "data"))
+    @app.callback(Output(Grid.OVERDUE, "rowData"), Input(Shell.FILTERS, "data"))
     def update_overdue(data):
         s = _state(data)
         frame = runtime.queries.overdue_events(s.scope, s.start, s.end)

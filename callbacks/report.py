@@ -58,7 +58,7 @@ def register(app, runtime) -> None:
     from report.monthly import ReportError, build_report
     filters.register_controller(app, runtime, Report.PREFIX)
 
-    @app.callback(Output(Report.SUMMARY, "children"), Output(Report.KPIS, "data"),
+    @app.callback(Output(Report.SUMMARY, "children"), Output(Report.KPIS, "rowData"),
                   Output(Report.FIGURES, "children"),
                   Output({"type": Report.DOWNLOAD, "fmt": ALL}, "href"),
                   Input(Shell.FILTERS, "data"), Input(Report.MONTH, "value"),

@@ -4,8 +4,6 @@ downloadable as CSV or Excel."""
 
 from __future__ import annotations
 
-import json
-
 import dash_ag_grid as dag
 from dash import html
 
@@ -27,23 +25,6 @@ _WIDTHS = {"event_id": 110, "reported_at": 172, "district_code": 100, "township_
            "grid_code": 135, "category": 100, "channel": 125, "department_code": 175,
            "status": 80, "deadline_at": 172, "closed_at": 172, "returned_count": 95,
            "satisfaction": 85, "reporter_name": 90, "reporter_phone": 130}
-
-
-def grid_theme(theme) -> dict:
-    """The grid's look in a screen theme (AG Grid's Theming API, evaluated in the browser
-    by dash-ag-grid: no stylesheet to fetch)."""
-    params = {
-        "backgroundColor": theme.panel, "foregroundColor": theme.text,
-        "oddRowBackgroundColor": "#0c1b38", "rowHoverColor": "rgba(41, 211, 255, 0.10)",
-        "headerBackgroundColor": theme.grid, "headerTextColor": theme.text,
-        "headerFontWeight": 700, "borderColor": theme.grid, "columnBorder": True,
-        "accentColor": theme.accent, "chromeBackgroundColor": "#0f2244",
-        "inputBackgroundColor": "#0f2244", "inputTextColor": theme.text,
-        "menuBackgroundColor": theme.panel, "menuTextColor": theme.text,
-        "browserColorScheme": "dark", "fontFamily": "inherit", "fontSize": 15,
-        "headerFontSize": 15, "wrapperBorderRadius": 0, "spacing": 6,
-    }
-    return {"function": f"themeQuartz.withParams({json.dumps(params)})"}
 
 
 def _column_def(column: dict) -> dict:
@@ -68,7 +49,7 @@ def page(*, ids, lang: str, head, bar, theme, columns: list[dict]):
                        "suppressHeaderMenuButton": True, "cellDataType": False,
                        "sortingOrder": ["asc", "desc"]},
         dashGridOptions={
-            "theme": grid_theme(theme), "localeText": grid_text.locale_text(lang),
+            "theme": frame.grid_theme(theme), "localeText": grid_text.locale_text(lang),
             "cacheBlockSize": BLOCK_ROWS, "maxBlocksInCache": CACHED_BLOCKS,
             # one block at a time: dash-ag-grid answers the latest request only
             "maxConcurrentDatasourceRequests": 1, "blockLoadDebounceMillis": 100,

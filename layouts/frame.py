@@ -6,10 +6,14 @@ Functions here take what they show as arguments and never query data.
 
 from __future__ import annotations
 
+import json
+
+import dash_ag_grid as dag
 from dash import dcc, html
 
 import i18n
 import settings
+from i18n import grid as grid_text
 from layouts import export
 from layouts.ids import Bar, Shell
 
@@ -182,26 +186,44 @@ def shell():
                      html.Div(id=Shell.PAGE, className="cb-page")])
 
 
-def data_table(table_id: str, columns: list[dict], theme, **options):
-    """A table in the screen's theme (dash_table): the department table, the overdue list and
-    the event records share it."""
-    from dash import dash_table
-    return dash_table.DataTable(
-        id=table_id, columns=columns, data=[], cell_selectable=False,
-        style_table={"height": "100%", "overflowY": "auto"},
-        style_header={"backgroundColor": theme.grid, "color": theme.text, "fontWeight": 700,
-                      "border": f"1px solid {theme.grid}", "fontSize": "15px"},
-        style_cell={"backgroundColor": theme.panel, "color": theme.text,
-                    "border": f"1px solid {theme.grid}", "fontSize": "15px",
-                    "fontFamily": "inherit", "padding": "4px 8px", "textAlign": "left",
-                    "whiteSpace": "nowrap", "overflow": "hidden", "textOverflow": "ellipsis",
-                    "maxWidth": 260},
-        style_filter={"backgroundColor": "#0f2244", "color": theme.text},
-        css=[{"selector": ".dash-spreadsheet-menu", "rule": "display: none"},
-             # names match either way (charts/events.table_filters): no case toggle
-             {"selector": ".dash-filter--case", "rule": "display: none"},
-             {"selector": ".previous-next-container", "rule": f"color: {theme.text}"}],
-        **options)
+def grid_theme(theme) -> dict:
+    """An AG Grid's look in a screen theme (AG Grid's Theming API, evaluated in the browser
+    by dash-ag-grid: no stylesheet to fetch). Every table of the screens is a grid."""
+    params = {
+        "backgroundColor": theme.panel, "foregroundColor": theme.text,
+        "oddRowBackgroundColor": "#0c1b38", "rowHoverColor": "rgba(41, 211, 255, 0.10)",
+        "headerBackgroundColor": theme.grid, "headerTextColor": theme.text,
+        "headerFontWeight": 700, "borderColor": theme.grid, "columnBorder": True,
+        "accentColor": theme.accent, "chromeBackgroundColor": "#0f2244",
+        "inputBackgroundColor": "#0f2244", "inputTextColor": theme.text,
+        "menuBackgroundColor": theme.panel, "menuTextColor": theme.text,
+        "browserColorScheme": "dark", "fontFamily": "inherit", "fontSize": 15,
+        "headerFontSize": 15, "wrapperBorderRadius": 0, "spacing": 6,
+    }
+    return {"function": f"themeQuartz.withParams({json.dumps(params)})"}
+
+
+def data_grid(table_id: str, columns: list[dict], theme, lang: str, *, sortable: bool = False,
+              widths: dict[str, int] | None = None):
+    """A small table the server sends whole (``rowData``): the department table, the
+    overdue list, the report's KPIs. ``columns``: ``{"id", "name", "type"?: "numeric"}``;
+    numbers right-aligned; ``widths`` fixes a column's pixels, the rest share the width."""
+    def column(spec: dict) -> dict:
+        out = {"field": spec["id"], "headerName": spec["name"], "tooltipField": spec["id"]}
+        if spec.get("type") == "numeric":
+            out["type"] = "rightAligned"
+        if widths and spec["id"] in widths:
+            out.update(width=widths[spec["id"]], suppressSizeToFit=True)
+        return out
+    return dag.AgGrid(
+        id=table_id, className="data-grid", rowData=[], columnDefs=[column(c) for c in columns],
+        columnSize="responsiveSizeToFit",
+        defaultColDef={"sortable": sortable, "resizable": True, "minWidth": 70,
+                       "cellDataType": False, "suppressHeaderMenuButton": True},
+        dashGridOptions={"theme": grid_theme(theme), "localeText": grid_text.locale_text(lang),
+                         "rowHeight": 30, "headerHeight": 34, "suppressCellFocus": True,
+                         "enableCellTextSelection": True, "tooltipShowDelay": 400},
+        style={"height": "100%", "width": "100%"})
 
 
 def panel(children, extra_class: str = "", title: str | None = None):

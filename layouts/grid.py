@@ -36,15 +36,11 @@ def page(*, ids, lang: str, head, bar, theme):
             frame.graph_panel(Grid.FUNNEL),
             frame.graph_panel(Grid.HANDLING),
             frame.graph_panel(Grid.MATRIX),
-            frame.panel([frame.data_table(Grid.DEPARTMENTS, department_columns(lang), theme,
-                                          sort_action="native", fixed_rows={"headers": True})],
+            frame.panel([frame.data_grid(Grid.DEPARTMENTS, department_columns(lang), theme,
+                                         lang, sortable=True)],
                         "span-2", i18n.t("departments", lang)),
-            frame.panel([frame.data_table(
-                Grid.OVERDUE, overdue_columns(lang), theme, fixed_rows={"headers": True},
-                style_cell_conditional=[
-                    {"if": {"column_id": "where"}, "maxWidth": 150},
-                    {"if": {"column_id": "department"}, "maxWidth": 120},
-                    {"if": {"column_id": "hours_overdue"}, "width": 90}])],
+            frame.panel([frame.data_grid(Grid.OVERDUE, overdue_columns(lang), theme, lang,
+                                         widths={"event_id": 120, "hours_overdue": 90})],
                         title=i18n.t("overdue", lang)),
         ]),
     ])

@@ -52,6 +52,18 @@ def test_every_screen_renders_with_its_links_keeping_the_filters(app, name, path
     assert f'"citybrain {importlib.metadata.version("citybrain")}"' in text
 
 
+def test_no_screen_is_built_from_deprecated_components(app):
+    """Dash 4 deprecates its DataTable (a warning on every page that builds one): every table
+    is an AG Grid, so rendering every screen warns of nothing."""
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _, path, _ in frame.SCREENS:
+            run_callback(app, "app-page.children", f"/{path}", "?lang=zh")
+    assert [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)
+            and "dash" in str(w.filename)] == []
+
+
 def test_an_unknown_path_says_so(app):
     assert "没有这个页面" in _text(run_callback(app, "app-page.children", "/nowhere", ""))
 
@@ -95,7 +107,7 @@ def test_clicking_a_small_multiple_chooses_its_district_and_vs_compares(app):
 
 def test_grid_screen_tables_and_charts_carry_the_query_layers_numbers(app, queries, store):
     d = DISTRICT
-    rows = run_callback(app, "grid-departments.data", d)
+    rows = run_callback(app, "grid-departments.rowData", d)
     table = queries.department_table("360702", START, END)
     assert [r["n"] for r in rows] == table["n"].tolist()
     assert sum(r["n"] for r in rows) == len(store.df(
@@ -104,7 +116,7 @@ def test_grid_screen_tables_and_charts_carry_the_query_layers_numbers(app, queri
     funnel = run_callback(app, "grid-funnel.figure", d)
     stages = queries.event_funnel("360702", START, END)
     assert list(funnel.data[0].x) == stages["n"].tolist()[:6]
-    overdue = run_callback(app, "grid-overdue.data", d)
+    overdue = run_callback(app, "grid-overdue.rowData", d)
     expected = queries.overdue_events("360702", START, END)
     assert [r["event_id"] for r in overdue] == [str(e) for e in expected["event_id"]]
     assert all(r["where"].startswith("章贡区 › ") for r in overdue)

@@ -53,8 +53,8 @@ def test_login_then_a_district_analyst_sees_only_their_districts(probe, signed_s
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/grid"))
     page.wait_for_selector("#grid-funnel .main-svg")   # a callback ran: CSRF header accepted
-    page.wait_for_function("() => document.querySelectorAll('#grid-departments tbody tr')"
-                           ".length > 1")
+    page.wait_for_function("() => document.querySelectorAll("
+                           "'#grid-departments .ag-center-cols-container .ag-row').length > 1")
     probe.screenshot("acc002-grid-two-districts")
     mine = {server.names[d] for d in server.districts[:2]}
     theirs = {server.names[d] for d in server.districts[2:]}

@@ -33,10 +33,18 @@ def _choose(page, dropdown: str, label: str) -> None:
     page.get_by_role("option", name=label, exact=True).click()
 
 
+#: A table's drawn rows in their order, each its cells' text in column order (an AG Grid
+#: positions rows and cells itself: their order in the document is not the table's).
+TABLE_ROWS = """table => [...document.querySelectorAll(
+    `#${table} .ag-center-cols-container .ag-row[row-index]`)]
+  .sort((a, b) => a.getAttribute('row-index') - b.getAttribute('row-index'))
+  .map(row => [...row.querySelectorAll('.ag-cell[aria-colindex]')]
+    .sort((a, b) => a.getAttribute('aria-colindex') - b.getAttribute('aria-colindex'))
+    .map(cell => cell.innerText))"""
+
+
 def _table_rows(page, table: str) -> list[list[str]]:
-    return page.evaluate(f"() => [...document.querySelectorAll('#{table} tbody tr')]"
-                         ".map(tr => [...tr.querySelectorAll('td')].map(td => td.innerText))"
-                         ".filter(r => r.length)")
+    return page.evaluate(TABLE_ROWS, table)
 
 
 def test_scr001_the_filters_follow_the_analyst_across_screens(live_server, probe, queries):
@@ -50,8 +58,7 @@ def test_scr001_the_filters_follow_the_analyst_across_screens(live_server, probe
     assert (q["district"], q["from"], q["to"]) == ("360702", START, END)
     for graph in ("grid-funnel", "grid-handling", "grid-matrix"):
         _graph_drawn(page, graph)
-    page.wait_for_function("() => document.querySelectorAll('#grid-departments tbody tr')"
-                           ".length > 3")
+    page.wait_for_function(f"() => ({TABLE_ROWS})('grid-departments').length > 3")
     table = queries.department_table("360702", START, END)
     counts = [int(row[1]) for row in _table_rows(page, "grid-departments")]
     assert counts == table["n"].tolist()[:len(counts)]
@@ -61,8 +68,8 @@ def test_scr001_the_filters_follow_the_analyst_across_screens(live_server, probe
     page.locator("#grid-breadcrumbs button.crumb").first.click()
     page.wait_for_function("() => !location.search.includes('district=')")
     city = queries.department_table(None, START, END)
-    page.wait_for_function("n => document.querySelector('#grid-departments tbody tr td:nth-child(2)')"
-                           "?.innerText === String(n)", arg=int(city["n"].iloc[0]))
+    page.wait_for_function(f"n => ({TABLE_ROWS})('grid-departments')[0]?.[1] === String(n)",
+                           arg=int(city["n"].iloc[0]))
     # and on to the environment screen, still the same range
     page.click("text=生态环境")
     page.wait_for_url("**/environment?**")
@@ -409,7 +416,7 @@ def test_scr006_the_report_screen_exports_the_month_as_pdf(live_server, probe, t
     page.set_default_timeout(120_000)                 # the whole month: ~40 figures
     page.goto(live_server.url + "/report?district=360731")
     page.wait_for_function("() => document.querySelectorAll('#rpt-summary p').length > 1")
-    page.wait_for_function("() => document.querySelectorAll('#rpt-kpis tbody tr').length > 3")
+    page.wait_for_function(f"() => ({TABLE_ROWS})('rpt-kpis').length > 3")
     summary = page.inner_text("#rpt-summary")
     assert "于都县" in summary
     probe.screenshot("scr006-report")
