@@ -51,11 +51,20 @@ window.citybrain = {
     return data.query;
   },
   wall: null,   // the wall's rotation (below), set up on the first /wall page
+  // The centre's time (CITYBRAIN_TZ, the clock's data-zone), whatever the display's own zone.
   clock: function () {
-    const d = new Date();
-    const pad = (n) => String(n).padStart(2, '0');
-    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' +
-      pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+    const el = document.querySelector('[data-zone]');
+    const options = {year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit',
+                     minute: '2-digit', second: '2-digit', hourCycle: 'h23'};
+    let format;
+    try {
+      format = new Intl.DateTimeFormat('en-CA', {...options, timeZone: el && el.dataset.zone});
+    } catch (e) {      // a zone this browser does not know: its own
+      format = new Intl.DateTimeFormat('en-CA', options);
+    }
+    const part = {};
+    format.formatToParts(new Date()).forEach((p) => { part[p.type] = p.value; });
+    return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second}`;
   },
 };
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import re
 import tempfile
 from pathlib import Path
@@ -24,6 +23,7 @@ from data.load.isolated import Limits, load_isolated
 from data.load.problems import LoadError
 from layouts import datasets
 from layouts.ids import Datasets, Shell
+from settings import local_now
 
 #: An upload's file name keeps letters (Chinese too), digits, dot, dash and underscore only.
 _UNSAFE = re.compile(r"[^\w.\-]+")
@@ -105,7 +105,7 @@ def load_upload(runtime, contents: str, filename: str, kind: str, sheet: str | N
         try:
             # in a child process within the upload limits: a file that unpacks into
             # gigabytes is refused there, and this server serves on
-            report = load_isolated(db, [Item(kind, path, options)], now=dt.datetime.now(),
+            report = load_isolated(db, [Item(kind, path, options)], now=local_now(runtime.settings.time_zone),
                                    limits=Limits(runtime.settings.load_memory_mb,
                                                  runtime.settings.load_seconds))
         except LoadError as error:

@@ -88,7 +88,7 @@ def register(app, runtime, screens: list[Screen], wall=None) -> None:
             is_demo=runtime.is_demo, as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"),
             lang_href=payload["lang_query"], query=payload["query"], allowed=allowed,
             user=who.name or None, logout_href=app.get_relative_path("/logout"),
-            csrf_token=auth.csrf_token())
+            csrf_token=auth.csrf_token(), zone=runtime.settings.time_zone)
         ids = Bar(screen.prefix)
         bar = frame.filter_bar(
             ids=ids, lang=state.lang, indicator_options=indicator_options(runtime, state.lang),

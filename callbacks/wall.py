@@ -76,7 +76,7 @@ def render(search: str | None, runtime, app, first: str | None = None):
         as_of=parts[Wall.AS_OF], is_demo=runtime.is_demo, scenes=scenes, config={**config, "lang": state.lang, "text": {
             "alert": i18n.t("wall_alert", state.lang),
             "count": i18n.t("wall_more_alerts", state.lang)}}, shown=shown,
-        alerts=view.alerts,
+        alerts=view.alerts, zone=runtime.settings.time_zone,
         notice=i18n.t("wall_notice", state.lang).format(items=notice) if notice else None)
 
 

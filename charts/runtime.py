@@ -17,7 +17,7 @@ from data.catalog import Catalogue
 from data.queries import FULL, Queries, Scope
 from data.store import Store, read_geo, store_fingerprint
 from geo.geojson import LEVELS, map_view, simplify_for_display
-from settings import Settings
+from settings import Settings, local_now
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ class Runtime:
     def now(self) -> dt.datetime:
         """The reference time for freshness: a demo city's frozen as-of time, else the
         clock."""
-        return self.as_of if self.is_demo else dt.datetime.now()
+        return self.as_of if self.is_demo else local_now(self.settings.time_zone)
 
     def stale_feeds(self, reference: dt.datetime | None = None) -> set[str]:
         """The feeds (data/freshness.py) whose latest data is older than they should be at

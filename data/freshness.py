@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from data.catalog import Indicator
+from settings import local_now
 
 #: Fact tables with one feed each: (as-of expression, frequency).
 FACT_FEEDS = {
@@ -50,7 +51,7 @@ def record(con, *, source: str, files: dict[str, str] | None = None,
     """Write the datasets rows of ``feeds`` (all feeds with data when None) from what the
     store holds now. ``files``: feed name -> the file it was loaded from."""
     files = files or {}
-    loaded_at = loaded_at or dt.datetime.now().replace(microsecond=0)
+    loaded_at = loaded_at or local_now().replace(microsecond=0)
     rows = []
     for table, (expr, frequency) in FACT_FEEDS.items():
         as_of, count = con.execute(f"SELECT {expr}, count(*) FROM {table}").fetchall()[0]

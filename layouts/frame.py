@@ -35,7 +35,7 @@ def nav_href(screen: str, query: str) -> str:
 
 def header(*, lang: str, screen: str, city_name: str, is_demo: bool, as_of: str,
            lang_href: str, query: str, allowed=None, user: str | None = None,
-           logout_href: str = "/logout", csrf_token: str = ""):
+           logout_href: str = "/logout", csrf_token: str = "", zone: str = settings.DEFAULT_TZ):
     """Return the header bar: city, the screens (those in ``allowed``; None: all), demo
     badge, data as-of, clock, language, and the signed-in user with a sign-out link."""
     badge = html.Span(i18n.t("demo", lang), className="demo-badge",
@@ -56,7 +56,8 @@ def header(*, lang: str, screen: str, city_name: str, is_demo: bool, as_of: str,
         badge,
         html.Div(className="cb-header-right", children=[
             html.Span([i18n.t("as_of", lang), " ", html.B(as_of)], className="as-of"),
-            html.Span(id=Shell.CLOCK, className="clock"),
+            # the centre's clock, not the display's (a kiosk's own zone may be anything)
+            html.Span(id=Shell.CLOCK, className="clock", **{"data-zone": zone}),
             html.A(i18n.t("language", lang), id=Shell.LANG_LINK, href=lang_href,
                    className="lang-link"),
             account,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dash import dcc, html
 
 import i18n
+import settings
 from layouts.ids import Shell, Wall
 
 SLOT = (1920, 1080)
@@ -44,7 +45,8 @@ class Part:
 
 
 def page(*, lang: str, city_name: str, as_of: str, is_demo: bool, scenes: list,
-         config: dict, shown: dict, alerts: list[dict], notice: str | None):
+         config: dict, shown: dict, alerts: list[dict], notice: str | None,
+         zone: str = settings.DEFAULT_TZ):
     """Return the wall: header, banner, and every scene (``scenes``: (name, title, [(Part,
     content)]) in playlist order; the browser shows some and hides the rest)."""
     badge = html.Span(i18n.t("demo", lang), className="demo-badge") if is_demo else None
@@ -64,7 +66,7 @@ def page(*, lang: str, city_name: str, as_of: str, is_demo: bool, scenes: list,
                 html.Div(className="wall-header-right", children=[
                     html.Span([i18n.t("as_of", lang), " ", html.B(as_of, id=Wall.AS_OF)],
                               className="as-of"),
-                    html.Span(id=Shell.CLOCK, className="wall-clock"),
+                    html.Span(id=Shell.CLOCK, className="wall-clock", **{"data-zone": zone}),
                 ]),
             ]),
             html.Div(id=Wall.BANNER, className="wall-banner", hidden=True, role="alert"),

@@ -14,6 +14,7 @@ import re
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: The installed package's version (pyproject.toml), for `citybrain --version` and /healthz.
 try:
@@ -21,6 +22,8 @@ try:
 except importlib.metadata.PackageNotFoundError:       # run from a checkout never installed
     VERSION = "unknown"
 LANGS = ("zh", "en")
+#: The operations centre's time zone when CITYBRAIN_TZ names none: every "now" is its.
+DEFAULT_TZ = "Asia/Shanghai"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: The wall's scenes (callbacks/wall.py builds them); a playlist names some of them.
 WALL_SCENES = ("overview", "economy", "environment", "grid", "services", "tasks")
@@ -30,6 +33,22 @@ DEFAULT_PLAYLIST = Path(__file__).resolve().parents[1] / "layouts" / "wall_playl
 
 class SettingsError(ValueError):
     """A setting has a value the app cannot use."""
+
+
+def local_zone(name: str | None = None) -> ZoneInfo:
+    """The centre's time zone: ``name``, else CITYBRAIN_TZ, else Asia/Shanghai."""
+    name = name or os.environ.get("CITYBRAIN_TZ") or DEFAULT_TZ
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"CITYBRAIN_TZ={name!r} is not a time zone (for example "
+                            f"{DEFAULT_TZ})") from None
+
+
+def local_now(zone: str | None = None) -> dt.datetime:
+    """Now on the centre's clock, whatever the machine's own zone, without a zone attached:
+    the store's times are the centre's local times (Beijing time for a Chinese city)."""
+    return dt.datetime.now(local_zone(zone)).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -85,6 +104,8 @@ class Settings:
     log_json: bool = False
     #: The least severe level logged (DEBUG, INFO, WARNING, ERROR).
     log_level: str = "INFO"
+    #: The centre's time zone (IANA name): "now", as-of, freshness and the screens' clock.
+    time_zone: str = DEFAULT_TZ
 
     @property
     def access_file(self) -> Path:
@@ -248,4 +269,5 @@ def from_env(env: dict | None = None) -> Settings:
         wall_frame_ancestors=_frame_ancestors(env, "CITYBRAIN_WALL_FRAME_ANCESTORS"),
         log_json=_bool(env, "CITYBRAIN_LOG_JSON", False),
         log_level=_log_level(env, "CITYBRAIN_LOG_LEVEL"),
+        time_zone=local_zone(env.get("CITYBRAIN_TZ") or DEFAULT_TZ).key,
     )

@@ -20,10 +20,17 @@ def test_defaults_run_the_demo_city():
     ({"CITYBRAIN_CACHE": "redis"}, "needs REDIS_URL"),
     ({"CITYBRAIN_BUILD_DEMO": "perhaps"}, "is not a boolean"),
     ({"CITYBRAIN_DEMO_NOW": "noon"}, "not an ISO date-time"),
+    ({"CITYBRAIN_TZ": "Beijing"}, "CITYBRAIN_TZ='Beijing' is not a time zone"),
+    ({"CITYBRAIN_TZ": "../../etc/passwd"}, "is not a time zone"),
 ])
 def test_bad_settings_fail_fast_naming_the_variable(env, message):
     with pytest.raises(settings_mod.SettingsError, match=message.replace("(", r"\(")):
         settings_mod.from_env(env)
+
+
+def test_the_centres_zone_is_beijing_unless_said_otherwise():
+    assert settings_mod.from_env({}).time_zone == "Asia/Shanghai"
+    assert settings_mod.from_env({"CITYBRAIN_TZ": "Asia/Urumqi"}).time_zone == "Asia/Urumqi"
 
 
 def test_redis_url_selects_the_redis_cache():

@@ -39,6 +39,7 @@ from data.demo.events import EVENT_CHUNK, _write_events
 from data.demo.geography import _write_geography
 from data.demo.tasks import key_task_code, key_tasks  # noqa: F401
 from data.store import EVENT_ROLLUP, SCHEMA, connect, insert
+from settings import local_now
 
 
 def build_demo(path: str | os.PathLike, events: int = 1_000_000, seed: int = 2260,
@@ -122,7 +123,7 @@ def _write_meta(con, cal: Calendar, seed: int, events: int) -> None:
         "city_code": CITY["code"], "city_name_zh": CITY["name_zh"],
         "city_name_en": CITY["name_en"], "is_demo": "true", "crs": "EPSG:4326",
         "as_of": cal.now.isoformat(timespec="minutes"), "seed": str(seed),
-        "events": str(events), "built_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "events": str(events), "built_at": local_now().isoformat(timespec="seconds"),
         "center_lon": f"{center[0]:.5f}", "center_lat": f"{center[1]:.5f}",
         "first_month": cal.first_month.isoformat(),
         "last_complete_month": cal.last_complete_month.isoformat(),

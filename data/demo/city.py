@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from settings import local_now
+
 SOURCE = "demo-generator"
 CITY = {"code": "360700", "name_zh": "赣州市", "name_en": "Ganzhou"}
 
@@ -92,4 +94,4 @@ def _add_months(d: dt.date, k: int) -> dt.date:
 
 def default_now() -> dt.datetime:
     """The current time floored to the hour: the demo city's as-of time."""
-    return dt.datetime.now().replace(minute=0, second=0, microsecond=0)
+    return local_now().replace(minute=0, second=0, microsecond=0)

@@ -27,6 +27,7 @@ from tqdm import tqdm
 from data import catalog, freshness
 from data.load.problems import LoadError, Problem
 from data.store import EVENT_ROLLUP, SCHEMA, Store, connect, insert, upgrade
+from settings import local_now
 
 #: What a load can read, in the order a load applies them (boundaries before the facts that
 #: name their codes, the catalogue before the indicators it declares).
@@ -89,7 +90,7 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
     if unknown:
         raise ValueError(f"unknown kinds {unknown}; known: {', '.join(KINDS)}")
     target = Path(store_path)
-    now = (now or dt.datetime.now()).replace(microsecond=0)
+    now = (now or local_now()).replace(microsecond=0)
     ordered = sorted(items, key=lambda item: KINDS.index(item.kind))
     if city is not None and not any(item.kind == "districts" for item in items):
         raise ValueError("a new city needs its districts' boundaries")
