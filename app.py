@@ -24,7 +24,7 @@ from data.access import Access
 from data.queries import Queries
 from data.store import Store
 from layouts import frame
-from web import auth, logs, routes
+from web import auth, feeds, logs, routes
 
 ROOT = Path(__file__).resolve().parent
 
@@ -84,12 +84,14 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     routes.guard_callbacks(app.server, app.callback_map)
     routes.harden(app, settings)
     app.callback_screens = callback_screens
+    access = Access(settings.access_file)
     if settings.auth:
-        access = Access(settings.access_file)
         if runtime.is_demo:
             access.seed_demo_accounts()
         auth.install(app, runtime, access, callback_screens,
                      chart_screens=registry.CHART_SCREENS)
+    # the push API checks its own tokens, with or without sign-in (docs/FEEDS.md)
+    feeds.install(app.server, runtime, access)
     logs.install(app.server, runtime)     # after auth: its actions carry the user
     return app
 

@@ -237,6 +237,32 @@ def _users(args) -> int:
     return 0
 
 
+def _tokens(args) -> int:
+    """Feed tokens: a city's system posting to /api/v1/feeds/<kind> (docs/FEEDS.md)."""
+    from data.access import AccessError, what
+    access, _known = _access(args)
+    try:
+        if args.action == "add":
+            token = access.add_feed_token(args.name, args.feeds)
+            access.audit(_os_user(), "tokens", what(action="add", name=args.name,
+                                                    feeds=args.feeds))
+            print(f"feed token for {args.name!r} ({args.feeds}); send it as "
+                  "'Authorization: Bearer <token>'. Shown once:", file=sys.stderr)
+            print(token)
+        elif args.action == "revoke":
+            access.revoke_feed_token(args.name)
+            access.audit(_os_user(), "tokens", what(action="revoke", name=args.name))
+            print(f"feed token of {args.name!r} revoked", file=sys.stderr)
+        else:
+            for t in access.feed_tokens():
+                print(f"{t['name']:<24} {t['feeds']:<32} "
+                      f"{'revoked ' + t['revoked_at'] if t['revoked_at'] else 'active'}")
+    except AccessError as error:
+        print(f"citybrain tokens: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _kiosk(args) -> int:
     from data.access import AccessError, what
     access, known = _access(args)
@@ -387,6 +413,19 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (users, *users_sub.choices.values()):
         p.add_argument("--db", type=Path, help="the store whose access file to use")
     users.set_defaults(func=_users)
+
+    tokens = sub.add_parser("tokens", help="tokens for the feed API (docs/FEEDS.md)")
+    tokens_sub = tokens.add_subparsers(dest="action", required=True)
+    tokens_sub.add_parser("list", help="every feed token (never the token itself)")
+    t_add = tokens_sub.add_parser("add", help="a new token; printed once, as the last line")
+    t_add.add_argument("name", help="the sending system, e.g. hotline-12345")
+    t_add.add_argument("--feeds", required=True,
+                       help="comma-separated: events, air, water, indicators")
+    t_revoke = tokens_sub.add_parser("revoke", help="the system's posts are refused at once")
+    t_revoke.add_argument("name")
+    for p in (tokens, *tokens_sub.choices.values()):
+        p.add_argument("--db", type=Path, help="the store whose access file to use")
+    tokens.set_defaults(func=_tokens)
 
     kiosk = sub.add_parser("kiosk", help="read-only wall tokens for displays")
     kiosk_sub = kiosk.add_subparsers(dest="action", required=True)

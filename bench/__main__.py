@@ -101,8 +101,8 @@ SECTIONS = [
         Row("life-cycle funnel", "grid-funnel.figure", "areas"),
         Row("handling times", "grid-handling.figure", "areas"),
         Row("category x source", "grid-matrix.figure", "areas"),
-        Row("department table", "grid-departments.data", "areas"),
-        Row("overdue list", "grid-overdue.data", "areas"),
+        Row("department table", "grid-departments.rowData", "areas"),
+        Row("overdue list", "grid-overdue.rowData", "areas"),
     ]),
     ("event records (20 rows a page)", [
         Row("page 0, newest first", TABLE, "areas", NAIVE_TABLE, (0, NEWEST_FIRST, "")),

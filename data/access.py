@@ -49,7 +49,10 @@ ROLES: dict[str, frozenset[str]] = {
 KIOSK = frozenset({"wall"})
 #: Audit actions.
 ACTIONS = ("login", "login_failed", "login_locked", "login_busy", "logout", "export",
-           "download", "report", "upload", "kiosk", "users", "refused", "unlock", "secret")
+           "download", "report", "upload", "kiosk", "users", "refused", "unlock", "secret",
+           "tokens", "feed")
+#: What a feed token may post (POST /api/v1/feeds/<kind>): the facts a city's systems send.
+FEED_KINDS = ("events", "air", "water", "indicators")
 #: Failed sign-ins of one name from one address within LOCKOUT_MINUTES that lock the name for
 #: that address for as long; LOCKOUT_FAILURES_ANY from any addresses lock it everywhere. An
 #: address is limited on its own too (web/auth.py, Flask-Limiter), so it can neither guess in
@@ -76,6 +79,9 @@ CREATE TABLE IF NOT EXISTS users (
 CREATE TABLE IF NOT EXISTS kiosk_tokens (
     id INTEGER PRIMARY KEY, label TEXT NOT NULL, token_sha256 TEXT NOT NULL UNIQUE,
     districts TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, revoked_at TEXT);
+CREATE TABLE IF NOT EXISTS feed_tokens (
+    name TEXT PRIMARY KEY, token_sha256 TEXT NOT NULL UNIQUE, feeds TEXT NOT NULL,
+    created_at TEXT NOT NULL, revoked_at TEXT);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
     what TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '');
@@ -383,6 +389,48 @@ class Access:
         row = rows[0]
         return Principal(f"kiosk:{row['label']}", "leader", _codes(row["districts"]),
                          kiosk_id=row["id"])
+
+    # --- feed tokens: a city's systems posting data (web/feeds.py) ---
+
+    def add_feed_token(self, name: str, feeds) -> str:
+        """A new token for the feed system ``name`` covering ``feeds`` (FEED_KINDS); shown
+        once, kept as its hash. A revoked name may be given a new token."""
+        _check_name(name)
+        kinds = sorted({f.strip() for f in (feeds.split(",") if isinstance(feeds, str)
+                                            else feeds) if f.strip()})
+        unknown = [k for k in kinds if k not in FEED_KINDS]
+        if unknown or not kinds:
+            raise AccessError(f"feeds {', '.join(unknown) or '(none)'}: expected some of "
+                              f"{', '.join(FEED_KINDS)}")
+        token = "cbf_" + secrets.token_urlsafe(32)
+        db = self._db()
+        with db:
+            active = db.execute("SELECT 1 FROM feed_tokens WHERE name = ? AND revoked_at IS "
+                                "NULL", (name,)).fetchone()
+            if active:
+                raise AccessError(f"feed {name!r} has a token: revoke it first")
+            db.execute("DELETE FROM feed_tokens WHERE name = ?", (name,))
+            db.execute("INSERT INTO feed_tokens (name, token_sha256, feeds, created_at) "
+                       "VALUES (?, ?, ?, ?)", (name, _sha256(token), ",".join(kinds), _now()))
+        return token
+
+    def revoke_feed_token(self, name: str) -> None:
+        done = self._db().execute(
+            "UPDATE feed_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+            (_now(), name))
+        if done.rowcount == 0:
+            raise AccessError(f"no active feed token {name!r}")
+
+    def feed_tokens(self) -> list[dict]:
+        return [dict(row) for row in self._db().execute(
+            "SELECT name, feeds, created_at, revoked_at FROM feed_tokens ORDER BY name")]
+
+    def feed_client(self, token: str) -> tuple[str, frozenset[str]] | None:
+        """The feed system holding an active ``token``: (name, the feeds it covers)."""
+        row = self._db().execute(
+            "SELECT name, feeds FROM feed_tokens WHERE token_sha256 = ? AND revoked_at IS "
+            "NULL", (_sha256(token),)).fetchone()
+        return (row["name"], frozenset(row["feeds"].split(","))) if row else None
 
     # --- audit ---
 

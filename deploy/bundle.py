@@ -15,6 +15,7 @@ bundle after a code change downloads nothing unless the lock changed.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import re
@@ -99,6 +100,10 @@ def build(out: Path, cache: Path) -> Path:
     if missing := sorted(set(versions) - present):
         raise SystemExit(f"bundle: no wheel in {cache} for {', '.join(missing)}")
     project_wheel(wheels)
+    # install.sh checks every file against these before it touches the destination
+    (staging / "SHA256SUMS").write_text("".join(
+        f"{hashlib.sha256(w.read_bytes()).hexdigest()}  wheels/{w.name}\n"
+        for w in sorted(wheels.glob("*.whl"))), encoding="utf-8")
     shutil.copy2(LOCK, staging / "requirements.lock")
     for name in ("install.sh", "citybrain.service"):
         shutil.copy2(DEPLOY / name, staging / name)

@@ -31,6 +31,11 @@ have=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/n
 [ "$have" = "$want" ] \
   || fail "this bundle's wheels are for Python $want ($(cat "$here/platform")); $python is $have"
 
+# A file damaged on its way in stops the install before anything is written.
+if ! damaged=$(cd "$here" && sha256sum --check --quiet SHA256SUMS 2>&1); then
+  fail "damaged files in the bundle, nothing installed: ${damaged//$'\n'/; }"
+fi
+
 # The Debian packages come from the centre's own Debian mirror, not from the bundle.
 missing=()
 while read -r package; do

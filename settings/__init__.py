@@ -104,6 +104,9 @@ class Settings:
     log_json: bool = False
     #: The least severe level logged (DEBUG, INFO, WARNING, ERROR).
     log_level: str = "INFO"
+    #: The largest batch the feed API takes (POST /api/v1/feeds/<kind>): MB and rows.
+    feed_max_mb: int = 10
+    feed_max_rows: int = 50_000
     #: The centre's time zone (IANA name): "now", as-of, freshness and the screens' clock.
     time_zone: str = DEFAULT_TZ
 
@@ -270,4 +273,6 @@ def from_env(env: dict | None = None) -> Settings:
         log_json=_bool(env, "CITYBRAIN_LOG_JSON", False),
         log_level=_log_level(env, "CITYBRAIN_LOG_LEVEL"),
         time_zone=local_zone(env.get("CITYBRAIN_TZ") or DEFAULT_TZ).key,
+        feed_max_mb=_int(env, "CITYBRAIN_FEED_MAX_MB", 10, low=1),
+        feed_max_rows=_int(env, "CITYBRAIN_FEED_MAX_ROWS", 50_000, low=1),
     )

@@ -30,7 +30,8 @@ from data.access import NOBODY, Access, Principal, SignIn, what
 #: Paths anyone may fetch: the sign-in page and what it and a display need before signing
 #: in (whole paths, and folders).
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/_favicon.ico", "/favicon.ico"})
-PUBLIC_FOLDERS = ("/assets/", "/_dash-component-suites/", "/fonts/", "/geo/style/")
+#: /api/v1/: the feed API, whose requests carry a feed token instead (web/feeds.py).
+PUBLIC_FOLDERS = ("/assets/", "/_dash-component-suites/", "/fonts/", "/geo/style/", "/api/v1/")
 #: The cookie Dash's renderer echoes as the X-CSRFToken header on every callback.
 CSRF_COOKIE = "_csrf_token"
 USER_HOURS = 12

@@ -60,7 +60,7 @@ _DASH_ENDPOINTS = frozenset({
     "<path:fingerprinted_path>", "/_dash-layout", "/_dash-dependencies",
     "/_dash-update-component", "/_favicon.ico", "/", "/<path:path>"})
 #: Modules whose routes are the app's own.
-_OWN_MODULES = ("web.routes", "web.auth")
+_OWN_MODULES = ("web.routes", "web.auth", "web.feeds")
 
 
 def harden(app, settings) -> None:

@@ -1,0 +1,194 @@
+"""The push API (web/feeds.py, docs/FEEDS.md): a city's system posts rows with its own token;
+a bad batch writes nothing and names every bad row; a batch sent twice changes nothing; the
+rows reach the app's queries."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from data.access import Access
+from data.store import connect
+from tests.new_city import checksums
+
+ROOT = Path(__file__).resolve().parents[1]
+URL = "/api/v1/feeds/"
+COLUMNS = ("事件编号", "网格", "类别", "来源", "处置部门", "上报时间", "受理时间", "派遣时间",
+           "处置时间", "核查时间", "结案时间", "办理时限", "退回次数", "满意度", "经度", "纬度",
+           "状态")
+
+
+@pytest.fixture(scope="module")
+def city(city_path, tmp_path_factory):
+    """A store of this module's own (the API writes to it) and its access file; each test
+    posts its own event ids with a token of its own."""
+    return Path(shutil.copy(city_path, tmp_path_factory.mktemp("feeds") / "city.duckdb"))
+
+
+@pytest.fixture(scope="module")
+def client(city, settings):
+    from app import create_app
+    app = create_app(settings.with_(db_path=city, access_path=city.parent / "access.sqlite",
+                                    auth=True, feed_max_rows=50))
+    return app.server.test_client()
+
+
+def _token(city: Path, name: str, feeds: str) -> str:
+    return Access(city.parent / "access.sqlite").add_feed_token(name, feeds)
+
+
+def _event(city: Path, event_id: int, reported: str = "2026-11-24 09:00", **changes) -> dict:
+    con = connect(city, read_only=True)
+    try:
+        cell, lon, lat, department = con.execute(
+            "SELECT grid_code, lon, lat, department_code FROM grid_events ORDER BY event_id "
+            "LIMIT 1").fetchone()
+    finally:
+        con.close()
+    row = dict(zip(COLUMNS, (event_id, cell, "市容环境", "12345热线", department, reported,
+                             "2026-11-24 09:10", None, None, None, None, 72, 0, None,
+                             round(lon, 5), round(lat, 5), "办理中")))
+    return {**row, **changes}
+
+
+def _events_with_id(city: Path, event_id: int) -> int:
+    con = connect(city, read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM grid_events WHERE event_id = ?",
+                           [event_id]).fetchone()[0]
+    finally:
+        con.close()
+
+
+def _event_row(city: Path, event_id: int) -> tuple:
+    con = connect(city, read_only=True)
+    try:
+        return con.execute("SELECT * EXCLUDE (as_of) FROM grid_events WHERE event_id = ?",
+                           [event_id]).fetchone()
+    finally:
+        con.close()
+
+
+def test_a_system_posts_an_event_and_sending_it_again_changes_nothing(city, client):
+    token = _token(city, "hotline-12345", "events")
+    auth = {"Authorization": f"Bearer {token}"}
+    got = client.post(URL + "events", json={"rows": [_event(city, 880000001)]}, headers=auth)
+    assert got.status_code == 200, got.get_json()
+    answer = got.get_json()
+    assert answer["accepted"] == 1 and answer["version"]
+    assert _events_with_id(city, 880000001) == 1
+    before, row = checksums(city), _event_row(city, 880000001)
+    again = client.post(URL + "events", json={"rows": [_event(city, 880000001)]}, headers=auth)
+    assert again.status_code == 200 and again.get_json()["accepted"] == 1
+    # every table as many rows as before, the event as it was (only the load's own time,
+    # its as_of, moves on, and with it the rollups' hours overdue)
+    assert {t: n for t, (n, _) in checksums(city).items()} == \
+        {t: n for t, (n, _) in before.items()}
+    assert _event_row(city, 880000001) == row
+    # every batch is in the audit log, under the feed's name
+    log = Access(city.parent / "access.sqlite").audit_log(action="feed")
+    mine = [e for e in log if e["who"] == "feed:hotline-12345"]
+    assert len(mine) == 2 and all('"kind":"events"' in e["what"] for e in mine)
+
+
+def test_a_csv_batch_with_the_load_files_columns(city, client):
+    token = _token(city, "city-mgmt", "events,air")
+    rows = [_event(city, 880000010 + i) for i in range(3)]
+    body = ",".join(COLUMNS) + "\n" + "\n".join(
+        ",".join("" if v is None else str(v) for v in r.values()) for r in rows) + "\n"
+    got = client.post(URL + "events", data=body.encode(), content_type="text/csv",
+                      headers={"Authorization": f"Bearer {token}"})
+    assert got.status_code == 200 and got.get_json()["accepted"] == 3
+    assert all(_events_with_id(city, 880000010 + i) == 1 for i in range(3))
+
+
+def test_one_bad_row_writes_nothing_and_every_bad_row_is_named(city, client):
+    token = _token(city, "hotline-bad-rows", "events")
+    before = checksums(city)
+    rows = [_event(city, 880000020),
+            _event(city, 880000021, 网格="999999999999"),
+            _event(city, 880000022, 上报时间="yesterday")]
+    got = client.post(URL + "events", json={"rows": rows},
+                      headers={"Authorization": f"Bearer {token}"})
+    assert got.status_code == 422
+    errors = got.get_json()["errors"]
+    assert {(e["row"], e["field"]) for e in errors} >= {(2, "网格"), (3, "上报时间")}
+    bad_cell = next(e for e in errors if e["row"] == 2)
+    assert bad_cell["value"] == "999999999999" and bad_cell["expected"]
+    assert checksums(city) == before                  # not even the good first row
+    assert not list(city.parent.glob(".feed-*")) and not list(city.parent.glob("*.loading"))
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({}, 401),
+    ({"Authorization": "Bearer cbf_not-a-token"}, 401),
+    ({"Authorization": "Basic dXNlcjpwYXNz"}, 401),
+])
+def test_without_a_valid_token_nothing_is_written(city, client, headers, status):
+    before = checksums(city)
+    got = client.post(URL + "events", json={"rows": [_event(city, 880000030)]},
+                      headers=headers)
+    assert got.status_code == status and "Bearer" in got.headers["WWW-Authenticate"]
+    assert checksums(city) == before
+
+
+def test_a_token_posts_only_its_feeds_and_a_revoked_one_nothing(city, client):
+    token = _token(city, "air-stations", "air")
+    auth = {"Authorization": f"Bearer {token}"}
+    got = client.post(URL + "events", json={"rows": [_event(city, 880000040)]}, headers=auth)
+    assert got.status_code == 403 and "air" in got.get_json()["error"]
+    assert client.post(URL + "nowhere", json={"rows": []}, headers=auth).status_code == 404
+    Access(city.parent / "access.sqlite").revoke_feed_token("air-stations")
+    got = client.post(URL + "air", json={"rows": [{"a": 1}]}, headers=auth)
+    assert got.status_code == 401
+
+
+def test_batches_past_the_limits_and_bodies_that_are_not_rows(city, client):
+    token = _token(city, "hotline-limits", "events")
+    auth = {"Authorization": f"Bearer {token}"}
+    too_many = [_event(city, 880000100 + i) for i in range(51)]      # the fixture's limit: 50
+    got = client.post(URL + "events", json={"rows": too_many}, headers=auth)
+    assert got.status_code == 413 and "50 rows" in got.get_json()["error"]
+    for body, ctype in ((b"{not json", "application/json"),
+                        (b'{"rows": {"a": 1}}', "application/json"),
+                        (b'{"rows": [{"a": {"b": 1}}]}', "application/json"),
+                        (b'{"rows": [{"a": 1}, {"b": 2}]}', "application/json"),
+                        (b"a,b\n1,2\n", "application/xml")):
+        got = client.post(URL + "events", data=body, content_type=ctype, headers=auth)
+        assert got.status_code in (400, 415), (body, got.status_code)
+        assert got.get_json()["error"]
+
+
+def test_tokens_from_the_command_line(city_path, tmp_path):
+    city = Path(shutil.copy(city_path, tmp_path / "city.duckdb"))
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(city.parent), "CITYBRAIN_BUILD_DEMO": "0"}
+
+    def citybrain(*args):
+        return subprocess.run([sys.executable, "-m", "cli", "tokens", *args, "--db",
+                               str(city)], capture_output=True, text=True, cwd=ROOT, env=env)
+    added = citybrain("add", "hotline-12345", "--feeds", "events,air")
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.strip().splitlines()[-1]            # the last line: the token
+    assert Access(city.parent / "access.sqlite").feed_client(token) == (
+        "hotline-12345", frozenset({"events", "air"}))
+    assert "active" in citybrain("list").stdout and token not in citybrain("list").stdout
+    assert citybrain("add", "hotline-12345", "--feeds", "events").returncode == 1
+    refused = citybrain("add", "x", "--feeds", "weather")
+    assert refused.returncode == 1 and "weather" in refused.stderr
+    assert citybrain("revoke", "hotline-12345").returncode == 0
+    assert Access(city.parent / "access.sqlite").feed_client(token) is None
+    assert "revoked" in citybrain("list").stdout
+
+
+def test_the_api_describes_itself(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    assert sorted(doc["paths"]) == [f"/api/v1/feeds/{k}" for k in
+                                    ("air", "events", "indicators", "water")]
+    post = doc["paths"]["/api/v1/feeds/events"]["post"]
+    assert {"200", "401", "403", "413", "422"} <= set(post["responses"])
+    assert "事件编号" in post["description"]
