@@ -138,9 +138,11 @@ class Plan:
             if len(found) != 1:
                 raise RuntimeError(f"{name}: expected one filter controller, found {len(found)}")
             self.controllers[name] = found[0]
-            # every callback the filter store drives on this screen is posted
+            # every callback the filter store drives on this screen is posted (but those the
+            # browser runs itself: the event grid's reload)
             driven = {s["output"] for s in specs
                       if [i["id"] for i in s["inputs"][:1]] == ["app-filters"]
+                      and not s.get("clientside_function")
                       and s["output"].strip(".").startswith(f"{screen['prefix']}-")}
             posted = {row.output for row in (*screen["rows"], *screen.get("table", ()))}
             if driven - posted:

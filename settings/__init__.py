@@ -107,6 +107,8 @@ class Settings:
     #: The largest batch the feed API takes (POST /api/v1/feeds/<kind>): MB and rows.
     feed_max_mb: int = 10
     feed_max_rows: int = 50_000
+    #: Batches one feed token may send (Flask-Limiter's notation); past it: 429.
+    feed_rate: str = "600 per minute"
     #: The centre's time zone (IANA name): "now", as-of, freshness and the screens' clock.
     time_zone: str = DEFAULT_TZ
 
@@ -275,4 +277,5 @@ def from_env(env: dict | None = None) -> Settings:
         time_zone=local_zone(env.get("CITYBRAIN_TZ") or DEFAULT_TZ).key,
         feed_max_mb=_int(env, "CITYBRAIN_FEED_MAX_MB", 10, low=1),
         feed_max_rows=_int(env, "CITYBRAIN_FEED_MAX_ROWS", 50_000, low=1),
+        feed_rate=_rate(env, "CITYBRAIN_FEED_RATE", "600 per minute"),
     )

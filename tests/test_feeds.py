@@ -33,7 +33,8 @@ def city(city_path, tmp_path_factory):
 def client(city, settings):
     from app import create_app
     app = create_app(settings.with_(db_path=city, access_path=city.parent / "access.sqlite",
-                                    auth=True, feed_max_rows=50))
+                                    auth=True, feed_max_rows=50,
+                                    feed_rate="8 per minute"))
     return app.server.test_client()
 
 
@@ -161,6 +162,20 @@ def test_batches_past_the_limits_and_bodies_that_are_not_rows(city, client):
         got = client.post(URL + "events", data=body, content_type=ctype, headers=auth)
         assert got.status_code in (400, 415), (body, got.status_code)
         assert got.get_json()["error"]
+
+
+def test_a_token_past_its_rate_waits_and_others_go_on(city, client):
+    busy = {"Authorization": f"Bearer {_token(city, 'chatty', 'events')}"}
+    calm = {"Authorization": f"Bearer {_token(city, 'calm', 'events')}"}
+    answers = [client.post(URL + "events", data=b"{}", content_type="application/json",
+                           headers=busy).status_code for _ in range(9)]   # the fixture: 8
+    assert answers[:8] == [400] * 8 and answers[8] == 429
+    got = client.post(URL + "events", data=b"{}", content_type="application/json",
+                      headers=busy)
+    assert got.status_code == 429 and int(got.headers["Retry-After"]) > 0
+    assert "wait" in got.get_json()["error"]
+    assert client.post(URL + "events", data=b"{}", content_type="application/json",
+                       headers=calm).status_code == 400            # another token: not limited
 
 
 def test_tokens_from_the_command_line(city_path, tmp_path):

@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 import flask
+from flask_limiter import RateLimitExceeded
 
 from data.access import FEED_KINDS, Access, what
 from data.load.build import Item, load
@@ -31,9 +32,19 @@ blueprint = flask.Blueprint("feeds", __name__)
 
 
 def install(server: flask.Flask, runtime, access: Access) -> None:
-    """Serve the push API for ``runtime``'s store, its tokens kept in ``access``."""
+    """Serve the push API for ``runtime``'s store, its tokens kept in ``access``; each
+    token's batches limited to ``CITYBRAIN_FEED_RATE`` (shared by the workers through Redis
+    when there is one)."""
+    from flask_limiter import Limiter
+    settings = runtime.settings
     server.extensions["citybrain_feeds"] = (runtime, access)
     server.register_blueprint(blueprint)
+    # the limit wraps this app's view only (several apps live in one test process)
+    limiter = Limiter(key_func=_token_key, app=server, default_limits=[],
+                      storage_uri=settings.redis_url or "memory://",
+                      in_memory_fallback_enabled=bool(settings.redis_url),
+                      swallow_errors=True, headers_enabled=True)
+    server.view_functions["feeds.post_rows"] = limiter.limit(settings.feed_rate)(post_rows)
     csrf = server.extensions.get("csrf")
     if csrf is not None:            # the session's CSRF token is the browser's, not a feed's
         csrf.exempt(blueprint)
@@ -102,6 +113,22 @@ def openapi() -> dict:
 @blueprint.get(PREFIX + "openapi.json")
 def serve_openapi():
     return _json(openapi())
+
+
+def _token_key() -> str:
+    """Whom a rate counts: the token sent (by its hash), else the address."""
+    token = flask.request.headers.get("Authorization", "")
+    if token:
+        return "feed:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+    return "feed-address:" + (flask.request.remote_addr or "")
+
+
+@blueprint.errorhandler(RateLimitExceeded)
+def _too_many(error):
+    response = _error(429, f"more batches than this token may send ({error.description}): "
+                           "wait, then send again")
+    response.headers["Retry-After"] = str(60)
+    return response
 
 
 def _json(payload, status: int = 200) -> flask.Response:
