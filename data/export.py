@@ -40,6 +40,12 @@ COLUMN_NAMES: dict[str, tuple[str, str]] = {
     "satisfaction": ("满意度评分", "Satisfaction (1-5)"),
     "reporter_name": ("上报人", "Reporter"),
     "reporter_phone": ("联系电话", "Reporter phone"),
+    "accepted_at": ("受理时间", "Accepted at"),
+    "dispatched_at": ("派遣时间", "Dispatched at"),
+    "handled_at": ("处置时间", "Handled at"),
+    "verified_at": ("核查时间", "Verified at"),
+    "lon": ("经度", "Longitude"),
+    "lat": ("纬度", "Latitude"),
 }
 
 

@@ -207,3 +207,33 @@ def test_the_api_describes_itself(client):
     post = doc["paths"]["/api/v1/feeds/events"]["post"]
     assert {"200", "401", "403", "413", "422"} <= set(post["responses"])
     assert "事件编号" in post["description"]
+
+
+def test_what_the_event_download_writes_posts_back_unchanged(city, client, settings):
+    """docs/FEEDS.md: a system may post rows as /download/events.csv writes them."""
+    from app import create_app
+    browser = create_app(settings.with_(db_path=city, auth=False)).server.test_client()
+    day = "from=2026-11-10&to=2026-11-20&district=360702"
+    got = browser.get(f"/download/events.csv?{day}")
+    assert got.status_code == 200
+    body = got.data
+    ids = [int(line.split(b",")[0]) for line in body.decode("utf-8-sig").encode()
+           .splitlines()[1:]]
+    assert 5 < len(ids) < 50
+    con = connect(city, read_only=True)
+    try:
+        query = (f"SELECT * EXCLUDE (as_of, source) FROM grid_events WHERE event_id IN "
+                 f"({', '.join('?' * len(ids))}) ORDER BY event_id")
+        before = con.execute(query, ids).fetchall()
+    finally:
+        con.close()
+    token = _token(city, "round-trip", "events")
+    posted = client.post(URL + "events", data=body, content_type="text/csv",
+                         headers={"Authorization": f"Bearer {token}"})
+    assert posted.status_code == 200, posted.get_json()
+    assert posted.get_json()["accepted"] == len(ids)
+    con = connect(city, read_only=True)
+    try:
+        assert con.execute(query, ids).fetchall() == before
+    finally:
+        con.close()

@@ -103,19 +103,24 @@ _EVENT_FIELDS = (
     _Field("grid", "grid cell", ("grid_code", "grid", "cell", "网格", "网格编码", "网格代码",
                                  "所属网格"), True),
     _Field("category", "category", ("category", "类别", "事件类别", "事件类型", "事件分类"), True),
-    _Field("channel", "channel", ("channel", "来源", "渠道", "上报渠道", "事件来源"), True),
+    _Field("channel", "channel", ("channel", "来源", "渠道", "上报渠道", "事件来源", "来源渠道"),
+           True),
     _Field("department", "department", ("department_code", "department", "部门", "处置部门",
-                                         "责任部门", "承办部门", "部门代码"), True),
+                                         "责任部门", "承办部门", "部门代码", "处置部门代码"),
+           True),
     *(_Field(stage, f"{stage}_at", aliases, stage == "reported")
       for stage, aliases in _STAGE_ALIASES.items()),
     _Field("deadline", "deadline", ("deadline_at", "deadline", "办理时限", "截止时间", "处置时限",
                                     "期限"), True),
     _Field("returned", "returned count", ("returned_count", "退回次数", "返工次数")),
-    _Field("satisfaction", "satisfaction", ("satisfaction", "满意度", "评价")),
+    _Field("satisfaction", "satisfaction", ("satisfaction", "满意度", "评价", "满意度评分")),
     _Field("lon", "longitude", ("lon", "lng", "longitude", "经度"), True),
     _Field("lat", "latitude", ("lat", "latitude", "纬度"), True),
     # derived from the stage times; read so that it is not reported as an unknown column
     _Field("status", "status", ("status", "状态", "事件状态")),
+    # derived from the grid cell, as a download writes them (a downloaded file loads back)
+    _Field("district", "district", ("district_code", "区县代码")),
+    _Field("township", "township", ("township_code", "乡镇街道代码")),
     # personal data (shown masked to users without clearance)
     _Field("reporter_name", "reporter name", ("reporter_name", "reporter", "上报人", "上报人姓名",
                                               "举报人", "举报人姓名", "反映人", "反映人姓名",

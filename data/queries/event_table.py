@@ -22,6 +22,10 @@ EVENT_TABLE_COLUMNS = ("event_id", "reported_at", "district_code", "township_cod
                        "category", "channel", "department_code", "status", "deadline_at",
                        "closed_at", "returned_count", "satisfaction", "reporter_name",
                        "reporter_phone")
+#: A download's columns: the table's, then what an events load file holds beyond them (the
+#: other stage times, the place), so that a downloaded file loads (and posts) back.
+EVENT_EXPORT_COLUMNS = (*EVENT_TABLE_COLUMNS, "accepted_at", "dispatched_at", "handled_at",
+                        "verified_at", "lon", "lat")
 #: The reporter as a reader without clearance sees it: 张** and 138****1234 (the surname
 #: and the phone's carrier prefix and last four digits, as Chinese government systems show).
 _MASKED_REPORTER = ("left(reporter_name, 1) || repeat('*', greatest(length(reporter_name) - 1,"
@@ -178,7 +182,7 @@ class EventTableQueries(QueryBase):
         order = _event_order(sort, descending)
         total = self._event_table_count(area, start, end, filters, from_where, params)
         reader = self.store.batches(
-            f"SELECT {_EVENT_TABLE_SELECT} {from_where} ORDER BY {order}", params)
+            f"SELECT {', '.join(EVENT_EXPORT_COLUMNS)} {from_where} ORDER BY {order}", params)
         schema = reader.schema.with_metadata({ROWS_METADATA_KEY: str(total).encode()})
         return pa.RecordBatchReader.from_batches(schema, reader)
 
