@@ -440,5 +440,6 @@ def test_scr006_the_report_screen_exports_the_month_as_pdf(live_server, probe, t
     pdf = PdfReader(str(path))
     text = unicodedata.normalize("NFKC", "".join(p.extract_text() for p in pdf.pages))
     assert len(pdf.pages) > 2 and "于都县" in text and "2026-10" in text
-    assert sum(len(p.images) for p in pdf.pages) == figures      # every figure listed
+    # every figure listed is in it (an image may be drawn as more than one PDF image)
+    assert figures <= sum(len(p.images) for p in pdf.pages) < 2 * whole_month
     assert probe.errors == []
