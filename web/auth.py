@@ -26,6 +26,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from charts.runtime import EVERYONE
 from data.access import NOBODY, Access, Principal, SignIn, what
+from web.limits import limit_view
 
 #: Paths anyone may fetch: the sign-in page and what it and a display need before signing
 #: in (whole paths, and folders).
@@ -86,8 +87,6 @@ def install(app, runtime, access: Access, callback_screens: dict[str, str | None
             chart_screens: dict[str, str]) -> None:
     """Put the login gate in front of ``app`` (a Dash app): the blueprint's sign-in pages, the
     gate before every request, CSRF, sessions and the per-address limit of sign-ins."""
-    from flask_limiter import Limiter
-
     server = app.server
     settings = runtime.settings
     server.extensions["citybrain_access"] = access
@@ -106,14 +105,9 @@ def install(app, runtime, access: Access, callback_screens: dict[str, str | None
     runtime.principal_of = principal
     runtime.audit = lambda action, detail="": audit(action, detail)
     server.register_blueprint(blueprint)
-    # sign-in attempts per address, shared by the workers through Redis when there is one;
-    # the limit wraps this app's view only (several apps live in one test process)
-    limiter = Limiter(key_func=_address, app=server, default_limits=[],
-                      storage_uri=settings.redis_url or "memory://",
-                      in_memory_fallback_enabled=bool(settings.redis_url),
-                      swallow_errors=True, headers_enabled=True)
-    server.view_functions["auth.login"] = limiter.limit(
-        settings.login_rate, methods=["POST"], exempt_when=_trusted)(login)
+    # sign-in attempts per address, shared by the workers through Redis when there is one
+    limit_view(server, settings, "auth.login", settings.login_rate, _address,
+               methods=["POST"], exempt_when=_trusted)
     # first of all: who asks decides what else runs (an anonymous malformed callback is a
     # 401, not a 400, and the store is not even checked for a reload)
     server.before_request_funcs.setdefault(None, []).insert(0, _check_request)

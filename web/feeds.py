@@ -26,6 +26,8 @@ from data.access import FEED_KINDS, Access, what
 from data.load.build import Item, load
 from data.load.problems import LoadError
 from data.store import store_fingerprint
+from settings import local_now
+from web.limits import limit_view
 
 PREFIX = "/api/v1/"
 blueprint = flask.Blueprint("feeds", __name__)
@@ -35,16 +37,10 @@ def install(server: flask.Flask, runtime, access: Access) -> None:
     """Serve the push API for ``runtime``'s store, its tokens kept in ``access``; each
     token's batches limited to ``CITYBRAIN_FEED_RATE`` (shared by the workers through Redis
     when there is one)."""
-    from flask_limiter import Limiter
     settings = runtime.settings
     server.extensions["citybrain_feeds"] = (runtime, access)
     server.register_blueprint(blueprint)
-    # the limit wraps this app's view only (several apps live in one test process)
-    limiter = Limiter(key_func=_token_key, app=server, default_limits=[],
-                      storage_uri=settings.redis_url or "memory://",
-                      in_memory_fallback_enabled=bool(settings.redis_url),
-                      swallow_errors=True, headers_enabled=True)
-    server.view_functions["feeds.post_rows"] = limiter.limit(settings.feed_rate)(post_rows)
+    limit_view(server, settings, "feeds.post_rows", settings.feed_rate, _token_key)
     csrf = server.extensions.get("csrf")
     if csrf is not None:            # the session's CSRF token is the browser's, not a feed's
         csrf.exempt(blueprint)
@@ -184,7 +180,8 @@ def post_rows(kind: str):
         path = Path(folder) / f"{kind}.csv"
         path.write_bytes(table)
         try:
-            report = load(db, [Item(kind, path)], source=f"feed:{name}", wait=True)
+            report = load(db, [Item(kind, path)], source=f"feed:{name}", wait=True,
+                          now=local_now(settings.time_zone))
         except LoadError as error:
             problems = [p for p in error.problems if p.level == "error"]
             access.audit(f"feed:{name}", "feed", what(kind=kind, rows=count, refused=len(
