@@ -33,7 +33,10 @@ def test_new001_dashboard_shows_the_new_city(probe, new_city_server, path):
     for trace in ("赣州", "章贡", "Ganzhou", "演示数据"):
         assert trace not in text, trace
     if path.startswith("/?"):
-        # the map draws the new city's four districts, coloured by their retail sales
+        # the map draws the new city's four districts, coloured by their retail sales (its
+        # graph mounts after the page went quiet on a loaded machine: wait for it)
+        page.wait_for_function("() => document.querySelector('#ops-map .js-plotly-plot')"
+                               "?.data?.length > 0")
         locations = page.evaluate("() => document.querySelector('#ops-map .js-plotly-plot')"
                                   ".data[0].locations")
         assert sorted(locations) == ["440703", "440704", "440705", "440781"]
