@@ -45,7 +45,7 @@ def ensure_store(settings: settings_mod.Settings, progress: bool = True) -> Path
 def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     """Return a Dash app serving the store named in ``settings``."""
     settings = settings or settings_mod.from_env()
-    store = Store(ensure_store(settings))
+    store = Store(ensure_store(settings), writable=settings.store_writes == "in-place")
     app = dash.Dash(
         __name__, title="城市大脑 City Brain", update_title=None,
         assets_folder=str(ROOT / "assets"), serve_locally=True,

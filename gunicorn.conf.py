@@ -8,9 +8,14 @@ import os
 
 wsgi_app = "app:create_server()"
 bind = os.environ.get("CITYBRAIN_BIND", "127.0.0.1:8050")
-workers = int(os.environ.get("CITYBRAIN_WORKERS", "4"))
-# threads: a worker answers the wall's and the analysts' callbacks while one renders a report
-threads = int(os.environ.get("CITYBRAIN_THREADS", "4"))
+# Feeds are written into the store in place by the one process that owns the file (DuckDB
+# lets one process write a file or several read it); threads serve the requests side by
+# side (DuckDB and plotly's JSON encoding release the GIL). CITYBRAIN_STORE_WRITES=copy
+# allows several workers, and every load then copies the store (docs/DEPLOY.md).
+_IN_PLACE = os.environ.get("CITYBRAIN_STORE_WRITES", "in-place") == "in-place"
+workers = int(os.environ.get("CITYBRAIN_WORKERS", "1" if _IN_PLACE else "4"))
+# threads: the wall's and the analysts' callbacks are answered while one renders a report
+threads = int(os.environ.get("CITYBRAIN_THREADS", "8" if _IN_PLACE else "4"))
 # a whole-month report renders in about 15 s; an upload loads in a child process of its own
 timeout = 120
 # browsers reuse a connection after a pause; gunicorn's default of 2 s closes it just then
@@ -18,3 +23,12 @@ keepalive = 75
 # the app logs each request itself, with the user and the time taken (web/logs.py)
 accesslog = None
 errorlog = "-"
+
+
+def on_starting(server):
+    """Refuse several workers on a store written in place (``--workers`` included): all but
+    the first would fail to open it."""
+    if _IN_PLACE and server.cfg.workers > 1:
+        raise SystemExit(f"{server.cfg.workers} workers: a store written in place is served by "
+                         "one process (threads for concurrency); set "
+                         "CITYBRAIN_STORE_WRITES=copy for several (docs/DEPLOY.md)")

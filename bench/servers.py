@@ -100,8 +100,10 @@ class Gunicorn:
         self.log = Path(log) if log else self.db.parent / "gunicorn.log"
         self.timeout = timeout
         # /healthz names the worker and its store to the admin network only: this one
+        # several workers read a store that loads copy; one owns it and writes in place
         self.env = {**os.environ, "CITYBRAIN_DB": str(db), "CITYBRAIN_BUILD_DEMO": "0",
                     "CITYBRAIN_ADMIN_NETWORKS": "127.0.0.1/32",
+                    "CITYBRAIN_STORE_WRITES": "copy" if workers > 1 else "in-place",
                     **(env or {})}
 
     @property

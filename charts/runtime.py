@@ -30,9 +30,13 @@ class _Snapshot:
     swapped as a whole: a request that began on the old file finishes on it, and nothing
     it derives from the old file lands beside the new one."""
 
-    def __init__(self, settings: Settings, store: Store, queries: Queries, cache=None):
+    def __init__(self, settings: Settings, store: Store, queries: Queries, cache=None,
+                 shapes: dict | None = None):
         self.settings, self.store, self.queries, self.cache = settings, store, queries, cache
-        self.shapes: dict = {}
+        #: The store's version this snapshot was made at (a write in place changes it).
+        self.version = store.version
+        #: Map shapes by level: kept across writes in place (they never change boundaries).
+        self.shapes: dict = {} if shapes is None else shapes
         self._readers: dict[Scope, _Reader] = {FULL: _Reader(settings, queries)}
 
     def reader(self, scope: Scope) -> "_Reader":
@@ -117,6 +121,14 @@ class Runtime:
         already running finish on the old file, which closes when nothing holds it.
         ``now``: check at once (after a load in this process), not at most once a second.
         Returns True when it swapped."""
+        snap = self._snap
+        if snap.version != snap.store.version:
+            # a batch written in place: the same file and shapes, new facts (as-of, dates)
+            with self._lock:
+                if self._snap is snap:
+                    self._snap = _Snapshot(self.settings, snap.store,
+                                           Queries(snap.store, self.cache), self.cache,
+                                           shapes=snap.shapes)
         clock = time.monotonic()
         if not now and clock - self._checked < RELOAD_CHECK_SECONDS:
             return False
@@ -129,7 +141,8 @@ class Runtime:
             if fingerprint == self.store.fingerprint:
                 return False
             try:
-                store = Store(self.settings.db_path)
+                store = Store(self.settings.db_path,
+                              writable=self.settings.store_writes == "in-place")
             except Exception as exc:        # keep serving what is open; say why
                 log.warning("store %s replaced but not reopened: %s", self.settings.db_path,
                             exc)

@@ -6,9 +6,12 @@ operations centre is offline); ``read_geo`` is the one place it turns into geopa
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import threading
 import uuid
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
@@ -139,45 +142,74 @@ HANDLING_BUCKET = (f"least(CAST(floor(date_diff('second', reported_at, closed_at
 #: Allowed handling time (deadline - report) to the whole hour: deadlines are set in hours
 #: (per category), and rounding keeps the rollup small whatever a feed's deadlines look like.
 DEADLINE_HOURS = "round(date_diff('second', reported_at, deadline_at) / 3600.0)"
-#: The grid-governance screen's rollups, each day x district (a few hundred thousand rows at
-#: most, whatever the event count): per department (the department table), per handling-time
-#: bucket and on-time flag (the histogram), per allowed hours (the median deadline); and the
-#: open events past their deadline at the load's as-of time (about 1% of events), so the
-#: overdue list never scans every event.
-_GRID_SCREEN_ROLLUP = f"""
-CREATE OR REPLACE TABLE event_department_daily AS
-SELECT CAST(reported_at AS DATE) AS day, district_code, department_code,{_EVENT_SUMS}
-FROM grid_events GROUP BY ALL ORDER BY day, district_code;
-CREATE OR REPLACE TABLE event_handling_daily AS
-SELECT CAST(reported_at AS DATE) AS day, district_code, {HANDLING_BUCKET} AS bucket_h,
-       closed_at <= deadline_at AS on_time, count(*) AS n
-FROM grid_events WHERE closed_at IS NOT NULL GROUP BY ALL ORDER BY day, district_code;
-CREATE OR REPLACE TABLE event_deadline_daily AS
-SELECT CAST(reported_at AS DATE) AS day, district_code, {DEADLINE_HOURS} AS deadline_h,
-       count(*) AS n
-FROM grid_events GROUP BY ALL ORDER BY day, district_code;
-CREATE OR REPLACE TABLE event_overdue AS
-SELECT event_id, district_code, township_code, grid_code, category, department_code, status,
-       reported_at, deadline_at,
-       date_diff('second', deadline_at, as_of) / 3600.0 AS hours_overdue
-FROM grid_events WHERE closed_at IS NULL AND as_of > deadline_at ORDER BY grid_code, reported_at;
-"""
+#: The rollups, in the order they are built (later ones read earlier ones): each is a
+#: SELECT over its source, keyed by the reported day (or its month) and district. ``{scope}``
+#: is where the rows it reads are narrowed to the day x district pairs a batch touched
+#: (``refresh_rollups``), or TRUE for a full build. The grid-governance screen's, each
+#: day x district (a few hundred thousand rows at most, whatever the event count): per
+#: department (the department table), per handling-time bucket and on-time flag (the
+#: histogram), per allowed hours (the median deadline); and the open events past their
+#: deadline at their load's as-of time (about 1% of events), so the overdue list never scans
+#: every event.
+_DAYS = "(day, district_code) IN (SELECT day, district_code FROM _touched_days)"
+_EVENTS = ("(CAST(reported_at AS DATE), district_code) IN "
+           "(SELECT day, district_code FROM _touched_days)")
+_MONTHS = ("(month, district_code) IN (SELECT DISTINCT date_trunc('month', day)::DATE, "
+           "district_code FROM _touched_days)")
+ROLLUPS: tuple[tuple[str, str, str, str], ...] = (
+    # (table, its rows a batch touched, SELECT with {scope}, ORDER BY)
+    ("event_daily", _DAYS,
+     f"SELECT CAST(reported_at AS DATE) AS day, district_code, category, channel, status,"
+     f"{_EVENT_SUMS} FROM grid_events WHERE {{scope}} GROUP BY ALL", "day, district_code"),
+    ("event_area_daily", _DAYS,
+     f"SELECT CAST(reported_at AS DATE) AS day, district_code, township_code, grid_code,"
+     f"{_EVENT_SUMS} FROM grid_events WHERE {{scope}} GROUP BY ALL", "grid_code, day"),
+    ("event_district_daily", _DAYS,
+     f"SELECT day, district_code, {_SUMS_OF_SUMS} FROM event_daily WHERE {{scope}} "
+     "GROUP BY ALL", "day, district_code"),
+    ("event_area_monthly", _MONTHS,
+     f"SELECT date_trunc('month', day)::DATE AS month, district_code, township_code, "
+     f"grid_code, {_SUMS_OF_SUMS} FROM event_area_daily WHERE {{scope}} GROUP BY ALL",
+     "grid_code, month"),
+    ("event_department_daily", _DAYS,
+     f"SELECT CAST(reported_at AS DATE) AS day, district_code, department_code,{_EVENT_SUMS} "
+     "FROM grid_events WHERE {scope} GROUP BY ALL", "day, district_code"),
+    ("event_handling_daily", _DAYS,
+     f"SELECT CAST(reported_at AS DATE) AS day, district_code, {HANDLING_BUCKET} AS bucket_h, "
+     "closed_at <= deadline_at AS on_time, count(*) AS n FROM grid_events "
+     "WHERE {scope} AND closed_at IS NOT NULL GROUP BY ALL", "day, district_code"),
+    ("event_deadline_daily", _DAYS,
+     f"SELECT CAST(reported_at AS DATE) AS day, district_code, {DEADLINE_HOURS} AS deadline_h, "
+     "count(*) AS n FROM grid_events WHERE {scope} GROUP BY ALL", "day, district_code"),
+    ("event_overdue", _EVENTS,
+     "SELECT event_id, district_code, township_code, grid_code, category, department_code, "
+     "status, reported_at, deadline_at, "
+     "date_diff('second', deadline_at, as_of) / 3600.0 AS hours_overdue FROM grid_events "
+     "WHERE {scope} AND closed_at IS NULL AND as_of > deadline_at", "grid_code, reported_at"),
+)
+#: Which narrowing each rollup's source rows take: the events', or a rollup's own days.
+_SOURCE_SCOPE = {"event_district_daily": _DAYS,
+                 "event_area_monthly": ("(date_trunc('month', day)::DATE, district_code) IN "
+                                        "(SELECT DISTINCT date_trunc('month', day)::DATE, "
+                                        "district_code FROM _touched_days)")}
 
-EVENT_ROLLUP = f"""
-CREATE OR REPLACE TABLE event_daily AS
-SELECT CAST(reported_at AS DATE) AS day, district_code, category, channel, status,{_EVENT_SUMS}
-FROM grid_events GROUP BY ALL ORDER BY day, district_code;
-CREATE OR REPLACE TABLE event_area_daily AS
-SELECT CAST(reported_at AS DATE) AS day, district_code, township_code, grid_code,{_EVENT_SUMS}
-FROM grid_events GROUP BY ALL ORDER BY grid_code, day;
-CREATE OR REPLACE TABLE event_district_daily AS
-SELECT day, district_code, {_SUMS_OF_SUMS}
-FROM event_daily GROUP BY ALL ORDER BY day, district_code;
-CREATE OR REPLACE TABLE event_area_monthly AS
-SELECT date_trunc('month', day)::DATE AS month, district_code, township_code, grid_code,
-       {_SUMS_OF_SUMS}
-FROM event_area_daily GROUP BY ALL ORDER BY grid_code, month;
-""" + _GRID_SCREEN_ROLLUP
+#: Every rollup built again from all events: after a new city, a boundary change, a demo.
+EVENT_ROLLUP = "".join(
+    f"CREATE OR REPLACE TABLE {table} AS {select.format(scope='TRUE')} ORDER BY {order};\n"
+    for table, _, select, order in ROLLUPS)
+
+
+def refresh_rollups(con) -> None:
+    """Build again only the rollup rows of the day x district pairs in the temporary table
+    ``_touched_days (day DATE, district_code VARCHAR)``: those of a batch's events, before
+    and after it changed them. Every rollup is a sum over a day and a district (or a list of
+    that day's events), so its other rows stay right; a batch of 10,000 events rebuilds a
+    few thousand rollup rows instead of reading every event. Runs inside the caller's
+    transaction."""
+    for table, own, select, _ in ROLLUPS:
+        con.execute(f"DELETE FROM {table} WHERE {own}")
+        scope = _SOURCE_SCOPE.get(table, _EVENTS)
+        con.execute(f"INSERT INTO {table} BY NAME {select.format(scope=scope)}")
 
 
 def connect(path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDBPyConnection:
@@ -231,13 +263,37 @@ def insert(con, table: str, frame, replace: bool = False) -> None:
 
 
 def store_fingerprint(path: str | os.PathLike) -> str:
-    """What tells one store file from its replacement: path, inode, modification time, size."""
+    """What tells one store file from its replacement (a load renames a new file over the
+    path): the path and the file's device and inode. Writes in place keep it."""
     path = Path(path)
     return f"{path.resolve()}:{_identity(path)}"
 
 
-def _connect_file(path: Path) -> tuple[duckdb.DuckDBPyConnection, str]:
-    """Connect read-only to the file now at ``path``; return the connection and the file's
+class StoreBusy(Exception):
+    """Another process or thread is writing the store."""
+
+
+@contextmanager
+def write_lock(path: str | os.PathLike, wait: bool = True):
+    """One writer of a store at a time, across processes and threads (``flock`` on
+    ``<store>.lock``, taken by every load and every write in place). The owner of a store
+    checkpoints before it lets go, so a copy of the file taken under the lock is whole.
+    ``wait=False``: raise StoreBusy at once instead of waiting."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise StoreBusy(f"another load of {path.name} is running") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _connect_file(path: Path, writable: bool) -> tuple[duckdb.DuckDBPyConnection, str]:
+    """Connect to the file now at ``path``; return the connection and the file's
     fingerprint. DuckDB keeps one database per path in a process: after a load renames a new
     file over the path, connecting by the path would get the old file's database, still open
     for the requests running on it. A hard link of a name of its own gives each opening its
@@ -251,33 +307,109 @@ def _connect_file(path: Path) -> tuple[duckdb.DuckDBPyConnection, str]:
                                "without hard links, or not writable): a replaced store can "
                                "only be served after a restart") from None
         _OPENED[str(path.resolve())] = True
-        return connect(path, read_only=True), store_fingerprint(path)
+        return _connect_or_snapshot(path, path, writable), store_fingerprint(path)
     try:
         fingerprint = f"{path.resolve()}:{_identity(alias)}"
-        return connect(alias, read_only=True), fingerprint
+        return _connect_or_snapshot(alias, path, writable), fingerprint
     finally:
         alias.unlink(missing_ok=True)
 
 
+def _connect_or_snapshot(path: Path, store: Path,
+                         writable: bool) -> duckdb.DuckDBPyConnection:
+    """A connection to ``path`` (the file of ``store``); for reading while another process
+    owns the file (a server writing feeds in place: DuckDB lets one process write a file or
+    several read it, not both), a connection to a copy of it taken under the write lock, so
+    whole."""
+    try:
+        return connect(path, read_only=not writable)
+    except duckdb.IOException as exc:
+        if writable or "lock" not in str(exc).lower():
+            raise
+    snapshot = store.with_name(f".{store.name}.{uuid.uuid4().hex}.snapshot")
+    try:
+        with write_lock(store):
+            shutil.copyfile(path, snapshot)
+        return connect(snapshot, read_only=True)
+    finally:
+        snapshot.unlink(missing_ok=True)
+
+
 #: Store paths this process opened without a link: DuckDB would hand back that database.
 _OPENED: dict[str, bool] = {}
+#: The store each path's file is written through in this process (``Store(writable=True)``):
+#: a load in the same process writes through it instead of opening the file a second time.
+_OWNERS: dict[str, "Store"] = {}
 
 
 def _identity(path: Path) -> str:
     stat = path.stat()
-    return f"{stat.st_ino}:{stat.st_mtime_ns}:{stat.st_size}"
+    return f"{stat.st_dev}:{stat.st_ino}"
+
+
+def _forget_dead_wals(path: Path) -> None:
+    """Remove the write-ahead logs of openings by processes that are gone (a server killed
+    mid-batch): their links were removed at once, so nothing could ever replay them; the
+    batch they held was never answered and is sent again."""
+    for wal in path.parent.glob(f".{path.name}.*.open.wal"):
+        pid = wal.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            wal.unlink(missing_ok=True)
 
 
 class Store:
-    """A read-only store file shared by the server's threads, a cursor per thread."""
+    """A store file shared by the server's threads, a cursor per thread. Read-only, or
+    ``writable``: this process owns the file and writes feeds into it in place
+    (``writing``); DuckDB then lets no other process open it (they read a copy)."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, writable: bool = False):
         self.path = Path(path)
         if not self.path.exists():
             raise FileNotFoundError(f"no store at {self.path}: build one with `citybrain demo`")
-        #: Changes whenever the file is replaced: part of every cache key.
-        self._con, self.fingerprint = _connect_file(self.path)
+        self.writable = writable
+        if writable:
+            _forget_dead_wals(self.path)
+        self._con, self.fingerprint = _connect_file(self.path, writable)
         self._local = threading.local()
+        self._write = threading.Lock()
+        #: Changes with every write (the store's id and write count): part of every cache
+        #: key, so machines serving copies of one store share cached answers.
+        self.version = self.read_version()
+        if writable:
+            _OWNERS[str(self.path.resolve())] = self
+
+    def read_version(self) -> str:
+        found = dict(self._con.execute(
+            "SELECT key, value FROM meta WHERE key IN ('store_id', 'version')").fetchall())
+        if "store_id" not in found:          # a store from before versions
+            return self.fingerprint
+        return f"{found['store_id']}:{found.get('version', '0')}"
+
+    @staticmethod
+    def owner(path: str | os.PathLike) -> "Store | None":
+        """The writable store this process holds on the file now at ``path``, if any."""
+        store = _OWNERS.get(str(Path(path).resolve()))
+        if store is None:
+            return None
+        try:
+            if store.fingerprint != store_fingerprint(path):
+                return None             # the file was replaced: a load made a new one
+        except FileNotFoundError:
+            return None
+        return store
+
+    @contextmanager
+    def writing(self):
+        """A connection for one write in place, one writer at a time in this process (the
+        caller holds ``write_lock`` against other processes)."""
+        if not self.writable:
+            raise RuntimeError(f"{self.path} is open read-only")
+        with self._write:
+            cursor = self._con.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cur = getattr(self._local, "cursor", None)
@@ -325,6 +457,8 @@ class Store:
         return pa.RecordBatchReader.from_batches(reader.schema, stream())
 
     def close(self) -> None:
+        if _OWNERS.get(str(self.path.resolve())) is self:
+            del _OWNERS[str(self.path.resolve())]
         self._con.close()
 
 

@@ -111,6 +111,11 @@ class Settings:
     feed_rate: str = "600 per minute"
     #: The centre's time zone (IANA name): "now", as-of, freshness and the screens' clock.
     time_zone: str = DEFAULT_TZ
+    #: How loads and feeds reach the served store. "in-place": the server process owns the
+    #: file and writes each batch into it (one server process, threads for concurrency);
+    #: "copy": several server processes read the file, and every load writes a copy and
+    #: renames it over the file (docs/ARCHITECTURE.md, Loads).
+    store_writes: str = "in-place"
 
     @property
     def access_file(self) -> Path:
@@ -278,4 +283,16 @@ def from_env(env: dict | None = None) -> Settings:
         feed_max_mb=_int(env, "CITYBRAIN_FEED_MAX_MB", 10, low=1),
         feed_max_rows=_int(env, "CITYBRAIN_FEED_MAX_ROWS", 50_000, low=1),
         feed_rate=_rate(env, "CITYBRAIN_FEED_RATE", "600 per minute"),
+        store_writes=_choice(env, "CITYBRAIN_STORE_WRITES", STORE_WRITES),
     )
+
+
+#: The ways a store is written (Settings.store_writes), the default first.
+STORE_WRITES = ("in-place", "copy")
+
+
+def _choice(env, name: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name) or choices[0]
+    if value not in choices:
+        raise SettingsError(f"{name}={value!r}: expected one of {', '.join(choices)}")
+    return value

@@ -41,8 +41,9 @@ def queries(store):
 def settings(city_path):
     # sign-in has its own tests (tests/test_access.py); every test client signs in from
     # 127.0.0.1, so the per-address limit has its own (tests/test_security.py)
+    # the session's city is shared read-only: its apps never write it in place
     return Settings(db_path=city_path, build_demo_if_missing=False, cache_type="simple",
-                    auth=False, login_rate="10000 per minute")
+                    auth=False, login_rate="10000 per minute", store_writes="copy")
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -128,5 +129,7 @@ def _write_meta(con, cal: Calendar, seed: int, events: int) -> None:
         "first_month": cal.first_month.isoformat(),
         "last_complete_month": cal.last_complete_month.isoformat(),
         "generator": "citybrain-demo/1",
+        # the version every load and feed counts on (data/store.Store.version)
+        "store_id": uuid.uuid4().hex, "version": "1",
     }
     insert(con, "meta", pd.DataFrame(list(meta.items()), columns=["key", "value"]))

@@ -11,9 +11,9 @@ its next request; a request already running finishes on the old one.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import os
 import shutil
+import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,7 +26,17 @@ from tqdm import tqdm
 
 from data import catalog, freshness
 from data.load.problems import LoadError, Problem
-from data.store import EVENT_ROLLUP, SCHEMA, Store, connect, insert, upgrade
+from data.store import (
+    EVENT_ROLLUP,
+    SCHEMA,
+    Store,
+    StoreBusy,
+    connect,
+    insert,
+    refresh_rollups,
+    upgrade,
+    write_lock,
+)
 from settings import local_now
 
 #: What a load can read, in the order a load applies them (boundaries before the facts that
@@ -34,6 +44,10 @@ from settings import local_now
 KINDS = ("catalogue", "districts", "townships", "grid_cells", "departments", "stations",
          "sections", "indicators", "air", "water", "events")
 BOUNDARY_KINDS = ("districts", "townships", "grid_cells")
+#: What a load writes into the store file itself when it can (facts: the feeds' kinds);
+#: the others (reference data, boundaries, a new city) write a copy and rename it over the
+#: file, so a server reading it swaps to it whole.
+IN_PLACE_KINDS = {"air", "water", "indicators", "events"}
 #: An equal-area projection for areas in km² (Albers for China).
 _EQUAL_AREA = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m"
 
@@ -60,6 +74,7 @@ class City:
 @dataclass
 class LoadReport:
     store: Path
+    version: str = ""                                      # the store's version after it
     rows: dict[str, int] = field(default_factory=dict)     # kind -> rows loaded
     notes: list[str] = field(default_factory=list)         # what was guessed or generated
     warnings: list[Problem] = field(default_factory=list)  # loaded anyway
@@ -97,7 +112,22 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
     if city is None and not target.exists():
         raise FileNotFoundError(f"no store at {target}: start a new city with its districts")
     report = LoadReport(target)
+    in_place = city is None and {item.kind for item in items} <= IN_PLACE_KINDS
     with _locked(target, wait, items):
+        if in_place:
+            owner = Store.owner(target)
+            if owner is not None:       # this process serves the store: write through it
+                with owner.writing() as con:
+                    _write(con, ordered, report, city, source, now, progress)
+                owner.version = report.version
+                return report
+            con = _own(target)
+            if con is not None:         # nobody else has the file open: write it in place
+                try:
+                    _write(con, ordered, report, city, source, now, progress)
+                finally:
+                    con.close()
+                return report
         tmp = target.with_name(target.name + ".loading")
         _remove(tmp)
         con = None
@@ -107,38 +137,7 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
             con = connect(tmp, read_only=False)
             if city is not None:
                 _start_city(con, city, now)
-            upgrade(con)
-            con.execute("BEGIN TRANSACTION")
-            touched: set[str] = set()
-            files: dict[str, str] = {}
-            expected = [rows_in(item) if progress else 0 for item in ordered]
-            bar = tqdm(desc="loading", unit=" rows", unit_scale=True, disable=not progress,
-                       total=sum(expected))
-            for item, rows in zip(ordered, expected):
-                bar.set_postfix_str(f"{item.kind}: {item.path.name}")
-                before = sum(report.rows.values())
-                try:
-                    feeds = LOADERS[item.kind](con, item, report, now)
-                except duckdb.Error as exc:      # a constraint the readers did not foresee
-                    raise LoadError([Problem(item.path.name, None, None, None,
-                                             f"the store refused it: {exc}")]) from exc
-                loaded = sum(report.rows.values()) - before
-                if not rows:            # a boundary file: its features count once read
-                    bar.total += loaded
-                bar.update(loaded)
-                touched |= feeds
-                files.update({feed: item.path.name for feed in feeds})
-            bar.close()
-            if city is not None:
-                _generate_below_districts(con, report)
-            if touched & {"grid_events", *BOUNDARY_KINDS}:
-                con.execute(EVENT_ROLLUP)
-            _update_meta(con, now)
-            freshness.record(con, source=source or ", ".join(sorted(set(files.values()))),
-                             files=files, loaded_at=now,
-                             feeds=sorted(t for t in touched if t not in BOUNDARY_KINDS))
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT")
+            _write(con, ordered, report, city, source, now, progress)
         except BaseException:
             if con is not None:
                 con.close()
@@ -152,6 +151,71 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
             raise
         os.replace(tmp, target)
     return report
+
+
+def _own(target: Path) -> duckdb.DuckDBPyConnection | None:
+    """A connection that writes the store file itself, or None when another process has it
+    open (a server: DuckDB lets one process write a file or several read it): the load then
+    writes a copy and renames it over the file, and the server picks the copy up."""
+    try:
+        return connect(target, read_only=False)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            return None
+        raise
+
+
+def _write(con, ordered: list[Item], report: LoadReport, city: City | None,
+           source: str | None, now: dt.datetime, progress: bool) -> None:
+    """Read and write every file in one transaction: the facts, the rollup rows they touch
+    (all of them after a boundary change), the store's as-of and version, each feed's
+    freshness. Nothing is written unless everything is: a problem rolls it all back."""
+    upgrade(con)
+    con.execute("CREATE OR REPLACE TEMP TABLE _touched_days "
+                "(day DATE, district_code VARCHAR)")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        touched: set[str] = set()
+        files: dict[str, str] = {}
+        expected = [rows_in(item) if progress else 0 for item in ordered]
+        bar = tqdm(desc="loading", unit=" rows", unit_scale=True, disable=not progress,
+                   total=sum(expected))
+        for item, rows in zip(ordered, expected):
+            bar.set_postfix_str(f"{item.kind}: {item.path.name}")
+            before = sum(report.rows.values())
+            try:
+                feeds = LOADERS[item.kind](con, item, report, now)
+            except duckdb.Error as exc:      # a constraint the readers did not foresee
+                raise LoadError([Problem(item.path.name, None, None, None,
+                                         f"the store refused it: {exc}")]) from exc
+            loaded = sum(report.rows.values()) - before
+            if not rows:            # a boundary file: its features count once read
+                bar.total += loaded
+            bar.update(loaded)
+            touched |= feeds
+            files.update({feed: item.path.name for feed in feeds})
+        bar.close()
+        if city is not None:
+            _generate_below_districts(con, report)
+        if city is not None or touched & set(BOUNDARY_KINDS):
+            con.execute(EVENT_ROLLUP)
+        elif "grid_events" in touched:
+            refresh_rollups(con)
+        report.version = _update_meta(con, now)
+        freshness.record(con, source=source or ", ".join(sorted(set(files.values()))),
+                         files=files, loaded_at=now,
+                         feeds=sorted(t for t in touched if t not in BOUNDARY_KINDS))
+        con.execute("COMMIT")
+    except BaseException:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass                    # a failed COMMIT has rolled back already
+        raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS _touched_days")
+    # the WAL emptied into the file: a copy of the file taken under the lock is whole
+    con.execute("CHECKPOINT")
 
 
 def rows_in(item: Item) -> int:
@@ -185,18 +249,13 @@ def rows_in(item: Item) -> int:
 @contextmanager
 def _locked(target: Path, wait: bool, items: list[Item]):
     """One load at a time per store: a second waits for the first, or is refused."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.with_name(target.name + ".lock"), "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise LoadError([Problem(items[0].path.name if items else target.name, None, None,
-                                     None, "another load of this store is running: try "
-                                     "again in a moment")]) from None
-        try:
+    try:
+        with write_lock(target, wait):
             yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    except StoreBusy:
+        raise LoadError([Problem(items[0].path.name if items else target.name, None, None,
+                                 None, "another load of this store is running: try again in "
+                                 "a moment")]) from None
 
 
 def remove_leftovers(target: Path) -> None:
@@ -269,9 +328,10 @@ def _read_level(con, table: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
 
 
-def _update_meta(con, now: dt.datetime) -> None:
-    """The store's as-of time (its latest data: a statistics month counts as its last day)
-    and first month (its earliest data). A load never moves the as-of back."""
+def _update_meta(con, now: dt.datetime) -> str:
+    """The store's as-of time (its latest data: a statistics month counts as its last day),
+    first month (its earliest data) and version (its id and how many loads wrote it). A load
+    never moves the as-of back. Returns the new version."""
     months, first_month, stamps, first_stamp = con.execute(
         "SELECT (SELECT max(p) FROM (SELECT max(period) AS p FROM indicator_values "
         "UNION ALL SELECT max(period) FROM water_quality)), "
@@ -282,7 +342,10 @@ def _update_meta(con, now: dt.datetime) -> None:
         "(SELECT min(t) FROM (SELECT min(ts) AS t FROM air_hourly "
         "UNION ALL SELECT min(reported_at) FROM grid_events))").fetchall()[0]
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    values = {"loaded_at": now.isoformat(timespec="seconds")}
+    store_id = meta.get("store_id") or uuid.uuid4().hex
+    count = str(int(meta.get("version", "0")) + 1)
+    values = {"loaded_at": now.isoformat(timespec="seconds"), "store_id": store_id,
+              "version": count}
     latest = [t for t in (_month_end(months) if months else None, stamps) if t is not None]
     earliest = [d for d in (first_month, first_stamp and first_stamp.date()) if d is not None]
     if latest and meta.get("is_demo") != "true":
@@ -293,6 +356,7 @@ def _update_meta(con, now: dt.datetime) -> None:
         values["first_month"] = min(earliest).replace(day=1).isoformat()
     for key, value in values.items():
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+    return f"{store_id}:{count}"
 
 
 def _month_end(day: dt.date) -> dt.datetime:
@@ -454,9 +518,9 @@ def _load_air(con, item: Item, report: LoadReport, now) -> set[str]:
     frame = frame.assign(source=item.path.name, as_of=now)
     _replace_rows(con, "air_hourly", frame, ("station_code", "ts"))
     touched = frame.assign(day=frame["ts"].dt.date)[["station_code", "day"]].drop_duplicates()
-    with _registered(con, "_touched", touched):
+    with _registered(con, "_air_days", touched):
         hours = con.execute(
-            "SELECT a.* FROM air_hourly a JOIN _touched d ON a.station_code = d.station_code "
+            "SELECT a.* FROM air_hourly a JOIN _air_days d ON a.station_code = d.station_code "
             "AND CAST(a.ts AS DATE) = d.day ORDER BY a.station_code, a.ts").df()
     hours["day"] = hours["ts"].dt.normalize()
     o3 = hours.set_index("ts").groupby("station_code")["o3"].rolling("8h").mean()
@@ -500,6 +564,12 @@ def _load_events(con, item: Item, report: LoadReport, now) -> set[str]:
         channels={c for v, c in vocab if v == "channel"}, as_of=now, **item.options)
     report.warnings.extend(frame.attrs.get("warnings", []))
     frame = frame.assign(source=item.path.name, as_of=now)
+    # the rollup rows to build again: the days and districts of these events, before and after
+    with _registered(con, "_batch", frame[["event_id", "reported_at", "district_code"]]):
+        con.execute("INSERT INTO _touched_days SELECT CAST(reported_at AS DATE), "
+                    "district_code FROM grid_events WHERE event_id IN "
+                    "(SELECT event_id FROM _batch) "
+                    "UNION SELECT CAST(reported_at AS DATE), district_code FROM _batch")
     _replace_rows(con, "grid_events", frame, ("event_id",))
     report.rows["events"] = report.rows.get("events", 0) + len(frame)
     named = int((frame["reporter_name"].notna() | frame["reporter_phone"].notna()).sum())

@@ -84,8 +84,8 @@ def load_isolated(store_path: str | os.PathLike, items, *, limits: Limits,
         answer = {}
     if "report" in answer:
         r = answer["report"]
-        return LoadReport(Path(r["store"]), r["rows"], r["notes"],
-                          [Problem(**p) for p in r["warnings"]])
+        return LoadReport(Path(r["store"]), version=r["version"], rows=r["rows"],
+                          notes=r["notes"], warnings=[Problem(**p) for p in r["warnings"]])
     if "problems" in answer:
         raise LoadError([Problem(**p) for p in answer["problems"]], answer["more"])
     if answer.get("error") in ("ValueError", "FileNotFoundError"):
@@ -150,7 +150,8 @@ def _child() -> int:
     except (ValueError, FileNotFoundError) as error:
         answer = {"error": type(error).__name__, "message": str(error)}
     else:
-        answer = {"report": {"store": str(report.store), "rows": report.rows,
+        answer = {"report": {"store": str(report.store), "version": report.version,
+                             "rows": report.rows,
                              "notes": report.notes,
                              "warnings": [asdict(p) for p in report.warnings]}}
     sys.stdout.write(json.dumps(answer, default=str))

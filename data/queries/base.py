@@ -116,9 +116,10 @@ class QueryBase:
         return self.store.catalogue
 
     def __caching_id__(self) -> str:
-        # flask-caching keys memoised methods by this: a new store file means new keys, and
-        # a scope answers "the city" with its own districts
-        return self.store.fingerprint + ("" if self.scope == FULL else f"_{self.scope.key}")
+        # flask-caching keys memoised methods by this: every write to the store (a new file
+        # or a batch written in place) means new keys, and a scope answers "the city" with
+        # its own districts
+        return self.store.version + ("" if self.scope == FULL else f"_{self.scope.key}")
 
     def _named_for_cache(self, name: str):
         """The bound method ``name``, named <module>.<class>.<name> after the class that

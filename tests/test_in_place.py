@@ -1,0 +1,292 @@
+"""Batches written into the served store in place (data/load/build.py, docs/ARCHITECTURE.md):
+only the rollup rows of the days and districts a batch touches are built again, and they
+come out as a full rebuild would; a bad batch changes nothing; readers never see half a
+batch; the server that owns the file writes through its own connection, and other processes
+read a whole copy or write a copy of their own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from data.load.build import Item, load
+from data.load.problems import LoadError
+from data.store import EVENT_ROLLUP, ROLLUPS, Store, connect
+from tests.conftest import TEST_NOW
+from tests.new_city import checksums
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The columns of an events file (a download's, which loads back), from grid_events.
+FILE_COLUMNS = ["event_id", "grid_code", "category", "channel", "department_code",
+                "reported_at", "accepted_at", "dispatched_at", "handled_at", "verified_at",
+                "closed_at", "deadline_at", "returned_count", "satisfaction", "lon", "lat"]
+STAGES = ["reported_at", "accepted_at", "dispatched_at", "handled_at", "verified_at",
+          "closed_at", "deadline_at"]
+
+
+@pytest.fixture
+def city(city_path, tmp_path) -> Path:
+    return Path(shutil.copy(city_path, tmp_path / "city.duckdb"))
+
+
+def _events(path: Path, sql: str) -> pd.DataFrame:
+    con = connect(path)
+    try:
+        return con.execute(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events {sql}").df()
+    finally:
+        con.close()
+
+
+def _write(frame: pd.DataFrame, path: Path) -> Path:
+    frame[FILE_COLUMNS].to_csv(path, index=False)
+    return path
+
+
+def _a_batch(city: Path, folder: Path) -> Path:
+    """Open events closed, events moved three days back (their old days lose them), and new
+    events: every way a batch changes the rollups."""
+    opened = _events(city, "WHERE closed_at IS NULL AND reported_at < TIMESTAMP "
+                           "'2026-11-20' ORDER BY event_id LIMIT 40")
+    for stage in ("accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at"):
+        opened[stage] = opened[stage].fillna(opened["reported_at"] + pd.Timedelta(hours=30))
+    moved = _events(city, "WHERE closed_at IS NOT NULL ORDER BY event_id DESC LIMIT 25")
+    for stage in STAGES:
+        moved[stage] = moved[stage] - pd.Timedelta(days=3)
+    new = _events(city, "ORDER BY event_id LIMIT 30").assign(
+        event_id=lambda f: f["event_id"] + 990_000_000)
+    return _write(pd.concat([opened, moved, new]), folder / "batch.csv")
+
+
+def _rollups(path: Path) -> dict[str, pd.DataFrame]:
+    con = connect(path)
+    try:
+        return {table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").df()
+                for table, *_ in ROLLUPS}
+    finally:
+        con.close()
+
+
+def test_a_batch_written_in_place_leaves_the_rollups_as_a_full_rebuild_would(city, tmp_path):
+    inode, size = city.stat().st_ino, checksums(city)["grid_events"][0]
+    report = load(city, [Item("events", _a_batch(city, tmp_path))], now=TEST_NOW)
+    assert report.rows["events"] == 95
+    assert city.stat().st_ino == inode, "written in place, not copied and renamed"
+    assert not city.with_name(city.name + ".loading").exists()
+    assert checksums(city)["grid_events"][0] == size + 30
+    incremental = _rollups(city)
+    rebuilt = Path(shutil.copy(city, tmp_path / "rebuilt.duckdb"))
+    con = connect(rebuilt, read_only=False)
+    con.execute(EVENT_ROLLUP)
+    con.close()
+    for table, full in _rollups(rebuilt).items():
+        assert len(incremental[table]) == len(full), table
+        pd.testing.assert_frame_equal(incremental[table], full, check_exact=False,
+                                      rtol=1e-9, obj=table)
+
+
+def test_every_write_moves_the_store_version(city, tmp_path):
+    before = Store(city)
+    first = before.version
+    before.close()
+    load(city, [Item("events", _a_batch(city, tmp_path))], now=TEST_NOW)
+    after = Store(city)
+    try:
+        store_id, count = after.version.split(":")
+        assert first.split(":")[0] == store_id and int(count) == int(first.split(":")[1]) + 1
+    finally:
+        after.close()
+
+
+def test_a_bad_batch_in_place_changes_nothing(city, tmp_path):
+    good = _events(city, "ORDER BY event_id LIMIT 3").assign(
+        event_id=lambda f: f["event_id"] + 991_000_000)
+    bad = good.copy()
+    bad.loc[1, "grid_code"] = "999999999999"
+    before, inode = checksums(city), city.stat().st_ino
+    with pytest.raises(LoadError) as error:
+        load(city, [Item("events", _write(bad, tmp_path / "bad.csv"))], now=TEST_NOW)
+    assert any(p.column == "grid_code" and p.row == 3 for p in error.value.problems)
+    assert checksums(city) == before and city.stat().st_ino == inode
+
+
+def _served(city: Path):
+    from app import create_app
+    from settings import Settings
+    app = create_app(Settings(db_path=city, build_demo_if_missing=False, auth=False,
+                              cache_type="simple", store_writes="in-place"))
+    return app.citybrain_runtime
+
+
+def test_the_server_owning_the_store_writes_through_its_own_connection(city, tmp_path):
+    runtime = _served(city)
+    try:
+        assert runtime.store.writable and Store.owner(city) is runtime.store
+        version = runtime.store.version
+        total = int(runtime.queries.store.rows("SELECT count(*) FROM grid_events")[0][0])
+        batch = runtime.store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
+                                 "ORDER BY event_id LIMIT 5")
+        batch["event_id"] += 992_000_000
+        load(city, [Item("events", _write(batch, tmp_path / "five.csv"))], now=TEST_NOW)
+        # the next request's queries: the new events, under a new version (cache keys)
+        runtime.reload_if_replaced()
+        assert runtime.store.version != version
+        assert runtime.queries.store.rows("SELECT count(*) FROM grid_events")[0][0] == total + 5
+        first, last = runtime.queries.date_bounds()
+        assert last >= TEST_NOW.date() - dt.timedelta(days=1)
+        # another process reads a whole copy while this one owns the file
+        out = subprocess.run(
+            [sys.executable, "-c", "import sys; from data.store import Store; "
+             "s = Store(sys.argv[1]); print(s.rows('SELECT count(*) FROM grid_events')[0][0])",
+             str(city)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert int(out.stdout) == total + 5
+        assert not list(city.parent.glob("*.snapshot"))
+    finally:
+        runtime.store.close()
+
+
+def test_a_load_by_another_process_writes_a_copy_the_server_swaps_to(city, tmp_path):
+    runtime = _served(city)
+    try:
+        batch = runtime.store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
+                                 "ORDER BY event_id LIMIT 4")
+        batch["event_id"] += 993_000_000
+        path = _write(batch, tmp_path / "four.csv")
+        out = subprocess.run([sys.executable, "cli.py", "load", "events", str(path), "--db",
+                              str(city)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        assert runtime.reload_if_replaced(now=True)
+        assert runtime.store.writable and Store.owner(city) is runtime.store
+        assert runtime.queries.store.rows("SELECT count(*) FROM grid_events WHERE event_id "
+                                          ">= 993000000")[0][0] == 4
+    finally:
+        runtime.store.close()
+
+
+def test_readers_never_see_half_a_batch(city, tmp_path):
+    runtime = _served(city)
+    store = runtime.store
+    template = store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
+                        "ORDER BY event_id LIMIT 50")
+    seen: list[tuple[int, int]] = []
+    done = threading.Event()
+
+    def read():
+        while not done.is_set():
+            # events and their rollup in one query: one snapshot of the store
+            seen.append(store.rows("SELECT (SELECT count(*) FROM grid_events), "
+                                   "(SELECT sum(n) FROM event_daily)")[0])
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for batch in range(6):
+            frame = template.assign(event_id=template["event_id"] + 994_000_000 + batch * 100)
+            load(city, [Item("events", _write(frame, tmp_path / f"b{batch}.csv"))],
+                 now=TEST_NOW)
+        done.set()
+        reader.join()
+        seen.append(store.rows("SELECT (SELECT count(*) FROM grid_events), "
+                               "(SELECT sum(n) FROM event_daily)")[0])
+    finally:
+        done.set()
+        store.close()
+    base = seen[0][0]
+    assert len(seen) > 6 and seen[-1][0] == base + 300
+    assert all(events == rolled for events, rolled in seen), "a rollup behind its events"
+    assert {(events - base) % 50 for events, _ in seen} == {0}, "half a batch seen"
+
+
+def test_a_dead_servers_write_ahead_log_is_cleared(city):
+    dead = city.with_name(f".{city.name}.999999999.0123abcd.open.wal")
+    dead.write_bytes(b"left by a killed server")
+    alive = city.with_name(f".{city.name}.{os.getpid()}.0123abcd.open.wal")
+    alive.write_bytes(b"this process")
+    store = Store(city, writable=True)
+    store.close()
+    assert not dead.exists() and alive.exists()
+
+
+def _post(url: str, token: str, body: bytes, timeout: float = 120) -> tuple[int, dict]:
+    import json
+    import urllib.error
+    import urllib.request
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def test_a_server_killed_mid_batch_holds_all_of_it_or_none_and_a_resend_completes_it(
+        city, tmp_path):
+    """kill -9 of the serving process while it writes a 20,000-event batch: once as the
+    batch commits (its write-ahead log appears), once while it reads the rows. After each
+    restart the store holds the batch whole or not at all and its rollups agree with its
+    events; sending it again completes it."""
+    import signal
+    import time
+
+    from bench.servers import Gunicorn
+    from data.access import Access
+    token = Access(city.parent / "access.sqlite").add_feed_token("hotline", "events")
+    rows = _events(city, "WHERE reported_at < TIMESTAMP '2026-11-20' ORDER BY event_id "
+                         "LIMIT 20000")
+    rows["event_id"] += 995_000_000
+    body = rows[FILE_COLUMNS].to_csv(index=False).encode()
+    env = {"CITYBRAIN_AUTH": "1", "CITYBRAIN_FEED_MAX_ROWS": "20000"}
+
+    def batch_in_store() -> tuple[int, bool]:
+        con = connect(city)
+        try:
+            n, events, rolled = con.execute(
+                "SELECT (SELECT count(*) FROM grid_events WHERE event_id >= 995000000), "
+                "(SELECT count(*) FROM grid_events), (SELECT sum(n) FROM event_daily)"
+            ).fetchall()[0]
+            return n, events == rolled
+        finally:
+            con.close()
+
+    def wal_appeared() -> bool:
+        return any(city.parent.glob(f".{city.name}.*.open.wal"))
+
+    for when in (wal_appeared, None):
+        server = Gunicorn(city, env, workers=1, threads=4).start()
+        worker = server.health()["pid"]
+        sender = threading.Thread(target=_post, args=(server.url + "/api/v1/feeds/events",
+                                                      token, body))
+        sender.start()
+        deadline = time.monotonic() + 60
+        if when is None:
+            time.sleep(0.5)             # the server is reading and checking the rows
+        else:
+            while not when() and time.monotonic() < deadline:
+                time.sleep(0.001)
+            assert when(), "the batch never reached its commit"
+        os.kill(worker, signal.SIGKILL)
+        server.process.kill()
+        server.process.wait(timeout=30)
+        sender.join(timeout=60)
+        n, agree = batch_in_store()
+        print(f"killed {'at the commit' if when else 'reading'}: {n} of the batch's events")
+        assert n in (0, len(rows)) and agree, (when, n)
+
+    server = Gunicorn(city, env, workers=1, threads=4).start()
+    try:
+        status, answer = _post(server.url + "/api/v1/feeds/events", token, body)
+        assert status == 200 and answer["accepted"] == len(rows), answer
+    finally:
+        server.stop()
+    assert batch_in_store() == (len(rows), True)
+    assert not list(city.parent.glob(f".{city.name}.*.wal"))
