@@ -160,10 +160,10 @@ ROLLUPS: tuple[tuple[str, str, str, str], ...] = (
     # (table, its rows a batch touched, SELECT with {scope}, ORDER BY)
     ("event_daily", _DAYS,
      f"SELECT CAST(reported_at AS DATE) AS day, district_code, category, channel, status,"
-     f"{_EVENT_SUMS} FROM grid_events WHERE {{scope}} GROUP BY ALL", "day, district_code"),
+     f"{_EVENT_SUMS} FROM {{events}} WHERE {{scope}} GROUP BY ALL", "day, district_code"),
     ("event_area_daily", _DAYS,
      f"SELECT CAST(reported_at AS DATE) AS day, district_code, township_code, grid_code,"
-     f"{_EVENT_SUMS} FROM grid_events WHERE {{scope}} GROUP BY ALL", "grid_code, day"),
+     f"{_EVENT_SUMS} FROM {{events}} WHERE {{scope}} GROUP BY ALL", "grid_code, day"),
     ("event_district_daily", _DAYS,
      f"SELECT day, district_code, {_SUMS_OF_SUMS} FROM event_daily WHERE {{scope}} "
      "GROUP BY ALL", "day, district_code"),
@@ -173,18 +173,18 @@ ROLLUPS: tuple[tuple[str, str, str, str], ...] = (
      "grid_code, month"),
     ("event_department_daily", _DAYS,
      f"SELECT CAST(reported_at AS DATE) AS day, district_code, department_code,{_EVENT_SUMS} "
-     "FROM grid_events WHERE {scope} GROUP BY ALL", "day, district_code"),
+     "FROM {events} WHERE {scope} GROUP BY ALL", "day, district_code"),
     ("event_handling_daily", _DAYS,
      f"SELECT CAST(reported_at AS DATE) AS day, district_code, {HANDLING_BUCKET} AS bucket_h, "
-     "closed_at <= deadline_at AS on_time, count(*) AS n FROM grid_events "
+     "closed_at <= deadline_at AS on_time, count(*) AS n FROM {events} "
      "WHERE {scope} AND closed_at IS NOT NULL GROUP BY ALL", "day, district_code"),
     ("event_deadline_daily", _DAYS,
      f"SELECT CAST(reported_at AS DATE) AS day, district_code, {DEADLINE_HOURS} AS deadline_h, "
-     "count(*) AS n FROM grid_events WHERE {scope} GROUP BY ALL", "day, district_code"),
+     "count(*) AS n FROM {events} WHERE {scope} GROUP BY ALL", "day, district_code"),
     ("event_overdue", _EVENTS,
      "SELECT event_id, district_code, township_code, grid_code, category, department_code, "
      "status, reported_at, deadline_at, "
-     "date_diff('second', deadline_at, as_of) / 3600.0 AS hours_overdue FROM grid_events "
+     "date_diff('second', deadline_at, as_of) / 3600.0 AS hours_overdue FROM {events} "
      "WHERE {scope} AND closed_at IS NULL AND as_of > deadline_at", "grid_code, reported_at"),
 )
 #: Which narrowing each rollup's source rows take: the events', or a rollup's own days.
@@ -195,7 +195,8 @@ _SOURCE_SCOPE = {"event_district_daily": _DAYS,
 
 #: Every rollup built again from all events: after a new city, a boundary change, a demo.
 EVENT_ROLLUP = "".join(
-    f"CREATE OR REPLACE TABLE {table} AS {select.format(scope='TRUE')} ORDER BY {order};\n"
+    f"CREATE OR REPLACE TABLE {table} AS {select.format(events='grid_events', scope='TRUE')} "
+    f"ORDER BY {order};\n"
     for table, _, select, order in ROLLUPS)
 
 
@@ -206,10 +207,15 @@ def refresh_rollups(con) -> None:
     that day's events), so its other rows stay right; a batch of 10,000 events rebuilds a
     few thousand rollup rows instead of reading every event. Runs inside the caller's
     transaction."""
+    # the touched days' events read once (a scan of every event), not once per rollup
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _touched_events AS "
+                f"SELECT * FROM grid_events WHERE {_EVENTS}")
     for table, own, select, _ in ROLLUPS:
         con.execute(f"DELETE FROM {table} WHERE {own}")
-        scope = _SOURCE_SCOPE.get(table, _EVENTS)
-        con.execute(f"INSERT INTO {table} BY NAME {select.format(scope=scope)}")
+        scope = _SOURCE_SCOPE.get(table, "TRUE")
+        con.execute(f"INSERT INTO {table} BY NAME "
+                    f"{select.format(events='_touched_events', scope=scope)}")
+    con.execute("DROP TABLE _touched_events")     # after a failure the rollback drops it
 
 
 def connect(path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDBPyConnection:

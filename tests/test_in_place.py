@@ -134,13 +134,25 @@ def test_the_server_owning_the_store_writes_through_its_own_connection(city, tmp
         batch = runtime.store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
                                  "ORDER BY event_id LIMIT 5")
         batch["event_id"] += 992_000_000
-        load(city, [Item("events", _write(batch, tmp_path / "five.csv"))], now=TEST_NOW)
+        batch["reported_at"] = pd.Timestamp(runtime.as_of) - pd.Timedelta(minutes=10)
+        for stage in STAGES[1:]:
+            batch[stage] = batch["reported_at"] + pd.Timedelta(minutes=5)
+        load(city, [Item("events", _write(batch, tmp_path / "five.csv"))], now=TEST_NOW,
+             source="feed:hotline")
         # the next request's queries: the new events, under a new version (cache keys)
         runtime.reload_if_replaced()
         assert runtime.store.version != version
         assert runtime.queries.store.rows("SELECT count(*) FROM grid_events")[0][0] == total + 5
         first, last = runtime.queries.date_bounds()
         assert last >= TEST_NOW.date() - dt.timedelta(days=1)
+        # the feed's freshness: its source and latest event; stale once it has sent nothing
+        # for longer than an event feed may stay quiet (two days)
+        feed = runtime.queries.datasets().set_index("name").loc["grid_events"]
+        assert feed["source"] == "feed:hotline"
+        assert pd.Timestamp(feed["as_of"]) == \
+            pd.Timestamp(runtime.as_of) - pd.Timedelta(minutes=10)
+        assert "grid_events" not in runtime.stale_feeds(runtime.as_of)
+        assert "grid_events" in runtime.stale_feeds(runtime.as_of + dt.timedelta(days=3))
         # another process reads a whole copy while this one owns the file
         out = subprocess.run(
             [sys.executable, "-c", "import sys; from data.store import Store; "

@@ -42,6 +42,9 @@ from data.demo.tasks import key_task_code, key_tasks  # noqa: F401
 from data.store import EVENT_ROLLUP, SCHEMA, connect, insert
 from settings import local_now
 
+#: DuckDB's memory during a build (GB); the generator's own arrays come on top.
+BUILD_MEMORY_GB = 4
+
 
 def build_demo(path: str | os.PathLike, events: int = 1_000_000, seed: int = 2260,
                now: dt.datetime | None = None, progress: bool = True) -> Path:
@@ -68,6 +71,9 @@ def build_demo(path: str | os.PathLike, events: int = 1_000_000, seed: int = 226
     bar = tqdm(total=6 + chunks, desc="building demo city", unit="step", disable=not progress)
     con = connect(tmp, read_only=False)
     try:
+        # DuckDB takes 80% of the memory by default and a 100M-event city sorts more than
+        # that: past this it spills to <store>.building.tmp (bench/README.md: peak memory)
+        con.execute(f"SET memory_limit = '{BUILD_MEMORY_GB}GB'")
         con.execute(SCHEMA)
         rng = np.random.default_rng(seed)
         geo = _write_geography(con, rng)

@@ -82,7 +82,7 @@ class LoadReport:
 
 def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None = None,
          source: str | None = None, now: dt.datetime | None = None,
-         progress: bool = False, wait: bool = True) -> LoadReport:
+         progress: bool = False, wait: bool = True, in_place: bool = True) -> LoadReport:
     """Load files into the store at ``store_path`` and return what was loaded.
 
     Parameters
@@ -96,6 +96,8 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
     progress : a progress bar on stderr.
     wait : when another load of this store is running, wait for it (the CLI) or refuse at
         once (an upload, so no server thread waits).
+    in_place : write the feeds' kinds (IN_PLACE_KINDS) into the store's file itself when
+        this process serves it or nobody has it open; False: always a copy renamed over it.
 
     Raises
     ------
@@ -112,13 +114,17 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
     if city is None and not target.exists():
         raise FileNotFoundError(f"no store at {target}: start a new city with its districts")
     report = LoadReport(target)
-    in_place = city is None and {item.kind for item in items} <= IN_PLACE_KINDS
+    in_place = in_place and city is None and {item.kind for item in items} <= IN_PLACE_KINDS
+    owner = Store.owner(target) if in_place else None
+    # the server reads a batch in a process of its own before it takes the lock: the rows'
+    # checks (Python, a second or so for 10,000 events) neither hold up other writers nor
+    # take the interpreter from the requests it serves
+    parsed = _read_aside(owner, ordered, now) if owner is not None else {}
     with _locked(target, wait, items):
         if in_place:
-            owner = Store.owner(target)
-            if owner is not None:       # this process serves the store: write through it
-                with owner.writing() as con:
-                    _write(con, ordered, report, city, source, now, progress)
+            if owner is not None and Store.owner(target) is owner:
+                with owner.writing() as con:    # this process serves the store
+                    _write(con, ordered, report, city, source, now, progress, parsed)
                 owner.version = report.version
                 return report
             con = _own(target)
@@ -165,8 +171,39 @@ def _own(target: Path) -> duckdb.DuckDBPyConnection | None:
         raise
 
 
+def _read_aside(owner: Store, ordered: list[Item], now: dt.datetime) -> dict[int, object]:
+    """Each file read and checked in the readers' process, against the served store's
+    reference data; a LoadError comes back as it was raised."""
+    out = {}
+    for index, item in enumerate(ordered):
+        ref = reference(owner.rows, item.kind)
+        out[index] = _readers().submit(read_feed, item.kind, item.path, item.options, ref,
+                                       now).result()
+    return out
+
+
+_POOL: list = []
+
+
+def _readers():
+    """One process that reads feed files for this server (spawned, not forked: the server
+    has threads), started on the first batch and kept."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    if _POOL:
+        try:
+            _POOL[0].submit(int).result()
+            return _POOL[0]
+        except BrokenProcessPool:          # its process died: start another
+            _POOL.clear()
+    _POOL.append(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
+    return _POOL[0]
+
+
 def _write(con, ordered: list[Item], report: LoadReport, city: City | None,
-           source: str | None, now: dt.datetime, progress: bool) -> None:
+           source: str | None, now: dt.datetime, progress: bool,
+           parsed: dict | None = None) -> None:
     """Read and write every file in one transaction: the facts, the rollup rows they touch
     (all of them after a boundary change), the store's as-of and version, each feed's
     freshness. Nothing is written unless everything is: a problem rolls it all back."""
@@ -180,11 +217,14 @@ def _write(con, ordered: list[Item], report: LoadReport, city: City | None,
         expected = [rows_in(item) if progress else 0 for item in ordered]
         bar = tqdm(desc="loading", unit=" rows", unit_scale=True, disable=not progress,
                    total=sum(expected))
-        for item, rows in zip(ordered, expected):
+        for index, (item, rows) in enumerate(zip(ordered, expected)):
             bar.set_postfix_str(f"{item.kind}: {item.path.name}")
             before = sum(report.rows.values())
             try:
-                feeds = LOADERS[item.kind](con, item, report, now)
+                if parsed and index in parsed:
+                    feeds = _feed_loader(con, item, report, now, parsed[index])
+                else:
+                    feeds = LOADERS[item.kind](con, item, report, now)
             except duckdb.Error as exc:      # a constraint the readers did not foresee
                 raise LoadError([Problem(item.path.name, None, None, None,
                                          f"the store refused it: {exc}")]) from exc
@@ -214,8 +254,10 @@ def _write(con, ordered: list[Item], report: LoadReport, city: City | None,
         raise
     finally:
         con.execute("DROP TABLE IF EXISTS _touched_days")
-    # the WAL emptied into the file: a copy of the file taken under the lock is whole
-    con.execute("CHECKPOINT")
+    # the WAL emptied into the file: a copy of the file taken under the lock is whole. FORCE
+    # waits for the readers' queries still running on the rows the batch replaced (a plain
+    # CHECKPOINT refuses then); they finish undisturbed.
+    con.execute("FORCE CHECKPOINT")
 
 
 def rows_in(item: Item) -> int:
@@ -366,15 +408,6 @@ def _month_end(day: dt.date) -> dt.datetime:
 
 # --- the loaders: (con, item, report, now) -> the feeds they touched -------------------------------
 
-def _catalogue(con) -> catalog.Catalogue:
-    """The catalogue a load checks against: the built-in one and what this store declares
-    (read from the copy, so a declaration made by an earlier load, or earlier in this one,
-    counts, and a failed load declares nothing)."""
-    cursor = con.execute("SELECT * FROM indicators")
-    names = [d[0] for d in cursor.description]
-    return catalog.from_rows(dict(zip(names, row)) for row in cursor.fetchall())
-
-
 def _load_catalogue(con, item: Item, report: LoadReport, now) -> set[str]:
     from data.load.catalogue import read_catalogue
     indicators = read_catalogue(item.path, **item.options)
@@ -467,11 +500,7 @@ def _make_room(con, level: str, rows: pd.DataFrame, file: str) -> None:
     con.execute("BEGIN TRANSACTION")
 
 
-def _load_indicators(con, item: Item, report: LoadReport, now) -> set[str]:
-    from data.load.indicators import read_indicators
-    areas = dict(con.execute("SELECT code, name_zh FROM districts").fetchall())
-    found = read_indicators(item.path, catalogue=_catalogue(con), areas=areas,
-                            as_of=now.date(), **item.options)
+def _write_indicators(con, item: Item, found, report: LoadReport, now) -> set[str]:
     report.warnings.extend(found.warnings)
     frame = found.frame.assign(source=item.path.name, as_of=now)
     insert(con, "indicator_values", frame[["district_code", "indicator_code", "period", "value",
@@ -507,13 +536,11 @@ def _registered(con, name: str, frame: pd.DataFrame):
             pass
 
 
-def _load_air(con, item: Item, report: LoadReport, now) -> set[str]:
+def _write_air(con, item: Item, frame: pd.DataFrame, report: LoadReport, now) -> set[str]:
     """Hourly readings replace those of the same station and hour; the daily means and AQI
     of the days they touch are computed again from all the hours of those days."""
     from data.aqi import daily_aqi, level_index
-    from data.load.air import read_air
     stations = dict(con.execute("SELECT code, district_code FROM stations").fetchall())
-    frame = read_air(item.path, stations=set(stations), as_of=now, **item.options)
     report.warnings.extend(frame.attrs.get("warnings", []))
     frame = frame.assign(source=item.path.name, as_of=now)
     _replace_rows(con, "air_hourly", frame, ("station_code", "ts"))
@@ -538,10 +565,9 @@ def _load_air(con, item: Item, report: LoadReport, now) -> set[str]:
     return {"air_hourly"}
 
 
-def _load_water(con, item: Item, report: LoadReport, now) -> set[str]:
-    from data.load.water import read_water
+def _write_water(con, item: Item, frame: pd.DataFrame, report: LoadReport,
+                 now) -> set[str]:
     sections = dict(con.execute("SELECT code, district_code FROM water_sections").fetchall())
-    frame = read_water(item.path, sections=set(sections), as_of=now.date(), **item.options)
     report.warnings.extend(frame.attrs.get("warnings", []))
     frame = frame.assign(district_code=frame["section_code"].map(sections),
                          source=item.path.name, as_of=now)
@@ -550,18 +576,10 @@ def _load_water(con, item: Item, report: LoadReport, now) -> set[str]:
     return {"water_quality"}
 
 
-def _load_events(con, item: Item, report: LoadReport, now) -> set[str]:
+def _write_events(con, item: Item, frame: pd.DataFrame, report: LoadReport,
+                  now) -> set[str]:
     """Events replace those with the same event_id (their reporter too: a file without the
-    reporter columns leaves it empty); the rollups are built again after."""
-    from data.load.events import read_events
-    cells = {code: (town, district) for code, town, district in con.execute(
-        "SELECT code, township_code, district_code FROM grid_cells").fetchall()}
-    vocab = con.execute("SELECT vocabulary, code FROM event_vocabulary").fetchall()
-    frame = read_events(
-        item.path, cells=cells,
-        departments={c for (c,) in con.execute("SELECT code FROM departments").fetchall()},
-        categories={c for v, c in vocab if v == "category"},
-        channels={c for v, c in vocab if v == "channel"}, as_of=now, **item.options)
+    reporter columns leaves it empty); the rollup rows of their days are built again after."""
     report.warnings.extend(frame.attrs.get("warnings", []))
     frame = frame.assign(source=item.path.name, as_of=now)
     # the rollup rows to build again: the days and districts of these events, before and after
@@ -607,8 +625,59 @@ def _load_places(con, item: Item, report: LoadReport, now) -> set[str]:
     return set()
 
 
+# --- the feeds' kinds: read (anywhere, even in another process), then written -------------
+
+def reference(rows, kind: str) -> dict:
+    """What a feed kind's reader checks a file against, from the store (``rows``: a query
+    answering tuples: a connection's or a Store's)."""
+    if kind == "events":
+        vocab = rows("SELECT vocabulary, code FROM event_vocabulary")
+        return {"cells": {code: (town, district) for code, town, district in rows(
+                    "SELECT code, township_code, district_code FROM grid_cells")},
+                "departments": {c for (c,) in rows("SELECT code FROM departments")},
+                "categories": {c for v, c in vocab if v == "category"},
+                "channels": {c for v, c in vocab if v == "channel"}}
+    if kind == "air":
+        return {"stations": {c for (c,) in rows("SELECT code FROM stations")}}
+    if kind == "water":
+        return {"sections": {c for (c,) in rows("SELECT code FROM water_sections")}}
+    cursor_rows = rows("SELECT * FROM indicators")
+    names = rows("SELECT column_name FROM information_schema.columns WHERE table_name = "
+                 "'indicators' ORDER BY ordinal_position")
+    return {"areas": dict(rows("SELECT code, name_zh FROM districts")),
+            "catalogue": catalog.from_rows(dict(zip([n for (n,) in names], row))
+                                           for row in cursor_rows)}
+
+
+def read_feed(kind: str, path: Path, options: dict, ref: dict, now: dt.datetime):
+    """A feed kind's file read and checked against ``ref`` (``reference``): what its writer
+    takes, or LoadError. Touches no store, so it runs in a process of its own."""
+    if kind == "events":
+        from data.load.events import read_events
+        return read_events(path, **ref, as_of=now, **options)
+    if kind == "air":
+        from data.load.air import read_air
+        return read_air(path, **ref, as_of=now, **options)
+    if kind == "water":
+        from data.load.water import read_water
+        return read_water(path, **ref, as_of=now.date(), **options)
+    from data.load.indicators import read_indicators
+    return read_indicators(path, **ref, as_of=now.date(), **options)
+
+
+_WRITERS = {"events": _write_events, "air": _write_air, "water": _write_water,
+            "indicators": _write_indicators}
+
+
+def _feed_loader(con, item: Item, report: LoadReport, now, parsed=None) -> set[str]:
+    if parsed is None:
+        rows = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+        parsed = read_feed(item.kind, item.path, item.options, reference(rows, item.kind), now)
+    return _WRITERS[item.kind](con, item, parsed, report, now)
+
+
 LOADERS = {"catalogue": _load_catalogue, "districts": _load_boundaries,
            "townships": _load_boundaries, "grid_cells": _load_boundaries,
-           "indicators": _load_indicators, "air": _load_air, "water": _load_water,
-           "events": _load_events, "departments": _load_places, "stations": _load_places,
+           "indicators": _feed_loader, "air": _feed_loader, "water": _feed_loader,
+           "events": _feed_loader, "departments": _load_places, "stations": _load_places,
            "sections": _load_places}

@@ -76,3 +76,7 @@ class LoadError(ValueError):
         if more:
             lines.append(f"... and {more} more problems")
         super().__init__("\n".join(lines))
+
+    def __reduce__(self):
+        # raised in the feed readers' process and raised again in the server's
+        return LoadError, (self.problems, self.more)

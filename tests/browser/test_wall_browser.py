@@ -339,3 +339,73 @@ def test_wall004_soak_rotation_every_second(browser, settings):
             assert growth < 0.10, report
         finally:
             context.close()
+
+
+#: The grid scene's event count and the overview scene's closure rate, as the wall shows them.
+WALL_TILES = """() => Object.fromEntries(['event_count', 'closure_rate'].map((code) => [code,
+  (document.querySelector(`.wall-tile[data-code="${code}"] .wall-tile-value`) || {})
+    .textContent]))"""
+
+
+def test_wall005_a_posted_event_is_on_the_wall_within_its_refresh(browser, settings,
+                                                                  city_path, tmp_path):
+    """A hotline system posts ten new open events to the feed API of a server that writes
+    its store in place: they are in the queries at once (the answer comes after the commit)
+    and on the wall's counters within the wall's refresh interval plus 5 s."""
+    import shutil
+    import urllib.request
+
+    import pandas as pd
+
+    from app import create_app
+    from data.access import Access
+    from tests.test_in_place import FILE_COLUMNS
+    city = shutil.copy(city_path, tmp_path / "city.duckdb")
+    token = Access(tmp_path / "access.sqlite").add_feed_token("hotline", "events")
+    refresh = 10
+    app = create_app(settings.with_(db_path=city, access_path=tmp_path / "access.sqlite",
+                                    wall_refresh_seconds=refresh, store_writes="in-place"))
+    runtime = app.citybrain_runtime
+    try:
+        # open events reported an hour before the city's as-of time, under new ids
+        rows = runtime.store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
+                                "ORDER BY event_id LIMIT 10")
+        shift = pd.Timestamp(runtime.as_of) - pd.Timedelta(hours=1) - rows["reported_at"]
+        for stage in ("reported_at", "accepted_at", "deadline_at"):
+            rows[stage] = rows[stage] + shift
+        for stage in ("dispatched_at", "handled_at", "verified_at", "closed_at"):
+            rows[stage] = None
+        rows["satisfaction"] = None
+        rows["event_id"] += 996_000_000
+        with LiveServer(app) as server:
+            context, page, errors = _open_wall(browser, f"{server.url}/wall?seconds=600",
+                                               (1920, 1080))
+            try:
+                before = page.evaluate(WALL_TILES)
+                count = runtime.queries.store.rows("SELECT count(*) FROM grid_events")[0][0]
+                request = urllib.request.Request(
+                    server.url + "/api/v1/feeds/events", method="POST",
+                    data=rows[FILE_COLUMNS].to_csv(index=False).encode(),
+                    headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
+                with urllib.request.urlopen(request, timeout=60) as answer:
+                    assert json.loads(answer.read())["accepted"] == 10
+                posted = time.monotonic()
+                assert runtime.queries.store.rows(
+                    "SELECT count(*) FROM grid_events")[0][0] == count + 10
+                page.wait_for_function(
+                    f"b => {{ const now = ({WALL_TILES})(); return now.event_count !== "
+                    "b.event_count && now.closure_rate !== b.closure_rate; }",
+                    arg=before, timeout=(refresh + 5) * 1000)
+                took = time.monotonic() - posted
+                after = page.evaluate(WALL_TILES)
+                assert _number(after["event_count"]) == _number(before["event_count"]) + 10
+                assert _number(after["closure_rate"]) < _number(before["closure_rate"])
+                assert took < refresh + 5 and errors == []
+            finally:
+                context.close()
+    finally:
+        runtime.store.close()
+
+
+def _number(text: str) -> float:
+    return float("".join(c for c in text if c.isdigit() or c == "."))

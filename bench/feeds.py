@@ -1,0 +1,272 @@
+"""Feeds while analysts browse: a city's systems post events as analysts work.
+
+    python -m bench.feeds [--events 1000000] [--seconds 120] [--users 20] [--batch 10000]
+                          [--db FILE] [--out bench/out/feeds.json]
+
+It copies a demo city (bench/out/city-<scale>.duckdb, built once like `python -m bench`; or
+``--db``) to a temporary folder and starts gunicorn as docs/DEPLOY.md does for a store written
+in place: one worker that owns the file, with threads, and Redis. Then, for ``--seconds``:
+
+- ``--users`` simulated analysts (bench/load.py's, signed in) do cross-filter sessions;
+- a feeder posts ``--batch``-event batches to ``/api/v1/feeds/events`` back to back (CSV, as a
+  12345 hotline's system would): events reported in the last two hours before the city's
+  as-of time, under new ids, and every other batch also re-sends the previous one with its
+  events closed (an upsert of the same ids);
+- a prober posts a single new event every second: the time to its 200 is the time until the
+  next query reads it (the batch is committed before the answer).
+
+It prints events/s sustained, the batches' and the single events' p50/p95, the analysts'
+p50/p95/p99 and failures, writes bench/out/feeds.json and exits 1 unless every goal is met:
+>= 5,000 events/s, analysts' p95 < 500 ms and no failed request, single event p95 < 1 s.
+"""
+
+# locust patches the standard library for gevent when it is imported: first
+from locust import events  # noqa: I001
+from locust.env import Environment
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import gevent
+import gevent.event
+
+from bench.__main__ import NOW, OUT, SCALES, _geography, ensure_city
+from bench.load import (STATES, Analyst, Plan, _add_accounts, _cpu, _summary, _warm_up)
+from bench.servers import Gunicorn, RedisServer
+
+GOALS = {"events_per_s": 5000, "analyst_p95_ms": 500, "single_p95_ms": 1000}
+COLUMNS = ["event_id", "grid_code", "category", "channel", "department_code", "reported_at",
+           "accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at",
+           "deadline_at", "returned_count", "satisfaction", "lon", "lat"]
+STAGES = ["reported_at", "accepted_at", "dispatched_at", "handled_at", "verified_at",
+          "closed_at", "deadline_at"]
+
+
+def _templates(db: Path, n: int):
+    """``n`` of the city's events as the rows new ones are made of (read before the server
+    owns the file)."""
+    import duckdb
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(f"SELECT {', '.join(COLUMNS)} FROM grid_events USING SAMPLE "
+                           f"{int(n)} ROWS (reservoir, 7)").df()
+    finally:
+        con.close()
+
+
+class Batches:
+    """Batches of new events (open, reported in the two hours before the as-of time) and,
+    every other batch, the previous batch's events closed."""
+
+    def __init__(self, templates, size: int):
+        import numpy as np
+        self.templates, self.size = templates.head(size).reset_index(drop=True), size
+        self.rng = np.random.default_rng(11)
+        self.next_id = 2_000_000_000
+        self.previous = None
+
+    def new(self, n: int | None = None):
+        import pandas as pd
+        frame = self.templates.head(n or self.size).copy()
+        frame["event_id"] = range(self.next_id, self.next_id + len(frame))
+        self.next_id += len(frame)
+        reported = pd.Timestamp(NOW) - pd.to_timedelta(
+            self.rng.integers(5, 120, len(frame)), unit="min")
+        shift = reported - frame["reported_at"]
+        for stage in STAGES:
+            frame[stage] = frame[stage] + shift
+        for stage in ("dispatched_at", "handled_at", "verified_at", "closed_at"):
+            frame[stage] = pd.NaT
+        frame["accepted_at"] = frame["reported_at"] + pd.Timedelta(minutes=2)
+        frame["satisfaction"] = None
+        return frame
+
+    def body(self, frame) -> bytes:
+        return frame[COLUMNS].to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S").encode()
+
+    def __iter__(self):
+        import pandas as pd
+        turn = 0
+        while True:
+            frame = self.new()
+            if turn % 2 and self.previous is not None:
+                closed = self.previous.copy()
+                for stage in ("dispatched_at", "handled_at", "verified_at", "closed_at"):
+                    closed[stage] = closed["reported_at"] + pd.Timedelta(minutes=4)
+                frame = pd.concat([frame.head(self.size - len(closed)), closed])
+            self.previous = frame.head(self.size // 2)
+            turn += 1
+            yield len(frame), self.body(frame)
+
+
+def _post(url: str, token: str, body: bytes) -> tuple[int, float, int]:
+    """(status, ms, accepted)."""
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            accepted = json.loads(response.read())["accepted"]
+            return response.status, (time.perf_counter() - start) * 1000, accepted
+    except urllib.error.HTTPError as error:
+        error.read()
+        return error.code, (time.perf_counter() - start) * 1000, 0
+
+
+def run(args) -> dict:
+    scale = next((k for k, v in SCALES.items() if v == args.events), None)
+    source = Path(args.db) if args.db else ensure_city(scale or str(args.events), args.events)
+    folder = Path(tempfile.mkdtemp(prefix="citybrain-feeds-"))
+    redis = server = None
+    try:
+        db = Path(shutil.copy(source, folder / "city.duckdb"))
+        geo = _geography(db, STATES)
+        batches = Batches(_templates(db, max(args.batch, 1)), max(args.batch, 1))
+        redis = RedisServer(folder).start()
+        env = {**os.environ, "CITYBRAIN_DB": str(db), "CITYBRAIN_BUILD_DEMO": "0",
+               "CITYBRAIN_AUTH": "on", "REDIS_URL": redis.url}
+        accounts = _add_accounts(env, min(args.users, 10))
+        from data.access import Access
+        token = Access(folder / "access.sqlite").add_feed_token("bench-hotline", "events")
+        server = Gunicorn(db, {"CITYBRAIN_AUTH": "on", "REDIS_URL": redis.url,
+                               "CITYBRAIN_FEED_MAX_ROWS": str(max(args.batch, 50_000)),
+                               "CITYBRAIN_FEED_RATE": "100000 per minute"},
+                          workers=args.workers, threads=args.threads, keep_alive=75,
+                          log=Path(args.out).with_suffix(".gunicorn.log")).start()
+        _warm_up(server, args.workers)
+        Analyst.plan = Plan(server.url, geo, True, accounts)
+        Analyst.host = server.url
+        return _measure(args, server, batches, token)
+    finally:
+        if server:
+            server.stop()
+        if redis:
+            redis.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _measure(args, server: Gunicorn, batches: Batches, token: str) -> dict:
+    environment = Environment(user_classes=[Analyst], events=events, host=server.url)
+    samples: list[tuple] = []
+
+    def record(request_type, name, response_time, response_length, exception=None,
+               start_time=None, **_):
+        samples.append((start_time or time.time(), name, response_time,
+                        None if exception is None else str(exception)[:300],
+                        response_length))
+    environment.events.request.add_listener(record)
+    runner = environment.create_local_runner()
+    url = server.url + "/api/v1/feeds/events"
+    fed: list[tuple] = []           # (status, ms, accepted, rows sent)
+    single: list[tuple] = []
+    stop = gevent.event.Event()
+
+    def feed():
+        for rows, body in batches:
+            if stop.is_set():
+                return
+            status, ms, accepted = _post(url, token, body)
+            fed.append((status, ms, accepted, rows))
+
+    def probe():
+        while not stop.is_set():
+            status, ms, _ = _post(url, token, batches.body(batches.new(1)))
+            single.append((status, ms))
+            gevent.sleep(1)
+
+    cpu = _cpu(server)
+    start = time.time()
+    runner.start(args.users, spawn_rate=args.users)
+    gevent.sleep(5)                 # the analysts are browsing
+    feeding = time.time()
+    workers = [gevent.spawn(feed)] if args.batch else []
+    workers.append(gevent.spawn(probe))
+    gevent.sleep(args.seconds)
+    stop.set()
+    gevent.joinall(workers, timeout=180)
+    fed_seconds = time.time() - feeding
+    runner.quit()
+    elapsed = time.time() - start
+    ok_batches = [f for f in fed if f[0] == 200]
+    accepted = sum(f[2] for f in ok_batches)
+    batch_ms = sorted(f[1] for f in ok_batches)
+    single_ms = sorted(s[1] for s in single if s[0] == 200)
+    from bench.load import _percentile
+    result = {
+        "when": dt.datetime.now().isoformat(timespec="seconds"),
+        "args": vars(args), "seconds_fed": round(fed_seconds, 1),
+        "events_per_s": accepted / fed_seconds if args.batch else 0,
+        "batches": {"sent": len(fed), "failed": len(fed) - len(ok_batches),
+                    "statuses": sorted({f[0] for f in fed}),
+                    "p50": _percentile(batch_ms, 0.5), "p95": _percentile(batch_ms, 0.95)},
+        "single": {"sent": len(single), "failed": len(single) - len(single_ms),
+                   "p50": _percentile(single_ms, 0.5), "p95": _percentile(single_ms, 0.95)},
+        "analysts": _summary(samples, elapsed),
+        "cpu": _cpu(server, cpu, elapsed),
+    }
+    result["cpu"] = {k: round(v, 2) if isinstance(v, float) else v
+                     for k, v in result["cpu"].items()}
+    return result
+
+
+def report(r: dict) -> str:
+    a, b, s = r["analysts"], r["batches"], r["single"]
+    return "\n".join([
+        f"feeds: {r['args']['events']:,}-event city, {r['args']['batch']:,}-event batches for "
+        f"{r['seconds_fed']:.0f} s, {r['args']['users']} analysts, {r['args']['workers']} "
+        f"gunicorn worker(s) x "
+        f"{r['args']['threads']} threads, Redis",
+        f"events written: {r['events_per_s']:,.0f}/s  ({b['sent']} batches, {b['failed']} "
+        f"failed; a batch p50 {b['p50']:.0f} ms, p95 {b['p95']:.0f} ms)",
+        f"a single posted event readable after: p50 {s['p50']:.0f} ms, p95 {s['p95']:.0f} ms "
+        f"({s['sent']} sent, {s['failed']} failed)",
+        f"analysts: {a['requests']:,} requests, {a['failures']} failed, p50 {a['p50']:.0f} ms, "
+        f"p95 {a['p95']:.0f} ms, p99 {a['p99']:.0f} ms",
+        f"CPU: gunicorn {r['cpu']['gunicorn_cores']:.1f} cores, the generator "
+        f"{r['cpu']['generator_cores']:.1f}, of {r['cpu']['machine_cores']}"])
+
+
+def met(r: dict) -> bool:
+    return (r["events_per_s"] >= GOALS["events_per_s"]
+            and r["analysts"]["p95"] < GOALS["analyst_p95_ms"]
+            and r["analysts"]["failures"] == 0 and r["batches"]["failed"] == 0
+            and r["single"]["p95"] < GOALS["single_p95_ms"] and r["single"]["failed"] == 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.feeds", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=SCALES["1m"],
+                        help="the demo city's size (built once under bench/out/)")
+    parser.add_argument("--db", help="serve a copy of this store instead of a demo city")
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=10_000,
+                        help="events a batch (0: no batches, the analysts and the prober "
+                             "only: the baseline)")
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="more than one: the store is written by copy (a comparison)")
+    parser.add_argument("--out", default=str(OUT / "feeds.json"))
+    args = parser.parse_args(argv)
+    result = run(args)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=1, ensure_ascii=False, default=str))
+    print(report(result), flush=True)
+    ok = met(result)
+    print(f"goals: >= {GOALS['events_per_s']:,} events/s, analysts p95 < "
+          f"{GOALS['analyst_p95_ms']} ms and no failure, a single event p95 < "
+          f"{GOALS['single_p95_ms']} ms: " + ("met" if ok else "MISSED"), flush=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
