@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from callbacks import shell as shell_callbacks
 from callbacks import wall as wall_callbacks
 from charts import registry
 from charts.runtime import Runtime
-from data.access import Access
+from data.access import Access, what
+from data.load import dropfolder
 from data.queries import Queries
 from data.store import Store
 from layouts import frame
@@ -45,6 +47,8 @@ def ensure_store(settings: settings_mod.Settings, progress: bool = True) -> Path
 def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     """Return a Dash app serving the store named in ``settings``."""
     settings = settings or settings_mod.from_env()
+    if settings.drop_dir is not None:
+        _check_drop_folder(Path(settings.drop_dir))
     store = Store(ensure_store(settings), writable=settings.store_writes == "in-place")
     app = dash.Dash(
         __name__, title="城市大脑 City Brain", update_title=None,
@@ -93,7 +97,37 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     # the push API checks its own tokens, with or without sign-in (docs/FEEDS.md)
     feeds.install(app.server, runtime, access)
     logs.install(app.server, runtime)     # after auth: its actions carry the user
+    # last: the watcher's thread starts on a complete app
+    app.citybrain_drop = (_watch_drop_folder(settings, runtime, access)
+                          if settings.drop_dir is not None else None)
     return app
+
+
+def _check_drop_folder(folder: Path) -> None:
+    """Fail at start on a drop folder the server could not work in."""
+    if not folder.is_dir():
+        raise settings_mod.SettingsError(f"CITYBRAIN_DROP_DIR={str(folder)!r} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise settings_mod.SettingsError(f"CITYBRAIN_DROP_DIR={str(folder)!r} is not writable "
+                                         "by this user: its files could not be moved to done/ "
+                                         "and failed/")
+
+
+def _watch_drop_folder(settings: settings_mod.Settings, runtime: Runtime,
+                       access: Access) -> dropfolder.Watcher:
+    """Load what systems write into CITYBRAIN_DROP_DIR from a thread of this app's own. This
+    process owns the store, so each file is written into it in place (``citybrain sync``, a
+    process of its own, writes a copy and renames it over the file); the runtime serves it at
+    once, and the audit log records it as a feed batch."""
+    folder = Path(settings.drop_dir or "")
+
+    def after(outcome: dropfolder.Outcome) -> None:
+        if outcome.status == "loaded":
+            runtime.reload_if_replaced(now=True)
+        access.audit(f"drop:{folder.name}", "feed", what(**outcome.details()))
+
+    return dropfolder.start(settings.db_path, folder, interval=settings.drop_interval,
+                            time_zone=settings.time_zone, on_outcome=after)
 
 
 def create_server():

@@ -134,6 +134,85 @@ def _run_load(command: str, db: Path, items, city, quiet: bool):
     return report
 
 
+def _sync(args) -> int:
+    """A drop folder into the store (data/load/dropfolder.py, docs/FEEDS.md): each settled
+    file loaded on its own and moved to done/ or failed/. --once: 0 when every file loaded,
+    1 when any failed, 2 when the folder could not be synced. --watch: until SIGTERM or
+    SIGINT, then 0."""
+    from data.access import Access, what
+    from data.load import dropfolder
+
+    s = settings_mod.from_env()
+    if args.db is not None:
+        s = s.with_(db_path=args.db)
+    if args.interval < 1:
+        raise settings_mod.SettingsError(f"--interval {args.interval:g}: at least 1 second")
+    if args.settle < 0:
+        raise settings_mod.SettingsError(f"--settle {args.settle:g}: 0 seconds or more")
+    db, folder = Path(s.db_path), Path(args.dir)
+    for missing, message in ((not db.exists(), f"no store at {db}"),
+                             (not folder.is_dir(), f"{folder} is not a folder")):
+        if missing:
+            print(f"citybrain sync: {message}", file=sys.stderr)
+            return 2
+    access = Access(s.access_file)
+
+    def audit(outcome) -> None:
+        access.audit(f"drop:{folder.name}", "feed", what(**outcome.details()))
+
+    if args.watch:
+        return _watch_until_stopped(s, db, folder, args, audit)
+    failed = 0
+
+    def said(outcome) -> None:        # as each file is done: a long round shows its progress
+        nonlocal failed
+        audit(outcome)
+        if outcome.status != "loaded":
+            failed += 1
+            print(outcome, file=sys.stderr, flush=True)
+        elif not args.quiet:
+            print(outcome, flush=True)
+
+    try:
+        dropfolder.sync_once(db, folder, settle_seconds=args.settle, time_zone=s.time_zone,
+                             on_outcome=said)
+    except OSError as exc:
+        print(f"citybrain sync: {exc}", file=sys.stderr)
+        return 2
+    return 1 if failed else 0
+
+
+def _watch_until_stopped(s, db: Path, folder: Path, args, audit) -> int:
+    """Watch the folder in a thread until SIGTERM or SIGINT, then finish the file being
+    loaded and return 0 (a second signal ends at once)."""
+    import signal
+    import threading
+
+    from data.load import dropfolder
+    from web import logs
+
+    logs.configure(s.with_(log_level="WARNING") if args.quiet else s)
+    stop = threading.Event()
+    signals = {signal.SIGINT, signal.SIGTERM}
+    # only this thread takes the signals, and only where it waits for them: the watcher is
+    # never interrupted halfway through moving a file
+    signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    watcher = threading.Thread(target=dropfolder.watch, args=(db, folder), kwargs={
+        "interval": args.interval, "settle_seconds": args.settle, "stop": stop,
+        "time_zone": s.time_zone, "on_outcome": audit}, name="citybrain-drop")
+    watcher.start()
+    while watcher.is_alive():
+        got = signal.sigtimedwait(signals, 1.0)
+        if got is None:
+            continue
+        if stop.is_set():
+            os._exit(128 + got.si_signo)
+        print(f"citybrain sync: {signal.Signals(got.si_signo).name}: stopping after the file "
+              "being loaded", file=sys.stderr)
+        stop.set()
+    return 0 if stop.is_set() else 1
+
+
 def _geo_cn(args) -> int:
     import tempfile
 
@@ -371,6 +450,23 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--force", action="store_true", help="new city: replace an existing file")
     load.add_argument("--quiet", action="store_true", help="no progress bar")
     load.set_defaults(func=_load)
+
+    sync = sub.add_parser("sync", help="load what systems write into a drop folder "
+                          "(docs/FEEDS.md): events/, air/, water/, indicators/")
+    sync.add_argument("dir", type=Path, metavar="DIR", help="the drop folder")
+    once = sync.add_mutually_exclusive_group(required=True)
+    once.add_argument("--once", action="store_true", help="load what is there and exit: 0 "
+                      "when every file loaded, 1 when any failed (cron, a systemd timer)")
+    once.add_argument("--watch", action="store_true",
+                      help="look into the folder every --interval seconds until stopped")
+    sync.add_argument("--db", type=Path, metavar="FILE",
+                      help="store file (default: CITYBRAIN_DB or var/)")
+    sync.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
+                      help="--watch: seconds between looks (default: 5)")
+    sync.add_argument("--settle", type=float, default=2.0, metavar="SECONDS",
+                      help="leave files modified less than this many seconds ago (default: 2)")
+    sync.add_argument("--quiet", action="store_true", help="say only what failed")
+    sync.set_defaults(func=_sync)
 
     geo = sub.add_parser("geo", help="boundaries from other sources")
     geo_sub = geo.add_subparsers(dest="source", required=True)

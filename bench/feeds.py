@@ -8,8 +8,8 @@ It copies a demo city (bench/out/city-<scale>.duckdb, built once like `python -m
 in place: one worker that owns the file, with threads, and Redis. Then, for ``--seconds``:
 
 - ``--users`` simulated analysts (bench/load.py's, signed in) do cross-filter sessions;
-- a feeder posts ``--batch``-event batches to ``/api/v1/feeds/events`` back to back (CSV, as a
-  12345 hotline's system would): events reported in the last two hours before the city's
+- ``--senders`` feeders (2) post ``--batch``-event batches to ``/api/v1/feeds/events`` back to
+  back (CSV, as a 12345 hotline's system would): events reported in the last two hours before the city's
   as-of time, under new ids, and every other batch also re-sends the previous one with its
   events closed (an upsert of the same ids);
 - a prober posts a single new event every second: the time to its 200 is the time until the
@@ -169,10 +169,11 @@ def _measure(args, server: Gunicorn, batches: Batches, token: str) -> dict:
     single: list[tuple] = []
     stop = gevent.event.Event()
 
+    source = iter(batches)
+
     def feed():
-        for rows, body in batches:
-            if stop.is_set():
-                return
+        while not stop.is_set():
+            rows, body = next(source)
             status, ms, accepted = _post(url, token, body)
             fed.append((status, ms, accepted, rows))
 
@@ -187,7 +188,7 @@ def _measure(args, server: Gunicorn, batches: Batches, token: str) -> dict:
     runner.start(args.users, spawn_rate=args.users)
     gevent.sleep(5)                 # the analysts are browsing
     feeding = time.time()
-    workers = [gevent.spawn(feed)] if args.batch else []
+    workers = [gevent.spawn(feed) for _ in range(args.senders if args.batch else 0)]
     workers.append(gevent.spawn(probe))
     gevent.sleep(args.seconds)
     stop.set()
@@ -221,7 +222,7 @@ def report(r: dict) -> str:
     a, b, s = r["analysts"], r["batches"], r["single"]
     return "\n".join([
         f"feeds: {r['args']['events']:,}-event city, {r['args']['batch']:,}-event batches for "
-        f"{r['seconds_fed']:.0f} s, {r['args']['users']} analysts, {r['args']['workers']} "
+        f"{r['seconds_fed']:.0f} s from {r['args']['senders']} senders, {r['args']['users']} analysts, {r['args']['workers']} "
         f"gunicorn worker(s) x "
         f"{r['args']['threads']} threads, Redis",
         f"events written: {r['events_per_s']:,.0f}/s  ({b['sent']} batches, {b['failed']} "
@@ -252,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=10_000,
                         help="events a batch (0: no batches, the analysts and the prober "
                              "only: the baseline)")
+    parser.add_argument("--senders", type=int, default=2,
+                        help="batches in flight at once (a system's parallel senders: one is "
+                             "read while the one before it is written)")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1,
                         help="more than one: the store is written by copy (a comparison)")

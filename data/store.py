@@ -11,6 +11,7 @@ import os
 import shutil
 import threading
 import uuid
+import weakref
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -343,6 +344,8 @@ def _connect_or_snapshot(path: Path, store: Path,
 
 #: Store paths this process opened without a link: DuckDB would hand back that database.
 _OPENED: dict[str, bool] = {}
+#: The stores open in this process, by path (a replaced file's too, until closed).
+_OPEN: dict[str, "weakref.WeakSet[Store]"] = {}
 #: The store each path's file is written through in this process (``Store(writable=True)``):
 #: a load in the same process writes through it instead of opening the file a second time.
 _OWNERS: dict[str, "Store"] = {}
@@ -381,6 +384,7 @@ class Store:
         #: Changes with every write (the store's id and write count): part of every cache
         #: key, so machines serving copies of one store share cached answers.
         self.version = self.read_version()
+        _OPEN.setdefault(str(self.path.resolve()), weakref.WeakSet()).add(self)
         if writable:
             _OWNERS[str(self.path.resolve())] = self
 
@@ -390,6 +394,17 @@ class Store:
         if "store_id" not in found:          # a store from before versions
             return self.fingerprint
         return f"{found['store_id']}:{found.get('version', '0')}"
+
+    @staticmethod
+    def opened_here(path: str | os.PathLike) -> bool:
+        """Whether this process holds a store open on the file now at ``path`` (another
+        opening to write it would be a second database on one file, unseen by the first)."""
+        try:
+            now = store_fingerprint(path)
+        except FileNotFoundError:
+            return False
+        return any(store.fingerprint == now
+                   for store in list(_OPEN.get(str(Path(path).resolve()), ())))
 
     @staticmethod
     def owner(path: str | os.PathLike) -> "Store | None":
@@ -463,8 +478,10 @@ class Store:
         return pa.RecordBatchReader.from_batches(reader.schema, stream())
 
     def close(self) -> None:
-        if _OWNERS.get(str(self.path.resolve())) is self:
-            del _OWNERS[str(self.path.resolve())]
+        key = str(self.path.resolve())
+        if _OWNERS.get(key) is self:
+            del _OWNERS[key]
+        _OPEN.get(key, weakref.WeakSet()).discard(self)
         self._con.close()
 
 

@@ -116,6 +116,11 @@ class Settings:
     #: "copy": several server processes read the file, and every load writes a copy and
     #: renames it over the file (docs/ARCHITECTURE.md, Loads).
     store_writes: str = "in-place"
+    #: A folder the server loads files from as systems write them (data/load/dropfolder.py,
+    #: docs/FEEDS.md): a thread of its own looks into it every ``drop_interval`` seconds and
+    #: writes each file into the store as a feed batch. None: no drop folder.
+    drop_dir: Path | None = None
+    drop_interval: int = 5
 
     @property
     def access_file(self) -> Path:
@@ -284,6 +289,8 @@ def from_env(env: dict | None = None) -> Settings:
         feed_max_rows=_int(env, "CITYBRAIN_FEED_MAX_ROWS", 50_000, low=1),
         feed_rate=_rate(env, "CITYBRAIN_FEED_RATE", "600 per minute"),
         store_writes=_choice(env, "CITYBRAIN_STORE_WRITES", STORE_WRITES),
+        drop_dir=Path(env["CITYBRAIN_DROP_DIR"]) if env.get("CITYBRAIN_DROP_DIR") else None,
+        drop_interval=_int(env, "CITYBRAIN_DROP_INTERVAL", 5, low=1),
     )
 
 

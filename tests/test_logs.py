@@ -84,11 +84,22 @@ def test_log_settings_are_checked_at_start():
 
 
 def test_gunicorns_configuration_serves_the_app_and_reads_the_environment(monkeypatch):
+    from types import SimpleNamespace
     monkeypatch.setenv("CITYBRAIN_BIND", "0.0.0.0:9000")
-    monkeypatch.setenv("CITYBRAIN_WORKERS", "2")
+    monkeypatch.delenv("CITYBRAIN_STORE_WRITES", raising=False)
+    monkeypatch.delenv("CITYBRAIN_WORKERS", raising=False)
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert conf["wsgi_app"] == "app:create_server()"
-    assert (conf["bind"], conf["workers"], conf["threads"]) == ("0.0.0.0:9000", 2, 4)
+    # the store written in place: one process that owns it, threads for concurrency
+    assert (conf["bind"], conf["workers"], conf["threads"]) == ("0.0.0.0:9000", 1, 8)
+    with pytest.raises(SystemExit, match="2 workers: a store written in place"):
+        conf["on_starting"](SimpleNamespace(cfg=SimpleNamespace(workers=2)))
+    # several workers read a store that every load copies
+    monkeypatch.setenv("CITYBRAIN_STORE_WRITES", "copy")
+    monkeypatch.setenv("CITYBRAIN_WORKERS", "2")
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert (conf["workers"], conf["threads"]) == (2, 4)
+    conf["on_starting"](SimpleNamespace(cfg=SimpleNamespace(workers=2)))
     # gunicorn's own access log would repeat the app's request lines, without the user
     assert conf["accesslog"] is None and conf["errorlog"] == "-"
 

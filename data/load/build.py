@@ -11,6 +11,7 @@ its next request; a request already running finishes on the old one.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 import uuid
@@ -38,6 +39,8 @@ from data.store import (
     write_lock,
 )
 from settings import local_now
+
+log = logging.getLogger(__name__)
 
 #: What a load can read, in the order a load applies them (boundaries before the facts that
 #: name their codes, the catalogue before the indicators it declares).
@@ -161,8 +164,11 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
 
 def _own(target: Path) -> duckdb.DuckDBPyConnection | None:
     """A connection that writes the store file itself, or None when another process has it
-    open (a server: DuckDB lets one process write a file or several read it): the load then
-    writes a copy and renames it over the file, and the server picks the copy up."""
+    open (a server: DuckDB lets one process write a file or several read it), or this one
+    does read-only (a server serving several workers' way): the load then writes a copy
+    and renames it over the file, and the server picks the copy up."""
+    if Store.opened_here(target):
+        return None
     try:
         return connect(target, read_only=False)
     except duckdb.IOException as exc:
@@ -256,8 +262,12 @@ def _write(con, ordered: list[Item], report: LoadReport, city: City | None,
         con.execute("DROP TABLE IF EXISTS _touched_days")
     # the WAL emptied into the file: a copy of the file taken under the lock is whole. FORCE
     # waits for the readers' queries still running on the rows the batch replaced (a plain
-    # CHECKPOINT refuses then); they finish undisturbed.
-    con.execute("FORCE CHECKPOINT")
+    # CHECKPOINT refuses then); they finish undisturbed. The batch is committed whatever
+    # happens here: a checkpoint that fails is DuckDB's to do later, not a failed load.
+    try:
+        con.execute("FORCE CHECKPOINT")
+    except duckdb.Error as exc:
+        log.warning("%s: checkpoint after a write deferred: %s", report.store.name, exc)
 
 
 def rows_in(item: Item) -> int:
