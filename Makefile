@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test lint test-fast soak install system-deps install-test system-test-deps bench \
-	bench-load lock bundle
+	bench-load bench-100m bench-feeds lock bundle
 
 # Install the app and run it on the embedded demo city (built on first run, then reused).
 run: install
@@ -105,3 +105,13 @@ bench: install-test
 # started again and the store swapped by a load mid-run (bench/README.md).
 bench-load: install-test
 	$(PY) -m bench.load
+
+# The 100M-event city (built once under bench/out/, ~26 min, ~45 GB of temporary disk) and
+# its callbacks (the naive baseline cannot hold it); batches in place against copies; feeds
+# while 20 analysts browse (bench/README.md).
+bench-100m: install-test
+	$(PY) -m bench --scales 100m --requests 20 --no-naive
+
+bench-feeds: install-test
+	$(PY) -m bench.writes --scales 1m,10m
+	$(PY) -m bench.feeds --seconds 120

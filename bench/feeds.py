@@ -189,7 +189,8 @@ def _measure(args, server: Gunicorn, batches: Batches, token: str) -> dict:
     gevent.sleep(5)                 # the analysts are browsing
     feeding = time.time()
     workers = [gevent.spawn(feed) for _ in range(args.senders if args.batch else 0)]
-    workers.append(gevent.spawn(probe))
+    if args.probe:
+        workers.append(gevent.spawn(probe))
     gevent.sleep(args.seconds)
     stop.set()
     gevent.joinall(workers, timeout=180)
@@ -256,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--senders", type=int, default=2,
                         help="batches in flight at once (a system's parallel senders: one is "
                              "read while the one before it is written)")
+    parser.add_argument("--no-probe", dest="probe", action="store_false",
+                        help="no single events either: the analysts alone")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1,
                         help="more than one: the store is written by copy (a comparison)")

@@ -126,9 +126,11 @@ class Runtime:
             # a batch written in place: the same file and shapes, new facts (as-of, dates)
             with self._lock:
                 if self._snap is snap:
-                    self._snap = _Snapshot(self.settings, snap.store,
-                                           Queries(snap.store, self.cache), self.cache,
-                                           shapes=snap.shapes)
+                    fresh = _Snapshot(self.settings, snap.store, Queries(snap.store, self.cache),
+                                      self.cache, shapes=snap.shapes)
+                    if "names" in vars(snap):       # places and departments stay as they were
+                        fresh.names = snap.names
+                    self._snap = fresh
         clock = time.monotonic()
         if not now and clock - self._checked < RELOAD_CHECK_SECONDS:
             return False
