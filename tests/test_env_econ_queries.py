@@ -283,6 +283,7 @@ class CountingStore:
 
     def __init__(self, store):
         self.store, self.fingerprint, self.calls = store, store.fingerprint, 0
+        self.version = store.version
         self.catalogue = store.catalogue      # read when the store was opened, not counted
 
     def df(self, sql, params=()):

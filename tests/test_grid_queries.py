@@ -492,7 +492,7 @@ def test_memoised_grid_queries_do_not_touch_the_store_twice(store):
     from flask_caching import Cache
 
     class CountingStore:
-        fingerprint = store.fingerprint
+        fingerprint, version = store.fingerprint, store.version
         calls = 0
 
         def _count(self, method, sql, params):

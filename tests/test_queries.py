@@ -166,7 +166,7 @@ def test_memoised_queries_do_not_touch_the_store_twice(store):
     from flask_caching import Cache
 
     class CountingStore:
-        fingerprint = store.fingerprint
+        fingerprint, version = store.fingerprint, store.version
         catalogue = store.catalogue
         calls = 0
 
