@@ -297,7 +297,9 @@ def test_ops009_the_time_slider_plays_through_the_months(live_server, probe):
     page.wait_for_function("() => location.search.includes('from=2026-09-01')")
     assert page.inner_text("#ops-play") == "⏸"
     page.click("#ops-play")                            # pause
-    page.wait_for_function("() => document.querySelector('#ops-play').innerText === '▶'")
+    # a loaded machine (CI with every core busy) queued the pause behind a step for > 20 s
+    page.wait_for_function("() => document.querySelector('#ops-play').innerText === '▶'",
+                           timeout=60_000)
     # a step already on its way when the button was pressed still lands (seen on a loaded
     # machine: one more month); what must not happen is a step started after the pause
     page.wait_for_load_state("networkidle")
