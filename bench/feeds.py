@@ -21,8 +21,7 @@ p50/p95/p99 and failures, writes bench/out/feeds.json and exits 1 unless every g
 """
 
 # locust patches the standard library for gevent when it is imported: first
-from locust import events  # noqa: I001
-from locust.env import Environment
+import locust  # noqa: F401,I001
 
 import argparse
 import datetime as dt
@@ -39,7 +38,8 @@ import gevent
 import gevent.event
 
 from bench.__main__ import NOW, OUT, SCALES, _geography, ensure_city
-from bench.load import (STATES, Analyst, Plan, _add_accounts, _cpu, _summary, _warm_up)
+from bench.load import (STATES, Analyst, Plan, _add_accounts, _cpu, _summary, _warm_up,
+                        analysts)
 from bench.servers import Gunicorn, RedisServer
 
 GOALS = {"events_per_s": 5000, "analyst_p95_ms": 500, "single_p95_ms": 1000}
@@ -154,16 +154,7 @@ def run(args) -> dict:
 
 
 def _measure(args, server: Gunicorn, batches: Batches, token: str) -> dict:
-    environment = Environment(user_classes=[Analyst], events=events, host=server.url)
-    samples: list[tuple] = []
-
-    def record(request_type, name, response_time, response_length, exception=None,
-               start_time=None, **_):
-        samples.append((start_time or time.time(), name, response_time,
-                        None if exception is None else str(exception)[:300],
-                        response_length))
-    environment.events.request.add_listener(record)
-    runner = environment.create_local_runner()
+    _, runner, samples = analysts(server.url)
     url = server.url + "/api/v1/feeds/events"
     fed: list[tuple] = []           # (status, ms, accepted, rows sent)
     single: list[tuple] = []

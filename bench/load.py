@@ -594,9 +594,11 @@ def run(args) -> dict:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _locust(args, redis, server, db, csv, env) -> dict:
-    environment = Environment(user_classes=[Analyst], events=events, host=server.url)
-    samples: list[tuple] = []       # (start, name, ms, error or None, bytes)
+def analysts(url: str) -> tuple[Environment, object, list[tuple]]:
+    """Locust's environment and local runner of ``Analyst`` users against ``url``, and the
+    list every request is recorded in: (start, name, ms, error or None, bytes)."""
+    environment = Environment(user_classes=[Analyst], events=events, host=url)
+    samples: list[tuple] = []
 
     def record(request_type, name, response_time, response_length, exception=None,
                start_time=None, **_):
@@ -604,7 +606,11 @@ def _locust(args, redis, server, db, csv, env) -> dict:
                         None if exception is None else str(exception)[:300],
                         response_length))
     environment.events.request.add_listener(record)
-    runner = environment.create_local_runner()
+    return environment, environment.create_local_runner(), samples
+
+
+def _locust(args, redis, server, db, csv, env) -> dict:
+    environment, runner, samples = analysts(server.url)
     faults = Faults(redis, server, db, csv, env, args.seconds)
     faults.note(f"start: {args.users} users at {args.spawn_rate}/s for {args.seconds} s, "
                 f"{args.workers} gunicorn workers x {args.threads} threads, "
