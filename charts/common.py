@@ -82,12 +82,12 @@ def as_of_text(feeds, state: st.FilterState, runtime, theme) -> str | None:
     ``reads`` mark), and 数据过期 when one is overdue; None when none has data."""
     names = {freshness.feed_of(runtime.catalogue.get(state.indicator)) if feed == "indicator" else feed
              for feed in feeds}
-    frame = runtime.queries.datasets()
-    frame = frame[frame["name"].isin(names) & frame["as_of"].notna()]
-    if frame.empty:
+    times = runtime.feed_times()
+    dated = [times[name] for name in names if name in times and times[name][0] is not None]
+    if not dated:
         return None
-    latest = frame.loc[frame["as_of"].idxmax()]
-    text = f"{i18n.t('as_of', state.lang)} {figures.as_of_label(latest['as_of'], latest['frequency'])}"
+    as_of, frequency = max(dated, key=lambda pair: pair[0])
+    text = f"{i18n.t('as_of', state.lang)} {figures.as_of_label(as_of, frequency)}"
     stale = bool(names & runtime.stale_feeds())
     if stale:
         text += f" · {i18n.t('stale', state.lang)}"

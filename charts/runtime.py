@@ -51,6 +51,13 @@ class _Snapshot:
         return self.queries.meta()
 
     @cached_property
+    def feed_times(self) -> dict[str, tuple[dt.datetime | None, str]]:
+        """Each feed's latest data and frequency, read once per store version: every chart's
+        title asks (plain values, no frame per request)."""
+        return {row.name: (_py(row.as_of), row.frequency)
+                for row in self.queries.datasets().itertuples()}
+
+    @cached_property
     def names(self) -> dict[str, dict[str, str]]:
         q = self.queries
         out: dict[str, dict[str, str]] = {"zh": {}, "en": {}}
@@ -167,10 +174,13 @@ class Runtime:
     def stale_feeds(self, reference: dt.datetime | None = None) -> set[str]:
         """The feeds (data/freshness.py) whose latest data is older than they should be at
         ``reference`` (default: ``now``)."""
-        frame = self.queries.datasets()
         now = reference or self.now
-        return {row.name for row in frame.itertuples()
-                if freshness.is_stale(row.frequency, _py(row.as_of), now)}
+        return {name for name, (as_of, frequency) in self.feed_times().items()
+                if freshness.is_stale(frequency, as_of, now)}
+
+    def feed_times(self) -> dict[str, tuple[dt.datetime | None, str]]:
+        """{feed: (its latest data or None, its frequency)} of the store being served."""
+        return self._snap.feed_times
 
     @property
     def meta(self) -> dict:

@@ -481,6 +481,10 @@ class Access:
         """The key that signs session cookies, made once and shared by every worker that
         opens this file (CITYBRAIN_SECRET_KEY overrides it, for several machines)."""
         db = self._db()
+        # asked before every request: a read, and a write only the first time
+        row = db.execute("SELECT value FROM secrets WHERE name = 'session'").fetchone()
+        if row is not None:
+            return row[0]
         db.execute("INSERT OR IGNORE INTO secrets VALUES ('session', ?)",
                    (secrets.token_hex(32),))
         return db.execute("SELECT value FROM secrets WHERE name = 'session'"

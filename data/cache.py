@@ -1,5 +1,5 @@
-"""The query cache when several workers share a Redis: Redis while it answers, a process-local
-cache while it does not.
+"""The query cache: how the query layer memoises its answers, and the backend when several
+workers share a Redis (Redis while it answers, a process-local cache while it does not).
 
 A stopped or unreachable Redis must not stop the dashboard: a call that fails marks Redis down
 for ``RETRY_SECONDS`` and goes to the local cache meanwhile; the first call after that tries
@@ -10,9 +10,14 @@ not every request.
 
 from __future__ import annotations
 
+import collections
+import functools
+import hashlib
 import logging
+import pickle
 import threading
 import time
+from collections.abc import Callable
 
 from flask_caching.backends.base import BaseCache
 from flask_caching.backends.rediscache import RedisCache
@@ -98,3 +103,69 @@ class RedisWithLocalFallback(BaseCache):
 
     def clear(self):
         return self._call("clear")
+
+
+# --- memoisation ---
+
+#: The most a process keeps of answers it also finds in the shared cache (pickled bytes).
+LOCAL_BYTES = 64 * 2**20
+
+
+class _Recent:
+    """The answers a process read or computed last, as pickled bytes, newest kept, within
+    ``max_bytes``: a hit costs an unpickling, not a Redis round trip (under load a thread
+    waiting on a socket then waits again for the interpreter). Keys name a store version, so
+    an entry never goes stale; every caller gets its own copy."""
+
+    def __init__(self, max_bytes: int = LOCAL_BYTES):
+        self.max_bytes, self.size = max_bytes, 0
+        self._entries: collections.OrderedDict[str, bytes] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            blob = self._entries.get(key)
+            if blob is None:
+                return None
+            self._entries.move_to_end(key)
+        return pickle.loads(blob)
+
+    def put(self, key: str, answer) -> None:
+        blob = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        if len(blob) > self.max_bytes // 8:
+            return                                # a rare big answer would evict everything
+        with self._lock:
+            old = self._entries.pop(key, None)
+            self.size += len(blob) - (len(old) if old is not None else 0)
+            self._entries[key] = blob
+            while self.size > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self.size -= len(dropped)
+
+
+def memoise(cache, name: str, method: Callable, caching_id: Callable[[], str]) -> Callable:
+    """``method`` answering from ``cache`` (a flask-caching ``Cache``) by one key: ``name``,
+    ``caching_id()`` (the store's version and the reader's scope) and the arguments.
+
+    One look-up per call (flask-caching's own memoize asks the cache for two version keys
+    first: three Redis round trips per answer). Keys are never deleted: a write to the store
+    changes ``caching_id``. With a shared backend (Redis) the process keeps recent answers
+    too (``_Recent``)."""
+    recent = _Recent() if hasattr(cache.cache, "using_redis") else None
+
+    @functools.wraps(method)
+    def memoised(*args, **kwargs):
+        # repr, not hash(): the key must be the same in every worker process
+        arguments = repr((args, sorted(kwargs.items()))).encode()
+        key = f"q:{name}:{caching_id()}:{hashlib.sha256(arguments).hexdigest()[:32]}"
+        if recent is not None and (hit := recent.get(key)) is not None:
+            return hit[0]
+        found = cache.get(key)
+        if found is None:
+            found = (method(*args, **kwargs),)     # a tuple: None is an answer too
+            cache.set(key, found)
+        if recent is not None:
+            recent.put(key, found)
+        return found[0]
+
+    return memoised

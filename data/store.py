@@ -15,6 +15,7 @@ import weakref
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import geopandas as gpd
@@ -143,52 +144,71 @@ HANDLING_BUCKET = (f"least(CAST(floor(date_diff('second', reported_at, closed_at
 #: Allowed handling time (deadline - report) to the whole hour: deadlines are set in hours
 #: (per category), and rounding keeps the rollup small whatever a feed's deadlines look like.
 DEADLINE_HOURS = "round(date_diff('second', reported_at, deadline_at) / 3600.0)"
-#: The rollups, in the order they are built (later ones read earlier ones): each is a
-#: SELECT over its source, keyed by the reported day (or its month) and district. ``{scope}``
-#: is where the rows it reads are narrowed to the day x district pairs a batch touched
-#: (``refresh_rollups``), or TRUE for a full build. The grid-governance screen's, each
-#: day x district (a few hundred thousand rows at most, whatever the event count): per
-#: department (the department table), per handling-time bucket and on-time flag (the
-#: histogram), per allowed hours (the median deadline); and the open events past their
+_COUNTS = ("n", "n_accepted", "n_dispatched", "n_handled", "n_verified", "n_closed",
+           "n_on_time", "n_overdue", "n_returned", "handling_hours", "n_rated", "n_satisfied")
+
+
+class Rollup(NamedTuple):
+    """A table built from the events or from another rollup, keyed by the reported day (or
+    its month) and district."""
+    table: str
+    #: its rows of the day x district pairs a batch touched (``refresh_rollups``)
+    touched: str
+    #: SELECT over ``{events}`` (or an earlier rollup) narrowed by ``{scope}`` (TRUE: all)
+    select: str
+    order: str
+    #: for a sum over events: the columns it groups by and those it sums (a batch changes
+    #: it by difference); empty for the rollups of rollups and for the overdue list
+    keys: tuple[str, ...] = ()
+    sums: tuple[str, ...] = ()
+
+
+#: The rollups, in the order they are built (later ones read earlier ones). The grid-governance
+#: screen's, each day x district (a few hundred thousand rows at most, whatever the event
+#: count): per department (the department table), per handling-time bucket and on-time flag
+#: (the histogram), per allowed hours (the median deadline); and the open events past their
 #: deadline at their load's as-of time (about 1% of events), so the overdue list never scans
 #: every event.
 _DAYS = "(day, district_code) IN (SELECT day, district_code FROM _touched_days)"
-_EVENTS = ("(CAST(reported_at AS DATE), district_code) IN "
-           "(SELECT day, district_code FROM _touched_days)")
 _MONTHS = ("(month, district_code) IN (SELECT DISTINCT date_trunc('month', day)::DATE, "
            "district_code FROM _touched_days)")
-ROLLUPS: tuple[tuple[str, str, str, str], ...] = (
-    # (table, its rows a batch touched, SELECT with {scope}, ORDER BY)
-    ("event_daily", _DAYS,
-     f"SELECT CAST(reported_at AS DATE) AS day, district_code, category, channel, status,"
-     f"{_EVENT_SUMS} FROM {{events}} WHERE {{scope}} GROUP BY ALL", "day, district_code"),
-    ("event_area_daily", _DAYS,
-     f"SELECT CAST(reported_at AS DATE) AS day, district_code, township_code, grid_code,"
-     f"{_EVENT_SUMS} FROM {{events}} WHERE {{scope}} GROUP BY ALL", "grid_code, day"),
-    ("event_district_daily", _DAYS,
-     f"SELECT day, district_code, {_SUMS_OF_SUMS} FROM event_daily WHERE {{scope}} "
-     "GROUP BY ALL", "day, district_code"),
-    ("event_area_monthly", _MONTHS,
-     f"SELECT date_trunc('month', day)::DATE AS month, district_code, township_code, "
-     f"grid_code, {_SUMS_OF_SUMS} FROM event_area_daily WHERE {{scope}} GROUP BY ALL",
-     "grid_code, month"),
-    ("event_department_daily", _DAYS,
-     f"SELECT CAST(reported_at AS DATE) AS day, district_code, department_code,{_EVENT_SUMS} "
-     "FROM {events} WHERE {scope} GROUP BY ALL", "day, district_code"),
-    ("event_handling_daily", _DAYS,
-     f"SELECT CAST(reported_at AS DATE) AS day, district_code, {HANDLING_BUCKET} AS bucket_h, "
-     "closed_at <= deadline_at AS on_time, count(*) AS n FROM {events} "
-     "WHERE {scope} AND closed_at IS NOT NULL GROUP BY ALL", "day, district_code"),
-    ("event_deadline_daily", _DAYS,
-     f"SELECT CAST(reported_at AS DATE) AS day, district_code, {DEADLINE_HOURS} AS deadline_h, "
-     "count(*) AS n FROM {events} WHERE {scope} GROUP BY ALL", "day, district_code"),
-    ("event_overdue", _EVENTS,
-     "SELECT event_id, district_code, township_code, grid_code, category, department_code, "
-     "status, reported_at, deadline_at, "
-     "date_diff('second', deadline_at, as_of) / 3600.0 AS hours_overdue FROM {events} "
-     "WHERE {scope} AND closed_at IS NULL AND as_of > deadline_at", "grid_code, reported_at"),
+ROLLUPS: tuple[Rollup, ...] = (
+    Rollup("event_daily", _DAYS,
+           f"SELECT CAST(reported_at AS DATE) AS day, district_code, category, channel, status,"
+           f"{_EVENT_SUMS} FROM {{events}} WHERE {{scope}} GROUP BY ALL", "day, district_code",
+           ("day", "district_code", "category", "channel", "status"), _COUNTS),
+    Rollup("event_area_daily", _DAYS,
+           f"SELECT CAST(reported_at AS DATE) AS day, district_code, township_code, grid_code,"
+           f"{_EVENT_SUMS} FROM {{events}} WHERE {{scope}} GROUP BY ALL", "grid_code, day",
+           ("day", "district_code", "township_code", "grid_code"), _COUNTS),
+    Rollup("event_district_daily", _DAYS,
+           f"SELECT day, district_code, {_SUMS_OF_SUMS} FROM event_daily WHERE {{scope}} "
+           "GROUP BY ALL", "day, district_code"),
+    Rollup("event_area_monthly", _MONTHS,
+           f"SELECT date_trunc('month', day)::DATE AS month, district_code, township_code, "
+           f"grid_code, {_SUMS_OF_SUMS} FROM event_area_daily WHERE {{scope}} GROUP BY ALL",
+           "grid_code, month"),
+    Rollup("event_department_daily", _DAYS,
+           f"SELECT CAST(reported_at AS DATE) AS day, district_code, department_code,"
+           f"{_EVENT_SUMS} FROM {{events}} WHERE {{scope}} GROUP BY ALL", "day, district_code",
+           ("day", "district_code", "department_code"), _COUNTS),
+    Rollup("event_handling_daily", _DAYS,
+           f"SELECT CAST(reported_at AS DATE) AS day, district_code, {HANDLING_BUCKET} AS "
+           "bucket_h, closed_at <= deadline_at AS on_time, count(*) AS n FROM {events} "
+           "WHERE {scope} AND closed_at IS NOT NULL GROUP BY ALL", "day, district_code",
+           ("day", "district_code", "bucket_h", "on_time"), ("n",)),
+    Rollup("event_deadline_daily", _DAYS,
+           f"SELECT CAST(reported_at AS DATE) AS day, district_code, {DEADLINE_HOURS} AS "
+           "deadline_h, count(*) AS n FROM {events} WHERE {scope} GROUP BY ALL",
+           "day, district_code", ("day", "district_code", "deadline_h"), ("n",)),
+    Rollup("event_overdue", "",
+           "SELECT event_id, district_code, township_code, grid_code, category, "
+           "department_code, status, reported_at, deadline_at, "
+           "date_diff('second', deadline_at, as_of) / 3600.0 AS hours_overdue FROM {events} "
+           "WHERE {scope} AND closed_at IS NULL AND as_of > deadline_at",
+           "grid_code, reported_at"),
 )
-#: Which narrowing each rollup's source rows take: the events', or a rollup's own days.
+#: Which narrowing each rollup of rollups' source rows take: the days a batch touched.
 _SOURCE_SCOPE = {"event_district_daily": _DAYS,
                  "event_area_monthly": ("(date_trunc('month', day)::DATE, district_code) IN "
                                         "(SELECT DISTINCT date_trunc('month', day)::DATE, "
@@ -196,27 +216,66 @@ _SOURCE_SCOPE = {"event_district_daily": _DAYS,
 
 #: Every rollup built again from all events: after a new city, a boundary change, a demo.
 EVENT_ROLLUP = "".join(
-    f"CREATE OR REPLACE TABLE {table} AS {select.format(events='grid_events', scope='TRUE')} "
-    f"ORDER BY {order};\n"
-    for table, _, select, order in ROLLUPS)
+    f"CREATE OR REPLACE TABLE {r.table} AS {r.select.format(events='grid_events', scope='TRUE')} "
+    f"ORDER BY {r.order};\n"
+    for r in ROLLUPS)
+
+#: What a batch of events writes beside them for ``refresh_rollups``, inside its transaction:
+#: the day x district pairs it touched, before and after, and each event it changed as it
+#: was before (absent when new) and as it is after.
+BATCH_TABLES = (
+    "CREATE OR REPLACE TEMP TABLE _touched_days (day DATE, district_code VARCHAR);"
+    "CREATE OR REPLACE TEMP TABLE _batch_ids (event_id BIGINT);"
+    "CREATE OR REPLACE TEMP TABLE _events_before AS SELECT * FROM grid_events LIMIT 0;")
 
 
 def refresh_rollups(con) -> None:
-    """Build again only the rollup rows of the day x district pairs in the temporary table
-    ``_touched_days (day DATE, district_code VARCHAR)``: those of a batch's events, before
-    and after it changed them. Every rollup is a sum over a day and a district (or a list of
-    that day's events), so its other rows stay right; a batch of 10,000 events rebuilds a
-    few thousand rollup rows instead of reading every event. Runs inside the caller's
-    transaction."""
-    # the touched days' events read once (a scan of every event), not once per rollup
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _touched_events AS "
-                f"SELECT * FROM grid_events WHERE {_EVENTS}")
-    for table, own, select, _ in ROLLUPS:
-        con.execute(f"DELETE FROM {table} WHERE {own}")
-        scope = _SOURCE_SCOPE.get(table, "TRUE")
-        con.execute(f"INSERT INTO {table} BY NAME "
-                    f"{select.format(events='_touched_events', scope=scope)}")
-    con.execute("DROP TABLE _touched_events")     # after a failure the rollback drops it
+    """Change the rollups by what a batch changed (``BATCH_TABLES``): each sum over events
+    gains its changed events' sums as they are now and loses them as they were, a rollup of
+    rollups is built again for the touched day x district pairs, and the overdue list drops
+    the changed events and takes those still overdue. No event outside the batch is read (a
+    batch of 10,000 events used to read back every event of the days it touched, scattered
+    through a table kept in grid-cell order). Runs inside the caller's transaction, as one
+    script: a server's writing thread waits for the interpreter once, not per statement."""
+    script = ["CREATE OR REPLACE TEMP TABLE _events_after AS SELECT * FROM grid_events "
+              "WHERE event_id IN (SELECT event_id FROM _batch_ids)"]
+    for rollup in ROLLUPS:
+        if rollup.keys:
+            script += _difference(rollup)
+        elif rollup.table == "event_overdue":
+            script += ["DELETE FROM event_overdue WHERE event_id IN "
+                       "(SELECT event_id FROM _batch_ids)",
+                       "INSERT INTO event_overdue BY NAME "
+                       + rollup.select.format(events="_events_after", scope="TRUE")]
+        else:
+            script += [f"DELETE FROM {rollup.table} WHERE {rollup.touched}",
+                       f"INSERT INTO {rollup.table} BY NAME "
+                       + rollup.select.format(events="_", scope=_SOURCE_SCOPE[rollup.table])]
+    script.append("DROP TABLE _events_after")     # after a failure the rollback drops it
+    con.execute(";\n".join(script))
+
+
+def _difference(rollup: Rollup) -> list[str]:
+    """The statements that make ``rollup``'s rows of the keys a batch touched their sums
+    plus the batch's events' sums after, minus their sums before; a row whose count falls
+    to 0 goes (a full build has none). Keys match with IS NOT DISTINCT FROM: a NULL key (an
+    event without a township) is one."""
+    keys, sums = ", ".join(rollup.keys), rollup.sums
+    same = " AND ".join(f"t.{k} IS NOT DISTINCT FROM d.{k}" for k in rollup.keys)
+    added = ", ".join(f"sum({c}) AS {c}" for c in sums)
+    after = rollup.select.format(events="_events_after", scope="TRUE")
+    before = rollup.select.format(events="_events_before", scope="TRUE")
+    negated = ", ".join(f"-{c} AS {c}" for c in sums)
+    return [f"CREATE OR REPLACE TEMP TABLE _difference AS SELECT {keys}, {added} FROM ("
+            f"SELECT {keys}, {', '.join(sums)} FROM ({after}) UNION ALL "
+            f"SELECT {keys}, {negated} FROM ({before})) GROUP BY ALL",
+            f"CREATE OR REPLACE TEMP TABLE _summed AS SELECT {keys}, {added} FROM ("
+            f"SELECT {keys}, {', '.join(sums)} FROM {rollup.table} t WHERE EXISTS "
+            f"(SELECT 1 FROM _difference d WHERE {same}) "
+            f"UNION ALL SELECT * FROM _difference) GROUP BY ALL",
+            f"DELETE FROM {rollup.table} t USING _difference d WHERE {same}",
+            f"INSERT INTO {rollup.table} BY NAME SELECT * FROM _summed WHERE n <> 0",
+            "DROP TABLE _difference", "DROP TABLE _summed"]
 
 
 def connect(path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDBPyConnection:

@@ -4,6 +4,7 @@ rows reach the app's queries."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -107,8 +108,13 @@ def test_a_csv_batch_with_the_load_files_columns(city, client):
     assert all(_events_with_id(city, 880000010 + i) == 1 for i in range(3))
 
 
-def test_one_bad_row_writes_nothing_and_every_bad_row_is_named(city, client):
-    token = _token(city, "hotline-bad-rows", "events")
+@pytest.mark.parametrize("read_in", ["the server", "the readers' process"])
+def test_one_bad_row_writes_nothing_and_every_bad_row_is_named(city, client, read_in,
+                                                               monkeypatch):
+    from data.load import build
+    if read_in != "the server":          # as a batch bigger than a few events is
+        monkeypatch.setattr(build, "READ_HERE_BYTES", 0)
+    token = _token(city, f"hotline-bad-rows-{len(read_in)}", "events")
     before = checksums(city)
     rows = [_event(city, 880000020),
             _event(city, 880000021, 网格="999999999999"),
@@ -176,6 +182,30 @@ def test_a_token_past_its_rate_waits_and_others_go_on(city, client):
     assert "wait" in got.get_json()["error"]
     assert client.post(URL + "events", data=b"{}", content_type="application/json",
                        headers=calm).status_code == 400            # another token: not limited
+    # every refusal is audited; a sender past its rate once a minute, not per batch
+    refused = [row for row in Access(city.parent / "access.sqlite").audit_log(
+        action="refused") if row["who"] == "feed:chatty"]
+    statuses = [json.loads(row["what"])["status"] for row in refused]
+    assert sorted(statuses) == [400] * 8 + [429], "two batches past the rate, one line"
+
+
+def test_every_refused_batch_is_audited_with_who_and_why(city, client):
+    access = Access(city.parent / "access.sqlite")
+    air = {"Authorization": f"Bearer {_token(city, 'air-audited', 'air')}"}
+    client.post(URL + "events", json={"rows": [_event(city, 880000050)]}, headers=air)
+    client.post(URL + "events", json={"rows": [_event(city, 880000051)]},
+                headers={"Authorization": "Bearer cbf_not-a-token"})
+    client.post(URL + "air", data=b"a,b\n1,2\n", content_type="application/xml", headers=air)
+    log = access.audit_log(action="refused", limit=3)[::-1]
+    assert [(row["who"], json.loads(row["what"])["status"]) for row in log] == [
+        ("feed:air-audited", 403), ("feed:?", 401), ("feed:air-audited", 415)]
+    assert "covers air, not events" in log[0]["what"]
+
+
+def test_rows_are_posted_not_read(client):
+    got = client.get(URL + "events")
+    assert got.status_code == 405 and got.headers["Allow"] == "POST"
+    assert "post" in got.get_json()["error"]
 
 
 def test_tokens_from_the_command_line(city_path, tmp_path):

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -93,6 +94,31 @@ def test_a_batch_written_in_place_leaves_the_rollups_as_a_full_rebuild_would(cit
                                       rtol=1e-9, obj=table)
 
 
+def test_two_files_of_one_load_changing_the_same_events_leave_the_rollups_as_a_rebuild(
+        city, tmp_path):
+    """The rollups change by difference from each event as it was before the whole load: an
+    event the first file adds and the second moves and closes counts once, where it ends."""
+    new = _events(city, "WHERE closed_at IS NULL ORDER BY event_id LIMIT 20").assign(
+        event_id=lambda f: f["event_id"] + 980_000_000)
+    first = _write(new, tmp_path / "first.csv")
+    moved = new.copy()
+    for stage in STAGES:
+        moved[stage] = moved[stage] - pd.Timedelta(days=2)
+    for hours, stage in enumerate(("accepted_at", "dispatched_at", "handled_at",
+                                   "verified_at", "closed_at"), start=1):
+        moved[stage] = moved["reported_at"] + pd.Timedelta(hours=hours)
+    second = _write(moved, tmp_path / "second.csv")
+    load(city, [Item("events", first), Item("events", second)], now=TEST_NOW)
+    incremental = _rollups(city)
+    con = connect(city, read_only=False)
+    con.execute(EVENT_ROLLUP)
+    con.close()
+    for table, full in _rollups(city).items():
+        assert len(incremental[table]) == len(full), table
+        pd.testing.assert_frame_equal(incremental[table], full, check_exact=False,
+                                      rtol=1e-9, obj=table)
+
+
 def test_every_write_moves_the_store_version(city, tmp_path):
     before = Store(city)
     first = before.version
@@ -126,7 +152,12 @@ def _served(city: Path):
     return app.citybrain_runtime
 
 
-def test_the_server_owning_the_store_writes_through_its_own_connection(city, tmp_path):
+@pytest.mark.parametrize("read_in", ["the server", "the readers' process"])
+def test_the_server_owning_the_store_writes_through_its_own_connection(city, tmp_path, read_in,
+                                                                       monkeypatch):
+    from data.load import build
+    if read_in != "the server":          # as a batch bigger than a few events is
+        monkeypatch.setattr(build, "READ_HERE_BYTES", 0)
     runtime = _served(city)
     try:
         assert runtime.store.writable and Store.owner(city) is runtime.store
@@ -217,6 +248,23 @@ def test_readers_never_see_half_a_batch(city, tmp_path):
     assert len(seen) > 6 and seen[-1][0] == base + 300
     assert all(events == rolled for events, rolled in seen), "a rollup behind its events"
     assert {(events - base) % 50 for events, _ in seen} == {0}, "half a batch seen"
+
+
+def test_the_readers_process_ends_with_the_server():
+    """A server that ends without its exit handlers (os._exit, as a gunicorn worker does, or
+    kill -9) leaves no process reading batches behind."""
+    out = subprocess.run(
+        [sys.executable, "-c", "import os\nif __name__ == '__main__':\n"
+         "    from data.load import build\n"
+         "    pool = build._readers()\n"
+         "    print(pool.submit(os.getpid).result(), flush=True)\n"
+         "    os._exit(0)"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    reader = int(out.stdout)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{reader}").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not Path(f"/proc/{reader}").exists() or \
+        "Z" in Path(f"/proc/{reader}/stat").read_text().split()[2], "the reader lives on"
 
 
 def test_a_dead_servers_write_ahead_log_is_cleared(city):

@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import tempfile
+import time
 from pathlib import Path
 
 import flask
@@ -118,10 +119,29 @@ def _token_key() -> str:
     return "feed-address:" + (flask.request.remote_addr or "")
 
 
+def _bearer() -> str:
+    """The token of an ``Authorization: Bearer <token>`` header ("" without one)."""
+    scheme, _, token = flask.request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+#: When each rate-limited sender was last audited (by _token_key), in this process: one
+#: entry a minute, not one per refused batch of a system sending in a loop.
+_LAST_THROTTLED: dict[str, float] = {}
+
+
 @blueprint.errorhandler(RateLimitExceeded)
 def _too_many(error):
+    key, now = _token_key(), time.monotonic()
+    audit = now - _LAST_THROTTLED.get(key, -60.0) >= 60
+    if audit:
+        _LAST_THROTTLED[key] = now
+        _, access = flask.current_app.extensions["citybrain_feeds"]
+        client = access.feed_client(_bearer())
+        if client is not None:
+            flask.g.feed_client = client[0]
     response = _error(429, f"more batches than this token may send ({error.description}): "
-                           "wait, then send again")
+                           "wait, then send again", audit=audit)
     response.headers["Retry-After"] = str(60)
     return response
 
@@ -132,10 +152,24 @@ def _json(payload, status: int = 200) -> flask.Response:
                           mimetype="application/json")
 
 
-def _error(status: int, message: str, **extra) -> flask.Response:
-    response = _json({"error": message, **extra}, status)
+def _error(status: int, message: str, audit: bool = True) -> flask.Response:
+    """A refused batch's answer, and its line in the audit log (action ``refused``)."""
+    if audit:
+        _, access = flask.current_app.extensions["citybrain_feeds"]
+        access.audit(f"feed:{flask.g.get('feed_client', '?')}", "refused",
+                     what(status=status, path=flask.request.path, reason=message[:200]),
+                     flask.request.remote_addr or "")
+    response = _json({"error": message}, status)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="citybrain feeds"'
+    return response
+
+
+@blueprint.get(PREFIX + "feeds/<kind>")
+def get_rows(kind: str):
+    """Rows are posted, never read here (without this the dashboard's page would answer)."""
+    response = _error(405, "post rows to this address (docs/FEEDS.md)", audit=False)
+    response.headers["Allow"] = "POST"
     return response
 
 
@@ -145,12 +179,12 @@ def post_rows(kind: str):
     settings = runtime.settings
     if kind not in FEED_KINDS:
         return _error(404, f"no feed {kind!r}; feeds: {', '.join(FEED_KINDS)}")
-    scheme, _, token = flask.request.headers.get("Authorization", "").partition(" ")
-    client = access.feed_client(token.strip()) if scheme.lower() == "bearer" else None
+    client = access.feed_client(_bearer())
     if client is None:
         return _error(401, "a feed token is needed: 'Authorization: Bearer <token>' "
                            "(citybrain tokens add)")
     name, feeds = client
+    flask.g.feed_client = name
     if kind not in feeds:
         return _error(403, f"the token of {name!r} covers {', '.join(sorted(feeds))}, "
                            f"not {kind}")

@@ -28,6 +28,7 @@ from tqdm import tqdm
 from data import catalog, freshness
 from data.load.problems import LoadError, Problem
 from data.store import (
+    BATCH_TABLES,
     EVENT_ROLLUP,
     SCHEMA,
     Store,
@@ -178,14 +179,23 @@ def _own(target: Path) -> duckdb.DuckDBPyConnection | None:
 
 
 def _read_aside(owner: Store, ordered: list[Item], now: dt.datetime) -> dict[int, object]:
-    """Each file read and checked in the readers' process, against the served store's
-    reference data; a LoadError comes back as it was raised."""
+    """Each file read and checked against the served store's reference data, in the
+    readers' process (a small one here); a LoadError comes back as it was raised."""
     out = {}
     for index, item in enumerate(ordered):
         ref = reference(owner.rows, item.kind)
-        out[index] = _readers().submit(read_feed, item.kind, item.path, item.options, ref,
-                                       now).result()
+        if item.path.stat().st_size <= READ_HERE_BYTES:
+            out[index] = read_feed(item.kind, item.path, item.options, ref, now)
+        else:
+            out[index] = _readers().submit(read_feed, item.kind, item.path, item.options, ref,
+                                           now).result()
     return out
+
+
+#: A file this small (a few dozen events: the single events a hotline posts as they come) is
+#: read in the server itself: its checks take a millisecond or two, less than the two round
+#: trips to the readers' process, each a wait for the interpreter under load.
+READ_HERE_BYTES = 16 * 1024
 
 
 _POOL: list = []
@@ -203,8 +213,24 @@ def _readers():
             return _POOL[0]
         except BrokenProcessPool:          # its process died: start another
             _POOL.clear()
-    _POOL.append(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
+    _POOL.append(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=_end_with, initargs=(os.getpid(),)))
     return _POOL[0]
+
+
+def _end_with(server: int) -> None:
+    """In the readers' process: end when the server does. A server stopped without its exit
+    handlers (gunicorn's worker ends with os._exit, kill -9) never tells its pool, whose
+    process would wait on its queue for ever."""
+    import threading
+    import time
+
+    def watch():
+        while os.getppid() == server:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="end-with-server", daemon=True).start()
 
 
 def _write(con, ordered: list[Item], report: LoadReport, city: City | None,
@@ -214,8 +240,7 @@ def _write(con, ordered: list[Item], report: LoadReport, city: City | None,
     (all of them after a boundary change), the store's as-of and version, each feed's
     freshness. Nothing is written unless everything is: a problem rolls it all back."""
     upgrade(con)
-    con.execute("CREATE OR REPLACE TEMP TABLE _touched_days "
-                "(day DATE, district_code VARCHAR)")
+    con.execute(BATCH_TABLES)
     con.execute("BEGIN TRANSACTION")
     try:
         touched: set[str] = set()
@@ -259,7 +284,8 @@ def _write(con, ordered: list[Item], report: LoadReport, city: City | None,
             pass                    # a failed COMMIT has rolled back already
         raise
     finally:
-        con.execute("DROP TABLE IF EXISTS _touched_days")
+        con.execute("DROP TABLE IF EXISTS _touched_days; DROP TABLE IF EXISTS _batch_ids; "
+                    "DROP TABLE IF EXISTS _events_before")
     # the WAL emptied into the file: a copy of the file taken under the lock is whole. FORCE
     # waits for the readers' queries still running on the rows the batch replaced (a plain
     # CHECKPOINT refuses then); they finish undisturbed. The batch is committed whatever
@@ -592,8 +618,14 @@ def _write_events(con, item: Item, frame: pd.DataFrame, report: LoadReport,
     reporter columns leaves it empty); the rollup rows of their days are built again after."""
     report.warnings.extend(frame.attrs.get("warnings", []))
     frame = frame.assign(source=item.path.name, as_of=now)
-    # the rollup rows to build again: the days and districts of these events, before and after
+    # what the rollups change by (store.refresh_rollups): these events as they were before
+    # this load (an event an earlier file of it added was absent) and the days and
+    # districts they were and will be in
     with _registered(con, "_batch", frame[["event_id", "reported_at", "district_code"]]):
+        con.execute("INSERT INTO _events_before SELECT * FROM grid_events WHERE event_id IN "
+                    "(SELECT event_id FROM _batch EXCEPT SELECT event_id FROM _batch_ids)")
+        con.execute("INSERT INTO _batch_ids SELECT event_id FROM _batch "
+                    "EXCEPT SELECT event_id FROM _batch_ids")
         con.execute("INSERT INTO _touched_days SELECT CAST(reported_at AS DATE), "
                     "district_code FROM grid_events WHERE event_id IN "
                     "(SELECT event_id FROM _batch) "

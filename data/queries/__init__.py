@@ -34,7 +34,8 @@ class Queries(DimensionQueries, IndicatorQueries, EnvironmentQueries, EventQueri
     """All reads of one store. Construct with the store and a flask-caching ``Cache``
     (None: nothing is memoised) and, for a district's user, a ``Scope``."""
 
-    #: Methods memoised in the cache (all take only hashable arguments). Their keys are
-    #: named after this class (QueryBase._named_for_cache), as before the domains split.
+    #: Methods memoised in the cache (all take only arguments whose repr is stable). Their
+    #: keys are named after this class, so they do not change when a method moves from one
+    #: domain module to another.
     CACHED = (*DimensionQueries.CACHED, *IndicatorQueries.CACHED, *EnvironmentQueries.CACHED,
               *EventQueries.CACHED, *EventTableQueries.CACHED, *KeyTaskQueries.CACHED)

@@ -9,12 +9,12 @@ on ``self`` (``_scope``, ``_where``, ``_below_districts``, ...), so they only wo
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
 from dataclasses import dataclass
 from typing import Self
 
+from data.cache import memoise
 from data.catalog import Catalogue
 from data.store import Store
 
@@ -36,9 +36,7 @@ class Scope:
 
     @property
     def key(self) -> str:
-        """A stable text for cache keys: hex digits only, since flask-caching deletes every
-        other character from the instance part of a memoised method's key (so "a|b" and
-        "ab" would be one key)."""
+        """A stable text for cache keys, the same in every worker process."""
         text = json.dumps([sorted(self.districts), self.personal_data])
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -107,39 +105,21 @@ class QueryBase:
     def __init__(self, store: Store, cache=None, scope: Scope = FULL):
         self.store, self.scope = store, scope
         if cache is not None:
+            owner = next(klass for klass in type(self).__mro__ if "CACHED" in vars(klass))
             for name in self.CACHED:
-                setattr(self, name, cache.memoize()(self._named_for_cache(name)))
+                setattr(self, name, memoise(cache, f"{owner.__qualname__}.{name}",
+                                            getattr(self, name), self._caching_id))
 
     @property
     def catalogue(self) -> Catalogue:
         """The indicators this store knows (the built-in ones and the city's own)."""
         return self.store.catalogue
 
-    def __caching_id__(self) -> str:
-        # flask-caching keys memoised methods by this: every write to the store (a new file
-        # or a batch written in place) means new keys, and a scope answers "the city" with
-        # its own districts
+    def _caching_id(self) -> str:
+        # memoised answers are keyed by this: every write to the store (a new file or a
+        # batch written in place) means new keys, and a scope answers "the city" with its
+        # own districts
         return self.store.version + ("" if self.scope == FULL else f"_{self.scope.key}")
-
-    def _named_for_cache(self, name: str):
-        """The bound method ``name``, named <module>.<class>.<name> after the class that
-        joins the domains' CACHED lists (``Queries``).
-
-        flask-caching names a memoised method's keys by its function's ``__module__`` and
-        ``__qualname__``, which for an inherited method are those of the mixin holding the
-        code. Named after ``Queries``, every key stays what it was before the domains were
-        split into mixins, is distinct per method, and does not change when a method moves
-        from one domain module to another.
-        """
-        owner = next(klass for klass in type(self).__mro__ if "CACHED" in vars(klass))
-        method = getattr(type(self), name)
-
-        @functools.wraps(method)
-        def named(reader, *args, **kwargs):
-            return method(reader, *args, **kwargs)
-
-        named.__module__, named.__qualname__ = owner.__module__, f"{owner.__qualname__}.{name}"
-        return named.__get__(self)
 
     def scoped(self, scope: Scope, cache=None) -> Self:
         """The same store's queries limited to a scope."""
