@@ -12,11 +12,19 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Self
 
 from data.cache import memoise
 from data.catalog import Catalogue
 from data.store import Store
+
+#: The query code's own version: a hash of the source of the modules its answers depend on.
+CODE_VERSION = hashlib.sha256(b"".join(
+    path.read_bytes() for path in sorted(
+        [*Path(__file__).parent.glob("*.py"),
+         *(Path(__file__).parents[1] / name for name in ("catalog.py", "store.py"))])
+)).hexdigest()[:12]
 
 #: The city (None), one area's code, or a selection of codes of one level (a map lasso).
 Area = str | tuple[str, ...] | None
@@ -117,9 +125,11 @@ class QueryBase:
 
     def _caching_id(self) -> str:
         # memoised answers are keyed by this: every write to the store (a new file or a
-        # batch written in place) means new keys, and a scope answers "the city" with its
-        # own districts
-        return self.store.version + ("" if self.scope == FULL else f"_{self.scope.key}")
+        # batch written in place) means new keys, a scope answers "the city" with its own
+        # districts, and a deploy of other query code does not read the old code's answers
+        # from a Redis that outlived it
+        return (f"{CODE_VERSION}:{self.store.version}"
+                + ("" if self.scope == FULL else f"_{self.scope.key}"))
 
     def scoped(self, scope: Scope, cache=None) -> Self:
         """The same store's queries limited to a scope."""
