@@ -149,7 +149,7 @@ def test_gbk_shapefile_without_cpg(tmp_path):
 def test_a_file_without_crs_needs_one(tmp_path):
     path = _write(_squares().to_crs("EPSG:32650"), tmp_path / "noprj.shp")
     (tmp_path / "noprj.prj").unlink()
-    with pytest.raises(LoadError, match=r"a CRS: the file has none .*give one with crs"):
+    with pytest.raises(LoadError, match=r"a CRS: the file has none .*give one with --crs"):
         read_boundaries(path, level="districts")
     b = read_boundaries(path, level="districts", crs="EPSG:32650")
     assert "CRS: EPSG:32650 given (the file has none), reprojected to EPSG:4326" in b.notes
@@ -169,7 +169,7 @@ def test_coordinates_out_of_range_suggest_a_wrong_crs(tmp_path):
     assert found and [round(float(v), -4) for v in found.groups()] == [
         300000, 310000, 2850000, 2870000]  # UTM metres, shown in full
     assert "lon within -180..180 and lat within -90..90 in EPSG:4326: likely a wrong CRS " \
-           "(EPSG:4326 given (the file has none); give the right one with crs)" in text
+           "(EPSG:4326 given (the file has none); give the right one with --crs)" in text
 
 
 def test_a_crs_option_overriding_the_file_is_a_warning(tmp_path):
@@ -190,12 +190,12 @@ def test_gcj02_coordinates_are_converted_to_wgs84(tmp_path):
     gcj = wgs.set_geometry(gcrs.convert_geometries(wgs.geometry.values, "WGS84", "GCJ02"))
     path = _write(gcj, tmp_path / "amap.geojson")
     b = read_boundaries(path, level="districts", source_crs="GCJ02")
-    assert "coordinates: GCJ-02 converted to WGS-84 (source_crs)" in b.notes
+    assert "coordinates: GCJ-02 converted to WGS-84 (--source-crs)" in b.notes
     expected = shapely.get_coordinates(wgs.geometry.values)
     assert np.abs(shapely.get_coordinates(b.frame.geometry.values) - expected).max() < 1e-7
     raw = read_boundaries(path, level="districts", source_crs="WGS84")
     assert np.abs(shapely.get_coordinates(raw.frame.geometry.values) - expected).max() > 1e-3
-    with pytest.raises(LoadError, match="'BD09': source_crs 'WGS84' or 'GCJ02'"):
+    with pytest.raises(LoadError, match="'BD09': --source-crs WGS84 or GCJ02"):
         read_boundaries(path, level="districts", source_crs="BD09")
 
 

@@ -418,7 +418,7 @@ def _resolve_fields(raw: gpd.GeoDataFrame, level: str, errors: Problems, notes: 
             else:
                 errors.add(None, None, None,
                            "a name field: none is called name, NAME, 名称 or 地名 and no text "
-                           f"field holds Chinese characters; name one with name_field "
+                           f"field holds Chinese characters; name one with --name-field "
                            f"(fields: {listed})")
         chosen["name"] = found
     if chosen["name_en"] is None:
@@ -446,7 +446,7 @@ def _guess_code(raw, fields, by_name, errors, listed) -> tuple[str | None, str]:
     if not digit_fields:
         errors.add(None, None, None,
                    "a code field: none is called adcode, code, 区划代码, 行政区划代码 or gb and no "
-                   f"field's values are all digits; name one with code_field (fields: {listed})")
+                   f"field's values are all digits; name one with --code-field (fields: {listed})")
         return None, ""
     # administrative codes are the longest numbers in a file (row ids and counts are shorter)
     best = max(digit_fields, key=lambda item: item[0])[1]
@@ -590,11 +590,11 @@ def _geometries(raw, codes, crs, source_crs, errors: Problems, warns: Problems,
         errors.add(i + 1, "geometry",
                    f"lon {minx:.8g}..{maxx:.8g}, lat {miny:.8g}..{maxy:.8g}",
                    f"lon within -180..180 and lat within -90..90 in EPSG:4326: likely a wrong "
-                   f"CRS ({label} {said}; give the right one with crs)")
+                   f"CRS ({label} {said}; give the right one with --crs)")
     polygonal[np.flatnonzero(polygonal)[outside]] = False
 
     if system == "GCJ02":
-        notes.append("coordinates: GCJ-02 converted to WGS-84 (source_crs)")
+        notes.append("coordinates: GCJ-02 converted to WGS-84 (--source-crs)")
         geoms[polygonal] = convert_geometries(geoms[polygonal].astype(object), "GCJ02", "WGS84")
     else:
         notes.append("coordinates: taken as WGS-84 (give source_crs='GCJ02' for Amap or "
@@ -620,7 +620,7 @@ def _geodetic_system(source_crs: str | None, errors: Problems) -> str | None:
         return "WGS84"
     system = str(source_crs).upper().replace("-", "").replace("_", "")
     if system not in ("WGS84", "GCJ02"):
-        errors.add(None, None, source_crs, "source_crs 'WGS84' or 'GCJ02'")
+        errors.add(None, None, source_crs, "--source-crs WGS84 or GCJ02")
         return None
     return system
 
@@ -637,7 +637,7 @@ def _source_crs(found, given, errors: Problems, warns: Problems) -> tuple[CRS | 
     if found is None and given is None:
         errors.add(None, None, None,
                    "a CRS: the file has none (a shapefile without its .prj?); give one with "
-                   "crs, such as 'EPSG:4326' for lon/lat degrees")
+                   "--crs, such as 'EPSG:4326' for lon/lat degrees")
         return None, ""
     if found is None:
         return given, "given (the file has none)"
