@@ -16,6 +16,7 @@ from dash.exceptions import PreventUpdate
 import i18n
 from callbacks import filters
 from callbacks.shell import Screen
+from charts.overview import target_text
 from data import catalog
 from data.access import what
 from data.load.build import BOUNDARY_KINDS, KINDS, Item
@@ -66,10 +67,45 @@ def feeds(runtime, lang: str):
     return datasets.feeds_table(columns, rows, stale)
 
 
+def target_source(target: catalog.Target, lang: str) -> str:
+    """Where a target comes from, in words: 系统内置, 指标目录文件 x.csv, 目标值文件 y.xlsx."""
+    if target.source == "built-in":
+        return i18n.t("target_from_built_in", lang)
+    return i18n.t(f"target_from_{target.source}", lang).format(file=target.file or "—")
+
+
+def targets(runtime, lang: str, year: int | None = None):
+    """The targets in force in ``year`` (default: the store's as-of year), each with where it
+    came from (``Catalogue.in_force``); a district user sees the city's and their districts'."""
+    year = year or runtime.as_of.year
+    catalogue, names = runtime.catalogue, runtime.names(lang)
+    mine = runtime.principal.districts
+    columns = [i18n.t(k, lang) for k in ("target_indicator", "target_where", "target_value",
+                                         "target_alert", "target_source")]
+    rows = []
+    for t in catalogue.in_force(year):
+        if t.district is not None and mine and t.district not in mine:
+            continue
+        ind = catalogue.get(t.code)
+        rows.append([ind.name_en if lang == "en" else ind.name_zh,
+                     i18n.t("target_city", lang) if t.district is None
+                     else names.get(t.district, t.district),
+                     target_text(t.target, ind, lang) or "—",
+                     target_text(t.alert, ind, lang) or "—",
+                     target_source(t, lang), t.district is not None])
+    others = [str(y) for y in catalogue.target_years() if y != year]
+    note = (i18n.t("data_targets_other_years", lang).format(
+        years=("、" if lang != "en" else ", ").join(others)) if others else None)
+    return datasets.targets_table(columns, rows, note)
+
+
 def render(state, runtime, _app, ids, head, bar):
     return datasets.page(ids=ids, lang=state.lang, head=head, bar=bar,
                          kinds=kind_options(state.lang), feeds=feeds(runtime, state.lang),
-                         max_mb=runtime.settings.upload_max_mb)
+                         max_mb=runtime.settings.upload_max_mb,
+                         targets=targets(runtime, state.lang),
+                         targets_title=i18n.t("data_targets", state.lang).format(
+                             year=runtime.as_of.year))
 
 
 SCREEN = Screen("datasets", Datasets.PREFIX, render)
@@ -135,8 +171,10 @@ def register(app, runtime) -> None:
     """Register the data screen's callbacks."""
     filters.register_controller(app, runtime, Datasets.PREFIX)
 
-    # uploaded file + kind and options -> load result, and the feeds' freshness after it
+    # uploaded file + kind and options -> load result, and the feeds' freshness and the
+    # targets in force after it
     @app.callback(Output(Datasets.RESULT, "children"), Output(Datasets.FEEDS, "children"),
+                  Output(Datasets.TARGETS, "children"),
                   Input(Datasets.UPLOAD, "contents"), State(Datasets.UPLOAD, "filename"),
                   State(Datasets.KIND, "value"), State(Datasets.SHEET, "value"),
                   State(Datasets.SOURCE_CRS, "value"), State(Shell.FILTERS, "data"),
@@ -146,4 +184,4 @@ def register(app, runtime) -> None:
             raise PreventUpdate
         lang = filters.read_state(data, runtime.context).lang
         result = load_upload(runtime, contents, filename, kind, sheet, source_crs, lang)
-        return result, feeds(runtime, lang)
+        return result, feeds(runtime, lang), targets(runtime, lang)

@@ -46,6 +46,9 @@ CONTROLS = (
             lambda s, click, _t, c: st.select_area(s, st.clicked_code(click), c)),
     Control(Overview.MAP, "selectedData", _map_selection),
     district_click_control(Overview.RANKING),
+    # category bar click -> its 小类 (the drill), a click on those -> back to the 大类
+    Control(Overview.EVENTS_CATEGORY, "clickData",
+            lambda s, click, _t, c: st.drill_category(s, st.clicked_code(click), c)),
     range_control(Overview.TREND), range_control(Overview.AIR),
     range_control(Overview.EVENTS_STATUS),
     Control({"type": Overview.KPI_CARD, "code": ALL}, "n_clicks", filters._clicked(_kpi_card)),

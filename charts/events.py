@@ -23,7 +23,6 @@ import pandas as pd
 
 import i18n
 from charts import state as st
-from data import catalog
 from data.queries import EVENT_TABLE_COLUMNS
 
 #: Columns shown by name rather than code, and where their names come from.
@@ -107,12 +106,13 @@ _COLUMNS = {c["id"]: c for c in columns("zh")}
 
 def _vocabulary(column: str, runtime) -> dict[str, tuple[str, str]]:
     """code -> (name_zh, name_en) for a column shown by name."""
+    vocabulary = runtime.queries.event_vocabulary()     # the store's, loaded or the demo's
     if column == "category":
-        return catalog.EVENT_CATEGORIES
+        return vocabulary.categories
     if column == "channel":
-        return catalog.EVENT_SOURCES
+        return vocabulary.channels
     if column == "status":
-        return catalog.EVENT_STAGES
+        return vocabulary.stages
     zh, en = runtime.names("zh"), runtime.names("en")
     codes = {"district_code": runtime.queries.district_codes,
              "township_code": runtime.context.townships,

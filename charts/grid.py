@@ -8,7 +8,6 @@ import pandas as pd
 import i18n
 from charts import common
 from charts import state as st
-from data import catalog
 from layouts import figures
 from layouts.ids import Grid
 
@@ -28,10 +27,11 @@ def department_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
 def overdue_rows(frame: pd.DataFrame, runtime, lang: str) -> list[dict]:
     """The overdue list's rows: where (district › township), category, department, hours."""
     names = runtime.names(lang)
+    categories = runtime.queries.event_vocabulary().names("category", lang)
     return [{"event_id": str(row["event_id"]),
              "where": f"{names.get(row['district_code'], row['district_code'])} › "
                       f"{names.get(row['township_code'], row['township_code'])}",
-             "category": catalog.EVENT_CATEGORIES[row["category"]][1 if lang == "en" else 0],
+             "category": categories.get(row["category"], row["category"]),
              "department": names.get(row["department_code"], row["department_code"]),
              "hours_overdue": _round(row["hours_overdue"], 0)}
             for _, row in frame.iterrows()]
@@ -58,8 +58,10 @@ def handling_chart(s: st.FilterState, runtime, theme):
 @common.reads("grid_events")
 def matrix_chart(s: st.FilterState, runtime, theme):
     """Events by category and by the channel they came in through."""
+    vocabulary = runtime.queries.event_vocabulary()
     return figures.category_source_matrix(
-        runtime.queries.category_by_source(s.scope, s.start, s.end), theme=theme, lang=s.lang)
+        runtime.queries.category_by_source(s.scope, s.start, s.end), theme=theme, lang=s.lang,
+        categories=vocabulary.categories, channels=vocabulary.channels)
 
 
 CHARTS: dict[str, common.Chart] = {

@@ -86,19 +86,25 @@ def map_title(title: str, ind: Indicator, state: st.FilterState, runtime) -> str
     return f"{title}  {text}" if text else title
 
 
+def target_text(value: float | None, ind: Indicator, lang: str) -> str | None:
+    """A target or alert line as the cards write it: +6.5% for growth, else the level in the
+    indicator's unit; None for none."""
+    if value is None or pd.isna(value):
+        return None
+    if ind.is_growth:
+        return f"{value:+g}%"
+    return i18n.quantity(value, ind, lang, decimals=0 if value % 1 == 0 else 1)
+
+
 def kpi_texts(row, ind: Indicator, lang: str, stale: set[str] = frozenset()) -> dict:
-    """Return what a KPI card says for one row of ``Queries.kpis``: name, value, target,
-    change, arrow, arrow_good, status, as_of, stale (its feed is overdue: ``stale`` holds
-    the overdue feeds) (the overview's cards and the wall's tiles)."""
+    """Return what a KPI card says for one row of ``Queries.kpis``: name, value, target (the
+    row's: the one in force for its year and district), change, arrow, arrow_good, status,
+    as_of, stale (its feed is overdue: ``stale`` holds the overdue feeds) (the overview's
+    cards and the wall's tiles)."""
     yoy_basis = ind.is_growth
     headline = None if pd.isna(row.headline) else row.headline
     value = i18n.change(headline, ind, lang) if yoy_basis else i18n.quantity(headline, ind, lang)
-    if ind.target is None:
-        target = None
-    elif yoy_basis:
-        target = f"{ind.target:+g}%"
-    else:
-        target = i18n.quantity(ind.target, ind, lang, decimals=0 if ind.target % 1 == 0 else 1)
+    target = target_text(getattr(row, "target", ind.target), ind, lang)
     prev = None if pd.isna(row.previous) else row.previous
     if headline is None or prev is None or abs(headline - prev) < 1e-9:
         arrow, good = "▬", None
@@ -136,13 +142,19 @@ def ranking_chart(s: st.FilterState, runtime, theme):
 
 @common.reads("indicator")
 def trend_chart(s: st.FilterState, runtime, theme):
-    """The indicator's monthly trend for the city or the district."""
+    """The indicator's monthly trend for the city or the district, against the target of
+    each year shown (the district's own where it has one)."""
     ind = runtime.catalogue.get(s.indicator)
     frame = runtime.queries.indicator_monthly(s.indicator, s.scope_districts)
     if frame["value"].notna().sum() == 0:
         return figures.empty(theme, figures.indicator_title(ind, s.lang),
                              i18n.t("no_data", s.lang))
-    return figures.trend(frame, ind, theme=theme, lang=s.lang, start=s.start, end=s.end)
+    district = s.scope_districts if isinstance(s.scope_districts, str) else None
+    years = sorted({pd.Timestamp(p).year for p in frame.dropna(subset=["value"])["period"]})
+    steps = [(year, runtime.catalogue.target(ind.code, year, district).target)
+             for year in years]
+    return figures.trend(frame, ind, theme=theme, lang=s.lang, start=s.start, end=s.end,
+                         targets=steps)
 
 
 @common.reads("air_hourly")
@@ -165,12 +177,22 @@ def events_status_chart(s: st.FilterState, runtime, theme):
 
 @common.reads("grid_events")
 def events_category_chart(s: st.FilterState, runtime, theme):
-    """Events per category over the range."""
-    frame = runtime.queries.events_by_category(s.scope, s.start, s.end)
+    """Events per category (大类) over the range, in the store's vocabulary; drilled into a
+    category (``s.category``, a click on its bar), its second-level categories (小类)."""
+    vocabulary = runtime.queries.event_vocabulary()
+    if s.category in vocabulary.categories:
+        frame = runtime.queries.events_by_subcategory(s.scope, s.start, s.end, s.category)
+        names, parent = vocabulary.subcategories, vocabulary.categories[s.category]
+    else:
+        frame = runtime.queries.events_by_category(s.scope, s.start, s.end)
+        names, parent = vocabulary.categories, None
     if frame.empty:
-        return figures.empty(theme, i18n.t("events_category", s.lang),
-                             i18n.t("no_data", s.lang))
-    return figures.events_by_category(frame, theme=theme, lang=s.lang)
+        title = (i18n.t("events_subcategory", s.lang).format(
+            name=parent[1 if s.lang == "en" else 0]) if parent else
+            i18n.t("events_category", s.lang))
+        return figures.empty(theme, title, i18n.t("no_data", s.lang))
+    return figures.events_by_category(frame, theme=theme, lang=s.lang, names=names,
+                                      parent=parent)
 
 
 @common.reads("indicator")

@@ -83,7 +83,8 @@ class _Reader:
                    for frame in [self.queries.areas(level)]}
         return Context(self.queries.district_codes, first, last, self.settings.default_lang,
                        townships=parents["townships"], cells=parents["grid_cells"],
-                       catalogue=self.queries.catalogue)
+                       catalogue=self.queries.catalogue,
+                       categories=frozenset(self.queries.event_vocabulary().categories))
 
 
 class Runtime:
@@ -219,10 +220,11 @@ class Runtime:
 
     def names_text(self) -> str:
         """Every name of this store the screens may show, for the interface font: places,
-        departments, key tasks (``Queries.names_text``) and the city's own indicators (the
-        built-in ones are in every font already, layouts/fonts.interface_chars)."""
+        departments, key tasks (``Queries.names_text``) and the city's own indicators and
+        re-declared ones (the built-in ones are in every font already,
+        layouts/fonts.interface_chars)."""
         own = "".join(i.name_zh + i.name_en + i.unit_zh + i.unit_en for i in self.catalogue
-                      if i.code not in catalog.BUILT_IN)
+                      if i.code not in catalog.BUILT_IN or i != catalog.BUILT_IN.get(i.code))
         return self._snap.queries.names_text() + own
 
     def _all_shapes(self, level: str) -> gpd.GeoDataFrame:

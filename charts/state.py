@@ -17,7 +17,7 @@ from settings import LANGS
 #: The map indicator a fresh screen opens with.
 DEFAULT_INDICATOR = "fixed_asset_investment"
 QUERY_KEYS = ("district", "township", "cell", "picked", "from", "to", "indicator", "lang",
-              "layers", "step", "pollutant", "vs", "grain")
+              "layers", "step", "pollutant", "vs", "grain", "category")
 #: The environment screen's station trends: which pollutant (codes of data.queries.POLLUTANTS).
 POLLUTANT_CODES = ("aqi", "pm25", "pm10", "o3_8h", "no2", "so2", "co")
 DEFAULT_POLLUTANT = "pm25"
@@ -46,6 +46,7 @@ class FilterState:
     pollutant: str = DEFAULT_POLLUTANT  # the environment screen's station trends
     vs: str | None = None         # the economy screen compares the district with this one
     grain: str = "areas"          # "cells": the map shows every grid cell inside the area
+    category: str | None = None   # the category chart drilled into this 大类: its 小类 shown
 
     def to_dict(self) -> dict:
         return {**asdict(self), "layers": list(self.layers), "picked": list(self.picked)}
@@ -58,6 +59,7 @@ class FilterState:
         values["pollutant"] = data.get("pollutant", DEFAULT_POLLUTANT)
         values["vs"] = data.get("vs")
         values["grain"] = data.get("grain", "areas")
+        values["category"] = data.get("category")
         picked = data.get("picked") or ()
         values["picked"] = tuple(picked) if isinstance(picked, (list, tuple)) else ("?",)
         layers = data.get("layers") or ()
@@ -103,6 +105,8 @@ class Context:
     townships: dict = field(default_factory=dict)
     cells: dict = field(default_factory=dict)
     catalogue: catalog.Catalogue = catalog.BUILT_IN
+    #: the store's event categories (大类) the category chart may drill into
+    categories: frozenset[str] = frozenset(catalog.EVENT_CATEGORIES)
 
     def lineage(self, code: str | None) -> tuple[str | None, str | None, str | None] | None:
         """Return (district, township, cell) for any area code, None if it is unknown."""
@@ -162,7 +166,7 @@ def parse_query(search: str | None, ctx: Context) -> tuple[FilterState, list[str
     # parameters that take one value from a known list
     for key, allowed in (("indicator", ctx.catalogue), ("lang", LANGS), ("step", STEPS),
                          ("pollutant", POLLUTANT_CODES), ("vs", ctx.districts),
-                         ("grain", GRAINS)):
+                         ("grain", GRAINS), ("category", ctx.categories)):
         if key not in seen:
             continue
         if seen[key] in allowed:
@@ -223,6 +227,8 @@ def to_query(state: FilterState) -> str:
         params["vs"] = state.vs
     if state.grain != "areas":
         params["grain"] = state.grain
+    if state.category:
+        params["category"] = state.category
     if state.picked:
         area["picked"] = ",".join(state.picked)
     return "?" + urlencode({**area, **params}, safe=",")
@@ -243,7 +249,7 @@ def valid_state(data: dict | None, ctx: Context) -> FilterState | None:
         return None
     # every single value must be a string (or None) before it is looked up anywhere
     singles = (state.district, state.township, state.cell, state.indicator, state.lang,
-               state.step, state.pollutant, state.vs, state.grain)
+               state.step, state.pollutant, state.vs, state.grain, state.category)
     if not all(v is None or isinstance(v, str) for v in singles) or not all(
             isinstance(v, str) for v in (*state.layers, *state.picked)):
         return None
@@ -252,6 +258,7 @@ def valid_state(data: dict | None, ctx: Context) -> FilterState | None:
             or not set(state.layers) <= set(MAP_LAYERS) or state.step not in STEPS \
             or state.pollutant not in POLLUTANT_CODES or state.grain not in GRAINS \
             or not (state.vs is None or state.vs in ctx.districts) \
+            or not (state.category is None or state.category in ctx.categories) \
             or not picks_fit(state, state.picked, ctx) \
             or not ctx.first_day <= start <= end <= ctx.last_day:
         return None
@@ -323,6 +330,14 @@ def set_grain(state: FilterState, grain: str | None) -> FilterState:
 def set_pollutant(state: FilterState, code: str | None) -> FilterState:
     """Trend the stations' readings of another pollutant (unknown codes are ignored)."""
     return replace(state, pollutant=code) if code in POLLUTANT_CODES else state
+
+
+def drill_category(state: FilterState, code: str | None, ctx: Context) -> FilterState:
+    """A click on the category chart: a 大类's bar shows its 小类; a click on the drilled
+    chart (any of its bars) goes back to the 大类. Unknown codes are ignored."""
+    if state.category is not None:
+        return replace(state, category=None)
+    return replace(state, category=code) if code in ctx.categories else state
 
 
 def set_vs(state: FilterState, code: str | None, ctx: Context) -> FilterState:

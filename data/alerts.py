@@ -2,16 +2,18 @@
 grid cell's events surge. One set of rules for the monthly report (``find`` over a month) and
 for the wall (``live``: the same rules over the last days up to the store's as-of time).
 
-Three rules: a catalogue alert line crossed by a district's (or the city's) value for the
-period (``catalog.breach`` == "alert"); districts with days of heavy air pollution or worse (a
-station's daily AQI at level >= 4, i.e. above 200); grid cells whose events reach 5x their
-usual count and at least 20.
+Three rules: an alert line crossed by a district's (or the city's) value for the period
+(``catalog.breach`` == "alert"; the line in force for the period's year and the district:
+its own, the city's from a targets file, or the catalogue's, ``Catalogue.target``);
+districts with days of heavy air pollution or worse (a station's daily AQI at level >= 4,
+i.e. above 200); grid cells whose events reach 5x their usual count and at least 20.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 
 import pandas as pd
 
@@ -108,35 +110,41 @@ def _severity(ind: Indicator, value: float) -> float:
 
 def _threshold_alerts(runtime, start, end, districts, lang,
                       frequencies: tuple[str, ...] | None = None) -> list[dict]:
-    """Every catalogue indicator with an alert line, per district (growth, rates and means:
-    see ``_per_district``) and for the city: the month's value on the indicator's basis past
-    the line (``catalog.breach`` == "alert").
+    """Every indicator with an alert line in force, per district (growth, rates and means:
+    see ``_per_district``; any indicator where a district has a target of its own) and for
+    the city: the month's value on the indicator's basis past the line
+    (``catalog.breach`` == "alert"), each against the line of its year and district.
     ``since``: the first month of the unbroken run of months (quarters for quarterly
-    statistics) past the line that ends with this one."""
-    q, names = runtime.queries, runtime.names(lang)
+    statistics) past the line that ends with this one (each month against its year's line)."""
+    q, names, catalogue = runtime.queries, runtime.names(lang), runtime.catalogue
     first_day = runtime.context.first_day.isoformat()
     s, e = start.isoformat(), end.isoformat()
     rows = []
-    for ind in runtime.catalogue:
-        if ind.alert is None or ind.target is None or (
-                frequencies is not None and ind.frequency not in frequencies):
+    for ind in catalogue:
+        if frequencies is not None and ind.frequency not in frequencies:
             continue
-        hits = []
-        if _per_district(ind):
-            frame = q.indicator_by_district(ind.code, s, e)
-            if districts is not None:
-                frame = frame[frame["district_code"].isin(districts)]
-            hits = [(row.district_code, names[row.district_code], num(row.headline),
-                     row.last) for row in frame.itertuples()
-                    if catalog.breach(ind, num(row.headline)) == "alert"]
+        # the value of a range ending early in a year may be the year before's (statistics
+        # are published a month late): either year's line counts
+        if not any(catalogue.has_alert_line(ind.code, year)
+                   for year in {end.year, end.year - 1}):
+            continue
+        frame = q.indicator_by_district(ind.code, s, e)
+        if districts is not None:
+            frame = frame[frame["district_code"].isin(districts)]
+        if not _per_district(ind):
+            frame = frame[frame["own_target"]]
+        hits = [(row.district_code, names[row.district_code], num(row.headline), row.last,
+                 _held(ind, row.target, row.alert)) for row in frame.itertuples()
+                if row.status == "alert"]
         if districts is None:
             city = q.indicator_value(ind.code, None, s, e)
-            if catalog.breach(ind, city["headline"]) == "alert":
-                hits.append((None, runtime.scope_name(lang), city["headline"], city["last"]))
+            if city["status"] == "alert":
+                hits.append((None, runtime.scope_name(lang), city["headline"], city["last"],
+                             _held(ind, city["target"], city["alert"])))
         if not hits:
             continue
         series = q.indicator_monthly_by_district(ind.code, first_day, e)
-        for code, where, value, last in hits:
+        for code, where, value, last, held in hits:
             if code is None:
                 monthly = q.indicator_monthly(ind.code, None)
             else:
@@ -145,17 +153,24 @@ def _threshold_alerts(runtime, start, end, districts, lang,
                 "rule": "threshold", "code": ind.code,
                 "area_code": code or runtime.meta.get("city_code"),
                 "what": _alert_what(ind, lang), "where": where, "value": value,
-                "threshold": ind.alert, "unit": headline_unit(ind, lang),
-                "since": _since(ind, monthly, last, start), "as_of": as_of_label(
-                    last, ind.frequency), "severity": _severity(ind, value),
+                "threshold": held.alert, "unit": headline_unit(ind, lang),
+                "since": _since(catalogue, ind, code, monthly, last, start),
+                "as_of": as_of_label(last, ind.frequency), "severity": _severity(held, value),
                 "peak": None, "baseline": None, "detail": ""})
     return rows
 
 
+def _held(ind: Indicator, target, alert) -> Indicator:
+    """The indicator held to a row's target and alert line."""
+    return replace(ind, target=None if pd.isna(target) else float(target),
+                   alert=None if pd.isna(alert) else float(alert))
+
+
 def _per_district(ind: Indicator) -> bool:
-    """True when a district's value can be held to the catalogue's lines: growth rates and
+    """True when a district's value can be held to the city's lines: growth rates and
     rates or means are scale-free; a city total's target (500 smart-approval services) says
-    nothing about one district's share of it, so totals are checked for the city only."""
+    nothing about one district's share of it, so totals are checked for the city only, and
+    for a district that has a target of its own (a targets file)."""
     return ind.is_growth or ind.space == "mean"
 
 
@@ -167,13 +182,16 @@ def _alert_what(ind: Indicator, lang: str) -> str:
     return name
 
 
-def _since(ind: Indicator, monthly: pd.DataFrame, last, start: dt.date) -> dt.date:
-    """The first period of the run of periods past the alert line ending at the value's."""
+def _since(catalogue: catalog.Catalogue, ind: Indicator, district: str | None,
+           monthly: pd.DataFrame, last, start: dt.date) -> dt.date:
+    """The first period of the run of periods past the alert line ending at the value's, each
+    period against the line of its year (and the district's own)."""
     period = month_start(pd.Timestamp(last).date()) if has_date(last) else start
     frame = monthly[monthly["period"] <= pd.Timestamp(period)].sort_values("period")
     since = period
     for row in frame.iloc[::-1].itertuples():
-        if catalog.breach(ind, num(row.headline)) != "alert":
+        held = catalogue.applied(ind.code, pd.Timestamp(row.period).year, district)
+        if catalog.breach(held, num(row.headline)) != "alert":
             break
         since = pd.Timestamp(row.period).date()
     return since

@@ -8,12 +8,17 @@ also says which way is better, and its target and alert threshold.
 ``basis`` says what the target is about: the level itself or the year-on-year change in %.
 The catalogue is written into the store's ``indicators`` table; queries take names from here,
 never from a request.
+
+Targets: the target and alert line written here are the code's defaults. A city replaces
+them for every year by re-declaring the indicator in a catalogue file, and per year (and per
+district) with a targets file (``indicator_targets``). ``Catalogue.target`` is the one answer
+to "the target of indicator X for year Y in district D", with where it came from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -154,17 +159,49 @@ INDICATORS: tuple[Indicator, ...] = (
               alert=400.0, decimals=0),
 )
 
+#: Where a target comes from, from the most general to the most specific: this code's
+#: catalogue, a city's catalogue file (its own indicators, or a built-in one re-declared),
+#: a targets file (a year, and optionally a district).
+TARGET_SOURCES = ("built-in", "catalogue", "targets")
+
+
+@dataclass(frozen=True)
+class Target:
+    """The target and alert line an indicator is held to, and where they come from.
+
+    ``source`` is one of TARGET_SOURCES and ``file`` the file that set it (None for the
+    built-in catalogue). ``year`` and ``district`` are those of a targets file's row (None for a
+    catalogue's target, which holds in every year, and for a city-wide row)."""
+
+    code: str
+    target: float | None
+    alert: float | None
+    source: str
+    file: str | None = None
+    year: int | None = None
+    district: str | None = None
+
+
 class Catalogue:
     """The indicators one store knows: the built-in ones and those its ``indicators`` table
-    declares beyond them (a catalogue file, ``citybrain load catalogue``). Each open store has
-    its own (``Store.catalogue``), so one city's indicators never reach another city's
-    screens, and a reloaded store brings its own list. Queries accept only its codes; codes
-    are checked by the loader (lower-case letters, digits, underscores) and only ever reach
-    SQL as ``?`` values."""
+    declares beyond them or re-declares (a catalogue file, ``citybrain load catalogue``), and
+    the targets its ``indicator_targets`` table sets per year and district (a targets file,
+    ``citybrain load targets``). Each open store has its own (``Store.catalogue``), so one
+    city's indicators never reach another city's screens, and a reloaded store brings its own
+    list. Queries accept only its codes; codes are checked by the loader (lower-case letters,
+    digits, underscores) and only ever reach SQL as ``?`` values."""
 
-    def __init__(self, indicators: Iterable[Indicator]):
+    def __init__(self, indicators: Iterable[Indicator], targets: Iterable[Target] = (),
+                 declared: dict[str, str | None] | None = None):
         self.indicators: tuple[Indicator, ...] = tuple(indicators)
         self._by_code = {i.code: i for i in self.indicators}
+        #: Code -> the catalogue file that declared it (None: a file not recorded), for the
+        #: city's own indicators and the built-in ones it re-declared.
+        self.declared: dict[str, str | None] = dict(declared or {})
+        #: The targets files' rows (year and district), in (code, year, district) order.
+        self.targets: tuple[Target, ...] = tuple(sorted(
+            targets, key=lambda t: (t.code, t.year or 0, t.district or "")))
+        self._targets = {(t.code, t.year, t.district): t for t in self.targets}
 
     def __contains__(self, code: object) -> bool:
         # a hostile request may send a list where a code belongs: it is simply not one
@@ -193,29 +230,114 @@ class Catalogue:
         """Return the indicators as plain dicts, for a store's ``indicators`` table."""
         return [asdict(i) for i in self.indicators]
 
-    def with_own(self, own: Iterable[Indicator]) -> Catalogue:
-        """This catalogue and a city's own indicators after it; a built-in code keeps its
-        built-in definition (the loader says so)."""
-        added = {i.code: i for i in own if i.code not in BUILT_IN}
-        return Catalogue((*(i for i in self.indicators if i.code not in added),
-                          *added.values()))
+    def with_own(self, own: Iterable[Indicator], file: str | None = None) -> Catalogue:
+        """This catalogue and a city's own indicators (declared in ``file``): a code it has
+        already is re-declared (the city's names, unit, target and alert line replace its
+        own, in its place); a new code comes after the others."""
+        by_code = {i.code: i for i in own}
+        declared: dict[str, str | None] = {**self.declared, **{code: file for code in by_code}}
+        return Catalogue((*(by_code.get(i.code, i) for i in self.indicators),
+                          *(i for code, i in by_code.items() if code not in self._by_code)),
+                         self.targets, declared)
+
+    def with_targets(self, targets: Iterable[Target]) -> Catalogue:
+        """This catalogue with a targets file's rows (they replace rows of the same code,
+        year and district)."""
+        merged = {**self._targets, **{(t.code, t.year, t.district): t for t in targets}}
+        return Catalogue(self.indicators, merged.values(), self.declared)
+
+    def target(self, code: str, year: int, district: str | None = None) -> Target:
+        """Return the target and alert line of indicator ``code`` in ``year`` (the year of the
+        period a value is about) for ``district`` (None: the city), and where they come from.
+
+        A targets file's row for the district and year, else its city-wide row for the year,
+        else the catalogue's (a city's catalogue file, or the built-in one), which holds in
+        every year. KeyError for an unknown code."""
+        ind = self.get(code)
+        for key in ((code, year, district), (code, year, None)) if district else \
+                ((code, year, None),):
+            if key in self._targets:
+                return self._targets[key]
+        if code in self.declared:
+            return Target(code, ind.target, ind.alert, "catalogue", self.declared[code])
+        return Target(code, ind.target, ind.alert, "built-in")
+
+    def applied(self, code: str, year: int, district: str | None = None) -> Indicator:
+        """Return the indicator with the target and alert line in force in ``year`` for
+        ``district`` (``target``): what ``breach``, the figures and the report read."""
+        ind = self.get(code)
+        found = self.target(code, year, district)
+        if (found.target, found.alert) == (ind.target, ind.alert):
+            return ind
+        return replace(ind, target=found.target, alert=found.alert)
+
+    def has_alert_line(self, code: str, year: int) -> bool:
+        """Whether any target in force in ``year`` (the city's or a district's) has an alert
+        line: the alert rules skip the indicators without one."""
+        if self.target(code, year).alert is not None:
+            return True
+        return any(t.alert is not None for t in self.targets
+                   if t.code == code and t.year == year and t.district is not None)
+
+    def own_target(self, code: str, year: int, district: str) -> bool:
+        """Whether ``district`` has a target of its own for ``code`` in ``year``."""
+        return (code, year, district) in self._targets
+
+    def in_force(self, year: int) -> list[Target]:
+        """Every target in force in ``year``: each indicator's city-wide one (those with a
+        target, in catalogue order), each followed by the districts' own."""
+        out = []
+        for ind in self.indicators:
+            city = self.target(ind.code, year)
+            if city.target is not None:
+                out.append(city)
+            out += [t for t in self.targets if t.code == ind.code and t.year == year
+                    and t.district is not None]
+        return out
+
+    def target_years(self) -> list[int]:
+        """The years the targets files set targets for, in order."""
+        return sorted({t.year for t in self.targets if t.year is not None})
 
 
-#: The catalogue this code ships: a store may declare more, never change these.
+#: The catalogue this code ships: a store may declare more and re-declare these.
 BUILT_IN = Catalogue(INDICATORS)
 
 
-def from_rows(rows: Iterable[dict]) -> Catalogue:
-    """The built-in catalogue and the indicators of a store's ``indicators`` rows beyond it."""
+def from_rows(rows: Iterable[dict], targets: Iterable[dict] = ()) -> Catalogue:
+    """The catalogue of a store's ``indicators`` and ``indicator_targets`` rows: the built-in
+    indicators, re-declared where a row from a catalogue file (``source`` set) says so, the
+    city's own after them, and the targets files' rows."""
+    declared: dict[str, str | None] = {}
+
     def indicator(row: dict) -> Indicator:
         row = {k: None if isinstance(v, float) and v != v else v for k, v in row.items()}
+        declared[row["code"]] = row.pop("source", None)
         return Indicator(**{**row, "decimals": int(row["decimals"])})
-    return BUILT_IN.with_own(indicator(row) for row in rows)
+
+    # a built-in code's row without a source is the store's copy of the built-in catalogue
+    # (written with every store): this code's definition holds, so a newer release's fixes
+    # reach old stores; a row from a catalogue file replaces it
+    own = [indicator(row) for row in rows
+           if row["code"] not in BUILT_IN or row.get("source") is not None]
+    return Catalogue(BUILT_IN.with_own(own).indicators, (_target(row) for row in targets),
+                     declared)
+
+
+def _target(row: dict) -> Target:
+    def number(v):
+        return None if v is None or v != v else float(v)
+    return Target(row["indicator_code"], number(row["target"]), number(row["alert"]), "targets",
+                  row.get("source"), int(row["year"]), row.get("district_code") or None)
 
 
 def of_store(store) -> Catalogue:
-    """The catalogue of an open store (data/store.py)."""
-    return from_rows(store.records("SELECT * FROM indicators"))
+    """The catalogue of an open store (data/store.py); a store from before targets files
+    has no ``indicator_targets`` table."""
+    has_targets = store.rows("SELECT count(*) FROM information_schema.tables "
+                             "WHERE table_name = 'indicator_targets'")[0][0]
+    return from_rows(store.records("SELECT * FROM indicators"),
+                     store.records("SELECT * FROM indicator_targets") if has_targets else ())
 
 
 def breach(ind: Indicator, value: float | None) -> str:

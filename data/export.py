@@ -31,6 +31,7 @@ COLUMN_NAMES: dict[str, tuple[str, str]] = {
     "township_code": ("乡镇街道代码", "Township code"),
     "grid_code": ("网格代码", "Grid cell code"),
     "category": ("事件类别", "Category"),
+    "subcategory": ("小类", "Subcategory"),
     "channel": ("来源渠道", "Source"),
     "department_code": ("处置部门代码", "Department code"),
     "status": ("状态", "Status"),

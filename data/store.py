@@ -62,10 +62,19 @@ CREATE TABLE indicators (
     unit_zh VARCHAR NOT NULL, unit_en VARCHAR NOT NULL, domain VARCHAR NOT NULL,
     frequency VARCHAR NOT NULL, kind VARCHAR NOT NULL, better VARCHAR NOT NULL,
     space VARCHAR NOT NULL, time VARCHAR NOT NULL, basis VARCHAR NOT NULL,
-    target DOUBLE, alert DOUBLE, decimals TINYINT NOT NULL);
+    target DOUBLE, alert DOUBLE, decimals TINYINT NOT NULL,
+    -- the catalogue file that declared (or re-declared) it; NULL: the built-in catalogue
+    source VARCHAR);
+-- Targets files (citybrain load targets): an indicator's target and alert line for a year,
+-- city-wide (district_code NULL) or a district's own, in place of the catalogue's.
+CREATE TABLE indicator_targets (
+    indicator_code VARCHAR NOT NULL, year SMALLINT NOT NULL, district_code VARCHAR,
+    target DOUBLE NOT NULL, alert DOUBLE, source VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL);
+-- category (a 大类: parent_code NULL, or a 小类: parent_code its 大类), channel, stage;
+-- a city's own from `citybrain load categories` / `channels` (data/load/vocabulary.py)
 CREATE TABLE event_vocabulary (vocabulary VARCHAR NOT NULL, code VARCHAR NOT NULL,
-    name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL, ord TINYINT NOT NULL,
-    PRIMARY KEY (vocabulary, code));
+    name_zh VARCHAR NOT NULL, name_en VARCHAR NOT NULL, ord INTEGER NOT NULL,
+    parent_code VARCHAR, PRIMARY KEY (vocabulary, code));
 
 CREATE TABLE indicator_values (
     district_code VARCHAR NOT NULL, indicator_code VARCHAR NOT NULL, period DATE NOT NULL,
@@ -91,7 +100,9 @@ CREATE TABLE grid_events (
     lon DOUBLE NOT NULL, lat DOUBLE NOT NULL, source VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL,
     -- personal data, shown masked to users without clearance: NULL when anonymous or when
     -- no person reported it (video AI, a department's hand-over)
-    reporter_name VARCHAR, reporter_phone VARCHAR);
+    reporter_name VARCHAR, reporter_phone VARCHAR,
+    -- the second-level category (小类) of the vocabulary, under category; NULL when unknown
+    subcategory VARCHAR);
 
 -- Key-task supervision (重点工作督办): district_code NULL for a city-wide task. A task's
 -- status is not stored: Queries.key_tasks derives it from progress, plan and due month.
@@ -177,6 +188,11 @@ ROLLUPS: tuple[Rollup, ...] = (
            f"SELECT CAST(reported_at AS DATE) AS day, district_code, category, channel, status,"
            f"{_EVENT_SUMS} FROM {{events}} WHERE {{scope}} GROUP BY ALL", "day, district_code",
            ("day", "district_code", "category", "channel", "status"), _COUNTS),
+    # the category chart's drill to the second level (小类) of one category
+    Rollup("event_subcategory_daily", _DAYS,
+           f"SELECT CAST(reported_at AS DATE) AS day, district_code, category, subcategory,"
+           f"{_EVENT_SUMS} FROM {{events}} WHERE {{scope}} GROUP BY ALL", "day, district_code",
+           ("day", "district_code", "category", "subcategory"), _COUNTS),
     Rollup("event_area_daily", _DAYS,
            f"SELECT CAST(reported_at AS DATE) AS day, district_code, township_code, grid_code,"
            f"{_EVENT_SUMS} FROM {{events}} WHERE {{scope}} GROUP BY ALL", "grid_code, day",
@@ -208,6 +224,7 @@ ROLLUPS: tuple[Rollup, ...] = (
            "WHERE {scope} AND closed_at IS NULL AND as_of > deadline_at",
            "grid_code, reported_at"),
 )
+SUBCATEGORY_ROLLUP = next(r for r in ROLLUPS if r.table == "event_subcategory_daily")
 #: Which narrowing each rollup of rollups' source rows take: the days a batch touched.
 _SOURCE_SCOPE = {"event_district_daily": _DAYS,
                  "event_area_monthly": ("(date_trunc('month', day)::DATE, district_code) IN "
@@ -294,11 +311,14 @@ def connect(path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDBPyC
 
 #: Tables added to the schema after stores were first built: a load adds them to an older
 #: store (the app reads such a store without them).
-_LATER_TABLES = ("datasets", "key_tasks", "key_task_progress")
+_LATER_TABLES = ("datasets", "key_tasks", "key_task_progress", "indicator_targets")
 #: Nullable columns added at the end of a table after stores were first built: a load adds
 #: them to an older store, so its rows read NULL there.
 _LATER_COLUMNS = (("grid_events", "reporter_name", "VARCHAR"),
-                  ("grid_events", "reporter_phone", "VARCHAR"))
+                  ("grid_events", "reporter_phone", "VARCHAR"),
+                  ("indicators", "source", "VARCHAR"),
+                  ("event_vocabulary", "parent_code", "VARCHAR"),
+                  ("grid_events", "subcategory", "VARCHAR"))
 
 
 def upgrade(con) -> None:
@@ -313,6 +333,16 @@ def upgrade(con) -> None:
                 con.execute(body.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
     for table, column, kind in _LATER_COLUMNS:
         con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+    # a city's vocabulary may have more than a TINYINT's 127 second-level categories
+    if con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = "
+                   "'event_vocabulary' AND column_name = 'ord'").fetchall() == [("TINYINT",)]:
+        con.execute("ALTER TABLE event_vocabulary ALTER ord TYPE INTEGER")
+    # the rollup of second-level categories, built once from the events an older store has
+    if not con.execute("SELECT count(*) FROM information_schema.tables "
+                       f"WHERE table_name = '{SUBCATEGORY_ROLLUP.table}'").fetchall()[0][0]:
+        con.execute(f"CREATE TABLE {SUBCATEGORY_ROLLUP.table} AS "
+                    + SUBCATEGORY_ROLLUP.select.format(events="grid_events", scope="TRUE")
+                    + f" ORDER BY {SUBCATEGORY_ROLLUP.order}")
 
 
 def insert(con, table: str, frame, replace: bool = False) -> None:

@@ -10,8 +10,10 @@ from layouts import frame
 from layouts.ids import Datasets
 
 
-def page(*, ids, lang: str, head, bar, kinds: list[dict], feeds, max_mb: int):
-    """Return the data screen below the shared ``head`` and filter ``bar``."""
+def page(*, ids, lang: str, head, bar, kinds: list[dict], feeds, max_mb: int, targets=None,
+         targets_title: str = ""):
+    """Return the data screen below the shared ``head`` and filter ``bar``: the load panel,
+    the feeds' freshness and the targets in force (``targets_table``)."""
     return frame.screen(ids=ids, lang=lang, children=[
         head, bar,
         html.Main(className="cb-body data-body", children=[
@@ -37,6 +39,9 @@ def page(*, ids, lang: str, head, bar, kinds: list[dict], feeds, max_mb: int):
             ], "data-load-panel", i18n.t("data_load", lang)),
             frame.panel([html.Div(id=Datasets.FEEDS, children=feeds, className="data-feeds")],
                         "data-feeds-panel", i18n.t("data_feeds", lang)),
+            frame.panel([html.Div(id=Datasets.TARGETS, children=targets,
+                                  className="data-targets")],
+                        "data-targets-panel", targets_title),
         ]),
     ])
 
@@ -54,3 +59,15 @@ def feeds_table(columns: list[str], rows: list[list], stale: list[bool]):
         html.Tbody([html.Tr([html.Td(cell) for cell in row],
                             className="feed-stale" if late else "")
                     for row, late in zip(rows, stale)])])
+
+
+def targets_table(columns: list[str], rows: list[list], note: str | None = None):
+    """The targets in force, each with where it came from; a district's own target is
+    marked (``rows``: cells, and last whether the row is a district's own)."""
+    return html.Div([
+        html.Table(className="data-table", children=[
+            html.Thead(html.Tr([html.Th(c) for c in columns])),
+            html.Tbody([html.Tr([html.Td(cell) for cell in row[:-1]],
+                                className="target-own" if row[-1] else "")
+                        for row in rows])]),
+        *([html.P(note, className="hint")] if note else [])])

@@ -112,6 +112,7 @@ class Datasets(StrEnum):
     UPLOAD = "dat-upload"
     RESULT = "dat-result"
     FEEDS = "dat-feeds"
+    TARGETS = "dat-targets"
 
 
 class Wall(StrEnum):

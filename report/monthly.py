@@ -11,7 +11,9 @@ Numbers follow the screens' semantics exactly, because they are the screens' que
 ``Queries.kpis`` over the month's range gives each KPI's value on the indicator's basis (the
 year-on-year growth in % for growth indicators, the level for rates and shares), its as-of
 period (statistics are published a month late and GDP quarterly, so a range is ended at the
-latest published period) and its status against the catalogue's target and alert lines.
+latest published period) and its status against the target and alert line in force for
+that period's year and the report's area (a targets file's, else the catalogue's:
+``Catalogue.target``).
 
 - ``mom``: the headline minus the headline of the period before (the month before; the quarter
   before for quarterly statistics), in the indicator's terms: percentage points for growth
@@ -319,10 +321,11 @@ def _kpi_table(q, area, start: dt.date, end: dt.date, lang: str,
             if before.year == period.year:
                 ytd_prev = (period.replace(month=1), month_end(before))
         ytd_value, ytd_before = headline(code, ytd), headline(code, ytd_prev)
-        status = catalog.breach(ind, value)
+        # the target in force for the period's year and the area (Queries.kpis)
+        status = rec["status"]
         rows.append({
             "code": code, "name": indicator_name(ind, lang), "unit": headline_unit(ind, lang), "value": value,
-            "target": ind.target, "met": None if status == "none" else status == "ok",
+            "target": num(rec["target"]), "met": None if status == "none" else status == "ok",
             "mom": diff(value, headline(code, prev)),
             "yoy": diff(value, headline(code, ya)),
             "as_of": as_of_label(last, ind.frequency) + (

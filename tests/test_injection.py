@@ -715,7 +715,7 @@ def test_an_upload_name_never_becomes_a_path(app, city):
     for value in CALLBACK_HOSTILE:
         for kind in ("events", value):
             try:
-                result, _ = run_callback(app, key, "data:text/csv;base64,!!!", value, kind,
+                result, *_ = run_callback(app, key, "data:text/csv;base64,!!!", value, kind,
                                          value, value, city)
             except PreventUpdate:
                 continue

@@ -525,7 +525,7 @@ def test_read_events(tmp_path):
         "event_id", "grid_code", "township_code", "district_code", "category", "channel",
         "department_code", "status", "reported_at", "accepted_at", "dispatched_at",
         "handled_at", "verified_at", "closed_at", "deadline_at", "returned_count",
-        "satisfaction", "lon", "lat", "reporter_name", "reporter_phone"]
+        "satisfaction", "lon", "lat", "reporter_name", "reporter_phone", "subcategory"]
     assert got.event_id.tolist() == [9007199254740993, 2]
     assert got.status.tolist() == ["closed", "accepted"]
     assert got.category.tolist() == ["appearance", "safety"]

@@ -194,17 +194,33 @@ def test_rates(reports, values, store, events, queries):
 
 
 def test_targets_met(reports):
+    """Each KPI is held to the target of its period's year: the demo plan's for 2026
+    (data/demo/targets.py), not the catalogue's."""
     for report in (reports["zh"], reports["nov"]):
         for row in report.kpis.itertuples():
+            target = report.catalogue.target(row.code, row.period.year)
+            assert target.source == "targets" and target.year == 2026, row.code
             ind = catalog.BUILT_IN.get(row.code)
-            expected = (row.value >= ind.target if ind.better == "higher"
-                        else row.value <= ind.target)
+            expected = (row.value >= target.target if ind.better == "higher"
+                        else row.value <= target.target)
             assert row.met is expected or row.met == expected, row.code
-            assert row.target == ind.target
+            assert row.target == target.target
     kpis = reports["zh"].kpis.set_index("code")
-    # the test city's October: unemployment under its ceiling, investment short of +8%
+    # the test city's October: unemployment under its ceiling, investment short of the
+    # plan's +6% for 2026 (the catalogue says +8%), GDP held to +6% (the catalogue: +6.5%)
     assert kpis.loc["unemployment_rate", "met"] is True
     assert kpis.loc["fixed_asset_investment", "met"] is False
+    assert kpis.loc["fixed_asset_investment", "target"] == 6.0
+    assert kpis.loc["gdp", "target"] == 6.0 != catalog.BUILT_IN.get("gdp").target
+
+
+def test_a_district_report_holds_the_district_to_its_own_targets(runtime):
+    """章贡区 has its own 2026 GDP target (+7%); 安远县 has none and is held to the city's."""
+    own = monthly.build_report(runtime, OCT, districts=("360702",)).kpis.set_index("code")
+    other = monthly.build_report(runtime, OCT, districts=("360726",)).kpis.set_index("code")
+    assert own.loc["gdp", "target"] == 7.0 and other.loc["gdp", "target"] == 6.0
+    assert own.loc["retail_sales", "target"] == 7.5
+    assert own.loc["gdp", "met"] == (own.loc["gdp", "value"] >= 7.0)
 
 
 def test_districts_restrict_everything(reports, queries, runtime):
@@ -266,7 +282,7 @@ def test_planted_anomalies_in_their_month(reports, store):
     for key in monthly_plants + ("slow_handling",):
         district, code, _ = PLANTED[key]
         alert = _alert(oct_, "threshold", code, district)
-        assert alert["threshold"] == catalog.BUILT_IN.get(code).alert
+        assert alert["threshold"] == oct_.catalogue.target(code, 2026, district).alert
         if key in monthly_plants:     # planted in the month only
             assert alert["since"] == dt.date(2026, 10, 1)
     assert _alert(oct_, "threshold", "fixed_asset_investment", "360728")["value"] == \

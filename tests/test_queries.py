@@ -137,12 +137,15 @@ def test_kpis_agree_with_single_indicator_answers(queries):
             one = queries.indicator_value(code, district, START, END)
             for key in ("value", "yoy", "headline"):
                 assert kpis.loc[code, key] == pytest.approx(one[key], nan_ok=True), (code, key)
-            ind = catalog.BUILT_IN.get(code)
             # the range ending the month before this range's latest data
             last_month = pd.Timestamp(one["last"]).replace(day=1) - pd.Timedelta(days=1)
             before = queries.indicator_value(code, district, START, last_month.date().isoformat())
             assert kpis.loc[code, "previous"] == pytest.approx(before["headline"], nan_ok=True)
-            assert kpis.loc[code, "status"] == catalog.breach(ind, one["headline"])
+            # held to the target in force for 2026 (the demo plan's) and the district
+            held = queries.catalogue.applied(code, 2026, district)
+            assert kpis.loc[code, "status"] == one["status"] == catalog.breach(
+                held, one["headline"])
+            assert kpis.loc[code, "target"] == one["target"] == held.target, code
 
 
 def test_a_range_after_the_last_publication_shows_the_latest_month(queries):

@@ -9,7 +9,8 @@ The file is built beside its target and moved into place only when complete, so 
 sees half a city and a failed build leaves the old file untouched.
 
 A module per job: ``city`` the fixed facts and the time frame, ``geography``, ``economy``,
-``environment``, ``tasks`` the key tasks (督办), ``events`` the grid events.
+``environment``, ``tasks`` the key tasks (督办), ``targets`` the three-year plan's targets,
+``events`` the grid events.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from data.demo.economy import _write_economy
 from data.demo.environment import _write_air, _write_water
 from data.demo.events import EVENT_CHUNK, _write_events
 from data.demo.geography import _write_geography
+from data.demo.targets import targets as plan_targets
 from data.demo.tasks import key_task_code, key_tasks  # noqa: F401
 from data.store import EVENT_ROLLUP, SCHEMA, connect, insert
 from settings import local_now
@@ -87,6 +89,7 @@ def build_demo(path: str | os.PathLike, events: int = 1_000_000, seed: int = 226
         tasks, progress = key_tasks(cal, np.random.default_rng(seed + 5))
         insert(con, "key_tasks", tasks)
         insert(con, "key_task_progress", progress)
+        insert(con, "indicator_targets", plan_targets(cal))
         bar.update()
         con.execute("CREATE TEMP TABLE incoming_events AS FROM grid_events LIMIT 0")
         # reporters from a generator of their own: every other column stays as it was
@@ -113,15 +116,23 @@ def build_demo(path: str | os.PathLike, events: int = 1_000_000, seed: int = 226
 
 
 def write_vocabularies(con) -> None:
-    """Write the catalogue and the event vocabularies (every store has them)."""
+    """Write the catalogue and the event vocabularies (every store has them, until a city
+    loads its own categories and channels): the grid's categories with the demo's
+    second-level categories under them (data/demo/vocabulary.py), channels, stages."""
+    from data.demo.vocabulary import SUBCATEGORIES
     insert(con, "indicators", pd.DataFrame(catalog.BUILT_IN.as_rows()))
-    rows = [(vocab, code, zh, en, i)
+    rows = [(vocab, code, zh, en, i, None)
             for vocab, table in (("category", catalog.EVENT_CATEGORIES),
                                  ("channel", catalog.EVENT_SOURCES),
                                  ("stage", catalog.EVENT_STAGES))
             for i, (code, (zh, en)) in enumerate(table.items())]
+    subs = [(code, zh, en, parent) for parent, children in SUBCATEGORIES.items()
+            for code, zh, en, _ in children]
+    rows += [("category", code, zh, en, len(catalog.EVENT_CATEGORIES) + i, parent)
+             for i, (code, zh, en, parent) in enumerate(subs)]
     insert(con, "event_vocabulary",
-            pd.DataFrame(rows, columns=["vocabulary", "code", "name_zh", "name_en", "ord"]))
+           pd.DataFrame(rows, columns=["vocabulary", "code", "name_zh", "name_en", "ord",
+                                       "parent_code"]))
 
 
 def _write_meta(con, cal: Calendar, seed: int, events: int) -> None:

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from data import catalog
 from data.demo.city import _DEPARTMENTS, DISTRICTS, PLANTED, SOURCE, SPRING_FESTIVAL, Calendar
 from data.demo.geography import _Geography
+from data.demo.vocabulary import SUBCATEGORIES
 from data.store import insert
 
 #: Events not handed to a city department stay with the township office.
@@ -127,10 +128,34 @@ def _write_events(con, geo: _Geography, seed: int, cal: Calendar, total: int, ba
             "as_of": _timestamps(np.full(n, np.datetime64(cal.now, "s"))),
             "reporter_name": names.take(who),
             "reporter_phone": phones.take(who),
+            # from a generator of its own, like the reporters: the other columns stay
+            "subcategory": _subcategories(np.random.default_rng([seed, chunk, 11]),
+                                          ev["category"]),
         })
         insert(con, "incoming_events", table)
         start += n
         bar.update()
+
+
+#: Each category's 小类 (data/demo/vocabulary.py) as one dictionary of codes, and per
+#: category (rows follow _CATEGORIES) the cumulative probabilities of its 小类, padded with
+#: 1.0, and the index of its first 小类 in the dictionary.
+_SUB_CODES = pa.array([code for c in _CATEGORIES for code, *_ in SUBCATEGORIES[c]])
+_SUB_WIDTH = max(len(SUBCATEGORIES[c]) for c in _CATEGORIES)
+_SUB_CDF = np.ones((len(_CATEGORIES), _SUB_WIDTH))
+for _i, _c in enumerate(_CATEGORIES):
+    _w = np.array([w for *_, w in SUBCATEGORIES[_c]])
+    _SUB_CDF[_i, :len(_w)] = np.cumsum(_w / _w.sum())
+_SUB_FIRST = np.cumsum([0] + [len(SUBCATEGORIES[c]) for c in _CATEGORIES[:-1]])
+_SUB_COUNT = np.array([len(SUBCATEGORIES[c]) for c in _CATEGORIES])
+
+
+def _subcategories(rng: np.random.Generator, category: np.ndarray) -> pa.Array:
+    """Each event's second-level category, drawn by inverse CDF within its category."""
+    k = (rng.random(len(category))[:, None] > _SUB_CDF[category]).sum(axis=1)
+    k = np.minimum(k, _SUB_COUNT[category] - 1)
+    return pa.DictionaryArray.from_arrays(pa.array((_SUB_FIRST[category] + k)
+                                                   .astype(np.int32)), _SUB_CODES)
 
 
 def _people(rng: np.random.Generator, k: int) -> tuple[pa.Array, pa.Array]:

@@ -44,9 +44,10 @@ from settings import local_now
 log = logging.getLogger(__name__)
 
 #: What a load can read, in the order a load applies them (boundaries before the facts that
-#: name their codes, the catalogue before the indicators it declares).
-KINDS = ("catalogue", "districts", "townships", "grid_cells", "departments", "stations",
-         "sections", "indicators", "air", "water", "events")
+#: name their codes, the catalogue before the indicators it declares, targets last: the
+#: years of the data loaded with them bound theirs).
+KINDS = ("catalogue", "districts", "townships", "grid_cells", "departments", "categories",
+         "channels", "stations", "sections", "indicators", "air", "water", "events", "targets")
 BOUNDARY_KINDS = ("districts", "townships", "grid_cells")
 #: What a load writes into the store file itself when it can (facts: the feeds' kinds);
 #: the others (reference data, boundaries, a new city) write a copy and rename it over the
@@ -447,14 +448,56 @@ def _month_end(day: dt.date) -> dt.datetime:
 def _load_catalogue(con, item: Item, report: LoadReport, now) -> set[str]:
     from data.load.catalogue import read_catalogue
     indicators = read_catalogue(item.path, **item.options)
-    # built-in indicators keep the catalogue's definition: the whitelist is the code's
-    own = [ind for ind in indicators if ind.code not in catalog.BUILT_IN]
-    if own:
-        insert(con, "indicators", pd.DataFrame([asdict(ind) for ind in own]), replace=True)
-    if len(own) < len(indicators):
-        report.notes.append(f"{item.path.name}: {len(indicators) - len(own)} built-in "
-                            "indicators keep the built-in catalogue's definition")
+    # a built-in code declared again is the city's definition: its row, marked with the file,
+    # replaces the built-in one (catalog.from_rows)
+    rows = pd.DataFrame([asdict(ind) for ind in indicators]).assign(source=item.path.name)
+    insert(con, "indicators", rows, replace=True)
+    again = [ind.code for ind in indicators if ind.code in catalog.BUILT_IN]
+    if again:
+        report.notes.append(f"{item.path.name}: {len(again)} built-in indicators declared "
+                            f"again ({', '.join(again[:8])}{' …' if len(again) > 8 else ''}): "
+                            "the city's names, units, targets and alert lines replace the "
+                            "built-in ones")
     report.rows["catalogue"] = len(indicators)
+    return set()
+
+
+def _load_targets(con, item: Item, report: LoadReport, now) -> set[str]:
+    """Targets replace those of the same indicator, year and district (a district's own, or
+    the city-wide one: district NULL)."""
+    from data.load.targets import PLAN_YEARS_AHEAD, read_targets
+    rows = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+    ref = reference(rows, "indicators")
+    meta = dict(rows("SELECT key, value FROM meta"))
+    first_value = rows("SELECT min(period) FROM indicator_values")[0][0]
+    firsts = [d.year for d in (first_value,) if d is not None]
+    if meta.get("first_month"):
+        firsts.append(dt.date.fromisoformat(meta["first_month"]).year)
+    as_of_year = dt.datetime.fromisoformat(meta["as_of"]).year if meta.get("as_of") else now.year
+    years = range(min(firsts or [now.year]), as_of_year + PLAN_YEARS_AHEAD + 1)
+    city = {key: meta[key] for key in ("city_code", "city_name_zh", "city_name_en")
+            if meta.get(key)}
+    frame = read_targets(item.path, catalogue=ref["catalogue"], areas=ref["areas"],
+                         years=years, city=city, **item.options)
+    report.warnings.extend(frame.attrs.get("warnings", []))
+    frame = frame.assign(source=item.path.name, as_of=now)
+    with _registered(con, "_targets", frame):
+        con.execute("DELETE FROM indicator_targets t USING _targets i "
+                    "WHERE t.indicator_code = i.indicator_code AND t.year = i.year "
+                    "AND t.district_code IS NOT DISTINCT FROM i.district_code")
+        con.execute("INSERT INTO indicator_targets BY NAME SELECT * FROM _targets")
+    report.rows["targets"] = len(frame)
+    own = frame["district_code"].notna()
+    spans = sorted(set(frame["year"]))
+    report.notes.append(
+        f"{item.path.name}: {len(frame)} targets of {frame['indicator_code'].nunique()} "
+        f"indicators for {', '.join(map(str, spans))}: {int((~own).sum())} city-wide, "
+        f"{int(own.sum())} districts' own ({frame.loc[own, 'district_code'].nunique()} "
+        "districts)")
+    bare = int(frame["alert"].isna().sum())
+    if bare:
+        report.notes.append(f"{item.path.name}: {bare} targets without an alert line: a miss "
+                            "shows as short of the target, never as an alert")
     return set()
 
 
@@ -667,18 +710,76 @@ def _load_places(con, item: Item, report: LoadReport, now) -> set[str]:
     return set()
 
 
+def _load_vocabulary(con, item: Item, report: LoadReport, now) -> set[str]:
+    """A city's categories (大类 and 小类) or channels replace the store's whole vocabulary of
+    that kind; refused when the store's events are filed under a code the file drops (or
+    under a 小类 the file moves to another 大类)."""
+    from data.load.vocabulary import read_categories, read_channels
+    vocab = "category" if item.kind == "categories" else "channel"
+    frame = (read_categories if vocab == "category" else read_channels)(item.path,
+                                                                         **item.options)
+    report.warnings.extend(frame.attrs.get("warnings", []))
+    top = frame[frame["parent_code"].isna()]
+    firsts, parents = set(top["code"]), dict(zip(frame["code"], frame["parent_code"]))
+    headers = frame.attrs.get("columns", {})
+    column = headers.get("category_code" if vocab == "category" else "code")
+    sub_column = headers.get("code") or column
+    problems = []
+    if vocab == "category":
+        # the second-level rollup holds every (category, subcategory) the events use
+        used = con.execute("SELECT category, subcategory, sum(n)::BIGINT FROM "
+                           "event_subcategory_daily GROUP BY ALL ORDER BY 1, 2").fetchall()
+        dropped: dict[str, int] = {}
+        for category, _, n in used:
+            if category not in firsts:
+                dropped[category] = dropped.get(category, 0) + n
+        problems = [(column, category, f"a 大类 the store's events are filed under ({n:,} of "
+                     "them): keep it in the file") for category, n in dropped.items()]
+        for category, sub, n in used:
+            if category in dropped:
+                continue
+            if sub is not None and parents.get(sub) != category:
+                where = ("missing" if sub not in parents
+                         else f"under 大类 {parents[sub]} in the file")
+                problems.append((sub_column, sub, f"a 小类 of {category} that {n:,} of the "
+                                 f"store's events are filed under, {where}: keep it under "
+                                 "its 大类"))
+    else:
+        used = con.execute("SELECT channel, count(*) FROM grid_events GROUP BY 1 "
+                           "ORDER BY 1").fetchall()
+        problems = [(column, code, f"a channel the store's events came in through ({n:,} of "
+                     "them): keep it in the file") for code, n in used if code not in firsts]
+    if problems:
+        raise LoadError([Problem(item.path.name, None, where, code, expected)
+                         for where, code, expected in problems[:50]])
+    con.execute("DELETE FROM event_vocabulary WHERE vocabulary = ?", [vocab])
+    insert(con, "event_vocabulary", frame.drop(columns="row"))
+    report.rows[item.kind] = len(frame)
+    if vocab == "category":
+        report.notes.append(f"{item.path.name}: {len(top)} categories (大类) and "
+                            f"{len(frame) - len(top)} subcategories (小类)")
+    return set()
+
+
 # --- the feeds' kinds: read (anywhere, even in another process), then written -------------
 
 def reference(rows, kind: str) -> dict:
     """What a feed kind's reader checks a file against, from the store (``rows``: a query
     answering tuples: a connection's or a Store's)."""
     if kind == "events":
-        vocab = rows("SELECT vocabulary, code FROM event_vocabulary")
+        has_parent = rows("SELECT count(*) FROM information_schema.columns WHERE table_name "
+                          "= 'event_vocabulary' AND column_name = 'parent_code'")[0][0]
+        vocab = rows("SELECT vocabulary, code, name_zh, name_en, "
+                     + ("parent_code" if has_parent else "NULL") + " FROM event_vocabulary "
+                     "ORDER BY vocabulary, ord")
         return {"cells": {code: (town, district) for code, town, district in rows(
                     "SELECT code, township_code, district_code FROM grid_cells")},
                 "departments": {c for (c,) in rows("SELECT code FROM departments")},
-                "categories": {c for v, c in vocab if v == "category"},
-                "channels": {c for v, c in vocab if v == "channel"}}
+                "categories": {c: (zh, en) for v, c, zh, en, p in vocab
+                               if v == "category" and p is None},
+                "subcategories": {c: (p, zh, en) for v, c, zh, en, p in vocab
+                                  if v == "category" and p is not None},
+                "channels": {c: (zh, en) for v, c, zh, en, _ in vocab if v == "channel"}}
     if kind == "air":
         return {"stations": {c for (c,) in rows("SELECT code FROM stations")}}
     if kind == "water":
@@ -722,4 +823,5 @@ LOADERS = {"catalogue": _load_catalogue, "districts": _load_boundaries,
            "townships": _load_boundaries, "grid_cells": _load_boundaries,
            "indicators": _feed_loader, "air": _feed_loader, "water": _feed_loader,
            "events": _feed_loader, "departments": _load_places, "stations": _load_places,
-           "sections": _load_places}
+           "sections": _load_places, "targets": _load_targets,
+           "categories": _load_vocabulary, "channels": _load_vocabulary}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from dataclasses import asdict
 
 from data.catalog import INDICATORS, Indicator
 from data.load.cells import _Bad, _is_count, _key, _number, _unit_key, _whole
@@ -54,7 +55,8 @@ def read_catalogue(path: str | os.PathLike, *, sheet: str | None = None) -> list
         space (sum | mean), time (sum | mean | last), basis (level | yoy), decimals.
         Defaults: name_en = name_zh, unit_en = the built-in English of the unit, domain
         economy, frequency monthly, space and time mean for a unit of % (rates) else sum,
-        basis level, decimals 0 for counts else 1.
+        basis level, decimals 0 for counts else 1. A built-in monthly statistic declared
+        again (its code) takes what the file leaves empty from the built-in definition.
     sheet : str, optional
         The sheet of an Excel workbook.
 
@@ -69,8 +71,9 @@ def read_catalogue(path: str | os.PathLike, *, sheet: str | None = None) -> list
         With every problem: codes that are not ^[a-z][a-z0-9_]{1,40}$ (they become the
         whitelist's keys), duplicate codes or names, unknown columns or words, thresholds on
         the wrong side of the target, built-in air/water/event codes (those are computed, not
-        declared). A built-in monthly statistic's code may be declared again: the city's own
-        names, targets and thresholds then replace the built-in ones.
+        declared; their targets come from a targets file, ``citybrain load targets``). A
+        built-in monthly statistic's code may be declared again: the city's own names,
+        units, targets and thresholds then replace the built-in ones.
     """
     table = read_table(path, sheet=sheet)
     found = _Findings(table)
@@ -91,7 +94,8 @@ def read_catalogue(path: str | os.PathLike, *, sheet: str | None = None) -> list
                         "(2 to 41 characters, starting with a letter), like grain_output")
         if text in builtin and builtin[text].kind != "value":
             return _Bad(f"a built-in {builtin[text].kind} metric computed by the dashboard: "
-                        "only monthly statistics can be declared; choose another code")
+                        "only monthly statistics can be declared; choose another code (its "
+                        "targets come from a targets file: citybrain load targets)")
         return text
 
     def plain(text: str):
@@ -138,16 +142,30 @@ def read_catalogue(path: str | os.PathLike, *, sheet: str | None = None) -> list
                         f"{better} is better")
         if p["code"] is None or p["name_zh"] is None or better is None:
             continue
-        unit = p["unit_zh"] or ""
+        # a built-in code declared again: what the file leaves empty stays the built-in's
+        base = builtin.get(p["code"])
+        unit = p["unit_zh"] if p["unit_zh"] is not None else (base.unit_zh if base else "")
         rate = _unit_key(unit) == "%"
         counted = _is_count(unit)
-        out.append(Indicator(
-            code=p["code"], name_zh=p["name_zh"], name_en=p["name_en"] or p["name_zh"],
-            unit_zh=unit, unit_en=p["unit_en"] or _UNIT_EN.get(unit, unit),
-            domain=p["domain"] or "economy", frequency=p["frequency"] or "monthly",
-            kind="value", better=better, space=p["space"] or ("mean" if rate else "sum"),
-            time=p["time"] or ("mean" if rate else "sum"), basis=p["basis"] or "level",
-            target=target, alert=alert,
-            decimals=p["decimals"] if p["decimals"] is not None else (0 if counted else 1)))
+        unit_en = p["unit_en"] or (base.unit_en if base and unit == base.unit_zh
+                                   else _UNIT_EN.get(unit, unit))
+        defaults = (asdict(base) if base else
+                    {"name_en": p["name_zh"], "domain": "economy", "frequency": "monthly",
+                     "space": "mean" if rate else "sum", "time": "mean" if rate else "sum",
+                     "basis": "level", "target": None, "alert": None,
+                     "decimals": 0 if counted else 1})
+        given = {name: p[name] for name in ("name_en", "domain", "frequency", "space", "time",
+                                            "basis", "target", "alert", "decimals")
+                 if p[name] is not None}
+        if base and ("target" in given) != ("alert" in given):
+            # a new target with the built-in's alert line (or the reverse) could put the line
+            # on the wrong side: the file's pair, or none of it
+            given.setdefault("target", None)
+            given.setdefault("alert", None)
+        merged = {**{k: defaults[k] for k in ("name_en", "domain", "frequency", "space", "time",
+                                              "basis", "target", "alert", "decimals")},
+                  **given}
+        out.append(Indicator(code=p["code"], name_zh=p["name_zh"], unit_zh=unit,
+                             unit_en=unit_en, kind="value", better=better, **merged))
     found.check()
     return out

@@ -69,6 +69,16 @@ _CATALOGUE_FIELDS = (
     _Field("decimals", "decimals", ("decimals", "小数位", "小数位数")),
     _Field("kind", "kind", ("kind", "类型")),
 )
+#: A targets file: a row per indicator, year and (optionally) district. "code" alone is not a
+#: district here: a plan's table calls its indicator codes that as often.
+_TARGET_FIELDS = (
+    _Field("indicator", "indicator", _INDICATOR, True),
+    _Field("year", "year", ("year", "年份", "年度", "年", "目标年份", "目标年度", "考核年度"), True),
+    _Field("district", "district", tuple(a for a in _AREA if a != "code")),
+    _Field("target", "target", ("target", "目标", "目标值", "年度目标", "目标任务"), True),
+    _Field("alert", "alert line", ("alert", "alert_line", "预警", "预警值", "预警线")),
+    _Field("unit", "unit", _UNIT),
+)
 _AIR_FIELDS = (
     _Field("station", "station", ("station_code", "station", "code", "站点", "站点代码", "站点编码",
                                   "监测站", "监测点", "点位", "点位代码", "站号"), True),
@@ -102,7 +112,10 @@ _EVENT_FIELDS = (
                                     "工单号"), True),
     _Field("grid", "grid cell", ("grid_code", "grid", "cell", "网格", "网格编码", "网格代码",
                                  "所属网格"), True),
-    _Field("category", "category", ("category", "类别", "事件类别", "事件类型", "事件分类"), True),
+    _Field("category", "category", ("category", "类别", "事件类别", "事件类型", "事件分类",
+                                     "大类", "事件大类", "大类名称", "大类代码"), True),
+    _Field("subcategory", "subcategory", ("subcategory", "小类", "事件小类", "小类名称",
+                                           "小类代码")),
     _Field("channel", "channel", ("channel", "来源", "渠道", "上报渠道", "事件来源", "来源渠道"),
            True),
     _Field("department", "department", ("department_code", "department", "部门", "处置部门",
@@ -134,7 +147,7 @@ _EVENT_FIELDS = (
 # these kinds' names live here rather than beside their readers because read_table tells a
 # header row from title rows by them (places' names are not among them: places.py has its own)
 _KNOWN_COLUMNS = frozenset(_key(a) for fields in (_INDICATOR_FIELDS, _CATALOGUE_FIELDS, _AIR_FIELDS,
-                                                  _WATER_FIELDS, _EVENT_FIELDS)
+                                                  _WATER_FIELDS, _EVENT_FIELDS, _TARGET_FIELDS)
                            for f in fields for a in f.aliases)
 
 

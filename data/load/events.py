@@ -30,7 +30,7 @@ _STAGES = tuple(EVENT_STAGES)
 EVENT_COLUMNS = ("event_id", "grid_code", "township_code", "district_code", "category",
                  "channel", "department_code", "status", *(f"{s}_at" for s in _STAGES),
                  "deadline_at", "returned_count", "satisfaction", "lon", "lat", "reporter_name",
-                 "reporter_phone")
+                 "reporter_phone", "subcategory")
 #: What an events file writes for a reporter who stayed anonymous (or for no reporter).
 _ANONYMOUS = frozenset(_key(t) for t in ("匿名", "匿名用户", "匿名来电", "匿名举报", "无",
                                          "anonymous", *_BLANK_MARKERS))
@@ -74,9 +74,20 @@ def _vocabulary(codes: set[str], names: Mapping[str, tuple[str, str]]) -> dict[s
     return lookup
 
 
+def _named(codes, default: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """code -> (zh, en) from the store's vocabulary; a bare set of codes takes its names
+    from ``default`` (or none)."""
+    if isinstance(codes, Mapping):
+        return dict(codes)
+    return {code: default.get(code, (code, code)) for code in codes}
+
+
 def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]],
-                departments: set[str], categories: set[str], channels: set[str],
-                as_of: dt.datetime, sheet: str | None = None) -> pd.DataFrame:
+                departments: set[str], categories: set[str] | Mapping[str, tuple[str, str]],
+                channels: set[str] | Mapping[str, tuple[str, str]],
+                as_of: dt.datetime, sheet: str | None = None,
+                subcategories: Mapping[str, tuple[str, str, str]] | None = None
+                ) -> pd.DataFrame:
     """Return grid events for ``grid_events`` (without source and as_of).
 
     Parameters
@@ -90,11 +101,19 @@ def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]]
         reporter_name (上报人) and reporter_phone (联系电话: an 11-digit mobile number; spaces,
         dashes and +86 are dropped); empty or 匿名 = anonymous. A status column is ignored:
         the status is the last stage with a time. Categories and channels may be given by
-        code or by their Chinese or English name.
+        code or by their Chinese or English name; an optional subcategory column (小类,
+        事件小类) names the second-level category.
     cells : mapping of str to (str, str)
         Grid cell code -> (township code, district code).
-    departments, categories, channels : set of str
+    departments : set of str
         The store's codes.
+    categories, channels : set of str, or mapping of str to (str, str)
+        The store's codes (大类 for categories), with their names (zh, en) when a mapping:
+        a cell may name one by its code or either name.
+    subcategories : mapping of str to (str, str, str), optional
+        The store's 小类: code -> (its 大类, name_zh, name_en). A category cell naming a
+        小类 files the event under it and its 大类; so does a subcategory column (小类), whose
+        小类 must then be one of the category's.
     as_of : datetime.datetime
         Times after it are refused (a deadline may lie after it).
     sheet : str, optional
@@ -156,11 +175,34 @@ def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]]
     ids = _parse_column(found, col["event_id"], event_id, "empty: every event needs its id")
     grid = _parse_column(found, col["grid"], member(_code_lookup(cells), "grid cell",
                                                      cells), "empty: expected a grid cell code")
+    categories = _named(categories, EVENT_CATEGORIES)
+    channels = _named(channels, EVENT_SOURCES)
+    subs = dict(subcategories or {})
+    sub_names = {code: (zh, en) for code, (_, zh, en) in subs.items()}
+    # a category cell may name a 大类 or one of its 小类 (the 大类 wins a shared name)
+    either = _vocabulary(set(sub_names), sub_names) | _vocabulary(set(categories), categories)
     category = _parse_column(found, col["category"],
-                             member(_vocabulary(categories, EVENT_CATEGORIES), "event category",
-                                    categories), "empty: expected a category")
+                             member(either, "event category", [*categories, *subs]),
+                             "empty: expected a category")
+    chosen = _parse_column(found, col.get("subcategory"),
+                           member(_vocabulary(set(sub_names), sub_names),
+                                  "subcategory (小类)", subs))
+    subcategory: list[str | None] = []
+    for i, code in enumerate(category):
+        sub = chosen[i]
+        if code in subs:
+            code, sub = subs[code][0], sub or code
+            category[i] = code
+        if sub is not None and code is not None and subs[sub][0] != code:
+            own = _listing(sorted(c for c, (p, _, _) in subs.items() if p == code)) or "none"
+            found.error(found.at(i), col["subcategory"],
+                        found.table.frame[col["subcategory"]].iloc[i],
+                        f"a 小类 of {subs[sub][0]}, not of the event's category {code}: "
+                        f"expected one of {own}")
+            sub = None
+        subcategory.append(sub)
     channel = _parse_column(found, col["channel"],
-                            member(_vocabulary(channels, EVENT_SOURCES), "channel", channels),
+                            member(_vocabulary(set(channels), channels), "channel", channels),
                             "empty: expected a channel")
     department = _parse_column(found, col["department"],
                                member(_code_lookup(departments), "department",
@@ -222,6 +264,7 @@ def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]]
         "lat": pd.Series(lat, dtype="float64"),
         "reporter_name": pd.Series(reporter, dtype="str"),
         "reporter_phone": pd.Series(phone, dtype="str"),
+        "subcategory": pd.Series(subcategory, dtype="str"),
     })
     out.attrs["warnings"] = found.warnings()
     return out

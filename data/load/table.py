@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from data.load.cells import _as_unit, _key, _nfkc, _split_unit, _unit_key
+from data.load.cells import _as_unit, _key, _nfkc, _split_unit
 from data.load.columns import _KNOWN_COLUMNS
 from data.load.problems import LoadError, Problem, Problems
 
@@ -435,7 +435,10 @@ def _shape(file: str, records: list, *, encoding: str | None, what: str,
     units: dict[str, str] = {}
     if layout and body:
         under = [c for c in body[0][1] if c is not None]
-        if all(_as_unit(c) or _unit_key(c) in ("单位", "计量单位") for c in under):
+        # a units row may label itself in its first column (单位, 计量单位: _unit_key strips
+        # that word as a prefix, so it is compared as written)
+        if all(_as_unit(c) or re.sub(r"[\s:：]", "", _nfkc(c)) in ("单位", "计量单位")
+               for c in under):
             for i, c in enumerate(body[0][1]):
                 if c is not None and i < len(header) and header[i] and _as_unit(c):
                     units[header[i]] = _as_unit(c)

@@ -9,6 +9,7 @@ from functools import cached_property
 import pandas as pd
 
 from data.queries.base import Area, QueryBase
+from data.vocabulary import Vocabulary
 
 
 class DimensionQueries(QueryBase):
@@ -61,17 +62,32 @@ class DimensionQueries(QueryBase):
         """Return the handling departments: code, name_zh, name_en."""
         return self._departments.copy()
 
+    @cached_property
+    def _vocabulary(self) -> Vocabulary:
+        columns = {name for (name,) in self.store.rows(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'event_vocabulary'")}
+        parent = "parent_code" if "parent_code" in columns else "NULL AS parent_code"
+        return Vocabulary.from_rows(self.store.records(
+            f"SELECT vocabulary, code, name_zh, name_en, ord, {parent} FROM event_vocabulary"))
+
+    def event_vocabulary(self) -> Vocabulary:
+        """Return the store's event vocabulary: categories (大类) and their 小类, channels and
+        stages with their names (data/vocabulary.py)."""
+        return self._vocabulary
+
     def names_text(self) -> str:
-        """Return every place, station, section and department name and key-task title in
-        the store, joined (the characters the interface font must hold)."""
-        return self.store.rows(
+        """Return every place, station, section and department name, key-task title and event
+        category and channel name in the store, joined (the characters the interface font must hold)."""
+        return (self.store.rows(
             "SELECT string_agg(name_zh || name_en, '') FROM (SELECT name_zh, name_en FROM "
             "districts UNION ALL SELECT name_zh, name_en FROM townships UNION ALL SELECT "
             "name_zh, name_en FROM stations UNION ALL SELECT name_zh, name_en FROM "
             "water_sections UNION ALL SELECT name_zh, name_en FROM departments UNION ALL "
             + ("SELECT title_zh, title_en FROM key_tasks UNION ALL " if self.has_key_tasks
                else "") +
-            "SELECT value, '' FROM meta WHERE key LIKE 'city_name_%')")[0][0] or ""
+            "SELECT value, '' FROM meta WHERE key LIKE 'city_name_%')")[0][0] or "") \
+            + self._vocabulary.text()
 
     @cached_property
     def _tables(self) -> frozenset[str]:

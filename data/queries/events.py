@@ -9,6 +9,7 @@ of single rows is data/queries/event_table.py.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 
 import pandas as pd
 
@@ -32,6 +33,7 @@ class EventQueries(QueryBase):
     """Event counts, stages, handling times and department records over an area and range."""
 
     CACHED = ("event_density", "events_monthly_by_status", "events_by_category",
+              "events_by_subcategory",
               # grid governance screen
               "event_funnel", "handling_time_histogram", "deadline_hours", "overdue_events",
               "category_by_source", "department_table",
@@ -71,6 +73,40 @@ class EventQueries(QueryBase):
                   "sum(n_on_time)::BIGINT AS n_on_time")
         return self.store.df(f"SELECT category, {counts} {source.from_where} "
                              "GROUP BY category ORDER BY n DESC", source.params)
+
+    def events_by_subcategory(self, area: Area, start: str, end: str,
+                              category: str) -> pd.DataFrame:
+        """Return one category's events over a range per second-level category (小类), the
+        category chart's drill: subcategory (NULL for events filed without one), n,
+        n_closed, n_on_time, most events first.
+
+        At district and city scope from the rollup ``event_subcategory_daily``; below the
+        districts from the raw events (stored in cell order, as ``_event_source`` chooses). A
+        store from before 小类 existed has none: no rows.
+        """
+        counts = ("sum(n)::BIGINT AS n, sum(n_closed)::BIGINT AS n_closed, "
+                  "sum(n_on_time)::BIGINT AS n_on_time")
+        if self._below_districts(area):
+            if "subcategory" not in self._event_columns:
+                return pd.DataFrame(columns=["subcategory", "n", "n_closed", "n_on_time"])
+            table, (days, bounds) = "grid_events", reported_on_days(start, end)
+            counts = ("count(*) AS n, count(closed_at) AS n_closed, "
+                      "count(*) FILTER (WHERE closed_at <= deadline_at) AS n_on_time")
+        elif "event_subcategory_daily" in self._tables:
+            table, days, bounds = "event_subcategory_daily", "day BETWEEN ? AND ?", \
+                day_bounds(start, end)
+        else:
+            return pd.DataFrame(columns=["subcategory", "n", "n_closed", "n_on_time"])
+        where, params = self._where(area)
+        return self.store.df(
+            f"SELECT subcategory, {counts} FROM {table} WHERE {days}{where} AND category = ? "
+            "GROUP BY subcategory ORDER BY n DESC, subcategory", bounds + params + [category])
+
+    @cached_property
+    def _event_columns(self) -> frozenset[str]:
+        return frozenset(name for (name,) in self.store.rows(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'grid_events'"))
 
     # --- grid governance screen ---
 

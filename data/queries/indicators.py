@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from data import catalog
@@ -64,6 +65,20 @@ class IndicatorQueries(QueryBase):
     def _check(self, code: str, district: str | None = None) -> Indicator:
         self._check_district(district)
         return self.catalogue.get(code)
+
+    def _target_district(self, area: Area) -> str | None:
+        """The district whose own targets an area is held to: the one district it lies in
+        (a district user's city of one district too); None for the city's targets."""
+        districts = self._district_of(area)
+        return districts[0] if districts and len(districts) == 1 else None
+
+    def _judged(self, ind: Indicator, year: int, district: str | None,
+                headline: float | None) -> dict:
+        """{target, alert, status}: the target and alert line in force for the year and
+        district (``Catalogue.target``) and the headline's status against them."""
+        held = self.catalogue.applied(ind.code, year, district)
+        return {"target": held.target, "alert": held.alert,
+                "status": catalog.breach(held, headline)}
 
     @cached_property
     def _latest_period(self) -> dict[str, dt.date]:
@@ -256,7 +271,10 @@ class IndicatorQueries(QueryBase):
 
         Columns: district_code, name_zh, name_en, value (the range's aggregate), prior (the
         same range a year earlier), yoy (% change, or point change for level-based rates),
-        headline (the value on the catalogue's basis: yoy or level), last (latest data).
+        headline (the value on the catalogue's basis: yoy or level), last (latest data),
+        target and alert (the district's, for the year the range ends in: its own or the
+        city's, ``Catalogue.target``), own_target (the district has its own), status
+        (``catalog.breach`` against them).
         """
         ind = self._check(code)
         cur = self._clamp(ind, start, end)
@@ -270,23 +288,38 @@ class IndicatorQueries(QueryBase):
         frame["prior"] = [found.get((c, 1), empty)["value"] for c in codes]
         frame["last"] = [found.get((c, 0), empty)["last"] for c in codes]
         frame[["value", "prior"]] = frame[["value", "prior"]].astype(float)
-        return _with_change(frame, ind)
+        frame = _with_change(frame, ind)
+        year = cur[1].year
+        judged = [self._judged(ind, year, c, None if pd.isna(h) else h)
+                  for c, h in zip(codes, frame["headline"])]
+        frame["target"] = np.array([j["target"] for j in judged], dtype=float)
+        frame["alert"] = np.array([j["alert"] for j in judged], dtype=float)
+        frame["own_target"] = [self.catalogue.own_target(code, year, c) for c in codes]
+        frame["status"] = [j["status"] for j in judged]
+        return frame
 
     def indicator_value(self, code: str, district: str | None, start: str, end: str) -> dict:
-        """Return {value, prior, yoy, headline, last} for the city or one district."""
+        """Return {value, prior, yoy, headline, last, target, alert, status} for the city or
+        one district (target and alert: those in force for the year the range ends in)."""
         ind = self._check(code, district)
         cur = self._clamp(ind, start, end)
-        return _summary(self._metrics([(ind, [cur, shift_range(cur, -1)])], district, False), ind,
-                        0, 1)
+        out = _summary(self._metrics([(ind, [cur, shift_range(cur, -1)])], district, False),
+                       ind, 0, 1)
+        return {**out, **self._judged(ind, cur[1].year, self._target_district(district),
+                                      out["headline"])}
 
     def kpis(self, area: str | None, start: str, end: str,
              codes: tuple[str, ...] = KPI_CODES) -> pd.DataFrame:
-        """Return the KPI cards' figures: code, value, headline, yoy, last, previous, status.
+        """Return the KPI cards' figures: code, value, headline, yoy, last, previous, target,
+        alert, status.
 
         ``area`` is the city (None), a district, a township or a grid cell: event metrics
         follow it down; statistics, air and water exist per district and follow its district.
         ``previous`` is the headline for the same range ending one month earlier: the card's
-        trend arrow compares with it.
+        trend arrow compares with it. ``target`` and ``alert`` are those in force for the year
+        the range ends in (statistics: their latest published month) and the area's district
+        (its own, else the city's: ``Catalogue.target``); ``status`` is the headline's against
+        them.
         """
         self._scope(area)     # refuses unknown codes
         specs = []
@@ -300,11 +333,12 @@ class IndicatorQueries(QueryBase):
         for rec in self._metrics(specs, area, False):
             by_code.setdefault(rec["code"], []).append(rec)
         rows = []
-        for ind, _ in specs:
+        district = self._target_district(area)
+        for ind, ranges in specs:
             now = _summary(by_code.get(ind.code, []), ind, 0, 1)
             before = _summary(by_code.get(ind.code, []), ind, 2, 3)
             rows.append({"code": ind.code, **now, "previous": before["headline"],
-                         "status": catalog.breach(ind, now["headline"])})
+                         **self._judged(ind, ranges[0][1].year, district, now["headline"])})
         return pd.DataFrame(rows)
 
     def indicator_monthly(self, code: str, district: Area) -> pd.DataFrame:

@@ -3,6 +3,8 @@ category × channel matrix."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -108,24 +110,29 @@ def _vocabulary_order(codes, vocabulary: dict) -> list[str]:
     return [*vocabulary, *sorted(set(codes) - set(vocabulary))]
 
 
-def category_source_matrix(frame: pd.DataFrame, *, theme: Theme, lang: str) -> go.Figure:
+def category_source_matrix(frame: pd.DataFrame, *, theme: Theme, lang: str,
+                           categories: Mapping[str, tuple[str, str]] | None = None,
+                           channels: Mapping[str, tuple[str, str]] | None = None) -> go.Figure:
     """Return events per category (rows) and source (columns) from
     ``Queries.category_by_source`` (category, channel, n) as a heatmap with the counts
-    written in: every catalogue category and source, in catalogue order, so the layout
-    stays put as the filters change. No events: a placeholder."""
+    written in: every category and source of the store's vocabulary (code -> (zh, en); the
+    grid's by default), in its order, so the layout stays put as the filters change. No
+    events: a placeholder."""
+    category_names = catalog.EVENT_CATEGORIES if categories is None else categories
+    channel_names = catalog.EVENT_SOURCES if channels is None else channels
     title = i18n.t("matrix", lang)
     if frame.empty or frame["n"].sum() == 0:
         return empty(theme, title, i18n.t("no_data", lang))
     en = 1 if lang == "en" else 0
-    categories = _vocabulary_order(frame["category"], catalog.EVENT_CATEGORIES)
-    channels = _vocabulary_order(frame["channel"], catalog.EVENT_SOURCES)
+    categories = _vocabulary_order(frame["category"], category_names)
+    channels = _vocabulary_order(frame["channel"], channel_names)
     table = (frame.pivot_table(index="category", columns="channel", values="n",
                                aggfunc="sum", fill_value=0)
              .reindex(index=categories, columns=channels, fill_value=0))
     z = [[int(v) for v in row] for row in table.to_numpy()]
     trace = {"type": "heatmap", "z": z,
-             "x": [catalog.EVENT_SOURCES.get(c, (c, c))[en] for c in channels],
-             "y": [catalog.EVENT_CATEGORIES.get(c, (c, c))[en] for c in categories],
+             "x": [channel_names.get(c, (c, c))[en] for c in channels],
+             "y": [category_names.get(c, (c, c))[en] for c in categories],
              "text": [[i18n.number(v, lang, 0) for v in row] for row in z],
              "texttemplate": "%{text}", "customdata": [[f"{cat}|{ch}" for ch in channels]
                                                         for cat in categories],

@@ -3,6 +3,8 @@ and category, the districts' ranking and indicators against their targets."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -27,8 +29,12 @@ from layouts.theme import AQI_COLORS, STAGE_COLORS, Theme
 
 
 def trend(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
-          start: str | None, end: str | None) -> go.Figure:
-    """Return an indicator's monthly trend: level bars, YoY line, target line, range shaded."""
+          start: str | None, end: str | None,
+          targets: list[tuple[int, float | None]] | None = None) -> go.Figure:
+    """Return an indicator's monthly trend: level bars, YoY line, target line, range shaded.
+
+    ``targets``: (year, target) of each year shown, when the targets differ by year (a plan's
+    steps): the line then steps at each new year. Without it, ``ind.target`` throughout."""
     yoy_basis = ind.is_growth
     show = frame.dropna(subset=["value"])
     if yoy_basis:
@@ -48,12 +54,31 @@ def trend(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
                             "showgrid": False, "tickfont": {"color": "#ffd166"}}
         layout["margin"] = {"l": 56, "r": 48, "t": 72, "b": 36}
     shapes, notes = _range_shape(theme, start, end), []
-    if ind.target is not None:
-        suffix = "%" if yoy_basis or ind.unit_zh == "%" else ""
-        line, note = _target_line(theme, ind.target, f"{i18n.t('target', lang)} "
-                                  f"{ind.target:g}{suffix}", "y2" if yoy_basis else "y")
-        shapes.append(line)
-        notes.append(note)
+    suffix = "%" if yoy_basis or ind.unit_zh == "%" else ""
+    axis = "y2" if yoy_basis else "y"
+    steps = [(year, value) for year, value in (targets or []) if value is not None]
+    if len({value for _, value in steps}) > 1 and len(x):
+        # a line per year of the plan, each labelled where it starts
+        first, last = pd.Timestamp(x[0]), pd.Timestamp(x[-1]) + pd.offsets.MonthEnd(0)
+        for year, value in steps:
+            x0 = max(pd.Timestamp(year=year, month=1, day=1), first)
+            x1 = min(pd.Timestamp(year=year, month=12, day=31), last)
+            if x0 > x1:
+                continue
+            shapes.append({"type": "line", "xref": "x", "x0": x0.strftime("%Y-%m-%d"),
+                           "x1": x1.strftime("%Y-%m-%d"), "yref": axis, "y0": value,
+                           "y1": value, "line": {"color": theme.ok, "width": 2, "dash": "dash"}})
+            notes.append({"xref": "x", "x": x0.strftime("%Y-%m-%d"), "xanchor": "left",
+                          "yref": axis, "y": value, "yanchor": "bottom", "showarrow": False,
+                          "text": f"{year} {i18n.t('target', lang)} {value:g}{suffix}",
+                          "font": {"color": theme.ok}})
+    else:
+        value = steps[-1][1] if steps else ind.target
+        if value is not None:
+            line, note = _target_line(theme, value, f"{i18n.t('target', lang)} "
+                                      f"{value:g}{suffix}", axis)
+            shapes.append(line)
+            notes.append(note)
     return _figure(theme, indicator_title(ind, lang), traces, shapes, notes,
                    uirevision="trend", **SELECT_DRAG, **layout)
 
@@ -95,30 +120,55 @@ def events_by_status(frame: pd.DataFrame, *, theme: Theme, lang: str, start: str
 
 # --- bars ----------------------------------------------------------------------------------
 
-def events_by_category(frame: pd.DataFrame, *, theme: Theme, lang: str) -> go.Figure:
-    """Return events per category as horizontal bars, with each category's closure rate."""
-    names = [catalog.EVENT_CATEGORIES[c][1 if lang == "en" else 0] for c in frame["category"]]
+def events_by_category(frame: pd.DataFrame, *, theme: Theme, lang: str,
+                       names: Mapping[str, tuple[str, str]] | None = None,
+                       parent: tuple[str, str] | None = None) -> go.Figure:
+    """Return events per category as horizontal bars, with each category's closure rate.
+
+    ``frame`` has category (or subcategory, the drill's second level), n and n_closed;
+    ``names`` are the store's vocabulary (code -> (zh, en)), the grid's categories by
+    default. ``parent``: the names of the 大类 whose 小类 these are (the drill), put in the
+    title; a bar's customdata is its code either way."""
+    names = catalog.EVENT_CATEGORIES if names is None else names
+    en = 1 if lang == "en" else 0
+    column = "subcategory" if "subcategory" in frame.columns else "category"
+    codes = [c if isinstance(c, str) else None for c in frame[column]]
+    labels = [names.get(c, (c, c))[en] if c is not None else i18n.t("no_subcategory", lang)
+              for c in codes]
     rate = np.where(frame["n"] > 0, 100.0 * frame["n_closed"] / frame["n"].clip(lower=1), np.nan)
     label = [f"{i18n.number(n, lang, 0)} · {i18n.t('closure', lang)} {r:.1f}%"
              for n, r in zip(frame["n"], rate)]
-    trace = {"type": "bar", "orientation": "h", "y": names, "x": _numbers(frame["n"]),
-             "text": label, "customdata": frame["category"].tolist(),
+    trace = {"type": "bar", "orientation": "h", "y": labels, "x": _numbers(frame["n"]),
+             "text": label, "customdata": [c or "" for c in codes],
              "marker": {"color": theme.accent}, "textfont": {"color": theme.text},
              "hovertemplate": "%{y}: %{x:,}<extra></extra>", "textposition": "outside",
              "cliponaxis": False}
     top = float(frame["n"].max()) if len(frame) else 1.0
-    return _figure(theme, i18n.t("events_category", lang), [trace],
-                   margin={"l": 150 if lang == "en" else 96, "r": 16, "t": 44, "b": 24},
+    title = i18n.t("events_category", lang)
+    if parent is not None:
+        title = i18n.t("events_subcategory", lang).format(name=parent[en])
+    # a city's own names may be longer than the grid's categories: the margin follows them
+    widest = max((len(name) for name in labels), default=0) * (7 if en else 14)
+    return _figure(theme, title, [trace],
+                   margin={"l": min(260, max(150 if en else 96, widest)), "r": 16, "t": 44,
+                           "b": 24},
                    yaxis={"autorange": "reversed"}, xaxis={"range": [0, top * 1.6]})
 
 
 def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
             selected: str | None) -> go.Figure:
-    """Return districts ranked by the indicator's headline, best first, coloured by target."""
+    """Return districts ranked by the indicator's headline, best first, coloured by target.
+
+    With the target, alert and status columns of ``Queries.indicator_by_district``, each
+    district is held to its own target for the year (a district with one of its own gets a
+    mark at it) and the line is the city's; without them, to ``ind``'s."""
     sign = -1 if ind.better == "higher" else 1
     data = frame.assign(_key=frame["headline"] * sign).sort_values("_key", na_position="last")
     names = [r.name_en if lang == "en" else r.name_zh for r in data.itertuples()]
-    status = [catalog.breach(ind, None if pd.isna(v) else v) for v in data["headline"]]
+    if "status" in data:
+        status = data["status"].tolist()
+    else:
+        status = [catalog.breach(ind, None if pd.isna(v) else v) for v in data["headline"]]
     colors = [theme.status_colors[s] if s != "none" else theme.accent for s in status]
     yoy_basis = ind.is_growth
     text = [i18n.change(v, ind, lang) if yoy_basis else i18n.quantity(v, ind, lang)
@@ -130,12 +180,27 @@ def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
              "marker": {"color": colors, "line": {
                  "width": [3 if c in _chosen(selected) else 0 for c in data["district_code"]],
                  "color": theme.text}}}
+    traces: list[dict] = [trace]
+    city_target = ind.target
+    if "target" in data and "own_target" in data:
+        shared = data.loc[~data["own_target"].astype(bool), "target"].dropna()
+        city_target = float(shared.iloc[0]) if len(shared) else None
+        own = data[data["own_target"].astype(bool) & data["target"].notna()]
+        if len(own):
+            label = i18n.t("own_target", lang)
+            traces.append({
+                "type": "scatter", "mode": "markers", "name": label,
+                "y": [r.name_en if lang == "en" else r.name_zh for r in own.itertuples()],
+                "x": _numbers(own["target"]), "showlegend": False,
+                "marker": {"symbol": "line-ns", "size": 18,
+                           "line": {"width": 3, "color": theme.text}},
+                "hovertemplate": f"%{{y}} {label} %{{x:g}}<extra></extra>"})
     shapes = []
-    if ind.target is not None:
+    if city_target is not None:
         shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "xref": "x",
-                       "x0": ind.target, "x1": ind.target,
+                       "x0": city_target, "x1": city_target,
                        "line": {"color": theme.ok, "width": 2, "dash": "dash"}})
-    return _figure(theme, f"{i18n.t('ranking', lang)} · {indicator_title(ind, lang)}", [trace],
+    return _figure(theme, f"{i18n.t('ranking', lang)} · {indicator_title(ind, lang)}", traces,
                    shapes, margin={"l": 96, "r": 16, "t": 44, "b": 24}, uirevision="ranking",
                    bargap=0.18, yaxis={"autorange": "reversed"},
                    xaxis={"ticksuffix": "%"} if yoy_basis else {},
@@ -145,9 +210,9 @@ def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
 def targets(frame: pd.DataFrame, inds: list[Indicator], *, theme: Theme, lang: str,
             title: str) -> go.Figure:
     """Return indicators against their targets (the wall's government services): one bar per
-    indicator (``frame``: code, headline, status, as ``Queries.kpis`` gives them; percentages;
-    ``inds``: the indicator of each row) coloured by status, the target as a mark on it, the
-    value written at its end."""
+    indicator (``frame``: code, headline, target, status, as ``Queries.kpis`` gives them;
+    percentages; ``inds``: the indicator of each row) coloured by status, the target as a mark
+    on it, the value written at its end."""
     names = [ind.name_en if lang == "en" else ind.name_zh for ind in inds]
     values = _numbers(frame["headline"])
     colors = [theme.status_colors.get(s, theme.accent) for s in frame["status"]]
@@ -157,7 +222,8 @@ def targets(frame: pd.DataFrame, inds: list[Indicator], *, theme: Theme, lang: s
             "textposition": "outside", "cliponaxis": False, "textfont": {"color": theme.text},
             "hovertemplate": "%{y}: %{text}<extra></extra>"}
     marks = {"type": "scatter", "mode": "markers", "y": names,
-             "x": [ind.target for ind in inds], "name": i18n.t("target", lang),
+             "x": (_numbers(frame["target"]) if "target" in frame
+                   else [ind.target for ind in inds]), "name": i18n.t("target", lang),
              "marker": {"symbol": "line-ns", "size": 34, "line": {"width": 4,
                                                                    "color": theme.text}},
              "hovertemplate": f"%{{y}} {i18n.t('target', lang)} %{{x}}<extra></extra>"}
