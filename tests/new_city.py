@@ -1,5 +1,5 @@
-"""The walk-through's city (docs/NEW_CITY.md): two files that make a new city, and a digest
-of a store to show a failed load changed nothing."""
+"""The walk-through's city (docs/NEW_CITY.md): two files that make a new city, a digest of a
+store to show a failed load changed nothing, and files written as offices keep them."""
 
 from __future__ import annotations
 
@@ -7,9 +7,27 @@ import datetime as dt
 import hashlib
 import json
 
+import openpyxl
 import shapely
 
 from data.store import connect
+
+
+def write(path, text: str, encoding: str = "utf-8"):
+    """A text file (CSV) in ``encoding``: offices' exports are often GBK."""
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def excel(path, rows: list[list]):
+    """A workbook of one sheet holding ``rows`` as they are (title rows, units rows...)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
 
 #: A fictional city of four square districts on the Pearl River delta (not Ganzhou).
 CITY = ("440700", "江门市", "Jiangmen")

@@ -11,7 +11,6 @@ import hashlib
 import shutil
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -25,25 +24,12 @@ from data.load.problems import LoadError
 from data.load.targets import read_targets
 from data.queries import Queries
 from data.store import Store
+from tests.new_city import excel, write
 
 YEARS = range(2023, 2032)
 AREAS = {"360702": "章贡区", "360703": "南康区", "360722": "信丰县", "360726": "安远县"}
 CITY = {"city_code": "360700", "city_name_zh": "赣州市", "city_name_en": "Ganzhou"}
 OCT = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
-
-
-def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def excel(path: Path, rows: list[list]) -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
 
 
 def read(path: Path):

@@ -12,7 +12,6 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 import settings as settings_mod
@@ -24,22 +23,9 @@ from data.load.vocabulary import read_categories, read_channels
 from data.queries import Queries
 from data.store import Store
 from data.vocabulary import Vocabulary
+from tests.new_city import excel, write
 
 RANGE = ("2026-01-01", "2026-11-24")
-
-
-def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def excel(path: Path, rows: list[list]) -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
 
 
 def digest(path: Path) -> str:
