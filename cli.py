@@ -91,6 +91,8 @@ def _report(args) -> int:
 _BOUNDARY_OPTIONS = ("code_field", "name_field", "name_en_field", "parent_field", "crs",
                      "source_crs", "layer")
 _TABLE_OPTIONS = ("sheet",)
+#: The tables whose rows are points (lon, lat): --source-crs converts them to WGS-84.
+_POINT_KINDS = ("events", "stations", "sections")
 
 
 def _load(args) -> int:
@@ -98,7 +100,12 @@ def _load(args) -> int:
 
     s = settings_mod.from_env()
     db = Path(args.db or s.db_path)
-    names = _BOUNDARY_OPTIONS if args.kind in BOUNDARY_KINDS else _TABLE_OPTIONS
+    names = (_BOUNDARY_OPTIONS if args.kind in BOUNDARY_KINDS else
+             _TABLE_OPTIONS + ("source_crs",) if args.kind in _POINT_KINDS else _TABLE_OPTIONS)
+    if getattr(args, "source_crs", None) and "source_crs" not in names:
+        raise settings_mod.SettingsError(
+            f"--source-crs applies to boundaries and to {', '.join(_POINT_KINDS)}, "
+            f"not to {args.kind}")
     options = {name: getattr(args, name) for name in names if getattr(args, name, None)}
     city = None
     if args.new_city:
@@ -440,8 +447,10 @@ def build_parser() -> argparse.ArgumentParser:
                        ("crs", "the CRS when the file has none, e.g. EPSG:4326"),
                        ("layer", "GeoPackage: the layer")):
         load.add_argument(f"--{name}", help=f"boundaries: {text}")
-    load.add_argument("--source-crs", choices=("WGS84", "GCJ02"),
-                      help="boundaries: the coordinates' datum (GCJ02: Amap, converted)")
+    load.add_argument("--source-crs", choices=("WGS84", "GCJ02", "BD09"),
+                      help="boundaries and point files (events, stations, sections): the "
+                      "coordinates' datum, converted to WGS-84 (GCJ02: Amap, Tencent; BD09: "
+                      "Baidu)")
     load.add_argument("--new-city", action="store_true",
                       help="start a new city from these district boundaries")
     load.add_argument("--city-code", help="new city: its GB/T 2260 code, e.g. 440700")

@@ -25,9 +25,29 @@ def test_gcj02_round_trip_is_below_a_centimetre():
     assert np.abs(back[0] - lon).max() < 1e-7 and np.abs(back[1] - lat).max() < 1e-7
 
 
+def test_bd09_matches_baidus_published_formulas():
+    # reference pairs of the widely used coordTransform library (Beijing)
+    assert crs.bd09_to_gcj02(116.404, 39.915) == pytest.approx(
+        (116.39762729119315, 39.90865673957631), abs=1e-9)
+    assert crs.gcj02_to_bd09(116.404, 39.915) == pytest.approx(
+        (116.41036949371029, 39.92133699351021), abs=1e-9)
+
+
+def test_bd09_round_trip_is_within_a_decimetre_and_every_pair_converts():
+    lon, lat = np.array([114.93, 115.4, 116.0]), np.array([25.83, 26.9, 24.9])
+    for system in ("GCJ02", "BD09"):
+        back = crs.convert_points(*crs.convert_points(lon, lat, "WGS84", system), system)
+        assert np.abs(back[0] - lon).max() < 1e-6 and np.abs(back[1] - lat).max() < 1e-6
+    shifted = crs.convert_points(lon, lat, "WGS84", "BD09")
+    assert (np.abs(shifted[0] - lon) > 1e-3).all()      # hundreds of metres: not a no-op
+    assert crs.named("bd-09") == "BD09" and crs.named(None) == "WGS84"
+    with pytest.raises(ValueError, match="--source-crs WGS84, GCJ02 or BD09, not 'EPSG:3857'"):
+        crs.named("EPSG:3857")
+
+
 def test_convert_geometries_rejects_unknown_crs():
-    with pytest.raises(ValueError, match="unsupported CRS 'BD09'"):
-        crs.convert_geometries([shapely.Point(0, 0)], "BD09")
+    with pytest.raises(ValueError, match="unsupported CRS 'EPSG3857'"):
+        crs.convert_geometries([shapely.Point(0, 0)], "EPSG3857")
 
 
 def _square_county(code="360999", size=0.2):

@@ -59,7 +59,8 @@ def test_geojson_guesses_every_field_and_says_so(tmp_path):
         "English name field: none found (name_en, NAME_EN, ename); English names are the codes",
         "parent field: none found (parent, parent_code, pcode, 上级代码); parent codes left empty",
         "CRS: EPSG:4326 read from the file",
-        "coordinates: taken as WGS-84 (give source_crs='GCJ02' for Amap or Tencent data)",
+        "coordinates: taken as WGS-84 (give --source-crs GCJ02 for Amap or Tencent data, "
+        "BD09 for Baidu's)",
     ]
     assert b.warnings == []
     assert _same(b.frame.geometry.values, _squares().geometry.values, 1e-12)
@@ -195,8 +196,18 @@ def test_gcj02_coordinates_are_converted_to_wgs84(tmp_path):
     assert np.abs(shapely.get_coordinates(b.frame.geometry.values) - expected).max() < 1e-7
     raw = read_boundaries(path, level="districts", source_crs="WGS84")
     assert np.abs(shapely.get_coordinates(raw.frame.geometry.values) - expected).max() > 1e-3
-    with pytest.raises(LoadError, match="'BD09': --source-crs WGS84 or GCJ02"):
-        read_boundaries(path, level="districts", source_crs="BD09")
+    with pytest.raises(LoadError, match="'EPSG3857': --source-crs WGS84, GCJ02 or BD09"):
+        read_boundaries(path, level="districts", source_crs="EPSG3857")
+
+
+def test_bd09_coordinates_of_a_baidu_export_are_converted_to_wgs84(tmp_path):
+    wgs = _squares()
+    bd = wgs.set_geometry(gcrs.convert_geometries(wgs.geometry.values, "WGS84", "BD09"))
+    b = read_boundaries(_write(bd, tmp_path / "baidu.geojson"), level="districts",
+                        source_crs="bd-09")
+    assert "coordinates: BD-09 converted to WGS-84 (--source-crs)" in b.notes
+    expected = shapely.get_coordinates(wgs.geometry.values)
+    assert np.abs(shapely.get_coordinates(b.frame.geometry.values) - expected).max() < 1e-6
 
 
 def _zip(tmp_path, name, *stems):

@@ -540,6 +540,27 @@ def test_read_events(tmp_path):
     assert got.reporter_name.isna().all() and got.reporter_phone.isna().all()
 
 
+@pytest.mark.parametrize("system", ["GCJ02", "BD09"])
+def test_events_exported_from_a_chinese_map_are_converted_to_wgs84(tmp_path, system):
+    from geo import crs
+    wgs = events(write(tmp_path, "e.csv", EVENTS))
+    lon, lat = crs.convert_points(wgs.lon, wgs.lat, "WGS84", system)
+    shifted = EVENTS.replace("114.93,25.83", f"{lon[0]:.9f},{lat[0]:.9f}").replace(
+        "114.9,25.8", f"{lon[1]:.9f},{lat[1]:.9f}")
+    path = write(tmp_path, "amap.csv", shifted)
+    got = read_events(path, cells=CELLS, departments={"city_mgmt", "housing"},
+                      categories=set(EVENT_CATEGORIES), channels=set(EVENT_SOURCES),
+                      as_of=dt.datetime(2026, 11, 24, 10), source_crs=system)
+    assert np.abs(got.lon - wgs.lon).max() < 1e-6 and np.abs(got.lat - wgs.lat).max() < 1e-6
+    assert np.abs(events(path).lon - wgs.lon).max() > 1e-3      # undeclared: taken as WGS-84
+    err = problems(lambda: read_events(path, cells=CELLS, departments={"city_mgmt", "housing"},
+                                       categories=set(EVENT_CATEGORIES),
+                                       channels=set(EVENT_SOURCES),
+                                       as_of=dt.datetime(2026, 11, 24, 10),
+                                       source_crs="mercator"))
+    assert "--source-crs WGS84, GCJ02 or BD09" in str(err)
+
+
 def with_columns(text: str, *cells: str) -> str:
     """``text`` (a CSV) with a column more per line: the header's cell first."""
     lines = text.splitlines()

@@ -229,6 +229,36 @@ def test_a_new_city_loads_its_stations_sections_departments_and_their_readings(n
     assert citybrain(["load", "stations", str(outside), "--db", str(db), "--quiet"]) == 1
 
 
+def test_stations_from_a_baidu_export_are_placed_where_they_are(new_city, tmp_path, capsys):
+    """A file of points taken from Baidu's map (BD-09) is declared so and lands in WGS-84,
+    in the grid cell it lies in; --source-crs means nothing to a table without points."""
+    import shutil
+
+    from data.store import Store
+    from geo import crs
+
+    db = shutil.copy(new_city, tmp_path / "city.duckdb")
+    code, name, lon, lat = DISTRICTS[0]
+    bd_lon, bd_lat = crs.convert_points([lon + 0.05], [lat + 0.05], "WGS84", "BD09")
+    path = tmp_path / "stations.csv"
+    path.write_text(f"站点代码,站点名称,经度,纬度\nS1,{name}监测站,{bd_lon[0]:.9f},"
+                    f"{bd_lat[0]:.9f}\n", encoding="utf-8")
+    assert citybrain(["load", "stations", str(path), "--source-crs", "BD09", "--db", str(db),
+                      "--quiet"]) == 0
+    store = Store(db)
+    try:
+        station = store.records("SELECT * FROM stations")[0]
+    finally:
+        store.close()
+    assert abs(station["lon"] - (lon + 0.05)) < 1e-6 and abs(station["lat"] - (lat + 0.05)) < 1e-6
+    assert station["district_code"] == code
+    capsys.readouterr()
+    assert citybrain(["load", "indicators", str(path), "--source-crs", "GCJ02", "--db",
+                      str(db), "--quiet"]) == 2
+    assert "--source-crs applies to boundaries and to events, stations, sections, not to " \
+        "indicators" in capsys.readouterr().err
+
+
 def test_a_load_upgrades_a_store_older_than_the_reporter_columns(new_city, tmp_path):
     """A store built before grid_events had reporter_name and reporter_phone gets them from
     its next load: events with reporters load, and the store still serves."""

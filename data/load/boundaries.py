@@ -28,6 +28,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from data.load.problems import LoadError, Problem, Problems
+from geo import crs as gcrs
 from geo.crs import convert_geometries
 from geo.gdal import UnsafeSource, check_local_path, check_magic, restrict_drivers
 
@@ -98,9 +99,9 @@ def read_boundaries(path, *, level: str, code_field: str | None = None,
     crs : str, int or pyproj.CRS, optional
         The CRS to assume when the file has none (a shapefile without its ``.prj``); one that
         differs from the file's overrides it, with a warning. A projected CRS is reprojected.
-    source_crs : {"WGS84", "GCJ02"}, optional
-        The geodetic system of the lon/lat coordinates: GCJ-02 (Amap, Tencent) is converted to
-        WGS-84 with ``geo.crs.convert_geometries``. Default WGS-84.
+    source_crs : {"WGS84", "GCJ02", "BD09"}, optional
+        The geodetic system of the lon/lat coordinates: GCJ-02 (Amap, Tencent) or BD-09
+        (Baidu) is converted to WGS-84 with ``geo.crs.convert_geometries``. Default WGS-84.
     layer : str, optional
         The GeoPackage layer; required when the file has several.
 
@@ -593,12 +594,12 @@ def _geometries(raw, codes, crs, source_crs, errors: Problems, warns: Problems,
                    f"CRS ({label} {said}; give the right one with --crs)")
     polygonal[np.flatnonzero(polygonal)[outside]] = False
 
-    if system == "GCJ02":
-        notes.append("coordinates: GCJ-02 converted to WGS-84 (--source-crs)")
-        geoms[polygonal] = convert_geometries(geoms[polygonal].astype(object), "GCJ02", "WGS84")
+    if system in ("GCJ02", "BD09"):
+        notes.append(f"coordinates: {gcrs.NAMES[system]} converted to WGS-84 (--source-crs)")
+        geoms[polygonal] = convert_geometries(geoms[polygonal].astype(object), system, "WGS84")
     else:
-        notes.append("coordinates: taken as WGS-84 (give source_crs='GCJ02' for Amap or "
-                     "Tencent data)")
+        notes.append("coordinates: taken as WGS-84 (give --source-crs GCJ02 for Amap or "
+                     "Tencent data, BD09 for Baidu's)")
 
     for i in np.flatnonzero(polygonal & ~shapely.is_valid(geoms)):
         reason = shapely.is_valid_reason(geoms[i])
@@ -616,13 +617,11 @@ def _geometries(raw, codes, crs, source_crs, errors: Problems, warns: Problems,
 
 
 def _geodetic_system(source_crs: str | None, errors: Problems) -> str | None:
-    if source_crs is None:
-        return "WGS84"
-    system = str(source_crs).upper().replace("-", "").replace("_", "")
-    if system not in ("WGS84", "GCJ02"):
-        errors.add(None, None, source_crs, "--source-crs WGS84 or GCJ02")
+    try:
+        return gcrs.named(source_crs)
+    except ValueError:
+        errors.add(None, None, source_crs, "--source-crs WGS84, GCJ02 or BD09")
         return None
-    return system
 
 
 def _source_crs(found, given, errors: Problems, warns: Problems) -> tuple[CRS | None, str]:

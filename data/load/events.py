@@ -25,6 +25,7 @@ from data.load.cells import (
 )
 from data.load.columns import _EVENT_FIELDS, _duplicates, _open_columns, _parse_column
 from data.load.table import read_table
+from geo import crs
 
 _STAGES = tuple(EVENT_STAGES)
 EVENT_COLUMNS = ("event_id", "grid_code", "township_code", "district_code", "category",
@@ -86,8 +87,8 @@ def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]]
                 departments: set[str], categories: set[str] | Mapping[str, tuple[str, str]],
                 channels: set[str] | Mapping[str, tuple[str, str]],
                 as_of: dt.datetime, sheet: str | None = None,
-                subcategories: Mapping[str, tuple[str, str, str]] | None = None
-                ) -> pd.DataFrame:
+                subcategories: Mapping[str, tuple[str, str, str]] | None = None,
+                source_crs: str | None = None) -> pd.DataFrame:
     """Return grid events for ``grid_events`` (without source and as_of).
 
     Parameters
@@ -168,7 +169,7 @@ def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]]
             parsed = _number(text)
             if isinstance(parsed, tuple):
                 return (parsed[0] if low <= parsed[0] <= high and not parsed[1]
-                        else _Bad(f"expected a {what} from {low:g} to {high:g} (WGS-84 degrees)"))
+                        else _Bad(f"expected a {what} from {low:g} to {high:g} (degrees)"))
             return parsed
         return parse
 
@@ -245,7 +246,12 @@ def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]]
             found.error(found.at(i), col["deadline"], _time_text(d),
                         f"before the report ({_time_text(reported)}): expected a later deadline")
         deadlines.append(d)
+    try:
+        system = crs.named(source_crs)
+    except ValueError:
+        found.error(None, None, source_crs, "--source-crs WGS84, GCJ02 or BD09")
     found.check()
+    lon, lat = crs.points_to_wgs84(lon, lat, system)
 
     out = pd.DataFrame({
         "event_id": pd.Series(ids, dtype="int64"),

@@ -9,6 +9,7 @@ import pandas as pd
 from data.load.cells import CLASS_FORMATS, _Bad, _number, _water_class
 from data.load.columns import _duplicates, _Field, _open_columns, _parse_column
 from data.load.table import read_table
+from geo import crs
 
 _CODE = ("code", "代码", "编码", "编号")
 _NAME_ZH = ("name_zh", "名称", "中文名称", "name")
@@ -38,8 +39,8 @@ _YES = {"是", "yes", "y", "true", "1", "√"}
 _NO = {"否", "no", "n", "false", "0", ""}
 
 
-def read_places(path: str | os.PathLike, *, kind: str, sheet: str | None = None
-                ) -> pd.DataFrame:
+def read_places(path: str | os.PathLike, *, kind: str, sheet: str | None = None,
+                source_crs: str | None = None) -> pd.DataFrame:
     """Return the rows of a places file: air stations, water sections or departments.
 
     Parameters
@@ -78,8 +79,7 @@ def read_places(path: str | os.PathLike, *, kind: str, sheet: str | None = None
             parsed = _number(value)
             if isinstance(parsed, tuple) and low <= parsed[0] <= high:
                 return parsed[0]
-            return _Bad(f"not a coordinate: expected degrees from {low:g} to {high:g} "
-                        "(WGS-84)")
+            return _Bad(f"not a coordinate: expected degrees from {low:g} to {high:g}")
         return parse
 
     def yes_no(value: str):
@@ -104,7 +104,13 @@ def read_places(path: str | os.PathLike, *, kind: str, sheet: str | None = None
         out["drinking_source"] = (_parse_column(found, col["drinking_source"], yes_no)
                                   if col.get("drinking_source") else [False] * len(codes))
         out["drinking_source"] = [bool(v) for v in out["drinking_source"]]
+    try:
+        system = crs.named(source_crs)
+    except ValueError:
+        found.error(None, None, source_crs, "--source-crs WGS84, GCJ02 or BD09")
     found.check()
+    if kind != "departments":
+        out["lon"], out["lat"] = crs.points_to_wgs84(out["lon"], out["lat"], system)
     frame = pd.DataFrame(out)
     frame.attrs["warnings"] = found.warnings()
     return frame
