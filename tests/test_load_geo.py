@@ -200,6 +200,19 @@ def test_gcj02_coordinates_are_converted_to_wgs84(tmp_path):
         read_boundaries(path, level="districts", source_crs="EPSG3857")
 
 
+def test_names_in_latin_script_are_the_english_names_too(tmp_path):
+    """A city whose boundary file names its districts in Latin script only shows those
+    names in English, not its codes; Chinese names without English ones still fall back."""
+    latin = _squares(adcode=["360702", "360703", "360704"],
+                     name=["Lakeside", "Hill Town", "Riverside"])
+    b = read_boundaries(_write(latin, tmp_path / "latin.geojson"), level="districts")
+    assert b.frame["name_en"].tolist() == ["Lakeside", "Hill Town", "Riverside"]
+    assert ("English name field: none found (name_en, NAME_EN, ename); the names (name) are "
+            "in Latin script and serve as English names") in b.notes
+    chinese = read_boundaries(_write(_squares(), tmp_path / "zh.geojson"), level="districts")
+    assert chinese.frame["name_en"].tolist() == ["360702", "360703", "360704"]
+
+
 def test_bd09_coordinates_of_a_baidu_export_are_converted_to_wgs84(tmp_path):
     wgs = _squares()
     bd = wgs.set_geometry(gcrs.convert_geometries(wgs.geometry.values, "WGS84", "BD09"))

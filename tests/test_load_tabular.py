@@ -540,6 +540,22 @@ def test_read_events(tmp_path):
     assert got.reporter_name.isna().all() and got.reporter_phone.isna().all()
 
 
+@pytest.mark.parametrize("name", ["名称", "地区名称", "name"])
+def test_a_wide_file_with_a_code_and_a_name_column_reads_the_name_as_a_name(tmp_path, name):
+    """区划代码, 名称, then a column per indicator, as statistics offices write it; a row whose
+    name is another district's than its code is refused, naming both."""
+    text = (f"区划代码,{name},时间,地区生产总值,城镇调查失业率\n"
+            "360702,章贡区,2026-03,1234.5,5.1\n360703,南康区,2026-03,800.1,5.3\n")
+    got = indicators(write(tmp_path, "wide.csv", text))
+    assert got.layout == "wide-indicators"
+    assert sorted(set(got.frame["indicator_code"])) == ["gdp", "unemployment_rate"]
+    assert got.frame["district_code"].tolist() == ["360702"] * 2 + ["360703"] * 2
+    shifted = text.replace("360703,南康区", "360703,章贡区")
+    err = problems(lambda: indicators(write(tmp_path, "shifted.csv", shifted)))
+    assert where(err) == [(3, name)]
+    assert "360703 南康区 as 区划代码 says (360703); 章贡区 is 360702 章贡区" in str(err)
+
+
 @pytest.mark.parametrize("system", ["GCJ02", "BD09"])
 def test_events_exported_from_a_chinese_map_are_converted_to_wgs84(tmp_path, system):
     from geo import crs

@@ -424,10 +424,18 @@ def _resolve_fields(raw: gpd.GeoDataFrame, level: str, errors: Problems, notes: 
         chosen["name"] = found
     if chosen["name_en"] is None:
         found = named(_NAME_EN_FIELDS)
+        if found:
+            said["name_en"] = f"English name field: {found}"
+        elif chosen["name"] and not _has_cjk(raw[chosen["name"]]):
+            # a city whose names are in Latin script shows them in English too, not codes
+            found = chosen["name"]
+            said["name_en"] = (f"English name field: none found (name_en, NAME_EN, ename); "
+                               f"the names ({found}) are in Latin script and serve as English "
+                               "names")
+        else:
+            said["name_en"] = ("English name field: none found (name_en, NAME_EN, ename); "
+                               "English names are the codes")
         chosen["name_en"] = found
-        said["name_en"] = (f"English name field: {found}" if found else
-                           "English name field: none found (name_en, NAME_EN, ename); "
-                           "English names are the codes")
     notes.extend(said[role] for role in ("code", "name", "name_en", "parent")
                  if said.get(role))
     return {role: (name or None) for role, name in chosen.items()}

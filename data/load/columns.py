@@ -46,7 +46,9 @@ class _Field:
 
 
 _INDICATOR_FIELDS = (
-    _Field("area", "area", _AREA),
+    # an office's table often names each area twice: 区划代码 and 名称 (read_indicators checks
+    # that they agree)
+    _Field("area", "area", (*_AREA, "名称", "单位名称", "name", "area_name", "district_name")),
     _Field("indicator", "indicator", _INDICATOR),
     _Field("period", "period", _PERIOD),
     _Field("value", "value", _VALUE),

@@ -124,6 +124,9 @@ def read_indicators(path: str | os.PathLike, *, catalogue: Catalogue,
 
     names = _Names(catalogue, areas)
     area_column = _best_area_column(table.frame, cols["area"], names)
+    for other in cols["area"]:
+        if other != area_column:
+            _check_same_areas(found, table.frame, area_column, other, names, areas)
     unit_column = has.get("unit")
     units: dict[str, str] = {}
     if layout == "long":
@@ -211,6 +214,20 @@ def _best_area_column(frame: pd.DataFrame, columns: list[str], names: _Names) ->
     code and a name column)."""
     return max(columns, key=lambda c: sum(
         names.area_code(t) is not None for t in frame[c].dropna().unique()))
+
+
+def _check_same_areas(found: _Findings, frame: pd.DataFrame, area_column: str, other: str,
+                      names: "_Names", areas: Mapping[str, str]) -> None:
+    """A row whose two area columns (a code and a name) name different districts: a row
+    shifted by hand, or a code typed wrong. Which one is right is the office's to say."""
+    for i, (text, again) in enumerate(zip(frame[area_column], frame[other])):
+        if not isinstance(text, str) or not isinstance(again, str):
+            continue
+        code, also = names.area_code(text), names.area_code(again)
+        if code is not None and also is not None and code != also:
+            found.error(found.at(i), other, again,
+                        f"{code} {areas.get(code, '')} as {area_column} says ({text}); "
+                        f"{again} is {also} {areas.get(also, '')}")
 
 
 # --- the unpivot: a _Value per value cell, whatever the layout ------------------------------
