@@ -194,7 +194,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "events_status": ("网格事件（按月、按状态）", "Grid events by month and status"),
     "events_category": ("网格事件类别", "Grid events by category"),
     "events_subcategory": ("{name} · 小类（点击返回大类）",
-                           "{name} by subcategory (click to go back)"),
+                           "{name}: subcategories (click: back)"),
     "no_subcategory": ("未分小类", "No subcategory"),
     "ranking": ("区县排名", "District ranking"),
     "select_hint": ("在趋势图上拖选时间段以筛选", "Drag across a trend chart to pick a time range"),

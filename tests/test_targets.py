@@ -246,6 +246,9 @@ def test_the_ranking_draws_the_citys_line_and_the_districts_own_marks(runtime):
     assert [s.x0 for s in figure.layout.shapes] == [5.0]
     marks = figure.data[1]
     assert list(marks.y) == ["章贡区"] and list(marks.x) == [9.5]
+    # the mark's hover says the target as the bars say values; no "trace 0" legend
+    assert list(marks.text) == ["+9.5%"] and "%{text}" in marks.hovertemplate
+    assert figure.layout.showlegend is False
 
 
 def test_alerts_and_the_report_hold_districts_to_their_own_lines(runtime):

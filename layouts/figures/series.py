@@ -148,7 +148,7 @@ def events_by_category(frame: pd.DataFrame, *, theme: Theme, lang: str,
     if parent is not None:
         title = i18n.t("events_subcategory", lang).format(name=parent[en])
     # a city's own names may be longer than the grid's categories: the margin follows them
-    widest = max((len(name) for name in labels), default=0) * (7 if en else 14)
+    widest = max((len(name) for name in labels), default=0) * (8 if en else 14)
     return _figure(theme, title, [trace],
                    margin={"l": min(260, max(150 if en else 96, widest)), "r": 16, "t": 44,
                            "b": 24},
@@ -192,9 +192,12 @@ def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
                 "type": "scatter", "mode": "markers", "name": label,
                 "y": [r.name_en if lang == "en" else r.name_zh for r in own.itertuples()],
                 "x": _numbers(own["target"]), "showlegend": False,
+                # the target as the bars write their values (8.0%, +6.5%), not 8.00000
+                "text": [i18n.change(v, ind, lang) if yoy_basis else i18n.quantity(v, ind, lang)
+                         for v in own["target"]],
                 "marker": {"symbol": "line-ns", "size": 18,
                            "line": {"width": 3, "color": theme.text}},
-                "hovertemplate": f"%{{y}} {label} %{{x:g}}<extra></extra>"})
+                "hovertemplate": f"%{{y}} {label} %{{text}}<extra></extra>"})
     shapes = []
     if city_target is not None:
         shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "xref": "x",
@@ -202,6 +205,7 @@ def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
                        "line": {"color": theme.ok, "width": 2, "dash": "dash"}})
     return _figure(theme, f"{i18n.t('ranking', lang)} · {indicator_title(ind, lang)}", traces,
                    shapes, margin={"l": 96, "r": 16, "t": 44, "b": 24}, uirevision="ranking",
+                   showlegend=False,
                    bargap=0.18, yaxis={"autorange": "reversed"},
                    xaxis={"ticksuffix": "%"} if yoy_basis else {},
                    uniformtext={"minsize": max(12, theme.font_size - 6), "mode": "show"})
