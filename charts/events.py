@@ -26,12 +26,12 @@ from charts import state as st
 from data.queries import EVENT_TABLE_COLUMNS
 
 #: Columns shown by name rather than code, and where their names come from.
-_NAMED = ("district_code", "township_code", "category", "channel", "department_code",
-          "status")
+_NAMED = ("district_code", "township_code", "category", "subcategory", "channel",
+          "department_code", "status")
 _TIMES = ("reported_at", "deadline_at", "closed_at")
 _NUMBERS = ("event_id", "returned_count", "satisfaction")
 #: Columns that may be empty: they alone offer the blank / not blank filters.
-_NULLABLE = ("closed_at", "satisfaction", "reporter_name", "reporter_phone")
+_NULLABLE = ("subcategory", "closed_at", "satisfaction", "reporter_name", "reporter_phone")
 
 #: The filter types each kind of column takes (AG Grid's names), the whitelist the grid's
 #: menus are built from (layouts/events.py) and its filter models are read against.
@@ -109,6 +109,8 @@ def _vocabulary(column: str, runtime) -> dict[str, tuple[str, str]]:
     vocabulary = runtime.queries.event_vocabulary()     # the store's, loaded or the demo's
     if column == "category":
         return vocabulary.categories
+    if column == "subcategory":
+        return vocabulary.subcategories
     if column == "channel":
         return vocabulary.channels
     if column == "status":

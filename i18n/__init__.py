@@ -129,6 +129,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_township_code": ("乡镇街道", "Township"),
     "col_grid_code": ("网格", "Grid cell"),
     "col_category": ("类别", "Category"),
+    "col_subcategory": ("小类", "Subcategory"),
     "col_channel": ("来源", "Source"),
     "col_department_code": ("处置部门", "Department"),
     "col_status": ("状态", "Status"),

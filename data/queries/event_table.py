@@ -19,13 +19,13 @@ from data.queries.base import AREA_ROLLUP, Area, QueryBase, reported_on_days
 
 #: The event table's columns in display order: the only names a sort or filter may use.
 EVENT_TABLE_COLUMNS = ("event_id", "reported_at", "district_code", "township_code", "grid_code",
-                       "category", "channel", "department_code", "status", "deadline_at",
+                       "category", "subcategory", "channel", "department_code", "status", "deadline_at",
                        "closed_at", "returned_count", "satisfaction", "reporter_name",
                        "reporter_phone")
 #: A download's columns: the table's, then what an events load file holds beyond them (the
 #: other stage times, the place), so that a downloaded file loads (and posts) back.
-EVENT_EXPORT_COLUMNS = (*EVENT_TABLE_COLUMNS, "subcategory", "accepted_at", "dispatched_at",
-                        "handled_at", "verified_at", "lon", "lat")
+EVENT_EXPORT_COLUMNS = (*EVENT_TABLE_COLUMNS, "accepted_at", "dispatched_at", "handled_at",
+                        "verified_at", "lon", "lat")
 #: The reporter as a reader without clearance sees it: 张** and 138****1234 (the surname
 #: and the phone's carrier prefix and last four digits, as Chinese government systems show).
 _MASKED_REPORTER = ("left(reporter_name, 1) || repeat('*', greatest(length(reporter_name) - 1,"
