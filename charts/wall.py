@@ -207,6 +207,9 @@ def task_table(view: WallView, _part: Part):
              f"{row.due_month:%Y-%m}", i18n.t(f"task_{row.status}", lang)]
             for row in frame.itertuples()]
     classes = [f"task-{status}" for status in frame["status"]]
+    if frame.empty:       # a new city before its ledger: say so rather than show nothing
+        return wall.table(columns, [[i18n.t("wall_no_tasks", lang), "", "", "", ""]],
+                          classes=["task-none"])
     if len(rows) > TASK_ROWS:     # most urgent first: what is cut is done or on track
         more = len(rows) - TASK_ROWS + 1
         rows = rows[:TASK_ROWS - 1] + [[i18n.t("wall_more_tasks", lang).format(n=more),

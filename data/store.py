@@ -111,11 +111,20 @@ CREATE TABLE key_tasks (
     lead_department_code VARCHAR NOT NULL REFERENCES departments(code),
     district_code VARCHAR REFERENCES districts(code),
     start_month DATE NOT NULL, due_month DATE NOT NULL, source VARCHAR NOT NULL,
-    as_of TIMESTAMP NOT NULL, CHECK (due_month >= start_month));
+    as_of TIMESTAMP NOT NULL, leader VARCHAR, CHECK (due_month >= start_month));
 CREATE TABLE key_task_progress (
     task_code VARCHAR NOT NULL REFERENCES key_tasks(code), period DATE NOT NULL,
     progress DOUBLE NOT NULL CHECK (progress BETWEEN 0 AND 100), note_zh VARCHAR,
     note_en VARCHAR, PRIMARY KEY (task_code, period));
+-- A ledger's milestones (节点) and each task's departments (牵头单位 lead, 配合单位 co);
+-- no foreign keys: a ledger replaces a task's rows, which DuckDB refuses under a key.
+CREATE TABLE key_task_milestones (
+    task_code VARCHAR NOT NULL, seq SMALLINT NOT NULL, name_zh VARCHAR NOT NULL,
+    name_en VARCHAR, due_date DATE NOT NULL, done BOOLEAN NOT NULL, behind BOOLEAN NOT NULL,
+    status_text VARCHAR, PRIMARY KEY (task_code, seq));
+CREATE TABLE key_task_departments (
+    task_code VARCHAR NOT NULL, department_code VARCHAR NOT NULL, role VARCHAR NOT NULL
+    CHECK (role IN ('lead', 'co')), PRIMARY KEY (task_code, department_code));
 """
 
 #: Built from grid_events after every load, so the screens' event questions read thousands of
@@ -311,14 +320,16 @@ def connect(path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDBPyC
 
 #: Tables added to the schema after stores were first built: a load adds them to an older
 #: store (the app reads such a store without them).
-_LATER_TABLES = ("datasets", "key_tasks", "key_task_progress", "indicator_targets")
+_LATER_TABLES = ("datasets", "key_tasks", "key_task_progress", "indicator_targets",
+                 "key_task_milestones", "key_task_departments")
 #: Nullable columns added at the end of a table after stores were first built: a load adds
 #: them to an older store, so its rows read NULL there.
 _LATER_COLUMNS = (("grid_events", "reporter_name", "VARCHAR"),
                   ("grid_events", "reporter_phone", "VARCHAR"),
                   ("indicators", "source", "VARCHAR"),
                   ("event_vocabulary", "parent_code", "VARCHAR"),
-                  ("grid_events", "subcategory", "VARCHAR"))
+                  ("grid_events", "subcategory", "VARCHAR"),
+                  ("key_tasks", "leader", "VARCHAR"))
 
 
 def upgrade(con) -> None:

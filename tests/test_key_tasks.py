@@ -155,7 +155,9 @@ def test_the_department_filter_travels_as_a_parameter(tmp_path, city_path):
     shutil.copy(city_path, path)
     con = connect(path, read_only=False)
     con.execute("INSERT INTO departments VALUES (?, '督查室', 'Inspection Office')", ["D'99"])
-    con.execute("INSERT INTO key_tasks VALUES (?, '测试', 'test', ?, NULL, DATE '2026-01-01', "
+    con.execute("INSERT INTO key_tasks (code, title_zh, title_en, lead_department_code, "
+                "district_code, start_month, due_month, source, as_of) "
+                "VALUES (?, '测试', 'test', ?, NULL, DATE '2026-01-01', "
                 "DATE '2026-12-01', 'test', TIMESTAMP '2026-11-24 10:00')",
                 ["KT2026-'99", "D'99"])
     con.execute("INSERT INTO key_task_progress VALUES (?, DATE '2026-11-01', 40, NULL, NULL)",

@@ -40,7 +40,7 @@ from data.demo.environment import _write_air, _write_water
 from data.demo.events import EVENT_CHUNK, _write_events
 from data.demo.geography import _write_geography
 from data.demo.targets import targets as plan_targets
-from data.demo.tasks import key_task_code, key_tasks  # noqa: F401
+from data.demo.tasks import key_task_code, key_task_ledger, key_tasks  # noqa: F401
 from data.store import EVENT_ROLLUP, SCHEMA, connect, insert
 from settings import local_now
 
@@ -89,6 +89,9 @@ def build_demo(path: str | os.PathLike, events: int = 1_000_000, seed: int = 226
         tasks, progress = key_tasks(cal, np.random.default_rng(seed + 5))
         insert(con, "key_tasks", tasks)
         insert(con, "key_task_progress", progress)
+        milestones, task_departments = key_task_ledger(tasks, progress, cal.now.date())
+        insert(con, "key_task_milestones", milestones)
+        insert(con, "key_task_departments", task_departments)
         insert(con, "indicator_targets", plan_targets(cal))
         bar.update()
         con.execute("CREATE TEMP TABLE incoming_events AS FROM grid_events LIMIT 0")

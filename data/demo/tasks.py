@@ -76,6 +76,55 @@ _NOTE_OVERDUE = ("逾期未完成，已发督办函", "Overdue: supervision lett
 _NOTE_BEHIND = ("进度滞后，已提醒牵头单位", "Behind plan: lead department reminded")
 
 
+#: Who co-operates (配合单位) on a task, by its lead department: the departments a ledger
+#: names beside it most often.
+_CO_DEPARTMENTS = {
+    "D01": ("D05", "D13"), "D02": ("D15", "D01"), "D03": ("D06", "D13"),
+    "D04": ("D05", "D11", "D13"), "D05": ("D01", "D14"), "D06": ("D16", "D15"),
+    "D11": ("D03", "D20"), "D14": ("D19", "D17"), "D15": ("D16", "D02", "D21"),
+    "D16": ("D15", "D06"), "D17": ("D14", "D15"), "D18": ("D19", "D17"),
+    "D19": ("D12", "D14"), "D20": ("D04", "D11"), "D21": ("D07", "D13", "D15"),
+}
+#: A task's milestones (节点): (share of the plan's span by its due date, zh, en).
+_MILESTONES = (
+    (0.25, "印发实施方案，明确责任分工", "Plan issued, responsibilities assigned"),
+    (0.5, "完成招标采购，全面启动实施", "Procurement done, work under way"),
+    (0.75, "主体工作完成", "Main work done"),
+    (1.0, "通过验收，形成长效机制", "Accepted, made routine"),
+)
+#: The responsible leaders (责任领导) of the demo's ledger, by lead department's domain.
+_LEADERS = ("常务副市长", "分管副市长（政务）", "分管副市长（城建）", "分管副市长（经济）",
+            "分管副市长（生态）")
+
+
+def key_task_ledger(tasks: pd.DataFrame, progress: pd.DataFrame, now: dt.date
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the demo ledger's milestones and departments (lead and co-operating) of
+    ``tasks``, for ``key_task_milestones`` and ``key_task_departments``: four milestones
+    spread over each task's months, done once the task's progress reached their share,
+    behind when due by ``now`` and not done."""
+    latest = progress.sort_values("period").groupby("task_code")["progress"].last()
+    milestones, departments = [], []
+    for task in tasks.itertuples():
+        months = _months_between(task.start_month, task.due_month) + 1
+        reached = float(latest.get(task.code, 0.0))
+        for seq, (share, zh, en) in enumerate(_MILESTONES, start=1):
+            month = _add_months(task.start_month, max(0, round(share * months) - 1))
+            due = _add_months(month, 1) - dt.timedelta(days=1)
+            done = reached >= 100 * share
+            milestones.append({"task_code": task.code, "seq": seq, "name_zh": zh,
+                               "name_en": en, "due_date": due, "done": done,
+                               "behind": not done and due < now,
+                               "status_text": "已完成" if done else (
+                                   "滞后" if due < now else "推进中")})
+        departments.append({"task_code": task.code,
+                            "department_code": task.lead_department_code, "role": "lead"})
+        departments.extend({"task_code": task.code, "department_code": code, "role": "co"}
+                           for code in _CO_DEPARTMENTS.get(task.lead_department_code, ())
+                           if code != task.lead_department_code)
+    return pd.DataFrame(milestones), pd.DataFrame(departments)
+
+
 def key_task_code(year: int, number: int) -> str:
     """Return the code of the year's key task ``number`` (1-based): KT2026-03."""
     return f"KT{year}-{number:02d}"
@@ -107,7 +156,8 @@ def key_tasks(cal: Calendar, rng: np.random.Generator) -> tuple[pd.DataFrame, pd
             start = min(start, _add_months(now_month, -2))
         tasks.append({"code": code, "title_zh": zh, "title_en": en,
                       "lead_department_code": dept, "district_code": district,
-                      "start_month": start, "due_month": end})
+                      "start_month": start, "due_month": end,
+                      "leader": _LEADERS[(number - 1) * len(_LEADERS) // len(_KEY_TASKS)]})
         total = _months_between(start, end) + 1
         n = _months_between(start, now_month) + 1     # months reported so far
         if n <= 0:

@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 #: name their codes, the catalogue before the indicators it declares, targets last: the
 #: years of the data loaded with them bound theirs).
 KINDS = ("catalogue", "districts", "townships", "grid_cells", "departments", "categories",
-         "channels", "stations", "sections", "indicators", "air", "water", "events", "targets")
+         "channels", "stations", "sections", "indicators", "air", "water", "events", "targets",
+         "key_tasks")
 BOUNDARY_KINDS = ("districts", "townships", "grid_cells")
 #: What a load writes into the store file itself when it can (facts: the feeds' kinds);
 #: the others (reference data, boundaries, a new city) write a copy and rename it over the
@@ -761,6 +762,59 @@ def _load_vocabulary(con, item: Item, report: LoadReport, now) -> set[str]:
     return set()
 
 
+def _load_key_tasks(con, item: Item, report: LoadReport, now) -> set[str]:
+    """A supervision ledger (督办台账): its tasks replace those of the same code, with their
+    milestones and departments; its progress replaces the months it reports on. Tasks the
+    ledger does not name stay (an earlier year's)."""
+    from data.load.key_tasks import read_ledger
+    rows = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+    meta = dict(rows("SELECT key, value FROM meta"))
+    as_of = dt.datetime.fromisoformat(meta["as_of"]) if meta.get("as_of") else now
+    city = {key: meta[key] for key in ("city_code", "city_name_zh", "city_name_en")
+            if meta.get(key)}
+    ledger = read_ledger(item.path, departments={c: (zh, en) for c, zh, en in rows(
+                             "SELECT code, name_zh, name_en FROM departments")},
+                         areas=dict(rows("SELECT code, name_zh FROM districts")),
+                         month=as_of.date().replace(day=1), city=city, **item.options)
+    tasks = ledger["tasks"]
+    report.warnings.extend(tasks.attrs.get("warnings", []))
+    codes = list(tasks["code"])
+    # A task of the same code is replaced with its progress kept. DuckDB refuses to delete
+    # (or update) a task its progress rows still name in the same transaction, so the
+    # progress goes first in a transaction of its own, as in _make_room: this is the load's
+    # private copy, and a failure later still deletes it.
+    kept = con.execute("SELECT * FROM key_task_progress WHERE task_code IN (SELECT unnest(?))",
+                       [codes]).df()
+    con.execute("DELETE FROM key_task_progress WHERE task_code IN (SELECT unnest(?))", [codes])
+    con.execute("COMMIT")
+    con.execute("DELETE FROM key_tasks WHERE code IN (SELECT unnest(?))", [codes])
+    con.execute("BEGIN TRANSACTION")
+    insert(con, "key_tasks", tasks.assign(source=item.path.name, as_of=now))
+    if len(kept):
+        insert(con, "key_task_progress", kept)
+    for table in ("key_task_milestones", "key_task_departments"):
+        con.execute(f"DELETE FROM {table} WHERE task_code IN (SELECT unnest(?))", [codes])
+    insert(con, "key_task_milestones",
+           ledger["milestones"].rename(columns={"name": "name_zh"}))
+    insert(con, "key_task_departments", ledger["departments"])
+    progress = ledger["progress"]
+    with _registered(con, "_ledger_progress", progress):
+        # a month's note without a % keeps the progress stored for that month (or the
+        # latest before it)
+        filled = con.execute(
+            "SELECT i.task_code, i.period, coalesce(i.progress, (SELECT arg_max(p.progress, "
+            "p.period) FROM key_task_progress p WHERE p.task_code = i.task_code AND p.period "
+            "<= i.period), 0.0) AS progress, i.note_zh, i.note_en FROM _ledger_progress i"
+        ).df()
+    insert(con, "key_task_progress", filled, replace=True)
+    report.rows["key_tasks"] = len(tasks)
+    report.notes.append(
+        f"{item.path.name}: {len(tasks)} key tasks, {len(ledger['milestones'])} milestones, "
+        f"{int((ledger['departments']['role'] == 'co').sum())} co-operating departments, "
+        f"progress for {progress['period'].nunique()} months")
+    return set()
+
+
 # --- the feeds' kinds: read (anywhere, even in another process), then written -------------
 
 def reference(rows, kind: str) -> dict:
@@ -824,4 +878,5 @@ LOADERS = {"catalogue": _load_catalogue, "districts": _load_boundaries,
            "indicators": _feed_loader, "air": _feed_loader, "water": _feed_loader,
            "events": _feed_loader, "departments": _load_places, "stations": _load_places,
            "sections": _load_places, "targets": _load_targets,
-           "categories": _load_vocabulary, "channels": _load_vocabulary}
+           "categories": _load_vocabulary, "channels": _load_vocabulary,
+           "key_tasks": _load_key_tasks}
