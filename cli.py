@@ -91,20 +91,18 @@ def _report(args) -> int:
 _BOUNDARY_OPTIONS = ("code_field", "name_field", "name_en_field", "parent_field", "crs",
                      "source_crs", "layer")
 _TABLE_OPTIONS = ("sheet",)
-#: The tables whose rows are points (lon, lat): --source-crs converts them to WGS-84.
-_POINT_KINDS = ("events", "stations", "sections")
 
 
 def _load(args) -> int:
-    from data.load.build import BOUNDARY_KINDS, City, Item
+    from data.load.build import BOUNDARY_KINDS, POINT_KINDS, City, Item
 
     s = settings_mod.from_env()
     db = Path(args.db or s.db_path)
     names = (_BOUNDARY_OPTIONS if args.kind in BOUNDARY_KINDS else
-             _TABLE_OPTIONS + ("source_crs",) if args.kind in _POINT_KINDS else _TABLE_OPTIONS)
+             _TABLE_OPTIONS + ("source_crs",) if args.kind in POINT_KINDS else _TABLE_OPTIONS)
     if getattr(args, "source_crs", None) and "source_crs" not in names:
         raise settings_mod.SettingsError(
-            f"--source-crs applies to boundaries and to {', '.join(_POINT_KINDS)}, "
+            f"--source-crs applies to boundaries and to {', '.join(POINT_KINDS)}, "
             f"not to {args.kind}")
     options = {name: getattr(args, name) for name in names if getattr(args, name, None)}
     city = None

@@ -19,9 +19,10 @@ from callbacks.shell import Screen
 from charts.overview import target_text
 from data import catalog
 from data.access import what
-from data.load.build import BOUNDARY_KINDS, KINDS, Item
+from data.load.build import BOUNDARY_KINDS, KINDS, POINT_KINDS, Item
 from data.load.isolated import Limits, load_isolated
 from data.load.problems import LoadError
+from geo import crs
 from layouts import datasets
 from layouts.ids import Datasets, Shell
 from settings import local_now
@@ -59,7 +60,9 @@ def feeds(runtime, lang: str):
     for row in frame.itertuples():
         as_of = None if pd.isna(row.as_of) else pd.Timestamp(row.as_of).to_pydatetime()
         late = row.name in overdue
-        rows.append([feed_label(row.name, lang, runtime.catalogue), row.source, row.frequency,
+        frequency = (i18n.t(f"freq_{row.frequency}", lang)
+                     if f"freq_{row.frequency}" in i18n.TEXT else row.frequency)
+        rows.append([feed_label(row.name, lang, runtime.catalogue), row.source, frequency,
                      "—" if as_of is None else f"{as_of:%Y-%m-%d %H:%M}",
                      f"{pd.Timestamp(row.loaded_at):%Y-%m-%d %H:%M}", f"{row.row_count:,}",
                      i18n.t("stale" if late else "feed_ok", lang)])
@@ -94,8 +97,9 @@ def targets(runtime, lang: str, year: int | None = None):
                      target_text(t.alert, ind, lang) or "—",
                      target_source(t, lang), t.district is not None])
     others = [str(y) for y in catalogue.target_years() if y != year]
-    note = (i18n.t("data_targets_other_years", lang).format(
-        years=("、" if lang != "en" else ", ").join(others)) if others else None)
+    listed = ("、".join(others) if lang != "en" else
+              " and ".join(filter(None, (", ".join(others[:-1]), others[-1])))) if others else ""
+    note = (i18n.t("data_targets_other_years", lang).format(years=listed) if others else None)
     return datasets.targets_table(columns, rows, note)
 
 
@@ -130,9 +134,9 @@ def load_upload(runtime, contents: str, filename: str, kind: str, sheet: str | N
         return datasets.result(i18n.t("data_failed", lang).format(file=name),
                                ["the upload did not arrive whole"], ok=False)
     options = {}
-    if kind in BOUNDARY_KINDS:
-        options["source_crs"] = source_crs if source_crs in ("WGS84", "GCJ02") else "WGS84"
-    elif sheet:
+    if kind in BOUNDARY_KINDS or kind in POINT_KINDS:
+        options["source_crs"] = source_crs if source_crs in crs.SUPPORTED else "WGS84"
+    if kind not in BOUNDARY_KINDS and sheet:
         options["sheet"] = str(sheet)[:100]
     db = Path(runtime.settings.db_path)
     with tempfile.TemporaryDirectory(dir=db.parent, prefix=".upload-") as folder:

@@ -19,7 +19,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "data_load": ("导入数据", "Load data"),
     "data_kind": ("数据类型", "Kind"),
     "data_sheet": ("工作表（可选）", "Sheet (optional)"),
-    "data_source_crs": ("边界坐标系", "Boundary datum"),
+    "data_source_crs": ("坐标系（边界、点位）", "Datum (boundaries, points)"),
     "data_drop": ("拖放文件到这里，或点击选择文件（不超过 {mb} MB，更大的文件请用 citybrain load）",
                   "Drop a file here, or click to choose one (up to {mb} MB; larger files: "
                   "citybrain load)"),
@@ -29,6 +29,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "feed_name": ("数据集", "Dataset"),
     "feed_source": ("来源", "Source"),
     "feed_frequency": ("频度", "Frequency"),
+    # a feed's frequency (data/freshness.py), as the data screen's table shows it
+    "freq_hourly": ("逐小时", "hourly"), "freq_daily": ("逐日", "daily"),
+    "freq_event": ("逐件", "per event"), "freq_monthly": ("月度", "monthly"),
+    "freq_quarterly": ("季度", "quarterly"), "freq_yearly": ("年度", "yearly"),
     "feed_as_of": ("数据截至", "Data as of"),
     "feed_loaded": ("导入时间", "Loaded"),
     "feed_rows": ("行数", "Rows"),

@@ -341,3 +341,37 @@ def test_the_load_bar_counts_rows_against_their_total(new_city, tmp_path, capfd)
     assert frames and {float(total) for _, total in frames} == {12}, err
     assert float(frames[-1][0]) == 12
     assert "loaded into" in err and "12 indicators" in err
+
+
+def test_the_data_screen_converts_an_uploaded_baidu_stations_file(new_city, tmp_path):
+    """The upload's datum choice (WGS-84, GCJ-02, BD-09) applies to point files as on the
+    command line."""
+    import base64
+    import shutil
+
+    from callbacks.datasets import load_upload
+    from charts.runtime import Runtime
+    from data.queries import Queries
+    from data.store import Store
+    from geo import crs
+    from settings import Settings
+
+    db = shutil.copy(new_city, tmp_path / "city.duckdb")
+    code, name, lon, lat = DISTRICTS[1]
+    bd_lon, bd_lat = crs.convert_points([lon + 0.03], [lat + 0.03], "WGS84", "BD09")
+    text = f"站点代码,站点名称,经度,纬度\nS2,{name}站,{bd_lon[0]:.9f},{bd_lat[0]:.9f}\n"
+    contents = "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
+    store = Store(db)
+    runtime = Runtime(Settings(db_path=db, build_demo_if_missing=False, cache_type="simple",
+                               auth=False, store_writes="copy"), store, Queries(store))
+    try:
+        load_upload(runtime, contents, "stations.csv", "stations", None, "BD09", "zh")
+    finally:
+        store.close()
+    store = Store(db)
+    try:
+        station = store.records("SELECT * FROM stations WHERE code = 'S2'")[0]
+    finally:
+        store.close()
+    assert abs(station["lon"] - (lon + 0.03)) < 1e-6 and abs(station["lat"] - (lat + 0.03)) < 1e-6
+    assert station["district_code"] == code

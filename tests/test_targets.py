@@ -277,6 +277,14 @@ def test_the_data_screen_lists_the_targets_in_force_and_where_they_came_from(run
     assert "2024、2025、2027" in str(table)           # the other years the plan sets
     english = str(targets(runtime, "en").to_plotly_json())
     assert "Targets file targets.xlsx" in english and "Built in" in english
+    assert "2024, 2025 and 2027" in english
+
+
+def test_the_data_screen_says_each_feeds_frequency_in_the_interface_language(runtime):
+    from callbacks.datasets import feeds
+    chinese, english = (str(feeds(runtime, lang).to_plotly_json()) for lang in ("zh", "en"))
+    assert "逐小时" in chinese and "月度" in chinese and "hourly" not in chinese
+    assert "hourly" in english and "monthly" in english
 
 
 def test_a_bad_targets_file_changes_nothing(planned, tmp_path):

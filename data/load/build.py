@@ -50,6 +50,8 @@ KINDS = ("catalogue", "districts", "townships", "grid_cells", "departments", "ca
          "channels", "stations", "sections", "indicators", "air", "water", "events", "targets",
          "key_tasks")
 BOUNDARY_KINDS = ("districts", "townships", "grid_cells")
+#: The tables whose rows are points (lon, lat): a source_crs option converts them to WGS-84.
+POINT_KINDS = ("events", "stations", "sections")
 #: What a load writes into the store file itself when it can (facts: the feeds' kinds);
 #: the others (reference data, boundaries, a new city) write a copy and rename it over the
 #: file, so a server reading it swaps to it whole.
