@@ -19,6 +19,7 @@ from callbacks.shell import Screen
 from charts.overview import target_text
 from data import catalog
 from data.access import what
+from data.demo.city import SOURCE as DEMO_SOURCE
 from data.load.build import BOUNDARY_KINDS, KINDS, POINT_KINDS, Item
 from data.load.isolated import Limits, load_isolated
 from data.load.problems import LoadError
@@ -74,6 +75,8 @@ def target_source(target: catalog.Target, lang: str) -> str:
     """Where a target comes from, in words: 系统内置, 指标目录文件 x.csv, 目标值文件 y.xlsx."""
     if target.source == "built-in":
         return i18n.t("target_from_built_in", lang)
+    if target.file == DEMO_SOURCE:         # no file anyone could look for
+        return i18n.t("target_from_demo", lang)
     return i18n.t(f"target_from_{target.source}", lang).format(file=target.file or "—")
 
 

@@ -65,6 +65,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "target_from_built_in": ("系统内置", "Built in"),
     "target_from_catalogue": ("指标目录文件 {file}", "Catalogue file {file}"),
     "target_from_targets": ("目标值文件 {file}", "Targets file {file}"),
+    "target_from_demo": ("演示城市的规划（生成）", "The demo city's plan (generated)"),
     "own_target": ("本区县目标", "District's own target"),
     "not_found": ("没有这个页面", "No such screen"),
     "no_access": ("{role}角色无权查看此页面", "The {role} role may not open this screen"),

@@ -275,6 +275,9 @@ def test_the_data_screen_lists_the_targets_in_force_and_where_they_came_from(run
     assert ["零售总额" in r[0] for r in rows].count(True) == 2      # the city, 章贡区
     assert ["平均办理时长", "全市", "48小时", "72小时", "系统内置"] in rows
     assert "2024、2025、2027" in str(table)           # the other years the plan sets
+    # the demo's own plan is said to be generated, not a file called demo-generator
+    assert any(r[-1] == "演示城市的规划（生成）" for r in rows)
+    assert "demo-generator" not in str(table)
     english = str(targets(runtime, "en").to_plotly_json())
     assert "Targets file targets.xlsx" in english and "Built in" in english
     assert "2024, 2025 and 2027" in english
