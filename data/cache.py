@@ -41,6 +41,8 @@ class RedisWithLocalFallback(BaseCache):
         self.remote = RedisCache(host=client, default_timeout=default_timeout,
                                  key_prefix=key_prefix)
         self.local = SimpleCache(threshold=threshold, default_timeout=default_timeout)
+        #: The answers this process read or computed last (``memoise``): one per process.
+        self.recent = _Recent()
         self._down_until = 0.0
         self._lock = threading.Lock()
 
@@ -150,8 +152,8 @@ def memoise(cache, name: str, method: Callable, caching_id: Callable[[], str]) -
     One look-up per call (flask-caching's own memoize asks the cache for two version keys
     first: three Redis round trips per answer). Keys are never deleted: a write to the store
     changes ``caching_id``. With a shared backend (Redis) the process keeps recent answers
-    too (``_Recent``)."""
-    recent = _Recent() if hasattr(cache.cache, "using_redis") else None
+    too (the backend's ``_Recent``, shared by every memoised method)."""
+    recent = getattr(cache.cache, "recent", None)
 
     @functools.wraps(method)
     def memoised(*args, **kwargs):

@@ -135,6 +135,8 @@ def _too_many(error):
     key, now = _token_key(), time.monotonic()
     audit = now - _LAST_THROTTLED.get(key, -60.0) >= 60
     if audit:
+        for old in [k for k, t in _LAST_THROTTLED.items() if now - t >= 60]:
+            del _LAST_THROTTLED[old]          # one entry per sender throttled this minute
         _LAST_THROTTLED[key] = now
         _, access = flask.current_app.extensions["citybrain_feeds"]
         client = access.feed_client(_bearer())

@@ -672,10 +672,11 @@ def _write_events(con, item: Item, frame: pd.DataFrame, report: LoadReport,
                     "(SELECT event_id FROM _batch EXCEPT SELECT event_id FROM _batch_ids)")
         con.execute("INSERT INTO _batch_ids SELECT event_id FROM _batch "
                     "EXCEPT SELECT event_id FROM _batch_ids")
+        # before: what _events_before holds (an event an earlier file of this load changed
+        # had its days added with that file's)
         con.execute("INSERT INTO _touched_days SELECT CAST(reported_at AS DATE), "
-                    "district_code FROM grid_events WHERE event_id IN "
-                    "(SELECT event_id FROM _batch) "
-                    "UNION SELECT CAST(reported_at AS DATE), district_code FROM _batch")
+                    "district_code FROM _events_before WHERE event_id IN "
+                    "(SELECT event_id FROM _batch) UNION SELECT CAST(reported_at AS DATE), district_code FROM _batch")
     _replace_rows(con, "grid_events", frame, ("event_id",))
     report.rows["events"] = report.rows.get("events", 0) + len(frame)
     named = int((frame["reporter_name"].notna() | frame["reporter_phone"].notna()).sum())
