@@ -6,11 +6,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from contextlib import contextmanager
 
 import openpyxl
 import shapely
 
 from data.store import connect
+
+
+@contextmanager
+def serving(db):
+    """A runtime serving the store file ``db`` as the app does without sign-in (what the
+    screens' functions are handed), the store closed after."""
+    from charts.runtime import Runtime
+    from data.queries import Queries
+    from data.store import Store
+    from settings import Settings
+    store = Store(db)
+    try:
+        yield Runtime(Settings(db_path=db, build_demo_if_missing=False, cache_type="simple",
+                               auth=False, store_writes="copy"), store, Queries(store))
+    finally:
+        store.close()
 
 
 def write(path, text: str, encoding: str = "utf-8"):

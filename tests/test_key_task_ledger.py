@@ -18,7 +18,7 @@ from data.load.key_tasks import parse_due, read_ledger
 from data.load.problems import LoadError
 from data.queries import Queries
 from data.store import Store
-from tests.new_city import checksums, excel, write
+from tests.new_city import checksums, excel, serving, write
 
 DEPARTMENTS = {"D15": ("数据局", "Data Bureau"), "D01": ("城市管理局", "Urban Management"),
                "D02": ("公安局", "Public Security"), "D17": ("工业和信息化局", "Industry and IT")}
@@ -177,20 +177,12 @@ def test_a_bad_ledger_changes_nothing(loaded, tmp_path):
 
 
 def test_the_wall_says_when_a_new_city_has_no_ledger(new_city, app):
-    import settings as settings_mod
     from charts import wall as wall_charts
-    from charts.runtime import Runtime
-    store = Store(new_city)
-    try:
-        settings = settings_mod.Settings(db_path=new_city, build_demo_if_missing=False,
-                                         cache_type="simple", auth=False)
-        runtime = Runtime(settings, store, Queries(store))
+    with serving(new_city) as runtime:
         for lang, words in (("zh", "尚未加载重点工作督办台账"), ("en", "No key-task ledger")):
             tables = wall_charts.task_table(wall_charts.WallView(runtime, app, lang), None)
             rows = [row for table in tables for row in table.children[1].children]
             assert len(rows) == 1 and words in rows[0].children[0].children
-    finally:
-        store.close()
 
 
 def test_the_demo_ledger_has_milestones_co_operating_departments_and_leaders(store):

@@ -12,7 +12,7 @@ import pytest
 import settings as settings_mod
 from cli import main as citybrain
 from data.store import connect
-from tests.new_city import DISTRICTS, checksums
+from tests.new_city import DISTRICTS, checksums, serving
 
 
 def test_new_city_store_holds_only_its_own_places(new_city):
@@ -229,12 +229,21 @@ def test_a_new_city_loads_its_stations_sections_departments_and_their_readings(n
     assert citybrain(["load", "stations", str(outside), "--db", str(db), "--quiet"]) == 1
 
 
+def _station(db, code: str) -> dict:
+    """A station's row as the store holds it."""
+    from data.store import Store
+    store = Store(db)
+    try:
+        return store.records("SELECT * FROM stations WHERE code = ?", [code])[0]
+    finally:
+        store.close()
+
+
 def test_stations_from_a_baidu_export_are_placed_where_they_are(new_city, tmp_path, capsys):
     """A file of points taken from Baidu's map (BD-09) is declared so and lands in WGS-84,
     in the grid cell it lies in; --source-crs means nothing to a table without points."""
     import shutil
 
-    from data.store import Store
     from geo import crs
 
     db = shutil.copy(new_city, tmp_path / "city.duckdb")
@@ -245,11 +254,7 @@ def test_stations_from_a_baidu_export_are_placed_where_they_are(new_city, tmp_pa
                     f"{bd_lat[0]:.9f}\n", encoding="utf-8")
     assert citybrain(["load", "stations", str(path), "--source-crs", "BD09", "--db", str(db),
                       "--quiet"]) == 0
-    store = Store(db)
-    try:
-        station = store.records("SELECT * FROM stations")[0]
-    finally:
-        store.close()
+    station = _station(db, "S1")
     assert abs(station["lon"] - (lon + 0.05)) < 1e-6 and abs(station["lat"] - (lat + 0.05)) < 1e-6
     assert station["district_code"] == code
     capsys.readouterr()
@@ -350,28 +355,15 @@ def test_the_data_screen_converts_an_uploaded_baidu_stations_file(new_city, tmp_
     import shutil
 
     from callbacks.datasets import load_upload
-    from charts.runtime import Runtime
-    from data.queries import Queries
-    from data.store import Store
     from geo import crs
-    from settings import Settings
 
     db = shutil.copy(new_city, tmp_path / "city.duckdb")
     code, name, lon, lat = DISTRICTS[1]
     bd_lon, bd_lat = crs.convert_points([lon + 0.03], [lat + 0.03], "WGS84", "BD09")
     text = f"站点代码,站点名称,经度,纬度\nS2,{name}站,{bd_lon[0]:.9f},{bd_lat[0]:.9f}\n"
     contents = "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
-    store = Store(db)
-    runtime = Runtime(Settings(db_path=db, build_demo_if_missing=False, cache_type="simple",
-                               auth=False, store_writes="copy"), store, Queries(store))
-    try:
+    with serving(db) as runtime:
         load_upload(runtime, contents, "stations.csv", "stations", None, "BD09", "zh")
-    finally:
-        store.close()
-    store = Store(db)
-    try:
-        station = store.records("SELECT * FROM stations WHERE code = 'S2'")[0]
-    finally:
-        store.close()
+    station = _station(db, "S2")
     assert abs(station["lon"] - (lon + 0.03)) < 1e-6 and abs(station["lat"] - (lat + 0.03)) < 1e-6
     assert station["district_code"] == code

@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import settings as settings_mod
 from cli import main as citybrain
 from data import alerts, catalog
 from data.catalog import BUILT_IN, Target
@@ -23,8 +22,7 @@ from data.load.catalogue import read_catalogue
 from data.load.problems import LoadError
 from data.load.targets import read_targets
 from data.queries import Queries
-from data.store import Store
-from tests.new_city import excel, write
+from tests.new_city import excel, serving, write
 
 YEARS = range(2023, 2032)
 AREAS = {"360702": "章贡区", "360703": "南康区", "360722": "信丰县", "360726": "安远县"}
@@ -193,12 +191,8 @@ def planned(city_path, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def runtime(planned):
-    from charts.runtime import Runtime
-    store = Store(planned)
-    settings = settings_mod.Settings(db_path=planned, build_demo_if_missing=False,
-                                     cache_type="simple", auth=False, store_writes="copy")
-    yield Runtime(settings, store, Queries(store))
-    store.close()
+    with serving(planned) as runtime:
+        yield runtime
 
 
 def test_targets_is_a_kind_of_load():
@@ -308,14 +302,13 @@ def test_a_bad_targets_file_changes_nothing(planned, tmp_path):
 
 def test_a_catalogue_file_redeclares_a_built_in_indicator(city_path, tmp_path):
     from callbacks.datasets import targets
-    from charts.runtime import Runtime
     db = Path(shutil.copy(city_path, tmp_path / "city.duckdb"))
     declared = write(tmp_path / "cat.csv", "代码,名称,name_en,单位,方向,目标,预警\n"
                      "tax_revenue,税收收入（全口径）,Tax revenue (all),亿元,越高越好,8,2\n")
     report = load(db, [Item("catalogue", declared)])
     assert "1 built-in indicators declared again (tax_revenue)" in report.notes[0]
-    store = Store(db)
-    try:
+    with serving(db) as runtime:
+        store = runtime.store
         c = store.catalogue
         ind = c.get("tax_revenue")
         assert (ind.name_zh, ind.name_en, ind.basis, ind.target, ind.alert) == \
@@ -324,14 +317,9 @@ def test_a_catalogue_file_redeclares_a_built_in_indicator(city_path, tmp_path):
                                                       "cat.csv")
         kpis = Queries(store).kpis(None, "2026-10-01", "2026-10-31", ("tax_revenue",))
         assert kpis["target"].tolist() == [8.0]
-        settings = settings_mod.Settings(db_path=db, build_demo_if_missing=False,
-                                         cache_type="simple", auth=False)
-        runtime = Runtime(settings, store, Queries(store))
         assert "税收收入（全口径）" in str(targets(runtime, "zh").to_plotly_json())
         assert "指标目录文件 cat.csv" in str(targets(runtime, "zh").to_plotly_json())
         assert "（全口径）" in runtime.names_text()     # the interface font keeps its name
-    finally:
-        store.close()
 
 
 def test_the_trend_steps_its_target_line_at_each_new_year():

@@ -14,16 +14,14 @@ from pathlib import Path
 
 import pytest
 
-import settings as settings_mod
 from cli import main as citybrain
 from data.demo.vocabulary import SUBCATEGORIES
 from data.load.build import KINDS, Item, load
 from data.load.problems import LoadError
 from data.load.vocabulary import read_categories, read_channels
-from data.queries import Queries
 from data.store import Store
 from data.vocabulary import Vocabulary
-from tests.new_city import excel, write
+from tests.new_city import excel, serving, write
 
 RANGE = ("2026-01-01", "2026-11-24")
 
@@ -176,12 +174,8 @@ def own(city_path, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def runtime(own):
-    from charts.runtime import Runtime
-    store = Store(own)
-    settings = settings_mod.Settings(db_path=own, build_demo_if_missing=False,
-                                     cache_type="simple", auth=False, store_writes="copy")
-    yield Runtime(settings, store, Queries(store))
-    store.close()
+    with serving(own) as runtime:
+        yield runtime
 
 
 def test_events_are_filed_under_the_loaded_vocabulary(runtime):
