@@ -101,13 +101,35 @@
     });
   }
 
+  function dataDriven(value) {
+    return Array.isArray(value) || Boolean(value && value.type === 'identity');
+  }
+
+  // A paint property turning from one value for all into one per feature (an outline of
+  // picked areas, plotly's dimming of the unselected) or back: MapLibre's tiles keep the old
+  // kind until they are cut again, and a feature state set before that throws inside
+  // MapLibre's render ("this.expression.evaluate is not a function"). Such an update takes
+  // plotly's own path, which cuts the tiles again.
+  function switchesDataDriven(glTrace, opts) {
+    const map = glTrace.subplot.map;
+    return glTrace.layerList.some(function (entry) {
+      const layer = opts[entry[0]];
+      if (!layer || !layer.paint || !map.getLayer(entry[1])) { return false; }
+      return Object.keys(layer.paint).some(function (name) {
+        return dataDriven(map.getPaintProperty(entry[1], name)) !==
+               dataDriven(stateFirst(layer.paint[name]));
+      });
+    });
+  }
+
   // choroplethmap: `_update(opts)` receives plotly's converted trace ({geojson, fill, line}).
   function recolourInPlace(original) {
     return function (opts) {
       const features = (opts.geojson && opts.geojson.features) || [];
       const map = this.subplot.map;
       const source = this.sourceId;
-      if (!features.length || !sameShapes(heldShapes(this), features)) {
+      if (!features.length || !sameShapes(heldShapes(this), features) ||
+          switchesDataDriven(this, opts)) {
         map.removeFeatureState({source: source});
         this.cbShapes = shapesOf(features);
         original.call(this, opts);

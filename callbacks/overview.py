@@ -31,7 +31,7 @@ from layouts.ids import Overview, Shell
 def _map_selection(state, selection, _trigger, context):
     # a box or lasso; plotly also reports null when a redraw drops the selection, so only a
     # new selection (or 清除筛选) changes the picked shapes
-    if not selection:
+    if not selection or not selection.get("points"):
         return None
     return st.pick(state, st.picked_codes(selection), context)
 
@@ -124,6 +124,13 @@ def register(app, runtime) -> None:
         trace["marker"]["line"]["width"] = arrays["line_width"]
         trace["marker"]["line"]["color"] = arrays["line_color"]
         trace["colorbar"]["title"]["text"] = figures.colorbar_title(ind, s.lang)
+        if not s.picked:
+            # plotly's marks of a box or lasso (the others dimmed, the box drawn) would
+            # outlive a pick cleared elsewhere: a user's selection survives figure updates
+            # until selectionrevision changes
+            trace["selectedpoints"] = None
+            patch["layout"]["selections"] = []
+            patch["layout"]["selectionrevision"] = data.get("query") or "none"
         patch["layout"]["title"]["text"] = map_title(title, ind, s, runtime)
         # a new area refits the view; within one area the user's pan and zoom stay
         center, zoom = runtime.view(s.township or s.district)

@@ -342,7 +342,19 @@ def test_ops010_a_box_selection_on_the_map_filters_the_charts(live_server, probe
                              ".js-plotly-plot').data[0]; return d.customdata.filter("
                              "(c, i) => d.marker.line.width[i] > 0); }")
     assert sorted(outlined) == sorted(picked)
+    # the map outlines the picked shapes, and its update keeps the pick
+    page.wait_for_function("() => { const d = document.querySelector('#ops-map .js-plotly-plot')"
+                           ".data[0]; return Array.isArray(d.marker.line.width); }")
+    page.wait_for_timeout(1000)
+    on_map = page.evaluate("() => { const d = document.querySelector('#ops-map .js-plotly-plot')"
+                           ".data[0]; return d.locations.filter((c, i) => "
+                           "d.marker.line.width[i] > 1); }")
+    assert sorted(on_map) == sorted(picked) == sorted(_query(page)["picked"].split(","))
     probe.screenshot("ops010-box-selection")
     page.click("#ops-clear")
     page.wait_for_function("() => !location.search.includes('picked=')")
+    # nothing stays dimmed or boxed once the pick is cleared (the selection outlived it)
+    page.wait_for_function("() => { const g = document.querySelector('#ops-map .js-plotly-plot');"
+                           " return !g.data[0].selectedpoints && !(g.layout.selections || [])"
+                           ".length; }")
     assert probe.errors == []
