@@ -17,7 +17,9 @@ from callbacks import events as events_callbacks
 from callbacks import grid as grid_callbacks
 from callbacks import overview as overview_callbacks
 from callbacks import report as report_callbacks
+from callbacks import services as services_callbacks
 from callbacks import shell as shell_callbacks
+from callbacks import tasks as tasks_callbacks
 from callbacks import wall as wall_callbacks
 from charts import registry
 from charts.runtime import Runtime
@@ -74,7 +76,8 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
         runtime.reload_if_replaced()
     app.layout = frame.shell()
     screens = [overview_callbacks, grid_callbacks, events_callbacks, environment_callbacks,
-               economy_callbacks, report_callbacks, datasets_callbacks]
+               economy_callbacks, tasks_callbacks, services_callbacks, report_callbacks,
+               datasets_callbacks]
     routes.install(app.server, runtime)
     shell_callbacks.register(app, runtime, [module.SCREEN for module in screens],
                              wall=wall_callbacks)

@@ -217,3 +217,40 @@ window.citybrain.fitCanvas();
     });
   };
 })();
+
+// The time slider's handles say their date (the slider counts days since the store's first
+// day, which its box carries as data-first-day: layouts/frame.time_slider).
+window.dccFunctions = window.dccFunctions || {};
+window.dccFunctions.cbSliderDate = function (value) {
+  const box = document.querySelector('.slider-box[data-first-day]');
+  if (!box) { return String(value); }
+  const day = new Date(box.dataset.firstDay + 'T00:00:00Z');
+  day.setUTCDate(day.getUTCDate() + Number(value));
+  return day.toISOString().slice(0, 10);
+};
+
+// Plotly's own texts (the modebar's tooltips, the zoom hint) in the page's language: plotly
+// ships English only and its locale files come from a CDN, so its Chinese texts are here. A
+// chart takes the language of the screen it is on (.lang-en), on every draw.
+(function () {
+  const ZH_CN = {
+    'Zoom': '缩放', 'Pan': '平移', 'Box Select': '框选', 'Lasso Select': '套索选择',
+    'Zoom in': '放大', 'Zoom out': '缩小', 'Autoscale': '自适应', 'Reset axes': '复位坐标轴',
+    'Reset view': '复位视图', 'Reset views': '复位视图', 'Reset': '复位',
+    'Double-click to zoom back out': '双击复原', 'Download plot': '下载图表',
+    'Toggle Spike Lines': '显示/隐藏辅助线', 'Show closest data on hover': '悬停显示最近数据',
+    'Compare data on hover': '悬停比较数据',
+  };
+  const waiting = setInterval(function () {
+    if (!window.Plotly || !window.Plotly.react || !window.Plotly.register) { return; }
+    clearInterval(waiting);
+    window.Plotly.register({moduleType: 'locale', name: 'zh-CN', dictionary: ZH_CN});
+    const react = window.Plotly.react;
+    window.Plotly.react = function (gd, figure) {
+      if (figure && figure.config && gd && gd.closest) {
+        figure.config.locale = gd.closest('.lang-en') ? 'en' : 'zh-CN';
+      }
+      return react.apply(this, arguments);
+    };
+  }, 50);
+})();

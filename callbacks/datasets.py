@@ -37,7 +37,8 @@ def kind_options(lang: str) -> list[dict]:
 
 
 #: Fact tables' feeds by the kind of file that loads them.
-_FEED_KIND = {"air_hourly": "air", "water_quality": "water", "grid_events": "events"}
+_FEED_KIND = {"air_hourly": "air", "water_quality": "water", "grid_events": "events",
+              "service_cases": "service_cases"}
 
 
 def feed_label(name: str, lang: str, catalogue: catalog.Catalogue) -> str:

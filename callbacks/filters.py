@@ -91,6 +91,8 @@ def bar_controls(ids: Bar) -> tuple[Control, ...]:
                 shows=lambda s, c: common.slider_model(s, c)["value"]),
         Control(ids.STEP, "value", lambda s, v, _t, _c: st.set_step(s, v),
                 shows=lambda s, _c: s.step),
+        Control(ids.QUICK_RANGE, "value", lambda s, v, _t, c: st.quick_range(s, v, c),
+                shows=st.quick_range_of),
         Control({"type": ids.CRUMB, "level": ALL}, "n_clicks", _clicked(_crumb)),
     )
 

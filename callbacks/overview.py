@@ -130,7 +130,7 @@ def register(app, runtime) -> None:
             # until selectionrevision changes
             trace["selectedpoints"] = None
             patch["layout"]["selections"] = []
-            patch["layout"]["selectionrevision"] = data.get("query") or "none"
+            patch["layout"]["selectionrevision"] = st.to_query(s) or "none"
         patch["layout"]["title"]["text"] = map_title(title, ind, s, runtime)
         # a new area refits the view; within one area the user's pan and zoom stay
         center, zoom = runtime.view(s.township or s.district)

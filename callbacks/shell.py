@@ -18,6 +18,7 @@ from callbacks import filters
 from charts import common
 from charts import state as st
 from charts import wall as wall_charts
+from data import catalog
 from layouts import figures, frame
 from layouts.ids import Bar, Shell
 from web import auth
@@ -36,16 +37,21 @@ class Screen:
 
 def indicator_options(runtime, lang: str) -> list[dict]:
     """Return the indicator choices of the store served, grouped by domain in catalogue
-    order."""
+    order: those the map and ranking can split across districts (not catalog.CITY_ONLY)."""
     return [{"label": f"{i18n.t('domain_' + ind.domain, lang)} · "
                       f"{figures.indicator_title(ind, lang)}", "value": ind.code}
-            for ind in runtime.catalogue]
+            for ind in runtime.catalogue if ind.code not in catalog.CITY_ONLY]
 
 
 def district_options(runtime, lang: str) -> list[dict]:
     """Return the district choices (the city's districts in code order)."""
     return [{"label": i18n.name(row, lang), "value": row["code"]}
             for _, row in runtime.queries.districts().iterrows()]
+
+
+def range_options(lang: str) -> list[dict]:
+    """Return the time filter's quick ranges."""
+    return [{"label": i18n.t(f"range_{name}", lang), "value": name} for name in st.QUICK_RANGES]
 
 
 def step_options(lang: str) -> list[dict]:
@@ -88,13 +94,16 @@ def register(app, runtime, screens: list[Screen], wall=None) -> None:
             is_demo=runtime.is_demo, as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"),
             lang_href=payload["lang_query"], query=payload["query"], allowed=allowed,
             user=who.name or None, logout_href=app.get_relative_path("/logout"),
-            csrf_token=auth.csrf_token(), zone=runtime.settings.time_zone)
+            csrf_token=auth.csrf_token(), zone=runtime.settings.time_zone,
+            wall=wall is not None and who.may("wall"))
         ids = Bar(screen.prefix)
         bar = frame.filter_bar(
             ids=ids, lang=state.lang, indicator_options=indicator_options(runtime, state.lang),
             indicator=state.indicator, district_options=district_options(runtime, state.lang),
             district=state.district, slider=common.slider_model(state, runtime.context),
             step_options=step_options(state.lang), step=state.step,
+            range_options=range_options(state.lang),
+            quick_range=st.quick_range_of(state, runtime.context),
             extra=screen.bar_extra(state, runtime) if screen.bar_extra else None,
             trail=screen.trail_in_bar,
             # a district user's "everywhere" is their districts

@@ -25,8 +25,9 @@ class Chart(Protocol):
 
 
 def slider_model(state: st.FilterState, context: st.Context) -> dict:
-    """Return the time slider's range (days since the store's first day), its marks (each
-    year's first month labelled, every month a tick) and the state's position on it."""
+    """Return the time slider's range (days since the store's first day, ``first_day``), its
+    marks (each year's first month labelled, every month a tick) and the state's position on
+    it."""
     marks, month = {}, context.first_day.replace(day=1)
     while month <= context.last_day:
         if month >= context.first_day:
@@ -34,6 +35,7 @@ def slider_model(state: st.FilterState, context: st.Context) -> dict:
             marks[st.day_index(context, month)] = label
         month = shift_months(month, 1)
     return {"max": st.day_index(context, context.last_day), "marks": marks,
+            "first_day": context.first_day.isoformat(),
             "value": [st.day_index(context, state.start), st.day_index(context, state.end)]}
 
 

@@ -63,7 +63,11 @@ def map_layer(state: st.FilterState, runtime) -> tuple[pd.DataFrame, Indicator, 
     if state.map_level == "districts":
         frame = q.indicator_by_district(ind.code, state.start, state.end).rename(
             columns={"district_code": "area_code"})
-        return frame, ind, "/geo/districts.geojson", figures.indicator_title(ind, lang)
+        title = figures.indicator_title(ind, lang)
+        if ind.code in catalog.CITY_ONLY:     # the city's own count: no district has one
+            frame = frame.assign(value=float("nan"), yoy=float("nan"), headline=float("nan"))
+            title += f" · {i18n.t('svc_not_by_district', lang)}"
+        return frame, ind, "/geo/districts.geojson", title
     parent = state.township or state.district
     names = common.area_names(state, runtime)
     title_prefix = " › ".join(names[1:3]) if parent else names[0]
@@ -119,6 +123,8 @@ def kpi_texts(row, ind: Indicator, lang: str, stale: set[str] = frozenset()) -> 
     name = ind.name_en if lang == "en" else ind.name_zh
     if yoy_basis:
         name += f" {i18n.t('yoy', lang)}"
+    elif ind.is_cumulative:         # the year's running total: January to the range's end
+        name += f" {i18n.t('ytd', lang)}"
     return {"code": ind.code, "name": name, "value": value, "target": target,
             "change": change, "arrow": arrow, "arrow_good": good, "status": row.status,
             "as_of": figures.as_of_label(row.last, ind.frequency),
@@ -136,6 +142,10 @@ def kpi_cards(frame: pd.DataFrame, catalogue: catalog.Catalogue, lang: str,
 def ranking_chart(s: st.FilterState, runtime, theme):
     """The districts ranked by the indicator, the chosen ones outlined."""
     ind = runtime.catalogue.get(s.indicator)
+    if ind.code in catalog.CITY_ONLY:
+        return figures.empty(theme, f"{i18n.t('ranking', s.lang)} · "
+                             f"{figures.indicator_title(ind, s.lang)}",
+                             i18n.t("svc_not_by_district", s.lang))
     frame = runtime.queries.indicator_by_district(s.indicator, s.start, s.end)
     return figures.ranking(frame, ind, theme=theme, lang=s.lang, selected=s.scope_districts)
 

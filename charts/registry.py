@@ -3,13 +3,13 @@ Screens, the wall, the chart export and the monthly report all look charts up he
 
 from __future__ import annotations
 
-from charts import economy, environment, grid, overview
+from charts import economy, environment, grid, overview, services, tasks
 from charts.common import Chart
 
 #: screen name -> its charts (graph ID -> chart function)
 SCREEN_CHARTS: dict[str, dict[str, Chart]] = {
     "overview": overview.CHARTS, "grid": grid.CHARTS, "environment": environment.CHARTS,
-    "economy": economy.CHARTS}
+    "economy": economy.CHARTS, "tasks": tasks.CHARTS, "services": services.CHARTS}
 #: graph ID -> chart function
 CHARTS: dict[str, Chart] = {str(key): function for charts in SCREEN_CHARTS.values()
                             for key, function in charts.items()}

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode
 
 from data import catalog
-from data.calendar import month_end
+from data.calendar import month_end, month_start, shift_months, shift_range
 from settings import LANGS
 
 #: The map indicator a fresh screen opens with.
@@ -441,6 +441,56 @@ def rewind(state: FilterState, ctx: Context) -> FilterState:
     length = end - start
     return replace(state, start=ctx.first_day.isoformat(),
                    end=min(ctx.first_day + length, ctx.last_day).isoformat())
+
+
+#: The time filter's quick ranges, counted back from the store's last day (the data's today:
+#: a month whose figures are still coming in is "this month" until the next one starts).
+#: "same_period_last_year" moves the range shown back a year.
+QUICK_RANGES = ("this_month", "last_month", "last_30_days", "this_quarter", "this_year",
+                "same_period_last_year")
+
+
+def quick_range_days(name: str | None, state: FilterState, ctx: Context
+                     ) -> tuple[dt.date, dt.date] | None:
+    """Return the first and last day of a quick range (None: unknown, or before the store's
+    first day), clipped to the store's span."""
+    last = ctx.last_day
+    if name == "this_month":
+        span = month_start(last), last
+    elif name == "last_month":
+        previous = shift_months(last, -1)
+        span = previous, month_end(previous)
+    elif name == "last_30_days":
+        span = last - dt.timedelta(days=29), last
+    elif name == "this_quarter":
+        span = last.replace(month=(last.month - 1) // 3 * 3 + 1, day=1), last
+    elif name == "this_year":
+        span = last.replace(month=1, day=1), last
+    elif name == "same_period_last_year":
+        span = shift_range((dt.date.fromisoformat(state.start),
+                            dt.date.fromisoformat(state.end)), -1)
+    else:
+        return None
+    first, end = max(span[0], ctx.first_day), min(span[1], last)
+    return (first, end) if first <= end else None
+
+
+def quick_range(state: FilterState, name: str | None, ctx: Context) -> FilterState | None:
+    """Filter to a quick range (QUICK_RANGES); None if it is unknown or holds no data."""
+    days = quick_range_days(name, state, ctx)
+    if days is None:
+        return None
+    return replace(state, start=days[0].isoformat(), end=days[1].isoformat())
+
+
+def quick_range_of(state: FilterState, ctx: Context) -> str | None:
+    """The quick range the state's days are, if any (the picker then names it)."""
+    shown = (state.start, state.end)
+    for name in QUICK_RANGES[:-1]:    # a year back is always a year back from something
+        days = quick_range_days(name, state, ctx)
+        if days is not None and (days[0].isoformat(), days[1].isoformat()) == shown:
+            return name
+    return None
 
 
 def set_indicator(state: FilterState, code: str | None, ctx: Context) -> FilterState:

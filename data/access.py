@@ -29,20 +29,20 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from data.queries import Scope
 
 #: The screens (layouts.frame.SCREENS names) and actions a permission stands for.
-SCREENS = ("overview", "grid", "events", "environment", "economy", "report", "datasets")
+SCREENS = ("overview", "grid", "events", "environment", "economy", "tasks", "report", "datasets")
 #: role -> what it may do. A screen's name is the permission to open it (and its callbacks,
 #: chart exports and downloads); the rest are actions.
 ROLES: dict[str, frozenset[str]] = {
     # leaders watch the wall and the overview
     "leader": frozenset({"wall", "overview"}),
     # analysts use every analysis screen and export what they see
-    "analyst": frozenset({"wall", "overview", "grid", "events", "environment", "economy",
-                          "report", "export", "download"}),
+    "analyst": frozenset({"wall", "overview", "grid", "events", "environment", "economy", "tasks",
+                          "services", "report", "export", "download"}),
     # staff write the monthly report and load the data
     "staff": frozenset({"wall", "overview", "report", "export", "datasets", "upload"}),
     # administrators: everything, users, the audit log and personal data
-    "admin": frozenset({"wall", "overview", "grid", "events", "environment", "economy",
-                        "report", "export", "download", "datasets", "upload", "users",
+    "admin": frozenset({"wall", "overview", "grid", "events", "environment", "economy", "tasks",
+                        "services", "report", "export", "download", "datasets", "upload", "users",
                         "audit", "personal_data"}),
 }
 #: What a kiosk token opens: the wall, read only.

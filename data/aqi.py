@@ -72,3 +72,30 @@ def level_index(aqi) -> np.ndarray:
     bounds = np.array([lv[0] for lv in LEVELS[:-1]])
     values = np.asarray(aqi, dtype=float)
     return np.where(np.isnan(values), -1, np.searchsorted(bounds, values, side="left"))
+
+
+def _iaqi_sql(column: str, table: str) -> str:
+    """SQL of ``iaqi`` for one column: the same interpolation (numpy's arithmetic, so the same
+    doubles), capped at the table's top, rounded up; NULL stays NULL."""
+    bp = [float(b) for b in BREAKPOINTS[table]]
+    iaqi_ = [float(i) for i in IAQI]
+    top = iaqi_[len(bp) - 1]
+    cases = [f"WHEN {column} IS NULL THEN NULL", f"WHEN {column} >= {bp[-1]!r} THEN {top!r}",
+             f"WHEN {column} <= {bp[0]!r} THEN {iaqi_[0]!r}"]
+    for j in range(len(bp) - 1):
+        slope = (iaqi_[j + 1] - iaqi_[j]) / (bp[j + 1] - bp[j])
+        cases.append(f"WHEN {column} < {bp[j + 1]!r} THEN "
+                     f"{slope!r} * ({column} - {bp[j]!r}) + {iaqi_[j]!r}")
+    return f"ceil(CASE {' '.join(cases)} END)"
+
+
+def daily_aqi_sql(pm25: str, pm10: str, so2: str, no2: str, co: str, o3_8h: str) -> str:
+    """SQL of ``daily_aqi`` over columns of daily concentrations (24-hour means, the daily
+    maximum 8-hour O3 mean): the city's or a district's daily AQI from its stations' mean
+    concentrations, computed where the data is (HJ 633-2012: the highest IAQI; NULL when no
+    pollutant was measured)."""
+    o3 = (f"CASE WHEN {o3_8h} > 800 THEN {_iaqi_sql(o3_8h, 'o3_1h')} "
+          f"ELSE {_iaqi_sql(o3_8h, 'o3_8h')} END")
+    parts = [_iaqi_sql(pm25, "pm25_24h"), _iaqi_sql(pm10, "pm10_24h"),
+             _iaqi_sql(so2, "so2_24h"), _iaqi_sql(no2, "no2_24h"), _iaqi_sql(co, "co_24h"), o3]
+    return f"greatest({', '.join(parts)})"

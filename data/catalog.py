@@ -5,7 +5,8 @@ Each indicator says where its values come from (``kind``); for monthly statistic
 population) and over months (``time``: sum of flows, mean of rates, last of stocks). Air,
 water and event metrics pool their station-days, section-months or events instead. Each
 also says which way is better, and its target and alert threshold.
-``basis`` says what the target is about: the level itself or the year-on-year change in %.
+``basis`` says what the target is about: the level itself, the year-on-year change in %, or
+the year's running total (January to the range's end, against a yearly target).
 The catalogue is written into the store's ``indicators`` table; queries take names from here,
 never from a request.
 
@@ -30,11 +31,13 @@ class Indicator:
     unit_en: str
     domain: str            # economy | environment | grid | services
     frequency: str         # monthly | quarterly | daily | event
-    kind: str              # value (indicator_values) | air | water | events
+    kind: str              # value (indicator_values) | air | water | events | cases
     better: str            # higher | lower
     space: str = "sum"     # sum | mean (population-weighted)
     time: str = "sum"      # sum | mean | last
-    basis: str = "level"   # level | yoy (the target and thresholds apply to YoY % change)
+    #: level | yoy (the target and thresholds apply to YoY % change) | ytd (they apply to
+    #: the total from January to the range's end: a yearly cumulative total, 累计; flows only)
+    basis: str = "level"
     target: float | None = None
     alert: float | None = None   # breach threshold, on the same basis as the target
     decimals: int = 1
@@ -44,6 +47,12 @@ class Indicator:
         """True when the headline is year-on-year growth in % (flows and stocks with a
         growth target), False when it is the level itself (rates, shares, counts)."""
         return self.basis == "yoy" and self.kind == "value"
+
+    @property
+    def is_cumulative(self) -> bool:
+        """True when the headline is the year's running total, January to the end of the
+        range (累计), held to a yearly target."""
+        return self.basis == "ytd" and self.kind == "value"
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -89,16 +98,20 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("noise_day", "昼间区域环境噪声", "Daytime ambient noise", "dB(A)", "dB(A)",
               "environment", "monthly", "value", "lower", space="mean", time="mean",
               target=55.0, alert=60.0),
+    # Solid waste in five kinds (docs/DATA_MODEL.md says why each goes the way it does): what
+    # is produced is better less (减量化); medical waste disposed is better more (应收尽收:
+    # what is not disposed of has left the regulated stream); household waste collected,
+    # with collection already near complete, follows what is thrown away: better less.
     Indicator("waste_household", "生活垃圾清运量", "Household waste collected", "万吨", "10k t",
               "environment", "monthly", "value", "lower", decimals=2),
-    Indicator("waste_construction", "建筑垃圾产生量", "Construction waste", "万吨", "10k t",
-              "environment", "monthly", "value", "lower", decimals=2),
-    Indicator("waste_industrial", "一般工业固废产生量", "Industrial solid waste", "万吨", "10k t",
-              "environment", "monthly", "value", "lower", decimals=2),
-    Indicator("waste_hazardous", "危险废物产生量", "Hazardous waste", "吨", "t", "environment",
-              "monthly", "value", "lower", decimals=0),
-    Indicator("waste_medical", "医疗废物处置量", "Medical waste disposed", "吨", "t",
+    Indicator("waste_construction", "建筑垃圾产生量", "Construction waste produced", "万吨",
+              "10k t", "environment", "monthly", "value", "lower", decimals=2),
+    Indicator("waste_industrial", "一般工业固废产生量", "Industrial solid waste produced", "万吨",
+              "10k t", "environment", "monthly", "value", "lower", decimals=2),
+    Indicator("waste_hazardous", "危险废物产生量", "Hazardous waste produced", "吨", "t",
               "environment", "monthly", "value", "lower", decimals=0),
+    Indicator("waste_medical", "医疗废物处置量", "Medical waste disposed", "吨", "t",
+              "environment", "monthly", "value", "higher", decimals=0),
     # Environment: derived from station and section readings.
     Indicator("good_air_rate", "优良天数比例", "Share of good-air days", "%", "%", "environment",
               "daily", "air", "higher", space="mean", time="mean", target=96.0, alert=90.0),
@@ -141,15 +154,18 @@ INDICATORS: tuple[Indicator, ...] = (
           ("mobile_service_rate", "掌上可办率", "Services doable on a phone", 95.0, 85.0),
           ("online_acceptance_rate", "网上受理率", "Cases accepted online", 80.0, 70.0),
           ("mobile_enforcement_rate", "掌上执法率", "Mobile law enforcement", 90.0, 80.0),
-          ("double_random_rate", "双随机抽查覆盖率", "Double-random inspection coverage", 100.0,
-           95.0),
+          ("double_random_rate", "“双随机”事项覆盖率", "Double-random inspection items covered",
+           100.0, 95.0),
           ("online_tax_rate", "网上申报率", "Online tax filing", 85.0, 75.0),
           ("video_share_rate", "公共视频共享率", "Public video shared", 80.0, 60.0),
-          ("supervision_connected_rate", "非现场监管资源接入率",
-           "Non-site supervision connected", 50.0, 40.0),
+          ("supervision_connected_rate", "非现场监管资源对接率",
+           "Non-site supervision resources linked", 50.0, 40.0),
           ("supervision_shared_rate", "监管数据共享率", "Supervision data shared", 70.0, 60.0))),
+    # a yearly total held to the year's target (> 100,000 a year): the headline is the total
+    # from January to the range's end (累计), and no alert line, which a part of a year
+    # would cross every month
     Indicator("self_service_cases", "自助终端办件量", "Self-service terminal cases", "件", "cases",
-              "services", "monthly", "value", "higher", basis="yoy", target=0.0, alert=-10.0,
+              "services", "monthly", "value", "higher", basis="ytd", target=100000.0,
               decimals=0),
     Indicator("smart_approval_items", "智能审批事项数", "Smart-approval services", "项",
               "services", "services", "monthly", "value", "higher", time="last", target=500.0,
@@ -157,7 +173,26 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("one_thing_items", "一件事一次办事项数", "One-thing-once services", "项",
               "services", "services", "monthly", "value", "higher", time="last", target=500.0,
               alert=400.0, decimals=0),
+    # Government services: derived from the service cases (citybrain load service_cases), by
+    # acceptance day (data/queries/services.py). No alert lines: a district's month holds a
+    # few dozen cases, too few for one 差评 to be an alarm (a targets file may set them).
+    Indicator("service_cases", "政务服务办件量", "Service cases", "件", "cases", "services",
+              "event", "cases", "higher", decimals=0),
+    Indicator("service_on_time_rate", "法定时限内办结率", "Completed within the legal limit",
+              "%", "%", "services", "event", "cases", "higher", space="mean", time="mean",
+              target=98.0),
+    Indicator("bad_rating_share", "差评率", "Share of bad ratings", "%", "%",
+              "services", "event", "cases", "lower", space="mean", time="mean", target=1.0,
+              decimals=2),
+    Indicator("bad_rating_rectified_rate", "差评整改率", "Bad ratings rectified", "%", "%",
+              "services", "event", "cases", "higher", space="mean", time="mean",
+              target=100.0),
 )
+
+#: Counts the city keeps for itself (how many services smart approval or 一件事一次办 covers):
+#: the plans report them for the city only, so no screen splits them across districts (no
+#: map, ranking or district card of them); a file's district rows add up to the city's.
+CITY_ONLY = frozenset({"smart_approval_items", "one_thing_items"})
 
 #: Where a target comes from, from the most general to the most specific: this code's
 #: catalogue, a city's catalogue file (its own indicators, or a built-in one re-declared),

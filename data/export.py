@@ -8,6 +8,7 @@ server a few megabytes, not the whole result. Both write to a binary file object
 from __future__ import annotations
 
 import io
+import numbers
 from typing import BinaryIO, Iterator
 
 import pyarrow as pa
@@ -173,3 +174,48 @@ def write_events_xlsx(reader: pa.RecordBatchReader, fileobj: BinaryIO, lang: str
                     writers[col](row, col, value)
     workbook.close()
     return row
+
+
+def write_tables_xlsx(sheets, fileobj: BinaryIO) -> int:
+    """Write small titled tables (``[(title, DataFrame)]``, a key-task ledger's tasks and
+    milestones) as an Excel workbook, one sheet each, and return the rows written.
+
+    Headers as the frames name their columns (bold, kept in view), numbers as numbers, text
+    as text (never a formula), empty cells for missing values.
+    """
+    import pandas as pd
+
+    workbook = xlsxwriter.Workbook(fileobj, {"strings_to_formulas": False,
+                                             "strings_to_urls": False})
+    bold = workbook.add_format({"bold": True})
+    used: set[str] = set()
+    rows = 0
+    for title, frame in sheets:
+        # Excel: at most 31 characters, none of []:*?/\ and unique
+        base = "".join(ch for ch in str(title) if ch not in "[]:*?/\\")[:28] or "sheet"
+        name, n = base, 2
+        while name in used:
+            name, n = f"{base[:26]}-{n}", n + 1
+        used.add(name)
+        sheet = workbook.add_worksheet(name)
+        sheet.freeze_panes(1, 0)
+        for col, header_text in enumerate(frame.columns):
+            sheet.write_string(0, col, str(header_text), bold)
+            widest = max(_text_width(v) for v in [header_text, *frame.iloc[:, col]])
+            sheet.set_column(col, col, min(60, max(10, widest + 2)))
+        for r, values in enumerate(frame.itertuples(index=False), start=1):
+            for col, value in enumerate(values):
+                if value is None or (not isinstance(value, str) and pd.isna(value)):
+                    continue
+                if isinstance(value, numbers.Number) and not isinstance(value, bool):
+                    sheet.write_number(r, col, float(value))
+                else:
+                    sheet.write_string(r, col, str(value))
+        rows += len(frame)
+    workbook.close()
+    return rows
+
+
+def _text_width(value) -> int:
+    """A cell's width in Excel's character units: CJK characters count twice."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(value))

@@ -18,6 +18,8 @@ FACT_FEEDS = {
     "air_hourly": ("max(ts)", "hourly"),
     "water_quality": ("max(period)", "monthly"),
     "grid_events": ("max(reported_at)", "event"),
+    # service halls export their cases month by month
+    "service_cases": ("max(accepted_at)", "monthly"),
 }
 #: How old a feed's latest data may be before it is stale. Statistics are published about a
 #: month after the month they describe (GDP a quarter): a monthly feed whose latest month is
@@ -31,7 +33,8 @@ def feed_of(ind: Indicator) -> str:
     """The feed an indicator's values come from."""
     if ind.kind == "value":
         return f"indicator_values:{ind.code}"
-    return {"air": "air_hourly", "water": "water_quality", "events": "grid_events"}[ind.kind]
+    return {"air": "air_hourly", "water": "water_quality", "events": "grid_events",
+            "cases": "service_cases"}[ind.kind]
 
 
 def is_stale(frequency: str, as_of, reference: dt.datetime) -> bool:

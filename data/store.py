@@ -125,6 +125,17 @@ CREATE TABLE key_task_milestones (
 CREATE TABLE key_task_departments (
     task_code VARCHAR NOT NULL, department_code VARCHAR NOT NULL, role VARCHAR NOT NULL
     CHECK (role IN ('lead', 'co')), PRIMARY KEY (task_code, department_code));
+
+-- Government service cases (政务服务办件, citybrain load service_cases): times are the
+-- centre's local time; due_date is the last working day of the legal limit (limit_days
+-- working days after the acceptance day, Monday to Friday), rating 'good' (好评), 'fair'
+-- (中评) or 'bad' (差评), rectified only for a 差评 (NULL: not said).
+CREATE TABLE service_cases (
+    case_id VARCHAR PRIMARY KEY, service VARCHAR NOT NULL, department_code VARCHAR NOT NULL,
+    district_code VARCHAR NOT NULL, channel VARCHAR NOT NULL, accepted_at TIMESTAMP NOT NULL,
+    completed_at TIMESTAMP, limit_days SMALLINT NOT NULL, due_date DATE NOT NULL,
+    working_days SMALLINT, rating VARCHAR, rectified BOOLEAN, source VARCHAR NOT NULL,
+    as_of TIMESTAMP NOT NULL);
 """
 
 #: Built from grid_events after every load, so the screens' event questions read thousands of
@@ -141,14 +152,13 @@ _EVENT_SUMS = """
        count(verified_at) AS n_verified,
        count(closed_at) AS n_closed,
        count(*) FILTER (WHERE closed_at <= deadline_at) AS n_on_time,
-       count(*) FILTER (WHERE coalesce(closed_at, as_of) > deadline_at) AS n_overdue,
        count(*) FILTER (WHERE returned_count > 0) AS n_returned,
        sum(date_diff('second', reported_at, closed_at)) / 3600.0 AS handling_hours,
        count(satisfaction) AS n_rated,
        count(*) FILTER (WHERE satisfaction >= 4) AS n_satisfied"""
 _SUMS_OF_SUMS = ", ".join(f"sum({c}) AS {c}" for c in (
     "n", "n_accepted", "n_dispatched", "n_handled", "n_verified", "n_closed", "n_on_time",
-    "n_overdue", "n_returned", "handling_hours", "n_rated", "n_satisfied"))
+    "n_returned", "handling_hours", "n_rated", "n_satisfied"))
 
 # --- grid governance screen ---
 #: The per-event sums above, for queries that compute them from raw rows below the districts
@@ -165,7 +175,16 @@ HANDLING_BUCKET = (f"least(CAST(floor(date_diff('second', reported_at, closed_at
 #: (per category), and rounding keeps the rollup small whatever a feed's deadlines look like.
 DEADLINE_HOURS = "round(date_diff('second', reported_at, deadline_at) / 3600.0)"
 _COUNTS = ("n", "n_accepted", "n_dispatched", "n_handled", "n_verified", "n_closed",
-           "n_on_time", "n_overdue", "n_returned", "handling_hours", "n_rated", "n_satisfied")
+           "n_on_time", "n_returned", "handling_hours", "n_rated", "n_satisfied")
+#: The events due on a day (their deadline's local day), closed or not: how many, how many
+#: are closed, how many were closed by the deadline. None of it depends on when it is asked:
+#: the on-time rate adds the open events past their deadline at its reference time
+#: (``event_open``) when it is asked (data/queries/indicators.py DUE_EVENTS).
+_DUE_SUMS = """
+       count(*) AS n,
+       count(closed_at) AS n_closed,
+       count(*) FILTER (WHERE closed_at <= deadline_at) AS n_on_time"""
+_DUE_COUNTS = ("n", "n_closed", "n_on_time")
 
 
 class Rollup(NamedTuple):
@@ -178,7 +197,7 @@ class Rollup(NamedTuple):
     select: str
     order: str
     #: for a sum over events: the columns it groups by and those it sums (a batch changes
-    #: it by difference); empty for the rollups of rollups and for the overdue list
+    #: it by difference); empty for the rollups of rollups and for the open events
     keys: tuple[str, ...] = ()
     sums: tuple[str, ...] = ()
 
@@ -186,9 +205,9 @@ class Rollup(NamedTuple):
 #: The rollups, in the order they are built (later ones read earlier ones). The grid-governance
 #: screen's, each day x district (a few hundred thousand rows at most, whatever the event
 #: count): per department (the department table), per handling-time bucket and on-time flag
-#: (the histogram), per allowed hours (the median deadline); and the open events past their
-#: deadline at their load's as-of time (about 1% of events), so the overdue list never scans
-#: every event.
+#: (the histogram), per allowed hours (the median deadline); the events by the day they are
+#: due (the on-time rate); and the open events (a few % of events), so the overdue list never
+#: scans every event.
 _DAYS = "(day, district_code) IN (SELECT day, district_code FROM _touched_days)"
 _MONTHS = ("(month, district_code) IN (SELECT DISTINCT date_trunc('month', day)::DATE, "
            "district_code FROM _touched_days)")
@@ -226,13 +245,26 @@ ROLLUPS: tuple[Rollup, ...] = (
            f"SELECT CAST(reported_at AS DATE) AS day, district_code, {DEADLINE_HOURS} AS "
            "deadline_h, count(*) AS n FROM {events} WHERE {scope} GROUP BY ALL",
            "day, district_code", ("day", "district_code", "deadline_h"), ("n",)),
-    Rollup("event_overdue", "",
+    # by the day events are due (the on-time rate): per district and handling department,
+    # and per grid cell for the areas below the districts
+    Rollup("event_due_daily", "",
+           f"SELECT CAST(deadline_at AS DATE) AS day, district_code, department_code,"
+           f"{_DUE_SUMS} FROM {{events}} WHERE {{scope}} GROUP BY ALL", "day, district_code",
+           ("day", "district_code", "department_code"), _DUE_COUNTS),
+    Rollup("event_due_area_daily", "",
+           f"SELECT CAST(deadline_at AS DATE) AS day, district_code, township_code, grid_code,"
+           f"{_DUE_SUMS} FROM {{events}} WHERE {{scope}} GROUP BY ALL", "grid_code, day",
+           ("day", "district_code", "township_code", "grid_code"), _DUE_COUNTS),
+    # the open events (a few %): overdue is judged when asked, against the reference time
+    Rollup("event_open", "",
            "SELECT event_id, district_code, township_code, grid_code, category, "
-           "department_code, status, reported_at, deadline_at, "
-           "date_diff('second', deadline_at, as_of) / 3600.0 AS hours_overdue FROM {events} "
-           "WHERE {scope} AND closed_at IS NULL AND as_of > deadline_at",
-           "grid_code, reported_at"),
+           "department_code, status, reported_at, deadline_at FROM {events} "
+           "WHERE {scope} AND closed_at IS NULL", "grid_code, reported_at"),
 )
+#: The rollups added after stores were first built: a load builds them, from the events an
+#: older store has, if it lacks them (``upgrade``).
+_LATER_ROLLUPS = ("event_subcategory_daily", "event_due_daily", "event_due_area_daily",
+                  "event_open")
 SUBCATEGORY_ROLLUP = next(r for r in ROLLUPS if r.table == "event_subcategory_daily")
 #: Which narrowing each rollup of rollups' source rows take: the days a batch touched.
 _SOURCE_SCOPE = {"event_district_daily": _DAYS,
@@ -258,8 +290,8 @@ BATCH_TABLES = (
 def refresh_rollups(con) -> None:
     """Change the rollups by what a batch changed (``BATCH_TABLES``): each sum over events
     gains its changed events' sums as they are now and loses them as they were, a rollup of
-    rollups is built again for the touched day x district pairs, and the overdue list drops
-    the changed events and takes those still overdue. No event outside the batch is read (a
+    rollups is built again for the touched day x district pairs, and the open events drop
+    the changed events and take those still open. No event outside the batch is read (a
     batch of 10,000 events used to read back every event of the days it touched, scattered
     through a table kept in grid-cell order). Runs inside the caller's transaction, as one
     script: a server's writing thread waits for the interpreter once, not per statement."""
@@ -268,10 +300,10 @@ def refresh_rollups(con) -> None:
     for rollup in ROLLUPS:
         if rollup.keys:
             script += _difference(rollup)
-        elif rollup.table == "event_overdue":
-            script += ["DELETE FROM event_overdue WHERE event_id IN "
+        elif rollup.table == "event_open":
+            script += ["DELETE FROM event_open WHERE event_id IN "
                        "(SELECT event_id FROM _batch_ids)",
-                       "INSERT INTO event_overdue BY NAME "
+                       "INSERT INTO event_open BY NAME "
                        + rollup.select.format(events="_events_after", scope="TRUE")]
         else:
             script += [f"DELETE FROM {rollup.table} WHERE {rollup.touched}",
@@ -321,7 +353,7 @@ def connect(path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDBPyC
 #: Tables added to the schema after stores were first built: a load adds them to an older
 #: store (the app reads such a store without them).
 _LATER_TABLES = ("datasets", "key_tasks", "key_task_progress", "indicator_targets",
-                 "key_task_milestones", "key_task_departments")
+                 "key_task_milestones", "key_task_departments", "service_cases")
 #: Nullable columns added at the end of a table after stores were first built: a load adds
 #: them to an older store, so its rows read NULL there.
 _LATER_COLUMNS = (("grid_events", "reporter_name", "VARCHAR"),
@@ -348,12 +380,41 @@ def upgrade(con) -> None:
     if con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = "
                    "'event_vocabulary' AND column_name = 'ord'").fetchall() == [("TINYINT",)]:
         con.execute("ALTER TABLE event_vocabulary ALTER ord TYPE INTEGER")
-    # the rollup of second-level categories, built once from the events an older store has
     if not con.execute("SELECT count(*) FROM information_schema.tables "
-                       f"WHERE table_name = '{SUBCATEGORY_ROLLUP.table}'").fetchall()[0][0]:
-        con.execute(f"CREATE TABLE {SUBCATEGORY_ROLLUP.table} AS "
-                    + SUBCATEGORY_ROLLUP.select.format(events="grid_events", scope="TRUE")
-                    + f" ORDER BY {SUBCATEGORY_ROLLUP.order}")
+                       "WHERE table_name = 'service_case_daily'").fetchall()[0][0]:
+        con.execute(SERVICE_ROLLUP)
+    # the rollups added later (second-level categories, the events by due day, the open
+    # events), built once from the events an older store has
+    have = {name for (name,) in con.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall()}
+    for rollup in ROLLUPS:
+        if rollup.table in _LATER_ROLLUPS and rollup.table not in have:
+            con.execute(f"CREATE TABLE {rollup.table} AS "
+                        + rollup.select.format(events="grid_events", scope="TRUE")
+                        + f" ORDER BY {rollup.order}")
+    # the overdue list judged at each load's as-of time, before event_open
+    con.execute("DROP TABLE IF EXISTS event_overdue")
+
+
+#: The service cases by acceptance day, district, department and channel (rebuilt after
+#: every load of cases and by the demo): what the services screen, its KPI cards and the
+#: report read. A case is due once completed or past its due day at its load's as-of time.
+SERVICE_ROLLUP = """
+CREATE OR REPLACE TABLE service_case_daily AS
+SELECT CAST(accepted_at AS DATE) AS day, district_code, department_code, channel,
+       count(*) AS n,
+       count(completed_at) AS n_completed,
+       count(*) FILTER (WHERE completed_at < due_date + INTERVAL 1 DAY) AS n_on_time,
+       count(*) FILTER (WHERE completed_at IS NOT NULL
+                        OR as_of >= due_date + INTERVAL 1 DAY) AS n_due,
+       count(rating) AS n_rated,
+       count(*) FILTER (WHERE rating = 'good') AS n_good,
+       count(*) FILTER (WHERE rating = 'fair') AS n_fair,
+       count(*) FILTER (WHERE rating = 'bad') AS n_bad,
+       count(*) FILTER (WHERE rating = 'bad' AND rectified) AS n_rectified,
+       sum(working_days) AS working_days,
+       sum(limit_days) FILTER (WHERE completed_at IS NOT NULL) AS limit_days
+FROM service_cases GROUP BY ALL ORDER BY day, district_code"""
 
 
 def insert(con, table: str, frame, replace: bool = False) -> None:

@@ -20,10 +20,16 @@ from layouts.ids import Bar, Shell
 #: The screens, in navigation order: (name, path below the app's prefix, text key).
 SCREENS = (("overview", "", "nav_overview"), ("grid", "grid", "nav_grid"),
            ("events", "events", "nav_events"), ("environment", "environment", "nav_environment"),
-           ("economy", "economy", "nav_economy"), ("report", "report", "nav_report"),
+           ("economy", "economy", "nav_economy"), ("tasks", "tasks", "nav_tasks"),
+           ("services", "services", "nav_services"), ("report", "report", "nav_report"),
            ("datasets", "data", "nav_data"))
-GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": True,
-                "modeBarButtonsToRemove": ["lasso2d", "autoScale2d", "toImage"]}
+#: The modebar keeps what analysts use (box select, zoom, pan, reset); downloads are the
+#: panel's own PNG/SVG/PDF links. Its tooltips follow the page's
+#: language (assets/citybrain.js registers plotly's Chinese texts).
+GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": True, "showSendToCloud": False,
+                "modeBarButtonsToRemove": ["lasso2d", "autoScale2d", "toImage",
+                                           "sendDataToCloud", "toggleSpikelines",
+                                           "hoverClosestCartesian", "hoverCompareCartesian"]}
 
 
 def nav_href(screen: str, query: str) -> str:
@@ -35,16 +41,23 @@ def nav_href(screen: str, query: str) -> str:
 
 def header(*, lang: str, screen: str, city_name: str, is_demo: bool, as_of: str,
            lang_href: str, query: str, allowed=None, user: str | None = None,
-           logout_href: str = "/logout", csrf_token: str = "", zone: str = settings.DEFAULT_TZ):
-    """Return the header bar: city, the screens (those in ``allowed``; None: all), demo
-    badge, data as-of, clock, language, and the signed-in user with a sign-out link."""
+           logout_href: str = "/logout", csrf_token: str = "", zone: str = settings.DEFAULT_TZ,
+           wall: bool = False):
+    """Return the header bar: city, the screens (those in ``allowed``; None: all), the wall
+    (``wall``: the user may open it), demo badge, data as-of, clock, language, and the
+    signed-in user with a sign-out link."""
     badge = html.Span(i18n.t("demo", lang), className="demo-badge",
                       title=i18n.t("demo_hint", lang)) if is_demo else None
+    # the wall opens in a tab of its own: it has no navigation back to the screens
+    wall_link = html.A(i18n.t("nav_wall", lang), href="wall" + query, target="_blank",
+                       id={"type": Shell.NAV, "screen": "wall"}, className="nav-link wall-link",
+                       title=i18n.t("wall_title", lang)) if wall else None
     nav = html.Nav(className="cb-nav", children=[
-        dcc.Link(i18n.t(key, lang), href=nav_href(name, query),
-                 id={"type": Shell.NAV, "screen": name},
-                 className="nav-link current" if name == screen else "nav-link")
-        for name, _, key in SCREENS if allowed is None or name in allowed])
+        *[dcc.Link(i18n.t(key, lang), href=nav_href(name, query),
+                   id={"type": Shell.NAV, "screen": name},
+                   className="nav-link current" if name == screen else "nav-link")
+          for name, _, key in SCREENS if allowed is None or name in allowed],
+        wall_link])
     # signing out is a POST with the form's CSRF token: no other site can sign a user out
     account = html.Form(className="account", method="post", action=logout_href, children=[
         html.Span(user), dcc.Input(type="hidden", name="csrf_token", value=csrf_token),
@@ -65,23 +78,33 @@ def header(*, lang: str, screen: str, city_name: str, is_demo: bool, as_of: str,
     ])
 
 
-def time_slider(*, ids: Bar, lang: str, slider: dict, step_options: list[dict], step: str):
-    """Return the time slider: play/pause, the play step, and the range of days."""
+def time_slider(*, ids: Bar, lang: str, slider: dict, step_options: list[dict], step: str,
+                range_options: list[dict], quick_range: str | None):
+    """Return the time filter: a quick range (本月, 近30天...), play/pause, the play step,
+    and the range of days (a handle's tooltip shows its date: assets/citybrain.js)."""
     return html.Div(className="time-slider", title=i18n.t("select_hint", lang), children=[
+        dcc.Dropdown(id=ids.QUICK_RANGE, options=range_options, value=quick_range,
+                     clearable=False, searchable=False, className="quick-range-dropdown",
+                     maxHeight=280,      # all six ranges without a scroll bar
+                     placeholder=i18n.t("quick_range", lang)),
         html.Button("▶", id=ids.PLAY, n_clicks=0, className="play-btn",
                     title=i18n.t("play", lang)),
         dcc.Dropdown(id=ids.STEP, options=step_options, value=step, clearable=False,
                      searchable=False, className="step-dropdown"),
-        html.Div(className="slider-box", children=dcc.RangeSlider(
-            id=ids.TIME_SLIDER, min=0, max=slider["max"], step=1, marks=slider["marks"],
-            value=slider["value"], allowCross=False, updatemode="mouseup",
-            allow_direct_input=False)),    # day numbers mean nothing to a user: no inputs
+        html.Div(className="slider-box", **{"data-first-day": slider["first_day"]},
+                 children=dcc.RangeSlider(
+                     id=ids.TIME_SLIDER, min=0, max=slider["max"], step=1,
+                     marks=slider["marks"], value=slider["value"], allowCross=False,
+                     updatemode="mouseup",
+                     tooltip={"placement": "bottom", "transform": "cbSliderDate"},
+                     allow_direct_input=False)),  # day numbers mean nothing to a user
     ])
 
 
 def filter_bar(*, ids: Bar, lang: str, indicator_options: list[dict], indicator: str,
                district_options: list[dict], district: str | None, slider: dict,
-               step_options: list[dict], step: str, extra=None, trail: bool = False,
+               step_options: list[dict], step: str, range_options: list[dict],
+               quick_range: str | None, extra=None, trail: bool = False,
                everywhere: str | None = None):
     """Return the filter bar: indicator, district, time slider, active filters, clear.
 
@@ -89,14 +112,16 @@ def filter_bar(*, ids: Bar, lang: str, indicator_options: list[dict], indicator:
     (screens without a map).
     """
     return html.Div(className="cb-filterbar", children=[
+        # 48 indicators: typing a few characters of a name finds one
         dcc.Dropdown(id=ids.INDICATOR, options=indicator_options, value=indicator,
-                     clearable=False, searchable=False, className="cb-dropdown",
+                     clearable=False, searchable=True, className="cb-dropdown",
                      placeholder=i18n.t("map_indicator", lang)),
         dcc.Dropdown(id=ids.DISTRICT, options=district_options, value=district,
                      clearable=True, searchable=False, className="district-dropdown",
                      placeholder=everywhere or i18n.t("whole_city", lang)),
         *([extra] if extra is not None else []),
-        time_slider(ids=ids, lang=lang, slider=slider, step_options=step_options, step=step),
+        time_slider(ids=ids, lang=lang, slider=slider, step_options=step_options, step=step,
+                    range_options=range_options, quick_range=quick_range),
         trail_nav(ids) if trail else None,
         html.Div(id=Shell.FILTER_TEXT, className="filter-text", **{"aria-live": "polite"}),
         html.Button(i18n.t("clear", lang), id=ids.CLEAR, n_clicks=0, className="clear-btn"),

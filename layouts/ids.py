@@ -37,7 +37,7 @@ class Bar:
 
 
 _BAR_PARTS = ("PAGE_URL", "INDICATOR", "DISTRICT", "CLEAR", "TIME_SLIDER", "STEP", "PLAY",
-              "PLAY_TICK", "BREADCRUMBS", "CRUMB")   # CRUMB: a pattern-matching type
+              "PLAY_TICK", "BREADCRUMBS", "CRUMB", "QUICK_RANGE")   # CRUMB: a pattern-matching type
 
 
 class Overview(StrEnum):
@@ -92,6 +92,32 @@ class Economy(StrEnum):
     CHANGES = "eco-changes"
     SHARES = "eco-shares"
     COMPARE = "eco-compare"
+
+
+class Tasks(StrEnum):
+    PREFIX = "tsk"
+    DEPARTMENTS = "tsk-departments"   # the chart: tasks by lead department and status
+    DEPARTMENT = "tsk-department"     # the screen's own filters
+    STATUS = "tsk-status"
+    COUNT = "tsk-count"
+    XLSX = "tsk-xlsx"
+    MILESTONES = "tsk-milestones"
+    TABLE = "tsk-table"
+    DETAIL = "tsk-detail"
+    TIMELINE = "tsk-timeline"
+
+
+class Services(StrEnum):
+    PREFIX = "svc"
+    KPIS = "svc-kpis"
+    KPI_CARD = "svc-kpi-card"   # pattern-matching type: {"type": KPI_CARD, "code": ALL}
+    RATES = "svc-rates"
+    CASES = "svc-cases"
+    RATINGS = "svc-ratings"
+    DEPARTMENTS = "svc-departments"
+    DISTRICTS = "svc-districts"
+    TABLE = "svc-table"
+    NOTE = "svc-note"
 
 
 class Report(StrEnum):

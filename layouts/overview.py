@@ -67,17 +67,19 @@ def legend(rows: list[tuple[str, list[tuple[str, str]]]]) -> list:
 
 def kpi_card(*, code: str, name: str, value: str, target: str | None, change: str | None,
              arrow: str, arrow_good: bool | None, status: str, as_of: str, lang: str,
-         stale: bool = False):
-    """Return one KPI card: name, value, target, trend arrow, breach colour, as-of."""
+         stale: bool = False, card_type: str = Overview.KPI_CARD, note: str | None = None):
+    """Return one KPI card: name, value, target, trend arrow, breach colour, as-of.
+    ``card_type``: the pattern-matching ID type of the screen's cards; ``note`` replaces the
+    as-of line (全市 for a city-wide count on a district's screen)."""
     arrow_class = "arrow " + ("good" if arrow_good else "bad" if arrow_good is False else "flat")
-    return html.Div(className=f"kpi status-{status}", id={"type": Overview.KPI_CARD, "code": code},
+    return html.Div(className=f"kpi status-{status}", id={"type": card_type, "code": code},
                     n_clicks=0, title=name, children=[
         html.Div(name, className="kpi-name"),
         html.Div([html.Span(value, className="kpi-value"),
                   html.Span(arrow, className=arrow_class)], className="kpi-main"),
         html.Div([html.Span(f"{i18n.t('target', lang)} {target}" if target else ""),
                   html.Span(change or "", className="kpi-change")], className="kpi-sub"),
-        html.Div([f"{i18n.t('as_of', lang)} {as_of}",
+        html.Div([note or f"{i18n.t('as_of', lang)} {as_of}",
                   html.Span(f" · {i18n.t('stale', lang)}", className="stale") if stale
                   else None], className="kpi-asof"),
     ])

@@ -124,6 +124,8 @@ def tables(report) -> list[tuple[str, pd.DataFrame]]:
             t("report_rank", lang): frame["rank"],
             t("report_district", lang): frame["name"],
             f"{name} ({unit})": frame["value"]})))
+    out += services_tables(report)
+    out += task_tables(report)
     if "alerts" in report.sections:
         a = report.alerts[["what", "where", "value", "threshold", "since"]]
         out.append((t("report_alerts", lang), a.rename(columns={
@@ -131,6 +133,59 @@ def tables(report) -> list[tuple[str, pd.DataFrame]]:
             "value": t("report_value", lang), "threshold": t("report_threshold", lang),
             "since": t("report_since", lang)})))
     return out
+
+
+def services_tables(report) -> list[tuple[str, pd.DataFrame]]:
+    """The 政务服务 section's tables: the month's figures (the cases, and the city-wide
+    counts) and the departments'."""
+    part = getattr(report, "services", None)
+    if "services" not in report.sections or part is None:
+        return []
+    t, lang = i18n.t, report.lang
+    s = part.summary
+    cases = "件" if lang == "zh" else "cases"
+
+    def rate(code: str) -> str:
+        ind = report.catalogue.get(code)
+        return ind.name_en if lang == "en" else ind.name_zh
+
+    rows = [(t("svc_cases_accepted", lang), s["n"], cases),
+            (t("svc_rpt_completed", lang), s["n_completed"], cases),
+            (rate("service_on_time_rate"), s["on_time_rate"], "%"),
+            (t("svc_rpt_bad", lang), s["n_bad"], cases),
+            (rate("bad_rating_share"), s["bad_share"], "%"),
+            (t("svc_bad_rectified", lang), s["n_rectified"], cases),
+            (rate("bad_rating_rectified_rate"), s["rectified_rate"], "%")]
+    rows += [(f"{row.name}（{t('svc_city_only', lang)}）" if lang == "zh"
+              else f"{row.name} ({t('svc_city_only', lang)})", row.value, row.unit)
+             for row in part.counts.itertuples()]
+    summary = pd.DataFrame({t("report_item", lang): [r[0] for r in rows],
+                            t("report_value", lang): pd.Series(
+                                [None if r[1] is None or pd.isna(r[1]) else
+                                 int(r[1]) if r[2] != "%" else round(float(r[1]), 1)
+                                 for r in rows], dtype=object),
+                            t("report_unit", lang): [r[2] for r in rows]})
+    d = part.departments
+    by_department = pd.DataFrame({
+        t("department", lang): d["name"],
+        t("svc_col_cases", lang): d["n"], t("svc_rpt_completed", lang): d["completed"],
+        t("svc_rpt_within", lang): d["on_time_rate"].round(1),
+        t("svc_rpt_days", lang): [None if pd.isna(a) else f"{a:.1f} / {b:.1f}"
+                                  for a, b in zip(d["mean_days"], d["mean_limit"])],
+        t("svc_rpt_bad", lang): d["bad"],
+        t("svc_rpt_rectified", lang): d["rectified_rate"].round(1)})
+    return [(f"{t('section_services', lang)} · {report.month}", summary),
+            (t("report_services", lang), by_department)]
+
+
+def task_tables(report) -> list[tuple[str, pd.DataFrame]]:
+    """The 重点工作 section's tables: the month's completion by lead department and the
+    overdue milestones (report/key_tasks.py)."""
+    from report import key_tasks as key_task_section
+    part = getattr(report, "key_tasks", None)
+    if "tasks" not in report.sections or part is None:
+        return []
+    return key_task_section.tables(part, report.lang)
 
 
 def _title(report) -> str:
@@ -219,6 +274,17 @@ def sections(report, figures: list[RenderedFigure]) -> list[Section]:
         prefix = f"{t('ranking', lang)} · "
         top.append((t("ranking", lang), {},
                     [(title.removeprefix(prefix), frame) for title, frame in rankings]))
+    services = {title for title, _ in services_tables(report)}
+    if services:        # one heading: its sentences, then its two tables as parts
+        top.append((t("section_services", lang),
+                    {"paragraphs": tuple(report.services.lines)},
+                    [(title, frame) for title, frame in tabs if title in services]))
+        tabs = [(title, frame) for title, frame in tabs if title not in services]
+    task_titles = {title for title, _ in task_tables(report)}
+    if task_titles:     # one heading: its sentence, then its two tables as parts
+        top.append((t("section_tasks", lang), {"paragraphs": (report.key_tasks.sentence,)},
+                    [(title, frame) for title, frame in tabs if title in task_titles]))
+        tabs = [(title, frame) for title, frame in tabs if title not in task_titles]
     top += [(title, {"table": frame}, []) for title, frame in tabs]
     out: list[Section] = []
     for n, (title, content, parts) in enumerate(top, start=1):

@@ -53,10 +53,11 @@ from data.alerts import (
 from data.calendar import month_end, month_start, shift_months, shift_years
 from data.catalog import Indicator
 from data.queries import KPI_CODES
+from report import key_tasks as key_task_section
 from settings import LANGS
 
 #: The report's sections, in order (names: i18n ``section_<name>``).
-SECTIONS = ("kpis", "economy", "environment", "grid", "alerts")
+SECTIONS = ("kpis", "economy", "environment", "grid", "services", "tasks", "alerts")
 #: Each section's key indicators: the districts are ranked on these.
 RANKED = {"economy": ("gdp", "fixed_asset_investment", "retail_sales"),
           "environment": ("good_air_rate", "pm25"),
@@ -85,6 +86,27 @@ class FigureSpec:
     state: FilterState
 
 
+#: The city-wide counts of the services section: the city's, never a district's part.
+SERVICE_CITY_COUNTS = tuple(sorted(catalog.CITY_ONLY, reverse=True))
+#: The columns of the services section's department table.
+SERVICE_DEPARTMENT_COLUMNS = ("department_code", "name", "n", "completed", "on_time_rate",
+                              "mean_days", "mean_limit", "bad", "rectified", "rectified_rate")
+
+
+@dataclass(frozen=True, eq=False)
+class ServicesPart:
+    """The month's government services (政务服务): the cases accepted in the month
+    (``Queries.service_summary``: sums and rates), by department (SERVICE_DEPARTMENT_COLUMNS,
+    most cases first), the city-wide counts (code, name, unit, value, target; empty for a
+    reader of some districts only) and the section's sentences."""
+
+    summary: dict
+    departments: pd.DataFrame
+    counts: pd.DataFrame
+    lines: tuple[str, ...]
+    loaded: bool                     # any service case in the store
+
+
 @dataclass(frozen=True, eq=False)
 class MonthlyReport:
     month: str                       # "YYYY-MM"
@@ -103,6 +125,8 @@ class MonthlyReport:
     end: dt.date                     # its last day, or the as-of day in the current month
     complete: bool                   # False for the month of the as-of day (partial)
     catalogue: catalog.Catalogue     # the indicators of the store it was built from
+    services: ServicesPart | None = None    # the 政务服务 section, when asked for
+    key_tasks: key_task_section.TasksPart | None = None   # the 重点工作 section, when asked for
 
 
 # --- months ------------------------------------------------------------------------------------
@@ -240,13 +264,23 @@ def build_report(runtime, month: str | None = None, sections=SECTIONS,
     alerts = (alert_rules.find(runtime, start, end, districts, lang) if "alerts" in chosen
               else pd.DataFrame(columns=ALERT_COLUMNS))
     ctx = _Words(runtime, start, end, complete, districts, lang)
+    services = (_services(runtime, ctx, area, start, end) if "services" in chosen else None)
+    # its sentences open its own section (the summary keeps to the overview's tables)
     summary = _summary(ctx, chosen, kpis, rankings, alerts)
+    tasks = (key_task_section.build(runtime, districts, end, complete, lang, ctx.subject)
+             if "tasks" in chosen else None)
+    if tasks is not None and len(summary) < 8:
+        # its sentence before the alerts', where the eight have room (its section says it
+        # in any case)
+        at = len(summary) - (len(_alert_sentences(ctx, alerts)) if "alerts" in chosen else 0)
+        summary = [*summary[:at], tasks.sentence, *summary[at:]]
     figures = _figures(runtime, ctx, chosen, alerts)
     return MonthlyReport(
         month=first.strftime("%Y-%m"), lang=lang, city_name=runtime.city_name(lang),
         is_demo=runtime.is_demo, as_of=as_of, sections=chosen, districts=districts,
         kpis=kpis, rankings=rankings, alerts=alerts, summary=summary, figures=figures,
-        start=start, end=end, complete=complete, catalogue=runtime.catalogue)
+        start=start, end=end, complete=complete, catalogue=runtime.catalogue,
+        services=services, key_tasks=tasks)
 
 
 def _sections(sections) -> tuple[str, ...]:
@@ -355,6 +389,66 @@ def _covered(q, ind: Indicator, period: dt.date) -> bool:
     wanted = [dt.date(year, m, 1) for year in (period.year - 1, period.year)
               for m in range(step, period.month + 1, step)]
     return all(m in have for m in wanted)
+
+
+# --- government services -----------------------------------------------------------------------
+
+def _services(runtime, w: _Words, area, start: dt.date, end: dt.date) -> ServicesPart:
+    """The services section: the month's cases (by acceptance day) in the report's area,
+    by department, the city's counts (their latest published month) and its sentences."""
+    q, lang = runtime.queries, w.lang
+    s, e = start.isoformat(), end.isoformat()
+    loaded = q.service_case_span() is not None
+    summary = q.service_summary(area, s, e)
+    frame = q.service_breakdown("department", area, s, e)
+    frame = frame[frame["n"] > 0]
+    departments = pd.DataFrame({
+        "department_code": frame["key"], "name": frame["name_en" if lang == "en" else "name_zh"],
+        "n": frame["n"].astype(int), "completed": frame["n_completed"].astype(int),
+        "on_time_rate": frame["on_time_rate"], "mean_days": frame["mean_days"],
+        "mean_limit": frame["mean_limit"], "bad": frame["n_bad"].astype(int),
+        "rectified": frame["n_rectified"].astype(int),
+        "rectified_rate": frame["rectified_rate"]}, columns=SERVICE_DEPARTMENT_COLUMNS)
+    rows = []
+    if not q.scope.districts:
+        found = q.kpis(None, s, e, SERVICE_CITY_COUNTS).set_index("code")
+        for code in SERVICE_CITY_COUNTS:
+            ind = q.catalogue.get(code)
+            rows.append({"code": code, "name": indicator_name(ind, lang),
+                         "unit": headline_unit(ind, lang),
+                         "value": num(found.loc[code, "headline"]),
+                         "target": num(found.loc[code, "target"])})
+    counts = pd.DataFrame(rows, columns=["code", "name", "unit", "value", "target"])
+    return ServicesPart(summary, departments.reset_index(drop=True), counts,
+                        _services_sentences(w, summary, departments, counts, loaded), loaded)
+
+
+def _services_sentences(w: _Words, summary: dict, departments: pd.DataFrame,
+                        counts: pd.DataFrame, loaded: bool) -> tuple[str, ...]:
+    """The section's sentences, every number one of its tables'."""
+    def pct(value) -> str:
+        return "—" if value is None or pd.isna(value) else f"{value:.1f}%"
+
+    out = []
+    if not loaded:
+        out.append(_sentence(w, w.t("mr_services_none", scope=w.subject)))
+    else:
+        out.append(_sentence(w, w.t(
+            "mr_services", period=w.period, scope=w.subject, n=summary["n"],
+            done=summary["n_completed"], within=pct(summary["on_time_rate"]),
+            rated=summary["n_rated"], bad=summary["n_bad"], share=pct(summary["bad_share"]),
+            fixed=summary["n_rectified"], fixed_rate=pct(summary["rectified_rate"]))))
+        judged = departments.dropna(subset=["on_time_rate"])
+        if len(judged) > 1 and judged["on_time_rate"].min() < judged["on_time_rate"].max():
+            worst = judged.sort_values(["on_time_rate", "n"], ascending=[True, False]).iloc[0]
+            out.append(_sentence(w, w.t("mr_services_worst", department=worst["name"],
+                                        value=pct(worst["on_time_rate"]))))
+    if len(counts) == 2 and counts["value"].notna().all():
+        value = dict(zip(counts["code"], counts["value"]))
+        out.append(_sentence(w, w.t("mr_services_counts",
+                                    smart=f"{value['smart_approval_items']:,.0f}",
+                                    one=f"{value['one_thing_items']:,.0f}")))
+    return tuple(out)
 
 
 # --- rankings ----------------------------------------------------------------------------------
@@ -720,6 +814,9 @@ def _figures(runtime, w: _Words, chosen, alerts: pd.DataFrame) -> list[FigureSpe
         for code in RANKED["grid"]:
             specs.append(("ops-ranking", caption(title("ranking", code), month, by_district),
                           state(month, code)))
+    if "tasks" in chosen:
+        specs.append(("tsk-departments", caption(title("tasks_by_department"), month),
+                      state(month, "fixed_asset_investment")))
     if "alerts" in chosen:
         specs += _alert_figures(runtime, w, alerts, month, trailing, caption)
     return [FigureSpec(number=i, caption=c, chart=chart, state=s)

@@ -206,13 +206,19 @@ def _calls(mine, cell, township):
         "category_by_source": [(None, START, END)], "department_table": [(None, START, END)],
         "events_page": [(None, START, END, (), "reported_at", True, 0, 10_000)],
         "events_export": [(None, START, END)], "key_tasks": [(END,)],
+        "key_task_milestones": [(END,)], "key_task_completion": [(END,)],
+        "key_task_notes": [("KT2026-12", END)], "key_task_departments": [("KT2026-12",)],
         "event_cell_months": [(START, END, 1)], "event_cell_daily": [(cell, START, END)],
         "event_cell_window": [("2026-11-01", END, "2026-08-01", "2026-10-31", 1)],
+        "service_case_span": [()], "service_summary": [(None, START, END)],
+        "service_breakdown": [(by, None, START, END)
+                              for by in ("department", "district", "channel", "month")],
     }
 
 
 #: Public names of Queries that are not questions: attributes and the scoping itself.
-_NOT_QUESTIONS = {"CACHED", "scoped", "has_key_tasks", "district_codes", "catalogue"}
+_NOT_QUESTIONS = {"CACHED", "scoped", "has_key_tasks", "district_codes", "catalogue",
+                  "has_service_table"}
 
 
 def _codes_outside(result, owner: dict, allowed: set) -> set[str]:

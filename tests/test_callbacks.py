@@ -18,7 +18,7 @@ CITY = store_payload(FilterState(None, "2026-01-01", "2026-11-24", "fixed_asset_
                                  "zh"))
 #: The controller's outputs: the store, the notice, playback, then the controls it mirrors.
 OUT = {"payload": 0, "notice": 1, "paused": 2, "play": 3, "indicator": 4, "district": 5,
-       "slider": 6, "step": 7, "layers": 8}
+       "slider": 6, "step": 7, "quick_range": 8, "layers": 9}
 
 
 def _filters(app, values=None, *, search="", current=None, trigger=None, value=1,
@@ -312,6 +312,21 @@ def test_the_time_slider_sets_the_range_and_follows_other_changes(app):
     assert out[OUT["slider"]] == [90, 120]           # a drag on a chart moves the slider
 
 
+def test_a_quick_range_sets_the_days_and_the_picker_names_what_is_shown(app):
+    # the test city's last day is 2026-11-24
+    out = _filters(app, {"ops-quick-range.value": "last_month"}, current=CITY,
+                   trigger="ops-quick-range.value")
+    assert (out[0]["start"], out[0]["end"]) == ("2026-10-01", "2026-10-31")
+    assert out[OUT["slider"]] == [669, 699]               # the slider follows
+    assert out[OUT["quick_range"]] is no_update           # the picker already says 上月
+    # a drag on the slider to days no quick range covers empties the picker
+    out = _filters(app, {"ops-time-slider.value": [31, 89], "ops-quick-range.value":
+                         "last_month"}, current=out[0], trigger="ops-time-slider.value")
+    assert out[OUT["quick_range"]] is None
+    # the year-to-date of a bare URL is 本年
+    assert _filters(app, search="")[OUT["quick_range"]] == "this_year"
+
+
 def test_play_steps_the_window_until_the_last_day(app):
     start = store_payload(FilterState(None, "2026-08-01", "2026-09-30", "closure_rate", "zh"))
     out = _filters(app, current=start, trigger="ops-play.n_clicks", paused=True)
@@ -345,3 +360,19 @@ def test_a_map_selection_filters_the_charts_to_the_picked_districts(app, queries
     with pytest.raises(PreventUpdate):
         _filters(app, {"ops-map.selectedData": None}, current=payload,
                  trigger="ops-map.selectedData", value=None)
+
+
+def test_the_citys_own_counts_are_never_split_across_districts(app):
+    """Smart-approval and one-thing-once services are counted for the city: the filter bar
+    does not offer them, and a link that names one gets no district ranking or colours."""
+    page = json.dumps(run_callback(app, "app-page.children", "/", "").to_plotly_json(),
+                      default=str, ensure_ascii=False)
+    assert "高频事项电子证照应用率" in page            # a services rate is offered
+    assert "智能审批事项数" not in page and "一件事一次办事项数" not in page
+    payload = store_payload(FilterState(None, "2026-01-01", "2026-10-31",
+                                        "smart_approval_items", "zh"))
+    ranking = run_callback(app, "ops-ranking.figure", payload)
+    assert not ranking.data and "全市口径" in ranking.layout.annotations[0].text
+    z = _assigned(_map(app, payload))[("data", 0, "z")]
+    zmin = _assigned(_map(app, payload))[("data", 0, "zmin")]
+    assert all(v == zmin for v in z)                 # every district grey: no data

@@ -7,6 +7,7 @@ import pytest
 
 from data import catalog
 from data.queries import POLLUTANTS, Queries
+from tests.test_queries import good_air_rate
 
 START, END = "2026-01-01", "2026-11-24"
 #: A range that starts and ends inside months: monthly answers cover the months it overlaps.
@@ -165,8 +166,8 @@ def test_monthly_by_district_of_air_and_events_match_pandas(queries, air, events
     got = got.set_index(["district_code", pd.to_datetime(got["period"])])["value"].sort_index()
     mine = air.assign(period=air.day.dt.to_period("M").dt.to_timestamp())
     mine = mine[(mine.period >= first) & (mine.period <= last)]
-    want = mine.groupby(["district_code", "period"])["aqi"].apply(
-        lambda a: 100 * (a <= 100).mean())
+    # of each district's days, from its stations' mean concentrations (HJ 633-2012)
+    want = good_air_rate(mine, ["district_code", "period"])
     np.testing.assert_allclose(got.loc[want.index], want, rtol=1e-9)
     assert len(got) == len(want)
     got = queries.indicator_monthly_by_district("event_count", MID_START, MID_END)

@@ -87,7 +87,7 @@ def test_a_system_posts_an_event_and_sending_it_again_changes_nothing(city, clie
     again = client.post(URL + "events", json={"rows": [_event(city, 880000001)]}, headers=auth)
     assert again.status_code == 200 and again.get_json()["accepted"] == 1
     # every table as many rows as before, the event as it was (only the load's own time,
-    # its as_of, moves on, and with it the rollups' hours overdue)
+    # its as_of, moves on)
     assert {t: n for t, (n, _) in checksums(city).items()} == \
         {t: n for t, (n, _) in before.items()}
     assert _event_row(city, 880000001) == row

@@ -14,6 +14,8 @@ import pytest
 from data import catalog, export
 from data.queries import EVENT_TABLE_COLUMNS, Queries
 from data.queries.event_table import EVENT_EXPORT_COLUMNS
+from tests.conftest import TEST_NOW
+from tests.test_queries import on_time_rate
 
 START, END = "2026-01-01", "2026-11-24"
 RANGES = [(START, END), ("2025-06-15", "2025-07-31")]
@@ -103,9 +105,10 @@ def test_deadline_hours_of_no_events_is_none(queries, areas):
 
 def test_overdue_events_are_open_past_the_deadline_most_overdue_first(queries, case):
     area, start, end, mine = case
-    # as n_overdue in the rollups: open at the as-of time and past the deadline
-    late = mine[mine["closed_at"].isna() & (mine["as_of"] > mine["deadline_at"])].assign(
-        hours_overdue=lambda f: _hours(f["as_of"], f["deadline_at"]))
+    # open at the store's as-of time and past the deadline (whenever each was loaded)
+    as_of = pd.Timestamp(TEST_NOW)
+    late = mine[mine["closed_at"].isna() & (mine["deadline_at"] < as_of)].assign(
+        hours_overdue=lambda f: _hours(pd.Series(as_of, index=f.index), f["deadline_at"]))
     late = late.sort_values(["hours_overdue", "event_id"], ascending=[False, True])
     for limit in (20, 5, 10_000):
         got = queries.overdue_events(area, start, end, limit)
@@ -135,7 +138,7 @@ def test_category_by_source_counts_each_pair(queries, case):
     assert set(got["channel"]) <= set(catalog.EVENT_SOURCES)
 
 
-def test_department_table_matches_pandas(queries, store, case):
+def test_department_table_matches_pandas(queries, store, raw, case):
     area, start, end, mine = case
     got = queries.department_table(area, start, end)
     assert list(got.columns) == ["department_code", "name_zh", "name_en", "n", "closure_rate",
@@ -152,8 +155,10 @@ def test_department_table_matches_pandas(queries, store, case):
         want = pd.DataFrame({
             "n": by.size(),
             "closure_rate": 100.0 * by["closed"].sum() / by.size(),
-            # as the on_time_rate indicator: closed by the deadline / closed
-            "on_time_rate": 100.0 * by["on_time"].sum() / by["closed"].sum().replace(0, np.nan),
+            # as the on_time_rate indicator: of the area's events due in the range
+            "on_time_rate": _rows(raw, area, "1900-01-01", "2100-12-31").groupby(
+                "department_code").apply(on_time_rate, start, end, include_groups=False)
+            .reindex(by.size().index),
             "satisfaction_rate": 100.0 * by["satisfied"].sum()
             / by["rated"].sum().replace(0, np.nan),
             "mean_hours": by["hours"].mean()})

@@ -132,7 +132,8 @@ def test_columns_languages_and_names(queries, store):
     zh = queries.key_tasks(AS_OF)
     assert list(zh.columns) == [
         "code", "title", "lead_department_code", "lead_department", "district_code",
-        "district", "start_month", "due_month", "period", "progress", "planned", "status"]
+        "district", "start_month", "due_month", "period", "progress", "planned", "status",
+        "leader"]
     en = queries.key_tasks(AS_OF, "en").set_index("code").loc[zh["code"]]
     names = store.df("SELECT code, name_zh, name_en FROM departments").set_index("code")
     assert (zh["lead_department"].to_numpy()

@@ -446,6 +446,21 @@ two,好,%,lower,,,air
     assert "higher (越高越好) | lower (越低越好)" in err.problems[4].expected
 
 
+def test_a_catalogue_declares_a_yearly_running_total(tmp_path):
+    """口径 累计: the year's running total against a yearly target (self-service terminal
+    cases' basis), a flow's only."""
+    text = """代码,名称,单位,方向,目标,口径,时间汇总
+hall_cases,大厅办件量,件,越高越好,50000,累计,
+kiosk_rate,自助办理率,%,越高越好,60,年度累计,均值
+"""
+    err = problems(lambda: read_catalogue(write(tmp_path, "c.csv", text)))
+    assert where(err) == [(3, "口径")]
+    assert "time sum" in err.problems[0].expected
+    got = read_catalogue(write(tmp_path, "ok.csv", text.splitlines()[0] + "\n"
+                               + text.splitlines()[1] + "\n"))
+    assert got[0].basis == "ytd" and got[0].time == "sum" and got[0].is_cumulative
+
+
 # --- air, water, events ---------------------------------------------------------------------
 STATIONS = {"S01", "S02"}
 AIR = """站点,时间,PM2.5,PM10,SO2,NO2,CO,O3

@@ -23,6 +23,7 @@ from data.demo import PLANTED
 from data.queries import KPI_CODES
 from layouts import theme
 from report import monthly
+from tests.test_queries import good_air_rate
 
 OCT = "2026-10"
 NOV = "2026-11"
@@ -162,8 +163,9 @@ def test_quarterly_gdp(reports, values):
 
 
 def test_rates(reports, values, store, events, queries):
-    """Unemployment (population-weighted across districts), the share of good-air days (over
-    station-days) and the closure rate (over events reported in the month)."""
+    """Unemployment (population-weighted across districts), the share of good-air days (of
+    the city's days, from its stations' mean concentrations) and the closure rate (over
+    events reported in the month)."""
     row = _row(reports["zh"], "unemployment_rate")
     oct_ = _weighted(values, "unemployment_rate", OCT)
     assert row["value"] == pytest.approx(oct_)
@@ -173,11 +175,11 @@ def test_rates(reports, values, store, events, queries):
         queries.indicator_monthly("unemployment_rate", None).set_index("period").loc[
             "2026-10-01", "value"])
 
-    air = store.df("SELECT day, aqi FROM air_daily")
+    air = store.df("SELECT * FROM air_daily")
     month = pd.to_datetime(air["day"]).dt.strftime("%Y-%m")
 
     def good(m):
-        return 100 * (air.loc[month == m, "aqi"] <= 100).mean()
+        return good_air_rate(air[month == m], [])["city"]
     row = _row(reports["zh"], "good_air_rate")
     assert row["value"] == pytest.approx(good(OCT))
     assert row["mom"] == pytest.approx(good(OCT) - good("2026-09"))
@@ -370,6 +372,12 @@ def _table_numbers(report) -> list[float]:
     judged = report.kpis[report.kpis["met"].notna()]
     numbers += [len(judged), int((judged["met"] == True).sum()), len(report.alerts)]  # noqa: E712
     numbers += list(report.alerts["rule"].value_counts())
+    if getattr(report, "key_tasks", None) is not None:     # the key-task section's counts
+        part = report.key_tasks
+        numbers += [part.completion[c].sum() for c in ("total", "done", "on_track",
+                                                        "at_risk", "overdue")]
+        numbers += [len(part.overdue),
+                    *part.overdue["lead_department_code"].value_counts()]
     return [abs(float(n)) for n in numbers]
 
 

@@ -5,7 +5,9 @@ import pandas as pd
 import pytest
 
 from data import catalog
+from data.aqi import daily_aqi
 from data.queries import KPI_CODES, Queries
+from tests.conftest import TEST_NOW
 
 START, END = "2026-01-01", "2026-11-24"
 
@@ -30,12 +32,29 @@ def _in_range(frame, col, start=START, end=END):
     return frame[(day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end))]
 
 
-def _pandas_event_metrics(ev: pd.DataFrame) -> pd.Series:
+def on_time_rate(ev: pd.DataFrame, start=START, end=END, as_of=TEST_NOW) -> float:
+    """The on-time rate as docs/DATA_MODEL.md defines it, from raw events (any report day):
+    of the events due on the days [start, end] (up to the as-of day) whose outcome is known
+    at the as-of time (closed, or open past the deadline), the share closed by the
+    deadline."""
+    as_of = pd.Timestamp(as_of)
+    due = ev["deadline_at"].dt.normalize()
+    mine = ev[(due >= pd.Timestamp(start)) & (due <= min(pd.Timestamp(end), as_of.normalize()))]
+    known = mine[mine["closed_at"].notna() | (mine["deadline_at"] < as_of)]
+    if known.empty:
+        return float("nan")
+    return 100.0 * (known["closed_at"] <= known["deadline_at"]).sum() / len(known)
+
+
+def _pandas_event_metrics(every: pd.DataFrame, start=START, end=END) -> pd.Series:
+    """Every event metric of an area's events (of any day): those of the events reported on
+    the days [start, end], and the on-time rate of those due then."""
+    ev = _in_range(every, "reported_at", start, end)
     closed = ev["closed_at"].notna()
     return pd.Series({
         "event_count": len(ev),
         "closure_rate": 100 * closed.mean(),
-        "on_time_rate": 100 * (ev.loc[closed, "closed_at"] <= ev.loc[closed, "deadline_at"]).mean(),
+        "on_time_rate": on_time_rate(every, start, end),
         "mean_handling_hours": ((ev.loc[closed, "closed_at"] - ev.loc[closed, "reported_at"])
                                 .dt.total_seconds() / 3600).mean(),
         "satisfaction_rate": 100 * (ev["satisfaction"].dropna() >= 4).mean(),
@@ -46,8 +65,8 @@ def _pandas_event_metrics(ev: pd.DataFrame) -> pd.Series:
                                   "mean_handling_hours", "satisfaction_rate"])
 def test_event_metrics_per_district_match_pandas_over_raw_events(queries, events, code):
     got = queries.indicator_by_district(code, START, END).set_index("district_code")["value"]
-    ev = _in_range(events, "reported_at")
-    want = ev.groupby("district_code").apply(_pandas_event_metrics, include_groups=False)[code]
+    want = events.groupby("district_code").apply(_pandas_event_metrics,
+                                                 include_groups=False)[code]
     pd.testing.assert_series_equal(got.sort_index().astype(float),
                                    want.sort_index().astype(float), check_names=False,
                                    rtol=1e-9)
@@ -55,7 +74,7 @@ def test_event_metrics_per_district_match_pandas_over_raw_events(queries, events
 
 def test_city_event_metrics_and_per_10k(queries, events, store):
     ev = _in_range(events, "reported_at")
-    want = _pandas_event_metrics(ev)
+    want = _pandas_event_metrics(events)
     for code in ("closure_rate", "on_time_rate", "satisfaction_rate"):
         assert queries.indicator_value(code, None, START, END)["value"] == pytest.approx(want[code])
     pop = store.rows("SELECT sum(population) FROM districts")[0][0]
@@ -95,11 +114,24 @@ def test_stocks_take_the_last_month(queries, values):
     np.testing.assert_allclose(got.loc[last.index], last, rtol=1e-12)
 
 
+def good_air_rate(air: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """The share of good-air days per ``keys`` (HJ 633-2012): each day's concentrations
+    are the mean of the stations' daily means, its AQI computed from them (data/aqi.py), a
+    day good at AQI <= 100."""
+    pollutants = ["pm25", "pm10", "so2", "no2", "co", "o3_8h"]
+    days = air.astype({p: float for p in pollutants}).groupby(keys + ["day"])[pollutants].mean()
+    aqi = pd.Series(daily_aqi(*(days[p] for p in pollutants)), index=days.index)
+    good = (aqi <= 100).astype(float).where(aqi.notna())
+    return 100 * good.groupby(keys).mean() if keys else pd.Series({"city": 100 * good.mean()})
+
+
 def test_air_and_water_metrics(queries, store):
-    air = _in_range(store.df("SELECT district_code, day, aqi, pm25 FROM air_daily"), "day")
+    air = _in_range(store.df("SELECT * FROM air_daily"), "day")
     got = queries.indicator_by_district("good_air_rate", START, END).set_index("district_code")
-    want = air.groupby("district_code")["aqi"].apply(lambda a: 100 * (a <= 100).mean())
+    want = good_air_rate(air, ["district_code"])
     np.testing.assert_allclose(got.loc[want.index, "value"], want, rtol=1e-9)
+    assert queries.indicator_value("good_air_rate", None, START, END)["value"] == \
+        pytest.approx(good_air_rate(air, [])["city"])
     assert queries.indicator_value("pm25", None, START, END)["value"] == pytest.approx(
         air["pm25"].astype(float).mean(), rel=1e-6)
     water = store.df("SELECT district_code, period, class FROM water_quality "
@@ -196,20 +228,20 @@ def test_memoised_queries_do_not_touch_the_store_twice(store):
 
 
 def test_event_metrics_below_the_districts_match_pandas(queries, events, store):
-    raw = _in_range(store.df("SELECT district_code, township_code, grid_code, reported_at, "
-                             "closed_at, deadline_at, satisfaction, category, status "
-                             "FROM grid_events"), "reported_at")
+    every = store.df("SELECT district_code, township_code, grid_code, reported_at, "
+                     "closed_at, deadline_at, satisfaction, category, status FROM grid_events")
+    raw = _in_range(every, "reported_at")
     township = raw.township_code.value_counts().index[0]     # the busiest township
     district = township[:6]
     for code in ("event_count", "closure_rate", "on_time_rate", "satisfaction_rate"):
         got = queries.event_metric_by_area(code, district, START, END).set_index("area_code")
-        mine = raw[raw.district_code == district]
+        mine = every[every.district_code == district]
         want = mine.groupby("township_code").apply(_pandas_event_metrics,
                                                    include_groups=False)[code]
         np.testing.assert_allclose(got.loc[want.index, "value"].astype(float),
                                    pd.to_numeric(want).astype(float), rtol=1e-9)
         cells = queries.event_metric_by_area(code, township, START, END).set_index("area_code")
-        mine = raw[raw.township_code == township]
+        mine = every[every.township_code == township]
         want = mine.groupby("grid_code").apply(_pandas_event_metrics, include_groups=False)[code]
         np.testing.assert_allclose(cells.loc[want.index, "value"].astype(float),
                                    pd.to_numeric(want).astype(float), rtol=1e-9)
@@ -218,8 +250,9 @@ def test_event_metrics_below_the_districts_match_pandas(queries, events, store):
     assert cats.sort_index().tolist() == raw[raw.township_code == township].groupby(
         "category").size().sort_index().tolist()
     kpis = queries.kpis(township, START, END).set_index("code")
-    assert kpis.loc["closure_rate", "value"] == pytest.approx(
-        _pandas_event_metrics(raw[raw.township_code == township])["closure_rate"])
+    for code in ("closure_rate", "on_time_rate"):
+        assert kpis.loc[code, "value"] == pytest.approx(
+            _pandas_event_metrics(every[every.township_code == township])[code])
     with pytest.raises(KeyError, match="not an event metric"):
         queries.event_metric_by_area("gdp", district, START, END)
     with pytest.raises(KeyError):
@@ -248,7 +281,8 @@ def test_every_grid_cells_metrics_match_pandas_over_any_range(queries, store, st
                          "closure_rate": 100 * cells["closed"].mean()})
     for cell in want["event_count"].nlargest(10).index:
         assert want.loc[cell].tolist() == pytest.approx(_pandas_event_metrics(
-            now[now.grid_code == cell])[["event_count", "closure_rate"]].tolist(), rel=1e-12)
+            now[now.grid_code == cell], start, end)[["event_count", "closure_rate"]].tolist(),
+            rel=1e-12)
     got, counts = got.set_index("area_code"), counts.set_index("area_code")
     assert counts.loc[want.index, "value"].tolist() == want["event_count"].astype(float).tolist()
     assert (counts.drop(want.index)["value"] == 0).all()
@@ -285,9 +319,10 @@ def test_a_selection_of_areas_answers_like_pandas_over_its_rows(queries, events)
     picked = ("360702", "360731", "360781")
     ev = _in_range(events, "reported_at")
     mine = ev[ev.district_code.isin(picked)]
+    every = events[events.district_code.isin(picked)]
     kpis = queries.kpis(picked, START, END).set_index("code")
     for code in ("closure_rate", "on_time_rate", "satisfaction_rate"):
-        assert kpis.loc[code, "value"] == pytest.approx(_pandas_event_metrics(mine)[code])
+        assert kpis.loc[code, "value"] == pytest.approx(_pandas_event_metrics(every)[code])
     cats = queries.events_by_category(picked, START, END).set_index("category")["n"]
     assert cats.sort_index().tolist() == mine.groupby("category").size().sort_index().tolist()
     # statistics add up over the picked districts only

@@ -25,7 +25,8 @@ ZH_PAGE = re.compile(r"第\s*(\d+)\s*页\s*/\s*共\s*(\d+)\s*页")
 EN_PAGE = re.compile(r"Page\s+(\d+)\s+of\s+(\d+)")
 # NFKC turns the CJK font's Kangxi radicals back into characters (⽉ for 月); these come from
 # the radicals supplement, which NFKC leaves alone
-RADICALS = str.maketrans({"⻚": "页", "⻓": "长", "⻰": "龙", "⻅": "见", "⻋": "车"})
+RADICALS = str.maketrans({"⻚": "页", "⻓": "长", "⻰": "龙", "⻅": "见", "⻋": "车",
+                          "⻔": "门"})
 
 
 def _text(page) -> str:
@@ -415,8 +416,8 @@ def test_the_report_screen_previews_the_month_and_links_the_files(app, content):
     key = next(k for k in app.callback_map if k.startswith("..rpt-summary.children"))
     state = store_payload(FilterState(None, "2026-01-01", "2026-11-24", "gdp", "zh"))
     ids = [{"type": "rpt-download", "fmt": f} for f in ("pdf", "docx", "xlsx")]
-    summary, kpis, figures, links = run_callback(
-        app, key, state, MONTH, ["kpis", "economy", "environment", "grid", "alerts"], ids)
+    from report.monthly import SECTIONS  # every section, as ``content`` has them
+    summary, kpis, figures, links = run_callback(app, key, state, MONTH, list(SECTIONS), ids)
     assert [p.children for p in summary] == content.summary
     assert [row["name"] for row in kpis] == content.kpis["name"].tolist()
     assert len(figures) == len(content.figures)

@@ -46,6 +46,8 @@ def test_every_screen_renders_with_its_links_keeping_the_filters(app, name, path
     text = _text(page)
     for other, other_path, _ in frame.SCREENS:
         assert f'"href": "{other_path or "./"}?district=360702' in text, other
+    # the wall too, in a tab of its own (no login here: every role may open it)
+    assert '"href": "wall?district=360702' in text and '"target": "_blank"' in text
     assert ("DEMO DATA" if lang == "en" else "演示数据") in text
     # the installed version in the footer, for a support call (signed-in users only)
     import importlib.metadata

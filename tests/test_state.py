@@ -167,3 +167,33 @@ def test_a_lasso_picks_shapes_of_the_level_the_map_shows():
     assert st.parse_query("?picked=360702001", ctx)[1] == ["picked=360702001"]
     assert st.picked_codes({"points": [{"customdata": "360702"}, {"location": "360702"},
                                        {"customdata": 7}]}) == ["360702"]
+
+
+@pytest.mark.parametrize("name, days", [
+    ("this_month", ("2026-11-01", "2026-11-24")),
+    ("last_month", ("2026-10-01", "2026-10-31")),
+    ("last_30_days", ("2026-10-26", "2026-11-24")),
+    ("this_quarter", ("2026-10-01", "2026-11-24")),
+    ("this_year", ("2026-01-01", "2026-11-24")),
+    ("same_period_last_year", ("2025-03-01", "2025-09-30")),
+])
+def test_quick_ranges_count_back_from_the_stores_last_day(name, days):
+    shown = st.FilterState(None, "2026-03-01", "2026-09-30", "pm25", "zh")
+    state = st.quick_range(shown, name, CTX)
+    assert (state.start, state.end) == days
+    named = st.quick_range_of(state, CTX)
+    assert named == (None if name == "same_period_last_year" else name)
+
+
+def test_a_quick_range_is_clipped_to_the_store_and_refused_before_it():
+    early = st.FilterState(None, "2025-01-01", "2025-01-31", "pm25", "zh")
+    # a year before 2025-01 lies before the store's first day (2024-12-01): nothing to show
+    assert st.quick_range(early, "same_period_last_year", CTX) is None
+    assert st.quick_range(early, "no_such_range", CTX) is None
+    # a year back from 2025-06..2025-12 starts at the store's first day
+    late = st.FilterState(None, "2025-06-01", "2025-12-31", "pm25", "zh")
+    moved = st.quick_range(late, "same_period_last_year", CTX)
+    assert (moved.start, moved.end) == ("2024-12-01", "2024-12-31")
+    # a store that starts mid-month: "this year" starts there
+    young = st.Context(CTX.districts, dt.date(2026, 3, 15), dt.date(2026, 11, 24))
+    assert st.quick_range(early, "this_year", young).start == "2026-03-15"

@@ -333,6 +333,15 @@ def test_the_trend_steps_its_target_line_at_each_new_year():
     assert lines == [("2025-07-01", "2025-12-31", 6.5), ("2026-01-01", "2026-10-31", 6.0)]
     assert [a.text for a in stepped.layout.annotations][-2:] == ["2025 目标 6.5%",
                                                                  "2026 目标 6%"]
+    # a window that takes one month of 2024: its line is drawn, its label left out (it sat
+    # on 2025's)
+    frame_2024 = pd.concat([pd.DataFrame({"period": [pd.Timestamp("2024-12-01")],
+                                          "value": [9.0], "yoy": [4.0]}), frame])
+    early = figures.trend(frame_2024, ind, theme=theme.WALL, lang="zh", start=None, end=None,
+                          targets=[(2024, 8.0), (2025, 6.5), (2026, 6.0)])
+    assert [s.y0 for s in early.layout.shapes] == [8.0, 6.5, 6.0]
+    assert [a.text for a in early.layout.annotations if "目标" in a.text] == [
+        "2025 目标 6.5%", "2026 目标 6%"]
     flat = figures.trend(frame, ind, theme=theme.WALL, lang="zh", start=None, end=None,
                          targets=[(2025, 6.0), (2026, 6.0)])
     assert [s.y0 for s in flat.layout.shapes] == [6.0]

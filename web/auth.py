@@ -7,7 +7,8 @@ What a request needs (``required``):
 - a page: a signed-in user (the page itself says when the screen is not theirs);
 - a callback: the permission of the screen that registered it (the wall's: ``wall``);
 - /export/chart/<chart>: ``export`` and the chart's screen; /download/events: ``download``
-  and ``events``; /report/<month>: ``report``; the GeoJSON: a signed-in user.
+  and ``events``; /download/tasks: ``download`` and ``tasks``; /report/<month>: ``report``;
+  the GeoJSON: a signed-in user.
 """
 
 from __future__ import annotations
@@ -260,6 +261,8 @@ def required(path: str, callback_screens: dict, chart_screens: dict) -> tuple[st
         return ("export", chart_screens.get(chart, "export"))
     if path.startswith("/download/events."):
         return ("download", "events")
+    if path.startswith("/download/tasks."):
+        return ("download", "tasks")
     if path.startswith("/report/"):
         return ("report",)
     return ()

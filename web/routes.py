@@ -219,7 +219,7 @@ blueprint = flask.Blueprint("files", __name__)
 
 def install(server: flask.Flask, runtime) -> None:
     """Serve /healthz, /geo/<level>.geojson, /geo/style/<theme>.json,
-    /fonts/citybrain-sans-<w>.woff2, /download/events.<csv|xlsx>,
+    /fonts/citybrain-sans-<w>.woff2, /download/events.<csv|xlsx>, /download/tasks.xlsx,
     /export/chart/<chart>.<png|svg|pdf> (the charts of ``charts.registry``) and
     /report/<month>.<fmt> for ``runtime``'s store."""
     server.extensions["citybrain_files"] = _Files(runtime)
@@ -352,6 +352,31 @@ def download_events(fmt: str):
         body, mimetype=export.MIMETYPES["xlsx"], as_attachment=True, download_name=name)
     response.call_on_close(body.close)
     return response
+
+
+@blueprint.route("/download/tasks.<fmt>")
+def download_tasks(fmt: str):
+    """The key tasks of a filter state (the screen's own query string) and of the screen's
+    filters (``department``, ``status``), with their milestones, as an Excel workbook."""
+    import io
+
+    from charts import tasks as task_charts
+    from charts.state import parse_query
+    from data.export import write_tables_xlsx
+
+    if fmt != "xlsx":
+        flask.abort(404)
+    runtime = _files().runtime
+    args = flask.request.args
+    state, _ = parse_query(flask.request.query_string.decode(), runtime.context)
+    chosen = task_charts.read_filters(runtime, args.get("department"), args.get("status"))
+    body = io.BytesIO()
+    rows = write_tables_xlsx(task_charts.download_sheets(state, runtime, chosen), body)
+    runtime.audit("download", what(format="xlsx", table="key_tasks", area=state.scope,
+                                   as_of=state.end, department=chosen.department,
+                                   status=chosen.status, rows=rows))
+    return flask.Response(body.getvalue(), mimetype=export.MIMETYPES["xlsx"], headers={
+        "Content-Disposition": f"attachment; filename=key_tasks_{state.end}.xlsx"})
 
 
 @blueprint.route("/export/chart/<chart>.<fmt>")

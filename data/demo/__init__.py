@@ -39,9 +39,10 @@ from data.demo.economy import _write_economy
 from data.demo.environment import _write_air, _write_water
 from data.demo.events import EVENT_CHUNK, _write_events
 from data.demo.geography import _write_geography
+from data.demo.services import case_count, service_cases
 from data.demo.targets import targets as plan_targets
 from data.demo.tasks import key_task_code, key_task_ledger, key_tasks  # noqa: F401
-from data.store import EVENT_ROLLUP, SCHEMA, connect, insert
+from data.store import EVENT_ROLLUP, SCHEMA, SERVICE_ROLLUP, connect, insert
 from settings import local_now
 
 #: DuckDB's memory during a build (GB); the generator's own arrays come on top.
@@ -93,6 +94,10 @@ def build_demo(path: str | os.PathLike, events: int = 1_000_000, seed: int = 226
         insert(con, "key_task_milestones", milestones)
         insert(con, "key_task_departments", task_departments)
         insert(con, "indicator_targets", plan_targets(cal))
+        # service cases from a generator of their own: nothing else changes with them
+        insert(con, "service_cases", service_cases(cal, np.random.default_rng([seed, 11]),
+                                                   case_count(events)))
+        con.execute(SERVICE_ROLLUP)
         bar.update()
         con.execute("CREATE TEMP TABLE incoming_events AS FROM grid_events LIMIT 0")
         # reporters from a generator of their own: every other column stays as it was

@@ -25,7 +25,10 @@ def _write_air(con, geo: _Geography, rng: np.random.Generator, cal: Calendar) ->
     winter = np.cos(2 * np.pi * (doy - 15) / 365.25)           # +1 mid-January, -1 mid-July
     urban = np.where(stations.district_code.isin(["360702", "360703", "360704"]), 1.25, 0.9)
     urban = urban * rng.lognormal(0, 0.08, n_s)
-    # a city-wide weather factor (AR(1) over hours) plus each station's own noise
+    # a city-wide weather factor (AR(1) over hours) plus each station's own noise; in deep
+    # winter (December to February) the weather weighs more: pollution episodes are regional,
+    # so some of the city's winter days, whose AQI is from its stations' mean concentrations
+    # (good_air_rate), are polluted too
     shock = rng.normal(0, 1, n_h)
     local = rng.normal(0, 1, (n_h, n_s))
     weather = np.empty(n_h)
@@ -36,7 +39,10 @@ def _write_air(con, geo: _Geography, rng: np.random.Generator, cal: Calendar) ->
         station_ar[h] = 0.9 * station_ar[h - 1] + 0.43 * local[h]
     diurnal = 1 + 0.15 * np.cos(2 * np.pi * (hod - 8) / 24)
     pm25 = ((23 + 12 * winter) * diurnal)[:, None] * urban[None, :] * np.exp(
-        0.38 * weather[:, None] + 0.18 * station_ar)
+        (0.38 + 0.25 * np.clip((winter - 0.7) / 0.3, 0, 1))[:, None] * weather[:, None]
+        + 0.18 * station_ar)
+    # heavy pollution (a daily AQI over 200) is the planted episode's alone
+    pm25 = np.minimum(pm25, 140.0)
     # planted episode: the first station of one district at heavy pollution for 36 hours
     ep = np.flatnonzero(stations.district_code.to_numpy() == PLANTED["pm25_episode"][0])[0]
     pm25[-36:, ep] = 165 + 10 * np.sin(np.arange(36) / 4)

@@ -25,7 +25,7 @@ _KEY_TASKS = [
      "D02", None, 3, 11),
     ("12345政务服务便民热线归并优化", "Merge and streamline the 12345 service hotlines",
      "D16", None, 2, 8),
-    ("非现场监管资源接入率达到50%", "Connect 50% of non-site supervision resources",
+    ("非现场监管资源对接率达到50%", "Link up 50% of non-site supervision resources",
      "D06", None, 2, 8),
     # grid governance and public safety
     ("网格化服务管理“多网合一”", "Merge every grid into one for service and management",

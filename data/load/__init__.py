@@ -7,8 +7,9 @@ renamed over it (a new city, boundaries), and nothing at all unless everything l
 
 The readers, each module above those it uses:
 
-- ``catalogue``, ``indicators``, ``targets``, ``air``, ``water``, ``events``, ``places``: a
-  ``read_<kind>`` each, checking a table's cells against the store and the catalogue;
+- ``catalogue``, ``indicators``, ``targets``, ``air``, ``water``, ``events``, ``places``,
+  ``key_tasks``, ``service_cases``: a reader each, checking a table's cells against the
+  store and the catalogue;
 - ``table``: CSV, Excel or Parquet into a ``Table`` of text cells with their row numbers;
 - ``columns``: the names each kind's columns go by (``table`` finds a header by them),
   matching a header against them, and the problems found on the way;

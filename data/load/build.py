@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 #: years of the data loaded with them bound theirs).
 KINDS = ("catalogue", "districts", "townships", "grid_cells", "departments", "categories",
          "channels", "stations", "sections", "indicators", "air", "water", "events", "targets",
-         "key_tasks")
+         "key_tasks", "service_cases")
 BOUNDARY_KINDS = ("districts", "townships", "grid_cells")
 #: The tables whose rows are points (lon, lat): a source_crs option converts them to WGS-84.
 POINT_KINDS = ("events", "stations", "sections")
@@ -818,6 +818,34 @@ def _load_key_tasks(con, item: Item, report: LoadReport, now) -> set[str]:
     return set()
 
 
+def _load_service_cases(con, item: Item, report: LoadReport, now) -> set[str]:
+    """Government service cases (政务服务办件): rows replace those of the same case id, and
+    the cases' daily rollup is built again."""
+    from data.load.service_cases import read_service_cases
+    from data.store import SERVICE_ROLLUP
+    rows = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+    meta = dict(rows("SELECT key, value FROM meta"))
+    city = {key: meta[key] for key in ("city_code", "city_name_zh", "city_name_en")
+            if meta.get(key)}
+    frame = read_service_cases(
+        item.path, departments={c: (zh, en) for c, zh, en in rows(
+            "SELECT code, name_zh, name_en FROM departments")},
+        areas={c: (zh, en) for c, zh, en in rows(
+            "SELECT code, name_zh, name_en FROM districts")},
+        as_of=now, city=city, **item.options)
+    report.warnings.extend(frame.attrs.get("warnings", []))
+    before = rows("SELECT count(*) FROM service_cases")[0][0]
+    insert(con, "service_cases", frame.assign(source=item.path.name, as_of=now), replace=True)
+    con.execute(SERVICE_ROLLUP)
+    replaced = before + len(frame) - rows("SELECT count(*) FROM service_cases")[0][0]
+    report.rows["service_cases"] = report.rows.get("service_cases", 0) + len(frame)
+    report.notes.append(f"{item.path.name}: {len(frame)} service cases "
+                        f"({replaced} replaced cases of the same id), "
+                        f"{int(frame['completed_at'].isna().sum())} still open, "
+                        f"{int((frame['rating'] == 'bad').sum())} 差评")
+    return {"service_cases"}
+
+
 # --- the feeds' kinds: read (anywhere, even in another process), then written -------------
 
 def reference(rows, kind: str) -> dict:
@@ -882,4 +910,4 @@ LOADERS = {"catalogue": _load_catalogue, "districts": _load_boundaries,
            "events": _feed_loader, "departments": _load_places, "stations": _load_places,
            "sections": _load_places, "targets": _load_targets,
            "categories": _load_vocabulary, "channels": _load_vocabulary,
-           "key_tasks": _load_key_tasks}
+           "key_tasks": _load_key_tasks, "service_cases": _load_service_cases}

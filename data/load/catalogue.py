@@ -26,7 +26,8 @@ _VOCABULARY = {
               "mean": ("mean", "平均", "均值", "人口加权平均")},
     "time": {"sum": ("sum", "求和", "累计", "合计"), "mean": ("mean", "平均", "均值"),
              "last": ("last", "期末", "最新", "余额")},
-    "basis": {"level": ("level", "水平", "绝对值"), "yoy": ("yoy", "同比", "同比增速")},
+    "basis": {"level": ("level", "水平", "绝对值"), "yoy": ("yoy", "同比", "同比增速"),
+              "ytd": ("ytd", "累计", "年度累计", "年累计", "累计值")},
 }
 
 #: English units of the built-in catalogue by their Chinese unit (declared indicators default).
@@ -52,7 +53,8 @@ def read_catalogue(path: str | os.PathLike, *, sheet: str | None = None) -> list
         A table (any format ``read_table`` reads) with the columns code, name_zh, unit_zh and
         better (required; Chinese headers 代码, 名称, 单位, 方向 work too) and optionally
         name_en, unit_en, domain, frequency (monthly | quarterly), target (目标), alert (预警),
-        space (sum | mean), time (sum | mean | last), basis (level | yoy), decimals.
+        space (sum | mean), time (sum | mean | last), basis (level | yoy | ytd: the year's
+        running total against a yearly target, flows only), decimals.
         Defaults: name_en = name_zh, unit_en = the built-in English of the unit, domain
         economy, frequency monthly, space and time mean for a unit of % (rates) else sum,
         basis level, decimals 0 for counts else 1. A built-in monthly statistic declared
@@ -165,6 +167,10 @@ def read_catalogue(path: str | os.PathLike, *, sheet: str | None = None) -> list
         merged = {**{k: defaults[k] for k in ("name_en", "domain", "frequency", "space", "time",
                                               "basis", "target", "alert", "decimals")},
                   **given}
+        if merged["basis"] == "ytd" and merged["time"] != "sum" and "basis" in col:
+            found.error(found.at(i), col["basis"], table.frame.at[i, col["basis"]],
+                        "a running total (ytd, 累计) of a flow: time sum (求和), not "
+                        f"{merged['time']}")
         out.append(Indicator(code=p["code"], name_zh=p["name_zh"], unit_zh=unit,
                              unit_en=unit_en, kind="value", better=better, **merged))
     found.check()

@@ -36,7 +36,7 @@ def _key(text: str) -> str:
 _UNIT_PREFIX = re.compile(r"^(?:计量)?单位\s*[:：]?\s*")
 _UNIT_RE = re.compile(
     r"(?:[十百千万亿]*(?:元|美元|人|户|个|件|项|吨|次|人次|辆|台|套|家|所|张|千瓦时|千瓦|度|平方米|"
-    r"立方米|公顷|亩|公里|千米|米|小时|天|日|起|宗|座|条|部|床|标箱|吨公里))"
+    r"立方米|公顷|亩|公里|千米|米|小时|工作日|天|日|起|宗|座|条|部|床|标箱|吨公里))"
     r"(?:/[十百千万]?(?:人|户|个|件|次|天|日|年|月))?|%|‰|百分点|db\(a\)|dba|μg/m3|ug/m3|mg/m3|"
     r"kwh|100mkwh|100mcny|10kcny|cny|yuan|persons|entities|cases|services|events|hours|t|10kt|"
     r"m2|10km2|mm|℃")

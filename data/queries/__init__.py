@@ -9,7 +9,7 @@ a reloaded store never answers from an old cache.
 
 ``Queries`` is one class made of a mixin per domain, each in its module: dimensions (places,
 metadata, areas), indicators, environment (air, water), events (aggregates over the
-rollups), event_table (single events) and key_tasks; base holds what they share.
+rollups), event_table (single events), key_tasks and services; base holds what they share.
 """
 
 from data.queries.base import FULL, Scope
@@ -24,13 +24,14 @@ from data.queries.key_tasks import (
     KEY_TASK_STATUSES,
     KeyTaskQueries,
 )
+from data.queries.services import ServiceQueries
 
 __all__ = ["EVENT_TABLE_COLUMNS", "FULL", "KEY_TASK_AT_RISK_GAP", "KEY_TASK_DONE",
            "KEY_TASK_STATUSES", "KPI_CODES", "POLLUTANTS", "Queries", "Scope"]
 
 
 class Queries(DimensionQueries, IndicatorQueries, EnvironmentQueries, EventQueries,
-              EventTableQueries, KeyTaskQueries):
+              EventTableQueries, KeyTaskQueries, ServiceQueries):
     """All reads of one store. Construct with the store and a flask-caching ``Cache``
     (None: nothing is memoised) and, for a district's user, a ``Scope``."""
 
@@ -38,4 +39,5 @@ class Queries(DimensionQueries, IndicatorQueries, EnvironmentQueries, EventQueri
     #: keys are named after this class, so they do not change when a method moves from one
     #: domain module to another.
     CACHED = (*DimensionQueries.CACHED, *IndicatorQueries.CACHED, *EnvironmentQueries.CACHED,
-              *EventQueries.CACHED, *EventTableQueries.CACHED, *KeyTaskQueries.CACHED)
+              *EventQueries.CACHED, *EventTableQueries.CACHED, *KeyTaskQueries.CACHED,
+              *ServiceQueries.CACHED)

@@ -10,6 +10,7 @@ import pandas as pd
 from data.aqi import level_index
 from data.calendar import month_start
 from data.queries.base import Area, QueryBase
+from data.queries.indicators import AREA_AIR_DAYS
 
 #: The pollutants of the station charts, in display order: code -> (name_zh, name_en, unit).
 #: Units per HJ 633-2012: µg/m³, CO in mg/m³, the AQI has none. The µ is the micro sign the
@@ -37,11 +38,13 @@ class EnvironmentQueries(QueryBase):
               "water_classes_monthly")
 
     def aqi_daily(self, district: Area) -> pd.DataFrame:
-        """Return the daily AQI (mean over stations) and its level: day, aqi, level."""
+        """Return the area's daily AQI and its level: day, aqi, level. The AQI is HJ
+        633-2012's city daily AQI, from the mean of the area's stations' daily
+        concentrations: the days the share of good-air days (good_air_rate) counts."""
         where, params = self._where(self._districts_only(district))
         frame = self.store.df(
-            f"SELECT day, round(avg(aqi)) AS aqi FROM air_daily WHERE true{where} "
-            f"GROUP BY day ORDER BY day", params)
+            f"SELECT day, aqi FROM {AREA_AIR_DAYS.format(keys='', where=where)} ORDER BY day",
+            params)
         frame["level"] = level_index(frame["aqi"])
         return frame
 

@@ -15,15 +15,14 @@ import pandas as pd
 
 from data import catalog
 from data.queries.base import AREA_ROLLUP, Area, QueryBase, day_bounds, reported_on_days
-from data.queries.indicators import EVENT_EXPR
+from data.queries.indicators import AS_OF, DUE_EXPR, EVENT_EXPR
 from data.store import DEADLINE_HOURS, EVENT_SUMS, HANDLING_BUCKET
 
 #: Life-cycle stage -> the rollup column counting the events that reached it.
 _STAGE_COUNT = {"reported": "n", "accepted": "n_accepted", "dispatched": "n_dispatched",
                 "handled": "n_handled", "verified": "n_verified", "closed": "n_closed"}
 #: The department table's rate columns -> the event indicator whose expression they use.
-_DEPARTMENT_RATES = {"closure_rate": "closure_rate", "on_time_rate": "on_time_rate",
-                     "satisfaction_rate": "satisfaction_rate",
+_DEPARTMENT_RATES = {"closure_rate": "closure_rate", "satisfaction_rate": "satisfaction_rate",
                      "mean_hours": "mean_handling_hours"}
 _OVERDUE_COLUMNS = ("event_id", "district_code", "township_code", "grid_code", "category",
                     "department_code", "status", "reported_at", "deadline_at", "hours_overdue")
@@ -156,19 +155,26 @@ class EventQueries(QueryBase):
     def overdue_events(self, area: Area, start: str, end: str, limit: int = 20
                        ) -> pd.DataFrame:
         """Return the events reported in [start, end] still open and past their deadline at
-        the store's as-of time, most overdue first: event_id, district_code, township_code,
-        grid_code, category, department_code, status, reported_at, deadline_at,
-        hours_overdue (as-of time - deadline).
+        the store's as-of time (``indicators.AS_OF``, the on-time rate's reference time),
+        most overdue first: event_id, district_code, township_code, grid_code, category,
+        department_code, status, reported_at, deadline_at, hours_overdue (as-of time -
+        deadline).
 
-        Read from event_overdue, built with the rollups (the open events of ``n_overdue``).
+        Read from event_open, the open events kept with the rollups: overdue is judged when
+        asked, so an event that fell due after its load is overdue now too.
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise ValueError(f"limit must be a whole number >= 0, not {limit!r}")
         where, params = self._where(area)
         reported, bounds = reported_on_days(start, end)
+        if "event_open" not in self._tables:     # a store from before it, until its next load
+            return pd.DataFrame(columns=list(_OVERDUE_COLUMNS))
+        columns = ", ".join(_OVERDUE_COLUMNS[:-1])
         return self.store.df(
-            f"SELECT {', '.join(_OVERDUE_COLUMNS)} FROM event_overdue WHERE {reported}{where} "
-            f"ORDER BY hours_overdue DESC, event_id LIMIT ?", bounds + params + [limit])
+            f"SELECT {columns}, date_diff('second', deadline_at, {AS_OF}) / 3600.0 "
+            f"AS hours_overdue FROM event_open WHERE deadline_at < {AS_OF} AND "
+            f"{reported}{where} ORDER BY hours_overdue DESC, event_id LIMIT ?",
+            bounds + params + [limit])
 
     def category_by_source(self, area: Area, start: str, end: str) -> pd.DataFrame:
         """Return events reported in [start, end] per category and source: category,
@@ -180,20 +186,33 @@ class EventQueries(QueryBase):
     def department_table(self, area: Area, start: str, end: str) -> pd.DataFrame:
         """Return each department's record on the events reported in [start, end], most
         events first: department_code, name_zh, name_en, n, closure_rate (closed / n),
-        on_time_rate (closed by the deadline / closed), satisfaction_rate (ratings >= 4 /
-        ratings), all in %, and mean_hours (mean handling time of the closed events). NaN
-        where a rate has nothing to divide by. The rates are the event indicators' own
-        expressions (EVENT_EXPR), so a department's figures read like the KPI cards'."""
+        on_time_rate (of its events due in [start, end], those closed by the deadline: the
+        indicator's definition, DUE_EXPR), satisfaction_rate (ratings >= 4 / ratings), all
+        in %, and mean_hours (mean handling time of the closed events). NaN where a rate has
+        nothing to divide by. The rates are the event indicators' own expressions
+        (EVENT_EXPR, DUE_EXPR), so a department's figures read like the KPI cards'."""
         source = self._event_source(area, "event_department_daily", start, end)
         # raw rows are summed with the rollup's own SQL, so both add up alike
         sums = (f"SELECT department_code,{EVENT_SUMS} {source.from_where} GROUP BY 1"
                 if source.raw else f"SELECT * {source.from_where}")
         rates = ", ".join(f"{EVENT_EXPR[code]} AS {column}"
                           for column, code in _DEPARTMENT_RATES.items())
-        return self.store.df(
-            f"SELECT e.department_code, d.name_zh, d.name_en, sum(e.n)::BIGINT AS n, {rates} "
+        # the on-time rate is of the events due in the range, a question of its own
+        below = self._below_districts(area)
+        where, params = self._where(area)
+        due = (f"SELECT department_code, {DUE_EXPR['on_time_rate']} AS on_time_rate "
+               f"FROM {self._due_events(below, raw=below)} WHERE day BETWEEN ? AND ?{where} "
+               "GROUP BY 1")
+        frame = self.store.df(
+            f"SELECT e.department_code, any_value(d.name_zh) AS name_zh, "
+            f"any_value(d.name_en) AS name_en, sum(e.n)::BIGINT AS n, {rates}, "
+            f"any_value(t.on_time_rate) AS on_time_rate "
             f"FROM ({sums}) e LEFT JOIN departments d ON d.code = e.department_code "
-            f"GROUP BY ALL ORDER BY n DESC, e.department_code", source.params)
+            f"LEFT JOIN ({due}) t ON t.department_code = e.department_code "
+            f"GROUP BY e.department_code ORDER BY n DESC, e.department_code",
+            source.params + day_bounds(start, end) + params)
+        return frame[["department_code", "name_zh", "name_en", "n", "closure_rate",
+                      "on_time_rate", "satisfaction_rate", "mean_hours"]]
 
     # --- surging grid cells (report/monthly.py, the wall) ---
 

@@ -15,18 +15,32 @@ import numpy as np
 import pandas as pd
 
 from data import catalog
+from data.aqi import daily_aqi_sql
 from data.calendar import DateRange, month_end, month_start, shift_months, shift_range
 from data.catalog import Indicator
 from data.queries.base import AREA_ROLLUP, Area, QueryBase
+from data.queries.services import SERVICE_EXPR, SERVICE_ROLLUP_TABLE
 
 #: The overview's KPI cards, in display order.
 KPI_CODES = ("gdp", "fixed_asset_investment", "retail_sales", "unemployment_rate",
              "good_air_rate", "water_good_rate", "closure_rate", "on_time_rate",
              "satisfaction_rate")
 
-# Air and water metrics over station-days / section-months.
+# Air and water metrics over station-days / section-months, but the share of good-air days,
+# which is over the area's days: an area's day is good when its daily AQI, from the mean of
+# its stations' daily concentrations (HJ 633-2012), is at most 100 (AREA_AIR_DAYS).
 _AIR_EXPR = {"good_air_rate": "100.0 * avg(CAST(aqi <= 100 AS INTEGER))",
              "pm25": "avg(pm25)", "aqi": "avg(aqi)"}
+#: The air metrics computed over an area's days rather than its station-days.
+_AREA_DAY_METRICS = frozenset({"good_air_rate"})
+#: An area's daily concentrations (the mean over its stations of their daily means) and its
+#: daily AQI from them, per day (and district with ``{keys}``) of the air_daily rows ``{where}``
+#: keeps: HJ 633-2012's city daily AQI, and a district's the same way over its stations.
+AREA_AIR_DAYS = (
+    "(SELECT day, {keys}" + daily_aqi_sql("pm25", "pm10", "so2", "no2", "co", "o3_8h")
+    + " AS aqi FROM (SELECT day, {keys}avg(pm25) AS pm25, avg(pm10) AS pm10, "
+    "avg(so2) AS so2, avg(no2) AS no2, avg(co) AS co, avg(o3_8h) AS o3_8h FROM air_daily "
+    "WHERE true{where} GROUP BY ALL))")
 _WATER_EXPR = {"water_good_rate": "100.0 * avg(CAST(class <= 3 AS INTEGER))"}
 #: Grid-event metrics over the daily rollups (the department table uses them as well, so a
 #: department's figures read like the KPI cards').
@@ -34,10 +48,28 @@ EVENT_EXPR = {
     "event_count": "sum(n)",
     "events_per_10k": "sum(n) * 1e4",          # divided by population afterwards
     "closure_rate": "100.0 * sum(n_closed) / nullif(sum(n), 0)",
-    "on_time_rate": "100.0 * sum(n_on_time) / nullif(sum(n_closed), 0)",
     "mean_handling_hours": "sum(handling_hours) / nullif(sum(n_closed), 0)",
     "satisfaction_rate": "100.0 * sum(n_satisfied) / nullif(sum(n_rated), 0)",
 }
+#: Event metrics over the events due on the range's days (DUE_EVENTS), not those reported.
+DUE_EXPR = {"on_time_rate": "100.0 * sum(n_on_time) / nullif(sum(n_due), 0)"}
+#: The reference time an open event is overdue at: the store's as-of time (meta ``as_of``:
+#: its latest data, at most the local time, CITYBRAIN_TZ, of the load that brought it), the
+#: time the screens' as-of labels name; every write moves it (and the cache keys with it).
+AS_OF = "(SELECT CAST(value AS TIMESTAMP) FROM meta WHERE key = 'as_of')"
+#: The events due per day (their deadline's day) whose outcome is known at the reference time:
+#: the closed ones (n_on_time of them by the deadline), due up to the as-of day, and the open
+#: ones past their deadline. An open event not yet due is left out; one past its deadline
+#: counts against the rate until it is closed, and then still, as late. ``{codes}``: the
+#: area (and department) columns of the rollup, from event_due_daily (per district and
+#: department) or event_due_area_daily (per grid cell).
+DUE_EVENTS = (
+    "(SELECT day, {codes}n_closed AS n_due, n_on_time FROM {rollup} "
+    f"WHERE day <= CAST({AS_OF} AS DATE) UNION ALL "
+    "SELECT CAST(deadline_at AS DATE) AS day, {codes}count(*) AS n_due, 0 AS n_on_time "
+    f"FROM event_open WHERE deadline_at < {AS_OF} GROUP BY ALL)")
+_DUE_CODES = {"event_due_daily": "district_code, department_code, ",
+              "event_due_area_daily": "district_code, township_code, grid_code, "}
 # The event sums the metrics above read (event_area_daily and event_area_monthly hold them).
 _AREA_SUMS = "n, n_closed, n_on_time, handling_hours, n_rated, n_satisfied"
 # How a monthly statistic adds up over the months of a range, per district.
@@ -46,7 +78,8 @@ _TIME_COLUMN = {"sum": "total", "mean": "average", "last": "latest"}
 #: kind -> (table, metric expressions, date column) for the derived indicators.
 _SOURCE_OF = {"air": ("air_daily", _AIR_EXPR, "day"),
               "water": ("water_quality", _WATER_EXPR, "period"),
-              "events": ("event_district_daily", EVENT_EXPR, "day")}
+              "events": ("event_district_daily", EVENT_EXPR, "day"),
+              "cases": (SERVICE_ROLLUP_TABLE, SERVICE_EXPR, "day")}
 
 
 class IndicatorQueries(QueryBase):
@@ -91,6 +124,7 @@ class IndicatorQueries(QueryBase):
     def _clamp(self, ind: Indicator, start: str | dt.date, end: str | dt.date) -> DateRange:
         """Parse a range and end it at the indicator's latest published month.
 
+        A running total (``is_cumulative``, 累计) starts in January of the year it ends in.
         Statistics arrive a month late: without this, Jan-Nov this year (November not yet
         published) would be compared with a full Jan-Nov a year ago. A range wholly after the
         latest publication (this month; year to date in January) shows the latest month, and
@@ -105,6 +139,8 @@ class IndicatorQueries(QueryBase):
                 e = min(e, month_end(latest))
                 if e < s:
                     s, e = month_start(latest), month_end(latest)
+        if ind.is_cumulative:       # the year's running total: January to the range's end
+            s = e.replace(month=1, day=1)
         return s, e
 
     def _metrics(self, specs: list[tuple[Indicator, list[DateRange]]], district: str | None,
@@ -119,13 +155,21 @@ class IndicatorQueries(QueryBase):
         """
         records: list[dict] = []
         area, district = district, self._district_of(district)
-        for kind in ("value", "air", "water", "events"):
+        for kind in ("value", "air", "water", "events", "cases"):
             group = [(ind, ranges) for ind, ranges in specs if ind.kind == kind]
+            if kind == "cases" and SERVICE_ROLLUP_TABLE not in self._tables:
+                continue            # a store from before service cases: no values
             if kind == "value" and group:
                 records += self._statistics(group, district, by_district)
-            elif group:
-                records += self._derived(kind, group, area if kind == "events" else district,
-                                         by_district)
+            else:
+                # a group per source: station-days or area-days, events reported or due
+                for special in (False, True):
+                    part = [(ind, ranges) for ind, ranges in group
+                            if (ind.code in _AREA_DAY_METRICS or ind.code in DUE_EXPR)
+                            == special]
+                    if part:
+                        records += self._derived(part, area if kind == "events" else district,
+                                                 by_district)
         for rec in records:
             if rec["code"] == "events_per_10k" and rec["value"] is not None:
                 rec["value"] /= self._population_of(rec["district_code"] if by_district
@@ -167,12 +211,50 @@ class IndicatorQueries(QueryBase):
                  "value": total if space[code] == "sum" else total / weight}
                 for (code, r), (total, weight, last) in totals.items()]
 
-    def _derived(self, kind, group, district, by_district) -> list[dict]:
-        """Air, water and event metrics: every metric of the group over every distinct range."""
-        table, exprs, col = _SOURCE_OF[kind]
-        if kind == "events":     # only events go below the districts: the per-cell rollup
-            table = self._event_source(district, table, below=AREA_ROLLUP).table
-        where, where_params = self._where(district)
+    def _source(self, ind: Indicator, area: Area, by_district: bool
+                ) -> tuple[str, list, dict[str, str], str, str, list]:
+        """Where a derived indicator's values come from: (the table or subquery, its
+        parameters, the metric expressions, its date column, the condition keeping the
+        area's rows outside it, that condition's parameters). One for every metric of the
+        same source: ``_metrics`` groups them so."""
+        table, exprs, col = _SOURCE_OF[ind.kind]
+        where, params = self._where(area)
+        if ind.code in _AREA_DAY_METRICS:    # the area's days: the area is kept inside
+            keys = "district_code, " if by_district else ""
+            return (AREA_AIR_DAYS.format(keys=keys, where=where), params, _AIR_EXPR, "day",
+                    "", [])
+        if ind.code in DUE_EXPR:
+            return self._due_events(self._below_districts(area)), [], DUE_EXPR, "day", \
+                where, params
+        if ind.kind == "events":     # only events go below the districts: the per-cell rollup
+            table = self._event_source(area, table, below=AREA_ROLLUP).table
+        return table, [], exprs, col, where, params
+
+    def _due_events(self, below: bool, raw: bool = False) -> str:
+        """DUE_EVENTS from the rollup per district and department, or per grid cell
+        (``below`` the districts), or with ``raw`` from the events themselves (every
+        column: a township's departments). A store from before the rollups (until its next
+        load adds them) has no events due: the rate is undefined there, not wrong."""
+        if raw:
+            return ("(SELECT CAST(deadline_at AS DATE) AS day, district_code, township_code, "
+                    "grid_code, department_code, 1 AS n_due, "
+                    "CAST(coalesce(closed_at <= deadline_at, false) AS INTEGER) AS n_on_time "
+                    "FROM grid_events WHERE closed_at IS NOT NULL AND "
+                    f"CAST(deadline_at AS DATE) <= CAST({AS_OF} AS DATE) "
+                    f"OR closed_at IS NULL AND deadline_at < {AS_OF})")
+        rollup = "event_due_area_daily" if below else "event_due_daily"
+        if rollup not in self._tables or "event_open" not in self._tables:
+            return ("(SELECT NULL::DATE AS day, NULL::VARCHAR AS district_code, "
+                    "NULL::VARCHAR AS township_code, NULL::VARCHAR AS grid_code, "
+                    "NULL::VARCHAR AS department_code, 0 AS n_due, 0 AS n_on_time "
+                    "WHERE false)")
+        return DUE_EVENTS.format(rollup=rollup, codes=_DUE_CODES[rollup])
+
+    def _derived(self, group, district, by_district) -> list[dict]:
+        """Air, water and event metrics of one source: every metric of the group over every
+        distinct range."""
+        table, table_params, exprs, col, where, where_params = self._source(
+            group[0][0], district, by_district)
         distinct = sorted({rng for _, ranges in group for rng in ranges})
         metrics = ", ".join(f'{exprs[ind.code]} AS "{ind.code}"' for ind, _ in group)
         keys = "district_code, " if by_district else ""
@@ -183,7 +265,7 @@ class IndicatorQueries(QueryBase):
             parts.append(f"SELECT {i} AS i, {keys}{metrics}, max({col}) AS last FROM {table} "
                          f"WHERE {col} BETWEEN ? AND ?{where}"
                          + (" GROUP BY district_code" if by_district else ""))
-            params += [s, e] + where_params
+            params += table_params + [s, e] + where_params
         by_range: dict[int, list[dict]] = {}
         for rec in self.store.records(" UNION ALL ".join(parts), params):
             by_range.setdefault(rec["i"], []).append(rec)
@@ -219,9 +301,15 @@ class IndicatorQueries(QueryBase):
         cur = self._clamp(ind, start, end)
         parts, params = [], []
         for r, (s, e) in enumerate((cur, shift_range(cur, -1))):
-            rows, rows_params = self._area_rows(s, e, inside, inside_params)
+            if code in DUE_EXPR:     # the events due in the range, per cell
+                rows = (f"SELECT * FROM {self._due_events(True)} WHERE {inside} "
+                        "AND day BETWEEN ? AND ?")
+                rows_params = inside_params + [s, e]
+            else:
+                rows, rows_params = self._area_rows(s, e, inside, inside_params)
+            expr = DUE_EXPR[code] if code in DUE_EXPR else EVENT_EXPR[code]
             parts.append(f"SELECT {r} AS r, {child_column} AS area_code, "
-                         f"{EVENT_EXPR[code]} AS value FROM ({rows}) GROUP BY 2")
+                         f"{expr} AS value FROM ({rows}) GROUP BY 2")
             params += rows_params
         found = self.store.df(" UNION ALL ".join(parts), params)
         frame = self._areas[child_level]
@@ -358,14 +446,17 @@ class IndicatorQueries(QueryBase):
                 f"JOIN districts d ON d.code = v.district_code GROUP BY period ORDER BY period",
                 [code] + where_params)
         else:
-            table, expr, col = _SOURCE_OF[ind.kind]
+            table, table_params, expr, col, where, params = self._source(
+                ind, self._districts_only(district), False)
             frame = self.store.df(
                 f"SELECT date_trunc('month', {col})::DATE AS period, {expr[code]} AS value "
-                f"FROM {table} WHERE true{where_d} GROUP BY 1 ORDER BY 1",
-                where_params)
+                f"FROM {table} WHERE true{where} GROUP BY 1 ORDER BY 1",
+                table_params + params)
             if code == "events_per_10k":
                 frame["value"] /= self._population_of(district)
         frame["period"] = pd.to_datetime(frame["period"])
+        if ind.is_cumulative:
+            frame["value"] = _running_total(frame, [])
         prior = frame.set_index("period")["value"]
         prior.index = prior.index + pd.DateOffset(years=1)
         frame["prior"] = frame["period"].map(prior)
@@ -383,6 +474,9 @@ class IndicatorQueries(QueryBase):
         Columns: [district_code,] period (Timestamp), value.
         """
         keys = "district_code, " if by_district else ""
+        wanted = first
+        if ind.is_cumulative:        # a running total starts in January
+            first = first.replace(month=1)
         if ind.kind == "value":
             where, params = self._where(area, "v.")
             weighted = ("sum(v.value)" if ind.space == "sum" else
@@ -393,18 +487,21 @@ class IndicatorQueries(QueryBase):
                 f"WHERE v.indicator_code = ? AND v.period BETWEEN ? AND ?{where} "
                 "GROUP BY ALL ORDER BY ALL", [ind.code, first, last] + params)
         else:
-            table, exprs, col = _SOURCE_OF[ind.kind]
-            where, params = self._where(area)
+            table, table_params, exprs, col, where, params = self._source(ind, area,
+                                                                          by_district)
             frame = self.store.df(
                 f"SELECT {keys}date_trunc('month', {col})::DATE AS period, "
                 f"{exprs[ind.code]} AS value FROM {table} "
                 f"WHERE {col} BETWEEN ? AND ?{where} GROUP BY ALL ORDER BY ALL",
-                [first, month_end(last)] + params)
+                table_params + [first, month_end(last)] + params)
             if ind.code == "events_per_10k":
                 frame["value"] /= (frame["district_code"].map(self._population) if by_district
                                    else self._population_of(area))
         frame["period"] = pd.to_datetime(frame["period"])
         frame["value"] = frame["value"].astype(float)
+        if ind.is_cumulative:
+            frame["value"] = _running_total(frame, ["district_code"] if by_district else [])
+            frame = frame[frame["period"] >= pd.Timestamp(wanted)].reset_index(drop=True)
         return frame
 
     def indicator_monthly_by_district(self, code: str, start: str, end: str) -> pd.DataFrame:
@@ -478,6 +575,12 @@ class IndicatorQueries(QueryBase):
         frame["share"] = 100.0 * frame["value"] / total if total else float("nan")
         frame["last"] = [found.get(c, empty)["last"] for c in frame["district_code"]]
         return frame
+
+
+def _running_total(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Each month's total from January of its year (累计), per ``keys``: the months a frame
+    sorted by period holds (a month without a value adds nothing)."""
+    return frame.groupby(keys + [frame["period"].dt.year])["value"].cumsum()
 
 
 def _float(value) -> float | None:

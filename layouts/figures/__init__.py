@@ -55,3 +55,9 @@ from layouts.figures.series import (  # noqa: F401
     targets,
     trend,
 )
+from layouts.figures.services import (  # noqa: F401
+    bad_ratings,
+    case_volumes,
+    departments_on_time,
+    service_rates,
+)

@@ -66,6 +66,15 @@ def indicator_title(ind: Indicator, lang: str) -> str:
     return f"{name} ({unit})" if lang == "en" and unit else (f"{name}（{unit}）" if unit else name)
 
 
+def headline_title(ind: Indicator, lang: str) -> str:
+    """Return the title of a chart of the indicator's headline: what it plots. A growth
+    indicator's headline is its year-on-year change (固定资产投资 同比（%）), not its level."""
+    if not ind.is_growth:
+        return indicator_title(ind, lang)
+    name = ind.name_en if lang == "en" else ind.name_zh
+    yoy = i18n.t("yoy", lang)
+    return f"{name} {yoy} (%)" if lang == "en" else f"{name} {yoy}（%）"
+
 
 def empty(theme: Theme, title: str, message: str) -> go.Figure:
     """Return a placeholder figure that says why there is nothing to show."""

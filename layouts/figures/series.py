@@ -23,9 +23,14 @@ from layouts.figures.base import (
     _numbers,
     _range_shape,
     _target_line,
+    headline_title,
     indicator_title,
 )
 from layouts.theme import AQI_COLORS, STAGE_COLORS, Theme
+
+#: A year's target line shorter than this (the first or last month or two of the window) is
+#: drawn without its label, which would otherwise sit on the next year's.
+TARGET_LABEL_MIN_DAYS = 80
 
 
 def trend(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
@@ -68,6 +73,8 @@ def trend(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
             shapes.append({"type": "line", "xref": "x", "x0": x0.strftime("%Y-%m-%d"),
                            "x1": x1.strftime("%Y-%m-%d"), "yref": axis, "y0": value,
                            "y1": value, "line": {"color": theme.ok, "width": 2, "dash": "dash"}})
+            if (x1 - x0).days < TARGET_LABEL_MIN_DAYS:
+                continue    # a month or two of a year: its label would sit on the next one's
             notes.append({"xref": "x", "x": x0.strftime("%Y-%m-%d"), "xanchor": "left",
                           "yref": axis, "y": value, "yanchor": "bottom", "showarrow": False,
                           "text": f"{year} {i18n.t('target', lang)} {value:g}{suffix}",
@@ -175,7 +182,9 @@ def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
             for v in data["headline"]]
     trace = {"type": "bar", "orientation": "h", "y": names, "x": _numbers(data["headline"]),
              "customdata": data["district_code"].tolist(), "text": text,
-             "textposition": "auto", "textfont": {"color": "#0a1730"},
+             # the value at the bar's start, away from the target marks near its end
+             "textposition": "auto", "insidetextanchor": "start",
+             "textfont": {"color": "#0a1730"},
              "hovertemplate": "%{y}: %{text}<extra></extra>",
              "marker": {"color": colors, "line": {
                  "width": [3 if c in _chosen(selected) else 0 for c in data["district_code"]],
@@ -200,10 +209,12 @@ def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
                 "hovertemplate": f"%{{y}} {label} %{{text}}<extra></extra>"})
     shapes = []
     if city_target is not None:
+        # under the bars: it shows between them and past the shorter ones, and never
+        # crosses a value written on a bar (98.5% read as 93.5%)
         shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "xref": "x",
-                       "x0": city_target, "x1": city_target,
+                       "x0": city_target, "x1": city_target, "layer": "below",
                        "line": {"color": theme.ok, "width": 2, "dash": "dash"}})
-    return _figure(theme, f"{i18n.t('ranking', lang)} · {indicator_title(ind, lang)}", traces,
+    return _figure(theme, f"{i18n.t('ranking', lang)} · {headline_title(ind, lang)}", traces,
                    shapes, margin={"l": 96, "r": 16, "t": 44, "b": 24}, uirevision="ranking",
                    showlegend=False,
                    bargap=0.18, yaxis={"autorange": "reversed"},

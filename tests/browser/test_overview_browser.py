@@ -316,6 +316,16 @@ def test_ops009_the_time_slider_plays_through_the_months(live_server, probe):
     assert (dt.date(2024, 12, 1) + dt.timedelta(days=position)).isoformat() == paused_at
     assert paused_at in page.inner_text("#app-filter-text")
     probe.screenshot("ops009-time-slider")
+    # a quick range: 上月 is October (the test city's last day is 2026-11-24); the picker
+    # names it, and a slider handle's tooltip says its date
+    page.click("#ops-quick-range")
+    page.get_by_role("option", name="上月").click()
+    page.wait_for_function("() => location.search.includes('from=2026-10-01&to=2026-10-31')")
+    assert "2026-10-01" in page.inner_text("#app-filter-text")
+    assert "上月" in page.inner_text("#ops-quick-range")
+    thumbs.first.hover()
+    page.wait_for_function("() => [...document.querySelectorAll('#ops-time-slider *')].some("
+                           "e => e.children.length === 0 && e.textContent === '2026-10-01')")
     assert probe.errors == []
 
 
@@ -325,8 +335,12 @@ def test_ops010_a_box_selection_on_the_map_filters_the_charts(live_server, probe
     _ready(page)
     category = _figure_data(page, "ops-events-category")
     page.wait_for_function(_MAP_IDLE)
-    # the map's own box-select tool, then a drag across the middle of the city
-    page.locator("#ops-map .modebar-btn[data-val='select']").click()
+    # the map's own box-select tool (its tooltip in the page's language), then a drag
+    # across the middle of the city
+    tool = page.locator("#ops-map .modebar-btn[data-val='select']")
+    assert tool.get_attribute("data-title") == "框选"
+    assert page.locator("#ops-trend .modebar-btn[data-title='Share chart...']").count() == 0
+    tool.click()
     box = page.locator("#ops-map canvas").first.bounding_box()
     x0, y0 = box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.35
     page.mouse.move(x0, y0)
