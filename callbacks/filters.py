@@ -37,6 +37,9 @@ class Control:
     prop: str
     apply: Apply
     shows: Callable[[st.FilterState, st.Context], Any] | None = None
+    #: whether the value it shows still describes a state, when several would (the quick
+    #: range the user chose, of two with the same days): it then stays
+    keeps: Callable[[Any, st.FilterState, st.Context], bool] | None = None
 
     @property
     def key(self) -> str:
@@ -92,7 +95,7 @@ def bar_controls(ids: Bar) -> tuple[Control, ...]:
         Control(ids.STEP, "value", lambda s, v, _t, _c: st.set_step(s, v),
                 shows=lambda s, _c: s.step),
         Control(ids.QUICK_RANGE, "value", lambda s, v, _t, c: st.quick_range(s, v, c),
-                shows=st.quick_range_of),
+                shows=st.quick_range_of, keeps=st.names_range),
         Control({"type": ids.CRUMB, "level": ALL}, "n_clicks", _clicked(_crumb)),
     )
 
@@ -169,7 +172,8 @@ def register_controller(app, runtime, prefix: str, controls: tuple[Control, ...]
         shown = {c.key: v for c, v in zip(controls, values)}
         return (no_update if unchanged else payload, notice, play,
                 no_update if play is no_update else ("▶" if play else "⏸"),
-                *[_changed(c.shows(new, context), shown[c.key]) for c in mirrors])
+                *[no_update if c.keeps and c.keeps(shown[c.key], new, context)
+                  else _changed(c.shows(new, context), shown[c.key]) for c in mirrors])
 
     # remember the callback's key (Dash made it unique with a hash) for tests calling it
     app.filter_controllers = {**getattr(app, "filter_controllers", {}),

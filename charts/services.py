@@ -28,7 +28,7 @@ RATE_CODES = ("one_network_rate", "online_acceptance_rate", "e_license_rate",
 CASE_CODES = ("service_cases", "service_on_time_rate", "bad_rating_share",
               "bad_rating_rectified_rate")
 #: Counts of the city as a whole: shown for the city only, never per district.
-CITY_COUNTS = tuple(sorted(catalog.CITY_ONLY, reverse=True))   # smart approval first
+CITY_COUNTS = catalog.CITY_ONLY
 #: The KPI cards, in order.
 KPI_CARDS = (*RATE_CODES, *CASE_CODES, *CITY_COUNTS)
 #: What the district chart ranks when the chosen indicator is not one of the screen's.

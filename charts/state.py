@@ -446,7 +446,7 @@ def rewind(state: FilterState, ctx: Context) -> FilterState:
 #: The time filter's quick ranges, counted back from the store's last day (the data's today:
 #: a month whose figures are still coming in is "this month" until the next one starts).
 #: "same_period_last_year" moves the range shown back a year.
-QUICK_RANGES = ("this_month", "last_month", "last_30_days", "this_quarter", "this_year",
+QUICK_RANGES = ("this_year", "this_quarter", "this_month", "last_month", "last_30_days",
                 "same_period_last_year")
 
 
@@ -483,14 +483,19 @@ def quick_range(state: FilterState, name: str | None, ctx: Context) -> FilterSta
     return replace(state, start=days[0].isoformat(), end=days[1].isoformat())
 
 
+def names_range(name: str | None, state: FilterState, ctx: Context) -> bool:
+    """Whether the quick range ``name`` is the state's days (a year back is always a year
+    back from something else: never)."""
+    days = quick_range_days(name, state, ctx) if name in QUICK_RANGES[:-1] else None
+    return days is not None and (days[0].isoformat(), days[1].isoformat()) == (
+        state.start, state.end)
+
+
 def quick_range_of(state: FilterState, ctx: Context) -> str | None:
-    """The quick range the state's days are, if any (the picker then names it)."""
-    shown = (state.start, state.end)
-    for name in QUICK_RANGES[:-1]:    # a year back is always a year back from something
-        days = quick_range_days(name, state, ctx)
-        if days is not None and (days[0].isoformat(), days[1].isoformat()) == shown:
-            return name
-    return None
+    """The quick range the state's days are, if any (the picker then names it). Days that
+    two ranges share (本年 and 本季度 in the first quarter) take the wider name; the picker
+    keeps the one the user chose (callbacks/filters.Control.keeps)."""
+    return next((name for name in QUICK_RANGES if names_range(name, state, ctx)), None)
 
 
 def set_indicator(state: FilterState, code: str | None, ctx: Context) -> FilterState:

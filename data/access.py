@@ -29,7 +29,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from data.queries import Scope
 
 #: The screens (layouts.frame.SCREENS names) and actions a permission stands for.
-SCREENS = ("overview", "grid", "events", "environment", "economy", "tasks", "report", "datasets")
+SCREENS = ("overview", "grid", "events", "environment", "economy", "tasks", "services", "report",
+           "datasets")
 #: role -> what it may do. A screen's name is the permission to open it (and its callbacks,
 #: chart exports and downloads); the rest are actions.
 ROLES: dict[str, frozenset[str]] = {

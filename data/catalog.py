@@ -192,7 +192,7 @@ INDICATORS: tuple[Indicator, ...] = (
 #: Counts the city keeps for itself (how many services smart approval or 一件事一次办 covers):
 #: the plans report them for the city only, so no screen splits them across districts (no
 #: map, ranking or district card of them); a file's district rows add up to the city's.
-CITY_ONLY = frozenset({"smart_approval_items", "one_thing_items"})
+CITY_ONLY = ("smart_approval_items", "one_thing_items")
 
 #: Where a target comes from, from the most general to the most specific: this code's
 #: catalogue, a city's catalogue file (its own indicators, or a built-in one re-declared),

@@ -17,7 +17,7 @@ def department_columns(lang: str) -> list[dict]:
             {"id": "n", "name": i18n.t("svc_col_cases", lang), **numeric},
             {"id": "completed", "name": i18n.t("svc_col_completed", lang), **numeric},
             {"id": "on_time_rate", "name": i18n.t("svc_col_within", lang), **numeric},
-            {"id": "days", "name": i18n.t("svc_col_days", lang), **numeric},
+            {"id": "days", "name": i18n.t("svc_col_days", lang)},   # "12.3 / 20.0": text
             {"id": "bad", "name": i18n.t("svc_col_bad", lang), **numeric},
             {"id": "rectified_rate", "name": i18n.t("svc_col_rectified", lang), **numeric}]
 

@@ -87,7 +87,7 @@ class FigureSpec:
 
 
 #: The city-wide counts of the services section: the city's, never a district's part.
-SERVICE_CITY_COUNTS = tuple(sorted(catalog.CITY_ONLY, reverse=True))
+SERVICE_CITY_COUNTS = catalog.CITY_ONLY
 #: The columns of the services section's department table.
 SERVICE_DEPARTMENT_COLUMNS = ("department_code", "name", "n", "completed", "on_time_rate",
                               "mean_days", "mean_limit", "bad", "rectified", "rectified_rate")

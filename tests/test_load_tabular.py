@@ -459,6 +459,10 @@ kiosk_rate,自助办理率,%,越高越好,60,年度累计,均值
     got = read_catalogue(write(tmp_path, "ok.csv", text.splitlines()[0] + "\n"
                                + text.splitlines()[1] + "\n"))
     assert got[0].basis == "ytd" and got[0].time == "sum" and got[0].is_cumulative
+    # a re-declared built-in running total (self-service cases) made a mean: named on 时间汇总
+    again = "代码,名称,单位,方向,目标,时间汇总\nself_service_cases,自助终端办件量,件,越高越好,90000,均值\n"
+    err = problems(lambda: read_catalogue(write(tmp_path, "again.csv", again)))
+    assert where(err) == [(2, "时间汇总")] and "time sum" in err.problems[0].expected
 
 
 # --- air, water, events ---------------------------------------------------------------------

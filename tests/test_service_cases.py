@@ -114,6 +114,7 @@ def test_a_halls_workbook_with_a_title_and_a_units_row(tmp_path):
     ({8: "很好"}, "评价", "not a rating"),
     ({8: "3"}, "评价", "not a rating"),
     ({9: "已整改", 8: "好评"}, "整改情况", "only a 差评 is rectified"),
+    ({9: "无需整改"}, "整改情况", "contradicts"),       # the second case is a 差评
     ({7: "二十天"}, "法定时限", "not a legal limit"),
     ({4: "邮寄"}, "办理渠道", "not a channel"),
     ({5: "2026-12-05 09:00"}, "受理时间", "in the future"),
@@ -144,6 +145,11 @@ def test_service_cases_is_a_kind_of_load():
 def loaded(city_path, tmp_path_factory):
     folder = tmp_path_factory.mktemp("cases")
     db = Path(shutil.copy(city_path, folder / "city.duckdb"))
+    # a city's own store: its as-of follows its latest data (a demo's stays where it was
+    # generated), here the last case completed, 2026-12-03 16:00
+    import duckdb
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE meta SET value = 'false' WHERE key = 'is_demo'")
     load(db, [Item("service_cases", workbook(folder / "办件.xlsx"))], now=NOW)
     return db
 
@@ -153,6 +159,7 @@ def test_the_figures_of_the_loaded_cases(loaded):
     try:
         q = Queries(store)
         got = q.service_summary("360702", "2026-11-25", "2026-12-04")
+        assert store.rows("SELECT value FROM meta WHERE key = 'as_of'") == [("2026-12-03T16:00",)]
         # 6 accepted; 4 completed, 1 open past its limit: 5 due, 3 of them on time
         assert (got["n"], got["n_completed"], got["n_due"], got["n_on_time"]) == (6, 4, 5, 3)
         assert got["on_time_rate"] == pytest.approx(60.0)
@@ -358,3 +365,25 @@ def _context(queries):
     return Runtime(Settings(db_path=queries.store.path, build_demo_if_missing=False,
                             cache_type="simple", auth=False, store_writes="copy"),
                    queries.store, queries).context
+
+
+def test_an_open_case_falls_due_when_the_stores_as_of_passes_its_day(loaded, tmp_path):
+    """Offices send last month's cases once: a case open in that file is judged again when
+    later data moves the store's as-of past its due day, without being sent again."""
+    import duckdb
+    db = Path(shutil.copy(loaded, tmp_path / "later.duckdb"))
+    before = Store(db)
+    try:
+        due = Queries(before).service_summary("360702", "2026-11-25", "2026-12-04")["n_due"]
+    finally:
+        before.close()
+    with duckdb.connect(str(db)) as con:       # what a later load of other data does
+        con.execute("UPDATE meta SET value = '2026-12-16T09:00' WHERE key = 'as_of'")
+    after = Store(db)
+    try:
+        got = Queries(after).service_summary("360702", "2026-11-25", "2026-12-04")
+    finally:
+        after.close()
+    # SC2026120101, open, due 12-15: now due and late
+    assert got["n_due"] == due + 1 and got["n_on_time"] == 3
+    assert got["on_time_rate"] == pytest.approx(50.0)

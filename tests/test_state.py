@@ -197,3 +197,17 @@ def test_a_quick_range_is_clipped_to_the_store_and_refused_before_it():
     # a store that starts mid-month: "this year" starts there
     young = st.Context(CTX.districts, dt.date(2026, 3, 15), dt.date(2026, 11, 24))
     assert st.quick_range(early, "this_year", young).start == "2026-03-15"
+
+
+def test_days_two_quick_ranges_share_take_the_wider_name():
+    # in February, this year and this quarter are the same days
+    february = st.Context(CTX.districts, CTX.first_day, dt.date(2026, 2, 10))
+    shown = st.FilterState(None, "2025-06-01", "2025-09-30", "pm25", "zh")
+    quarter = st.quick_range(shown, "this_quarter", february)
+    assert (quarter.start, quarter.end) == ("2026-01-01", "2026-02-10")
+    assert st.quick_range_of(quarter, february) == "this_year"
+    # both names describe those days: the picker keeps the one chosen
+    assert st.names_range("this_quarter", quarter, february)
+    assert st.names_range("this_year", quarter, february)
+    assert not st.names_range("this_month", quarter, february)
+    assert not st.names_range("same_period_last_year", quarter, february)

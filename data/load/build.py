@@ -411,16 +411,18 @@ def _read_level(con, table: str) -> gpd.GeoDataFrame:
 
 
 def _update_meta(con, now: dt.datetime) -> str:
-    """The store's as-of time (its latest data: a statistics month counts as its last day),
-    first month (its earliest data) and version (its id and how many loads wrote it). A load
-    never moves the as-of back. Returns the new version."""
+    """The store's as-of time (its latest data: a statistics month counts as its last day, a
+    service case its acceptance or completion), first month (its earliest data) and version
+    (its id and how many loads wrote it). A load never moves the as-of back. Returns the new
+    version."""
     months, first_month, stamps, first_stamp = con.execute(
         "SELECT (SELECT max(p) FROM (SELECT max(period) AS p FROM indicator_values "
         "UNION ALL SELECT max(period) FROM water_quality)), "
         "(SELECT min(p) FROM (SELECT min(period) AS p FROM indicator_values "
         "UNION ALL SELECT min(period) FROM water_quality)), "
         "(SELECT max(t) FROM (SELECT max(ts) AS t FROM air_hourly "
-        "UNION ALL SELECT max(reported_at) FROM grid_events)), "
+        "UNION ALL SELECT max(reported_at) FROM grid_events "
+        "UNION ALL SELECT max(greatest(accepted_at, completed_at)) FROM service_cases)), "
         "(SELECT min(t) FROM (SELECT min(ts) AS t FROM air_hourly "
         "UNION ALL SELECT min(reported_at) FROM grid_events))").fetchall()[0]
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())

@@ -167,8 +167,11 @@ def read_catalogue(path: str | os.PathLike, *, sheet: str | None = None) -> list
         merged = {**{k: defaults[k] for k in ("name_en", "domain", "frequency", "space", "time",
                                               "basis", "target", "alert", "decimals")},
                   **given}
-        if merged["basis"] == "ytd" and merged["time"] != "sum" and "basis" in col:
-            found.error(found.at(i), col["basis"], table.frame.at[i, col["basis"]],
+        if merged["basis"] == "ytd" and merged["time"] != "sum":
+            # named on the column that says it: the basis, else the time rule that breaks
+            # the built-in's running total
+            where = col["basis"] if "basis" in col and p["basis"] is not None else col.get("time")
+            found.error(found.at(i), where, table.frame.at[i, where] if where else None,
                         "a running total (ytd, 累计) of a flow: time sum (求和), not "
                         f"{merged['time']}")
         out.append(Indicator(code=p["code"], name_zh=p["name_zh"], unit_zh=unit,

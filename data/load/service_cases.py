@@ -221,6 +221,11 @@ def read_service_cases(path: str | os.PathLike, *, departments: Mapping[str, tup
                         "a rectification (整改) of a case without a 差评: only a 差评 is "
                         "rectified (write 无需整改 or leave it empty)")
         elif rated[i] == "bad" and fixed[i] is None:
+            raw = found.table.frame[col["rectified"]].iloc[i] if "rectified" in col else None
+            if isinstance(raw, str) and _key(raw) in _NOT_APPLICABLE:
+                found.error(found.at(i), col["rectified"], raw,
+                            "已整改 or 未整改: a 差评 is always followed up, so 无需整改 "
+                            "contradicts it")
             fixed[i] = False            # a 差评 without a rectification recorded is open
     found.check()
     accepted_s = _datetimes(accepted)

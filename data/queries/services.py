@@ -123,6 +123,9 @@ class ServiceQueries(QueryBase):
         elif by == "department":
             names = self.departments().rename(columns={"code": "key"})  # type: ignore
             frame = frame.merge(names, on="key", how="left")
+            # a department a later departments file dropped keeps its code as its name
+            for column in ("name_zh", "name_en"):
+                frame[column] = frame[column].fillna(frame["key"])
         elif by == "channel":
             frame["name_zh"] = frame["key"].map(lambda c: CHANNELS.get(c, (c, c))[0])
             frame["name_en"] = frame["key"].map(lambda c: CHANNELS.get(c, (c, c))[1])

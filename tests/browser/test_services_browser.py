@@ -48,8 +48,12 @@ def test_svc001_the_services_screen_in_both_languages(live_server, probe, querie
     # a KPI card chooses the district chart's indicator
     page.click("#svc-kpis .kpi:nth-child(7)")           # 差评率 / share of bad ratings
     page.wait_for_function("() => location.search.includes('indicator=bad_rating_share')")
-    page.wait_for_function("() => document.querySelector('#svc-districts .gtitle')"
-                           ".textContent.includes('%')")
+    # the chart drawn for it (its title names it: the default's has a % too), so the bar
+    # clicked next is not one of the chart being replaced
+    page.wait_for_function("name => document.querySelector('#svc-districts .gtitle')"
+                           ".textContent.includes(name)",
+                           arg="差评率" if lang == "zh" else "Share of bad ratings")
+    page.wait_for_load_state("networkidle")
     # a district's bar chooses that district; the city's counts say they are the city's
     bars = page.locator("#svc-districts .bars .point path")
     bar = max((bars.nth(i).bounding_box() for i in range(bars.count())),
