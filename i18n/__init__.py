@@ -82,6 +82,9 @@ TEXT: dict[str, tuple[str, str]] = {
     # --- the monthly report ---
     "report_title": ("城市运行月报", "Monthly operations report"),
     "report_month": ("报告月份", "Month"),
+    "report_issuer": ("{city}城市运行管理中心", "{city} City Operations Centre"),
+    "report_issue": ("{year}年第{n}期", "No. {n}, {year}"),
+    "report_issued": ("{day} 印发", "issued {day}"),
     "report_contents": ("目录", "Contents"),
     "report_page": ("第 {page} 页 / 共 {pages} 页", "Page {page} of {pages}"),
     "report_summary": ("综述", "Summary"),

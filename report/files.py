@@ -301,12 +301,18 @@ def _caption(report, fig: RenderedFigure) -> str:
 
 
 def _cover_line(report) -> str:
+    """The cover's two lines: who issues it, the issue (2026年第11期) and the day it was
+    issued; then the month and the data's as-of."""
     t, lang = i18n.t, report.lang
-    parts = [f"{t('report_month', lang)} {report.month}",
-             f"{t('as_of', lang)} {report.as_of:%Y-%m-%d %H:%M}"]
+    issue = [report.issuer,
+             t("report_issue", lang).format(year=report.month[:4], n=report.issue)]
+    if report.issued is not None:
+        issue.append(t("report_issued", lang).format(day=f"{report.issued:%Y-%m-%d}"))
+    data = [f"{t('report_month', lang)} {report.month}",
+            f"{t('as_of', lang)} {report.as_of:%Y-%m-%d %H:%M}"]
     if report.is_demo:
-        parts.append(t("demo", lang))
-    return " · ".join(parts)
+        data.append(t("demo", lang))
+    return " · ".join(issue) + "\n" + " · ".join(data)
 
 
 # --- DOCX -------------------------------------------------------------------------------

@@ -127,6 +127,13 @@ class MonthlyReport:
     catalogue: catalog.Catalogue     # the indicators of the store it was built from
     services: ServicesPart | None = None    # the 政务服务 section, when asked for
     key_tasks: key_task_section.TasksPart | None = None   # the 重点工作 section, when asked for
+    issuer: str = ""                 # who issues it (the cover): Settings.report_issuer
+    issued: dt.date | None = None    # the day it was built (local; a demo's as-of day)
+
+    @property
+    def issue(self) -> int:
+        """The issue number, 第 N 期: a monthly report's issue is its month of the year."""
+        return int(self.month[5:])
 
 
 # --- months ------------------------------------------------------------------------------------
@@ -280,7 +287,10 @@ def build_report(runtime, month: str | None = None, sections=SECTIONS,
         is_demo=runtime.is_demo, as_of=as_of, sections=chosen, districts=districts,
         kpis=kpis, rankings=rankings, alerts=alerts, summary=summary, figures=figures,
         start=start, end=end, complete=complete, catalogue=runtime.catalogue,
-        services=services, key_tasks=tasks)
+        services=services, key_tasks=tasks,
+        issuer=runtime.settings.report_issuer or i18n.t("report_issuer", lang).format(
+            city=runtime.city_name(lang)),
+        issued=runtime.now.date())
 
 
 def _sections(sections) -> tuple[str, ...]:

@@ -121,6 +121,9 @@ class Settings:
     #: writes each file into the store as a feed batch. None: no drop folder.
     drop_dir: Path | None = None
     drop_interval: int = 5
+    #: Who issues the monthly report, on its cover (CITYBRAIN_REPORT_ISSUER); None: the
+    #: city's operations centre (赣州市城市运行管理中心).
+    report_issuer: str | None = None
 
     @property
     def access_file(self) -> Path:
@@ -291,6 +294,7 @@ def from_env(env: dict | None = None) -> Settings:
         store_writes=_choice(env, "CITYBRAIN_STORE_WRITES", STORE_WRITES),
         drop_dir=Path(env["CITYBRAIN_DROP_DIR"]) if env.get("CITYBRAIN_DROP_DIR") else None,
         drop_interval=_int(env, "CITYBRAIN_DROP_INTERVAL", 5, low=1),
+        report_issuer=(env.get("CITYBRAIN_REPORT_ISSUER") or "").strip() or None,
     )
 
 

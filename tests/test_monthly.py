@@ -493,3 +493,24 @@ def test_figure_specs_draw(reports, runtime):
     assert any(f.state.cell == surge["area_code"] for f in reports["nov_en"].figures)
     with pytest.raises(KeyError, match="ops-trend"):
         registry.chart("no-such-chart")
+
+
+def test_the_cover_names_the_issuer_the_issue_and_the_day(settings, store, queries):
+    """第 N 期 is the month of the year; the issuer comes from CITYBRAIN_REPORT_ISSUER, else the
+    city's operations centre; the day is the centre's (a demo's frozen as-of day)."""
+    from report.files import _cover_line
+    from settings import from_env
+    assert from_env({"CITYBRAIN_REPORT_ISSUER": " 赣州市人民政府办公室 "}).report_issuer == \
+        "赣州市人民政府办公室"
+    assert from_env({}).report_issuer is None
+    own = Runtime(settings.with_(report_issuer="赣州市人民政府办公室"), store, queries)
+    report = monthly.build_report(own, "2026-10", ("kpis",))
+    assert (report.issuer, report.issue, report.issued) == (
+        "赣州市人民政府办公室", 10, own.as_of.date())
+    assert _cover_line(report).split("\n") == [
+        "赣州市人民政府办公室 · 2026年第10期 · 2026-11-24 印发",
+        "报告月份 2026-10 · 数据截至 2026-11-24 10:00 · 演示数据"]
+    english = monthly.build_report(Runtime(settings, store, queries), "2026-09", ("kpis",),
+                                   lang="en")
+    assert _cover_line(english).startswith(
+        f"{english.city_name} City Operations Centre · No. 9, 2026 · issued 2026-11-24")

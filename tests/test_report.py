@@ -99,6 +99,10 @@ def test_the_pdf_has_a_cover_every_figure_and_the_kpi_values(written, content):
     assert images == len(figures)
     assert len(pdf.pages) >= 1 + len(figures) // 2
     assert f"{content.city_name}" in text and MONTH in text and "演示数据" in text
+    # the cover says who issues it, the issue (a month's report: its month) and when
+    issue = f"{MONTH[:4]}年第{int(MONTH[5:])}期"
+    assert f"{content.city_name}城市运行管理中心" in text and issue in text
+    assert f"{content.issued:%Y-%m-%d} 印发" in text
     for figure in figures:
         assert f"图 {figure.number}" in text
     for value in content.kpis["value"].dropna():
@@ -126,6 +130,8 @@ def test_the_word_file_has_real_tables_and_the_figures(written, content):
     assert headings == [s.heading for s in report_files.sections(content, figures)
                         if s.level == 1]
     assert doc.paragraphs[0].style.name == "Title"
+    assert doc.paragraphs[1].text.startswith(f"{content.city_name}城市运行管理中心 · "
+                                             f"{MONTH[:4]}年第{int(MONTH[5:])}期 · ")
     assert _footer_fields(doc) == ["PAGE", "NUMPAGES"]
 
 
