@@ -10,12 +10,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import i18n
+from data.queries.key_tasks import KEY_TASK_STATUSES as TASK_STATUSES
+from data.queries.key_tasks import MILESTONE_STATUSES
 from layouts.figures.base import DATE_AXIS, _figure, empty
 from layouts.theme import Theme
 
-#: The statuses in stacking order, left to right: the urgent ones first, where the eye starts.
-TASK_STATUSES = ("overdue", "at_risk", "on_track", "done")
-MILESTONE_STATUSES = ("overdue", "at_risk", "open", "done")
+# TASK_STATUSES and MILESTONE_STATUSES stack in the queries' order, left to right: the urgent
+# ones first, where the eye starts.
 #: Marker symbols of a milestone's status: a cross for overdue, a diamond at risk, an open
 #: circle open and a filled one done (readable without the colours, in print too).
 _SYMBOLS = {"overdue": "x", "at_risk": "diamond", "open": "circle-open", "done": "circle"}
