@@ -10,6 +10,7 @@ import dash
 from flask_caching import Cache
 
 import settings as settings_mod
+from callbacks import command as command_callbacks
 from callbacks import datasets as datasets_callbacks
 from callbacks import economy as economy_callbacks
 from callbacks import environment as environment_callbacks
@@ -23,12 +24,13 @@ from callbacks import tasks as tasks_callbacks
 from callbacks import wall as wall_callbacks
 from charts import registry
 from charts.runtime import Runtime
+from data import notify
 from data.access import Access, what
 from data.load import dropfolder
 from data.queries import Queries
 from data.store import Store
 from layouts import frame
-from web import auth, feeds, logs, routes
+from web import auth, command, feeds, logs, routes, supervision
 
 ROOT = Path(__file__).resolve().parent
 
@@ -77,7 +79,7 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     app.layout = frame.shell()
     screens = [overview_callbacks, grid_callbacks, events_callbacks, environment_callbacks,
                economy_callbacks, tasks_callbacks, services_callbacks, report_callbacks,
-               datasets_callbacks]
+               datasets_callbacks, command_callbacks]
     routes.install(app.server, runtime)
     shell_callbacks.register(app, runtime, [module.SCREEN for module in screens],
                              wall=wall_callbacks)
@@ -99,10 +101,15 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
                      chart_screens=registry.CHART_SCREENS)
     # the push API checks its own tokens, with or without sign-in (docs/FEEDS.md)
     feeds.install(app.server, runtime, access)
+    supervision.install(app.server, runtime)     # 督办 routes, behind the sign-in
+    command.install(app.server, runtime)     # the alert records' routes, behind the sign-in
     logs.install(app.server, runtime)     # after auth: its actions carry the user
     # last: the watcher's thread starts on a complete app
     app.citybrain_drop = (_watch_drop_folder(settings, runtime, access)
                           if settings.drop_dir is not None else None)
+    # alert notifications out (data/notify.py): one sender per process, an outbox in the
+    # access file shared by the workers; None without a webhook
+    app.citybrain_notify = notify.start(settings, access)
     return app
 
 

@@ -75,28 +75,60 @@ window.citybrain = {
 // slots it holds the first slot (several such scenes take turns there), on a single screen
 // it comes back every other turn. A new alert (a key not seen before) restarts the rotation
 // on its scene at once. Refreshes replace figures, never this state, so the rotation goes on
-// where it was.
+// where it was. Every standing alert is shown in turn: the banner steps through all of them
+// (most severe first, a new one at once) and the alert list turns its pages, each every
+// config.alert_seconds; both link to the overview of the alert's area and window.
 window.citybrain.wall = {
-  config: null, alerts: [], seen: {}, turn: 0, timer: null, slots: 1,
+  config: null, alerts: [], seen: {}, turn: 0, timer: null, slots: 1, step: 0, ticker: null,
 
   update: function (config, alerts) {
     if (!config) { return ''; }
     this.alerts = alerts || [];
-    const fresh = this.alerts.filter((a) => !this.seen[a.key]);
+    // an escalation (data/command.py: not acknowledged in time) is news as a new alert is
+    const seenAs = (a) => a.key + (a.escalated ? '!' : '');
+    const fresh = this.alerts.filter((a) => !this.seen[seenAs(a)]);
     this.seen = {};     // an alert that clears and comes back is new again
-    this.alerts.forEach((a) => { this.seen[a.key] = true; });
+    this.alerts.forEach((a) => { this.seen[seenAs(a)] = true; });
     if (JSON.stringify(config) !== JSON.stringify(this.config)) {
       this.config = config;
       this.turn = 0;
       this.fit();
     } else if (fresh.length) {
       this.turn = this.turnShowing(fresh[0].scene);   // the new alert's scene, now
+      this.step = this.alerts.indexOf(fresh[0]);      // ... and the banner names it
     } else {
-      this.show();     // same rotation; only the banner may change
+      this.show();     // same rotation; only the banner and the list may change
+      this.banner();
+      this.pageAlerts();
       return '';
     }
     this.schedule();
+    this.tick(false);
     return '';
+  },
+
+  // The banner's next alert and the list's next page, every config.alert_seconds.
+  tick: function (advance) {
+    clearTimeout(this.ticker);
+    if (advance) { this.step += 1; }
+    this.banner();
+    this.pageAlerts();
+    this.ticker = setTimeout(() => this.tick(true), this.config.alert_seconds * 1000);
+  },
+
+  // The alert list (layouts/wall.alert_list) shows one page of its items at a time.
+  pageAlerts: function () {
+    document.querySelectorAll('.wall-alert-items').forEach((list) => {
+      const items = list.querySelectorAll('.wall-alert-item');
+      const pages = items.length ? Number(items[items.length - 1].dataset.page) + 1 : 1;
+      const page = this.step % pages;
+      items.forEach((li) => { li.hidden = Number(li.dataset.page) !== page; });
+      const label = list.parentElement.querySelector('.wall-alert-page');
+      if (label && pages > 1) {
+        label.textContent = label.dataset.text.replace('{i}', page + 1).replace('{n}', pages);
+      }
+      list.dataset.page = page;
+    });
   },
 
   // Scenes with standing alerts, most severe first, each once.
@@ -166,21 +198,33 @@ window.citybrain.wall = {
     });
     const root = document.getElementById('wall-root');
     if (root) { root.dataset.shown = shown.join(','); root.dataset.turn = this.turn; }
-    this.banner(shown);
     return shown;
   },
 
-  // The banner names the most severe alert of the scenes shown (else the most severe one).
-  banner: function (shown) {
+  // The banner names one standing alert at a time, in turn (its number of all), as a link
+  // to the overview of its area and window; its type shrinks until the line fits.
+  banner: function () {
     const el = document.getElementById('wall-banner');
     if (!el) { return; }
     if (!this.alerts.length) { el.hidden = true; return; }
-    const alert = this.alerts.find((a) => shown.indexOf(a.scene) >= 0) || this.alerts[0];
+    const at = this.step % this.alerts.length;
+    const alert = this.alerts[at];
     const text = this.config.text;
+    // who holds it (data/command.py), when someone does or nobody did in time; the list
+    // says "unacknowledged since" of the others, the banner's line keeps its room
+    const held = alert.holder && (alert.state !== 'open' || alert.escalated);
     el.textContent = '⚠ ' + text.alert + ' · ' +
-      text.count.replace('{n}', this.alerts.length) + ' · ' + alert.text;
+      text.position.replace('{i}', at + 1).replace('{n}', this.alerts.length) + ' · ' +
+      alert.text + (held ? ' · ' + alert.holder : '');
+    el.classList.toggle('escalated', !!alert.escalated);
+    el.href = alert.href;
     el.dataset.scene = alert.scene;
+    el.dataset.key = alert.key;
     el.hidden = false;
+    el.style.fontSize = '';
+    for (let size = 28; size > 16 && el.scrollWidth > el.clientWidth; size -= 2) {
+      el.style.fontSize = size - 2 + 'px';
+    }
   },
 
   fit: function () {
@@ -254,3 +298,54 @@ window.dccFunctions.cbSliderDate = function (value) {
     };
   }, 50);
 })();
+
+// The monthly report's files take seconds to build (a PDF of ~40 figures: 10-15 s), so a
+// click on one fetches it while a line beside the links counts the seconds, then saves it
+// under the server's file name; a refusal or failure is said in that line, not in a blank
+// tab. Its texts come from the page (layouts/report_screen.py: data-* of #rpt-progress).
+document.addEventListener('click', function (event) {
+  const link = event.target.closest && event.target.closest('a.report-download');
+  if (!link || !link.getAttribute('href')) { return; }
+  event.preventDefault();
+  const line = document.getElementById('rpt-progress');
+  if (!line || line.dataset.busy) { return; }          // one report at a time
+  const fmt = link.textContent.trim();
+  const started = Date.now();
+  const say = (text) => { line.textContent = text; };
+  const tick = () => say(line.dataset.building.replace('{fmt}', fmt)
+    .replace('{s}', Math.round((Date.now() - started) / 1000)));
+  line.dataset.busy = '1';
+  line.className = 'report-progress busy';
+  tick();
+  const timer = setInterval(tick, 1000);
+  const done = (text, cls) => {
+    clearInterval(timer);
+    delete line.dataset.busy;
+    line.className = 'report-progress ' + cls;
+    say(text);
+  };
+  fetch(link.href, {credentials: 'same-origin'}).then(function (response) {
+    if (!response.ok) {
+      return response.text().then(function (body) {
+        const message = body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+        done(line.dataset.failed.replace('{msg}', message.slice(0, 200)
+          || String(response.status)), 'failed');
+      });
+    }
+    const header = response.headers.get('Content-Disposition') || '';
+    const named = /filename\*=UTF-8''([^;]+)/i.exec(header) || /filename="?([^";]+)"?/i.exec(header);
+    return response.blob().then(function (blob) {
+      const save = document.createElement('a');
+      save.href = URL.createObjectURL(blob);
+      save.download = named ? decodeURIComponent(named[1]) : '';
+      document.body.appendChild(save);
+      save.click();
+      save.remove();
+      setTimeout(function () { URL.revokeObjectURL(save.href); }, 60000);
+      done(line.dataset.done.replace('{fmt}', fmt)
+        .replace('{s}', Math.round((Date.now() - started) / 1000)), 'ready');
+    });
+  }).catch(function (error) {
+    done(line.dataset.failed.replace('{msg}', String(error)), 'failed');
+  });
+});

@@ -8,7 +8,7 @@ from dash import Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 import i18n
-from callbacks import filters
+from callbacks import filters, supervision
 from callbacks.shell import Screen
 from charts import state as st
 from charts.events import (
@@ -39,6 +39,7 @@ SCREEN = Screen("events", Events.PREFIX, render)
 def register(app, runtime) -> None:
     """Register the event records screen's callbacks."""
     filters.register_controller(app, runtime, Events.PREFIX)
+    supervision.register_panel(app, runtime, Events.PREFIX, Events.TABLE)
 
     # grid block request (rows, sort and filter models) + filter store -> the block's rows,
     # the count and the download links. Every request is answered: the grid loads one block

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dash import Input, Output
 
-from callbacks import filters
+from callbacks import filters, supervision
 from callbacks.shell import Screen
 from charts import state as st
 from charts.grid import CHARTS, department_rows, overdue_rows
 from layouts import grid, theme
-from layouts.ids import Grid, Shell
+from layouts.ids import Grid, Shell, SupervisePanel
 
 THEME = theme.WALL
 
@@ -27,6 +27,7 @@ SCREEN = Screen("grid", Grid.PREFIX, render)
 def register(app, runtime) -> None:
     """Register the grid-governance screen's callbacks."""
     filters.register_controller(app, runtime, Grid.PREFIX)
+    supervision.register_panel(app, runtime, Grid.PREFIX, Grid.OVERDUE)
 
     def _state(data):
         return filters.read_state(data, runtime.context)
@@ -38,9 +39,10 @@ def register(app, runtime) -> None:
         s = _state(data)
         return department_rows(runtime.queries.department_table(s.scope, s.start, s.end), s.lang)
 
-    # filter store -> overdue list
-    @app.callback(Output(Grid.OVERDUE, "rowData"), Input(Shell.FILTERS, "data"))
-    def update_overdue(data):
+    # filter store, a 督办 step -> overdue list (its 督办 column)
+    @app.callback(Output(Grid.OVERDUE, "rowData"), Input(Shell.FILTERS, "data"),
+                  Input(SupervisePanel(Grid.PREFIX).VERSION, "data"))
+    def update_overdue(data, _version=None):
         s = _state(data)
         frame = runtime.queries.overdue_events(s.scope, s.start, s.end)
         return overdue_rows(frame, runtime, s.lang)

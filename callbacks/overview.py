@@ -11,7 +11,7 @@ from dash import ALL, Input, Output, Patch, State, no_update
 
 import i18n
 from callbacks import filters
-from callbacks.filters import Control, district_click_control, range_control
+from callbacks.filters import Control, range_control
 from callbacks.shell import Screen
 from charts import state as st
 from charts.overview import (
@@ -20,8 +20,10 @@ from charts.overview import (
     kpi_cards,
     map_layer,
     map_legend,
+    map_style_path,
     map_title,
     overlay_traces,
+    scope_below_districts,
 )
 from layouts import figures, overview
 from layouts.figures import MAP_DATA_TRACE, MAP_LAYER_TRACES
@@ -36,16 +38,21 @@ def _map_selection(state, selection, _trigger, context):
     return st.pick(state, st.picked_codes(selection), context)
 
 
+def _area_click(state, click, _trigger, context):
+    # a map shape or a ranking bar: that district, township or grid cell (again: back up)
+    return st.select_area(state, st.clicked_code(click), context)
+
+
 def _kpi_card(state, trigger, context):
     return st.set_indicator(state, trigger.get("code"), context)
 
 
 #: The overview's own ways of changing the filters, beside the filter bar.
 CONTROLS = (
-    Control(Overview.MAP, "clickData",
-            lambda s, click, _t, c: st.select_area(s, st.clicked_code(click), c)),
+    Control(Overview.MAP, "clickData", _area_click),
     Control(Overview.MAP, "selectedData", _map_selection),
-    district_click_control(Overview.RANKING),
+    # the ranking's bars are the map's shapes (districts, townships or grid cells)
+    Control(Overview.RANKING, "clickData", _area_click),
     # category bar click -> its 小类 (the drill), a click on those -> back to the 大类
     Control(Overview.EVENTS_CATEGORY, "clickData",
             lambda s, click, _t, c: st.drill_category(s, st.clicked_code(click), c)),
@@ -75,7 +82,7 @@ def render(state: st.FilterState, runtime, app, ids, head, bar):
     frame, ind, geojson, title = map_layer(state, runtime)
     map_figure = figures.choropleth(
         frame, ind, geojson_url=app.get_relative_path(geojson),
-        style_url=app.get_relative_path(f"/geo/style/{THEME.name}.json"),
+        style_url=app.get_relative_path(map_style_path(state, THEME)),
         center=center, zoom=zoom, size=overview.MAP_SIZE, theme=THEME, lang=state.lang,
         selected=state.picked or state.area,
         title=map_title(title, ind, state, runtime),
@@ -102,7 +109,7 @@ def register(app, runtime) -> None:
     def update_kpis(data):
         s = _state(data)
         return kpi_cards(runtime.queries.kpis(s.scope, s.start, s.end), runtime.catalogue,
-                         s.lang, runtime.stale_feeds())
+                         s.lang, runtime.stale_feeds(), scope_below_districts(s))
 
     # filter store -> map level, colours and outline (geometry comes by URL, once per area)
     @app.callback(Output(Overview.MAP, "figure"), Output(Overview.MAP_DRAWN, "data"),
@@ -118,6 +125,8 @@ def register(app, runtime) -> None:
         patch = Patch()
         trace = patch["data"][MAP_DATA_TRACE]
         trace["geojson"] = app.get_relative_path(geojson)
+        # the names of the areas shown: a new style only when the level or area changes
+        patch["layout"]["map"]["style"] = app.get_relative_path(map_style_path(s, THEME))
         for key in ("locations", "z", "zmin", "zmax", "colorscale", "text"):
             trace[key] = arrays[key]
         trace["hovertemplate"] = figures.hover_template(s.map_level, s.lang)

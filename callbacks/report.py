@@ -24,9 +24,10 @@ def section_options(lang: str) -> list[dict]:
 
 def kpi_columns(lang: str) -> list[dict]:
     t = i18n.t
-    return [{"id": "name", "name": t("report_indicator", lang)},
-            {"id": "unit", "name": t("report_unit", lang)},
+    return [{"id": "headline_name", "name": t("report_indicator", lang)},
+            {"id": "period_label", "name": t("report_period", lang)},
             {"id": "value", "name": t("report_value", lang), "type": "numeric"},
+            {"id": "unit", "name": t("report_unit", lang)},
             {"id": "target", "name": t("target", lang), "type": "numeric"},
             {"id": "met", "name": t("report_met", lang)},
             {"id": "mom", "name": t("report_mom", lang), "type": "numeric"},
@@ -74,7 +75,7 @@ def register(app, runtime) -> None:
         kpis = report.kpis.assign(met=report.kpis["met"].map(
             lambda m: "—" if m is None or m != m else ("✓" if m else "✗")))
         kpis = kpis.round({"value": 2, "target": 2, "mom": 2, "yoy": 2})
-        rows = kpis[["name", "unit", "value", "target", "met", "mom", "yoy"]]
+        rows = kpis[[c["id"] for c in kpi_columns(s.lang)]]
         query = report_query(report.month, sections, s)
         return ([html.P(sentence) for sentence in report.summary],
                 rows.astype(object).where(rows.notna(), None).to_dict("records"),

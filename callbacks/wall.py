@@ -3,7 +3,9 @@ interrupt, a refresh that only sends what changed.
 
 The server renders every scene once, with its charts sized to their boxes; the browser
 (``window.citybrain.wall`` in assets/citybrain.js) decides which scenes the slots of the
-display show and rotates them by the playlist, without a server round trip. Every
+display show and rotates them by the playlist, without a server round trip, and steps the
+banner and the alert list's pages through every standing alert (each a link to the overview
+of its area and window). Every
 ``refresh_seconds`` the page asks ``refresh_wall`` for the scenes again: each part is
 fingerprinted and only parts whose fingerprint changed are sent (Dash's ``no_update`` for
 the rest, so unchanged charts are not redrawn, the map keeps its view, and the rotation goes
@@ -75,7 +77,7 @@ def render(search: str | None, runtime, app, first: str | None = None):
         lang=state.lang, city_name=runtime.city_name(state.lang),
         as_of=parts[Wall.AS_OF], is_demo=runtime.is_demo, scenes=scenes, config={**config, "lang": state.lang, "text": {
             "alert": i18n.t("wall_alert", state.lang),
-            "count": i18n.t("wall_more_alerts", state.lang)}}, shown=shown,
+            "position": i18n.t("wall_alert_position", state.lang)}}, shown=shown,
         alerts=view.alerts, zone=runtime.settings.time_zone,
         notice=i18n.t("wall_notice", state.lang).format(items=notice) if notice else None)
 

@@ -12,6 +12,8 @@ from charts import state as st
 from data import freshness
 from data.calendar import shift_months
 from layouts import figures
+from layouts.theme import TOP_MARGIN
+from settings import local_now
 
 
 class Chart(Protocol):
@@ -57,14 +59,32 @@ def area_names(state: st.FilterState, runtime) -> list[str]:
             *[names[code] for code in (state.district, state.township, state.cell) if code]]
 
 
+def area_text(state: st.FilterState, runtime) -> str:
+    """Return the area the filters choose, as the filter line names it (章贡区 › 沙石镇, 全市,
+    and how many shapes are picked on the map)."""
+    names = area_names(state, runtime)
+    where = " › ".join(names[1:]) if len(names) > 1 else (
+        names[0] if runtime.principal.districts else i18n.t("whole_city", state.lang))
+    if state.picked:
+        where += f" · {i18n.t('picked', state.lang).format(n=len(state.picked))}"
+    return where
+
+
+def made_from(runtime, lang: str) -> list[tuple[str, str]]:
+    """The last lines of what a download says about itself: its data's as-of, when it was
+    made (the centre's clock) and from what (演示数据 for a demo)."""
+    t = i18n.t
+    source = runtime.source + (f" · {t('demo', lang)}" if runtime.is_demo else "")
+    return [(t("about_as_of", lang), runtime.as_of.strftime("%Y-%m-%d %H:%M")),
+            (t("about_made", lang),
+             local_now(runtime.settings.time_zone).strftime("%Y-%m-%d %H:%M")),
+            (t("about_source", lang), source)]
+
+
 def filter_text(state: st.FilterState, runtime) -> str:
     """Return the active filters as one line of text."""
     lang = state.lang
-    names = area_names(state, runtime)
-    where = " › ".join(names[1:]) if len(names) > 1 else (
-        names[0] if runtime.principal.districts else i18n.t("whole_city", lang))
-    if state.picked:
-        where += f" · {i18n.t('picked', lang).format(n=len(state.picked))}"
+    where = area_text(state, runtime)
     ind = runtime.catalogue.get(state.indicator)
     return (f"{i18n.t('filters', lang)}: {where} · {state.start} {i18n.t('to', lang)} {state.end}"
             f" · {figures.indicator_title(ind, lang)}")
@@ -97,8 +117,18 @@ def as_of_text(feeds, state: st.FilterState, runtime, theme) -> str | None:
 
 
 def with_as_of(figure, chart, state: st.FilterState, runtime, theme):
-    """The chart's figure with its title followed by how fresh its data is."""
+    """The chart's figure with how fresh its data is on the line under its title (beside the
+    title, a long English title ran out of a narrow chart), before any note of its own."""
     text = as_of_text(getattr(chart, "feeds", ()), state, runtime, theme)
     if text:
-        figure.layout.title.text = f"{figure.layout.title.text or ''}  {text}"
+        note = figure.layout.title.subtitle.text
+        figure.layout.title.subtitle.text = f"{text} · {note}" if note else text
+        if not note:     # a chart with a note of its own has made room for its line
+            top = figure.layout.margin.t
+            figure.layout.margin.t = (TOP_MARGIN if top is None else top) + SUBTITLE_ROOM
+        figure.layout.title.subtitle.font = {"size": max(11, theme.font_size - 3)}
     return figure
+
+
+#: The room a line under a chart's title takes.
+SUBTITLE_ROOM = 16

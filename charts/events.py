@@ -22,8 +22,10 @@ from urllib.parse import urlencode
 import pandas as pd
 
 import i18n
+from charts import common
 from charts import state as st
 from data.queries import EVENT_TABLE_COLUMNS
+from i18n.grid import filter_word
 
 #: Columns shown by name rather than code, and where their names come from.
 _NAMED = ("district_code", "township_code", "category", "subcategory", "channel",
@@ -231,12 +233,18 @@ def table_block(request: dict) -> tuple[int, int] | None:
     return start, end - start
 
 
+def shown_names(runtime, lang: str) -> dict[str, dict[str, str]]:
+    """The names the table shows for codes, in the language: column -> {code: name}; the
+    downloads write the same names (and the codes beside them)."""
+    en = 1 if lang == "en" else 0
+    return {column: {code: pair[en] for code, pair in _vocabulary(column, runtime).items()}
+            for column in _NAMED}
+
+
 def display_rows(frame: pd.DataFrame, runtime, lang: str) -> list[dict]:
     """The rows as the table shows them: names for codes, times to the minute."""
     rows = frame.copy()
-    en = 1 if lang == "en" else 0
-    for column in _NAMED:
-        names = {code: pair[en] for code, pair in _vocabulary(column, runtime).items()}
+    for column, names in shown_names(runtime, lang).items():
         rows[column] = rows[column].map(names).fillna(rows[column])
     for column in _TIMES:
         rows[column] = pd.to_datetime(rows[column]).dt.strftime("%Y-%m-%d %H:%M")
@@ -254,15 +262,53 @@ def download_query(state: st.FilterState, filter_model, sort_model) -> str:
     return st.to_query(state) + "&" + urlencode(extra)
 
 
-def download_filters(text: str | None, runtime) -> tuple:
-    """A download link's filter model (``tf``, JSON) as table filters; TableFilterError for
-    text that is no filter model."""
+def download_model(text: str | None) -> dict | None:
+    """A download link's filter model (``tf``, JSON), read but not yet checked
+    (``table_filters`` does); TableFilterError for text that is no JSON."""
     if not text:
-        return ()
+        return None
     if len(text) > _MAX_MODEL_TEXT:
         raise TableFilterError("filter model too long")
     try:
-        model = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError):
         raise TableFilterError("filter model is not JSON") from None
-    return table_filters(model, runtime)
+
+
+def _filter_words(column: str, model: dict, lang: str) -> str:
+    """One column's filter (already read by ``table_filters``) in words, as the grid's menu
+    says it: 类别 包含 “市容”, 上报时间 介于 2026-11-01 – 2026-11-10."""
+    name, kind = i18n.t(f"col_{column}", lang), model["type"]
+    # typographic quotes: a plain one would make the CSV quote its whole first line
+    quote = "“{}”".format
+    if kind in _EMPTY:
+        return f"{name} {filter_word(kind, lang)}"
+    if model["filterType"] == "date":
+        first = str(model["dateFrom"])[:10]
+        if kind == "inRange":
+            return f"{name} {filter_word(kind, lang)} {first} – {str(model['dateTo'])[:10]}"
+        word = {"lessThan": "before", "greaterThan": "after"}.get(kind, kind)
+        return f"{name} {filter_word(word, lang)} {first}"
+    if kind == "inRange":
+        return f"{name} {filter_word(kind, lang)} {model['filter']} – {model['filterTo']}"
+    value = model["filter"]
+    return f"{name} {filter_word(kind, lang)} " + (
+        str(value) if isinstance(value, int | float) else quote(value))
+
+
+def download_about(state: st.FilterState, runtime, model: dict | None, sort: str,
+                   descending: bool, rows: int) -> list[tuple[str, str]]:
+    """What a download of the table says about itself, in the state's language: the area
+    and period of the filter line, the table's filters and sort in words, how many rows, the
+    data's as-of, when it was made and from what (its CSV's first line, its 说明 sheet)."""
+    lang, t = state.lang, i18n.t
+    filters = [_filter_words(column, condition, lang)
+               for column, condition in (model or {}).items()]
+    direction = t("about_descending" if descending else "about_ascending", lang)
+    return [(t("about_area", lang), common.area_text(state, runtime)),
+            (t("about_period", lang), f"{state.start} {t('to', lang)} {state.end}"),
+            (t("about_table_filters", lang),
+             ("；" if lang == "zh" else "; ").join(filters) or t("about_none", lang)),
+            (t("about_sort", lang), f"{t(f'col_{sort}', lang)} {direction}"),
+            (t("about_rows", lang), f"{rows:,}"),
+            *common.made_from(runtime, lang)]

@@ -25,10 +25,17 @@ def department_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
 
 
 def overdue_rows(frame: pd.DataFrame, runtime, lang: str) -> list[dict]:
-    """The overdue list's rows: where (district › township), category, department, hours."""
+    """The overdue list's rows: where (district › township), category, department, hours,
+    and whether a 督办 on it is open (督办中, or 已超期 past its own deadline)."""
     names = runtime.names(lang)
     categories = runtime.queries.event_vocabulary().names("category", lang)
-    return [{"event_id": str(row["event_id"]),
+    supervised = runtime.supervision.under_supervision(frame["event_id"].tolist())
+
+    def mark(event_id) -> str:
+        item = supervised.get(int(event_id))
+        return ("" if item is None else
+                i18n.t("sv_overdue" if item["overdue"] else "sv_open_state", lang))
+    return [{"event_id": str(row["event_id"]), "supervision": mark(row["event_id"]),
              "where": f"{names.get(row['district_code'], row['district_code'])} › "
                       f"{names.get(row['township_code'], row['township_code'])}",
              "category": categories.get(row["category"], row["category"]),

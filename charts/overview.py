@@ -4,17 +4,19 @@ air, events by status and category."""
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import urlencode
 
 import pandas as pd
 
 import i18n
-from charts import common
+from charts import common, emergency
 from charts import state as st
-from data import catalog, freshness
+from data import alerts, catalog, freshness
 from data.catalog import Indicator
-from geo.geojson import map_view, to_geojson
+from geo.geojson import label_points, map_view, name_property, to_geojson
 from layouts import export, figures, overview, theme
 from layouts.ids import Overview
+from layouts.theme import map_style
 
 THEME = theme.WALL
 
@@ -34,7 +36,7 @@ def overlay_traces(state: st.FilterState, runtime) -> list[dict]:
     return figures.map_layers(
         stations=q.stations_aqi(parent, start, end) if "stations" in shown else None,
         sections=q.water_classes(parent, start, end) if "water" in shown else None,
-        density=density, theme=THEME, lang=state.lang)
+        density=density, theme=THEME, lang=state.lang, **emergency.map_layers(state, runtime))
 
 
 def map_legend(state: st.FilterState) -> list:
@@ -51,7 +53,7 @@ def map_legend(state: st.FilterState) -> list:
                       for c, names in catalog.WATER_CLASSES.items()]))
     if "events" in state.layers:
         rows.append((i18n.t("legend_events", state.lang), []))
-    return overview.legend(rows)
+    return overview.legend(rows + emergency.legend_rows(state))
 
 
 def map_layer(state: st.FilterState, runtime) -> tuple[pd.DataFrame, Indicator, str, str]:
@@ -80,6 +82,15 @@ def map_layer(state: st.FilterState, runtime) -> tuple[pd.DataFrame, Indicator, 
                                    cells=state.grain == "cells")
     geojson = f"/geo/{state.map_level}.geojson" + (f"?parent={parent}" if parent else "")
     return frame, ind, geojson, f"{title_prefix} · {figures.indicator_title(ind, lang)}"
+
+
+def map_style_path(state: st.FilterState, map_theme: theme.Theme) -> str:
+    """The map style's path for a state: the theme's background and the names of the areas
+    the map shows, in the state's language (``web/routes.py``)."""
+    parent = state.township or state.district
+    query = {"names": state.map_level, "lang": state.lang} | ({"parent": parent} if parent
+                                                             else {})
+    return f"/geo/style/{map_theme.name}.json?{urlencode(query)}"
 
 
 def map_title(title: str, ind: Indicator, state: st.FilterState, runtime) -> str:
@@ -131,23 +142,84 @@ def kpi_texts(row, ind: Indicator, lang: str, stale: set[str] = frozenset()) -> 
             "stale": freshness.feed_of(ind) in stale}
 
 
+def scope_below_districts(s: st.FilterState) -> bool:
+    """Whether the state's scope lies below the districts (a township, a grid cell, shapes
+    picked among them): the statistics, air and water there are their district's."""
+    return bool(s.township) or bool(s.picked) and s.map_level != st.LEVELS[0]
+
+
+def kpi_basis(row, ind: Indicator, lang: str, below_districts: bool) -> dict:
+    """What a KPI card says its value rests on (``overview.kpi_card``'s basis, basis_hint,
+    few). An event or case metric, its count (214件; ``few`` when ``alerts.rests_on_few``);
+    below the districts, a statistic, air or water card shows its district's figure and
+    says so."""
+    events = getattr(row, "events", None)
+    if events is not None and not pd.isna(events):
+        basis = i18n.t("count_n", lang).format(n=i18n.number(events, lang, 0))
+        few = alerts.rests_on_few(events) and not pd.isna(row.headline)
+        hint = i18n.t("few_events", lang).format(n=alerts.MIN_ALERT_EVENTS) if few else None
+        return {"basis": basis, "basis_hint": hint, "few": few}
+    if below_districts and ind.kind != "events":
+        return {"basis": i18n.t("kpi_district_figure", lang),
+                "basis_hint": i18n.t("kpi_district_figure_hint", lang), "few": False}
+    return {}
+
+
 def kpi_cards(frame: pd.DataFrame, catalogue: catalog.Catalogue, lang: str,
-              stale: set[str] = frozenset()) -> list:
-    """Return the KPI cards for the ``Queries.kpis`` frame."""
-    return [overview.kpi_card(**kpi_texts(row, catalogue.get(row.code), lang, stale), lang=lang)
+              stale: set[str] = frozenset(), below_districts: bool = False) -> list:
+    """Return the KPI cards for the ``Queries.kpis`` frame; ``below_districts``: its area is
+    a township, a grid cell or some of them (the cards that stay at the district say so)."""
+    return [overview.kpi_card(**kpi_texts(row, catalogue.get(row.code), lang, stale),
+                              **kpi_basis(row, catalogue.get(row.code), lang, below_districts),
+                              lang=lang)
             for row in frame.itertuples()]
+
+
+#: The most bars the ranking holds (its panel gives each ~18 px: every name legible);
+#: past it, the worst.
+RANKING_MAX_BARS = 24
+
+
+def ranking_frame(s: st.FilterState, runtime) -> tuple[pd.DataFrame, str, str | None]:
+    """Return what the ranking ranks for a state: (frame, level, note). It follows the map:
+    the districts, a district's townships, a township's (or, at the cells grain, the area's)
+    grid cells, each with the events its value rests on. An indicator without figures below
+    the districts stays by district and the note says so; past RANKING_MAX_BARS areas the
+    worst are kept (those with a value first) and the note says how many of how many."""
+    q, ind = runtime.queries, runtime.catalogue.get(s.indicator)
+    level = s.map_level
+    if level == st.LEVELS[0] or ind.kind != "events":
+        frame = q.indicator_by_district(ind.code, s.start, s.end)
+        note = None if level == st.LEVELS[0] else i18n.t(f"ranking_no_{level}", s.lang)
+        return frame, st.LEVELS[0], note
+    frame = q.event_metric_by_area(ind.code, s.township or s.district, s.start, s.end,
+                                   cells=s.grain == "cells")
+    if len(frame) <= RANKING_MAX_BARS:
+        return frame, level, None
+    worst_first = 1 if ind.better == "higher" else -1
+    kept = frame.assign(_key=frame["headline"] * worst_first).sort_values(
+        ["_key", "area_code"], na_position="last").head(RANKING_MAX_BARS)
+    valued = int(frame["headline"].notna().sum())
+    if valued > int(kept["headline"].notna().sum()):
+        note = i18n.t("ranking_worst", s.lang).format(shown=len(kept), total=len(frame))
+    else:       # every area with a value is shown: only some without one are left out
+        note = i18n.t("ranking_more_without_data", s.lang).format(n=len(frame) - len(kept))
+    return kept.drop(columns="_key"), level, note
 
 
 @common.reads("indicator")
 def ranking_chart(s: st.FilterState, runtime, theme):
-    """The districts ranked by the indicator, the chosen ones outlined."""
+    """The areas the map shows ranked by the indicator, with the events each value rests
+    on; the chosen ones outlined."""
     ind = runtime.catalogue.get(s.indicator)
     if ind.code in catalog.CITY_ONLY:
         return figures.empty(theme, f"{i18n.t('ranking', s.lang)} · "
                              f"{figures.indicator_title(ind, s.lang)}",
                              i18n.t("svc_not_by_district", s.lang))
-    frame = runtime.queries.indicator_by_district(s.indicator, s.start, s.end)
-    return figures.ranking(frame, ind, theme=theme, lang=s.lang, selected=s.scope_districts)
+    frame, level, note = ranking_frame(s, runtime)
+    selected = s.scope_districts if level == st.LEVELS[0] else s.picked or s.area
+    return figures.ranking(frame, ind, theme=theme, lang=s.lang, selected=selected,
+                           level=level, note=note)
 
 
 @common.reads("indicator")
@@ -207,8 +279,8 @@ def events_category_chart(s: st.FilterState, runtime, theme):
 
 @common.reads("indicator")
 def map_chart(s: st.FilterState, runtime, theme):
-    """The map as a file: the same layer and colours, its shapes inline (a file cannot fetch
-    the app's GeoJSON URL) on a plain background (kaleido draws it in Chromium's WebGL)."""
+    """The map as a file: the same layer, colours and names, its shapes and style inline (a
+    file cannot fetch the app's URLs; kaleido draws it in Chromium's WebGL)."""
     import json
 
     frame, ind, _, title = map_layer(s, runtime)
@@ -217,7 +289,8 @@ def map_chart(s: st.FilterState, runtime, theme):
     # fitted to the file's frame (less the title, colour bar and footnote)
     center, zoom = map_view(tuple(shapes.total_bounds), width - 140, height - 130)
     return figures.choropleth(
-        frame, ind, geojson_url=json.loads(to_geojson(shapes)), style_url="white-bg",
+        frame, ind, geojson_url=json.loads(to_geojson(shapes)),
+        style_url=map_style(theme, label_points(shapes, name_property(s.map_level, s.lang))),
         center=center, zoom=zoom, size=export.SIZE, theme=theme, lang=s.lang,
         selected=s.picked or s.area, title=title,
         view_key=s.township or s.district or "city", level=s.map_level)

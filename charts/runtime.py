@@ -16,6 +16,7 @@ from data.access import Principal
 from data.catalog import Catalogue
 from data.queries import FULL, Queries, Scope
 from data.store import Store, read_geo, store_fingerprint
+from data.supervision import Supervision
 from geo.geojson import LEVELS, map_view, simplify_for_display
 from settings import Settings, local_now
 
@@ -297,6 +298,13 @@ class Runtime:
     def principal(self):
         """Who makes the request being served (data/access.Principal)."""
         return self.principal_of()
+
+    @cached_property
+    def supervision(self) -> Supervision:
+        """The 督办 records (in the access file), judging events and departments against
+        the whole store being served, whoever asks (their district is checked there)."""
+        return Supervision(self.settings.access_file, lambda: self._snap.queries,
+                           self.settings.time_zone)
 
 
 def _py(value):

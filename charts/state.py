@@ -24,7 +24,7 @@ DEFAULT_POLLUTANT = "pm25"
 #: How far the time slider's play button moves the window each tick.
 STEPS = ("day", "week", "month")
 #: Map layers over the choropleth, each toggled on its own.
-MAP_LAYERS = ("stations", "water", "events")
+MAP_LAYERS = ("stations", "water", "events", "warnings", "resources")
 #: The map's levels, top down: the map shows the children of the deepest chosen area.
 LEVELS = ("districts", "townships", "grid_cells")
 #: What the map's shapes are: the chosen area's children, or every grid cell inside it.
@@ -399,14 +399,43 @@ def day_index(ctx: Context, day: str | dt.date) -> int:
     return (d - ctx.first_day).days
 
 
+#: A range the time slider leaves this many days long or longer snaps to whole months; a
+#: shorter one keeps its days (近30天 moves a day at a time).
+MONTH_SNAP_DAYS = 62
+
+
 def select_days(state: FilterState, positions, ctx: Context) -> FilterState:
-    """Filter to the days between two time-slider positions."""
+    """Filter to the days between two time-slider positions. A long range snaps to whole
+    months in the direction its handle moved (``snap_to_months``), so one key press or a
+    drag moves a month, not a day."""
     try:
         a, b = sorted(int(p) for p in positions)
     except (TypeError, ValueError):
         return state
-    return select_range(state, ctx.first_day + dt.timedelta(days=a),
-                        ctx.first_day + dt.timedelta(days=b), ctx)
+    start, end = ctx.first_day + dt.timedelta(days=a), ctx.first_day + dt.timedelta(days=b)
+    if (end - start).days + 1 >= MONTH_SNAP_DAYS:
+        snapped = snap_to_months(start, end, dt.date.fromisoformat(state.start),
+                                 dt.date.fromisoformat(state.end))
+        if snapped[0] <= min(snapped[1], ctx.last_day):    # else both sat in one month
+            start, end = snapped
+    return select_range(state, start, end, ctx)
+
+
+def snap_to_months(start: dt.date, end: dt.date, was_start: dt.date,
+                   was_end: dt.date) -> tuple[dt.date, dt.date]:
+    """Move a handle that moved to the month boundary beyond it: a start moved earlier to
+    its month's first day, later to the next month's; an end moved later to its month's
+    last day, earlier to the month before's. A handle that did not move stays (a range
+    ending on the store's last day keeps it)."""
+    if start < was_start:
+        start = month_start(start)
+    elif start > was_start and start != month_start(start):
+        start = shift_months(month_start(start), 1)
+    if end > was_end:
+        end = month_end(end)
+    elif end < was_end and end != month_end(end):
+        end = month_start(end) - dt.timedelta(days=1)
+    return start, end
 
 
 def advance(state: FilterState, ctx: Context) -> FilterState | None:

@@ -201,3 +201,19 @@ def download_sheets(s: st.FilterState, runtime, f: TaskFilters
         t("task_status", lang): [t(f"ms_{v}", lang) for v in marks["status"]],
         t("ms_ledger_status", lang): marks["status_text"]})
     return [(t("nav_tasks", lang), sheet), (t("milestone", lang), ms)]
+
+
+def download_about(s: st.FilterState, runtime, f: TaskFilters, rows: int
+                   ) -> list[tuple[str, str]]:
+    """What the Excel download says about itself (its first sheet, 说明): the area of the
+    filter line, the day the tasks are judged at, the screen's department and status, how
+    many tasks, the data's as-of, when it was made and from what."""
+    lang, t = s.lang, i18n.t
+    department = (runtime.names(lang).get(f.department, f.department) if f.department
+                  else t("tasks_all_departments", lang))
+    status = t(f"task_{f.status}", lang) if f.status else t("tasks_all_statuses", lang)
+    return [(t("about_area", lang), common.area_text(s, runtime)),
+            (t("about_judged", lang), s.end),
+            (t("about_tasks_filters", lang), f"{department} · {status}"),
+            (t("about_rows", lang), f"{rows:,}"),
+            *common.made_from(runtime, lang)]

@@ -13,16 +13,19 @@ from functools import cached_property
 from typing import Any, Callable
 from urllib.parse import parse_qsl
 
+import pandas as pd
 import plotly.utils
 
 import i18n
-from charts import economy, environment, grid, overview
+from charts import command as alert_command
+from charts import economy, emergency, environment, grid, overview
 from charts import state as st
 from data import alerts as alert_rules
 from data import catalog
 from data.calendar import shift_months
 from data.queries import KEY_TASK_STATUSES
 from layouts import figures, theme, wall
+from layouts.frame import nav_href
 from layouts.ids import Wall
 from layouts.wall import Part
 from settings import WALL_SCENES
@@ -53,6 +56,12 @@ SERVICE_RATES = tuple(ind.code for ind in catalog.BUILT_IN
 TASK_STATUSES = KEY_TASK_STATUSES
 
 
+#: Seconds the banner names each standing alert and the alert list shows each page (at most
+#: a scene's seconds: a soak test's seconds=1 turns them every second too), so every alert is
+#: on the wall within its number times this.
+ALERT_SECONDS = 8
+
+
 #: Rows the task table holds (two columns of 14 in its box); more end in "+N more".
 TASK_ROWS = 28
 
@@ -80,21 +89,58 @@ class WallView:
 
     @cached_property
     def alerts(self) -> list[dict]:
-        """The standing alerts as the page keeps them: key, scene, severity, text."""
+        """The standing alerts as the page keeps them: key, scene, severity, text, and href
+        (the overview filtered to the alert's area, window and indicator)."""
         frame = alert_rules.live(self.runtime, self.lang)
-        return [{"key": row.key, "scene": row.scene, "severity": round(float(row.severity), 3),
-                 "text": alert_text(row, self.lang)} for row in frame.itertuples()]
+        catalogue = self.runtime.catalogue
+        shown = [{"key": row.key, "scene": row.scene, "severity": round(float(row.severity), 3),
+                  "text": alert_text(row, catalogue, self.lang),
+                  "href": alert_href(row, self.state, self.runtime.context)}
+                 for row in frame.itertuples()]
+        # each alert's record (data/command.py): opened, reopened or cleared here, and who
+        # holds it (state, holder, escalated) for the banner, the list and the command scene
+        alert_command.sync(self.runtime, frame, {a["key"]: a["href"] for a in shown})
+        return alert_command.with_holders(self.runtime, shown, self.lang)
 
 
-def alert_text(row, lang: str) -> str:
-    """One alert in a line: where, what, the value against the threshold, since when."""
+def alert_text(row, catalogue: catalog.Catalogue, lang: str) -> str:
+    """One alert in a line: where, what, the value over its window (and the events it rests
+    on), the threshold, since when."""
+    if row.rule == "warning":     # an emergency warning has a level, not a value
+        return i18n.t("wall_warning_alert_line", lang).format(
+            where=row.where, what=row.what, detail=row.detail, since=row.as_of)
     digits = 0 if row.rule in ("aqi", "surge") else 1
-    unit = "" if row.unit == "%" else row.unit
-    value = f"{i18n.number(row.value, lang, digits)}{'%' if row.unit == '%' else unit}"
-    line = f"{i18n.number(row.threshold, lang, digits)}{'%' if row.unit == '%' else unit}"
+
+    def amount(number: float) -> str:
+        # 51.7%, 2天 / 2 days, 473件 / 473 events: a space before an English word
+        text = i18n.number(number, lang, digits)
+        if row.unit == "%" or not row.unit:
+            return f"{text}{row.unit}"
+        if lang == "zh":
+            return f"{text}{row.unit}"
+        return f"{text} {row.unit.removesuffix('s') if number == 1 else row.unit}"
+
+    basis = row.window
+    if not pd.isna(row.events):
+        count = alert_rules.events_label(int(row.events), catalogue.get(row.code), lang)
+        basis = i18n.t("alert_basis", lang).format(window=row.window, count=count)
     since = row.since.isoformat() if hasattr(row.since, "isoformat") else str(row.since)
-    return i18n.t("wall_alert_line", lang).format(where=row.where, what=row.what, value=value,
-                                                  threshold=line, since=since)
+    return i18n.t("wall_alert_line", lang).format(
+        where=row.where, what=row.what, value=amount(row.value), basis=basis,
+        threshold=amount(row.threshold), since=since)
+
+
+def alert_href(row, base: st.FilterState, ctx: st.Context) -> str:
+    """The overview showing what an alert is about: its area (a district, a grid cell with
+    its township; the city: none), its window (within the store's days) and its indicator."""
+    district, township, cell = ctx.lineage(row.area_code) or (None, None, None)
+    state = replace(base, district=district, township=township, cell=cell, picked=(),
+                    start=max(row.start, ctx.first_day).isoformat(),
+                    end=min(row.end, ctx.last_day).isoformat(),
+                    indicator=row.code if row.code in ctx.catalogue else base.indicator)
+    if row.rule == "warning":       # an emergency warning: its area with the resources
+        state = replace(state, layers=("warnings", "resources"))
+    return nav_href("overview", st.to_query(state))
 
 
 Builder = Callable[[WallView, Part], Any]
@@ -108,8 +154,8 @@ TITLE_ROOM = 28
 def _sized(figure, part: Part):
     top = figure.layout.margin.t
     figure.update_layout(width=part.box[2], height=part.box[3], autosize=False,
-                         margin_t=(72 if top is None else top) + TITLE_ROOM)
-    return figure
+                         margin_t=(theme.TOP_MARGIN if top is None else top) + TITLE_ROOM)
+    return figures.fit_title(figure, part.box[2], THEME.title_size)
 
 
 def chart(function, months: int | None = None, **changes) -> Builder:
@@ -147,7 +193,7 @@ def district_map(view: WallView, part: Part):
     center, zoom = view.runtime.view(None)
     return figures.choropleth(
         frame, ind, geojson_url=view.app.get_relative_path(geojson),
-        style_url=view.app.get_relative_path(f"/geo/style/{THEME.name}.json"),
+        style_url=view.app.get_relative_path(overview.map_style_path(s, THEME)),
         center=center, zoom=zoom, size=part.box[2:], theme=THEME, lang=view.lang,
         selected=None, title=f"{title} · {i18n.t('wall_window', view.lang)}", view_key="wall")
 
@@ -220,6 +266,52 @@ def task_table(view: WallView, _part: Part):
             wall.table(columns, rows[half:], classes=classes[half:])[0]]
 
 
+
+#: Rows the command scene's alert table holds; more end in "+N more".
+COMMAND_ROWS = 12
+
+
+def command_counts(view: WallView, _part: Part):
+    """The standing alerts by how they are held: all, escalated, acknowledged, assigned,
+    overdue."""
+    alerts, lang = view.alerts, view.lang
+    count = {state: sum(a["state"] == state for a in alerts)
+             for state in ("acknowledged", "assigned")}
+    return [wall.count_tile(name=i18n.t("cmd_alerts", lang), value=len(alerts), status="none"),
+            wall.count_tile(name=i18n.t("cmd_state_escalated", lang),
+                            value=sum(bool(a["escalated"]) for a in alerts), status="alert"),
+            wall.count_tile(name=i18n.t("cmd_state_acknowledged", lang),
+                            value=count["acknowledged"], status="warn"),
+            wall.count_tile(name=i18n.t("cmd_state_assigned", lang), value=count["assigned"],
+                            status="ok"),
+            wall.count_tile(name=i18n.t("cmd_overdue", lang),
+                            value=sum(bool(a["overdue"]) for a in alerts), status="alert")]
+
+
+def command_alerts(view: WallView, _part: Part):
+    """The standing alerts with who holds each: escalated and overdue first, then the most
+    severe."""
+    lang = view.lang
+    alerts = sorted(view.alerts, key=lambda a: (not a["escalated"], not a["overdue"],
+                                                -a["severity"]))
+    columns = [i18n.t("cmd_col_alert", lang), i18n.t("cmd_col_state", lang),
+               i18n.t("cmd_col_holder", lang)]
+    if not alerts:
+        return wall.table(columns, [[i18n.t("cmd_none", lang), "", ""]],
+                          title=i18n.t("wall_command_alerts", lang))
+    rows = [[a["text"], i18n.t("cmd_state_escalated" if a["escalated"] else
+                               f"cmd_state_{a['state']}", lang), a["holder"]] for a in alerts]
+    classes = ["row-alert" if a["escalated"] or a["overdue"] else f"cmd-{a['state']}"
+               for a in alerts]
+    if len(rows) > COMMAND_ROWS:
+        more = len(rows) - COMMAND_ROWS + 1
+        rows = rows[:COMMAND_ROWS - 1] + [[i18n.t("cmd_more", lang).format(n=more),
+                                           "", ""]]
+        classes = classes[:COMMAND_ROWS - 1] + [""]
+    return wall.table(columns, rows, classes=classes, title=i18n.t("wall_command_alerts", lang))
+
+
+
 #: Seconds on screen of a scene the URL names and the playlist file does not.
 DEFAULT_SECONDS = 20
 
@@ -281,6 +373,12 @@ SCENES: dict[str, tuple[tuple[Part, Builder], ...]] = {
         (Part("counts", "tiles", (16, 16, 1888, 150)), task_counts),
         (Part("table", "tasks", (16, 182, 1888, 730)), task_table),
     ),
+    "command": (
+        (Part("counts", "tiles", (16, 16, 1888, 150)), command_counts),
+        (Part("alerts", "table", (16, 182, 1888, 730)), command_alerts),
+    ),
+    # 应急: the warnings in force, and what lies in the most severe one's area
+    "emergency": emergency.PARTS,
 }
 
 assert tuple(SCENES) == WALL_SCENES, "settings.WALL_SCENES names the scenes built here"
@@ -333,7 +431,9 @@ def wall_config(search: str | None, settings, first: str | None = None
     if first in {name for name, _ in playlist}:
         at = [name for name, _ in playlist].index(first)
         playlist = playlist[at:] + playlist[:at]
-    return {"scenes": playlist, "refresh_ms": settings.wall_refresh_seconds * 1000}, dropped
+    return {"scenes": playlist, "refresh_ms": settings.wall_refresh_seconds * 1000,
+            "alert_seconds": min([ALERT_SECONDS] + [seconds for _, seconds in playlist])
+            }, dropped
 
 
 #: Seconds in a URL: ASCII digits only ("²".isdigit() is True), at most an hour.

@@ -30,30 +30,33 @@ from data.queries import Scope
 
 #: The screens (layouts.frame.SCREENS names) and actions a permission stands for.
 SCREENS = ("overview", "grid", "events", "environment", "economy", "tasks", "services", "report",
-           "datasets")
+           "datasets", "command")
 #: role -> what it may do. A screen's name is the permission to open it (and its callbacks,
 #: chart exports and downloads); the rest are actions.
 ROLES: dict[str, frozenset[str]] = {
-    # leaders watch the wall and the overview
-    "leader": frozenset({"wall", "overview"}),
+    # leaders watch the wall and the overview; "command" opens the 指挥调度 screen, "alerts"
+    # acknowledges, assigns and closes alerts there (data/command.py)
+    # "supervise" issues and reminds 督办 on events and records answers (data/supervision.py)
+    "leader": frozenset({"wall", "overview", "command", "alerts", "supervise"}),
     # analysts use every analysis screen and export what they see
     "analyst": frozenset({"wall", "overview", "grid", "events", "environment", "economy", "tasks",
-                          "services", "report", "export", "download"}),
+                          "services", "report", "export", "download", "command", "alerts",
+                          "supervise"}),
     # staff write the monthly report and load the data
-    "staff": frozenset({"wall", "overview", "report", "export", "datasets", "upload"}),
+    "staff": frozenset({"wall", "overview", "report", "export", "datasets", "upload", "command"}),
     # administrators: everything, users, the audit log and personal data
     "admin": frozenset({"wall", "overview", "grid", "events", "environment", "economy", "tasks",
                         "services", "report", "export", "download", "datasets", "upload", "users",
-                        "audit", "personal_data"}),
+                        "audit", "personal_data", "command", "alerts", "supervise"}),
 }
 #: What a kiosk token opens: the wall, read only.
 KIOSK = frozenset({"wall"})
 #: Audit actions.
 ACTIONS = ("login", "login_failed", "login_locked", "login_busy", "logout", "export",
            "download", "report", "upload", "kiosk", "users", "refused", "unlock", "secret",
-           "tokens", "feed")
+           "tokens", "feed", "alert", "supervision", "webhook")
 #: What a feed token may post (POST /api/v1/feeds/<kind>): the facts a city's systems send.
-FEED_KINDS = ("events", "air", "water", "indicators")
+FEED_KINDS = ("events", "air", "water", "indicators", "warnings", "resources")
 #: Failed sign-ins of one name from one address within LOCKOUT_MINUTES that lock the name for
 #: that address for as long; LOCKOUT_FAILURES_ANY from any addresses lock it everywhere. An
 #: address is limited on its own too (web/auth.py, Flask-Limiter), so it can neither guess in
@@ -166,6 +169,11 @@ class Access:
             db.executescript(_SCHEMA)
         self._hasher = PasswordHasher()
         self._checks = threading.BoundedSemaphore(PASSWORD_CHECKS)
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection to the access file, for the modules that keep their own
+        tables in it (data/command.py): their steps and their audit rows in one transaction."""
+        return self._db()
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)

@@ -6,7 +6,14 @@ Three rules: an alert line crossed by a district's (or the city's) value for the
 (``catalog.breach`` == "alert"; the line in force for the period's year and the district:
 its own, the city's from a targets file, or the catalogue's, ``Catalogue.target``);
 districts with days of heavy air pollution or worse (a station's daily AQI at level >= 4,
-i.e. above 200); grid cells whose events reach 5x their usual count and at least 20.
+i.e. above 200); grid cells whose events reach 5x their usual count and at least 20; and an
+orange or red emergency warning in force (``warning``: data/emergency.py).
+
+Every alert carries its window (``start``, ``end``: the month for the report, the last days
+for the wall; ``window`` names it) and, for an event or case metric, the events its value
+rests on (``events``); a rate over fewer than MIN_ALERT_EVENTS raises no alert. ``since`` is
+one definition for the report, the wall's banner and list (``_since``): the first day of the
+unbroken run of whole months past the line that ends with the window's last whole month.
 """
 
 from __future__ import annotations
@@ -20,8 +27,9 @@ import pandas as pd
 import i18n
 from data import catalog
 from data.aqi import level_index
-from data.calendar import month_start
+from data.calendar import month_end, month_start, shift_months
 from data.catalog import Indicator
+from data.emergency import ALERT_LEVEL, WARNING_LEVELS, kind_name, level_name
 
 #: AQI level (index into data.aqi.LEVELS) from which a day is an alert: 4 = 重度污染 (> 200).
 HEAVY_LEVEL = 4
@@ -30,6 +38,14 @@ HEAVY_LEVEL = 4
 SURGE_FACTOR = 5
 #: ... and at least this many.
 SURGE_MIN = 20
+#: An event or case metric (closure, on-time, satisfaction rate, mean handling time; their
+#: count: data.queries.indicators.BASIS_COUNT) raises no alert when its value rests on fewer
+#: events than this, for a district, the city, or a month of ``since``'s run: below 20 a
+#: single event moves a rate by more than 5 points, the gap between the catalogue's targets
+#: and alert lines (90 and 85%), so one late event could raise an alert (a district's 75%
+#: satisfaction on 8 rated events is no finding). ``rests_on_few`` is the one test of it:
+#: the KPI cards and rankings mark such rates with it (charts/overview, layouts/figures).
+MIN_ALERT_EVENTS = 20
 
 #: The wall's windows, ending at the store's as-of day: rates over the last 30 days (a week's
 #: events are mostly still open, so a week's closure rate would always look bad) ...
@@ -44,9 +60,13 @@ LIVE_BASELINE_DAYS = 91
 LIVE_FREQUENCIES = ("daily", "event")
 
 ALERT_COLUMNS = ("what", "where", "value", "threshold", "since", "rule", "code", "area_code",
-                 "unit", "as_of", "severity", "peak", "baseline", "detail")
+                 "unit", "as_of", "severity", "peak", "baseline", "detail", "events", "start",
+                 "end", "window")
 #: Alert rules, in the order the summary counts them.
-ALERT_RULES = ("threshold", "aqi", "surge")
+ALERT_RULES = ("threshold", "aqi", "surge", "warning")
+#: An emergency warning's severity: above every other rule's (a red flood warning leads the
+#: wall), red before orange (``5 - level``, times this).
+WARNING_SEVERITY = 10.0
 
 
 
@@ -54,10 +74,13 @@ ALERT_RULES = ("threshold", "aqi", "surge")
 
 def find(runtime, start: dt.date, end: dt.date, districts, lang: str) -> pd.DataFrame:
     """Return the alerts of [start, end] (a month), optionally only in some districts, most
-    severe first (ALERT_COLUMNS)."""
+    severe first (ALERT_COLUMNS; every window the month)."""
     return _ordered(_threshold_alerts(runtime, start, end, districts, lang)
                     + _aqi_alerts(runtime, start, end, districts, lang)
-                    + _surge_alerts(runtime, start, end, districts, lang))
+                    + _surge_alerts(runtime, start, end, districts, lang)
+                    + _warning_alerts(runtime, runtime.queries.warnings_between(
+                        start.isoformat(), end.isoformat(), ALERT_LEVEL), districts, end,
+                        lang), lang)
 
 
 def live(runtime, lang: str) -> pd.DataFrame:
@@ -66,14 +89,17 @@ def live(runtime, lang: str) -> pd.DataFrame:
     the alert stands, so the wall can tell a new alert from one it already shows).
 
     Only feeds that move within a day are watched (LIVE_FREQUENCIES: air and events, over
-    the trailing LIVE_RATE_DAYS); monthly statistics are the monthly report's business."""
+    the trailing LIVE_RATE_DAYS); monthly statistics are the monthly report's business.
+    ``since`` is the report's (``_since``): on the same data, the wall and the report of the
+    last whole month date a breach alike."""
     today = runtime.as_of.date()
     rows = (_threshold_alerts(runtime, today - dt.timedelta(days=LIVE_RATE_DAYS - 1), today,
                               None, lang, frequencies=LIVE_FREQUENCIES)
             + _aqi_alerts(runtime, today - dt.timedelta(days=LIVE_AQI_DAYS - 1), today, None,
                           lang)
-            + _recent_surge_alerts(runtime, today, lang))
-    frame = _ordered(rows)
+            + _recent_surge_alerts(runtime, today, lang)
+            + _warning_alerts(runtime, _warnings_standing(runtime), None, today, lang))
+    frame = _ordered(rows, lang)
     frame["scene"] = [scene_of(rule, code, runtime.catalogue)
                       for rule, code in zip(frame["rule"], frame["code"])]
     frame["key"] = frame["rule"] + ":" + frame["code"] + ":" + frame["area_code"].astype(str)
@@ -87,13 +113,17 @@ def scene_of(rule: str, code: str, catalogue: catalog.Catalogue) -> str:
         return "environment"
     if rule == "surge":
         return "grid"
+    if rule == "warning":
+        return "emergency"
     return catalogue.get(code).domain
 
 
-def _ordered(rows: list[dict]) -> pd.DataFrame:
+def _ordered(rows: list[dict], lang: str) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=ALERT_COLUMNS)
     for column in ("value", "threshold", "severity", "peak", "baseline"):
         frame[column] = frame[column].astype(float)
+    frame["events"] = frame["events"].astype("Int64")
+    frame["window"] = [window_label(s, e, lang) for s, e in zip(frame["start"], frame["end"])]
     if frame.empty:
         return frame
     frame["_rule"] = frame["rule"].map(ALERT_RULES.index)
@@ -112,10 +142,9 @@ def _threshold_alerts(runtime, start, end, districts, lang,
                       frequencies: tuple[str, ...] | None = None) -> list[dict]:
     """Every indicator with an alert line in force, per district (growth, rates and means:
     see ``_per_district``; any indicator where a district has a target of its own) and for
-    the city: the month's value on the indicator's basis past the line
-    (``catalog.breach`` == "alert"), each against the line of its year and district.
-    ``since``: the first month of the unbroken run of months (quarters for quarterly
-    statistics) past the line that ends with this one (each month against its year's line)."""
+    the city: the window's value on the indicator's basis past the line
+    (``catalog.breach`` == "alert"), each against the line of its year and district, and for
+    an event or case metric on at least MIN_ALERT_EVENTS events (``_since``: since when)."""
     q, names, catalogue = runtime.queries, runtime.names(lang), runtime.catalogue
     first_day = runtime.context.first_day.isoformat()
     s, e = start.isoformat(), end.isoformat()
@@ -134,17 +163,18 @@ def _threshold_alerts(runtime, start, end, districts, lang,
         if not _per_district(ind):
             frame = frame[frame["own_target"]]
         hits = [(row.district_code, names[row.district_code], num(row.headline), row.last,
-                 _held(ind, row.target, row.alert)) for row in frame.itertuples()
-                if row.status == "alert"]
+                 _held(ind, row.target, row.alert), count(row.events))
+                for row in frame.itertuples()
+                if row.status == "alert" and not rests_on_few(row.events)]
         if districts is None:
             city = q.indicator_value(ind.code, None, s, e)
-            if city["status"] == "alert":
+            if city["status"] == "alert" and not rests_on_few(city["events"]):
                 hits.append((None, runtime.scope_name(lang), city["headline"], city["last"],
-                             _held(ind, city["target"], city["alert"])))
+                             _held(ind, city["target"], city["alert"]), city["events"]))
         if not hits:
             continue
         series = q.indicator_monthly_by_district(ind.code, first_day, e)
-        for code, where, value, last, held in hits:
+        for code, where, value, last, held, events in hits:
             if code is None:
                 monthly = q.indicator_monthly(ind.code, None)
             else:
@@ -154,9 +184,10 @@ def _threshold_alerts(runtime, start, end, districts, lang,
                 "area_code": code or runtime.meta.get("city_code"),
                 "what": _alert_what(ind, lang), "where": where, "value": value,
                 "threshold": held.alert, "unit": headline_unit(ind, lang),
-                "since": _since(catalogue, ind, code, monthly, last, start),
+                "since": _since(catalogue, ind, code, monthly, last, start, end),
                 "as_of": as_of_label(last, ind.frequency), "severity": _severity(held, value),
-                "peak": None, "baseline": None, "detail": ""})
+                "peak": None, "baseline": None, "detail": "", "events": events,
+                "start": start, "end": end})
     return rows
 
 
@@ -183,18 +214,35 @@ def _alert_what(ind: Indicator, lang: str) -> str:
 
 
 def _since(catalogue: catalog.Catalogue, ind: Indicator, district: str | None,
-           monthly: pd.DataFrame, last, start: dt.date) -> dt.date:
-    """The first period of the run of periods past the alert line ending at the value's, each
-    period against the line of its year (and the district's own)."""
-    period = month_start(pd.Timestamp(last).date()) if has_date(last) else start
+           monthly: pd.DataFrame, last, start: dt.date, end: dt.date) -> dt.date:
+    """Since when a breach stands: the first day of the unbroken run of whole periods
+    (months; quarters for quarterly statistics) past the alert line that ends with the
+    window's last whole period, each period on its own value against the line of its year
+    (and the district's own), an event metric's on at least MIN_ALERT_EVENTS events.
+
+    The window's last whole period is the report's month itself; for the wall's trailing
+    days it is the month before the current one, which is not over (its few days, mostly
+    events not yet due, say little); monthly and quarterly feeds end with their latest
+    published period. So the wall on any day of a month and the report of the month before
+    date a breach alike, and the overview filtered to the run, or to any month of it, shows
+    it past the line. When that last whole period is not past the line, the breach is
+    younger than a month: since the window's start."""
+    if ind.frequency in ("monthly", "quarterly"):
+        period = month_start(pd.Timestamp(last).date()) if has_date(last) else start
+    else:
+        period = month_start(end if end == month_end(end) else
+                             shift_months(month_start(end), -1))
+    step = 3 if ind.frequency == "quarterly" else 1
     frame = monthly[monthly["period"] <= pd.Timestamp(period)].sort_values("period")
-    since = period
+    since, expected = None, period
     for row in frame.iloc[::-1].itertuples():
-        held = catalogue.applied(ind.code, pd.Timestamp(row.period).year, district)
-        if catalog.breach(held, num(row.headline)) != "alert":
+        month = pd.Timestamp(row.period).date()
+        held = catalogue.applied(ind.code, month.year, district)
+        if month != expected or rests_on_few(row.events) or \
+                catalog.breach(held, num(row.headline)) != "alert":
             break
-        since = pd.Timestamp(row.period).date()
-    return since
+        since, expected = month, shift_months(month, -step)
+    return since or start
 
 
 def _aqi_alerts(runtime, start, end, districts, lang) -> list[dict]:
@@ -218,7 +266,8 @@ def _aqi_alerts(runtime, start, end, districts, lang) -> list[dict]:
             "since": pd.Timestamp(heavy["day"].min()).date(),
             "as_of": pd.Timestamp(heavy["day"].max()).strftime("%Y-%m-%d"),
             "severity": float(days), "peak": float(heavy["value"].max()), "baseline": None,
-            "detail": (", " if lang == "en" else "、").join(stations)})
+            "detail": (", " if lang == "en" else "、").join(stations), "events": None,
+            "start": start, "end": end})
     return rows
 
 
@@ -244,7 +293,8 @@ def _surge_alerts(runtime, start, end, districts, lang) -> list[dict]:
             continue
         rows.append(_surge_row(
             names, cell, group["township_code"].iat[0], group["district_code"].iat[0], n,
-            threshold, median, _surge_since(q, cell, start, end, threshold), end, lang))
+            threshold, median, _surge_since(q, cell, start, end, threshold), start, end,
+            lang))
     return rows
 
 
@@ -266,11 +316,12 @@ def _recent_surge_alerts(runtime, today: dt.date, lang: str) -> list[dict]:
         rows.append(_surge_row(names, cell.grid_code, cell.township_code, cell.district_code,
                                float(cell.n), threshold, usual,
                                _surge_since(q, cell.grid_code, start, today, threshold),
-                               today, lang))
+                               start, today, lang))
     return rows
 
 
-def _surge_row(names, cell, township, district, n, threshold, usual, since, as_of, lang):
+def _surge_row(names, cell, township, district, n, threshold, usual, since, start, end,
+               lang):
     return {
         "rule": "surge", "code": "event_count", "area_code": cell,
         "what": i18n.t("mr_alert_surge", lang),
@@ -279,8 +330,8 @@ def _surge_row(names, cell, township, district, n, threshold, usual, since, as_o
                              i18n.t("mr_cell", lang).format(name=names.get(cell, cell),
                                                             code=cell)]),
         "value": n, "threshold": threshold, "unit": i18n.t("mr_events", lang),
-        "since": since, "as_of": as_of.isoformat(), "severity": n / threshold, "peak": None,
-        "baseline": usual, "detail": ""}
+        "since": since, "as_of": end.isoformat(), "severity": n / threshold, "peak": None,
+        "baseline": usual, "detail": "", "events": None, "start": start, "end": end}
 
 
 def _surge_since(q, cell: str, start: dt.date, end: dt.date, threshold: float) -> dt.date:
@@ -298,7 +349,76 @@ def _surge_since(q, cell: str, start: dt.date, end: dt.date, threshold: float) -
     return since
 
 
+def _warnings_standing(runtime) -> pd.DataFrame:
+    """The warnings in force at the store's as-of time at ALERT_LEVEL or more severe."""
+    frame = runtime.queries.warnings_at(runtime.as_of.isoformat(timespec="seconds"))
+    return frame[frame["level"] <= ALERT_LEVEL]
+
+
+def _warning_alerts(runtime, warnings: pd.DataFrame, districts, end: dt.date,
+                    lang: str) -> list[dict]:
+    """An orange or red emergency warning (data/emergency.py) in force: value = its level
+    (1 red, 2 orange), threshold = ALERT_LEVEL, since = its valid-from, detail = its issuing
+    department (the wall's emergency scene has its title); its window runs from its valid-from to its valid-to or ``end``,
+    whichever is earlier. ``code`` is the warning's id, so its key stands while it does."""
+    names = runtime.names(lang)
+    rows = []
+    for w in warnings.itertuples():
+        if districts is not None and w.district_code not in districts:
+            continue
+        since = pd.Timestamp(w.valid_from)
+        # the window is the warning's time up to ``end``: what the data can show of it
+        until = end if pd.isna(w.valid_to) else min(end, pd.Timestamp(w.valid_to).date())
+        where = names.get(w.area_code) if isinstance(w.area_code, str) else None
+        rows.append({
+            "rule": "warning", "code": w.warning_id,
+            "area_code": w.area_code if isinstance(w.area_code, str) else w.district_code,
+            "what": warning_what(w.kind, int(w.level), lang),
+            "where": where or names.get(w.district_code, w.district_code),
+            "value": float(w.level), "threshold": float(ALERT_LEVEL), "unit": "",
+            "since": since.date(), "as_of": since.strftime("%Y-%m-%d %H:%M"),
+            "severity": WARNING_SEVERITY * (5 - int(w.level)), "peak": None,
+            "baseline": None,
+            "detail": w.issuer,
+            "events": None, "start": since.date(), "end": max(until, since.date())})
+    return rows
+
+
+def warning_what(kind: str, level: int, lang: str) -> str:
+    """洪涝红色预警（Ⅰ级） / Flood: red warning (level I)."""
+    roman = WARNING_LEVELS[level][3]
+    if lang == "en":
+        return f"{kind_name(kind, lang)}: {level_name(level, lang).lower()} (level {roman})"
+    return f"{kind_name(kind, lang)}{level_name(level, lang)}（{roman}级）"
+
+
+def rests_on_few(events) -> bool:
+    """True when a value rests on fewer than MIN_ALERT_EVENTS events (None or NA: the value
+    is no event or case metric, so it rests on none of them)."""
+    return count(events) is not None and count(events) < MIN_ALERT_EVENTS
+
+
 # --- labels shared with the monthly report -----------------------------------------------
+
+def window_label(start: dt.date, end: dt.date, lang: str) -> str:
+    """What an alert's value is over: a month by name (the report's; a month not over yet
+    to its last day), else the last days (the wall's): 2026年11月, 2026年11月（截至24日）,
+    近30天 / November 2026, November 2026 (days 1–24), last 30 days."""
+    if start == month_start(start) and end <= month_end(start):
+        month = month_label(start, lang)
+        return month if end == month_end(start) else \
+            i18n.t("alert_window_to", lang).format(month=month, day=end.day)
+    return i18n.t("alert_window_days", lang).format(n=(end - start).days + 1)
+
+
+def events_label(events: int, ind: Indicator, lang: str) -> str:
+    """What a value rests on, in words: 447件 / 447 events (service cases: cases)."""
+    return i18n.t("alert_cases" if ind.kind == "cases" else "alert_events", lang).format(
+        n=f"{events:,}" if lang == "en" else events)
+
+
+def month_label(month: dt.date, lang: str) -> str:
+    return month.strftime("%B %Y") if lang == "en" else f"{month.year}年{month.month}月"
 
 def indicator_name(ind: Indicator, lang: str) -> str:
     return ind.name_en if lang == "en" else ind.name_zh
@@ -320,6 +440,9 @@ def as_of_label(last, frequency: str) -> str:
 
 def num(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
+
+def count(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
 
 def has_date(value) -> bool:
     return value is not None and not pd.isna(value)

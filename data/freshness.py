@@ -20,13 +20,17 @@ FACT_FEEDS = {
     "grid_events": ("max(reported_at)", "event"),
     # service halls export their cases month by month
     "service_cases": ("max(accepted_at)", "monthly"),
+    # warnings come when there is something to warn of, and a register of resources is
+    # renewed once a year: either is as fresh as its last load
+    "emergency_warnings": ("max(as_of)", "event"),
+    "emergency_resources": ("max(as_of)", "yearly"),
 }
 #: How old a feed's latest data may be before it is stale. Statistics are published about a
 #: month after the month they describe (GDP a quarter): a monthly feed whose latest month is
 #: two months or more behind the reference month is late.
 MAX_AGE = {"hourly": dt.timedelta(days=2), "daily": dt.timedelta(days=2),
            "event": dt.timedelta(days=2)}
-MAX_MONTHS_BEHIND = {"monthly": 2, "quarterly": 5}
+MAX_MONTHS_BEHIND = {"monthly": 2, "quarterly": 5, "yearly": 13}
 
 
 def feed_of(ind: Indicator) -> str:

@@ -43,7 +43,7 @@ CREATE TABLE townships (
     district_code VARCHAR NOT NULL REFERENCES districts(code),
     population BIGINT NOT NULL, area_km2 DOUBLE NOT NULL, geom BLOB NOT NULL);
 CREATE TABLE grid_cells (
-    code VARCHAR PRIMARY KEY, name_zh VARCHAR NOT NULL,
+    code VARCHAR PRIMARY KEY, name_zh VARCHAR NOT NULL, name_en VARCHAR,
     township_code VARCHAR NOT NULL REFERENCES townships(code), district_code VARCHAR NOT NULL,
     h3 VARCHAR, population BIGINT NOT NULL, area_km2 DOUBLE NOT NULL, geom BLOB NOT NULL);
 CREATE TABLE stations (
@@ -135,6 +135,28 @@ CREATE TABLE service_cases (
     district_code VARCHAR NOT NULL, channel VARCHAR NOT NULL, accepted_at TIMESTAMP NOT NULL,
     completed_at TIMESTAMP, limit_days SMALLINT NOT NULL, due_date DATE NOT NULL,
     working_days SMALLINT, rating VARCHAR, rectified BOOLEAN, source VARCHAR NOT NULL,
+    as_of TIMESTAMP NOT NULL);
+
+-- Emergency warnings (预警, citybrain load warnings; data/emergency.py): level 1 red (I) … 4
+-- blue (IV); geom the area covered (a district's or township's shape, a polygon, or a
+-- circle of radius_km around lon, lat) as WKB with its bounding box, so a question asks
+-- SQL for the box and shapely for the shape; valid_to NULL: until lifted. area_code: the
+-- district or township named (NULL for a polygon or point); district_code: where it is
+-- filed (the area's district, or the district its point lies in) for scoped readers.
+CREATE TABLE emergency_warnings (
+    warning_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, level TINYINT NOT NULL
+    CHECK (level BETWEEN 1 AND 4), title VARCHAR, area_code VARCHAR,
+    district_code VARCHAR NOT NULL, lon DOUBLE NOT NULL, lat DOUBLE NOT NULL,
+    radius_km DOUBLE, valid_from TIMESTAMP NOT NULL, valid_to TIMESTAMP,
+    issuer VARCHAR NOT NULL, geom BLOB NOT NULL, min_lon DOUBLE NOT NULL,
+    min_lat DOUBLE NOT NULL, max_lon DOUBLE NOT NULL, max_lat DOUBLE NOT NULL,
+    source VARCHAR NOT NULL, as_of TIMESTAMP NOT NULL);
+-- Emergency resources (应急资源, citybrain load resources): shelters with their capacity,
+-- rescue teams with their headcount, supply depots; points.
+CREATE TABLE emergency_resources (
+    resource_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, name_zh VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL, district_code VARCHAR NOT NULL, lon DOUBLE NOT NULL,
+    lat DOUBLE NOT NULL, capacity INTEGER, headcount INTEGER, source VARCHAR NOT NULL,
     as_of TIMESTAMP NOT NULL);
 """
 
@@ -353,7 +375,8 @@ def connect(path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDBPyC
 #: Tables added to the schema after stores were first built: a load adds them to an older
 #: store (the app reads such a store without them).
 _LATER_TABLES = ("datasets", "key_tasks", "key_task_progress", "indicator_targets",
-                 "key_task_milestones", "key_task_departments", "service_cases")
+                 "key_task_milestones", "key_task_departments", "service_cases",
+                 "emergency_warnings", "emergency_resources")
 #: Nullable columns added at the end of a table after stores were first built: a load adds
 #: them to an older store, so its rows read NULL there.
 _LATER_COLUMNS = (("grid_events", "reporter_name", "VARCHAR"),
@@ -361,7 +384,9 @@ _LATER_COLUMNS = (("grid_events", "reporter_name", "VARCHAR"),
                   ("indicators", "source", "VARCHAR"),
                   ("event_vocabulary", "parent_code", "VARCHAR"),
                   ("grid_events", "subcategory", "VARCHAR"),
-                  ("key_tasks", "leader", "VARCHAR"))
+                  ("key_tasks", "leader", "VARCHAR"),
+                  # a cell's English name (generated cells have one; a file's may not)
+                  ("grid_cells", "name_en", "VARCHAR"))
 
 
 def upgrade(con) -> None:

@@ -11,6 +11,7 @@ import math
 
 import geopandas as gpd
 import shapely
+import shapely.ops
 
 #: map level -> (store table, columns, simplification tolerance in degrees, parent column)
 LEVELS = {
@@ -64,3 +65,37 @@ def map_view(bounds: tuple[float, float, float, float], width_px: int = 760,
     zoom_x = math.log2(width_px * 360 / (512 * max(maxx - minx, 1e-6)))
     zoom_y = math.log2(height_px * 360 / (512 * max(maxy - miny, 1e-6) * lat_stretch))
     return center, round(min(zoom_x, zoom_y) - 0.15, 2)
+
+
+#: Past this many areas no names are written on the map: the city's 9,559 grid cells are a
+#: few pixels each at the city's zoom, and their names would only be dropped as overlapping.
+LABELLED_AREAS_MAX = 2000
+
+
+def label_points(frame: gpd.GeoDataFrame, name_column: str) -> dict:
+    """Return a GeoJSON FeatureCollection of one point per area to write its name at.
+
+    The point is the pole of inaccessibility of the area's largest part (polylabel: the
+    inside point farthest from the border, where a name fits best; a centroid can fall
+    outside a crescent). Each feature has ``name`` and ``rank`` (0 for the largest area):
+    where names would overlap, the map keeps the larger area's. Beyond LABELLED_AREAS_MAX
+    areas, none.
+    """
+    _check_wgs84(frame)
+    if len(frame) > LABELLED_AREAS_MAX:
+        return {"type": "FeatureCollection", "features": []}
+    points = []
+    for code, name, geom in zip(frame["code"], frame[name_column], frame.geometry.values):
+        if geom is None or geom.is_empty or not isinstance(name, str) or not name:
+            continue
+        part = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
+        # a tolerance of a hundredth of the part's size: exact enough for a label, and fast
+        minx, miny, maxx, maxy = part.bounds
+        tolerance = max(maxx - minx, maxy - miny) / 100 or 1e-6
+        point = shapely.ops.polylabel(part, tolerance)
+        points.append((geom.area, code, name, round(point.x, 5), round(point.y, 5)))
+    points.sort(key=lambda p: (-p[0], p[1]))
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": code, "properties": {"name": name, "rank": rank},
+         "geometry": {"type": "Point", "coordinates": [x, y]}}
+        for rank, (_, code, name, x, y) in enumerate(points)]}

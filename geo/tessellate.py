@@ -60,6 +60,7 @@ def tessellate(counties: gpd.GeoDataFrame, grid_res: int = GRID_RES,
             for c_idx, row in enumerate(group.itertuples(), start=1):
                 cell_rows.append({
                     "code": f"{t_code}{c_idx:03d}", "name": f"网格{t_idx:02d}-{c_idx:02d}",
+                    "name_en": f"Grid {t_idx:02d}-{c_idx:02d}",
                     "district_code": county.code, "township_code": t_code, "h3": row.h3,
                     "geometry": row.geometry,
                 })

@@ -128,3 +128,19 @@ LOCALE_ZH: dict[str, str] = {
 def locale_text(lang: str) -> dict[str, str]:
     """The grid's ``localeText`` for a language: Chinese, or {} for the grid's English."""
     return {} if lang == "en" else dict(LOCALE_ZH)
+
+
+#: The grid's filter types in English, as its menus name them (a download's table filters).
+_FILTER_WORDS_EN = {"equals": "equals", "notEqual": "does not equal", "lessThan": "less than",
+                    "greaterThan": "greater than", "lessThanOrEqual": "at most",
+                    "greaterThanOrEqual": "at least", "inRange": "between",
+                    "contains": "contains", "notContains": "does not contain",
+                    "startsWith": "begins with", "endsWith": "ends with", "blank": "blank",
+                    "notBlank": "not blank", "before": "before", "after": "after"}
+
+
+def filter_word(kind: str, lang: str) -> str:
+    """A filter type (AG Grid's name: contains, inRange, ...) in words, as the grid's menu says
+    it."""
+    words = _FILTER_WORDS_EN if lang == "en" else LOCALE_ZH
+    return words.get(kind, kind)

@@ -9,7 +9,7 @@ from dash import html
 
 import i18n
 from i18n import grid as grid_text
-from layouts import frame
+from layouts import frame, supervision
 from layouts.ids import Events
 
 #: Rows the grid asks for at a time; a screen shows about 28, so a block is three screens.
@@ -29,6 +29,7 @@ _WIDTHS = {"event_id": 110, "reported_at": 172, "district_code": 100, "township_
 
 def _column_def(column: dict) -> dict:
     spec = {"field": column["id"], "headerName": column["name"],
+            "tooltipField": column["id"], "headerTooltip": column["name"],
             "filter": _FILTERS[column["kind"]],
             "filterParams": {"filterOptions": column["filters"], "maxNumConditions": 1,
                              "inRangeInclusive": True, "trimInput": True,
@@ -55,7 +56,9 @@ def page(*, ids, lang: str, head, bar, theme, columns: list[dict]):
             "maxConcurrentDatasourceRequests": 1, "blockLoadDebounceMillis": 100,
             "suppressMultiSort": True, "rowHeight": 32, "headerHeight": 38,
             "floatingFiltersHeight": 38, "enableCellTextSelection": True,
-            "suppressCellFocus": True},
+            "suppressCellFocus": True, **frame.FULL_TEXT_ON_HOVER},
+        # a row is its event (the 督办 panel opens the clicked one)
+        getRowId="params.data.event_id + ''",
         style={"height": "100%", "width": "100%"})
     return frame.screen(ids=ids, lang=lang, children=[
         head, bar,
@@ -71,4 +74,5 @@ def page(*, ids, lang: str, head, bar, theme, columns: list[dict]):
             ]),
             frame.panel([grid], "events-panel"),
         ]),
+        supervision.panel(Events.PREFIX, lang),
     ])

@@ -22,7 +22,7 @@ SCREENS = (("overview", "", "nav_overview"), ("grid", "grid", "nav_grid"),
            ("events", "events", "nav_events"), ("environment", "environment", "nav_environment"),
            ("economy", "economy", "nav_economy"), ("tasks", "tasks", "nav_tasks"),
            ("services", "services", "nav_services"), ("report", "report", "nav_report"),
-           ("datasets", "data", "nav_data"))
+           ("datasets", "data", "nav_data"), ("command", "command", "nav_command"))
 #: The modebar keeps what analysts use (box select, zoom, pan, reset); downloads are the
 #: panel's own PNG/SVG/PDF links. Its tooltips follow the page's
 #: language (assets/citybrain.js registers plotly's Chinese texts).
@@ -151,12 +151,16 @@ def breadcrumbs(ids: Bar, names: list[str]) -> list:
 
 
 def export_links(graph_id: str):
-    """The chart's download links (PNG, SVG, PDF, rendered on the server in the print theme);
-    their hrefs carry the filters (window.citybrain.writeUrl keeps them current)."""
-    return html.Div(className="export-links", children=[
-        html.A(fmt.upper(), id={"type": Shell.EXPORT, "chart": graph_id, "fmt": fmt},
-               href=f"export/chart/{graph_id}.{fmt}", download="", className="export-link")
-        for fmt in export.FORMATS])
+    """The chart's download links (PNG, SVG, PDF, rendered on the server in the print theme)
+    behind one small button in the chart's top right corner, so they cover no title; their
+    hrefs carry the filters (window.citybrain.writeUrl keeps them current). The layouts are
+    the same in both languages, so the button's tooltip says it in both."""
+    return html.Details(className="export-menu", children=[
+        html.Summary("⤓", className="export-toggle", title="下载图表 · Download chart"),
+        html.Div(className="export-links", children=[
+            html.A(fmt.upper(), id={"type": Shell.EXPORT, "chart": graph_id, "fmt": fmt},
+                   href=f"export/chart/{graph_id}.{fmt}", download="", className="export-link")
+            for fmt in export.FORMATS])])
 
 
 def graph_panel(graph_id: str, extra_class: str = "", figure=None):
@@ -229,13 +233,19 @@ def grid_theme(theme) -> dict:
     return {"function": f"themeQuartz.withParams({json.dumps(params)})"}
 
 
+#: A table cell or header too narrow for its text ends in an ellipsis and gives the whole
+#: text as the browser's own tooltip (its title attribute: no tooltip component to load).
+FULL_TEXT_ON_HOVER = {"enableBrowserTooltips": True, "tooltipShowDelay": 400}
+
+
 def data_grid(table_id: str, columns: list[dict], theme, lang: str, *, sortable: bool = False,
               widths: dict[str, int] | None = None):
     """A small table the server sends whole (``rowData``): the department table, the
     overdue list, the report's KPIs. ``columns``: ``{"id", "name", "type"?: "numeric"}``;
     numbers right-aligned; ``widths`` fixes a column's pixels, the rest share the width."""
     def column(spec: dict) -> dict:
-        out = {"field": spec["id"], "headerName": spec["name"], "tooltipField": spec["id"]}
+        out = {"field": spec["id"], "headerName": spec["name"], "tooltipField": spec["id"],
+               "headerTooltip": spec["name"]}
         if spec.get("type") == "numeric":
             out["type"] = "rightAligned"
         if widths and spec["id"] in widths:
@@ -248,7 +258,7 @@ def data_grid(table_id: str, columns: list[dict], theme, lang: str, *, sortable:
                        "cellDataType": False, "suppressHeaderMenuButton": True},
         dashGridOptions={"theme": grid_theme(theme), "localeText": grid_text.locale_text(lang),
                          "rowHeight": 30, "headerHeight": 34, "suppressCellFocus": True,
-                         "enableCellTextSelection": True, "tooltipShowDelay": 400},
+                         "enableCellTextSelection": True, **FULL_TEXT_ON_HOVER},
         style={"height": "100%", "width": "100%"})
 
 

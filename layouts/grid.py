@@ -6,7 +6,7 @@ from __future__ import annotations
 from dash import html
 
 import i18n
-from layouts import frame
+from layouts import frame, supervision
 from layouts.ids import Grid
 
 
@@ -22,6 +22,8 @@ def department_columns(lang: str) -> list[dict]:
 
 def overdue_columns(lang: str) -> list[dict]:
     return [{"id": "event_id", "name": i18n.t("event_id", lang)},
+            # next to the id: whether a 督办 on it is open (督办中 / 已超期)
+            {"id": "supervision", "name": i18n.t("sv_under", lang)},
             {"id": "where", "name": i18n.t("where", lang)},
             {"id": "category", "name": i18n.t("category", lang)},
             {"id": "department", "name": i18n.t("department", lang)},
@@ -30,6 +32,10 @@ def overdue_columns(lang: str) -> list[dict]:
 
 def page(*, ids, lang: str, head, bar, theme):
     """Return the grid-governance screen below the shared ``head`` and filter ``bar``."""
+    overdue = frame.data_grid(Grid.OVERDUE, overdue_columns(lang), theme, lang,
+                              widths={"event_id": 100, "hours_overdue": 90,
+                                      "supervision": 72})
+    overdue.getRowId = "params.data.event_id"     # a row is its event: the 督办 panel's
     return frame.screen(ids=ids, lang=lang, children=[
         head, bar,
         html.Main(className="cb-body grid-body", children=[
@@ -39,8 +45,7 @@ def page(*, ids, lang: str, head, bar, theme):
             frame.panel([frame.data_grid(Grid.DEPARTMENTS, department_columns(lang), theme,
                                          lang, sortable=True)],
                         "span-2", i18n.t("departments", lang)),
-            frame.panel([frame.data_grid(Grid.OVERDUE, overdue_columns(lang), theme, lang,
-                                         widths={"event_id": 120, "hours_overdue": 90})],
-                        title=i18n.t("overdue", lang)),
+            frame.panel([overdue], title=i18n.t("overdue", lang)),
         ]),
+        supervision.panel(Grid.PREFIX, lang),
     ])

@@ -128,6 +128,7 @@ class Report(StrEnum):
     SUMMARY = "rpt-summary"
     KPIS = "rpt-kpis"
     FIGURES = "rpt-figures"
+    PROGRESS = "rpt-progress"   # the line saying a file is building (assets/citybrain.js)
 
 
 class Datasets(StrEnum):
@@ -139,6 +140,23 @@ class Datasets(StrEnum):
     RESULT = "dat-result"
     FEEDS = "dat-feeds"
     TARGETS = "dat-targets"
+
+
+class Command(StrEnum):
+    """The 指挥调度 screen (/command): open alerts and who holds them, one-click steps."""
+    PREFIX = "cmd"
+    SUMMARY = "cmd-summary"         # counts by department and district
+    LIST = "cmd-list"               # the open alerts, escalated and overdue first
+    STEP = "cmd-step"               # pattern-matching type: {"type": STEP, "step": ..., "key": ...}
+    CHOSEN = "cmd-chosen"           # the alert the assign form acts on (a store)
+    CHOSEN_TEXT = "cmd-chosen-text"
+    DEPARTMENT = "cmd-department"
+    DEADLINE = "cmd-deadline"
+    NOTE = "cmd-note"
+    ASSIGN = "cmd-assign"           # the assign form's button
+    MESSAGE = "cmd-message"         # what the last step did, or why it was refused
+    VERSION = "cmd-version"         # bumped by every step: the list is drawn again
+    SUPERVISION = "cmd-supervision"  # the 督办 panel (charts/supervision.command_panel)
 
 
 class Wall(StrEnum):
@@ -161,3 +179,23 @@ class Wall(StrEnum):
     @staticmethod
     def scene_id(scene: str) -> str:
         return f"wall-scene-{scene}"
+
+
+@dataclass(frozen=True)
+class SupervisePanel:
+    """The 督办 panel's IDs on one screen (layouts/supervision.panel: the event table, the
+    overdue list), ``<prefix>-sv-<part>``, as ``Bar``: each screen's callbacks listen to their
+    own panel only."""
+
+    prefix: str
+
+    def __getattr__(self, part: str) -> str:
+        if part not in _SUPERVISE_PARTS:
+            raise AttributeError(part)
+        return f"{self.prefix}-sv-{part.lower().replace('_', '-')}"
+
+
+#: EVENT: the chosen event's id (a store); VERSION: bumped by every step (the history is
+#: drawn again); the rest are the panel's components.
+_SUPERVISE_PARTS = ("PANEL", "EVENT", "VERSION", "CLOSE", "TITLE", "HISTORY", "FORM",
+                    "DEPARTMENT", "DEADLINE", "NOTE", "ISSUE", "REMIND", "ANSWER", "MESSAGE")

@@ -67,14 +67,23 @@ def legend(rows: list[tuple[str, list[tuple[str, str]]]]) -> list:
 
 def kpi_card(*, code: str, name: str, value: str, target: str | None, change: str | None,
              arrow: str, arrow_good: bool | None, status: str, as_of: str, lang: str,
-         stale: bool = False, card_type: str = Overview.KPI_CARD, note: str | None = None):
+         stale: bool = False, card_type: str = Overview.KPI_CARD, note: str | None = None,
+         basis: str | None = None, basis_hint: str | None = None, few: bool = False):
     """Return one KPI card: name, value, target, trend arrow, breach colour, as-of.
     ``card_type``: the pattern-matching ID type of the screen's cards; ``note`` replaces the
-    as-of line (全市 for a city-wide count on a district's screen)."""
+    as-of line (全市 for a city-wide count on a district's screen); ``basis``, beside the
+    name, what the value rests on (214件, or 区县 where a township's card shows its
+    district's; ``basis_hint`` its tooltip), and ``few`` marks a value resting on too few
+    events to judge (pale, as its ranking bar)."""
     arrow_class = "arrow " + ("good" if arrow_good else "bad" if arrow_good is False else "flat")
-    return html.Div(className=f"kpi status-{status}", id={"type": card_type, "code": code},
+    return html.Div(className=f"kpi status-{status}" + (" few" if few else ""),
+                    id={"type": card_type, "code": code},
                     n_clicks=0, title=name, children=[
-        html.Div(name, className="kpi-name"),
+        # the name line holds the basis: the other lines are full at 1366 px
+        html.Div([html.Span(name, className="kpi-name-text"),
+                  html.Span(basis, title=basis_hint,
+                            className="kpi-basis few" if few else "kpi-basis")
+                  if basis else None], className="kpi-name"),
         html.Div([html.Span(value, className="kpi-value"),
                   html.Span(arrow, className=arrow_class)], className="kpi-main"),
         html.Div([html.Span(f"{i18n.t('target', lang)} {target}" if target else ""),

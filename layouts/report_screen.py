@@ -26,8 +26,14 @@ def page(*, ids, lang: str, head, bar, theme, months: list[str], month: str,
                               value=[s["value"] for s in sections], inline=True,
                               className="layer-toggles report-sections"),
                 *[html.A(fmt.upper(), id={"type": Report.DOWNLOAD, "fmt": fmt},
-                         className="download-btn", download="", href="")
+                         className="download-btn report-download", download="", href="")
                   for fmt in ("pdf", "docx", "xlsx")],
+                # while a file builds, its seconds; then done or why not (citybrain.js)
+                html.Span(id=Report.PROGRESS, className="report-progress", role="status",
+                          **{"aria-live": "polite",
+                             "data-building": i18n.t("report_building", lang),
+                             "data-done": i18n.t("report_built", lang),
+                             "data-failed": i18n.t("report_failed", lang)}),
             ]),
             frame.panel([html.Div(id=Report.SUMMARY, className="report-summary")],
                         "report-summary-panel", i18n.t("report_summary", lang)),

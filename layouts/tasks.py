@@ -41,7 +41,8 @@ def milestone_columns(lang: str) -> list[dict]:
 def _grid(table_id: str, columns: list[dict], theme, lang: str, row_id: str):
     """A table the server sends whole, one row selectable by a click."""
     def column(spec: dict) -> dict:
-        out = {"field": spec["id"], "headerName": spec["name"], "tooltipField": spec["id"]}
+        out = {"field": spec["id"], "headerName": spec["name"], "tooltipField": spec["id"],
+               "headerTooltip": spec["name"]}
         if "width" in spec:
             out.update(width=spec["width"], minWidth=spec["width"])
         else:
@@ -59,7 +60,7 @@ def _grid(table_id: str, columns: list[dict], theme, lang: str, row_id: str):
         dashGridOptions={"theme": frame.grid_theme(theme),
                          "localeText": grid_text.locale_text(lang),
                          "rowHeight": 30, "headerHeight": 34, "suppressCellFocus": True,
-                         "tooltipShowDelay": 400,
+                         **frame.FULL_TEXT_ON_HOVER,
                          "rowSelection": {"mode": "singleRow", "checkboxes": False,
                                           "enableClickSelection": True}},
         style={"height": "100%", "width": "100%"})

@@ -47,6 +47,9 @@ class Theme:
     #: Tick labels push the plot in rather than being cut at the edge: the far theme's larger
     #: type does not fit the builders' fixed margins.
     automargin: bool = False
+    #: The fill of a map area without data: a grey of no hue, which no colour scale holds
+    #: (the scales' low end was the same dark blue as the old "no data").
+    map_no_data: str = "#737373"
 
     @property
     def status_colors(self) -> dict[str, str]:
@@ -67,11 +70,15 @@ PRINT = Theme("print", background="#ffffff", panel="#ffffff", text="#1a1a1a", mu
               grid="#dddddd", accent="#1f5fbf", ok="#1e8e3e", warn="#c77700", alert="#c62828",
               font_size=12, title_size=14,
               colorscale=((0, "#deebf7"), (0.5, "#6baed6"), (1, "#08519c")),
-              map_background="#ffffff", map_line="#444444")
+              map_background="#ffffff", map_line="#444444", map_no_data="#b3b3b3")
 #: The wall mode (/wall), read from across the room: the same colours, bigger type (the
 #: smallest text, tick labels, is 19 px of the 1920x1080 canvas).
 FAR = replace(WALL, name="far", font_size=20, title_size=26, automargin=True)
 THEMES = {t.name: t for t in (WALL, ANALYST, PRINT, FAR)}
+
+
+#: The charts' top margin, for the title and a legend above the plot.
+TOP_MARGIN = 72
 
 
 @functools.cache
@@ -91,12 +98,44 @@ def template(theme: Theme) -> go.layout.Template:
         legend=dict(font=dict(size=theme.font_size - 1, color=theme.muted),
                     bgcolor="rgba(0,0,0,0)", orientation="h", y=1.0, yanchor="bottom", x=0),
         hoverlabel=dict(font=dict(family=FONT_FAMILY, size=theme.font_size)),
-        margin=dict(l=56, r=16, t=72, b=36),
+        margin=dict(l=56, r=16, t=TOP_MARGIN, b=36),
     ))
 
 
-def map_style(theme: Theme) -> dict:
-    """Return a MapLibre style with only a background layer: no tiles, no glyphs, offline."""
-    return {"version": 8, "name": f"citybrain-{theme.name}", "sources": {},
-            "layers": [{"id": "background", "type": "background",
-                        "paint": {"background-color": theme.map_background}}]}
+#: The map style's layer of area names: every style has it (empty where nothing is named), so
+#: the choropleth can always be drawn below it.
+MAP_LABEL_LAYER = "area-names"
+#: The names' font: the interface's own, served by the app (the page loads it), then the
+#: system's Noto (kaleido's Chromium, which has no page font).
+_LABEL_FONTS = ["CityBrain Sans", "Noto Sans CJK SC"]
+_NO_LABELS = {"type": "FeatureCollection", "features": []}
+
+
+def map_style(theme: Theme, labels: dict | None = None) -> dict:
+    """Return an offline MapLibre style: a background, and the names of ``labels`` (GeoJSON
+    points with ``name`` and ``rank``, ``geo.geojson.label_points``) over the areas.
+
+    The style has no ``glyphs`` URL, on purpose: MapLibre (6.9 in plotly.js 4) then draws
+    every character itself with the page's fonts (``text-font`` names CSS families; kaleido's
+    Chromium has the system's Noto), so no glyph file is fetched, from the internet or the
+    app, Latin letters included. Names that would overlap move beside their point, else are
+    dropped, the smaller area's first (``rank``); a halo in the map's background colour keeps
+    them legible over any fill.
+    """
+    return {"version": 8, "name": f"citybrain-{theme.name}",
+            "sources": {MAP_LABEL_LAYER: {"type": "geojson", "data": labels or _NO_LABELS}},
+            "layers": [
+                {"id": "background", "type": "background",
+                 "paint": {"background-color": theme.map_background}},
+                {"id": MAP_LABEL_LAYER, "type": "symbol", "source": MAP_LABEL_LAYER,
+                 # a name that does not fit at its point tries beside it before it is
+                 # dropped; type at most 17 px (the far theme's 20 px crowded the districts)
+                 "layout": {"text-field": ["get", "name"], "text-font": _LABEL_FONTS,
+                            "text-size": min(theme.font_size, 17), "text-max-width": 7,
+                            "text-padding": 2, "symbol-sort-key": ["get", "rank"],
+                            "text-variable-anchor": ["center", "top", "bottom", "left",
+                                                     "right", "top-left", "top-right",
+                                                     "bottom-left", "bottom-right"],
+                            "text-radial-offset": 0.4},
+                 "paint": {"text-color": theme.text, "text-halo-color": theme.map_background,
+                           "text-halo-width": 1.6, "text-halo-blur": 0.4}}]}

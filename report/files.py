@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime as dt
 import functools
 import logging
 import os
@@ -75,6 +76,8 @@ def render_figures(report, runtime, renderer: export.ChartRenderer, progress=Non
     for spec in report.figures:
         started = time.perf_counter()
         fig = registry.chart(spec.chart)(spec.state, runtime, theme.PRINT)
+        if spec.state.start < report.start.isoformat():
+            fig = _within(fig, spec.state.start, spec.state.end)
         fig = export.with_footnote(fig, scope=spec.caption, source=runtime.source,
                                    as_of=runtime.as_of.strftime("%Y-%m-%d %H:%M"),
                                    is_demo=runtime.is_demo, lang=report.lang)
@@ -84,6 +87,25 @@ def render_figures(report, runtime, renderer: export.ChartRenderer, progress=Non
         if progress:
             progress(1)
     return out
+
+
+def _within(fig, start: str, end: str):
+    """A chart over months before the report's (a trend of 13 months) drawn over just the
+    months its caption names: the screens' time charts draw every month with the chosen
+    ones shaded, which under a caption of 13 months showed two years. Monthly bars are
+    centred on their month's first day, so the axis starts half a month earlier."""
+    if fig.layout.xaxis.type != "date":
+        return fig
+    days = {str(x)[8:10] for trace in fig.data if trace.x is not None for x in trace.x}
+    half_month = days <= {"01"}
+    first = dt.date.fromisoformat(start) - dt.timedelta(days=16 if half_month else 1)
+    last = dt.date.fromisoformat(end) + dt.timedelta(days=1)
+    fig.update_xaxes(range=[first.isoformat(), last.isoformat()])
+    # the chosen range's shading would cover the whole plot
+    fig.layout.shapes = [shape for shape in fig.layout.shapes
+                         if not (shape.type == "rect" and shape.yref == "paper"
+                                 and str(shape.x0)[:10] == start)]
+    return fig
 
 
 # --- the tables, as every format shows them -------------------------------------------------
@@ -106,15 +128,22 @@ def tables(report) -> list[tuple[str, pd.DataFrame]]:
     out = []
     if "kpis" in report.sections:
         k = report.kpis
+        # growth is named so (地区生产总值增速, in %), with its level in its own unit beside
+        # it; each value is its own period's (a quarter for GDP) and compared with the one
+        # before (the quarter before)
+        growth = k["code"].map(lambda code: report.catalogue.get(code).is_growth)
         out.append((t("report_kpis", lang), pd.DataFrame({
-            t("report_indicator", lang): k["name"],
-            t("report_unit", lang): k["unit"],
+            t("report_indicator", lang): k["headline_name"],
+            t("report_period", lang): k["period_label"],
             t("report_value", lang): k["value"],
+            t("report_unit", lang): k["unit"],
             t("target", lang): k["target"],
             t("report_met", lang): k["met"].map(
                 lambda m: None if m is None or pd.isna(m) else bool(m)),
             t("report_mom", lang): k["mom"],
             t("report_yoy", lang): k["yoy"],
+            t("report_level", lang): k["level"].where(growth),
+            t("report_level_unit", lang): k["level_unit"].where(growth),
         })))
     for code, frame in report.rankings.items():
         ind = report.catalogue.get(code)
@@ -126,12 +155,16 @@ def tables(report) -> list[tuple[str, pd.DataFrame]]:
             f"{name} ({unit})": frame["value"]})))
     out += services_tables(report)
     out += task_tables(report)
+    out += supervision_tables(report)
     if "alerts" in report.sections:
-        a = report.alerts[["what", "where", "value", "threshold", "since"]]
+        # the events a rate rests on beside it (data/alerts.MIN_ALERT_EVENTS)
+        a = report.alerts[["what", "where", "value", "events", "threshold", "since"]].copy()
+        a["events"] = pd.Series([None if pd.isna(n) else int(n) for n in a["events"]],
+                                index=a.index, dtype=object)
         out.append((t("report_alerts", lang), a.rename(columns={
             "what": t("report_what", lang), "where": t("where", lang),
-            "value": t("report_value", lang), "threshold": t("report_threshold", lang),
-            "since": t("report_since", lang)})))
+            "value": t("report_value", lang), "events": t("report_events", lang),
+            "threshold": t("report_threshold", lang), "since": t("report_since", lang)})))
     return out
 
 
@@ -188,6 +221,15 @@ def task_tables(report) -> list[tuple[str, pd.DataFrame]]:
     return key_task_section.tables(part, report.lang)
 
 
+def supervision_tables(report) -> list[tuple[str, pd.DataFrame]]:
+    """The 督办情况 section's table: the month's 督办 by department (report/supervision.py)."""
+    from report import supervision as supervision_section
+    part = getattr(report, "supervision", None)
+    if "supervision" not in report.sections or part is None:
+        return []
+    return supervision_section.tables(part, report.lang)
+
+
 def _title(report) -> str:
     return f"{report.city_name} {i18n.t('report_title', report.lang)} · {report.month}"
 
@@ -195,38 +237,21 @@ def _title(report) -> str:
 # --- XLSX -------------------------------------------------------------------------------
 
 def write_xlsx(report, path: Path) -> Path:
-    """Every table on its own sheet, headers with units, numbers as numbers."""
-    import xlsxwriter
-    book = xlsxwriter.Workbook(str(path))
-    bold = book.add_format({"bold": True, "bg_color": "#DDE7F5", "border": 1})
-    used: set[str] = set()
-    for title, frame in tables(report):
-        name = _sheet_name(title, used)
-        sheet = book.add_worksheet(name)
-        sheet.write_row(0, 0, list(frame.columns), bold)
-        for r, row in enumerate(frame.itertuples(index=False), start=1):
-            for c, value in enumerate(row):
-                if value is None or (isinstance(value, float) and pd.isna(value)):
-                    sheet.write_blank(r, c, None)
-                elif isinstance(value, (bool,)):
-                    sheet.write_boolean(r, c, value)
-                elif isinstance(value, (int, float)):
-                    sheet.write_number(r, c, float(value))
-                else:
-                    sheet.write_string(r, c, str(value))
-        sheet.set_column(0, len(frame.columns) - 1, 18)
-    book.close()
+    """The report's workbook: a first sheet saying what it is (说明: the report, its issue,
+    month and period, the data's as-of), then every table on its own sheet, headers with
+    units, numbers as numbers with sensible decimals, ranks as whole numbers, 是/否."""
+    from data.export import write_tables_xlsx
+    t, lang = i18n.t, report.lang
+    as_of = f"{report.as_of:%Y-%m-%d %H:%M}" + (f" · {t('demo', lang)}" if report.is_demo
+                                                else "")
+    about = [(t("about_report", lang), _title(report)),
+             (t("about_issue", lang), _cover_line(report).split("\n")[0]),
+             (t("report_month", lang), report.month),
+             (t("about_period", lang), f"{report.start} {t('to', lang)} {report.end}"),
+             (t("about_as_of", lang), as_of)]
+    with open(path, "wb") as fileobj:
+        write_tables_xlsx(tables(report), fileobj, lang=lang, about=about)
     return path
-
-
-def _sheet_name(title: str, used: set[str]) -> str:
-    # Excel: at most 31 characters, none of []:*?/\ and unique
-    base = "".join(ch for ch in title if ch not in "[]:*?/\\")[:28] or "sheet"
-    name, n = base, 2
-    while name in used:
-        name, n = f"{base[:26]}-{n}", n + 1
-    used.add(name)
-    return name
 
 
 # --- the sections, as the PDF and the Word file show them --------------------------------------
@@ -285,6 +310,13 @@ def sections(report, figures: list[RenderedFigure]) -> list[Section]:
         top.append((t("section_tasks", lang), {"paragraphs": (report.key_tasks.sentence,)},
                     [(title, frame) for title, frame in tabs if title in task_titles]))
         tabs = [(title, frame) for title, frame in tabs if title not in task_titles]
+    if "supervision" in report.sections and getattr(report, "supervision", None) is not None:
+        # one heading: its sentence, then its table (none in a month without 督办)
+        supervision_titles = {title for title, _ in supervision_tables(report)}
+        content: dict = {"paragraphs": (report.supervision.sentence,)}
+        content.update({"table": frame for title, frame in tabs if title in supervision_titles})
+        top.append((i18n.t("section_supervision", lang), content, []))
+        tabs = [(title, frame) for title, frame in tabs if title not in supervision_titles]
     top += [(title, {"table": frame}, []) for title, frame in tabs]
     out: list[Section] = []
     for n, (title, content, parts) in enumerate(top, start=1):

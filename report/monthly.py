@@ -45,6 +45,7 @@ from data.alerts import (
     ALERT_COLUMNS,
     ALERT_RULES,
     as_of_label,
+    events_label,
     has_date,
     headline_unit,
     indicator_name,
@@ -54,10 +55,12 @@ from data.calendar import month_end, month_start, shift_months, shift_years
 from data.catalog import Indicator
 from data.queries import KPI_CODES
 from report import key_tasks as key_task_section
+from report import supervision as supervision_section
 from settings import LANGS
 
 #: The report's sections, in order (names: i18n ``section_<name>``).
-SECTIONS = ("kpis", "economy", "environment", "grid", "services", "tasks", "alerts")
+SECTIONS = ("kpis", "economy", "environment", "grid", "services", "tasks", "supervision",
+            "alerts")
 #: Each section's key indicators: the districts are ranked on these.
 RANKED = {"economy": ("gdp", "fixed_asset_investment", "retail_sales"),
           "environment": ("good_air_rate", "pm25"),
@@ -67,9 +70,12 @@ TRAILING_MONTHS = 13
 #: How many of the most severe alerts get their own figures.
 ALERT_FIGURES = 6
 
+#: ``headline_name``: what ``value`` is (地区生产总值增速 for growth); ``period_label``: the
+#: period it is about (2026年三季度 for quarterly statistics, else the month); ``mom``: the
+#: change from the period before (a quarter for quarterly statistics).
 KPI_COLUMNS = ("code", "name", "unit", "value", "target", "met", "mom", "yoy", "as_of",
                "status", "basis", "level", "level_unit", "ytd", "ytd_mom", "ytd_period",
-               "ytd_prev_period", "period")
+               "ytd_prev_period", "period", "headline_name", "period_label")
 RANKING_COLUMNS = ("district_code", "name", "value", "rank", "level", "as_of")
 class ReportError(ValueError):
     """A report that cannot be built as asked: the message says what can be asked."""
@@ -127,6 +133,7 @@ class MonthlyReport:
     catalogue: catalog.Catalogue     # the indicators of the store it was built from
     services: ServicesPart | None = None    # the 政务服务 section, when asked for
     key_tasks: key_task_section.TasksPart | None = None   # the 重点工作 section, when asked for
+    supervision: supervision_section.SupervisionPart | None = None   # 督办情况, when asked for
     issuer: str = ""                 # who issues it (the cover): Settings.report_issuer
     issued: dt.date | None = None    # the day it was built (local; a demo's as-of day)
 
@@ -282,12 +289,15 @@ def build_report(runtime, month: str | None = None, sections=SECTIONS,
         at = len(summary) - (len(_alert_sentences(ctx, alerts)) if "alerts" in chosen else 0)
         summary = [*summary[:at], tasks.sentence, *summary[at:]]
     figures = _figures(runtime, ctx, chosen, alerts)
+    supervision = (supervision_section.build(runtime, districts, start, end, complete, lang,
+                                             ctx.subject)
+                   if "supervision" in chosen else None)
     return MonthlyReport(
         month=first.strftime("%Y-%m"), lang=lang, city_name=runtime.city_name(lang),
         is_demo=runtime.is_demo, as_of=as_of, sections=chosen, districts=districts,
         kpis=kpis, rankings=rankings, alerts=alerts, summary=summary, figures=figures,
         start=start, end=end, complete=complete, catalogue=runtime.catalogue,
-        services=services, key_tasks=tasks,
+        services=services, key_tasks=tasks, supervision=supervision,
         issuer=runtime.settings.report_issuer or i18n.t("report_issuer", lang).format(
             city=runtime.city_name(lang)),
         issued=runtime.now.date())
@@ -380,7 +390,10 @@ def _kpi_table(q, area, start: dt.date, end: dt.date, lang: str,
             "ytd": ytd_value, "ytd_mom": diff(ytd_value, ytd_before),
             "ytd_period": _cumulative_label(ind, period, lang) if ytd else None,
             "ytd_prev_period": _cumulative_label(ind, before, lang) if ytd_prev else None,
-            "period": period})
+            "period": period,
+            "headline_name": (i18n.t("mr_growth_of", lang).format(name=indicator_name(ind, lang))
+                              if ind.is_growth else indicator_name(ind, lang)),
+            "period_label": _own_period(ind, period, lang)})
     frame = pd.DataFrame(rows, columns=KPI_COLUMNS)
     for column in ("value", "target", "mom", "yoy", "level", "ytd", "ytd_mom"):
         frame[column] = frame[column].astype(float)
@@ -733,12 +746,18 @@ def _alert_sentences(w: _Words, alerts: pd.DataFrame) -> list[str]:
             value = (_growth(row["value"], w) if ind.is_growth
                      else _show(ind, row["value"], w.lang))
             name = indicator_name(ind, w.lang)
+            # what a rate rests on, as the alerts table and the wall say it
+            basis = "" if pd.isna(row["events"]) else w.t(
+                "mr_alert_basis", count=events_label(int(row["events"]), ind, w.lang))
             items.append(w.t("mr_alert_item", where=row["where"],
                              name=name if w.lang == "zh" else _lower_first(name),
-                             value=value, line=_show(ind, row["threshold"], w.lang)))
+                             value=value, basis=basis,
+                             line=_show(ind, row["threshold"], w.lang)))
         elif row["rule"] == "aqi":
             items.append(w.t("mr_alert_item_aqi", where=row["where"], n=int(row["value"]),
                              peak=int(row["peak"]), s="" if row["value"] == 1 else "s"))
+        elif row["rule"] == "warning":
+            items.append(w.t("mr_alert_item_warning", where=row["where"], what=row["what"]))
         else:
             items.append(w.t("mr_alert_item_surge", where=row["where"], n=int(row["value"]),
                              line=int(row["threshold"])))
@@ -839,7 +858,8 @@ def _alert_figures(runtime, w: _Words, alerts, month, trailing, caption) -> list
     grid cell's events by category and source and by month."""
     lineage = runtime.context.lineage
     out = []
-    for _, row in alerts.head(ALERT_FIGURES).iterrows():
+    # an emergency warning has no chart of its own: the figures go to the others
+    for _, row in alerts[alerts["rule"] != "warning"].head(ALERT_FIGURES).iterrows():
         prefix = i18n.t("mr_alert_figure", w.lang) + row["where"] + " · "
         if row["rule"] == "threshold":
             ind = w.catalogue.get(row["code"])

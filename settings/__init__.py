@@ -26,7 +26,8 @@ LANGS = ("zh", "en")
 DEFAULT_TZ = "Asia/Shanghai"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: The wall's scenes (callbacks/wall.py builds them); a playlist names some of them.
-WALL_SCENES = ("overview", "economy", "environment", "grid", "services", "tasks")
+WALL_SCENES = ("overview", "economy", "environment", "grid", "services", "tasks", "command",
+               "emergency")
 #: The playlist the wall plays when CITYBRAIN_WALL_PLAYLIST names no other file.
 DEFAULT_PLAYLIST = Path(__file__).resolve().parents[1] / "layouts" / "wall_playlist.toml"
 
@@ -73,7 +74,7 @@ class Settings:
     #: load_playlist); a wall URL may ask for others.
     wall_playlist: tuple[tuple[str, int], ...] = (
         ("overview", 30), ("economy", 20), ("environment", 20), ("grid", 20), ("services", 20),
-        ("tasks", 20))
+        ("tasks", 20), ("emergency", 20))
     #: How often the wall asks the server for changed figures and alerts, in seconds.
     wall_refresh_seconds: int = 60
     #: The largest file the data screen takes, in MB (bigger ones: `citybrain load`).
@@ -124,6 +125,22 @@ class Settings:
     #: Who issues the monthly report, on its cover (CITYBRAIN_REPORT_ISSUER); None: the
     #: city's operations centre (赣州市城市运行管理中心).
     report_issuer: str | None = None
+    #: The address staff open the app at (CITYBRAIN_BASE_URL, http(s)://host[:port][/prefix]):
+    #: the link back in a notification. Needed once a webhook is set.
+    base_url: str | None = None
+    #: Outgoing alert webhooks (data/notify.py): (rule, url, format) rows, rule "*" the
+    #: default for every rule without its own; empty: none. From CITYBRAIN_ALERT_WEBHOOK (one
+    #: URL for every rule) or the file CITYBRAIN_ALERT_WEBHOOKS names (load_webhooks).
+    alert_webhooks: tuple[tuple[str, str, str], ...] = ()
+    #: Where ``alert_webhooks`` came from, for the messages that name a bad rule.
+    alert_webhooks_from: str = ""
+    #: A notification is tried this many times in all; the first retry waits
+    #: ``webhook_backoff`` seconds, each next one twice as long, at most
+    #: ``webhook_backoff_max``; one POST waits ``webhook_timeout`` seconds for its answer.
+    webhook_tries: int = 10
+    webhook_backoff: float = 10.0
+    webhook_backoff_max: float = 900.0
+    webhook_timeout: float = 10.0
 
     @property
     def access_file(self) -> Path:
@@ -295,6 +312,7 @@ def from_env(env: dict | None = None) -> Settings:
         drop_dir=Path(env["CITYBRAIN_DROP_DIR"]) if env.get("CITYBRAIN_DROP_DIR") else None,
         drop_interval=_int(env, "CITYBRAIN_DROP_INTERVAL", 5, low=1),
         report_issuer=(env.get("CITYBRAIN_REPORT_ISSUER") or "").strip() or None,
+        **_webhook_settings(env),
     )
 
 
@@ -307,3 +325,99 @@ def _choice(env, name: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise SettingsError(f"{name}={value!r}: expected one of {', '.join(choices)}")
     return value
+
+
+#: How a webhook's body is written: "json" the whole notification (data/notify.py); the
+#: others the centre's messaging robots' text message, its ``text`` as the content.
+WEBHOOK_FORMATS = ("json", "dingtalk", "wecom", "feishu")
+_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?(/\S*)?")
+_RULE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _url(value, where: str) -> str:
+    if not isinstance(value, str) or not _URL.fullmatch(value.strip()):
+        raise SettingsError(f"{where}={value!r}: expected an http:// or https:// URL")
+    return value.strip()
+
+
+def _webhook_format(value, where: str) -> str:
+    if value not in WEBHOOK_FORMATS:
+        raise SettingsError(f"{where}={value!r}: expected one of {', '.join(WEBHOOK_FORMATS)}")
+    return value
+
+
+def load_webhooks(path: str | os.PathLike) -> dict:
+    """Return the settings a webhooks file makes (TOML): ``[default]`` and ``[rules.<rule>]``
+    tables with ``url`` and ``format`` (WEBHOOK_FORMATS, default json), and an optional
+    ``[retry]`` table (``tries``, ``backoff_seconds``, ``max_backoff_seconds``,
+    ``timeout_seconds``); a bad file fails with its path and the key at fault. Rule names are
+    checked against the alert rules when the app starts (data/notify.py)."""
+    path = Path(path)
+    name = f"CITYBRAIN_ALERT_WEBHOOKS file {path}"
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except OSError as exc:
+        raise SettingsError(f"{name}: cannot read it ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{name}: not TOML ({exc})") from None
+    unknown = set(data) - {"default", "rules", "retry"}
+    if unknown:
+        raise SettingsError(f"{name}: unknown table(s) {', '.join(sorted(unknown))} (expected "
+                            "[default], [rules.<rule>], [retry])")
+    tables = [("*", "default", data.get("default"))] if "default" in data else []
+    rules = data.get("rules", {})
+    if not isinstance(rules, dict):
+        raise SettingsError(f"{name}: rules must be tables [rules.<rule>]")
+    tables += [(rule, f"rules.{rule}", table) for rule, table in rules.items()]
+    hooks = []
+    for rule, key, table in tables:
+        if not isinstance(table, dict) or "url" not in table:
+            raise SettingsError(f"{name}: [{key}] needs url = \"https://…\"")
+        if rule != "*" and not _RULE.fullmatch(rule):
+            raise SettingsError(f"{name}: [{key}] is not a rule name")
+        extra = set(table) - {"url", "format"}
+        if extra:
+            raise SettingsError(f"{name}: [{key}] has unknown key(s) {', '.join(sorted(extra))}")
+        hooks.append((rule, _url(table["url"], f"{name}: [{key}] url"),
+                      _webhook_format(table.get("format", "json"), f"{name}: [{key}] format")))
+    if not hooks:
+        raise SettingsError(f"{name}: no webhook in it ([default] or [rules.<rule>] with url)")
+    out: dict = {"alert_webhooks": tuple(hooks), "alert_webhooks_from": name}
+    retry = data.get("retry", {})
+    keys = {"tries": ("webhook_tries", 1, 100), "backoff_seconds": ("webhook_backoff", 0.01, 3600),
+            "max_backoff_seconds": ("webhook_backoff_max", 0.01, 86400),
+            "timeout_seconds": ("webhook_timeout", 0.1, 300)}
+    if not isinstance(retry, dict) or set(retry) - set(keys):
+        raise SettingsError(f"{name}: [retry] takes {', '.join(keys)}")
+    for key, value in retry.items():
+        field, low, high = keys[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not low <= value <= high or (key == "tries" and not isinstance(value, int)):
+            raise SettingsError(f"{name}: [retry] {key} = {value!r} must be a number from "
+                                f"{low} to {high}")
+        out[field] = value
+    return out
+
+
+def _webhook_settings(env) -> dict:
+    """The webhook settings from CITYBRAIN_ALERT_WEBHOOK (one URL, with
+    CITYBRAIN_ALERT_WEBHOOK_FORMAT) or CITYBRAIN_ALERT_WEBHOOKS (a file), and
+    CITYBRAIN_BASE_URL, which a webhook needs for its link back."""
+    one, file = env.get("CITYBRAIN_ALERT_WEBHOOK"), env.get("CITYBRAIN_ALERT_WEBHOOKS")
+    base = (env.get("CITYBRAIN_BASE_URL") or "").strip()
+    out: dict = {"base_url": _url(base, "CITYBRAIN_BASE_URL").rstrip("/") if base else None}
+    if one and file:
+        raise SettingsError("CITYBRAIN_ALERT_WEBHOOK and CITYBRAIN_ALERT_WEBHOOKS are both set: "
+                            "set one (the file may name a [default] URL)")
+    if one:
+        out["alert_webhooks"] = (("*", _url(one, "CITYBRAIN_ALERT_WEBHOOK"), _webhook_format(
+            env.get("CITYBRAIN_ALERT_WEBHOOK_FORMAT") or "json",
+            "CITYBRAIN_ALERT_WEBHOOK_FORMAT")),)
+        out["alert_webhooks_from"] = "CITYBRAIN_ALERT_WEBHOOK"
+    elif file:
+        out.update(load_webhooks(file))
+    if out.get("alert_webhooks") and not base:
+        raise SettingsError(f"{out['alert_webhooks_from']} needs CITYBRAIN_BASE_URL (the "
+                            "address staff open the app at, for the link back)")
+    return out

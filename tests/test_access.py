@@ -205,7 +205,7 @@ def _calls(mine, cell, township):
         "deadline_hours": [(None, START, END)], "overdue_events": [(None, START, END, 10_000)],
         "category_by_source": [(None, START, END)], "department_table": [(None, START, END)],
         "events_page": [(None, START, END, (), "reported_at", True, 0, 10_000)],
-        "events_export": [(None, START, END)], "key_tasks": [(END,)],
+        "events_export": [(None, START, END)], "event_brief": [(1,)], "key_tasks": [(END,)],
         "key_task_milestones": [(END,)], "key_task_completion": [(END,)],
         "key_task_notes": [("KT2026-12", END)], "key_task_departments": [("KT2026-12",)],
         "event_cell_months": [(START, END, 1)], "event_cell_daily": [(cell, START, END)],
@@ -213,12 +213,17 @@ def _calls(mine, cell, township):
         "service_case_span": [()], "service_summary": [(None, START, END)],
         "service_breakdown": [(by, None, START, END)
                               for by in ("department", "district", "channel", "month")],
+        "warnings_at": [(f"{END}T08:00:00",)], "warnings_between": [(START, END)],
+        "emergency_resources": [()],
+        "resources_in_warning": [(w,) for w in ("YJ-FLOOD-001", "YJ-WX-003", "YJ-SAFE-005")],
+        "events_in_warning": [(w, f"{START}T00:00:00", f"{END}T23:00:00")
+                              for w in ("YJ-FLOOD-001", "YJ-WX-003", "YJ-SAFE-005")],
     }
 
 
 #: Public names of Queries that are not questions: attributes and the scoping itself.
 _NOT_QUESTIONS = {"CACHED", "scoped", "has_key_tasks", "district_codes", "catalogue",
-                  "has_service_table"}
+                  "has_service_table", "has_emergency"}
 
 
 def _codes_outside(result, owner: dict, allowed: set) -> set[str]:
@@ -380,19 +385,21 @@ def test_file_routes_keep_to_the_users_districts(access_app, users, geo, mine, t
     client = _client(access_app, users["analyst"])
     csv = client.get(f"/download/events.csv?from={START}&to={END}")
     assert csv.status_code == 200
-    frame = pd.read_csv(io.StringIO(csv.data.decode("utf-8-sig")), dtype=str)
+    # past its first line (the filters and as-of that made it); codes beside the names
+    frame = pd.read_csv(io.StringIO(csv.data.decode("utf-8-sig")), dtype=str, skiprows=1)
     (expected,) = store.rows(
         "SELECT count(*) FROM grid_events WHERE district_code IN (?, ?) AND "
         "CAST(reported_at AS DATE) BETWEEN ? AND ?", [*mine, START, END])[0:1]
     assert len(frame) == expected[0] > 0
     # no row of their districts (read by column: a code can hide inside a longitude's digits)
-    assert not set(frame["district_code"]) & set(theirs)
-    assert not set(frame["township_code"].str[:6]) & set(theirs)
+    assert not set(frame["区县代码"]) & set(theirs)
+    assert not set(frame["乡镇街道代码"].str[:6]) & set(theirs)
     text = csv.data.decode("utf-8-sig")
     assert not [n for d in theirs for n in geo["names"][d] if n in text]
     # another district in the query string is dropped: still only the user's rows
     again = client.get(f"/download/events.csv?district={theirs[0]}&from={START}&to={END}")
-    assert len(pd.read_csv(io.StringIO(again.data.decode("utf-8-sig")))) == expected[0]
+    assert len(pd.read_csv(io.StringIO(again.data.decode("utf-8-sig")),
+                           skiprows=1)) == expected[0]
     # the map's shapes: the user's districts only
     shapes = json.loads(client.get("/geo/districts.geojson").data)
     assert {f["properties"]["code"] for f in shapes["features"]} == set(mine)
@@ -480,6 +487,10 @@ def test_anonymous_requests_go_to_sign_in(access_app):
     assert client.post("/_dash-update-component", json={"output": "x"}).status_code == 401
     for url in ("/healthz", "/login", "/assets/citybrain.js", "/geo/style/wall.json"):
         assert client.get(url).status_code == 200, url
+    # the map style is public, the names it writes are not: nobody's scope holds no area
+    style = json.loads(client.get("/geo/style/wall.json?names=districts&lang=zh").data)
+    assert style["sources"]["area-names"]["data"]["features"] == []
+    assert client.get("/geo/style/wall.json?names=townships&parent=360702").status_code == 404
 
 
 def test_sign_in_returns_to_the_page_asked_for_and_never_off_site(access_app, users):
@@ -595,8 +606,8 @@ def test_who_sees_reporters_in_clear(access_app, access, users):
     for name, clear in ((users["analyst"], False), (users["admin"], True), ("cleared", True)):
         client = _client(access_app, name)
         body = client.get("/download/events.csv?from=2026-11-01&to=2026-11-24").data
-        phones = pd.read_csv(io.BytesIO(body), dtype=str,
-                             encoding="utf-8-sig")["reporter_phone"]
+        phones = pd.read_csv(io.BytesIO(body), dtype=str, skiprows=1,
+                             encoding="utf-8-sig")["联系电话"]
         phones = phones.dropna()
         assert len(phones) > 0
         assert phones.str.fullmatch(r"1\d{10}" if clear else r"1\d\d\*{4}\d{4}").all(), name

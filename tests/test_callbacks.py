@@ -1,6 +1,7 @@
 """Overview callbacks called directly as functions, on the small test city."""
 
 import json
+from urllib.parse import parse_qs, urlparse
 
 import plotly.graph_objects as go
 import pytest
@@ -8,6 +9,7 @@ from dash import Patch, no_update
 
 from callbacks import overview as overview_callbacks
 from callbacks.filters import input_names
+from charts import overview as overview_charts
 from charts.common import store_payload
 from charts.state import FilterState
 from layouts.figures import MAP_DATA_TRACE
@@ -84,7 +86,10 @@ def test_every_chart_shows_the_chosen_district(app, queries):
     assert sum(sum(t.y) for t in status.data) == queries.events_monthly_by_status(d)["n"].sum()
     category = run_callback(app, "ops-events-category.figure", state)
     assert sum(category.data[0].x) == queries.events_by_category(d, start, end)["n"].sum()
-    ranking = run_callback(app, "ops-ranking.figure", state).data[0]
+    # an event metric ranks the district's townships (test_the_ranking_follows_the_drill);
+    # a statistic ranks the districts with the chosen one outlined
+    gdp = store_payload(FilterState(d, start, end, "gdp", "zh"))
+    ranking = run_callback(app, "ops-ranking.figure", gdp).data[0]
     outlined = [c for c, w in zip(ranking.customdata, ranking.marker.line.width) if w]
     assert outlined == [d]
     cards = json.dumps(run_callback(app, "ops-kpis.children", state), ensure_ascii=False,
@@ -92,6 +97,113 @@ def test_every_chart_shows_the_chosen_district(app, queries):
     closure = queries.indicator_value("closure_rate", d, start, end)["value"]
     assert f"{closure:.1f}%" in cards
     assert "安远县" in run_callback(app, "app-filter-text.children", state)
+
+
+def _ranked(figure) -> dict[str, dict]:
+    """The ranking's bars by area code: text, value, opacity, and whether it is an empty
+    bar (no data)."""
+    bars = {}
+    for trace in figure.data:
+        if trace.type != "bar":
+            continue
+        empty = trace.marker.color == "rgba(0,0,0,0)"
+        opacity = trace.marker.opacity or [1.0] * len(trace.customdata)
+        for code, text, x, alpha in zip(trace.customdata, trace.text, trace.x, opacity):
+            bars[code] = {"text": text, "x": x, "opacity": alpha, "empty": empty}
+    return bars
+
+
+def test_the_ranking_follows_the_drill_with_the_events_beside_each_rate(app, queries):
+    """Drilled into a district the ranking lists its townships, into a township its grid
+    cells (the worst of them when they are many), each rate written with the events it
+    rests on; a rate on few events is pale and says so, an area without any is an empty
+    bar saying 暂无数据, not a bar at 0."""
+    from data.alerts import MIN_ALERT_EVENTS
+    d, start, end = "360723", "2026-01-01", "2026-11-24"     # 14 townships: all of them
+    want = queries.event_metric_by_area("closure_rate", d, start, end).set_index("area_code")
+    assert len(want) <= overview_charts.RANKING_MAX_BARS
+    figure = run_callback(app, "ops-ranking.figure",
+                          store_payload(FilterState(d, start, end, "closure_rate", "zh")))
+    assert figure.layout.title.text.startswith("乡镇排名")
+    bars = _ranked(figure)
+    assert sorted(bars) == sorted(want.index)             # the district's townships
+    for code, bar in bars.items():
+        row = want.loc[code]
+        if row.isna()["headline"]:
+            assert bar["empty"] and bar["text"] == "暂无数据" and bar["x"] > 0
+            continue
+        assert bar["text"] == f"{row.headline:.1f}%（{int(row.events):,}件）"
+        assert bar["opacity"] < 1 if row.events < MIN_ALERT_EVENTS else bar["opacity"] == 1
+    assert (want["events"] < MIN_ALERT_EVENTS).any()       # the test city has thin ones
+    assert f"不足{MIN_ALERT_EVENTS}件" in figure.layout.title.subtitle.text
+    # a click on a township's bar drills into it; its cells are ranked then
+    township = want["events"].idxmax()
+    click = {"points": [{"customdata": township}]}
+    payload, *_ = _filters(app, {"ops-ranking.clickData": click},
+                           current=store_payload(FilterState(d, start, end, "closure_rate",
+                                                             "zh")),
+                           trigger="ops-ranking.clickData")
+    assert payload["township"] == township and payload["district"] == d
+    cells = queries.event_metric_by_area("closure_rate", township, start, end)
+    figure = run_callback(app, "ops-ranking.figure", payload)
+    assert figure.layout.title.text.startswith("网格排名")
+    bars = _ranked(figure)
+    assert set(bars) <= set(cells["area_code"])
+    assert len(bars) == min(len(cells), overview_charts.RANKING_MAX_BARS)
+    if len(cells) > overview_charts.RANKING_MAX_BARS:   # the worst kept, and the note says so
+        assert f"共{len(cells)}个" in figure.layout.title.subtitle.text
+        rated = cells.dropna(subset=["headline"])
+        shown = rated[rated["area_code"].isin(bars)]["headline"]
+        left = rated[~rated["area_code"].isin(bars)]["headline"]
+        assert left.empty or shown.max() <= left.min()
+    for code, bar in bars.items():
+        row = cells.set_index("area_code").loc[code]
+        if not bar["empty"]:
+            assert bar["text"].endswith(f"（{int(row.events):,}件）")
+    # English: the same count, in its own words
+    english = run_callback(app, "ops-ranking.figure", {**payload, "lang": "en"})
+    assert english.layout.title.text.startswith("Grid-cell ranking")
+    assert any("(n=" in text for text in english.data[0].text)
+
+
+def test_an_indicator_without_township_figures_ranks_districts_and_says_so(app, queries):
+    d, start, end = "360726", "2026-01-01", "2026-11-24"
+    for lang, words in (("zh", "本指标无乡镇数据"), ("en", "no township figures")):
+        figure = run_callback(app, "ops-ranking.figure",
+                              store_payload(FilterState(d, start, end, "retail_sales", lang)))
+        assert words in figure.layout.title.subtitle.text
+        assert sorted(_ranked(figure)) == sorted(queries.districts()["code"])
+    township = queries.event_metric_by_area("event_count", d, start, end)["area_code"][0]
+    figure = run_callback(app, "ops-ranking.figure", store_payload(
+        FilterState(d, start, end, "good_air_rate", "zh", township=township)))
+    assert "本指标无网格数据" in figure.layout.title.subtitle.text
+
+
+def test_the_kpi_cards_of_a_township_give_their_counts_and_name_district_figures(app,
+                                                                                 queries):
+    d, start, end = "360726", "2026-01-01", "2026-11-24"
+    township = queries.event_metric_by_area("event_count", d, start, end).sort_values(
+        "value")["area_code"].iloc[-1]
+    payload = store_payload(FilterState(d, start, end, "closure_rate", "zh",
+                                        township=township))
+    def bases(cards) -> dict:
+        # each card's basis beside its name: what its value rests on, or 区县
+        return {card.id["code"]: (basis.children, "few" in basis.className)
+                for card in cards for basis in card.children[0].children[1:] if basis}
+
+    shown = bases(run_callback(app, "ops-kpis.children", payload))
+    kpis = queries.kpis(township, start, end).set_index("code")
+    from data.alerts import rests_on_few
+    for code in ("closure_rate", "on_time_rate", "satisfaction_rate"):
+        events = int(kpis.loc[code, "events"])
+        assert shown[code] == (f"{events:,}件", rests_on_few(events))
+    for code in ("gdp", "unemployment_rate", "good_air_rate", "water_good_rate"):
+        assert shown[code] == ("区县", False)
+    # the district's own cards: the counts, and no card stays behind
+    district = bases(run_callback(app, "ops-kpis.children",
+                                  store_payload(FilterState(d, start, end, "closure_rate",
+                                                            "zh"))))
+    assert set(district) == {"closure_rate", "on_time_rate", "satisfaction_rate"}
 
 
 def test_a_tampered_store_is_refused(app):
@@ -158,9 +270,17 @@ def test_choosing_a_district_drills_the_map_into_its_townships(app, queries):
     assert by_area.isna().any()
     assert all(z[c] == trace["zmin"] for c in by_area[by_area.isna()].index)
     assert min(z[c] for c in by_area.dropna().index) > trace["zmin"]
-    assert trace["colorscale"][0][1] == trace["colorscale"][1][1] == overview_callbacks.THEME.grid
+    assert trace["colorscale"][0][1] == trace["colorscale"][1][1] == \
+        overview_callbacks.THEME.map_no_data
     texts = dict(zip(trace["locations"], trace["text"]))
     assert {texts[c] for c in by_area[by_area.isna()].index} == {"暂无数据"}
+    # the map's style now names the district's townships (the city's districts before)
+    style = urlparse(ops[("layout", "map", "style")])
+    assert style.path == f"/geo/style/{overview_callbacks.THEME.name}.json"
+    assert parse_qs(style.query) == {"names": ["townships"], "parent": ["360702"],
+                                     "lang": ["zh"]}
+    city = urlparse(_assigned(_map(app, CITY))[("layout", "map", "style")])
+    assert parse_qs(city.query) == {"names": ["districts"], "lang": ["zh"]}
 
 
 def test_a_chosen_grid_cell_is_outlined_among_its_townships_cells(app, queries):

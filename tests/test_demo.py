@@ -31,6 +31,14 @@ def test_dimensions_have_the_promised_sizes(store):
     assert counts["sections"] >= 20
 
 
+def test_grid_cells_have_english_names(queries):
+    """An English screen, alert or wall names a cell in English (网格07-08 is Grid 07-08)."""
+    cells = queries.areas("grid_cells")
+    assert cells["name_en"].notna().all()
+    pairs = set(zip(cells["name_zh"], cells["name_en"]))
+    assert all(en == "Grid " + zh.removeprefix("网格") for zh, en in pairs)
+
+
 def test_codes_extend_their_parent_code(store):
     bad = store.rows("SELECT count(*) FROM grid_cells c JOIN townships t "
                      "ON t.code = c.township_code WHERE NOT starts_with(c.code, t.code) "

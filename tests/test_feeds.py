@@ -4,12 +4,14 @@ rows reach the app's queries."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from data.access import Access
@@ -233,37 +235,109 @@ def test_the_api_describes_itself(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
     assert sorted(doc["paths"]) == [f"/api/v1/feeds/{k}" for k in
-                                    ("air", "events", "indicators", "water")]
+                                    ("air", "events", "indicators", "resources", "warnings",
+                                     "water")]
     post = doc["paths"]["/api/v1/feeds/events"]["post"]
     assert {"200", "401", "403", "413", "422"} <= set(post["responses"])
     assert "事件编号" in post["description"]
 
 
-def test_what_the_event_download_writes_posts_back_unchanged(city, client, settings):
-    """docs/FEEDS.md: a system may post rows as /download/events.csv writes them."""
+def _download(settings, city: Path, query: str) -> tuple[bytes, list[int]]:
+    """/download/events.csv of a query string, and the event ids it holds (read past its
+    first line, which says what made it)."""
     from app import create_app
     browser = create_app(settings.with_(db_path=city, auth=False)).server.test_client()
-    day = "from=2026-11-10&to=2026-11-20&district=360702"
-    got = browser.get(f"/download/events.csv?{day}")
+    got = browser.get(f"/download/events.csv?{query}")
     assert got.status_code == 200
-    body = got.data
-    ids = [int(line.split(b",")[0]) for line in body.decode("utf-8-sig").encode()
-           .splitlines()[1:]]
-    assert 5 < len(ids) < 50
+    text = got.data.decode("utf-8-sig")
+    assert text.startswith("# ")
+    frame = pd.read_csv(io.StringIO(text), skiprows=1, dtype=str)
+    return got.data, [int(v) for v in frame.iloc[:, 0]]
+
+
+def _rows(city: Path, ids: list[int], what: str = "* EXCLUDE (as_of, source)") -> list:
     con = connect(city, read_only=True)
     try:
-        query = (f"SELECT * EXCLUDE (as_of, source) FROM grid_events WHERE event_id IN "
-                 f"({', '.join('?' * len(ids))}) ORDER BY event_id")
-        before = con.execute(query, ids).fetchall()
+        return con.execute(f"SELECT {what} FROM grid_events WHERE event_id "
+                           f"IN ({', '.join('?' * len(ids))}) ORDER BY event_id", ids).fetchall()
     finally:
         con.close()
-    token = _token(city, "round-trip", "events")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_what_the_event_download_writes_posts_back_unchanged(city, client, settings, lang):
+    """docs/FEEDS.md: a system may post rows as /download/events.csv writes them: the
+    screen's headers and names in either language with the codes beside them, and the
+    first line saying what made the file."""
+    body, ids = _download(settings, city, "from=2026-11-10&to=2026-11-20&district=360702"
+                                          f"&lang={lang}")
+    assert 5 < len(ids) < 50
+    before = _rows(city, ids)
+    token = _token(city, f"round-trip-{lang}", "events")
     posted = client.post(URL + "events", data=body, content_type="text/csv",
                          headers={"Authorization": f"Bearer {token}"})
     assert posted.status_code == 200, posted.get_json()
+    # every column read for what it is (none ignored), the first line taken for a title
     assert posted.get_json()["accepted"] == len(ids)
-    con = connect(city, read_only=True)
-    try:
-        assert con.execute(query, ids).fetchall() == before
-    finally:
-        con.close()
+    assert posted.get_json()["warnings"] == []
+    assert _rows(city, ids) == before
+    assert {source for (source,) in _rows(city, ids, "source")} == {"events.csv"}
+
+
+def test_a_downloaded_name_edited_without_its_code_is_refused(city, client, settings):
+    """A download holds each named column twice (类别, 类别代码) and the codes are read: a name
+    changed alone would change nothing, so it is refused with the row and the column."""
+    import csv
+    body, ids = _download(settings, city, "from=2026-11-10&to=2026-11-20&district=360702")
+    lines = body.decode("utf-8-sig").splitlines()
+    header = next(csv.reader([lines[1]]))
+    rows = list(csv.reader(lines[2:]))
+    at = header.index("类别")
+    rows[2][at] = next(name for name in ("市容环境", "街面秩序") if name != rows[2][at])
+    out = io.StringIO()
+    csv.writer(out).writerows([next(csv.reader([lines[0]])), header, *rows])
+    token = _token(city, "edited-name", "events")
+    posted = client.post(URL + "events", data=out.getvalue().encode("utf-8"),
+                         content_type="text/csv", headers={"Authorization": f"Bearer {token}"})
+    assert posted.status_code == 422
+    (error,) = posted.get_json()["errors"]
+    assert error["field"] == "类别" and error["row"] == 3 and "类别代码" in error["expected"]
+    # without the names the codes alone load
+    for row in (header, *rows):
+        del row[at]
+    out = io.StringIO()
+    csv.writer(out).writerows([header, *rows])
+    posted = client.post(URL + "events", data=out.getvalue().encode("utf-8"),
+                         content_type="text/csv", headers={"Authorization": f"Bearer {token}"})
+    assert posted.status_code == 200 and posted.get_json()["accepted"] == len(ids)
+
+
+@pytest.mark.parametrize(("lang", "fmt"), [("zh", "csv"), ("en", "csv"), ("zh", "xlsx")])
+def test_what_the_event_download_writes_loads_back_unchanged(city_path, settings, tmp_path,
+                                                            lang, fmt):
+    """``citybrain load events`` reads a downloaded file as it is, in either language; a
+    workbook past its first sheet (说明)."""
+    from app import create_app
+    city = Path(shutil.copy(city_path, tmp_path / "city.duckdb"))
+    query = f"from=2026-11-01&to=2026-11-20&lang={lang}"
+    _, ids = _download(settings, city, query)
+    assert len(ids) > 100
+    browser = create_app(settings.with_(db_path=city, auth=False)).server.test_client()
+    path = tmp_path / f"events-{lang}.{fmt}"
+    path.write_bytes(browser.get(f"/download/events.{fmt}?{query}").data)
+    but_place, place = "* EXCLUDE (as_of, source, lon, lat)", "lon, lat"
+    before = _rows(city, ids, but_place), _rows(city, ids, place)
+    out = subprocess.run([sys.executable, "-m", "cli", "load", "events", str(path), "--db",
+                          str(city)], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                              "CITYBRAIN_BUILD_DEMO": "0"})
+    assert out.returncode == 0, out.stderr
+    assert "ignored" not in out.stdout + out.stderr
+    assert _rows(city, ids, but_place) == before[0]
+    if fmt == "csv":
+        assert _rows(city, ids, place) == before[1]
+    else:   # a workbook's numbers come back to 15 digits: the place to a few nanometres
+        for got, want in zip(_rows(city, ids, place), before[1]):
+            assert got == pytest.approx(want, abs=1e-9)
+    # written again, from the file (not left alone)
+    assert {source for (source,) in _rows(city, ids, "source")} == {path.name}

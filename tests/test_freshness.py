@@ -63,6 +63,7 @@ def test_overdue_feeds_are_said_on_kpi_cards_and_chart_titles(late_city):
                        default=lambda c: c.to_plotly_json(), ensure_ascii=False)
     assert "数据过期" in cards
     figure = run_callback(late_city, "ops-trend.figure", data)
-    assert "数据截至 2026-10" in figure.layout.title.text
-    assert "数据过期" in figure.layout.title.text
+    # on the line under the title: beside it, a long title ran out of a narrow chart
+    assert "数据截至 2026-10" in figure.layout.title.subtitle.text
+    assert "数据过期" in figure.layout.title.subtitle.text
 

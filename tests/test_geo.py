@@ -7,7 +7,7 @@ import shapely
 
 from geo import crs
 from geo.boundaries import load_ganzhou_districts
-from geo.geojson import map_view, to_geojson
+from geo.geojson import LABELLED_AREAS_MAX, label_points, map_view, to_geojson
 from geo.tessellate import sample_points, tessellate
 
 
@@ -110,3 +110,36 @@ def test_map_view_fits_the_bounds():
     center, zoom = map_view((114.0, 24.5, 116.6, 27.2), 760, 620)
     assert center == {"lon": pytest.approx(115.3), "lat": pytest.approx(25.85)}
     assert 6.5 < zoom < 8.0
+
+
+def test_label_points_lie_inside_their_areas_largest_first():
+    # a C shape (its centroid lies outside it), a small square, and a two-part area whose
+    # name belongs on its larger part
+    crescent = shapely.box(0, 0, 3, 3).difference(shapely.box(1, 1, 3, 2))
+    small = shapely.box(3, 0, 3.2, 0.2)
+    islands = shapely.MultiPolygon([shapely.box(5, 0, 5.1, 0.1), shapely.box(6, 0, 7, 1)])
+    frame = gpd.GeoDataFrame({"code": ["a", "b", "c"], "name_en": ["Cee", "Small", "Isles"]},
+                             geometry=[crescent, small, islands], crs="EPSG:4326")
+    assert not crescent.contains(crescent.centroid)
+    labels = label_points(frame, "name_en")
+    features = {f["id"]: f for f in labels["features"]}
+    for code, geom in zip(frame["code"], frame.geometry):
+        x, y = features[code]["geometry"]["coordinates"]
+        assert geom.contains(shapely.Point(x, y)), code
+    assert shapely.box(6, 0, 7, 1).contains(shapely.Point(*features["c"]["geometry"]["coordinates"]))
+    assert {f["properties"]["name"] for f in labels["features"]} == {"Cee", "Small", "Isles"}
+    # rank 0 is the largest area: where names collide, the map keeps the larger area's
+    by_rank = sorted(labels["features"], key=lambda f: f["properties"]["rank"])
+    areas = [frame.set_index("code").geometry[f["id"]].area for f in by_rank]
+    assert areas == sorted(areas, reverse=True)
+    with pytest.raises(ValueError, match="EPSG:4326"):
+        label_points(frame.to_crs("EPSG:3857"), "name_en")
+
+
+def test_no_label_points_past_the_limit():
+    many = gpd.GeoDataFrame({"code": [str(i) for i in range(LABELLED_AREAS_MAX + 1)],
+                             "name_zh": ["网格"] * (LABELLED_AREAS_MAX + 1)},
+                            geometry=[shapely.box(i, 0, i + 1, 1)
+                                      for i in range(LABELLED_AREAS_MAX + 1)], crs="EPSG:4326")
+    assert label_points(many, "name_zh")["features"] == []
+    assert len(label_points(many.head(3), "name_zh")["features"]) == 3

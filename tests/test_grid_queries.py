@@ -438,25 +438,76 @@ def test_csv_headers_in_chinese_survive_the_bom(queries):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_xlsx_download_has_named_headers_and_real_datetimes(queries, lang):
+    """The workbook: a first sheet saying what made it, then the rows with the table's
+    headers, names beside codes for named columns, typed cells with number formats."""
     want = _page_rows(queries, "360731", EXPORT_FILTERS, "reported_at", False)
+    en = 1 if lang == "en" else 0
+    vocabulary = queries.event_vocabulary()
+    names = {"category": {c: pair[en] for c, pair in vocabulary.categories.items()},
+             "status": {c: pair[en] for c, pair in vocabulary.stages.items()}}
+    about = [("区域" if lang == "zh" else "Area", "于都县"), ("行数", f"{len(want):,}")]
     buffer = io.BytesIO()
     reader = queries.events_export("360731", *RANGES[0], EXPORT_FILTERS, "reported_at", False)
-    assert export.write_events_xlsx(reader, buffer, lang=lang) == len(want) > 0
-    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()), read_only=True).active
+    assert export.write_events_xlsx(reader, buffer, lang=lang, names=names,
+                                    about=about) == len(want) > 0
+    book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    assert book.sheetnames == [("说明", "About")[en], ("事件明细", "Event records")[en]]
+    assert [tuple(r) for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == \
+        about
+    sheet = book.worksheets[1]
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == [export.COLUMN_NAMES[c][1 if lang == "en" else 0]
-                             for c in EVENT_EXPORT_COLUMNS]
-    got = pd.DataFrame(rows[1:], columns=list(EVENT_EXPORT_COLUMNS))
+    headers = []
+    for column in EVENT_EXPORT_COLUMNS:
+        headers.append(export.header(column, lang))
+        if column in names:
+            headers.append(export.code_header(column, lang))
+    assert list(rows[0]) == headers
+    assert {"类别", "类别代码", "状态代码"} <= set(headers) if lang == "zh" else \
+        {"Category", "Category code", "Status code"} <= set(headers)
+    got = pd.DataFrame(rows[1:], columns=headers)
     assert len(got) == len(want)
-    assert got["event_id"].tolist() == want["event_id"].tolist()
+    assert got[headers[0]].tolist() == want["event_id"].tolist()
     for column in ("reported_at", "deadline_at", "closed_at"):
-        filled = got[column].dropna()
+        filled = got[export.header(column, lang)].dropna()
         assert len(filled) and all(isinstance(v, dt.datetime) for v in filled)
-        pd.testing.assert_series_equal(pd.to_datetime(got[column]), want[column],
-                                       check_dtype=False, check_names=False)
-    assert got["category"].tolist() == want["category"].tolist()
+        pd.testing.assert_series_equal(pd.to_datetime(got[export.header(column, lang)]),
+                                       want[column], check_dtype=False, check_names=False)
+    for column in names:
+        assert got[export.header(column, lang)].tolist() == \
+            [names[column][c] for c in want[column]]
+        assert got[export.code_header(column, lang)].tolist() == want[column].tolist()
+    assert got[export.header("category", lang)].iloc[0] != want["category"].iloc[0]
     assert [None if pd.isna(v) else int(v) for v in want["satisfaction"]] == \
-        got["satisfaction"].tolist()
+        got[export.header("satisfaction", lang)].tolist()
+    # numbers as numbers with their formats: whole numbers, coordinates to six places
+    first = {headers[i]: cell for i, cell in enumerate(next(sheet.iter_rows(min_row=2)))}
+    assert first[headers[0]].number_format == "0"
+    assert first[export.header("returned_count", lang)].number_format == "0"
+    assert first[export.header("lon", lang)].number_format == "0.000000"
+    assert isinstance(first[export.header("lon", lang)].value, float)
+
+
+def test_the_tables_workbook_writes_numbers_ranks_and_yes_no(tmp_path):
+    """Small tables (key tasks, the monthly report): whole numbers as whole numbers, other
+    numbers rounded to two places with a format, yes/no in words, a first 说明 sheet."""
+    frame = pd.DataFrame({"排名": [1, 2, 3], "数值": [5.330513542, 98.5, None],
+                          "达标": [True, False, None], "计数": [3.0, 7.0, float("nan")],
+                          "名称": ["章贡区", "南康区", "=1+1"]})
+    for lang, yes, no in (("zh", "是", "否"), ("en", "Yes", "No")):
+        buffer = io.BytesIO()
+        assert export.write_tables_xlsx([("排名", frame)], buffer, lang=lang,
+                                        about=[("时间", "2026-11")]) == 3
+        book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+        assert book.sheetnames == [("说明" if lang == "zh" else "About"), "排名"]
+        rows = list(book["排名"].iter_rows(min_row=2))
+        assert [r[0].value for r in rows] == [1, 2, 3]
+        assert all(r[0].number_format == "0" and r[3].number_format in ("0", "General")
+                   for r in rows)
+        assert [r[1].value for r in rows] == [5.33, 98.5, None]
+        assert rows[0][1].number_format == "#,##0.0#"
+        assert [r[2].value for r in rows] == [yes, no, None]
+        assert [r[3].value for r in rows] == [3, 7, None]
+        assert rows[2][4].value == "=1+1" and rows[2][4].data_type == "s"
 
 
 def test_excel_row_limit_is_checked_before_writing(queries, monkeypatch):

@@ -51,9 +51,48 @@ def test_path_tricks_never_serve_a_file(client, path):
 
 
 def test_map_style_has_no_remote_sources(client):
-    style = json.loads(client.get("/geo/style/wall.json").data)
-    assert style["sources"] == {} and "glyphs" not in style and "sprite" not in style
-    assert style["layers"][0]["type"] == "background"
+    for path in ("/geo/style/wall.json", "/geo/style/far.json?names=districts&lang=en"):
+        style = json.loads(client.get(path).data)
+        # no glyph or sprite files (MapLibre draws the names with the page's fonts) and
+        # every source inline: the style fetches nothing, from the internet or the app
+        assert "glyphs" not in style and "sprite" not in style
+        assert all(isinstance(source["data"], dict) for source in style["sources"].values())
+        assert style["layers"][0]["type"] == "background"
+        assert "http" not in json.dumps(style)
+
+
+def _style_names(client, query: str) -> list[str]:
+    resp = client.get(f"/geo/style/wall.json?{query}")
+    assert resp.status_code == 200, query
+    style = json.loads(resp.data)
+    (names,) = [layer for layer in style["layers"] if layer["type"] == "symbol"]
+    assert names["paint"]["text-halo-width"] > 0      # legible over any fill
+    return [f["properties"]["name"] for f in style["sources"][names["source"]]["data"]
+            ["features"]]
+
+
+def test_map_style_names_the_areas_shown_in_the_interface_language(client, queries):
+    districts = queries.districts()
+    assert sorted(_style_names(client, "names=districts&lang=zh")) == \
+        sorted(districts["name_zh"])
+    assert sorted(_style_names(client, "names=districts&lang=en")) == \
+        sorted(districts["name_en"])
+    # drilled to a district: its townships, in English where the store has their names
+    townships = json.loads(client.get("/geo/townships.geojson?parent=360702").data)
+    expected = sorted(f["properties"]["name_en"] for f in townships["features"])
+    assert sorted(_style_names(client, "names=townships&parent=360702&lang=en")) == expected
+    # grid cells have one name, the Chinese one, in both languages
+    cells = json.loads(client.get("/geo/grid_cells.geojson?parent=360702").data)
+    assert sorted(_style_names(client, "names=grid_cells&parent=360702&lang=en")) == \
+        sorted(f["properties"]["name_zh"] for f in cells["features"])
+    # no level: no names, and the layer is still there for the map to draw below
+    assert _style_names(client, "") == []
+
+
+@pytest.mark.parametrize("query", ["names=provinces", "names=townships&parent=999999",
+                                   "names=districts&parent=360702"])
+def test_map_style_refuses_unknown_levels_and_areas(client, query):
+    assert client.get(f"/geo/style/wall.json?{query}").status_code == 404
 
 
 def test_the_interface_font_is_served_with_the_glyphs_on_screen(client):

@@ -124,8 +124,8 @@ def test_the_workbook_has_both_tables_as_numbers(written):
     lang, files, _, _ = written
     book = load_workbook(files["xlsx"], read_only=True)
     w = _words(lang)
-    assert book.sheetnames == [w["table"][:28], w["late"]]
-    rows = list(book[book.sheetnames[0]].iter_rows(values_only=True))
+    assert book.sheetnames == ["About" if lang == "en" else "说明", w["table"][:28], w["late"]]
+    rows = list(book[book.sheetnames[1]].iter_rows(values_only=True))
     assert rows[-1] == (w["total"], 28, 10, 11, 4, 3, 8)
     assert rows[1][0] in ("工业和信息化局", "Industry and Information Technology Bureau")
     late = list(book[w["late"]].iter_rows(values_only=True))

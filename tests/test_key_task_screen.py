@@ -241,7 +241,13 @@ def test_the_excel_download_holds_the_filtered_tasks_and_milestones(app):
     response = client.get("/download/tasks.xlsx?district=360702&lang=en&department=D17")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data), read_only=True)
-    assert book.sheetnames == ["Key tasks", "Milestone"]
+    assert book.sheetnames == ["About", "Key tasks", "Milestone"]
+    about = dict(book["About"].iter_rows(min_row=2, values_only=True))
+    assert about["Judged at"] == "2026-11-24" and about["Rows"] == "2"
+    # the department by its name, as the screen's dropdown shows it
+    assert about["Department and status"].endswith(" · All statuses")
+    assert "D17" not in about["Department and status"]
+    assert about["Area"] == "Zhanggong"
     rows = list(book["Key tasks"].iter_rows(values_only=True))
     assert rows[0][:3] == ("Code", "Task", "Lead")
     assert [r[0] for r in rows[1:]] == ["KT2026-21", "KT2026-16"]

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+import i18n
 from charts import registry
 from charts.runtime import Runtime
 from charts.state import valid_state
@@ -305,6 +306,23 @@ def test_planted_anomalies_in_their_month(reports, store):
     assert nov.alerts["severity"].is_monotonic_decreasing
 
 
+def test_alert_table_gives_the_events_behind_each_rate(reports):
+    """The report's alerts table says on how many events each event metric rests (at least
+    alerts.MIN_ALERT_EVENTS), as whole numbers; other rows leave the cell empty."""
+    from report import files
+    for key, header in (("zh", "事件数"), ("en", "Events")):
+        report = reports[key]
+        title, table = next((title, frame) for title, frame in files.tables(report)
+                            if title == i18n.t("report_alerts", report.lang))
+        counts = table[header].tolist()
+        expected = [None if pd.isna(n) else int(n) for n in report.alerts["events"]]
+        assert counts == expected and any(n is not None for n in counts)
+        assert all(isinstance(n, int) and n >= alerts.MIN_ALERT_EVENTS
+                   for n in counts if n is not None)
+        event_codes = set(report.alerts.loc[report.alerts["events"].notna(), "code"])
+        assert {catalog.BUILT_IN.get(code).kind for code in event_codes} <= {"events", "cases"}
+
+
 def test_alert_rules_against_raw_rows(reports, store, events):
     """Each rule recomputed with pandas: districts with a station-day at AQI level >= 4, cells
     whose month reaches 5x their median month and 20, districts whose sections at class III or
@@ -366,7 +384,7 @@ def _table_numbers(report) -> list[float]:
         numbers += list(report.kpis[column].dropna())
     for frame in report.rankings.values():
         numbers += list(frame["value"].dropna()) + list(frame["level"].dropna())
-    for column in ("value", "threshold", "peak", "baseline"):
+    for column in ("value", "threshold", "peak", "baseline", "events"):
         numbers += list(report.alerts[column].dropna())
     # counts of rows: indicators judged, met, alerts, alerts per rule
     judged = report.kpis[report.kpis["met"].notna()]

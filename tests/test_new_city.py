@@ -260,8 +260,8 @@ def test_stations_from_a_baidu_export_are_placed_where_they_are(new_city, tmp_pa
     capsys.readouterr()
     assert citybrain(["load", "indicators", str(path), "--source-crs", "GCJ02", "--db",
                       str(db), "--quiet"]) == 2
-    assert "--source-crs applies to boundaries and to events, stations, sections, not to " \
-        "indicators" in capsys.readouterr().err
+    assert "--source-crs applies to boundaries and to events, stations, sections, warnings, " \
+        "resources, not to indicators" in capsys.readouterr().err
 
 
 def test_a_load_upgrades_a_store_older_than_the_reporter_columns(new_city, tmp_path):

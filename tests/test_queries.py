@@ -259,6 +259,46 @@ def test_event_metrics_below_the_districts_match_pandas(queries, events, store):
         queries.event_metric_by_area("event_count", "3607'--", START, END)
 
 
+def _pandas_event_basis(every: pd.DataFrame, start=START, end=END,
+                        as_of=TEST_NOW) -> pd.Series:
+    """What each event metric of an area rests on, from raw events: the events reported in
+    [start, end] (count, closure), those of them closed (handling time) and rated
+    (satisfaction), and the events due then whose outcome is known (on time)."""
+    ev = _in_range(every, "reported_at", start, end)
+    as_of = pd.Timestamp(as_of)
+    due = every["deadline_at"].dt.normalize()
+    mine = every[(due >= pd.Timestamp(start)) & (due <= min(pd.Timestamp(end),
+                                                             as_of.normalize()))]
+    known = mine[mine["closed_at"].notna() | (mine["deadline_at"] < as_of)]
+    return pd.Series({"event_count": len(ev), "closure_rate": len(ev),
+                      "mean_handling_hours": int(ev["closed_at"].notna().sum()),
+                      "satisfaction_rate": int(ev["satisfaction"].notna().sum()),
+                      "on_time_rate": len(known)})
+
+
+@pytest.mark.parametrize("code", ["event_count", "closure_rate", "on_time_rate",
+                                  "mean_handling_hours", "satisfaction_rate"])
+def test_the_events_a_township_or_cells_value_rests_on_match_pandas(queries, store, code):
+    """The ranking writes the count beside each township's and grid cell's rate: the events
+    it is taken over, as pandas counts them on the raw rows (an area without any: 0), and
+    the areas are held to their district's target."""
+    every = store.df("SELECT district_code, township_code, grid_code, reported_at, "
+                     "closed_at, deadline_at, satisfaction FROM grid_events")
+    township = _in_range(every, "reported_at").township_code.value_counts().index[0]
+    district = township[:6]
+    for parent, column in ((district, "township_code"), (township, "grid_code")):
+        got = queries.event_metric_by_area(code, parent, START, END).set_index("area_code")
+        inside = every[every[column].str.startswith(parent)]
+        want = inside.groupby(column).apply(_pandas_event_basis, include_groups=False)[code]
+        assert got.loc[want.index, "events"].tolist() == want.astype(int).tolist()
+        assert (got.drop(want.index)["events"] == 0).all()    # no event at all: none
+        assert got["events"].sum() > 0
+        held = queries.catalogue.applied(code, 2026, district)
+        assert (got["target"].dropna() == held.target).all()
+        assert got["status"].tolist() == [catalog.breach(held, None if pd.isna(h) else h)
+                                          for h in got["headline"]]
+
+
 @pytest.mark.parametrize("start, end", [
     ("2026-01-01", "2026-11-24"),     # whole months, then days of November
     ("2025-12-17", "2026-03-09"),     # days, whole months across a year, days

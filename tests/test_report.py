@@ -122,7 +122,17 @@ def test_the_word_file_has_real_tables_and_the_figures(written, content):
     kpi_table = doc.tables[0]
     assert len(kpi_table.rows) == len(content.kpis) + 1
     names = [row.cells[0].text for row in kpi_table.rows[1:]]
-    assert names == content.kpis["name"].tolist()
+    assert names == content.kpis["headline_name"].tolist()
+    # quarterly GDP is its quarter's growth in %, set against the quarter before, with its
+    # level in 亿元 beside it; a rate is its month's, in %, with no level
+    header = [cell.text for cell in kpi_table.rows[0].cells]
+    assert header[:4] == ["指标", "期别", "本期", "单位"] and "较上期" in header
+    assert "本月" not in header and "较上月" not in header
+    gdp = [cell.text for cell in kpi_table.rows[1].cells]
+    assert gdp[:2] == ["地区生产总值增速", "2026年三季度"] and gdp[3] == "%"
+    assert gdp[header.index("总量单位")] == "亿元" and float(gdp[header.index("总量")]) > 0
+    rate = [cell.text for cell in kpi_table.rows[names.index("办结率") + 1].cells]
+    assert rate[1] == "2026年10月" and rate[3] == "%" and rate[header.index("总量")] in ("", "—")
     assert len(doc.inline_shapes) == len(figures)
     assert any(p.text.startswith("图 1") for p in doc.paragraphs)
     # the shipped template: its styles, its footer's page numbers (Word fields)
@@ -146,16 +156,24 @@ def test_the_workbook_has_every_table_with_units_in_its_headers(written, content
     files, _, _ = written
     book = load_workbook(files["xlsx"], read_only=True)
     tables = report_files.tables(content)
-    assert len(book.sheetnames) == len(tables)
-    for sheet_name, (title, frame) in zip(book.sheetnames, tables):
+    # first what the workbook is (说明), then a sheet a table
+    about = dict(book[book.sheetnames[0]].iter_rows(min_row=2, values_only=True))
+    assert book.sheetnames[0] == "说明" and MONTH in about["报告"] and about["报告月份"] == MONTH
+    assert len(book.sheetnames) == 1 + len(tables)
+    for sheet_name, (title, frame) in zip(book.sheetnames[1:], tables):
         rows = list(book[sheet_name].iter_rows(values_only=True))
         assert list(rows[0]) == list(frame.columns), title
         assert len(rows) - 1 == len(frame)
         for got, (_, want) in zip(rows[1:], frame.iterrows()):
             for g, w in zip(got, want):
-                if isinstance(w, float) and w == w:
-                    assert g == pytest.approx(w)
-    kpis = [row for row in book[book.sheetnames[0]].iter_rows(values_only=True)]
+                if isinstance(w, bool):
+                    assert g == ("是" if w else "否")     # yes/no in words, not TRUE/FALSE
+                elif isinstance(w, float) and w == w:
+                    assert g == pytest.approx(w, abs=0.005)   # two decimals at most
+                    assert g == round(g, 2)
+                elif isinstance(w, int):
+                    assert g == w and isinstance(g, int)       # ranks, counts: whole
+    kpis = [row for row in book[book.sheetnames[1]].iter_rows(values_only=True)]
     assert any("单位" in str(h) for h in kpis[0])
 
 
@@ -425,7 +443,8 @@ def test_the_report_screen_previews_the_month_and_links_the_files(app, content):
     from report.monthly import SECTIONS  # every section, as ``content`` has them
     summary, kpis, figures, links = run_callback(app, key, state, MONTH, list(SECTIONS), ids)
     assert [p.children for p in summary] == content.summary
-    assert [row["name"] for row in kpis] == content.kpis["name"].tolist()
+    assert [row["headline_name"] for row in kpis] == content.kpis["headline_name"].tolist()
+    assert [row["period_label"] for row in kpis] == content.kpis["period_label"].tolist()
     assert len(figures) == len(content.figures)
     assert links[0].startswith(f"/report/{MONTH}.pdf?month={MONTH}&sections=kpis,economy")
     # a month without data says which months there are
@@ -440,7 +459,7 @@ def test_the_report_route_serves_the_files_and_names_what_exists(app):
     assert got.status_code == 200
     assert f"citybrain-report-{MONTH}-en.xlsx" in got.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(got.data), read_only=True)
-    assert len(book.sheetnames) == 2
+    assert book.sheetnames[0] == "About" and len(book.sheetnames) == 1 + 2
     got = client.get("/report/2019-01.pdf")
     assert got.status_code == 404 and b"2024-12" in got.data
     for fmt in ("odt", "XLSX", "%20xlsx"):
@@ -460,3 +479,26 @@ def test_a_broken_word_template_is_the_servers_fault_and_its_path_stays_in_the_l
     assert got.status_code == 503 and b"CITYBRAIN_REPORT_TEMPLATE" in got.data
     assert b"secret-folder" not in got.data
     assert str(bad) in caplog.text
+
+
+def test_a_trend_figure_draws_the_months_its_caption_names(runtime, content):
+    """The screens' trend draws every month with the chosen ones shaded; in the report a
+    caption of 2025年10月至2026年10月 sat over bars from 2024-12 on."""
+    from charts import registry
+    from layouts import theme
+    spec = content.figures[0]
+    assert spec.chart == "ops-trend" and "2025年10月至2026年10月" in spec.caption
+    screen = registry.chart(spec.chart)(spec.state, runtime, theme.PRINT)
+    assert min(str(x)[:10] for x in screen.data[0].x) < "2025-09-01"     # it draws more
+    drawn = report_files._within(screen, spec.state.start, spec.state.end)
+    first, last = (str(x)[:10] for x in drawn.layout.xaxis.range)
+    assert "2025-09-01" < first < "2025-10-01" and "2026-10-31" < last <= "2026-11-01"
+    # the chosen range's shading is gone: it would cover the whole plot; the targets stay
+    assert all(shape.type != "rect" for shape in drawn.layout.shapes)
+    assert any(shape.type == "line" for shape in drawn.layout.shapes)
+    # a month's own chart (not a trend) is drawn as the screen draws it
+    month_spec = next(f for f in content.figures if f.state.start == "2026-10-01"
+                      and f.chart == "ops-air") if any(
+        f.state.start == "2026-10-01" and f.chart == "ops-air" for f in content.figures) \
+        else None
+    assert month_spec is None or month_spec.state.end == "2026-10-31"

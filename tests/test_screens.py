@@ -193,12 +193,12 @@ def test_the_event_downloads_hold_exactly_the_filtered_rows(app, store):
                    "'closed' AND CAST(reported_at AS DATE) BETWEEN ? AND ?", [START, END])
     got = client.get(csv_href)
     assert got.status_code == 200 and "attachment" in got.headers["Content-Disposition"]
-    csv = pd.read_csv(io.BytesIO(got.data), encoding="utf-8-sig")
+    csv = pd.read_csv(io.BytesIO(got.data), encoding="utf-8-sig", skiprows=1)
     assert csv.iloc[:, 0].tolist() == raw.sort_values(
         ["reported_at", "event_id"], ascending=[False, True])["event_id"].tolist()
     got = client.get(xlsx_href)
     assert got.status_code == 200
-    sheet = load_workbook(io.BytesIO(got.data), read_only=True).active
+    sheet = load_workbook(io.BytesIO(got.data), read_only=True)["事件明细"]
     ids = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert sorted(ids) == sorted(raw["event_id"].tolist())
     # a filter the server cannot read is a 400 with the reason, never a 500
@@ -207,6 +207,72 @@ def test_the_event_downloads_hold_exactly_the_filtered_rows(app, store):
         bad = client.get("/download/events.csv?tf=" + quote(tf))
         assert bad.status_code == 400 and b"unreadable" in bad.data, tf
     assert client.get("/download/events.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_event_downloads_show_the_tables_names_and_say_what_made_them(app, store, lang):
+    """#20: the CSV and the workbook carry the table's headers and the names it shows, in
+    the state's language, the codes beside them, and a first line (sheet) naming the
+    filters, the rows and the as-of that made them."""
+    from openpyxl import load_workbook
+
+    from charts.events import columns
+    from data.export import code_header
+    client = app.server.test_client()
+    closed = "结案" if lang == "zh" else "Closed"
+    data = store_payload(st.FilterState("360702", "2026-11-01", END, "retail_sales", lang))
+    response, _, csv_href, xlsx_href = _table(app, data, end=1000, model={
+        "status": {"filterType": "text", "type": "equals", "filter": closed}})
+    shown = response["rowData"]
+    assert len(shown) == response["rowCount"] > 5
+    text = client.get(csv_href).data.decode("utf-8-sig")
+    first = text.splitlines()[0]
+    district = "章贡区" if lang == "zh" else "Zhanggong"
+    as_of = store.rows("SELECT value FROM meta WHERE key = 'as_of'")[0][0][:16]
+    for part in (district, f"2026-11-01 {'至' if lang == 'zh' else 'to'} {END}",
+                 f"{'状态' if lang == 'zh' else 'Status'} "
+                 f"{'等于' if lang == 'zh' else 'equals'} “{closed}”",
+                 f"{len(shown):,}", as_of.replace("T", " ")):
+        assert part in first, (part, first)
+    assert first.startswith("# ")
+    csv = pd.read_csv(io.StringIO(text), skiprows=1, dtype=str, keep_default_na=False)
+    raw = store.df("SELECT * FROM grid_events WHERE event_id IN (SELECT unnest(?))",
+                   [[r["event_id"] for r in shown]]).set_index("event_id")
+    for column in columns(lang):
+        values = csv[column["name"]].tolist()
+        screen = ["" if r[column["id"]] is None else str(r[column["id"]]) for r in shown]
+        if column["kind"] == "date":       # the screen to the minute, the file to the second
+            values = [v[:16] for v in values]
+        assert values == screen, column["name"]
+        if column["kind"] == "named":       # the codes beside the names
+            codes = csv[code_header(column["id"], lang)].tolist()
+            assert codes == [raw.loc[r["event_id"], column["id"]] or "" for r in shown]
+            assert codes != values
+    # the workbook: the same first words on its first sheet, the same names in its rows
+    book = load_workbook(io.BytesIO(client.get(xlsx_href).data), read_only=True)
+    about = dict(book.worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert about["区域" if lang == "zh" else "Area"] == district
+    rows = list(book.worksheets[1].iter_rows(values_only=True))
+    status = rows[0].index("状态" if lang == "zh" else "Status")
+    assert {r[status] for r in rows[1:]} == {closed}
+
+
+def test_a_downloads_first_line_says_the_tables_filters_in_words(app):
+    """Numbers, days and empty cells as the grid's menu names them, in either language."""
+    model = {"returned_count": {"filterType": "number", "type": "inRange", "filter": 1,
+                                "filterTo": 3},
+             "reported_at": {"filterType": "date", "type": "greaterThan",
+                             "dateFrom": "2026-11-05 00:00:00"},
+             "satisfaction": {"filterType": "number", "type": "blank"}}
+    client = app.server.test_client()
+    for lang, words in (("zh", ("表格筛选：退回次数 介于 1 – 3；上报时间 晚于 2026-11-05；满意度 为空",
+                                "排序：满意度 升序")),
+                        ("en", ("Table filters: Returns between 1 – 3; Reported after "
+                                "2026-11-05; Rating blank", "Sorted by: Rating ascending"))):
+        got = client.get(f"/download/events.csv?from=2026-11-01&to={END}&lang={lang}"
+                         f"&sort=satisfaction&desc=0&tf=" + quote(json.dumps(model)))
+        first = got.data.decode("utf-8-sig").splitlines()[0]
+        assert all(w in first for w in words), first
 
 
 def test_every_grid_cell_of_the_city_at_the_cells_grain(app, queries, store):

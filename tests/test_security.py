@@ -412,15 +412,18 @@ def test_sec015_csv_downloads_neutralise_formula_cells(settings, city_copy):
     app = create_app(settings.with_(db_path=city_copy))
     text = app.server.test_client().get(
         "/download/events.csv?from=2026-11-01&to=2026-11-24").get_data().decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    named = {row["event_id"]: row for row in rows}
+    lines = io.StringIO(text)
+    (first,) = next(csv.reader(lines))         # one cell: the filters and as-of that made it
+    assert first.startswith("# ")
+    rows = list(csv.DictReader(lines))
+    named = {row["事件编号"]: row for row in rows}
     for event_id, cell in zip(ids, cells):
         row = named[str(event_id)]
-        assert row["reporter_name"] == "'" + cell, row["reporter_name"]
-        assert row["reporter_phone"] == "'+86 797 8123456"
+        assert row["上报人"] == "'" + cell, row["上报人"]
+        assert row["联系电话"] == "'+86 797 8123456"
     # numbers are numbers still
-    assert all(row["returned_count"].isdigit() for row in rows)
-    assert all(row["event_id"].isdigit() for row in rows)
+    assert all(row["退回次数"].isdigit() for row in rows)
+    assert all(row["事件编号"].isdigit() for row in rows)
 
 
 # --- answers: health, headers, client errors, kiosk links, the audit of refusals ---------------

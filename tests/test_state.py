@@ -146,6 +146,43 @@ def test_the_time_slider_maps_positions_to_days():
     assert st.select_days(state, None, CTX) == state
 
 
+def _days(start: str, end: str) -> list[int]:
+    return [st.day_index(CTX, start), st.day_index(CTX, end)]
+
+
+def _moved(start: str, end: str, to: list[int]) -> tuple[str, str]:
+    state = st.parse_query(f"?from={start}&to={end}", CTX)[0]
+    moved = st.select_days(state, to, CTX)
+    return moved.start, moved.end
+
+
+def test_a_long_range_snaps_to_months_in_the_direction_a_handle_moved():
+    # one key press (a day) on a year's range moves its handle a whole month
+    assert _moved("2026-01-01", "2026-11-24", _days("2025-12-31", "2026-11-24")) == (
+        "2025-12-01", "2026-11-24")
+    assert _moved("2026-01-01", "2026-11-24", _days("2026-01-02", "2026-11-24")) == (
+        "2026-02-01", "2026-11-24")
+    assert _moved("2026-01-01", "2026-11-24", _days("2026-01-01", "2026-11-23")) == (
+        "2026-01-01", "2026-10-31")
+    assert _moved("2026-01-01", "2026-06-30", _days("2026-01-01", "2026-07-01")) == (
+        "2026-01-01", "2026-07-31")
+    # a drag to the middle of a month ends at that month's boundary beyond it
+    assert _moved("2025-03-01", "2025-09-30", _days("2025-02-14", "2025-10-09")) == (
+        "2025-02-01", "2025-10-31")
+    # never past the store's days
+    assert _moved("2026-01-01", "2026-10-31", _days("2026-01-01", "2026-11-20")) == (
+        "2026-01-01", "2026-11-24")
+
+
+def test_a_short_range_keeps_its_days():
+    # 近30天: a key press moves a day
+    assert _moved("2026-10-26", "2026-11-24", _days("2026-10-25", "2026-11-24")) == (
+        "2026-10-25", "2026-11-24")
+    # a long range dragged short keeps the days it was dragged to
+    assert _moved("2026-01-01", "2026-11-24", _days("2026-10-10", "2026-11-24")) == (
+        "2026-10-10", "2026-11-24")
+
+
 def test_a_lasso_picks_shapes_of_the_level_the_map_shows():
     ctx = st.Context(CTX.districts, CTX.first_day, CTX.last_day,
                      townships={"360702001": "360702", "360731001": "360731"},

@@ -239,7 +239,10 @@ def test_the_ranking_draws_the_citys_line_and_the_districts_own_marks(runtime):
     figure = ranking_chart(state, runtime, theme.WALL)
     assert [s.x0 for s in figure.layout.shapes] == [5.0]
     marks = figure.data[1]
-    assert list(marks.y) == ["章贡区"] and list(marks.x) == [9.5]
+    assert list(marks.y) == ["360702"] and list(marks.x) == [9.5]   # a row per code
+    assert list(marks.hovertext) == ["章贡区"]
+    ticks = dict(zip(figure.layout.yaxis.tickvals, figure.layout.yaxis.ticktext))
+    assert ticks["360702"] == "章贡区"
     # the mark's hover says the target as the bars say values; no "trace 0" legend
     assert list(marks.text) == ["+9.5%"] and "%{text}" in marks.hovertemplate
     assert figure.layout.showlegend is False

@@ -16,6 +16,7 @@ from data import alerts, catalog
 from data.demo import PLANTED
 from data.queries import Queries
 from data.store import Store
+from layouts import wall as wall_layout
 from layouts.ids import Wall
 from settings import WALL_SCENES, SettingsError, load_playlist
 from tests.conftest import reopen_recent_events, run_callback
@@ -72,6 +73,22 @@ def test_alert_text_says_where_what_value_threshold_and_since(runtime, app):
     assert text.startswith("Zhanggong: ") and "threshold 1" in text and "since 20" in text
 
 
+def test_alert_list_holds_every_alert_as_a_link_in_pages(runtime, app):
+    """The list holds every standing alert (the browser turns its pages), the first page
+    shown, each item a link to the overview of its alert."""
+    view = wall_charts.WallView(runtime, app, "en")
+    head, items = wall_layout.alert_list(view.alerts, "en")
+    pages = -(-len(view.alerts) // wall_layout.ALERT_PAGE)
+    assert len(items.children) == len(view.alerts) and pages >= 2
+    assert [li.hidden for li in items.children] == [
+        n >= wall_layout.ALERT_PAGE for n in range(len(view.alerts))]
+    # each item: its line, then who holds it (data/command.py's record)
+    assert [(li.children.href, li.children.children[0], li.children.children[1].children)
+            for li in items.children] == [(a["href"], a["text"], a["holder"])
+                                          for a in view.alerts]
+    assert head.children[1].children == f"page 1 of {pages}"
+
+
 # --- playlist ----------------------------------------------------------------------------------
 
 def test_default_playlist_file_names_every_scene():
@@ -119,6 +136,10 @@ def test_url_playlist_overrides_the_file_and_bad_values_are_named(settings):
     assert config["scenes"][0] == ["environment", 1]
     assert {s for _, s in config["scenes"]} == {1}
     assert config["refresh_ms"] == settings.wall_refresh_seconds * 1000
+    # the banner and the alert list turn at least as often as the scenes
+    assert config["alert_seconds"] == 1
+    config, _ = wall_charts.wall_config("?seconds=600", settings)
+    assert config["alert_seconds"] == wall_charts.ALERT_SECONDS
 
 
 @pytest.mark.parametrize("path, search, expected", [
@@ -145,6 +166,25 @@ def test_wall_page_holds_every_scene_and_part(runtime, app):
     for name, parts in wall_charts.SCENES.items():
         assert Wall.scene_id(name) in ids
         assert {Wall.part_id(name, part.name) for part, _ in parts} <= ids
+
+
+@pytest.mark.parametrize("lang, column", [("zh", "name_zh"), ("en", "name_en")])
+def test_wall_map_names_every_district_in_the_walls_language(runtime, app, lang, column):
+    import json
+    found = []
+
+    def walk(node):
+        if getattr(node, "id", None) == Wall.part_id("overview", "map"):
+            found.append(node.figure)
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and hasattr(child, "to_plotly_json"):
+                walk(child)
+    walk(wall.render(f"?mode=wall&lang={lang}", runtime, app))
+    (figure,) = found
+    style = json.loads(app.server.test_client().get(figure.layout.map.style).data)
+    names = [f["properties"]["name"] for f in style["sources"]["area-names"]["data"]["features"]]
+    assert sorted(names) == sorted(runtime.queries.districts()[column])
 
 
 def test_parts_fit_their_scene_body_without_overlapping():

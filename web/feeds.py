@@ -1,12 +1,13 @@
 """The push API (docs/FEEDS.md): a city's systems post rows as they happen.
 
-``POST /api/v1/feeds/<kind>`` (events, air, water, indicators) takes ``{"rows": [...]}`` as
-JSON or a CSV body with the columns of that kind's load file, from a system holding a feed
-token (``citybrain tokens add``) sent as ``Authorization: Bearer <token>``. The rows go through
-the same readers and the same all-or-nothing load as a file (data/load/build.py): a batch
-with one bad row writes nothing and the answer lists every bad row; a batch sent twice
-changes nothing the second time (rows are keyed: an event by its id, a reading by station and
-hour, a value by area, indicator and period). The browser's session and CSRF token play no
+``POST /api/v1/feeds/<kind>`` (events, air, water, indicators, warnings, resources) takes
+``{"rows": [...]}`` as JSON or a CSV body with the columns of that kind's load file, from a
+system holding a feed token (``citybrain tokens add``) sent as ``Authorization: Bearer
+<token>``. The rows go through the same readers and the same all-or-nothing load as a file
+(data/load/build.py): a batch with one bad row writes nothing and the answer lists every bad
+row; a batch sent twice changes nothing the second time (rows are keyed: an event by its id,
+a reading by station and hour, a value by area, indicator and period, a warning or resource
+by its id). The browser's session and CSRF token play no
 part: the token is the credential, and every batch is in the audit log.
 """
 
@@ -62,6 +63,17 @@ FEED_COLUMNS = {
     "indicators": ("area (地区: code or name), indicator (指标: code or name), period (时间), "
                    "value (数值); or one column per indicator. Keyed by area, indicator and "
                    "period."),
+    "warnings": ("warning_id (预警编号), kind (预警类型: flood 洪涝, geohazard 地质灾害, weather "
+                 "气象, forest_fire 森林火险, work_safety 安全生产), level (预警级别: red 红色 I, "
+                 "orange 橙色 II, yellow 黄色 III, blue 蓝色 IV), valid_from (生效时间), issuer "
+                 "(发布单位); area (预警区域: a district or township code or name, or a polygon "
+                 "as WKT or GeoJSON) or lon, lat (经度, 纬度) with radius_km (影响半径, 5 by "
+                 "default); optional: valid_to (解除时间; empty: until lifted), title (标题). "
+                 "Keyed by warning_id: post it again with valid_to to lift it."),
+    "resources": ("resource_id (编号), kind (类型: shelter 避难场所, rescue_team 救援队伍, depot "
+                  "物资储备点), name (名称), lon (经度), lat (纬度), capacity (容纳人数: "
+                  "shelters), headcount (队伍人数: rescue teams); optional: name_en. Keyed by "
+                  "resource_id."),
 }
 
 
@@ -198,10 +210,11 @@ def post_rows(kind: str):
         return _error(413, f"a batch is at most {settings.feed_max_mb} MB: send it in parts")
     mimetype = flask.request.mimetype
     try:
+        header_line = 1
         if mimetype == "application/json":
             table, count = _csv_of_json(body)
         elif mimetype == "text/csv":
-            table, count = body, _csv_rows(body)
+            table, (count, header_line) = body, _csv_rows(body)
         else:
             return _error(415, "send application/json ({\"rows\": [...]}) or text/csv")
     except ValueError as bad:
@@ -221,7 +234,7 @@ def post_rows(kind: str):
             problems = [p for p in error.problems if p.level == "error"]
             access.audit(f"feed:{name}", "feed", what(kind=kind, rows=count, refused=len(
                 problems)), flask.request.remote_addr or "")
-            return _json({"errors": [_problem(p) for p in problems]}, 422)
+            return _json({"errors": [_problem(p, header_line) for p in problems]}, 422)
     accepted = sum(report.rows.values())
     version = report.version
     access.audit(f"feed:{name}", "feed", what(kind=kind, rows=accepted, version=version),
@@ -230,11 +243,12 @@ def post_rows(kind: str):
                   "warnings": [str(w) for w in report.warnings][:100]})
 
 
-def _problem(problem) -> dict:
-    """A reader's problem as the API names it: the row of the batch (1 = the first row,
-    the header not counted), the field, the value and what was expected."""
-    return {"row": problem.row - 1 if problem.row else None, "field": problem.column,
-            "value": problem.value, "expected": problem.expected}
+def _problem(problem, header_line: int = 1) -> dict:
+    """A reader's problem as the API names it: the row of the batch (1 = the first row
+    under the header, on line ``header_line`` + 1), the field, the value and what was
+    expected."""
+    return {"row": problem.row - header_line if problem.row else None,
+            "field": problem.column, "value": problem.value, "expected": problem.expected}
 
 
 def _csv_of_json(body: bytes) -> tuple[bytes, int]:
@@ -267,10 +281,18 @@ def _csv_of_json(body: bytes) -> tuple[bytes, int]:
     return out.getvalue().encode("utf-8"), len(rows)
 
 
-def _csv_rows(body: bytes) -> int:
-    """Data rows of a CSV body (its header not counted), for the row limit."""
+def _csv_rows(body: bytes) -> tuple[int, int]:
+    """Data rows of a CSV body (its header not counted), for the row limit, and the line of
+    its header (2 under a download's first line), for the rows its problems name."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = body.decode("gb18030", errors="replace")
-    return max(0, sum(1 for _ in csv.reader(io.StringIO(text))) - 1)
+    records = csv.reader(io.StringIO(text))
+    first = next(records, None)
+    rest = sum(1 for _ in records)
+    # a download's first line (one cell starting with #) says what made it: the header
+    # comes after it
+    if first is not None and len(first) == 1 and first[0].startswith("#"):
+        return max(0, rest - 1), 2
+    return rest, 1

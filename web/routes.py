@@ -18,7 +18,7 @@ from dash.exceptions import CallbackException, DependencyException
 from charts import registry
 from data.access import what
 from data.export import ROWS_METADATA_KEY
-from geo.geojson import LEVELS, to_geojson
+from geo.geojson import LEVELS, label_points, name_property, to_geojson
 from layouts import export, fonts, theme
 from settings import VERSION
 from web import auth
@@ -60,7 +60,7 @@ _DASH_ENDPOINTS = frozenset({
     "<path:fingerprinted_path>", "/_dash-layout", "/_dash-dependencies",
     "/_dash-update-component", "/_favicon.ico", "/", "/<path:path>"})
 #: Modules whose routes are the app's own.
-_OWN_MODULES = ("web.routes", "web.auth", "web.feeds")
+_OWN_MODULES = ("web.routes", "web.auth", "web.feeds", "web.supervision", "web.command")
 
 
 def harden(app, settings) -> None:
@@ -283,10 +283,26 @@ def serve_geojson(level: str):
 
 @blueprint.route("/geo/style/<name>.json")
 def serve_map_style(name: str):
+    """A theme's map style; ``?names=<level>&parent=CODE&lang=zh|en`` writes the names of
+    that level's areas (inside ``parent``, as ``/geo/<level>.geojson``) in that language."""
+    files = _files()
+    runtime = files.runtime
     if name not in theme.THEMES:
         flask.abort(404)
-    body = flask.json.dumps(theme.map_style(theme.THEMES[name])).encode()
-    return _cached(body, "application/json")
+    args = flask.request.args
+    level, parent = args.get("names"), args.get("parent")
+    lang = "en" if args.get("lang") == "en" else "zh"
+    if level is not None and (level not in LEVELS or (parent is not None and (
+            LEVELS[level][3] is None or runtime.context.lineage(parent) is None))):
+        flask.abort(404)
+    key = (runtime.store.fingerprint, "style", name, level or "", parent or "", lang,
+           runtime.principal.scope.key)
+
+    def style() -> bytes:
+        labels = None if level is None else label_points(
+            runtime.shapes_within(level, parent), name_property(level, lang))
+        return flask.json.dumps(theme.map_style(theme.THEMES[name], labels)).encode()
+    return _cached(files.once(key, style), "application/json")
 
 
 @blueprint.route("/fonts/citybrain-sans-<int:weight>.woff2")
@@ -310,10 +326,12 @@ def serve_font(weight: int):
 @blueprint.route("/download/events.<fmt>")
 def download_events(fmt: str):
     """The event records of a filter state (the screen's own query string) and of the
-    grid's filter model (``tf``, JSON) and sort (``sort``, ``desc``), as CSV or Excel."""
+    grid's filter model (``tf``, JSON) and sort (``sort``, ``desc``), as CSV or Excel: the
+    table's headers and names in the state's language with the codes beside them, and a first
+    line (CSV) or sheet (Excel) saying which filters and as-of made it."""
     files = _files()
     runtime = files.runtime
-    from charts.events import TableFilterError, download_filters, table_sort
+    from charts import events as event_table
     from charts.state import parse_query
     from data import export as events_export
 
@@ -322,28 +340,33 @@ def download_events(fmt: str):
     args = flask.request.args
     state, _ = parse_query(flask.request.query_string.decode(), runtime.context)
     try:
-        where = download_filters(args.get("tf"), runtime)
-    except TableFilterError as error:
+        model = event_table.download_model(args.get("tf"))
+        where = event_table.table_filters(model, runtime)
+    except event_table.TableFilterError as error:
         return _refused(runtime, f"unreadable table filter: {error}", 400)
-    sort, descending = table_sort([{"colId": args.get("sort"),
-                                    "sort": "asc" if args.get("desc") == "0" else "desc"}])
+    sort, descending = event_table.table_sort([{"colId": args.get("sort"),
+                                                "sort": "asc" if args.get("desc") == "0"
+                                                else "desc"}])
     reader = runtime.queries.events_export(state.scope, state.start, state.end, where,
                                            sort, descending)
+    rows = int(reader.schema.metadata[ROWS_METADATA_KEY])
     runtime.audit("download", what(format=fmt, area=state.scope, start=state.start,
-                                   end=state.end, filter=args.get("tf"),
-                                   rows=int(reader.schema.metadata[ROWS_METADATA_KEY])))
+                                   end=state.end, filter=args.get("tf"), rows=rows))
+    shown = {"lang": state.lang, "names": event_table.shown_names(runtime, state.lang),
+             "about": event_table.download_about(state, runtime, model, sort, descending,
+                                                 rows)}
     name = f"events_{state.start}_{state.end}.{fmt}"
     if fmt == "csv":
         # streamed batch by batch: millions of rows start arriving at once
         return flask.Response(flask.stream_with_context(
-                                  events_export.iter_events_csv(reader)),
+                                  events_export.iter_events_csv(reader, **shown)),
                               mimetype="text/csv", headers={
                                   "Content-Disposition": f"attachment; filename={name}"})
     # Excel is written to a temporary file first: a failure (its row limit) is then a
     # clear 400, not a download cut off half way
     body = tempfile.TemporaryFile()
     try:
-        events_export.write_events_xlsx(reader, body, lang=state.lang)
+        events_export.write_events_xlsx(reader, body, **shown)
     except ValueError as error:
         body.close()
         return _refused(runtime, str(error), 400)
@@ -371,7 +394,9 @@ def download_tasks(fmt: str):
     state, _ = parse_query(flask.request.query_string.decode(), runtime.context)
     chosen = task_charts.read_filters(runtime, args.get("department"), args.get("status"))
     body = io.BytesIO()
-    rows = write_tables_xlsx(task_charts.download_sheets(state, runtime, chosen), body)
+    sheets = task_charts.download_sheets(state, runtime, chosen)
+    about = task_charts.download_about(state, runtime, chosen, len(sheets[0][1]))
+    rows = write_tables_xlsx(sheets, body, lang=state.lang, about=about)
     runtime.audit("download", what(format="xlsx", table="key_tasks", area=state.scope,
                                    as_of=state.end, department=chosen.department,
                                    status=chosen.status, rows=rows))

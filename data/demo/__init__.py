@@ -10,7 +10,7 @@ sees half a city and a failed build leaves the old file untouched.
 
 A module per job: ``city`` the fixed facts and the time frame, ``geography``, ``economy``,
 ``environment``, ``tasks`` the key tasks (督办), ``targets`` the three-year plan's targets,
-``events`` the grid events.
+``events`` the grid events, ``emergency`` the warnings and emergency resources.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from data.demo.city import (  # noqa: F401
     default_now,
 )
 from data.demo.economy import _write_economy
+from data.demo.emergency import _write_emergency
 from data.demo.environment import _write_air, _write_water
 from data.demo.events import EVENT_CHUNK, _write_events
 from data.demo.geography import _write_geography
@@ -87,6 +88,8 @@ def build_demo(path: str | os.PathLike, events: int = 1_000_000, seed: int = 226
         _write_air(con, geo, np.random.default_rng(seed + 2), cal)
         bar.update()
         _write_water(con, geo, np.random.default_rng(seed + 3), cal)
+        # the emergency scene from a generator of its own: nothing else changes with it
+        _write_emergency(con, geo, np.random.default_rng([seed, 13]), cal)
         tasks, progress = key_tasks(cal, np.random.default_rng(seed + 5))
         insert(con, "key_tasks", tasks)
         insert(con, "key_task_progress", progress)

@@ -39,6 +39,8 @@ PLANTED = {
     "water": ("360731", "water_good_rate", "one section at class V last month"),
     "slow_handling": ("360726", "on_time_rate", "handling three times slower over 45 days"),
     "event_surge": ("grid", "event_count", "600 appearance events in one cell in 72 hours"),
+    "flood_warning": ("360731", "warning", "a red flood warning over Yudu in force at the "
+                                           "as-of time"),
 }
 #: Key tasks planted off track: task number (its code is KT<year>-<number>, see
 #: ``key_task_code``) -> the status Queries.key_tasks must give it. Overdue ones stall at

@@ -56,7 +56,8 @@ def _write_geography(con, rng: np.random.Generator) -> _Geography:
         "district_code": towns.district_code, "population": towns.population,
         "area_km2": towns.area_km2, "geom": shapely.to_wkb(towns.geometry.values)}))
     insert(con, "grid_cells", pd.DataFrame({
-        "code": cells.code, "name_zh": cells.name, "township_code": cells.township_code,
+        "code": cells.code, "name_zh": cells.name, "name_en": cells.name_en,
+        "township_code": cells.township_code,
         "district_code": cells.district_code, "h3": cells.h3, "population": cells.population,
         "area_km2": cells.area_km2, "geom": shapely.to_wkb(cells.geometry.values)}))
     insert(con, "departments", pd.DataFrame(_DEPARTMENTS, columns=["code", "name_zh", "name_en"]))

@@ -48,14 +48,14 @@ log = logging.getLogger(__name__)
 #: years of the data loaded with them bound theirs).
 KINDS = ("catalogue", "districts", "townships", "grid_cells", "departments", "categories",
          "channels", "stations", "sections", "indicators", "air", "water", "events", "targets",
-         "key_tasks", "service_cases")
+         "key_tasks", "service_cases", "warnings", "resources")
 BOUNDARY_KINDS = ("districts", "townships", "grid_cells")
 #: The tables whose rows are points (lon, lat): a source_crs option converts them to WGS-84.
-POINT_KINDS = ("events", "stations", "sections")
+POINT_KINDS = ("events", "stations", "sections", "warnings", "resources")
 #: What a load writes into the store file itself when it can (facts: the feeds' kinds);
 #: the others (reference data, boundaries, a new city) write a copy and rename it over the
 #: file, so a server reading it swaps to it whole.
-IN_PLACE_KINDS = {"air", "water", "indicators", "events"}
+IN_PLACE_KINDS = {"air", "water", "indicators", "events", "warnings", "resources"}
 #: An equal-area projection for areas in km² (Albers for China).
 _EQUAL_AREA = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m"
 
@@ -396,7 +396,8 @@ def _generate_below_districts(con, report: LoadReport) -> None:
         "district_code": towns.district_code, "population": 0, "area_km2": towns.area_km2,
         "geom": shapely.to_wkb(towns.geometry.values)}))
     insert(con, "grid_cells", pd.DataFrame({
-        "code": cells.code, "name_zh": cells.name, "township_code": cells.township_code,
+        "code": cells.code, "name_zh": cells.name, "name_en": cells.name_en,
+        "township_code": cells.township_code,
         "district_code": cells.district_code, "h3": cells.h3, "population": 0,
         "area_km2": cells.area_km2, "geom": shapely.to_wkb(cells.geometry.values)}))
     report.notes.append(f"no township or grid-cell boundaries given: generated {len(towns)} "
@@ -871,6 +872,17 @@ def reference(rows, kind: str) -> dict:
         return {"stations": {c for (c,) in rows("SELECT code FROM stations")}}
     if kind == "water":
         return {"sections": {c for (c,) in rows("SELECT code FROM water_sections")}}
+    if kind in ("warnings", "resources"):
+        districts = rows("SELECT code, district_code, name_zh, name_en, geom FROM (SELECT code, "
+                         "code AS district_code, name_zh, name_en, geom FROM districts "
+                         "UNION ALL SELECT code, district_code, name_zh, name_en, geom "
+                         "FROM townships) ORDER BY code")
+        shapes = {code: bytes(geom) for code, district, _, _, geom in districts
+                  if code == district}
+        if kind == "resources":
+            return {"districts": shapes}
+        return {"districts": shapes, "areas": {code: (district, zh, en, bytes(geom)) for
+                                               code, district, zh, en, geom in districts}}
     cursor_rows = rows("SELECT * FROM indicators")
     names = rows("SELECT column_name FROM information_schema.columns WHERE table_name = "
                  "'indicators' ORDER BY ordinal_position")
@@ -891,12 +903,31 @@ def read_feed(kind: str, path: Path, options: dict, ref: dict, now: dt.datetime)
     if kind == "water":
         from data.load.water import read_water
         return read_water(path, **ref, as_of=now.date(), **options)
+    if kind == "warnings":
+        from data.load.warnings import read_warnings
+        return read_warnings(path, **ref, **options)
+    if kind == "resources":
+        from data.load.resources import read_resources
+        return read_resources(path, **ref, **options)
     from data.load.indicators import read_indicators
     return read_indicators(path, **ref, as_of=now.date(), **options)
 
 
+def _write_emergency(table: str, kind: str):
+    """Warnings and resources replace those of the same id (a warning posted again with
+    its valid-to is lifted)."""
+    def write(con, item: Item, frame: pd.DataFrame, report: LoadReport, now) -> set[str]:
+        report.warnings.extend(frame.attrs.get("warnings", []))
+        insert(con, table, frame.assign(source=item.path.name, as_of=now), replace=True)
+        report.rows[kind] = report.rows.get(kind, 0) + len(frame)
+        return {table}
+    return write
+
+
 _WRITERS = {"events": _write_events, "air": _write_air, "water": _write_water,
-            "indicators": _write_indicators}
+            "indicators": _write_indicators,
+            "warnings": _write_emergency("emergency_warnings", "warnings"),
+            "resources": _write_emergency("emergency_resources", "resources")}
 
 
 def _feed_loader(con, item: Item, report: LoadReport, now, parsed=None) -> set[str]:
@@ -912,4 +943,5 @@ LOADERS = {"catalogue": _load_catalogue, "districts": _load_boundaries,
            "events": _feed_loader, "departments": _load_places, "stations": _load_places,
            "sections": _load_places, "targets": _load_targets,
            "categories": _load_vocabulary, "channels": _load_vocabulary,
-           "key_tasks": _load_key_tasks, "service_cases": _load_service_cases}
+           "key_tasks": _load_key_tasks, "service_cases": _load_service_cases,
+           "warnings": _feed_loader, "resources": _feed_loader}

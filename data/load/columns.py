@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from itertools import count
 from typing import TYPE_CHECKING
 
+from data.export import code_header, header
 from data.load.cells import _Bad, _key, _split_unit
 from data.load.problems import MAX_PROBLEMS, Problem, Problems
 
@@ -43,6 +44,10 @@ class _Field:
     label: str
     aliases: tuple[str, ...]
     required: bool = False
+    #: The field whose codes this column holds beside a column of its names (a download's
+    #: 区县代码 beside 区县): the codes are read as that field, the names kept as
+    #: ``<field>_names``.
+    code_of: str | None = None
 
 
 _INDICATOR_FIELDS = (
@@ -109,40 +114,73 @@ _STAGE_ALIASES = {
     "verified": ("verified_at", "verified", "核查时间", "核实时间"),
     "closed": ("closed_at", "closed", "结案时间", "办结时间"),
 }
+def _downloaded(column: str) -> tuple[str, ...]:
+    """A column's headers in an event download, both languages (data/export.py)."""
+    return header(column, "zh"), header(column, "en")
+
+
+def _downloaded_codes(column: str) -> tuple[str, ...]:
+    """The headers of the codes a download writes beside a named column: 区县代码."""
+    return code_header(column, "zh"), code_header(column, "en")
+
+
+#: An event download (/download/events.csv, .xlsx) names each column as the table does, in
+#: Chinese or English, and writes the named ones twice, names and codes (类别, 类别代码): those
+#: headers are aliases too, so a downloaded file loads and posts back as it is.
 _EVENT_FIELDS = (
     _Field("event_id", "event id", ("event_id", "id", "事件编号", "事件id", "编号", "案件编号",
-                                    "工单号"), True),
+                                    "工单号", *_downloaded("event_id")), True),
     _Field("grid", "grid cell", ("grid_code", "grid", "cell", "网格", "网格编码", "网格代码",
-                                 "所属网格"), True),
+                                 "所属网格", *_downloaded("grid_code")), True),
     _Field("category", "category", ("category", "类别", "事件类别", "事件类型", "事件分类",
-                                     "大类", "事件大类", "大类名称", "大类代码"), True),
+                                     "大类", "事件大类", "大类名称", "大类代码",
+                                     *_downloaded("category")), True),
+    _Field("category_code", "category code", ("category_code", *_downloaded_codes("category")),
+           code_of="category"),
     _Field("subcategory", "subcategory", ("subcategory", "小类", "事件小类", "小类名称",
-                                           "小类代码")),
-    _Field("channel", "channel", ("channel", "来源", "渠道", "上报渠道", "事件来源", "来源渠道"),
-           True),
-    _Field("department", "department", ("department_code", "department", "部门", "处置部门",
-                                         "责任部门", "承办部门", "部门代码", "处置部门代码"),
-           True),
-    *(_Field(stage, f"{stage}_at", aliases, stage == "reported")
+                                           *_downloaded("subcategory"))),
+    _Field("subcategory_code", "subcategory code",
+           ("subcategory_code", "小类代码", *_downloaded_codes("subcategory")),
+           code_of="subcategory"),
+    _Field("channel", "channel", ("channel", "来源", "渠道", "上报渠道", "事件来源", "来源渠道",
+                                   *_downloaded("channel")), True),
+    _Field("channel_code", "channel code", ("channel_code", *_downloaded_codes("channel")),
+           code_of="channel"),
+    _Field("department", "department", ("department", "部门", "处置部门", "责任部门", "承办部门",
+                                         *_downloaded("department_code")), True),
+    _Field("department_code", "department code",
+           ("department_code", "部门代码", "处置部门代码", *_downloaded_codes("department_code")),
+           code_of="department"),
+    *(_Field(stage, f"{stage}_at", (*aliases, *_downloaded(f"{stage}_at")), stage == "reported")
       for stage, aliases in _STAGE_ALIASES.items()),
     _Field("deadline", "deadline", ("deadline_at", "deadline", "办理时限", "截止时间", "处置时限",
-                                    "期限"), True),
-    _Field("returned", "returned count", ("returned_count", "退回次数", "返工次数")),
-    _Field("satisfaction", "satisfaction", ("satisfaction", "满意度", "评价", "满意度评分")),
-    _Field("lon", "longitude", ("lon", "lng", "longitude", "经度"), True),
-    _Field("lat", "latitude", ("lat", "latitude", "纬度"), True),
+                                    "期限", *_downloaded("deadline_at")), True),
+    _Field("returned", "returned count", ("returned_count", "退回次数", "返工次数",
+                                          *_downloaded("returned_count"))),
+    _Field("satisfaction", "satisfaction", ("satisfaction", "满意度", "评价", "满意度评分",
+                                            *_downloaded("satisfaction"))),
+    _Field("lon", "longitude", ("lon", "lng", "longitude", "经度", *_downloaded("lon")), True),
+    _Field("lat", "latitude", ("lat", "latitude", "纬度", *_downloaded("lat")), True),
     # derived from the stage times; read so that it is not reported as an unknown column
-    _Field("status", "status", ("status", "状态", "事件状态")),
+    _Field("status", "status", ("status", "状态", "事件状态", *_downloaded("status"))),
+    _Field("status_code", "status code", ("status_code", *_downloaded_codes("status")),
+           code_of="status"),
     # derived from the grid cell, as a download writes them (a downloaded file loads back)
-    _Field("district", "district", ("district_code", "区县代码")),
-    _Field("township", "township", ("township_code", "乡镇街道代码")),
+    _Field("district", "district", ("district", "区县名称", *_downloaded("district_code"))),
+    _Field("district_code", "district code",
+           ("district_code", *_downloaded_codes("district_code")), code_of="district"),
+    _Field("township", "township", ("township", "乡镇街道名称", *_downloaded("township_code"))),
+    _Field("township_code", "township code",
+           ("township_code", *_downloaded_codes("township_code")), code_of="township"),
     # personal data (shown masked to users without clearance)
     _Field("reporter_name", "reporter name", ("reporter_name", "reporter", "上报人", "上报人姓名",
                                               "举报人", "举报人姓名", "反映人", "反映人姓名",
-                                              "来电人", "来电人姓名", "联系人", "姓名")),
+                                              "来电人", "来电人姓名", "联系人", "姓名",
+                                              *_downloaded("reporter_name"))),
     _Field("reporter_phone", "reporter phone", ("reporter_phone", "phone", "mobile", "联系电话",
                                                 "手机号", "手机号码", "手机", "电话", "联系方式",
-                                                "上报人电话", "举报人电话", "来电号码")),
+                                                "上报人电话", "举报人电话", "来电号码",
+                                                *_downloaded("reporter_phone"))),
 )
 
 
@@ -240,6 +278,13 @@ def _columns(table: Table, fields: tuple[_Field, ...], found: _Findings,
                         f"{chosen[name][0]!r}: keep one")
             continue
         chosen.setdefault(name, []).append(column)
+    for f in fields:
+        if f.code_of is not None and f.name in chosen:
+            # codes beside names (a download's 类别代码 beside 类别): the codes are the field
+            names = chosen.pop(f.code_of, None)
+            chosen[f.code_of] = chosen.pop(f.name)
+            if names is not None:
+                chosen[f"{f.code_of}_names"] = names
     for f in fields:
         if f.required and f.name not in chosen:
             found.error(table.header_row, None, None,

@@ -37,9 +37,10 @@ log = logging.getLogger(__name__)
 #: What a drop folder takes: the feeds' kinds (build.IN_PLACE_KINDS), written into the store
 #: in place when the server watches the folder. Boundaries and reference data stay with
 #: `citybrain load`, run by a person who reads what it says.
-DROP_KINDS = ("events", "air", "water", "indicators")
+DROP_KINDS = ("events", "air", "water", "indicators", "warnings", "resources")
 #: Other words for a kind, in a sub-folder's or a file's name.
-ALIASES = {"事件": "events", "空气": "air", "水质": "water", "指标": "indicators"}
+ALIASES = {"事件": "events", "空气": "air", "水质": "water", "指标": "indicators",
+           "预警": "warnings", "应急资源": "resources"}
 #: The files a drop folder takes (others are left alone: a README, Thumbs.db). An .xls is
 #: taken to say what to do with it (save it as .xlsx).
 SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq")

@@ -83,6 +83,22 @@ def _named(codes, default: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str
     return {code: default.get(code, (code, code)) for code in codes}
 
 
+def _names_agree(found, names_column: str | None, codes_column: str | None, codes: list,
+                 named: Mapping[str, tuple[str, str]]) -> None:
+    """Report every row whose name (a download's 类别) is not the name of its code (类别代码)
+    in either language, nor the code itself."""
+    if names_column is None or codes_column is None:
+        return
+    for i, (text, code) in enumerate(zip(found.table.frame[names_column].tolist(), codes)):
+        if text is None or code is None:
+            continue
+        zh, en = named.get(code, (code, code))
+        if _key(text) not in {_key(code), _key(zh), _key(en)}:
+            found.error(found.at(i), names_column, text,
+                        f"not the name of {codes_column} {code} ({zh}): correct one of the "
+                        f"two, or delete the column of names")
+
+
 def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]],
                 departments: set[str], categories: set[str] | Mapping[str, tuple[str, str]],
                 channels: set[str] | Mapping[str, tuple[str, str]],
@@ -103,7 +119,11 @@ def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]]
         dashes and +86 are dropped); empty or 匿名 = anonymous. A status column is ignored:
         the status is the last stage with a time. Categories and channels may be given by
         code or by their Chinese or English name; an optional subcategory column (小类,
-        事件小类) names the second-level category.
+        事件小类) names the second-level category. A file as the event download writes it
+        (/download/events.csv, either language) reads back as it is: its first line (what
+        made it) is a title row, and where a column is written twice, names and codes (类别
+        and 类别代码, Category and Category code), the codes are read and each name must be
+        its code's.
     cells : mapping of str to (str, str)
         Grid cell code -> (township code, district code).
     departments : set of str
@@ -208,6 +228,12 @@ def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]]
     department = _parse_column(found, col["department"],
                                member(_code_lookup(departments), "department",
                                       departments), "empty: expected a department code")
+    # a download's names beside its codes (类别 beside 类别代码): the codes are read, so a
+    # name edited alone would change nothing; it must still name the code's category
+    for field, codes, named in (("category", category, categories),
+                                ("subcategory", subcategory, sub_names),
+                                ("channel", channel, channels)):
+        _names_agree(found, col.get(f"{field}_names"), col.get(field), codes, named)
     stamps = {s: _parse_column(found, col.get(s), stamp,
                                f"empty: every event needs its {s} time" if s == "reported"
                                else None) for s in _STAGES}

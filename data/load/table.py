@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+import i18n
 from data.load.cells import _as_unit, _key, _nfkc, _split_unit
 from data.load.columns import _KNOWN_COLUMNS
 from data.load.problems import LoadError, Problem, Problems
@@ -41,6 +42,9 @@ _BOMB_FLOOR = 50 * 2**20
 _BOMB_CELLS_PER_BYTE = 50
 _BOMB_CELLS_FLOOR = 2_000_000
 
+#: The sheet a download writes first to say what made it (data/export.py): the table is on
+#: the next.
+_ABOUT_SHEETS = frozenset(i18n.t("about_sheet", lang) for lang in ("zh", "en"))
 #: Title rows above the header are searched this far down; further down a header-like row is
 #: data, and dropping everything above it would lose rows silently.
 _HEADER_SEARCH_ROWS = 10
@@ -87,7 +91,8 @@ def read_table(path: str | os.PathLike, *, sheet: str | None = None) -> Table:
         A ``.csv``/``.tsv``/``.txt`` (UTF-8 with or without BOM, GBK, GB18030; delimiter ``,``
         ``;`` or tab, sniffed), ``.xlsx``/``.xlsm`` or ``.parquet`` file.
     sheet : str, optional
-        The workbook sheet to read (Excel only); the first sheet by default.
+        The workbook sheet to read (Excel only); the first sheet by default, past a first
+        sheet named 说明 or About (a download says there what made it).
 
     Returns
     -------
@@ -316,7 +321,9 @@ def _read_excel(file: str, p: Path, sheet: str | None) -> Table:
         if sheet is None:
             if not book.worksheets:
                 _fail(file, None, None, None, "the workbook has no worksheet")
-            ws = book.worksheets[0]
+            # a first sheet that says what the workbook is (a download's 说明) is no table
+            ws = next((w for w in book.worksheets if w.title not in _ABOUT_SHEETS),
+                      book.worksheets[0])
         elif sheet not in names:
             _fail(file, None, None, sheet, "no such sheet: the workbook has "
                   + ", ".join(repr(n) for n in names))

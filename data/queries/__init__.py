@@ -9,11 +9,13 @@ a reloaded store never answers from an old cache.
 
 ``Queries`` is one class made of a mixin per domain, each in its module: dimensions (places,
 metadata, areas), indicators, environment (air, water), events (aggregates over the
-rollups), event_table (single events), key_tasks and services; base holds what they share.
+rollups), event_table (single events), key_tasks, services and emergency (warnings and
+resources); base holds what they share.
 """
 
 from data.queries.base import FULL, Scope
 from data.queries.dimensions import DimensionQueries
+from data.queries.emergency import EmergencyQueries
 from data.queries.environment import POLLUTANTS, EnvironmentQueries
 from data.queries.event_table import EVENT_TABLE_COLUMNS, EventTableQueries
 from data.queries.events import EventQueries
@@ -31,7 +33,7 @@ __all__ = ["EVENT_TABLE_COLUMNS", "FULL", "KEY_TASK_AT_RISK_GAP", "KEY_TASK_DONE
 
 
 class Queries(DimensionQueries, IndicatorQueries, EnvironmentQueries, EventQueries,
-              EventTableQueries, KeyTaskQueries, ServiceQueries):
+              EventTableQueries, KeyTaskQueries, ServiceQueries, EmergencyQueries):
     """All reads of one store. Construct with the store and a flask-caching ``Cache``
     (None: nothing is memoised) and, for a district's user, a ``Scope``."""
 
@@ -40,4 +42,4 @@ class Queries(DimensionQueries, IndicatorQueries, EnvironmentQueries, EventQueri
     #: domain module to another.
     CACHED = (*DimensionQueries.CACHED, *IndicatorQueries.CACHED, *EnvironmentQueries.CACHED,
               *EventQueries.CACHED, *EventTableQueries.CACHED, *KeyTaskQueries.CACHED,
-              *ServiceQueries.CACHED)
+              *ServiceQueries.CACHED, *EmergencyQueries.CACHED)

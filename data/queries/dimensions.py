@@ -37,7 +37,8 @@ class DimensionQueries(QueryBase):
                 "SELECT code, name_zh, name_en, district_code AS parent, population "
                 f"FROM townships WHERE true{where} ORDER BY code", params),
             "grid_cells": self.store.df(
-                "SELECT code, name_zh, name_zh AS name_en, township_code AS parent, population "
+                "SELECT code, name_zh, coalesce(name_en, name_zh) AS name_en, "
+                "township_code AS parent, population "
                 f"FROM grid_cells WHERE township_code IN (SELECT code FROM townships "
                 f"WHERE true{where}) ORDER BY code", params),
         }
@@ -87,7 +88,7 @@ class DimensionQueries(QueryBase):
             + ("SELECT title_zh, title_en FROM key_tasks UNION ALL " if self.has_key_tasks
                else "") +
             "SELECT value, '' FROM meta WHERE key LIKE 'city_name_%')")[0][0] or "") \
-            + self._vocabulary.text()
+            + self._vocabulary.text() + self._emergency_text()  # type: ignore[attr-defined]
 
     @cached_property
     def _tables(self) -> frozenset[str]:

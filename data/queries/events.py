@@ -176,6 +176,19 @@ class EventQueries(QueryBase):
             f"{reported}{where} ORDER BY hours_overdue DESC, event_id LIMIT ?",
             bounds + params + [limit])
 
+    def event_brief(self, event_id: int) -> dict | None:
+        """Return one event's facts for supervision (data/supervision.py), or None when this
+        reader has no such event (a scoped reader knows its districts' only): event_id,
+        district_code, township_code, grid_code, category, department_code, status,
+        deadline_at, closed_at. A point look-up, not memoised. Supervision asks the full
+        reader, so that another district's event is "outside your districts", not unknown."""
+        where, params = self._where(None)
+        found = self.store.records(
+            "SELECT event_id, district_code, township_code, grid_code, category, "
+            "department_code, status, deadline_at, closed_at FROM grid_events "
+            f"WHERE event_id = ?{where} LIMIT 1", [int(event_id), *params])
+        return found[0] if found else None
+
     def category_by_source(self, area: Area, start: str, end: str) -> pd.DataFrame:
         """Return events reported in [start, end] per category and source: category,
         channel, n (empty combinations left out)."""

@@ -70,6 +70,15 @@ DUE_EVENTS = (
     f"FROM event_open WHERE deadline_at < {AS_OF} GROUP BY ALL)")
 _DUE_CODES = {"event_due_daily": "district_code, department_code, ",
               "event_due_area_daily": "district_code, township_code, grid_code, "}
+#: What an event or case metric rests on: the events (service cases) its value is taken over,
+#: the denominator of a rate. A rate over few of them swings by whole points with each one
+#: (data/alerts.MIN_ALERT_EVENTS). The names are those of the metric's source: the event
+#: rollups, DUE_EVENTS, the service-case rollup.
+BASIS_COUNT = {"event_count": "sum(n)", "events_per_10k": "sum(n)", "closure_rate": "sum(n)",
+               "mean_handling_hours": "sum(n_closed)", "satisfaction_rate": "sum(n_rated)",
+               "on_time_rate": "sum(n_due)", "service_cases": "sum(n)",
+               "service_on_time_rate": "sum(n_due)", "bad_rating_share": "sum(n_rated)",
+               "bad_rating_rectified_rate": "sum(n_bad)"}
 # The event sums the metrics above read (event_area_daily and event_area_monthly hold them).
 _AREA_SUMS = "n, n_closed, n_on_time, handling_hours, n_rated, n_satisfied"
 # How a monthly statistic adds up over the months of a range, per district.
@@ -257,6 +266,8 @@ class IndicatorQueries(QueryBase):
             group[0][0], district, by_district)
         distinct = sorted({rng for _, ranges in group for rng in ranges})
         metrics = ", ".join(f'{exprs[ind.code]} AS "{ind.code}"' for ind, _ in group)
+        metrics += "".join(f', {BASIS_COUNT[ind.code]} AS "{ind.code}:n"' for ind, _ in group
+                           if ind.code in BASIS_COUNT)
         keys = "district_code, " if by_district else ""
         # one SELECT per range, glued with UNION ALL: each gets its own date pushdown, twice
         # as fast as joining a VALUES table of ranges
@@ -271,7 +282,8 @@ class IndicatorQueries(QueryBase):
             by_range.setdefault(rec["i"], []).append(rec)
         index = {rng: i for i, rng in enumerate(distinct)}
         return [{"district_code": rec.get("district_code"), "code": ind.code, "r": r,
-                 "value": _float(rec[ind.code]), "last": rec["last"]}
+                 "value": _float(rec[ind.code]), "last": rec["last"],
+                 "events": _count(rec.get(f"{ind.code}:n"))}
                 for ind, ranges in group for r, rng in enumerate(ranges)
                 for rec in by_range.get(index[rng], [])]
 
@@ -281,8 +293,11 @@ class IndicatorQueries(QueryBase):
         township's grid cells, over [start, end] and the same range a year earlier. With
         ``cells``, for every grid cell inside ``parent`` (None: the whole city).
 
-        Columns: area_code, name_zh, name_en, value, prior, yoy, headline (as in
-        ``indicator_by_district``). Only event metrics exist below the districts.
+        Columns: area_code, name_zh, name_en, value, prior, yoy, headline, events (as in
+        ``indicator_by_district``: what the value rests on, 0 for an area without events),
+        target, alert and status (the parent's district's, ``Catalogue.target``; an area
+        below the districts has none of its own). Only event metrics exist below the
+        districts.
         """
         ind = self._check(code)
         if ind.kind != "events":
@@ -309,7 +324,8 @@ class IndicatorQueries(QueryBase):
                 rows, rows_params = self._area_rows(s, e, inside, inside_params)
             expr = DUE_EXPR[code] if code in DUE_EXPR else EVENT_EXPR[code]
             parts.append(f"SELECT {r} AS r, {child_column} AS area_code, "
-                         f"{expr} AS value FROM ({rows}) GROUP BY 2")
+                         f"{expr} AS value, {BASIS_COUNT[code]} AS events "
+                         f"FROM ({rows}) GROUP BY 2")
             params += rows_params
         found = self.store.df(" UNION ALL ".join(parts), params)
         frame = self._areas[child_level]
@@ -330,7 +346,14 @@ class IndicatorQueries(QueryBase):
                 frame[name] = frame[name].fillna(zero)
             if code == "events_per_10k":
                 frame[name] /= frame["population"].where(frame["population"] > 0)
-        return _with_change(frame.drop(columns="population").reset_index(drop=True), ind)
+        events = found[found["r"] == 0].set_index("area_code")["events"]
+        frame["events"] = frame["area_code"].map(events).fillna(0).astype("Int64")
+        frame = _with_change(frame.drop(columns="population").reset_index(drop=True), ind)
+        held = self.catalogue.applied(code, cur[1].year, self._target_district(parent))
+        frame["target"], frame["alert"] = held.target, held.alert
+        frame["status"] = [catalog.breach(held, None if pd.isna(h) else h)
+                           for h in frame["headline"]]
+        return frame
 
     def _area_rows(self, start: dt.date, end: dt.date, where: str, params: list
                    ) -> tuple[str, list]:
@@ -360,6 +383,7 @@ class IndicatorQueries(QueryBase):
         Columns: district_code, name_zh, name_en, value (the range's aggregate), prior (the
         same range a year earlier), yoy (% change, or point change for level-based rates),
         headline (the value on the catalogue's basis: yoy or level), last (latest data),
+        events (what an event or case metric rests on, ``BASIS_COUNT``; None otherwise),
         target and alert (the district's, for the year the range ends in: its own or the
         city's, ``Catalogue.target``), own_target (the district has its own), status
         (``catalog.breach`` against them).
@@ -375,6 +399,8 @@ class IndicatorQueries(QueryBase):
         frame["value"] = [found.get((c, 0), empty)["value"] for c in codes]
         frame["prior"] = [found.get((c, 1), empty)["value"] for c in codes]
         frame["last"] = [found.get((c, 0), empty)["last"] for c in codes]
+        frame["events"] = pd.array([found.get((c, 0), empty).get("events") for c in codes],
+                                   dtype="Int64")
         frame[["value", "prior"]] = frame[["value", "prior"]].astype(float)
         frame = _with_change(frame, ind)
         year = cur[1].year
@@ -387,8 +413,9 @@ class IndicatorQueries(QueryBase):
         return frame
 
     def indicator_value(self, code: str, district: str | None, start: str, end: str) -> dict:
-        """Return {value, prior, yoy, headline, last, target, alert, status} for the city or
-        one district (target and alert: those in force for the year the range ends in)."""
+        """Return {value, prior, yoy, headline, last, events, target, alert, status} for the
+        city or one district (events: as in ``indicator_by_district``; target and alert:
+        those in force for the year the range ends in)."""
         ind = self._check(code, district)
         cur = self._clamp(ind, start, end)
         out = _summary(self._metrics([(ind, [cur, shift_range(cur, -1)])], district, False),
@@ -432,7 +459,8 @@ class IndicatorQueries(QueryBase):
     def indicator_monthly(self, code: str, district: Area) -> pd.DataFrame:
         """Return the indicator month by month over every month in the store.
 
-        Columns: period (month start), value, yoy, headline (as in ``indicator_by_district``).
+        Columns: period (month start), value, yoy, headline, events (as in
+        ``indicator_by_district``).
         """
         ind = self.catalogue.get(code)
         where_d, where_params = self._where(self._districts_only(district))
@@ -442,19 +470,21 @@ class IndicatorQueries(QueryBase):
             weighted = ("sum(value)" if ind.space == "sum" else
                         "sum(value * population) / sum(population)")
             frame = self.store.df(
-                f"SELECT period, {weighted} AS value FROM ({inner}) v "
+                f"SELECT period, {weighted} AS value, NULL::BIGINT AS events FROM ({inner}) v "
                 f"JOIN districts d ON d.code = v.district_code GROUP BY period ORDER BY period",
                 [code] + where_params)
         else:
             table, table_params, expr, col, where, params = self._source(
                 ind, self._districts_only(district), False)
             frame = self.store.df(
-                f"SELECT date_trunc('month', {col})::DATE AS period, {expr[code]} AS value "
+                f"SELECT date_trunc('month', {col})::DATE AS period, {expr[code]} AS value, "
+                f"{BASIS_COUNT.get(code, 'NULL::BIGINT')} AS events "
                 f"FROM {table} WHERE true{where} GROUP BY 1 ORDER BY 1",
                 table_params + params)
             if code == "events_per_10k":
                 frame["value"] /= self._population_of(district)
         frame["period"] = pd.to_datetime(frame["period"])
+        frame["events"] = frame["events"].astype("Int64")
         if ind.is_cumulative:
             frame["value"] = _running_total(frame, [])
         prior = frame.set_index("period")["value"]
@@ -471,7 +501,7 @@ class IndicatorQueries(QueryBase):
         statistics summed or population-weighted across districts, air, water and event
         metrics pooled over the month's station-days, section-months or events. One query.
 
-        Columns: [district_code,] period (Timestamp), value.
+        Columns: [district_code,] period (Timestamp), value, events (``BASIS_COUNT``).
         """
         keys = "district_code, " if by_district else ""
         wanted = first
@@ -482,7 +512,8 @@ class IndicatorQueries(QueryBase):
             weighted = ("sum(v.value)" if ind.space == "sum" else
                         "sum(v.value * d.population) / sum(d.population)")
             frame = self.store.df(
-                f"SELECT {keys}v.period, {weighted} AS value FROM indicator_values v "
+                f"SELECT {keys}v.period, {weighted} AS value, NULL::BIGINT AS events "
+                "FROM indicator_values v "
                 "JOIN districts d ON d.code = v.district_code "
                 f"WHERE v.indicator_code = ? AND v.period BETWEEN ? AND ?{where} "
                 "GROUP BY ALL ORDER BY ALL", [ind.code, first, last] + params)
@@ -491,7 +522,8 @@ class IndicatorQueries(QueryBase):
                                                                           by_district)
             frame = self.store.df(
                 f"SELECT {keys}date_trunc('month', {col})::DATE AS period, "
-                f"{exprs[ind.code]} AS value FROM {table} "
+                f"{exprs[ind.code]} AS value, "
+                f"{BASIS_COUNT.get(ind.code, 'NULL::BIGINT')} AS events FROM {table} "
                 f"WHERE {col} BETWEEN ? AND ?{where} GROUP BY ALL ORDER BY ALL",
                 table_params + [first, month_end(last)] + params)
             if ind.code == "events_per_10k":
@@ -499,6 +531,7 @@ class IndicatorQueries(QueryBase):
                                    else self._population_of(area))
         frame["period"] = pd.to_datetime(frame["period"])
         frame["value"] = frame["value"].astype(float)
+        frame["events"] = frame["events"].astype("Int64")
         if ind.is_cumulative:
             frame["value"] = _running_total(frame, ["district_code"] if by_district else [])
             frame = frame[frame["period"] >= pd.Timestamp(wanted)].reset_index(drop=True)
@@ -508,9 +541,9 @@ class IndicatorQueries(QueryBase):
         """Return every district's monthly series of an indicator over the months overlapping
         [start, end], for small multiples.
 
-        Columns: district_code, period (month start), value, prior (the same month a year
-        earlier), yoy, headline: per district exactly what ``indicator_monthly`` gives for
-        that district. Rows exist where the district has a value. One query.
+        Columns: district_code, period (month start), value, events, prior (the same month
+        a year earlier), yoy, headline: per district exactly what ``indicator_monthly`` gives
+        for that district. Rows exist where the district has a value. One query.
         """
         ind = self.catalogue.get(code)
         first, last = month_start(start), month_start(end)
@@ -587,6 +620,10 @@ def _float(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
+def _count(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
 def _change(value: float | None, prior: float | None, ind: Indicator) -> float | None:
     """Year-on-year change: % growth for flows and stocks, the difference for rates."""
     if value is None or prior is None:
@@ -597,14 +634,14 @@ def _change(value: float | None, prior: float | None, ind: Indicator) -> float |
 
 
 def _summary(records: list[dict], ind: Indicator, r_value: int, r_prior: int) -> dict:
-    """Return {value, prior, yoy, headline, last} from the records of two ranges."""
-    by_r = {rec["r"]: (rec["value"], rec["last"]) for rec in records}
-    value, last = by_r.get(r_value, (None, None))
-    value, prior = _float(value), _float(by_r.get(r_prior, (None, None))[0])
+    """Return {value, prior, yoy, headline, last, events} from the records of two ranges."""
+    by_r = {rec["r"]: (rec["value"], rec["last"], rec.get("events")) for rec in records}
+    value, last, events = by_r.get(r_value, (None, None, None))
+    value, prior = _float(value), _float(by_r.get(r_prior, (None, None, None))[0])
     yoy = _change(value, prior, ind)
     return {"value": value, "prior": prior, "yoy": yoy,
             "headline": yoy if ind.is_growth else value,
-            "last": None if last is None or pd.isna(last) else last}
+            "last": None if last is None or pd.isna(last) else last, "events": events}
 
 
 def _with_change(frame: pd.DataFrame, ind: Indicator) -> pd.DataFrame:

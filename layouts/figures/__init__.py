@@ -16,6 +16,7 @@ from layouts.figures.base import (  # noqa: F401
     SELECT_DRAG,
     as_of_label,
     empty,
+    fit_title,
     indicator_title,
 )
 from layouts.figures.economy import (  # noqa: F401

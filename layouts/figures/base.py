@@ -3,12 +3,14 @@ target line and the time range's shading, titles, the empty placeholder and as-o
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 
 import i18n
 from data.catalog import Indicator
-from layouts.theme import Theme, template
+from layouts.theme import TOP_MARGIN, Theme, template
 
 SELECT_DRAG = {"dragmode": "select", "selectdirection": "h"}
 DAY_MS = 86_400_000   # one day on a date axis: bar widths must not depend on gaps
@@ -23,6 +25,26 @@ def _figure(theme: Theme, title: str, traces: list[dict], shapes: list[dict] | N
     if annotations:
         spec_layout["annotations"] = annotations
     return go.Figure({"data": traces, "layout": spec_layout}, _validate=False)
+
+
+def text_width(text: str, size: float) -> float:
+    """About how many pixels a line of text takes at a font size: a CJK character is one
+    em wide, a Latin letter about half (Noto Sans); markup is not counted."""
+    plain = re.sub(r"<[^>]+>", "", text)
+    return size * sum(1.0 if ord(ch) >= 0x2E80 else 0.55 for ch in plain)
+
+
+def fit_title(figure: go.Figure, width: float, size: float) -> go.Figure:
+    """Break a title too wide for a figure of ``width`` pixels before its last " · " part,
+    with room for the second line (a long English title ran out of a wall panel)."""
+    text = figure.layout.title.text or ""
+    if " · " not in text or text_width(text, size) <= width - 2 * size:
+        return figure
+    head, _, tail = text.rpartition(" · ")
+    top = figure.layout.margin.t
+    figure.update_layout(title_text=f"{head}<br>{tail}",
+                         margin_t=(TOP_MARGIN if top is None else top) + round(size * 1.3))
+    return figure
 
 
 def _range_shape(theme: Theme, start: str | None, end: str | None) -> list[dict]:

@@ -140,4 +140,6 @@ def category_source_matrix(frame: pd.DataFrame, *, theme: Theme, lang: str,
              "xgap": 2, "ygap": 2, "hovertemplate": "%{y} · %{x}: %{z:,}<extra></extra>"}
     return _figure(theme, title, [trace],
                    margin={"l": 150 if en else 96, "r": 16, "t": 44, "b": 64},
-                   yaxis={"autorange": "reversed"}, xaxis={"side": "bottom"})
+                   # long English source names turn and need more room than "b" gives
+                   yaxis={"autorange": "reversed", "automargin": True},
+                   xaxis={"side": "bottom", "automargin": True})

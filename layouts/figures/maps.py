@@ -13,13 +13,14 @@ from data import catalog
 from data.aqi import LEVELS
 from data.catalog import Indicator
 from geo.geojson import name_property
+from layouts.figures import emergency
 from layouts.figures.base import (
     _chosen,
     _figure,
     _numbers,
     indicator_title,
 )
-from layouts.theme import AQI_COLORS, NO_DATA_COLOR, WATER_COLORS, Theme
+from layouts.theme import AQI_COLORS, MAP_LABEL_LAYER, NO_DATA_COLOR, WATER_COLORS, Theme
 
 #: Where the colour scale's values begin: below it lies the "no value" grey band, too thin to
 #: show on the colour bar.
@@ -38,7 +39,8 @@ def choropleth_arrays(frame: pd.DataFrame, ind: Indicator, lang: str, theme: The
     ``frame`` has area_code, value, yoy, headline, one row per area of the level. Every area
     is in the trace, always in the same order: the browser then recolours a level's shapes
     without sending them to MapLibre again (assets/map_recolour.js). An area without a value
-    is grey: its z lies at the bottom of the scale, in a grey band below the values' colours.
+    is a grey of no hue (``theme.map_no_data``), never a colour of the scale: its z lies at the
+    bottom of the scale, in a band of that grey below the values' colours.
     The hover names come from the GeoJSON's properties (``hover_template``), so the 9,559
     grid cells' names are not resent with every filter change; the outline is one width and
     colour unless areas are selected (none beyond OUTLINED_AREAS_MAX areas).
@@ -79,11 +81,12 @@ def choropleth_arrays(frame: pd.DataFrame, ind: Indicator, lang: str, theme: The
 
 
 def _scale_with_no_value(theme: Theme, reverse: bool) -> list:
-    """The theme's colour scale (reversed when lower is better) above a thin grey band."""
+    """The theme's colour scale (reversed when lower is better) above a thin band of the
+    no-data grey."""
     stops = [(1 - at, colour) for at, colour in reversed(theme.colorscale)] if reverse \
         else list(theme.colorscale)
     band = _NO_VALUE_BAND
-    return ([[0, theme.grid], [band / 2, theme.grid]]
+    return ([[0, theme.map_no_data], [band / 2, theme.map_no_data]]
             + [[band + at * (1 - band), colour] for at, colour in stops])
 
 
@@ -97,7 +100,23 @@ def colorbar_title(ind: Indicator, lang: str) -> str:
     return f"{i18n.t('yoy', lang)} %" if ind.is_growth else i18n.unit(ind, lang)
 
 
-def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_url: str,
+def no_data_key(theme: Theme, lang: str) -> tuple[list[dict], list[dict]]:
+    """The legend's "no data" key above the colour bar: a swatch of the no-data grey and its
+    words (shapes, annotations). The colour bar cannot show it: its band is too thin. Above
+    the bar, not below: the overview's layer toggles cover the map's bottom right corner."""
+    x = 1 + 6 / 1000     # paper x just right of the plot, in the colour bar's room
+    swatch = {"type": "rect", "xref": "paper", "yref": "paper", "xsizemode": "pixel",
+              "ysizemode": "pixel", "xanchor": x, "yanchor": 0.91, "x0": 0, "x1": 14,
+              "y0": -7, "y1": 7, "fillcolor": theme.map_no_data,
+              "line": {"color": theme.muted, "width": 1}}
+    words = {"xref": "paper", "yref": "paper", "x": x, "y": 0.91, "xanchor": "left",
+             "yanchor": "middle", "xshift": 18, "showarrow": False,
+             "text": i18n.t("no_data", lang),
+             "font": {"size": min(theme.font_size - 2, 14), "color": theme.muted}}
+    return [swatch], [words]
+
+
+def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_url: str | dict,
                center: dict, zoom: float, theme: Theme, lang: str, selected: str | None,
                size: tuple[int, int], title: str | None = None, view_key: str = "city",
                layers: list[dict] | None = None, level: str = "districts") -> go.Figure:
@@ -108,11 +127,14 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
 
     Geometry is not in the figure: the browser fetches ``geojson_url`` once and caches it.
     The map style is a URL too (``web/routes.py``): an inline style object makes MapLibre reset
-    the style on every update, which fails ("Map error") once a Patch recolours the map.
+    the style on every update, which fails ("Map error") once a Patch recolours the map (a
+    file, drawn once, may have it inline). The style writes the areas' names
+    (``theme.map_style``); the colours are drawn below them.
     """
     arrays = choropleth_arrays(frame, ind, lang, theme, selected)
     areas = {
         "type": "choroplethmap", "geojson": geojson_url, "featureidkey": "id",
+        "below": MAP_LABEL_LAYER,
         "locations": arrays["locations"], "z": arrays["z"],
         "zmin": arrays["zmin"], "zmax": arrays["zmax"], "colorscale": arrays["colorscale"],
         "text": arrays["text"], "hovertemplate": hover_template(level, lang),
@@ -120,7 +142,9 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
                                              "color": arrays["line_color"]}},
         "colorbar": {"title": {"text": colorbar_title(ind, lang), "side": "right"},
                      "thickness": 12, "len": 0.7, "tickfont": {"color": theme.muted}}}
+    key_shapes, key_words = no_data_key(theme, lang)
     return _figure(theme, title or indicator_title(ind, lang), [areas, *(layers or [])],
+                   shapes=key_shapes, annotations=key_words,
                    # the colour bar's room is fixed: grown to fit its labels, it resized the
                    # map with each indicator, and MapLibre then paints the map twice
                    margin={"l": 0, "r": MAP_COLORBAR_ROOM, "t": 44, "b": 0, "autoexpand": False},
@@ -133,7 +157,7 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
 #: The map's traces, in drawing order, so a Patch can address each: the areas, then the
 #: optional layers (points over the density).
 MAP_DATA_TRACE = 0
-MAP_LAYER_TRACES = {"events": 1, "water": 2, "stations": 3}
+MAP_LAYER_TRACES = {"events": 1, "water": 2, "stations": 3, "warnings": 4, "resources": 5}
 
 
 _EMPTY_LAYER = pd.DataFrame(columns=["code", "name_zh", "name_en", "lon", "lat", "n", "class",
@@ -141,10 +165,14 @@ _EMPTY_LAYER = pd.DataFrame(columns=["code", "name_zh", "name_en", "lon", "lat",
 
 
 def map_layers(*, stations: pd.DataFrame | None, sections: pd.DataFrame | None,
-               density: pd.DataFrame | None, theme: Theme, lang: str) -> list[dict]:
+               density: pd.DataFrame | None, theme: Theme, lang: str,
+               warnings: pd.DataFrame | None = None,
+               resources: pd.DataFrame | None = None) -> list[dict]:
     """Return the map's optional layers, in MAP_LAYER_TRACES order: an event density, water
-    sections coloured by class, air stations coloured by AQI level. A layer given as None is
-    hidden and sent empty, so toggling costs nothing and the trace indices never move."""
+    sections coloured by class, air stations coloured by AQI level, emergency warnings'
+    areas by level and emergency resources by kind (figures/emergency.py). A layer given as
+    None is hidden and sent empty, so toggling costs nothing and the trace indices never
+    move."""
     en = lang == "en"
     shown = {name for name, frame in (("events", density), ("water", sections),
                                       ("stations", stations)) if frame is not None}
@@ -178,4 +206,5 @@ def map_layers(*, stations: pd.DataFrame | None, sections: pd.DataFrame | None,
          "name": i18n.t("layer_stations", lang), "showlegend": False,
          "marker": {"size": 16, "color": [AQI_COLORS[lv] if lv >= 0 else NO_DATA_COLOR
                                           for lv in stations["level"]]}},
+        emergency.warning_areas(warnings, lang), emergency.resource_points(resources, lang),
     ]

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import i18n
-from data import catalog
+from data import alerts, catalog
 from data.aqi import LEVELS
 from data.catalog import Indicator
 from layouts.figures.base import (
@@ -163,50 +163,96 @@ def events_by_category(frame: pd.DataFrame, *, theme: Theme, lang: str,
 
 
 def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
-            selected: str | None) -> go.Figure:
-    """Return districts ranked by the indicator's headline, best first, coloured by target.
+            selected: str | tuple[str, ...] | None, level: str = "districts",
+            note: str | None = None) -> go.Figure:
+    """Return areas ranked by the indicator's headline, best first, coloured by target.
 
-    With the target, alert and status columns of ``Queries.indicator_by_district``, each
-    district is held to its own target for the year (a district with one of its own gets a
-    mark at it) and the line is the city's; without them, to ``ind``'s."""
+    ``frame``: one row per area, its code in area_code (or district_code), name_zh, name_en,
+    headline. With the target, alert and status columns of ``Queries.indicator_by_district``
+    each area is held to its own target for the year (a district with one of its own gets a
+    mark at it, own_target) and the line is the shared one; without them, to ``ind``'s.
+    With an events column (what the value rests on), the count is written beside the value
+    (86.2%（214件）) and a value resting on few (``alerts.rests_on_few``, the rule that keeps
+    it from raising an alert) is drawn pale: one event closed late reads 0.0%. An area
+    without a value gets an empty outlined bar saying 暂无数据, never a bar at 0. ``level``
+    (``state.LEVELS``) names the areas in the title; ``note``, a line under it (the
+    indicator does not drill, the areas left out)."""
+    key = "area_code" if "area_code" in frame else "district_code"
     sign = -1 if ind.better == "higher" else 1
-    data = frame.assign(_key=frame["headline"] * sign).sort_values("_key", na_position="last")
-    names = [r.name_en if lang == "en" else r.name_zh for r in data.itertuples()]
+    ranked = frame.assign(_key=frame["headline"] * sign).sort_values("_key",
+                                                                     na_position="last")
+    names = [r.name_en if lang == "en" else r.name_zh for r in ranked.itertuples()]
+    codes = ranked[key].tolist()          # every area's row, those without a value last
+    data, missing = ranked[ranked["headline"].notna()], ranked[ranked["headline"].isna()]
     if "status" in data:
         status = data["status"].tolist()
     else:
-        status = [catalog.breach(ind, None if pd.isna(v) else v) for v in data["headline"]]
+        status = [catalog.breach(ind, v) for v in data["headline"]]
     colors = [theme.status_colors[s] if s != "none" else theme.accent for s in status]
     yoy_basis = ind.is_growth
-    text = [i18n.change(v, ind, lang) if yoy_basis else i18n.quantity(v, ind, lang)
-            for v in data["headline"]]
-    trace = {"type": "bar", "orientation": "h", "y": names, "x": _numbers(data["headline"]),
-             "customdata": data["district_code"].tolist(), "text": text,
-             # the value at the bar's start, away from the target marks near its end
-             "textposition": "auto", "insidetextanchor": "start",
-             "textfont": {"color": "#0a1730"},
-             "hovertemplate": "%{y}: %{text}<extra></extra>",
-             "marker": {"color": colors, "line": {
-                 "width": [3 if c in _chosen(selected) else 0 for c in data["district_code"]],
-                 "color": theme.text}}}
+    counts = data["events"].tolist() if "events" in data else [None] * len(data)
+    few = [alerts.rests_on_few(n) for n in counts]
+    text = []
+    for v, n in zip(data["headline"], counts):
+        shown = i18n.change(v, ind, lang) if yoy_basis else i18n.quantity(v, ind, lang)
+        text.append(shown if n is None or pd.isna(n) else
+                    i18n.t("with_count", lang).format(value=shown, n=i18n.number(n, lang, 0)))
+    chosen, valued = _chosen(selected), data[key].tolist()
+    longest = max([abs(v) for v in _numbers(data["headline"])] + [0.0]) or 1.0
+    # one row per code, named by its tick (grid cells of two townships may share a name)
+    trace = {"type": "bar", "orientation": "h", "y": valued, "x": _numbers(data["headline"]),
+             "customdata": valued, "text": text, "hovertext": names[:len(valued)],
+             # the value at the bar's start, away from the target marks near its end; past
+             # the end of a short bar (plotly writes nothing on a bar at 0: the 0.0% of one
+             # event would be a blank row)
+             "textposition": ["inside" if abs(v) >= SHORT_BAR * longest else "outside"
+                              for v in data["headline"]],
+             "insidetextanchor": "start", "cliponaxis": False,
+             # dark on a bright bar; a pale bar (few events) shows the panel through it
+             "insidetextfont": {"color": [theme.text if f else "#0a1730" for f in few]},
+             "outsidetextfont": {"color": theme.text},
+             "hovertemplate": "%{hovertext}: %{text}<extra></extra>",
+             "marker": {"color": colors, "opacity": [0.35 if f else 1.0 for f in few],
+                        "line": {"width": [3 if c in chosen else 0 for c in valued],
+                                 "color": theme.text}}}
     traces: list[dict] = [trace]
+    if len(missing):
+        # an empty outline the length of the axis, the words inside: no data, not 0
+        span = max([longest] + [v for v in _numbers(ranked.get("target",
+                                                                pd.Series(dtype=float)))
+                                if v is not None])
+        traces.append({"type": "bar", "orientation": "h", "showlegend": False,
+                       "y": missing[key].tolist(), "hovertext": names[len(valued):],
+                       "x": [span] * len(missing), "customdata": missing[key].tolist(),
+                       "text": [i18n.t("no_data", lang)] * len(missing),
+                       "textposition": "inside", "insidetextanchor": "start",
+                       "insidetextfont": {"color": theme.muted},
+                       "hovertemplate": "%{hovertext}: %{text}<extra></extra>",
+                       "marker": {"color": "rgba(0,0,0,0)", "line": {
+                           "color": theme.muted, "width": [
+                               3 if c in chosen else 1 for c in missing[key]]}}})
     city_target = ind.target
-    if "target" in data and "own_target" in data:
-        shared = data.loc[~data["own_target"].astype(bool), "target"].dropna()
+    if "target" in ranked and "own_target" in ranked:
+        shared = ranked.loc[~ranked["own_target"].astype(bool), "target"].dropna()
         city_target = float(shared.iloc[0]) if len(shared) else None
-        own = data[data["own_target"].astype(bool) & data["target"].notna()]
+        own = ranked[ranked["own_target"].astype(bool) & ranked["target"].notna()]
         if len(own):
             label = i18n.t("own_target", lang)
             traces.append({
                 "type": "scatter", "mode": "markers", "name": label,
-                "y": [r.name_en if lang == "en" else r.name_zh for r in own.itertuples()],
+                "y": own[key].tolist(),
+                "hovertext": [r.name_en if lang == "en" else r.name_zh
+                              for r in own.itertuples()],
                 "x": _numbers(own["target"]), "showlegend": False,
                 # the target as the bars write their values (8.0%, +6.5%), not 8.00000
                 "text": [i18n.change(v, ind, lang) if yoy_basis else i18n.quantity(v, ind, lang)
                          for v in own["target"]],
                 "marker": {"symbol": "line-ns", "size": 18,
                            "line": {"width": 3, "color": theme.text}},
-                "hovertemplate": f"%{{y}} {label} %{{text}}<extra></extra>"})
+                "hovertemplate": f"%{{hovertext}} {label} %{{text}}<extra></extra>"})
+    elif "target" in ranked:    # areas below a district: held to the district's one target
+        held = ranked["target"].dropna()
+        city_target = float(held.iloc[0]) if len(held) else None
     shapes = []
     if city_target is not None:
         # under the bars: it shows between them and past the shorter ones, and never
@@ -214,12 +260,48 @@ def ranking(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
         shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "xref": "x",
                        "x0": city_target, "x1": city_target, "layer": "below",
                        "line": {"color": theme.ok, "width": 2, "dash": "dash"}})
-    return _figure(theme, f"{i18n.t('ranking', lang)} · {headline_title(ind, lang)}", traces,
-                   shapes, margin={"l": 96, "r": 16, "t": 44, "b": 24}, uirevision="ranking",
-                   showlegend=False,
-                   bargap=0.18, yaxis={"autorange": "reversed"},
-                   xaxis={"ticksuffix": "%"} if yoy_basis else {},
-                   uniformtext={"minsize": max(12, theme.font_size - 6), "mode": "show"})
+    lines = [note] if note else []
+    if any(few):
+        lines.append(i18n.t("ranking_few", lang).format(n=alerts.MIN_ALERT_EVENTS))
+    # the areas' names set the margin (a township's are longer than a district's)
+    widest = max((len(name) for name in names), default=0) * (8 if lang == "en" else 14)
+    figure = _figure(theme, f"{i18n.t(RANKING_TITLES[level], lang)} · "
+                     f"{headline_title(ind, lang)}", traces, shapes,
+                     margin={"l": min(200, max(96, widest)), "r": 16,
+                             "t": 64 if lines else 44, "b": 24},
+                     uirevision="ranking", showlegend=False, barmode="overlay",
+                     bargap=0.18,
+                     # every row named: plotly would drop every other name when they crowd
+                     yaxis={"autorange": "reversed", "type": "category", "tickmode": "array",
+                            "tickvals": codes, "ticktext": names},
+                     xaxis={**({"ticksuffix": "%"} if yoy_basis else {}),
+                            **_room_left_of_negative_bars(data["headline"], city_target,
+                                                          longest)},
+                     uniformtext={"minsize": max(12, theme.font_size - 6), "mode": "show"})
+    if lines:
+        figure.layout.title.subtitle = {
+            "text": ("；" if lang == "zh" else "; ").join(lines),
+            "font": {"color": theme.muted, "size": max(11, theme.font_size - 3)}}
+    return figure
+
+
+#: A ranking bar shorter than this share of the longest has its value written past its end.
+SHORT_BAR = 0.3
+
+
+def _room_left_of_negative_bars(values: pd.Series, target: float | None,
+                                longest: float) -> dict:
+    """The ranking's value range when some values are negative (a fall in growth): room
+    left of the shortest for the value written past its end, which would otherwise sit on
+    the areas' names. Plotly's own range otherwise."""
+    low = min(values.min(), 0.0) if len(values) else 0.0
+    if low >= 0:
+        return {}
+    high = max([values.max(), 0.0] + ([target] if target is not None else []))
+    return {"range": [low - SHORT_BAR * longest, high + 0.05 * longest]}
+#: The ranking's title per map level (``state.LEVELS``).
+RANKING_TITLES = {"districts": "ranking", "townships": "ranking_townships",
+                  "grid_cells": "ranking_grid_cells"}
 
 
 def targets(frame: pd.DataFrame, inds: list[Indicator], *, theme: Theme, lang: str,

@@ -19,7 +19,8 @@ def _ready(page):
     page.wait_for_selector("#ops-ranking .bars .point path")
     page.wait_for_selector("#ops-kpis .kpi")
     page.wait_for_function("() => { const g = document.querySelector('#ops-map .js-plotly-plot');"
-                           " return g && g._fullLayout && g.data.length === 4; }")
+                           " return g && g._fullLayout && g.data.length === MAP_TRACES; }"
+                           .replace("MAP_TRACES", str(1 + len(MAP_LAYER_TRACES))))
     page.wait_for_load_state("networkidle")
 
 
@@ -326,6 +327,16 @@ def test_ops009_the_time_slider_plays_through_the_months(live_server, probe):
     thumbs.first.hover()
     page.wait_for_function("() => [...document.querySelectorAll('#ops-time-slider *')].some("
                            "e => e.children.length === 0 && e.textContent === '2026-10-01')")
+    # on a long range a key press moves a handle a whole month (本年: 2026-01-01 on)
+    page.click("#ops-quick-range")
+    page.get_by_role("option", name="本年").click()
+    page.wait_for_function("() => location.search.includes('from=2026-01-01&to=2026-11-24')")
+    thumbs.first.focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => location.search.includes('from=2025-12-01&to=2026-11-24')")
+    december = (dt.date(2025, 12, 1) - dt.date(2024, 12, 1)).days
+    page.wait_for_function("() => document.querySelector('#ops-time-slider [role=slider]')"
+                           f".getAttribute('aria-valuenow') === '{december}'")
     assert probe.errors == []
 
 
@@ -372,3 +383,174 @@ def test_ops010_a_box_selection_on_the_map_filters_the_charts(live_server, probe
                            " return !g.data[0].selectedpoints && !(g.layout.selections || [])"
                            ".length; }")
     assert probe.errors == []
+
+
+def test_ops020_the_ranking_follows_the_drill_with_the_events_behind_each_rate(live_server,
+                                                                              probe):
+    """A district's link ranks its townships, each rate with its count of events; a click on
+    a township's bar drills into it and its grid cells are ranked; the KPI cards give the
+    counts too."""
+    page = probe.page
+    page.goto(live_server.url + "/?district=360723&indicator=closure_rate"
+              "&from=2026-01-01&to=2026-11-24")
+    _ready(page)
+    ranking = "document.querySelector('#ops-ranking .js-plotly-plot')"
+    page.wait_for_function(f"() => {ranking}.layout.title.text.startsWith('乡镇排名')")
+    bars = page.evaluate(f"() => {ranking}.data.filter(t => t.type === 'bar')"
+                         ".map(t => [t.customdata, t.text])")
+    codes = [code for trace_codes, _ in bars for code in trace_codes]
+    assert len(codes) == 14 and all(re.fullmatch(r"360723\d{3}", c) for c in codes)
+    # every rate with the events it rests on, written on the screen; every township named
+    texts = page.locator("#ops-ranking .bars .point text").all_text_contents()
+    assert any(re.fullmatch(r"\d+\.\d%（[\d,]+件）", t) for t in texts)
+    assert all(re.fullmatch(r"\d+\.\d%（[\d,]+件）|暂无数据", t) for t in texts), texts
+    assert page.locator("#ops-ranking .ytick").count() == 14
+    assert re.search(r"\d件", page.inner_text("#ops-kpis"))
+    probe.screenshot("ops020-townships")
+    _click_center(page, page.locator("#ops-ranking .bars .point path").first)
+    page.wait_for_function("() => location.search.includes('township=360723')")
+    township = _query(page)["township"]
+    page.wait_for_function(f"() => {ranking}.layout.title.text.startsWith('网格排名')")
+    cells = page.evaluate(f"() => {ranking}.data.filter(t => t.type === 'bar')"
+                          ".flatMap(t => t.customdata)")
+    assert cells and all(c.startswith(township) and len(c) == 12 for c in cells)
+    page.wait_for_function("() => document.querySelector('#ops-map .js-plotly-plot').data[0]"
+                           ".geojson.endsWith('grid_cells.geojson?parent=' + "
+                           f"'{township}')")
+    probe.screenshot("ops020-grid-cells")
+    assert probe.errors == []
+
+
+#: The names MapLibre has drawn on the overview map (its symbol layer of area names).
+_DRAWN_NAMES = """(layer) => {
+  const g = document.querySelector('#ops-map .js-plotly-plot');
+  const map = g && g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot &&
+      g._fullLayout.map._subplot.map;
+  if (!map || !map.getLayer(layer)) { return null; }
+  return [...new Set(map.queryRenderedFeatures({layers: [layer]})
+                     .map(f => f.properties.name))].sort();
+}"""
+
+
+def _wait_for_names(page, expected: list[str]) -> None:
+    from layouts.theme import MAP_LABEL_LAYER
+    page.wait_for_function(f"([layer, want]) => JSON.stringify(({_DRAWN_NAMES})(layer)) === "
+                           "JSON.stringify(want)", arg=[MAP_LABEL_LAYER, sorted(expected)],
+                           timeout=30_000)
+
+
+def _served_names(page, path: str, prop: str) -> list[str]:
+    return page.evaluate("([path, prop]) => fetch(path).then(r => r.json()).then(g => "
+                         "g.features.map(f => f.properties[prop]))", [path, prop])
+
+
+def test_ops011_the_map_names_its_areas_offline_and_keys_no_data(live_server, probe,
+                                                                  queries):
+    page = probe.page
+    page.goto(live_server.url + "/")
+    _ready(page)
+    # every district's name is drawn on the canvas, with nothing fetched for the glyphs
+    _wait_for_names(page, list(queries.districts()["name_zh"]))
+    outside = [u for u in probe.requests if not LOCAL.match(u)]
+    assert outside == [], f"requests left localhost: {outside}"
+    assert not [u for u in probe.requests if ".pbf" in u or "glyph" in u]
+    # a click on the ranking drills (the map is patched, its style too): the district's
+    # townships are named
+    _click_center(page, page.locator("#ops-ranking .bars .point path").nth(0))
+    page.wait_for_function("() => location.search.includes('district=')")
+    district = _query(page)["district"]
+    _wait_for_names(page, _served_names(page, f"/geo/townships.geojson?parent={district}",
+                                        "name_zh"))
+    # in English, the English names
+    page.goto(live_server.url + f"/?lang=en&district={district}")
+    _wait_for_names(page, _served_names(page, f"/geo/townships.geojson?parent={district}",
+                                        "name_en"))
+    assert probe.errors == []
+
+
+def test_ops012_an_area_without_data_is_not_coloured_as_zero(live_server, probe):
+    from layouts.theme import WALL
+    page = probe.page
+    # one day in Zhanggong: a township closed nothing (0.0%), others have no events at all
+    page.goto(live_server.url + "/?district=360702&from=2026-11-24&to=2026-11-24"
+                                "&indicator=closure_rate")
+    page.wait_for_function("() => { const g = document.querySelector('#ops-map .js-plotly-plot');"
+                           " return g && g._fullLayout && g.data.length === MAP_TRACES; }"
+                           .replace("MAP_TRACES", str(1 + len(MAP_LAYER_TRACES))))
+    trace = page.evaluate("() => { const t = document.querySelector('#ops-map .js-plotly-plot')"
+                          ".data[0]; return {locations: t.locations, text: t.text}; }")
+    hover = dict(zip(trace["locations"], trace["text"]))
+    no_data = [code for code, text in hover.items() if text == "暂无数据"]
+    zero = [code for code, text in hover.items() if text.startswith("0.0%")]
+    assert no_data and zero, hover
+    # the colours MapLibre paints, per area
+    page.wait_for_function("() => document.querySelector('#ops-map .js-plotly-plot')"
+                           "._fullLayout.map._subplot.map.queryRenderedFeatures()"
+                           ".some(f => f.layer.type === 'fill')")
+    fills = page.evaluate("""() => {
+      const map = document.querySelector('#ops-map .js-plotly-plot')._fullLayout.map._subplot.map;
+      const out = {};
+      map.queryRenderedFeatures().filter(f => f.layer.type === 'fill').forEach(f => {
+        out[String(f.id)] = (f.state && f.state.fc) || f.properties.fc; });
+      return out;
+    }""")
+    grey = "rgb({}, {}, {})".format(*(int(WALL.map_no_data[i:i + 2], 16) for i in (1, 3, 5)))
+    assert {fills[code] for code in no_data} == {grey}
+    assert all(fills[code] != grey for code in zero)
+    # and the legend says what the grey means
+    assert "暂无数据" in page.locator("#ops-map .annotation-text").all_text_contents()
+    probe.screenshot("ops012-no-data")
+    assert probe.errors == []
+
+
+#: Grey pixels of the mid tones in the map's part of a 2000x1120 chart file (left of the
+#: colour bar, between the title and the footnote): the print theme's names, drawn dark on a
+#: white halo and softened by the scaling, are such pixels; the fills (blues) and outlines
+#: (grey on blue) hardly ever are.
+_NAME_PIXELS = """async (url) => {
+  const bitmap = await createImageBitmap(await (await fetch(url)).blob());
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext('2d');
+  context.drawImage(bitmap, 0, 0);
+  const d = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
+  let count = 0;
+  for (let y = 100; y < 960; y++) for (let x = 0; x < 1800; x++) {
+    const i = (y * bitmap.width + x) * 4;
+    const high = Math.max(d[i], d[i + 1], d[i + 2]), low = Math.min(d[i], d[i + 1], d[i + 2]);
+    if (high - low < 12 && high >= 0x30 && high < 0xa0) { count++; }
+  }
+  return count;
+}"""
+
+
+def _fulfil_png(body: bytes, route) -> None:
+    route.fulfill(body=body, content_type="image/png")
+
+
+def test_ops013_an_exported_map_png_shows_the_names(live_server, probe, app):
+    import functools
+
+    from charts.overview import map_chart
+    from charts.state import FilterState
+    from layouts import export, theme
+
+    def unnamed_png(state) -> bytes:
+        """The same file without its names, drawn as the export route draws it."""
+        figure = map_chart(state, app.citybrain_runtime, theme.PRINT)
+        figure.layout.map.style["sources"][theme.MAP_LABEL_LAYER]["data"]["features"] = []
+        return export.ChartRenderer().render(export.with_footnote(
+            figure, scope="-", source="-", as_of="-", is_demo=True, lang=state.lang), "png")
+
+    page = probe.page
+    page.goto(live_server.url + "/healthz")
+    for state in (FilterState(None, "2026-01-01", "2026-11-24", "closure_rate", "zh"),
+                  FilterState("360702", "2026-01-01", "2026-11-24", "closure_rate", "en")):
+        query = f"?from={state.start}&to={state.end}&indicator={state.indicator}" \
+                f"&lang={state.lang}" + (f"&district={state.district}" if state.district else "")
+        named = page.evaluate(_NAME_PIXELS, f"/export/chart/ops-map.png{query}")
+        unnamed = unnamed_png(state)
+        # shown to the page under the app's address (its CSP fetches nothing else)
+        page.route(f"{live_server.url}/unnamed-{state.lang}.png",
+                   functools.partial(_fulfil_png, unnamed))
+        bare = page.evaluate(_NAME_PIXELS, f"/unnamed-{state.lang}.png")
+        assert named > 5000 and named > 20 * bare, (state, named, bare)

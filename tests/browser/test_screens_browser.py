@@ -165,18 +165,33 @@ def test_scr002_events_grid_scrolls_sorts_filters_and_downloads_its_rows(
     _wait_rows(page, last)
     assert max(_grid_rows(page)) == total_closed - 1
     probe.screenshot("scr002-events-filtered")
-    # the Excel download holds exactly the filtered rows, in the grid's order
+    # the Excel download holds exactly the filtered rows, in the grid's order, with the
+    # grid's names (codes beside them) after a first sheet naming the filters
     with page.expect_download() as download:
         page.click("#evt-xlsx")
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
     assert path.suffix == ".xlsx"
-    sheet = load_workbook(path, read_only=True).active
-    rows = list(sheet.iter_rows(values_only=True))
+    book = load_workbook(path, read_only=True)
+    assert book.sheetnames == ["说明", "事件明细"]
+    about = dict(book["说明"].iter_rows(min_row=2, values_only=True))
+    assert about["区域"] == "于都县" and "“结案”" in about["表格筛选"]
+    assert about["行数"] == f"{total_closed:,}" and about["排序"] == "事件编号 降序"
+    rows = list(book["事件明细"].iter_rows(values_only=True))
     every, _ = queries.events_page("360731", START, END, closed, "event_id", True, 0,
                                    total_closed)
     assert [r[0] for r in rows[1:]] == every["event_id"].tolist()
     assert len(rows) - 1 == total_closed
+    status, code = rows[0].index("状态"), rows[0].index("状态代码")
+    assert {(r[status], r[code]) for r in rows[1:]} == {("结案", "closed")}
+    # the CSV: the same rows and names, its first line the filters and as-of
+    with page.expect_download() as download:
+        page.click("#evt-csv")
+    text = download.value.path().read_text(encoding="utf-8-sig")
+    first, header = text.splitlines()[:2]
+    assert first.startswith("# 区域：于都县；") and "数据截至：" in first
+    assert header.split(",")[:4] == ['"事件编号"', '"上报时间"', '"区县"', '"区县代码"']
+    assert len(text.splitlines()) == 2 + total_closed
     # a new district in the filter bar: the grid starts again from its first rows
     page.locator("#evt-breadcrumbs button.crumb").first.click()
     page.wait_for_function("() => !location.search.includes('district=')")
@@ -394,7 +409,15 @@ def test_scr005_a_charts_png_download_is_the_print_version_of_the_view(live_serv
     page.wait_for_load_state("networkidle")
     panel = page.locator(".chart-panel", has=page.locator("#grid-funnel"))
     panel.hover()
+    # the links sit behind one button in the corner: before it opens, nothing covers the
+    # chart's title
     link = panel.get_by_text("PNG", exact=True)
+    assert not link.is_visible()
+    panel.locator(".export-toggle").click()
+    assert link.is_visible()
+    title = panel.locator(".gtitle").bounding_box()
+    toggle = panel.locator(".export-toggle").bounding_box()
+    assert toggle["x"] > title["x"] + title["width"]
     href = link.get_attribute("href")
     assert href.startswith("export/chart/grid-funnel.png?") and "district=360702" in href
     with page.expect_download() as download:
@@ -433,9 +456,15 @@ def test_scr006_the_report_screen_exports_the_month_as_pdf(live_server, probe, t
     assert "districts=360731" in href and "sections=kpis,grid" in href, href
     figures = page.locator("#rpt-figures li").count()
     assert 0 < figures < whole_month
+    # while it builds (seconds), a line beside the links counts them; then says it is ready
     with page.expect_download() as download:
         link.click()
+        page.wait_for_function("() => document.querySelector('#rpt-progress').innerText"
+                               ".startsWith('正在生成PDF')")
+    page.wait_for_function("() => document.querySelector('#rpt-progress').innerText"
+                           ".startsWith('PDF已生成')")
     path = tmp_path / download.value.suggested_filename
+    assert path.name == "citybrain-report-2026-10-zh.pdf"
     download.value.save_as(path)
     pdf = PdfReader(str(path))
     text = unicodedata.normalize("NFKC", "".join(p.extract_text() for p in pdf.pages))

@@ -8,6 +8,7 @@ Screenshots land in test-artifacts/ (wall001-*.png): look at them.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import os
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from settings import WALL_SCENES
 from tests.browser.conftest import ARTIFACTS, LiveServer
 from tests.conftest import reopen_recent_events
 
@@ -40,6 +42,24 @@ MEASURE = """() => {
     '.wall-scene.shown .wall-panel, .wall-scene.shown .wall-scene-title h2')].map(box);
   const overflowing = [...document.querySelectorAll('.wall-scene.shown .wall-panel > div')]
     .filter((el) => el.scrollHeight > el.clientHeight + 1).map((el) => el.id);
+  // text wider than its box (an English name in a table cell, "447events" in an alert)
+  const ownText = (el) => [...el.childNodes].some(
+    (n) => n.nodeType === 3 && n.textContent.trim());
+  const cut = [...document.querySelectorAll('.wall-scene.shown *, #wall-banner, #wall-banner *')]
+    .filter((el) => !el.closest('svg') && ownText(el) && visible(el)
+      && getComputedStyle(el).display !== 'inline' && el.scrollWidth > el.clientWidth + 1)
+    .map((el) => el.textContent.trim().slice(0, 40));
+  const svgCut = [];
+  for (const svg of document.querySelectorAll('.wall-scene.shown .main-svg:first-of-type')) {
+    const frame = svg.getBoundingClientRect();
+    for (const t of svg.parentElement.querySelectorAll('text')) {
+      const r = t.getBoundingClientRect();
+      if (t.textContent.trim() && r.width > 0
+          && (r.left < frame.left - 1 || r.right > frame.right + 1)) {
+        svgCut.push(t.textContent.trim().slice(0, 40));
+      }
+    }
+  }
   const banner = document.getElementById('wall-banner');
   const small = [];
   const texts = [...document.querySelectorAll('.wall-canvas *')].filter((el) =>
@@ -55,7 +75,7 @@ MEASURE = """() => {
     canvas: [canvas.left, canvas.top, canvas.right, canvas.bottom], scale: scale,
     shown: document.getElementById('wall-root').dataset.shown.split(','),
     panels: panels, banner: banner.hidden ? null : box(banner),
-    texts: texts.length, small: small, overflowing: overflowing,
+    texts: texts.length, small: small, overflowing: overflowing, cut: cut.concat(svgCut),
   };
 }"""
 
@@ -111,15 +131,26 @@ def _open_wall(browser, url, size, init_script=None):
     return context, page, errors
 
 
-@pytest.mark.parametrize("size, slots", SIZES, ids=[f"{w}x{h}" for (w, h), _ in SIZES])
-def test_wall001_every_scene_fits_every_wall_size(browser, live_server, size, slots):
-    context, page, errors = _open_wall(browser, f"{live_server.url}/wall?seconds=600", size)
+#: Every wall size in Chinese; English at a single display and at a row of three (the
+#: canvas is scaled, so text that fits one size of a slot arrangement fits them all).
+WALLS = [(size, slots, "zh") for size, slots in SIZES] + [
+    (size, slots, "en") for size, slots in SIZES if size in ((1920, 1080), (5760, 1080))]
+
+
+@pytest.mark.parametrize("size, slots, lang", WALLS,
+                         ids=[f"{w}x{h}-{lang}" for (w, h), _, lang in WALLS])
+def test_wall001_every_scene_fits_every_wall_size(browser, live_server, size, slots, lang):
+    context, page, errors = _open_wall(browser, f"{live_server.url}/wall?seconds=600&lang={lang}",
+                                       size)
     try:
         scenes_seen = set()
-        turns = 12    # enough turns for every scene to pass through every slot arrangement
+        # enough turns for every scene to pass through every slot arrangement (on one screen
+        # every other turn is a scene with a standing alert)
+        turns = 2 * len(WALL_SCENES)
         frames = page.evaluate(f"() => [...Array({turns}).keys()]"
                                ".map((t) => window.citybrain.wall.frame(t))")
         measured = set()
+        cut: dict[int, list[str]] = {}
         for turn in range(turns):
             # a turn changes only which scenes are visible (all are laid out), where, and the
             # banner: a slot arrangement measured at an earlier turn would measure the same
@@ -147,6 +178,8 @@ def test_wall001_every_scene_fits_every_wall_size(browser, live_server, size, sl
                 for b in boxes[i + 1:]:
                     assert not _overlap(a, b), f"turn {turn}: {a} overlaps {b}"
             assert m["overflowing"] == [], f"turn {turn}: cut off"
+            if m["cut"]:
+                cut[turn] = m["cut"]
             assert m["texts"] > 50
             assert m["small"] == [], f"turn {turn}: text under 14 px: {m['small'][:5]}"
             svg_small = page.evaluate(
@@ -157,8 +190,12 @@ def test_wall001_every_scene_fits_every_wall_size(browser, live_server, size, sl
             assert svg_small == [], f"turn {turn}: chart text under 14 px"
             if turn < 6:
                 ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                _screenshot(page, ARTIFACTS / f"wall001-{size[0]}x{size[1]}-{turn}.png")
-        assert scenes_seen == {"overview", "economy", "environment", "grid", "services", "tasks"}
+                _screenshot(page, ARTIFACTS / f"wall001-{size[0]}x{size[1]}-{lang}-{turn}.png")
+        assert cut == {}, "text wider than its box"
+        # every scene of the playlist, and those with standing alerts (the emergency scene's
+        # red flood warning)
+        assert scenes_seen == set(page.evaluate("() => window.citybrain.wall.pool()"))
+        assert "emergency" in scenes_seen
         assert errors == []
     finally:
         context.close()
@@ -171,10 +208,11 @@ def test_wall002_rotates_and_brings_alert_scenes_forward(browser, live_server):
         banner = page.locator("#wall-banner")
         assert banner.is_visible()
         alerts = page.evaluate("() => window.citybrain.wall.alerts")
-        text = banner.inner_text()     # one standing alert, and how many there are
-        assert any(a["text"] in text for a in alerts) and f"共{len(alerts)}条" in text
+        text = banner.inner_text()     # one standing alert, its number and how many there are
+        assert any(a["text"] in text for a in alerts) and f"/{len(alerts)}条" in text
         pinned = list(dict.fromkeys(a["scene"] for a in alerts))
-        assert pinned[0] == "grid"            # the surge is the most severe alert
+        # the demo's red flood warning is the most severe alert, then the surge
+        assert pinned[:2] == ["emergency", "grid"]
         first = page.evaluate("() => window.citybrain.wall.turn")
         # ~1 a second: 4 turns within 6 s
         assert _within(page, "f => window.citybrain.wall.turn - f >= 4", 6, arg=first), \
@@ -409,3 +447,103 @@ def test_wall005_a_posted_event_is_on_the_wall_within_its_refresh(browser, setti
 
 def _number(text: str) -> float:
     return float("".join(c for c in text if c.isdigit() or c == "."))
+
+
+#: What the wall shows of its alerts now: the banner's alert and whether its line fits, the
+#: alert list's items shown and any whose text is cut.
+ALERTS_SHOWN = """() => {
+  const banner = document.getElementById('wall-banner');
+  const items = [...document.querySelectorAll('.wall-alert-item')]
+    .filter((li) => getComputedStyle(li).display !== 'none');
+  return {
+    banner: banner.dataset.key, href: banner.getAttribute('href'),
+    bannerFits: banner.scrollWidth <= banner.clientWidth,
+    bannerSize: parseFloat(getComputedStyle(banner).fontSize),
+    listed: items.map((li) => li.dataset.key),
+    cut: items.filter((li) => li.scrollHeight > li.clientHeight + 1
+                      || li.scrollWidth > li.clientWidth + 1).map((li) => li.dataset.key),
+    page: (document.querySelector('.wall-alert-page') || {}).textContent,
+  };
+}"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_wall006_every_standing_alert_is_shown_and_fits(browser, live_server, lang):
+    """The banner steps through every standing alert on its own (every alert's seconds: 8 s at
+    most) and the alert list turns its pages, so none of them is never shown; no banner line
+    or list item is cut, in either language."""
+    context, page, errors = _open_wall(
+        browser, f"{live_server.url}/wall?seconds=600&lang={lang}", (1920, 1080))
+    try:
+        alerts = page.evaluate("() => window.citybrain.wall.alerts")
+        keys = [a["key"] for a in alerts]
+        assert len(keys) > 2 * 3             # more than the list's two pages and the banner
+        pages = -(-len(keys) // 3)
+
+        def expect(step):       # the banner's alert and the list's page at a step
+            page_at = step % pages
+            return keys[step % len(keys)], keys[3 * page_at:3 * page_at + 3]
+
+        step = page.evaluate("() => window.citybrain.wall.step")
+        first = page.evaluate(ALERTS_SHOWN)
+        assert (first["banner"], first["listed"]) == expect(step)
+        # the banner and the list turn by themselves ...
+        assert _within(page, "s => window.citybrain.wall.step > s", 10, arg=step)
+        step = page.evaluate("() => window.citybrain.wall.step")
+        shown = page.evaluate(ALERTS_SHOWN)
+        assert (shown["banner"], shown["listed"]) == expect(step)
+        # ... and, stepped on through every alert, show each of them, none cut
+        banners, listed = {first["banner"], shown["banner"]}, set(first["listed"])
+        for _ in range(len(keys)):
+            page.evaluate("() => window.citybrain.wall.tick(true)")
+            _next_frame(page)
+            now = page.evaluate(ALERTS_SHOWN)
+            banners.add(now["banner"])
+            listed.update(now["listed"])
+            assert now["bannerFits"] and now["cut"] == [], now
+            assert now["bannerSize"] >= 16
+            assert now["href"] == next(a["href"] for a in alerts if a["key"] == now["banner"])
+        assert banners == set(keys) and listed == set(keys)
+        assert now["page"] in {f"第{i}/{pages}页" for i in range(1, pages + 1)} | \
+            {f"page {i} of {pages}" for i in range(1, pages + 1)}
+        _screenshot(page, ARTIFACTS / f"wall006-alerts-{lang}.png")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_wall007_an_alerts_link_opens_the_overview_on_its_area_and_window(browser,
+                                                                          live_server):
+    """A click on the banner (a district's on-time rate past its line) opens the overview
+    filtered to that district, the alert's window and indicator: its KPI card shows the
+    alert's value. An item of the alert list links the same way."""
+    from tests.conftest import TEST_NOW
+    context, page, errors = _open_wall(browser, f"{live_server.url}/wall?seconds=600",
+                                       (1920, 1080))
+    try:
+        alerts = page.evaluate("() => window.citybrain.wall.alerts")
+        at = next(i for i, a in enumerate(alerts) if a["key"].startswith(
+            "threshold:on_time_rate:"))
+        district = alerts[at]["key"].split(":")[-1]
+        items = page.evaluate("() => [...document.querySelectorAll('.wall-alert-item a')]"
+                              ".map((a) => a.getAttribute('href'))")
+        assert items == [a["href"] for a in alerts]
+        page.evaluate(f"() => {{ const w = window.citybrain.wall; w.step = {at}; "
+                      "w.tick(false); }")
+        value = alerts[at]["text"].split("按期办结率 ")[1].split("（")[0]     # 48.7%
+        page.locator("#wall-banner").click()
+        page.wait_for_selector("#ops-kpis .kpi")
+        page.wait_for_function("() => location.pathname === '/'")
+        query = dict(part.split("=") for part in page.evaluate(
+            "() => location.search.slice(1)").split("&"))
+        end = TEST_NOW.date()
+        start = end - dt.timedelta(days=29)
+        assert query["district"] == district and query["indicator"] == "on_time_rate"
+        assert (query["from"], query["to"]) == (start.isoformat(), end.isoformat())
+        card = page.locator("""#ops-kpis .kpi[id*='"code":"on_time_rate"'] .kpi-value""")
+        assert _within(page, "v => [...document.querySelectorAll('#ops-kpis .kpi-value')]"
+                             ".some((el) => el.textContent.trim() === v)", 20, arg=value)
+        assert card.inner_text().strip() == value
+        assert errors == []
+    finally:
+        context.close()

@@ -1,0 +1,124 @@
+"""Every screen holds its text in both languages at the two desktop sizes analysts use
+(1366x768 and 1920x1080): no text runs out of its box (scrollWidth > clientWidth), no chart
+title or label runs off its chart, the page never scrolls sideways, and every control is
+within reach. The wall's scenes are measured the same way in tests/browser/test_wall_browser.py
+(wall001, at every wall size in both languages)."""
+
+from __future__ import annotations
+
+import pytest
+
+from layouts.frame import SCREENS
+
+pytestmark = pytest.mark.browser
+
+DESKTOPS = [(1366, 768), (1920, 1080)]
+LANGS = ["zh", "en"]
+
+#: What is cut: elements holding text of their own whose content is wider than their box
+#: (an ellipsis counts as cut unless the full text is the element's tooltip, as the tables
+#: give it), and chart texts (titles, annotations, axis and legend labels) outside their
+#: chart's drawing. Plotly's hidden measuring nodes and zero-size boxes are not shown.
+OVERFLOW = """() => {
+  const shown = (el) => {
+    const s = getComputedStyle(el);
+    if (s.visibility !== 'visible' || s.display === 'none' || s.opacity === '0') return false;
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  };
+  const ownText = (el) => [...el.childNodes].some(
+    (n) => n.nodeType === 3 && n.textContent.trim());
+  const titled = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      if (e.title && e.title.includes(el.textContent.trim())) return true;
+    }
+    return false;
+  };
+  const cut = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('svg, details:not([open]) > :not(summary), .ag-aria-description-container')
+        || !ownText(el) || !shown(el)) {
+      continue;
+    }
+    if (getComputedStyle(el).display === 'inline') continue;
+    if (el.scrollWidth > el.clientWidth + 1 && !titled(el)) {
+      cut.push(el.tagName + '.' + el.className + ': ' + el.textContent.trim().slice(0, 40));
+    }
+  }
+  for (const svg of document.querySelectorAll('.js-plotly-plot .main-svg:first-of-type')) {
+    const frame = svg.getBoundingClientRect();
+    if (frame.width === 0) continue;
+    const texts = svg.parentElement.querySelectorAll(
+      'text.gtitle, .annotation-text, .xtick text, .ytick text, .legendtext, .g-xtitle text,' +
+      ' .g-ytitle text');
+    for (const t of texts) {
+      if (!t.textContent.trim()) continue;
+      const r = t.getBoundingClientRect();
+      if (r.width === 0) continue;
+      if (r.left < frame.left - 1 || r.right > frame.right + 1) {
+        cut.push('chart ' + svg.closest('[id]').id + ': ' + t.textContent.trim().slice(0, 40));
+      }
+    }
+  }
+  const root = document.scrollingElement;
+  return {cut: cut, sideways: root.scrollWidth > root.clientWidth + 1};
+}"""
+
+#: Every button, link, input and tab of the page is inside the window or inside something
+#: that scrolls to it (a pager below the screen that the page cannot scroll to was found).
+UNREACHABLE = """() => {
+  const scrolls = (el) => {
+    for (let e = el.parentElement; e; e = e.parentElement) {
+      const s = getComputedStyle(e);
+      if (/(auto|scroll)/.test(s.overflowY + s.overflowX)
+          && (e.scrollHeight > e.clientHeight || e.scrollWidth > e.clientWidth)) return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.querySelectorAll('button, a[href], input, [role=tab], select')) {
+    const s = getComputedStyle(el);
+    if (s.visibility !== 'visible' || s.display === 'none') continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (el.closest('details:not([open])')) continue;
+    const outside = r.bottom > innerHeight + 1 || r.right > innerWidth + 1;
+    if (outside && !scrolls(el)) {
+      out.push(`${el.tagName}.${el.className} ${el.id || el.textContent.trim().slice(0, 30)
+        || el.getAttribute('aria-label')} at ${Math.round(r.right)},${Math.round(r.bottom)}`);
+    }
+  }
+  return out;
+}"""
+
+
+def _settled(page) -> None:
+    """Every chart of the screen drawn and no request in flight."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')]"
+        ".every((g) => g._fullLayout && g.data)")
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("size", DESKTOPS, ids=[f"{w}x{h}" for w, h in DESKTOPS])
+def test_lay001_every_screen_holds_its_text(browser, live_server, size, lang):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    problems = {}
+    try:
+        for name, path, _ in SCREENS:
+            page.goto(f"{live_server.url}/{path}?lang={lang}")
+            _settled(page)
+            found = page.evaluate(OVERFLOW)
+            unreachable = page.evaluate(UNREACHABLE)
+            if found["cut"] or found["sideways"] or unreachable:
+                problems[name] = {**found, "unreachable": unreachable}
+        assert problems == {}
+        assert errors == []
+    finally:
+        context.close()

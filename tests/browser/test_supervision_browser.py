@@ -1,0 +1,129 @@
+"""督办/催办 in the browser (issue 19 item 2): an analyst issues a 督办 from the grid screen's
+overdue list, reminds it, sees both in the event's history and the list's mark; in English on
+a smaller screen, the event table opens an event's history and refuses a past deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from data.access import Access
+from tests.browser.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery"
+LOCAL = re.compile(r"^(http://127\.0\.0\.1:\d+/|data:|blob:)")
+
+
+@pytest.fixture(scope="module")
+def server(settings, tmp_path_factory):
+    from app import create_app
+    path = tmp_path_factory.mktemp("sv-browser") / "access.sqlite"
+    app = create_app(settings.with_(auth=True, access_path=path))
+    app.server.extensions["citybrain_access"].add_user("ana", "analyst", PASSWORD)
+    with LiveServer(app) as live:
+        live.access_path = path
+        yield live
+
+
+def _sign_in(page, url: str, target: str) -> None:
+    page.goto(url + target)
+    page.wait_for_url(re.compile(r"/login\?next="))
+    page.fill("#username", "ana")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(target.split("?")[0]))
+
+
+def test_sv001_issue_and_remind_from_the_overdue_list(server, probe):
+    page = probe.page
+    _sign_in(page, server.url, "/grid?lang=zh")
+    first = page.locator("#grid-overdue .ag-center-cols-container .ag-row[row-index='0']")
+    first.wait_for()
+    event_id = first.locator("[col-id='event_id']").inner_text().strip()
+    first.click()
+    panel = page.locator("#grid-sv-panel")
+    panel.wait_for(state="visible")
+    page.wait_for_function("() => document.querySelector('#grid-sv-history')"
+                           "?.innerText.includes('尚无督办记录')")
+    assert f"事件 {event_id}" in panel.inner_text()
+    assert page.locator("#grid-sv-remind").is_disabled()
+    page.fill("#grid-sv-note", "请三日内处置完毕")
+    page.click("#grid-sv-issue")
+    page.wait_for_function("() => document.querySelector('#grid-sv-message')"
+                           "?.innerText.includes('已发出督办')")
+    page.wait_for_function("() => document.querySelector('#grid-sv-history')"
+                           "?.innerText.includes('请三日内处置完毕')")
+    # the overdue list marks the event, the form now reminds
+    page.wait_for_function(
+        "() => document.querySelector(\"#grid-overdue .ag-row[row-index='0'] "
+        "[col-id='supervision']\")?.innerText.includes('督办中')")
+    assert page.locator("#grid-sv-issue").is_disabled()
+    page.fill("#grid-sv-note", "仍未处置，请加快")
+    page.click("#grid-sv-remind")
+    page.wait_for_function("() => document.querySelector('#grid-sv-message')"
+                           "?.innerText.includes('已催办')")
+    page.wait_for_function("() => document.querySelectorAll('#grid-sv-history "
+                           ".sv-step').length === 2")
+    steps = page.locator("#grid-sv-history .sv-step").all_inner_texts()
+    assert "督办" in steps[0] and "请三日内处置完毕" in steps[0] and "ana" in steps[0]
+    assert "催办" in steps[1] and "仍未处置，请加快" in steps[1]
+    probe.screenshot("sv001-grid-overdue-supervision-zh")
+    # what the browser did is what the access file holds, audited
+    log = Access(server.access_path).audit_log(action="supervision")
+    assert [(r["who"], f'"event":{event_id}' in r["what"]) for r in log] == [
+        ("ana", True), ("ana", True)]
+    # closing the panel hides it
+    page.click("#grid-sv-close")
+    panel.wait_for(state="hidden")
+    probe.screenshot("sv001-grid-overdue-marked-zh")
+    # the command screen lists it among the open 督办, held by its department
+    page.goto(f"{server.url}/command?lang=zh")
+    page.wait_for_function(f"() => document.querySelector('#cmd-supervision .sv-open-table')"
+                           f"?.innerText?.includes('{event_id}')")
+    assert probe.errors == [], probe.errors
+    assert [u for u in probe.requests if not LOCAL.match(u)] == []
+
+
+def test_sv002_the_event_table_shows_the_history_and_refuses_a_past_deadline(server,
+                                                                             browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        _sign_in(page, server.url, "/events?lang=en")
+        row = page.locator("#evt-table .ag-center-cols-container .ag-row[row-index='0']")
+        row.wait_for()
+        event_id = row.locator("[col-id='event_id']").inner_text().strip()
+        row.locator("[col-id='category']").click()
+        page.locator("#evt-sv-panel").wait_for(state="visible")
+        page.wait_for_function("() => document.querySelector('#evt-sv-history')"
+                               "?.innerText.includes('Not under supervision')")
+        assert f"Event {event_id}" in page.inner_text("#evt-sv-panel")
+        page.fill("#evt-sv-deadline", "2020-01-01")
+        page.click("#evt-sv-issue")
+        page.wait_for_function("() => document.querySelector('#evt-sv-message')"
+                               "?.innerText.includes('is past')")
+        # refused: nothing written, the history unchanged
+        assert "Not under supervision" in page.inner_text("#evt-sv-history")
+        before = len(Access(server.access_path).audit_log(action="supervision"))
+        page.fill("#evt-sv-deadline", (dt.date.today() + dt.timedelta(days=2)).isoformat())
+        page.fill("#evt-sv-note", "Clear it by Friday")
+        page.click("#evt-sv-issue")
+        page.wait_for_function("() => document.querySelector('#evt-sv-message')"
+                               "?.innerText.includes('issued')")
+        page.wait_for_function("() => document.querySelector('#evt-sv-history')"
+                               "?.innerText.includes('Clear it by Friday')")
+        assert "Open" in page.inner_text("#evt-sv-history")
+        assert len(Access(server.access_path).audit_log(action="supervision")) == before + 1
+        Path("test-artifacts").mkdir(exist_ok=True)
+        page.screenshot(path="test-artifacts/sv002-events-supervision-en.png")
+        assert errors == [], errors
+    finally:
+        context.close()
