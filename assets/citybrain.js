@@ -285,18 +285,38 @@ window.dccFunctions.cbSliderDate = function (value) {
     'Toggle Spike Lines': '显示/隐藏辅助线', 'Show closest data on hover': '悬停显示最近数据',
     'Compare data on hover': '悬停比较数据',
   };
-  const waiting = setInterval(function () {
-    if (!window.Plotly || !window.Plotly.react || !window.Plotly.register) { return; }
-    clearInterval(waiting);
-    window.Plotly.register({moduleType: 'locale', name: 'zh-CN', dictionary: ZH_CN});
-    const react = window.Plotly.react;
-    window.Plotly.react = function (gd, figure) {
+  let installed = false;
+  const install = function (plotly) {
+    if (installed || !plotly || !plotly.react || !plotly.register) { return false; }
+    installed = true;
+    plotly.register({moduleType: 'locale', name: 'zh-CN', dictionary: ZH_CN});
+    const react = plotly.react;
+    plotly.react = function (gd, figure) {
       if (figure && figure.config && gd && gd.closest) {
         figure.config.locale = gd.closest('.lang-en') ? 'en' : 'zh-CN';
       }
       return react.apply(this, arguments);
     };
-  }, 50);
+    return true;
+  };
+  // at the moment plotly's bundle sets window.Plotly, before its first chart (polling for it
+  // lost the race now and then: the map's tool bar stayed English)
+  if (!install(window.Plotly)) {
+    // a setter someone else put there first (a test's probe) keeps working, before ours
+    const before = Object.getOwnPropertyDescriptor(window, 'Plotly');
+    let current = window.Plotly;
+    Object.defineProperty(window, 'Plotly', {
+      configurable: true, enumerable: true,
+      get: function () { return before && before.get ? before.get() : current; },
+      set: function (value) {
+        if (before && before.set) { before.set(value); } else { current = value; }
+        install(window.Plotly);
+      },
+    });
+    const waiting = setInterval(function () {
+      if (install(window.Plotly) || installed) { clearInterval(waiting); }
+    }, 50);
+  }
 })();
 
 // The monthly report's files take seconds to build (a PDF of ~40 figures: 10-15 s), so a

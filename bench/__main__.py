@@ -327,6 +327,9 @@ def _app_request(row: Row, state: dict, deps: dict) -> tuple[str, list, list, st
                    "value": _grid_request(*row.table)}]
         return row.output, inputs, [store], "evt-table.getRowsRequest"
     inputs, states = [store], []
+    if row.output == "grid-overdue.rowData":
+        # the overdue list also follows a 督办 step on the screen (its 督办 column)
+        inputs.append({"id": "grid-sv-version", "property": "data", "value": None})
     if row.output == MAP:
         # the map takes the query it was drawn for as State: None, always recolour
         states = [{"id": "ops-map-drawn", "property": "data", "value": None}]

@@ -63,7 +63,8 @@ def tiny(tmp_path_factory):
                 [_box(114.9), _box(114.8)])
     con.execute("INSERT INTO townships VALUES ('360702001', '一', 'One', '360702', 1000, 10, ?)",
                 [_box(114.9)])
-    con.executemany("INSERT INTO grid_cells VALUES (?, ?, '360702001', '360702', NULL, 500, 5, ?)",
+    con.executemany("INSERT INTO grid_cells (code, name_zh, township_code, district_code, h3, "
+                    "population, area_km2, geom) VALUES (?, ?, '360702001', '360702', NULL, 500, 5, ?)",
                     [[c, c, _box(114.9)] for c in CELLS])
     con.execute("INSERT INTO departments VALUES ('D01', '城市管理局', 'Urban management')")
     con.execute("INSERT INTO stations VALUES "
