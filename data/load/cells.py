@@ -116,6 +116,17 @@ def _number(text: str) -> tuple[float, bool] | _Bad | None:
     return value, percent
 
 
+def _degrees(low: float, high: float):
+    """A parser of a longitude or latitude between ``low`` and ``high`` (a point file's
+    columns)."""
+    def parse(value: str):
+        parsed = _number(value)
+        if isinstance(parsed, tuple) and low <= parsed[0] <= high:
+            return parsed[0]
+        return _Bad(f"not a coordinate: expected degrees from {low:g} to {high:g}")
+    return parse
+
+
 def _whole(text: str, low: int, high: int, what: str) -> int | _Bad | None:
     # int() first: ids beyond 2**53 lose digits as floats
     m = re.fullmatch(r"([+-]?\d{1,30})(?:\.0*)?", _nfkc(text).strip())

@@ -6,7 +6,7 @@ import os
 
 import pandas as pd
 
-from data.load.cells import CLASS_FORMATS, _Bad, _number, _water_class
+from data.load.cells import CLASS_FORMATS, _Bad, _degrees, _water_class
 from data.load.columns import _duplicates, _Field, _open_columns, _parse_column
 from data.load.table import read_table
 from geo import crs
@@ -74,14 +74,6 @@ def read_places(path: str | os.PathLike, *, kind: str, sheet: str | None = None,
     def text(value: str):
         return value
 
-    def degrees(low: float, high: float):
-        def parse(value: str):
-            parsed = _number(value)
-            if isinstance(parsed, tuple) and low <= parsed[0] <= high:
-                return parsed[0]
-            return _Bad(f"not a coordinate: expected degrees from {low:g} to {high:g}")
-        return parse
-
     def yes_no(value: str):
         v = value.strip().casefold()
         return True if v in _YES else False if v in _NO else _Bad("expected 是 or 否 (yes/no)")
@@ -95,8 +87,8 @@ def read_places(path: str | os.PathLike, *, kind: str, sheet: str | None = None,
                       else [None] * len(codes))
     out["name_en"] = [en or zh for en, zh in zip(out["name_en"], out["name_zh"])]
     if kind != "departments":
-        out["lon"] = _parse_column(found, col["lon"], degrees(-180, 180), "empty: expected lon")
-        out["lat"] = _parse_column(found, col["lat"], degrees(-90, 90), "empty: expected lat")
+        out["lon"] = _parse_column(found, col["lon"], _degrees(-180, 180), "empty: expected lon")
+        out["lat"] = _parse_column(found, col["lat"], _degrees(-90, 90), "empty: expected lat")
     if kind == "sections":
         out["river_zh"] = _parse_column(found, col["river_zh"], text, "empty: expected a river")
         out["target_class"] = _parse_column(found, col["target_class"], _water_class,

@@ -9,7 +9,7 @@ import pandas as pd
 import shapely
 
 from data.emergency import RESOURCE_KINDS
-from data.load.cells import _Bad, _key, _listing, _number, _whole
+from data.load.cells import _Bad, _degrees, _key, _listing, _whole
 from data.load.columns import _duplicates, _Field, _open_columns, _parse_column
 from data.load.table import read_table
 from geo import crs
@@ -82,14 +82,6 @@ def read_resources(path: str | os.PathLike, *, districts: dict[str, bytes],
         return _KIND_WORDS.get(_key(value)) or _Bad(f"not a resource kind: expected "
                                                     f"{KIND_FORMATS}")
 
-    def degrees(low: float, high: float):
-        def parse(value: str):
-            parsed = _number(value)
-            if isinstance(parsed, tuple) and low <= parsed[0] <= high:
-                return parsed[0]
-            return _Bad(f"not a coordinate: expected degrees from {low:g} to {high:g}")
-        return parse
-
     def people(what: str):
         return lambda value: _whole(value, 0, MOST_PEOPLE, what)
 
@@ -98,8 +90,8 @@ def read_resources(path: str | os.PathLike, *, districts: dict[str, bytes],
     kinds = _parse_column(found, col["kind"], kind, f"empty: expected {KIND_FORMATS}")
     names = _parse_column(found, col["name_zh"], text, "empty: expected a name")
     names_en = _parse_column(found, col.get("name_en"), text)
-    lons = _parse_column(found, col["lon"], degrees(-180, 180), "empty: expected lon")
-    lats = _parse_column(found, col["lat"], degrees(-90, 90), "empty: expected lat")
+    lons = _parse_column(found, col["lon"], _degrees(-180, 180), "empty: expected lon")
+    lats = _parse_column(found, col["lat"], _degrees(-90, 90), "empty: expected lat")
     capacity = _parse_column(found, col.get("capacity"), people("a capacity in people"))
     headcount = _parse_column(found, col.get("headcount"), people("a headcount"))
     lons, lats = crs.points_to_wgs84(lons, lats, system)

@@ -13,7 +13,16 @@ import shapely
 from shapely.geometry import shape
 
 from data.emergency import DEFAULT_RADIUS_KM, WARNING_KINDS, WARNING_LEVELS
-from data.load.cells import TIME_FORMATS, _Bad, _datetimes, _key, _listing, _number, _timestamp
+from data.load.cells import (
+    TIME_FORMATS,
+    _Bad,
+    _datetimes,
+    _degrees,
+    _key,
+    _listing,
+    _number,
+    _timestamp,
+)
 from data.load.columns import _duplicates, _Field, _open_columns, _parse_column
 from data.load.table import read_table
 from geo import crs
@@ -124,14 +133,6 @@ def read_warnings(path: str | os.PathLike, *, areas: dict[str, tuple[str, str, s
     def when(value: str):
         return _timestamp(value)
 
-    def degrees(low: float, high: float):
-        def parse(value: str):
-            parsed = _number(value)
-            if isinstance(parsed, tuple) and low <= parsed[0] <= high:
-                return parsed[0]
-            return _Bad(f"not a coordinate: expected degrees from {low:g} to {high:g}")
-        return parse
-
     def radius(value: str):
         parsed = _number(value)
         if isinstance(parsed, tuple) and 0 < parsed[0] <= 200 and not parsed[1]:
@@ -163,8 +164,8 @@ def read_warnings(path: str | os.PathLike, *, areas: dict[str, tuple[str, str, s
     levels = _parse_column(found, col["level"], level_of, f"empty: expected {LEVEL_FORMATS}")
     titles = _parse_column(found, col.get("title"), text)
     where = _parse_column(found, col.get("area"), area)
-    lons = _parse_column(found, col.get("lon"), degrees(-180, 180))
-    lats = _parse_column(found, col.get("lat"), degrees(-90, 90))
+    lons = _parse_column(found, col.get("lon"), _degrees(-180, 180))
+    lats = _parse_column(found, col.get("lat"), _degrees(-90, 90))
     radii = _parse_column(found, col.get("radius_km"), radius)
     starts = _parse_column(found, col["valid_from"], when, f"empty: expected {TIME_FORMATS}")
     ends = _parse_column(found, col.get("valid_to"), when)
