@@ -25,7 +25,7 @@ from charts import state as st
 from data.command import CommandError
 from layouts import command
 from layouts.ids import Command, Shell
-from settings import local_now, local_zone
+from settings import local_now, parse_local_time
 
 
 def supervision_panel(state: st.FilterState, runtime):
@@ -58,18 +58,6 @@ def default_deadline(zone: str) -> str:
     """The deadline the form offers: tomorrow at 18:00, the centre's time."""
     tomorrow = local_now(zone).date() + dt.timedelta(days=1)
     return f"{tomorrow.isoformat()} 18:00"
-
-
-def parse_deadline(text, zone: str) -> dt.datetime | None:
-    """The form's local time (2026-12-05 18:00) in the centre's zone; None if it is not
-    one."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=local_zone(zone))
 
 
 def _address() -> str:
@@ -105,7 +93,7 @@ def take_step(runtime, trigger, department, deadline, note, chosen, lang: str):
         step = "assign"
         try:
             done = records.assign(chosen, who, str(department or ""),
-                                  parse_deadline(deadline, runtime.settings.time_zone),
+                                  parse_local_time(deadline, runtime.settings.time_zone),
                                   str(note or ""), address=address)
         except CommandError as error:
             return command.message(error.text(lang), False), False, no_update, no_update

@@ -52,6 +52,18 @@ def local_now(zone: str | None = None) -> dt.datetime:
     return dt.datetime.now(local_zone(zone)).replace(tzinfo=None)
 
 
+def parse_local_time(text, zone: str | None = None) -> dt.datetime | None:
+    """A time as a form gives it (2026-12-05 18:00), on the centre's clock unless it names
+    its offset; None if it is not one."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=local_zone(zone))
+
+
 @dataclass(frozen=True)
 class Settings:
     #: The DuckDB store the app serves.

@@ -16,13 +16,11 @@ POST /alerts/<key>/silence            until, reason
 
 from __future__ import annotations
 
-import datetime as dt
-
 import flask
 
 from charts import command as alert_command
 from data.command import CommandError
-from settings import LANGS, local_zone
+from settings import LANGS, parse_local_time
 from web import auth
 
 blueprint = flask.Blueprint("command", __name__)
@@ -51,17 +49,6 @@ def _lang(fields: dict) -> str:
     return lang if lang in LANGS else _runtime().settings.default_lang
 
 
-def _time(text, zone: str) -> dt.datetime | None:
-    """A local time as the form gives it (2026-12-05 18:00), in the centre's zone."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=local_zone(zone))
-
-
 @blueprint.route("/alerts")
 def open_alerts():
     who = auth.principal()
@@ -85,14 +72,14 @@ def act(key: str, step: str):
             record = records.acknowledge(key, who, address=address)
         elif step == "assign":
             record = records.assign(key, who, str(fields.get("department", "")),
-                                    _time(fields.get("deadline"), zone),
+                                    parse_local_time(fields.get("deadline"), zone),
                                     str(fields.get("note", "")), address=address)
         elif step == "resolve":
             record = records.resolve(key, who, str(fields.get("note", "")), address=address)
         elif step == "close":
             record = records.close(key, who, str(fields.get("note", "")), address=address)
         else:
-            record = records.silence(key, who, _time(fields.get("until"), zone),
+            record = records.silence(key, who, parse_local_time(fields.get("until"), zone),
                                      str(fields.get("reason", "")), address=address)
     except CommandError as error:
         return flask.jsonify(error=error.text(lang), reason=error.key), error.status
