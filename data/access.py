@@ -176,14 +176,7 @@ class Access:
         return self._db()
 
     def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA busy_timeout=30000")
-            _switch_to_wal(db)
-            db.row_factory = sqlite3.Row
-            self._local.db = db
-        return db
+        return thread_connection(self._local, self.path)
 
     # --- users ---
 
@@ -509,6 +502,19 @@ class Access:
                    (secrets.token_hex(32),))
         db.execute("DELETE FROM sessions")
         db.execute("COMMIT")
+
+
+def thread_connection(local: threading.local, path) -> sqlite3.Connection:
+    """This thread's connection to the access file (opened once per thread, in WAL mode, rows
+    by name): SQLite connections are not shared between threads."""
+    db = getattr(local, "db", None)
+    if db is None:
+        db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA busy_timeout=30000")
+        _switch_to_wal(db)
+        db.row_factory = sqlite3.Row
+        local.db = db
+    return db
 
 
 def _switch_to_wal(db: sqlite3.Connection, seconds: float = 30) -> None:

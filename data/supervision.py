@@ -26,7 +26,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from data.access import Access, Principal, _one_line, _switch_to_wal, what
+from data.access import Access, Principal, _one_line, thread_connection, what
 from settings import local_now
 
 #: The permission to issue, remind and (for the department's answer) close a 督办.
@@ -105,14 +105,7 @@ class Supervision:
             db.executescript(_SCHEMA)
 
     def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA busy_timeout=30000")
-            _switch_to_wal(db)
-            db.row_factory = sqlite3.Row
-            self._local.db = db
-        return db
+        return thread_connection(self._local, self.path)
 
     def now(self) -> dt.datetime:
         return self._clock().replace(microsecond=0)
