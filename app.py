@@ -17,6 +17,7 @@ from callbacks import environment as environment_callbacks
 from callbacks import events as events_callbacks
 from callbacks import grid as grid_callbacks
 from callbacks import overview as overview_callbacks
+from callbacks import phone as phone_callbacks
 from callbacks import report as report_callbacks
 from callbacks import services as services_callbacks
 from callbacks import shell as shell_callbacks
@@ -57,6 +58,8 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     app = dash.Dash(
         __name__, title="城市大脑 City Brain", update_title=None,
         assets_folder=str(ROOT / "assets"), serve_locally=True,
+        # a phone lays the page out at its own width (the phone view, /m); desktops ignore it
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         # pages are rendered by a callback; tests/test_callbacks.py checks every callback ID
         suppress_callback_exceptions=True,
         # Dash 4.4's /_mcp endpoint (DASH_MCP_ENABLED) would answer outside the sign-in's
@@ -79,7 +82,7 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     app.layout = frame.shell()
     screens = [overview_callbacks, grid_callbacks, events_callbacks, environment_callbacks,
                economy_callbacks, tasks_callbacks, services_callbacks, report_callbacks,
-               datasets_callbacks, command_callbacks]
+               datasets_callbacks, command_callbacks, phone_callbacks]
     routes.install(app.server, runtime)
     shell_callbacks.register(app, runtime, [module.SCREEN for module in screens],
                              wall=wall_callbacks)

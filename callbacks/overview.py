@@ -17,13 +17,12 @@ from charts import state as st
 from charts.overview import (
     CHARTS,
     THEME,
-    kpi_cards,
     map_layer,
     map_legend,
     map_style_path,
     map_title,
     overlay_traces,
-    scope_below_districts,
+    state_kpi_cards,
 )
 from layouts import figures, overview
 from layouts.figures import MAP_DATA_TRACE, MAP_LAYER_TRACES
@@ -108,8 +107,7 @@ def register(app, runtime) -> None:
     @app.callback(Output(Overview.KPIS, "children"), Input(Shell.FILTERS, "data"))
     def update_kpis(data):
         s = _state(data)
-        return kpi_cards(runtime.queries.kpis(s.scope, s.start, s.end), runtime.catalogue,
-                         s.lang, runtime.stale_feeds(), scope_below_districts(s))
+        return state_kpi_cards(s, runtime)
 
     # filter store -> map level, colours and outline (geometry comes by URL, once per area)
     @app.callback(Output(Overview.MAP, "figure"), Output(Overview.MAP_DRAWN, "data"),

@@ -33,6 +33,8 @@ class Screen:
     #: bar_extra(state, runtime) -> the screen's own filter-bar control, or None
     bar_extra: Callable | None = None
     trail_in_bar: bool = True
+    #: False: the screen draws its own header and has no filter bar (the phone view)
+    chrome: bool = True
 
 
 def indicator_options(runtime, lang: str) -> list[dict]:
@@ -62,7 +64,8 @@ def step_options(lang: str) -> list[dict]:
 def register(app, runtime, screens: list[Screen], wall=None) -> None:
     """Register the page router and the callbacks every screen shares. ``wall`` is the
     wall's module (callbacks/wall.py): /wall, or any screen with ?mode=wall."""
-    by_path = {path: name for name, path, _ in frame.SCREENS}
+    by_path = {path: name for name, path, _ in frame.SCREENS} | dict(
+        (path, name) for name, path in frame.OWN_PAGES)
     by_name = {s.name: s for s in screens}
 
     # URL path -> the screen, built in the language the link asks for
@@ -88,6 +91,8 @@ def register(app, runtime, screens: list[Screen], wall=None) -> None:
                 + ([(i18n.t("wall_title", state.lang), app.get_relative_path("/wall") + query)]
                    if who.may("wall") else []))
         screen = by_name[name]
+        if not screen.chrome:
+            return screen.render(state, runtime, app, None, None, None)
         payload = common.store_payload(state)
         head = frame.header(
             lang=state.lang, screen=name, city_name=runtime.city_name(state.lang),

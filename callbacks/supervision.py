@@ -9,7 +9,7 @@ the steps need ``supervise`` besides, which Supervision checks."""
 from __future__ import annotations
 
 import flask
-from dash import Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 import i18n
@@ -19,10 +19,14 @@ from data.supervision import SUPERVISE, SupervisionError
 from layouts.ids import Shell, SupervisePanel
 
 
-def register_panel(app, runtime, prefix: str, table_id: str) -> None:
+def register_panel(app, runtime, prefix: str, table_id: str, opener: str | None = None
+                   ) -> None:
     """The panel of the screen ``prefix`` over the AG Grid ``table_id``, whose rows carry
-    their event id as the row id (``getRowId``)."""
+    their event id as the row id (``getRowId``); and, with ``opener``, the buttons of that
+    pattern-matching type, ``{"type": opener, "event": <event id>}`` (the grid screen's
+    list of a cell's open events)."""
     ids = SupervisePanel(prefix)
+    buttons = [Input({"type": opener, "event": ALL}, "n_clicks")] if opener else []
 
     def _lang(data) -> str:
         try:
@@ -30,12 +34,17 @@ def register_panel(app, runtime, prefix: str, table_id: str) -> None:
         except PreventUpdate:
             return runtime.settings.default_lang
 
-    # a click on an event's row, or the close button -> the chosen event
+    # a click on an event's row or button, or the close button -> the chosen event
     @app.callback(Output(ids.EVENT, "data"), Input(table_id, "cellClicked"),
-                  Input(ids.CLOSE, "n_clicks"), prevent_initial_call=True)
-    def choose_event(clicked, _closed):
+                  Input(ids.CLOSE, "n_clicks"), *buttons, prevent_initial_call=True)
+    def choose_event(clicked, _closed, *_opened):
         if ctx.triggered_id == ids.CLOSE:
             return None
+        if isinstance(ctx.triggered_id, dict):
+            # a button drawn anew (its list re-rendered) triggers with no click: not a choice
+            if not ctx.triggered[0]["value"]:
+                raise PreventUpdate
+            return int(ctx.triggered_id["event"])
         row = (clicked or {}).get("rowId")
         if row is None or not str(row).isdigit():
             raise PreventUpdate
@@ -95,8 +104,6 @@ def register_panel(app, runtime, prefix: str, table_id: str) -> None:
             else:
                 book.answer(event_id, who, note or "", address=address)
         except SupervisionError as error:
-            text = (i18n.t(f"sv_err_{error.reason}", lang).format(**error.details)
-                    if error.reason else str(error))
-            return html.Span(text, className="sv-error"), no_update, no_update
+            return html.Span(error.text(lang), className="sv-error"), no_update, no_update
         return i18n.t(f"sv_done_{step}", lang), (version or 0) + 1, ""
 

@@ -23,7 +23,7 @@ from settings import local_zone
 
 #: The fields of an alert a record keeps for its notifications (data/notify.notification).
 _SNAPSHOT = ("rule", "code", "area_code", "what", "where", "value", "threshold", "unit",
-             "since", "window", "events", "start", "end", "scene", "severity")
+             "since", "window", "events", "start", "end", "scene", "severity", "detail", "as_of")
 
 
 def command_of(runtime) -> Command:
@@ -33,7 +33,8 @@ def command_of(runtime) -> Command:
     if found is None:
         found = runtime.__dict__.setdefault("_command", Command(
             runtime.settings.access_file,
-            departments=lambda: runtime.queries.departments()["code"].tolist()))
+            departments=lambda: runtime.queries.departments()["code"].tolist(),
+            minutes=dict(runtime.settings.escalate_minutes)))
     return found
 
 
@@ -185,11 +186,12 @@ def screen_alerts(runtime, s: st.FilterState) -> list[dict]:
     """The /command screen's rows: the live alerts synced into the records (as the wall
     does), then the open records in the state's district (``open_alerts``), each line as the
     wall says it and a link to its overview."""
-    # the wall's line and link; imported here: charts/wall imports this module
-    from charts.wall import alert_href, alert_text
+    # the wall's link; imported here: charts/wall imports this module
+    from charts.wall import alert_href
     frame = alert_rules.live(runtime, s.lang)
     base = replace(s, district=None, township=None, cell=None, picked=())
     hrefs = {row.key: alert_href(row, base, runtime.context) for row in frame.itertuples()}
     sync(runtime, frame, hrefs)
-    texts = {row.key: alert_text(row, runtime.catalogue, s.lang) for row in frame.itertuples()}
+    texts = {row.key: alert_rules.alert_line(row._asdict(), s.lang, runtime.catalogue)
+             for row in frame.itertuples()}
     return open_alerts(runtime, s.lang, s.district, texts)

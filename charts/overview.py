@@ -166,13 +166,37 @@ def kpi_basis(row, ind: Indicator, lang: str, below_districts: bool) -> dict:
 
 
 def kpi_cards(frame: pd.DataFrame, catalogue: catalog.Catalogue, lang: str,
-              stale: set[str] = frozenset(), below_districts: bool = False) -> list:
+              stale: set[str] = frozenset(), below_districts: bool = False,
+              card_type: str = Overview.KPI_CARD) -> list:
     """Return the KPI cards for the ``Queries.kpis`` frame; ``below_districts``: its area is
-    a township, a grid cell or some of them (the cards that stay at the district say so)."""
+    a township, a grid cell or some of them (the cards that stay at the district say so);
+    ``card_type``: the pattern-matching ID type of the screen's cards."""
     return [overview.kpi_card(**kpi_texts(row, catalogue.get(row.code), lang, stale),
                               **kpi_basis(row, catalogue.get(row.code), lang, below_districts),
-                              lang=lang)
+                              lang=lang, card_type=card_type)
             for row in frame.itertuples()]
+
+
+def state_kpi_cards(s: st.FilterState, runtime, card_type: str = Overview.KPI_CARD) -> list:
+    """The KPI cards of a state's area and time range (the overview's, the phone view's)."""
+    return kpi_cards(runtime.queries.kpis(s.scope, s.start, s.end), runtime.catalogue, s.lang,
+                     runtime.stale_feeds(), scope_below_districts(s), card_type)
+
+
+def fitted_map(s: st.FilterState, runtime, size: tuple[int, int], url=lambda path: path,
+               fit: tuple[int, int] | None = None):
+    """The map of a state on a canvas of ``size``, its areas fitted to ``fit`` (the map's
+    part of it; the whole canvas if None): the phone view's. The same layer, colours and
+    names as the overview's, geometry and style by URL (``url``: the app's relative path of
+    a route)."""
+    frame, ind, geojson, _ = map_layer(s, runtime)
+    shapes = runtime.shapes_within(s.map_level, s.township or s.district)
+    center, zoom = map_view(tuple(shapes.total_bounds), *(fit or size))
+    return figures.choropleth(
+        frame, ind, geojson_url=url(geojson), style_url=url(map_style_path(s, THEME)),
+        center=center, zoom=zoom, size=size, theme=THEME, lang=s.lang,
+        selected=s.picked or s.area, view_key=s.township or s.district or "city",
+        level=s.map_level)
 
 
 #: The most bars the ranking holds (its panel gives each ~18 px: every name legible);

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from charts import state as st
+from data.supervision import SUPERVISE
 from layouts import supervision as components
 
 
@@ -35,14 +36,20 @@ def open_rows(items: list[dict], runtime, lang: str) -> list[dict]:
              "overdue": item["overdue"]} for item in items]
 
 
+def open_in_reach(s: st.FilterState, runtime) -> list[dict]:
+    """The open 督办 under the filter within the asker's reach, as ``open_rows``."""
+    districts = reach(s, runtime)
+    if districts is not None and not districts:
+        return []
+    return open_rows(runtime.supervision.open_items(districts), runtime, s.lang)
+
+
 def command_panel(s: st.FilterState, runtime):
     """The command screen's open 督办 (Command.SUPERVISION): by department and district,
-    overdue first, for the filter's district within the asker's reach."""
-    districts = reach(s, runtime)
-    items = runtime.supervision.open_items(districts)
-    if districts is not None and not districts:
-        items = []
-    return components.open_list(open_rows(items, runtime, s.lang), s.lang)
+    overdue first, for the filter's district within the asker's reach; a 催办 button on each
+    for a user who may supervise."""
+    return components.open_list(open_in_reach(s, runtime), s.lang,
+                                may_remind=runtime.principal.may(SUPERVISE))
 
 
 def event_history(event_id: int, runtime, lang: str):

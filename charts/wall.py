@@ -13,12 +13,11 @@ from functools import cached_property
 from typing import Any, Callable
 from urllib.parse import parse_qsl
 
-import pandas as pd
 import plotly.utils
 
 import i18n
 from charts import command as alert_command
-from charts import economy, emergency, environment, grid, overview
+from charts import economy, emergency, environment, grid, overview, supervision
 from charts import state as st
 from data import alerts as alert_rules
 from data import catalog
@@ -94,40 +93,13 @@ class WallView:
         frame = alert_rules.live(self.runtime, self.lang)
         catalogue = self.runtime.catalogue
         shown = [{"key": row.key, "scene": row.scene, "severity": round(float(row.severity), 3),
-                  "text": alert_text(row, catalogue, self.lang),
+                  "text": alert_rules.alert_line(row._asdict(), self.lang, catalogue),
                   "href": alert_href(row, self.state, self.runtime.context)}
                  for row in frame.itertuples()]
         # each alert's record (data/command.py): opened, reopened or cleared here, and who
         # holds it (state, holder, escalated) for the banner, the list and the command scene
         alert_command.sync(self.runtime, frame, {a["key"]: a["href"] for a in shown})
         return alert_command.with_holders(self.runtime, shown, self.lang)
-
-
-def alert_text(row, catalogue: catalog.Catalogue, lang: str) -> str:
-    """One alert in a line: where, what, the value over its window (and the events it rests
-    on), the threshold, since when."""
-    if row.rule == "warning":     # an emergency warning has a level, not a value
-        return i18n.t("wall_warning_alert_line", lang).format(
-            where=row.where, what=row.what, detail=row.detail, since=row.as_of)
-    digits = 0 if row.rule in ("aqi", "surge") else 1
-
-    def amount(number: float) -> str:
-        # 51.7%, 2天 / 2 days, 473件 / 473 events: a space before an English word
-        text = i18n.number(number, lang, digits)
-        if row.unit == "%" or not row.unit:
-            return f"{text}{row.unit}"
-        if lang == "zh":
-            return f"{text}{row.unit}"
-        return f"{text} {row.unit.removesuffix('s') if number == 1 else row.unit}"
-
-    basis = row.window
-    if not pd.isna(row.events):
-        count = alert_rules.events_label(int(row.events), catalogue.get(row.code), lang)
-        basis = i18n.t("alert_basis", lang).format(window=row.window, count=count)
-    since = row.since.isoformat() if hasattr(row.since, "isoformat") else str(row.since)
-    return i18n.t("wall_alert_line", lang).format(
-        where=row.where, what=row.what, value=amount(row.value), basis=basis,
-        threshold=amount(row.threshold), since=since)
 
 
 def alert_href(row, base: st.FilterState, ctx: st.Context) -> str:
@@ -267,8 +239,9 @@ def task_table(view: WallView, _part: Part):
 
 
 
-#: Rows the command scene's alert table holds; more end in "+N more".
-COMMAND_ROWS = 12
+#: Rows the command scene's alert table holds (two lines each at most); more end in "+N
+#: more".
+COMMAND_ROWS = 10
 
 
 def command_counts(view: WallView, _part: Part):
@@ -310,6 +283,32 @@ def command_alerts(view: WallView, _part: Part):
         classes = classes[:COMMAND_ROWS - 1] + [""]
     return wall.table(columns, rows, classes=classes, title=i18n.t("wall_command_alerts", lang))
 
+
+
+#: Rows the command scene's 督办 table holds; more end in "+N more".
+SUPERVISION_ROWS = 10
+
+
+def command_supervision(view: WallView, _part: Part):
+    """The open 督办 beside the alerts: the event, who holds it, by when; overdue first and
+    red (charts/supervision's rows, in the wall reader's reach)."""
+    lang = view.lang
+    rows = supervision.open_in_reach(view.state, view.runtime)
+    late = sum(r["overdue"] for r in rows)
+    title = i18n.t("wall_supervision", lang).format(n=len(rows)) + (
+        f" · {i18n.t('sv_overdue', lang)} {late}" if late else "")
+    columns = [i18n.t(k, lang) for k in ("event_id", "sv_holder", "sv_deadline")]
+    if not rows:
+        return wall.table(columns, [[i18n.t("sv_open_none", lang), "", ""]], title=title)
+    cells = [[str(r["event_id"]), r["department"],
+              (r["deadline"] or "")[5:16].replace("T", " ")] for r in rows]
+    classes = ["row-alert" if r["overdue"] else "" for r in rows]
+    if len(cells) > SUPERVISION_ROWS:
+        more = len(cells) - SUPERVISION_ROWS + 1
+        cells = cells[:SUPERVISION_ROWS - 1] + [[i18n.t("cmd_more", lang).format(n=more),
+                                                 "", ""]]
+        classes = classes[:SUPERVISION_ROWS - 1] + [""]
+    return wall.table(columns, cells, classes=classes, title=title)
 
 
 #: Seconds on screen of a scene the URL names and the playlist file does not.
@@ -375,7 +374,8 @@ SCENES: dict[str, tuple[tuple[Part, Builder], ...]] = {
     ),
     "command": (
         (Part("counts", "tiles", (16, 16, 1888, 150)), command_counts),
-        (Part("alerts", "table", (16, 182, 1888, 730)), command_alerts),
+        (Part("alerts", "table", (16, 182, 1312, 730)), command_alerts),
+        (Part("supervision", "table", (1344, 182, 560, 730)), command_supervision),
     ),
     # 应急: the warnings in force, and what lies in the most severe one's area
     "emergency": emergency.PARTS,

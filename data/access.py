@@ -28,26 +28,28 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from data.queries import Scope
 
-#: The screens (layouts.frame.SCREENS names) and actions a permission stands for.
+#: The screens (layouts.frame.SCREENS and OWN_PAGES names) and actions a permission stands for.
 SCREENS = ("overview", "grid", "events", "environment", "economy", "tasks", "services", "report",
-           "datasets", "command")
+           "datasets", "command", "phone")
 #: role -> what it may do. A screen's name is the permission to open it (and its callbacks,
 #: chart exports and downloads); the rest are actions.
 ROLES: dict[str, frozenset[str]] = {
     # leaders watch the wall and the overview; "command" opens the 指挥调度 screen, "alerts"
     # acknowledges, assigns and closes alerts there (data/command.py)
     # "supervise" issues and reminds 督办 on events and records answers (data/supervision.py)
-    "leader": frozenset({"wall", "overview", "command", "alerts", "supervise"}),
+    # "phone": the phone view (/m), the overview and the alerts in one column
+    "leader": frozenset({"wall", "overview", "command", "alerts", "supervise", "phone"}),
     # analysts use every analysis screen and export what they see
     "analyst": frozenset({"wall", "overview", "grid", "events", "environment", "economy", "tasks",
                           "services", "report", "export", "download", "command", "alerts",
-                          "supervise"}),
+                          "supervise", "phone"}),
     # staff write the monthly report and load the data
-    "staff": frozenset({"wall", "overview", "report", "export", "datasets", "upload", "command"}),
+    "staff": frozenset({"wall", "overview", "report", "export", "datasets", "upload", "command",
+                        "phone"}),
     # administrators: everything, users, the audit log and personal data
     "admin": frozenset({"wall", "overview", "grid", "events", "environment", "economy", "tasks",
                         "services", "report", "export", "download", "datasets", "upload", "users",
-                        "audit", "personal_data", "command", "alerts", "supervise"}),
+                        "audit", "personal_data", "command", "alerts", "supervise", "phone"}),
 }
 #: What a kiosk token opens: the wall, read only.
 KIOSK = frozenset({"wall"})

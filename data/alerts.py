@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 
@@ -30,6 +32,9 @@ from data.aqi import level_index
 from data.calendar import month_end, month_start, shift_months
 from data.catalog import Indicator
 from data.emergency import ALERT_LEVEL, WARNING_LEVELS, kind_name, level_name
+
+# the alert rules, in the order the summary counts them: named in settings, which names them too
+from settings import ALERT_RULES
 
 #: AQI level (index into data.aqi.LEVELS) from which a day is an alert: 4 = 重度污染 (> 200).
 HEAVY_LEVEL = 4
@@ -62,8 +67,6 @@ LIVE_FREQUENCIES = ("daily", "event")
 ALERT_COLUMNS = ("what", "where", "value", "threshold", "since", "rule", "code", "area_code",
                  "unit", "as_of", "severity", "peak", "baseline", "detail", "events", "start",
                  "end", "window")
-#: Alert rules, in the order the summary counts them.
-ALERT_RULES = ("threshold", "aqi", "surge", "warning")
 #: An emergency warning's severity: above every other rule's (a red flood warning leads the
 #: wall), red before orange (``5 - level``, times this).
 WARNING_SEVERITY = 10.0
@@ -411,10 +414,56 @@ def window_label(start: dt.date, end: dt.date, lang: str) -> str:
     return i18n.t("alert_window_days", lang).format(n=(end - start).days + 1)
 
 
-def events_label(events: int, ind: Indicator, lang: str) -> str:
-    """What a value rests on, in words: 447件 / 447 events (service cases: cases)."""
-    return i18n.t("alert_cases" if ind.kind == "cases" else "alert_events", lang).format(
+def events_label(events: int, ind: Indicator | None, lang: str) -> str:
+    """What a value rests on, in words: 447件 / 447 events (service cases: cases; events when
+    the indicator is not known)."""
+    cases = ind is not None and ind.kind == "cases"
+    return i18n.t("alert_cases" if cases else "alert_events", lang).format(
         n=f"{events:,}" if lang == "en" else events)
+
+
+def alert_line(alert: Mapping[str, Any], lang: str,
+               catalogue: catalog.Catalogue | None = None) -> str:
+    """One alert in a line, as the wall's banner and list, the /command screen and the
+    webhooks' messages say it: where, what, the value over its window (and the events it rests
+    on: cases for a case metric of ``catalogue``), the threshold, since when; an emergency
+    warning: its level, its issuer, since when.
+
+    ``alert`` holds ALERT_COLUMNS (a row of ``live`` as a mapping, or a record's snapshot,
+    data/notify's payload: ``as_of`` may be missing there, then a warning stands since its
+    day)."""
+    since = _day_text(alert.get("since"))
+    if alert["rule"] == "warning":     # an emergency warning has a level, not a value
+        return i18n.t("wall_warning_alert_line", lang).format(
+            where=alert["where"] or "", what=alert["what"] or "",
+            detail=alert.get("detail") or "", since=alert.get("as_of") or since)
+    digits = 0 if alert["rule"] in ("aqi", "surge") else 1
+    unit = alert["unit"] or ""
+
+    def amount(number) -> str:
+        # 51.7%, 2天 / 2 days, 473件 / 473 events: a space before an English word
+        text = i18n.number(number, lang, digits)
+        if unit == "%" or not unit or lang == "zh":
+            return f"{text}{unit}"
+        return f"{text} {unit.removesuffix('s') if number == 1 else unit}"
+
+    basis = alert["window"] or ""
+    events = count(alert.get("events"))
+    if events is not None:
+        code = str(alert.get("code"))
+        ind = catalogue.get(code) if catalogue is not None and code in catalogue else None
+        basis = i18n.t("alert_basis", lang).format(window=basis,
+                                                   count=events_label(events, ind, lang))
+    return i18n.t("wall_alert_line", lang).format(
+        where=alert["where"] or "", what=alert["what"] or "", value=amount(alert["value"]),
+        basis=basis, threshold=amount(alert["threshold"]), since=since)
+
+
+def _day_text(day) -> str:
+    """A day as an alert line says it: 2026-10-01 (a date, or its text already); — if none."""
+    if not has_date(day):
+        return "—"
+    return day.isoformat() if hasattr(day, "isoformat") else str(day)
 
 
 def month_label(month: dt.date, lang: str) -> str:

@@ -13,8 +13,9 @@ An alert of ``data/alerts.live`` keeps its ``key`` while it stands; its record i
   nobody any more, and if it comes back it reopens (chosen so the list holds only what stands
   or is still being handled). An alert closed by hand while its figure is still past the line
   stays closed (``standing``) until it clears; it reopens if it comes back after that.
-- An ``open`` record not acknowledged within ``ESCALATE_MINUTES[rule]`` (DEFAULT_ESCALATE_MINUTES
-  for a rule not named) is escalated: ``escalated_at`` is set once, by whichever worker sees it
+- An ``open`` record not acknowledged within its rule's minutes (``Command(minutes=...)``, from
+  CITYBRAIN_ESCALATE_MINUTES, over ESCALATE_MINUTES; DEFAULT_ESCALATE_MINUTES for a rule not
+  named) is escalated: ``escalated_at`` is set once, by whichever worker sees it
   first, and the wall and the screen show it red.
 - Who may act: ``Principal.may("alerts")`` (leaders, analysts, admins; staff and kiosks only
   see), and only on their districts' alerts (a city-wide alert: only users of the whole city).

@@ -260,8 +260,8 @@ def notification(transition: str, alert: Mapping[str, Any],
                  settings: settings_mod.Settings) -> dict:
     """The notification of ``transition`` of ``alert`` (data/alerts.live's columns as a
     record of data/command.py carries them: key, rule, code, area_code, what, where, value,
-    threshold, unit, since, window, events; href, the overview's URL for its area relative to
-    the app; occurrence or opened_at, which standing of the alert this is): those fields as
+    threshold, unit, since, window, events, detail, as_of; href, the overview's URL for its
+    area relative to the app; occurrence or opened_at, which standing of the alert this is): those fields as
     JSON values, the transition, ``at`` (now, the centre's time with its offset), ``link`` (the
     app's base URL and href) and ``text``, the line the robots forward."""
     zone = settings_mod.local_zone(settings.time_zone)
@@ -278,6 +278,7 @@ def notification(transition: str, alert: Mapping[str, Any],
         "threshold": alert_rules.num(alert.get("threshold")), "unit": alert.get("unit") or "",
         "since": _day(alert.get("since")), "window": alert.get("window"),
         "start": _day(alert.get("start")), "end": _day(alert.get("end")), "events": events,
+        "detail": alert.get("detail") or "", "as_of": alert.get("as_of"),
         "occurrence": _day(alert.get("occurrence") or alert.get("opened_at")),
         "at": dt.datetime.now(zone).isoformat(timespec="seconds"), "link": link}
     payload["text"] = message(payload, lang)
@@ -286,25 +287,9 @@ def notification(transition: str, alert: Mapping[str, Any],
 
 def message(payload: Mapping[str, Any], lang: str) -> str:
     """One line for a messaging robot: 【告警】安远县 按期办结率 48.7%（近30天，39件），阈值 85.0%，
-    自 2026-10-01 起 http://… (the wall's alert line, wall_alert_line, after the transition)."""
-    digits = 0 if payload["rule"] in ("aqi", "surge") else 1
-    unit = payload["unit"]
-
-    def amount(number) -> str:
-        text = i18n.number(number, lang, digits)
-        if unit == "%" or not unit or lang == "zh":
-            return f"{text}{unit}"
-        return f"{text} {unit.removesuffix('s') if number == 1 else unit}"
-
-    basis = payload["window"] or ""
-    if payload["events"] is not None:
-        count = i18n.t("alert_events", lang).format(n=payload["events"])
-        basis = i18n.t("alert_basis", lang).format(window=basis, count=count)
-    line = i18n.t("wall_alert_line", lang).format(
-        where=payload["where"] or "", what=payload["what"] or "",
-        value=amount(payload["value"]), basis=basis, threshold=amount(payload["threshold"]),
-        since=payload["since"] or "—")
-    text = i18n.t(f"notify_{payload['transition']}", lang) + line
+    自 2026-10-01 起 http://… (the transition, then the alert's line as the wall says it:
+    data/alerts.alert_line)."""
+    text = i18n.t(f"notify_{payload['transition']}", lang) + alert_rules.alert_line(payload, lang)
     return f"{text} {payload['link']}" if payload["link"] else text
 
 

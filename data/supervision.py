@@ -19,13 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
 
+import i18n
 from data.access import Access, Principal, _one_line, thread_connection, what
 from settings import local_now
 
@@ -77,6 +79,11 @@ class SupervisionError(ValueError):
     def __init__(self, message: str, status: int = 400, reason: str = "", **details):
         super().__init__(message)
         self.status, self.reason, self.details = status, reason, details
+
+    def text(self, lang: str) -> str:
+        """The refusal in ``lang`` (the English message when it has no ``reason``)."""
+        return (i18n.t(f"sv_err_{self.reason}", lang).format(**self.details) if self.reason
+                else str(self))
 
 
 @dataclass(frozen=True)
@@ -151,25 +158,13 @@ class Supervision:
         event = self._event_in_reach(event_id, principal)
         note = _note(note)
         deadline_text = None if deadline in (None, "") else self._future(deadline)
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            item = self._open_id(db, event["event_id"])
-            if item is None:
-                raise SupervisionError(
-                    f"event {event['event_id']} has no open 督办 to remind: issue one", 409,
-                    "none_open", event=event["event_id"])
-            now = self.now().isoformat()
+        with self._open_item_or_409(event, "remind") as (db, item, now):
             if deadline_text is not None:
                 db.execute("UPDATE supervision SET deadline = ? WHERE id = ?",
                            (deadline_text, item))
             db.execute("INSERT INTO supervision_steps (supervision_id, step, who, at, note, "
                        "deadline) VALUES (?, 'remind', ?, ?, ?, ?)",
                        (item, principal.name, now, note, deadline_text))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         self._audit(principal, address, step="remind", id=item, event=event["event_id"],
                     deadline=deadline_text)
         return item
@@ -182,23 +177,11 @@ class Supervision:
         if not note:
             raise SupervisionError("an answer needs a note: what the department did", 400,
                                    "answer_note")
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            item = self._open_id(db, event["event_id"])
-            if item is None:
-                raise SupervisionError(
-                    f"event {event['event_id']} has no open 督办 to answer", 409,
-                    "none_open", event=event["event_id"])
-            now = self.now().isoformat()
+        with self._open_item_or_409(event, "answer") as (db, item, now):
             db.execute("UPDATE supervision SET answered_by = ?, answered_at = ?, answer = ? "
                        "WHERE id = ?", (principal.name, now, note, item))
             db.execute("INSERT INTO supervision_steps (supervision_id, step, who, at, note) "
                        "VALUES (?, 'answer', ?, ?, ?)", (item, principal.name, now, note))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         self._audit(principal, address, step="answer", id=item, event=event["event_id"])
         return item
 
@@ -304,6 +287,27 @@ class Supervision:
                                    f"{MOST_DAYS_AHEAD} days ahead", 400, "deadline_far",
                                    days=MOST_DAYS_AHEAD)
         return when.isoformat()
+
+    @contextmanager
+    def _open_item_or_409(self, event: dict,
+                          step: str) -> Iterator[tuple[sqlite3.Connection, int, str]]:
+        """A step on the open 督办 of ``event`` (remind, answer) in one transaction: yields the
+        connection, the 督办's id and now (ISO text), commits when the block ends and rolls
+        back if it raises. An event with no open 督办 is refused (409) and nothing written."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            item = self._open_id(db, event["event_id"])
+            if item is None:
+                hint = ": issue one" if step == "remind" else ""
+                raise SupervisionError(
+                    f"event {event['event_id']} has no open 督办 to {step}{hint}", 409,
+                    "none_open", event=event["event_id"])
+            yield db, item, self.now().isoformat()
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
     @staticmethod
     def _open_id(db: sqlite3.Connection, event_id: int) -> int | None:

@@ -522,6 +522,11 @@ TEXT.update({
     "cmd_acknowledge": ("确认", "Acknowledge"),
     "cmd_assign": ("指派", "Assign"),
     "cmd_close": ("关闭", "Close"),
+    "cmd_resolve": ("办结", "Resolve"),
+    "cmd_silence": ("静默", "Silence"),
+    "cmd_form": ("处置", "Act on an alert"),
+    "cmd_until": ("静默至", "Silence until"),
+    "cmd_reason": ("静默原因", "Reason"),
     "cmd_department": ("责任部门", "Department"),
     "cmd_deadline": ("截止时间", "Deadline"),
     "cmd_note": ("备注", "Note"),
@@ -531,6 +536,8 @@ TEXT.update({
     "cmd_done_acknowledge": ("已确认：{what}", "Acknowledged: {what}"),
     "cmd_done_assign": ("已指派：{what}", "Assigned: {what}"),
     "cmd_done_close": ("已关闭：{what}", "Closed: {what}"),
+    "cmd_done_resolve": ("已办结：{what}", "Resolved: {what}"),
+    "cmd_done_silence": ("已静默：{what}", "Silenced: {what}"),
     "cmd_err_role": ("您的角色（{role}）不能处置预警。", "Your role ({role}) may not act on alerts."),
     "cmd_err_city": ("全市性预警只能由全市范围的用户处置。",
                      "A city-wide alert is for users of the whole city."),
@@ -548,6 +555,7 @@ TEXT.update({
     "cmd_err_until_bad": ("静默截止时间无法识别。", "The silence's end is not a time."),
     "cmd_err_until_past": ("静默截止时间已过去。", "The silence would end in the past."),
     "wall_command_alerts": ("预警处置", "Alerts and who holds them"),
+    "wall_supervision": ("督办事项 · {n}", "Open supervision · {n}"),
     "cmd_step_acknowledge": ("确认", "acknowledge"), "cmd_step_assign": ("指派", "assign"),
     "cmd_step_resolve": ("办结", "resolve"), "cmd_step_close": ("关闭", "close"),
     "cmd_step_silence": ("静默", "silence"),
@@ -625,21 +633,29 @@ def unit(ind, lang: str) -> str:
     return ind.unit_zh
 
 
+#: Compact number words, largest first: (from, one of them, word). English writes 10,600 as
+#: 10.6k (from ten thousand on, so 9,999 keeps its digits), Chinese as 1.1万.
+_COMPACT = {"en": ((1e9, 1e9, "bn"), (1e6, 1e6, "M"), (1e4, 1e3, "k")),
+            "zh": ((1e8, 1e8, "亿"), (1e4, 1e4, "万"))}
+
+
 def number(value, lang: str, decimals: int = 1) -> str:
-    """Format a plain number: 万/亿 in Chinese, k/M/bn in English."""
+    """Format a plain number: 万/亿 in Chinese, k/M/bn in English (a compact number with at
+    least one decimal)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     v = float(value)
     a = abs(v)
-    if lang == "en":
-        for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e4, "k")):
-            if a >= size:
-                return f"{v / size:,.{max(decimals, 1)}f}{suffix}"
-        return f"{v:,.{decimals}f}"
-    for size, suffix in ((1e8, "亿"), (1e4, "万")):
-        if a >= size:
-            return f"{v / size:.{max(decimals, 1)}f}{suffix}"
-    return f"{v:.{decimals}f}"
+    grouping = "," if lang == "en" else ""
+    tiers = _COMPACT["en" if lang == "en" else "zh"]
+    shown = max(decimals, 1)
+    for n, (start, size, word) in enumerate(tiers):
+        smaller = tiers[n + 1][1] if n + 1 < len(tiers) else None
+        # a value the next smaller word would round up to this one's start takes this word:
+        # 999,960 is 1.0M, never 1,000.0k
+        if a >= start or (smaller and round(a / smaller, shown) * smaller >= start):
+            return f"{v / size:{grouping}.{shown}f}{word}"
+    return f"{v:{grouping}.{decimals}f}"
 
 
 def quantity(value, ind, lang: str, decimals: int | None = None) -> str:
@@ -703,6 +719,8 @@ TEXT.update({
     "sv_step_answer": ("答复", "Answered"),
     "sv_done_issue": ("已发出督办。", "Supervision issued."),
     "sv_done_remind": ("已催办。", "Reminder sent."),
+    "sv_done_remind_event": ("已催办事件 {event}。", "Reminded event {event}."),
+    "sv_remind_note": ("请加快办理", "Please speed up"),
     "sv_done_answer": ("已记录答复，督办办结。", "Answer recorded: the 督办 is closed."),
     "sv_under": ("督办", "Supervised"),
     "sv_overdue": ("已超期", "Overdue"),
@@ -735,4 +753,46 @@ TEXT.update({
                          "Event {event} has no open supervision."),
     "sv_err_answer_note": ("答复须写明办理情况。", "An answer needs a note: what was done."),
     "sv_err_event_id": ("事件编号无法识别：{event}", "Not an event id: {event}"),
+})
+
+
+# the grid screen's panel of a grid cell's open events (督办 from a grid cell)
+TEXT.update({
+    "gc_title": ("网格未办结事件", "Open events by grid cell"),
+    "gc_pick_hint": ("超期未办结事件最多的网格，点击网格查看其事件：",
+                     "Cells with the most overdue open events: choose one to see them."),
+    "gc_overdue_n": ("超期 {late} 件", "{late} overdue"),
+    "gc_open_n": ("未办结 {n} 件", "{n} open"),
+    "gc_cell_line": ("{cell}：未办结 {n} 件，超期 {late} 件", "{cell}: {n} open, {late} overdue"),
+    "gc_first": ("（列出前 {shown} 件）", " (first {shown} shown)"),
+    "gc_late": ("超期 {h} 小时", "{h} h overdue"),
+    "gc_left": ("剩余 {h} 小时", "{h} h left"),
+    "gc_late_under": ("超期不足 1 小时", "under 1 h overdue"),
+    "gc_left_under": ("剩余不足 1 小时", "under 1 h left"),
+    "gc_supervise": ("督办", "Supervise"),
+    "gc_none_cell": ("该网格在此期间上报的事件均已办结。",
+                     "Every event reported in this cell in this period is closed."),
+    "gc_none_cells": ("此范围内此期间上报的事件均已办结。",
+                      "Every event reported here in this period is closed."),
+})
+
+
+# the leader's phone view (/m)
+TEXT.update({
+    "m_title": ("城市大脑 · 手机版", "City Brain · phone"),
+    "m_scope": ("范围", "Area"),
+    "m_choose_scope": ("换区县", "Other area"),
+    "m_kpis": ("关键指标", "Key figures"),
+    "m_alerts": ("预警", "Alerts"),
+    "m_alert_count": ("{n}条，其中超时{late}条", "{n}, {late} late"),
+    "m_supervision": ("督办", "Supervision"),
+    "m_supervision_count": ("{n}件未答复，其中超期{late}件", "{n} open, {late} overdue"),
+    "m_supervision_line": ("事件 {event} · {district} · 承办 {department}",
+                           "Event {event} · {district} · {department}"),
+    "m_supervision_due": ("答复期限 {deadline} · 催办{reminders}次",
+                          "Answer by {deadline} · {reminders} reminder(s)"),
+    "m_map": ("{area} · {indicator}", "{area} · {indicator}"),
+    "m_full": ("完整版", "Full screens"),
+    "m_cancel": ("取消", "Cancel"),
+    "m_tap_kpi": ("点指标卡看地图", "Tap a figure to map it"),
 })

@@ -1,6 +1,7 @@
 """The 指挥调度 screen (/command): the open alerts with who holds each (escalated and overdue
-first), counts by department and district, one-click acknowledge and close, the assign form
-(department, deadline, note), and the 督办 panel."""
+first), counts by department and district, one-click acknowledge and close, the step form a
+row's assign, resolve or silence button opens (assign: department, deadline, note; resolve:
+note; silence: until, reason), and the 督办 panel."""
 
 from __future__ import annotations
 
@@ -16,10 +17,15 @@ def step_button(step: str, key: str, lang: str):
                        id={"type": Command.STEP, "step": step, "key": key}, n_clicks=0)
 
 
-#: The steps a row offers in each state (close: any open state; assign: until resolved).
-ROW_STEPS = {"open": ("acknowledge", "assign", "close"),
-             "acknowledged": ("assign", "close"), "assigned": ("assign", "close"),
+#: The steps a row offers in each state, as data/command.py allows them (close: any open
+#: state; assign and silence: until resolved; resolve: once someone holds it).
+ROW_STEPS = {"open": ("acknowledge", "assign", "silence", "close"),
+             "acknowledged": ("assign", "resolve", "silence", "close"),
+             "assigned": ("assign", "resolve", "silence", "close"),
              "resolved": ("close",), "silenced": ("close",)}
+#: The steps that need the form (the others act at once), and the fields each shows.
+FORM_STEPS = {"assign": ("department", "deadline", "note"), "resolve": ("note",),
+              "silence": ("until", "reason")}
 
 
 def alert_rows(rows: list[dict], lang: str, may_act: bool):
@@ -63,27 +69,46 @@ def summary(lang: str, by_department: list[tuple], by_district: list[tuple], tot
             table(i18n.t("cmd_by_district", lang), by_district)]
 
 
-def assign_form(lang: str, departments: list[dict], may_act: bool, deadline: str = ""):
-    """The assign form: the chosen alert, a department, a deadline (``deadline``: the one
-    offered), a note."""
+def step_form(lang: str, departments: list[dict], may_act: bool, deadline: str = "",
+              until: str = ""):
+    """The step form for the chosen alert: a row's assign, resolve or silence button chooses
+    the alert and the step (``form_class`` shows that step's fields); ``deadline`` and
+    ``until``: the times offered."""
     if not may_act:
         return [html.P(i18n.t("cmd_read_only", lang), className="hint cmd-read-only"),
                 html.Div(id=Command.MESSAGE, className="cmd-message", role="status")]
+
+    def field(name: str, label: str, control):
+        return html.Label([i18n.t(label, lang), control], className=f"cmd-field cmd-field-{name}")
+
     return [
-        html.P(i18n.t("cmd_choose", lang), id=Command.CHOSEN_TEXT, className="cmd-chosen"),
-        html.Label([i18n.t("cmd_department", lang),
-                    dcc.Dropdown(id=Command.DEPARTMENT, options=departments, clearable=False,
-                                 placeholder=i18n.t("cmd_department", lang))]),
-        html.Label([i18n.t("cmd_deadline", lang),
-                    # text, not datetime-local: Dash's Input cannot drive that type
-                    dcc.Input(id=Command.DEADLINE, type="text", value=deadline,
-                              placeholder="2026-12-05 18:00")]),
-        html.Label([i18n.t("cmd_note", lang),
-                    dcc.Input(id=Command.NOTE, type="text", maxLength=500)]),
-        html.Button(i18n.t("cmd_assign", lang), id=Command.ASSIGN, n_clicks=0,
-                    className="cmd-btn cmd-btn-assign cmd-assign-submit"),
+        dcc.Store(id=Command.FORM_STEP, data="assign"),
+        html.Div(id=Command.FORM, className=form_class("assign"), children=[
+            html.P(i18n.t("cmd_choose", lang), id=Command.CHOSEN_TEXT, className="cmd-chosen"),
+            field("department", "cmd_department",
+                  dcc.Dropdown(id=Command.DEPARTMENT, options=departments, clearable=False,
+                               placeholder=i18n.t("cmd_department", lang))),
+            # text, not datetime-local: Dash's Input cannot drive that type
+            field("deadline", "cmd_deadline",
+                  dcc.Input(id=Command.DEADLINE, type="text", value=deadline,
+                            placeholder="2026-12-05 18:00")),
+            field("note", "cmd_note", dcc.Input(id=Command.NOTE, type="text", maxLength=500)),
+            field("until", "cmd_until",
+                  dcc.Input(id=Command.UNTIL, type="text", value=until,
+                            placeholder="2026-12-05 18:00")),
+            field("reason", "cmd_reason",
+                  dcc.Input(id=Command.REASON, type="text", maxLength=500)),
+            html.Button(i18n.t("cmd_assign", lang), id=Command.ASSIGN, n_clicks=0,
+                        className="cmd-btn cmd-form-submit cmd-assign-submit"),
+        ]),
         html.Div(id=Command.MESSAGE, className="cmd-message", role="status"),
     ]
+
+
+def form_class(step: str) -> str:
+    """The form's classes for ``step``: the stylesheet shows only that step's fields."""
+    return " ".join(["cmd-form", f"cmd-form-{step}",
+                     *(f"cmd-show-{name}" for name in FORM_STEPS[step])])
 
 
 def hint(text: str):
@@ -95,7 +120,7 @@ def message(text: str, ok: bool):
 
 
 def page(*, ids, lang: str, head, bar, departments: list[dict], may_act: bool, supervision,
-         deadline: str = ""):
+         deadline: str = "", until: str = ""):
     """Return the command screen below the shared ``head`` and filter ``bar``."""
     return frame.screen(ids=ids, lang=lang, children=[
         head, bar,
@@ -105,8 +130,8 @@ def page(*, ids, lang: str, head, bar, departments: list[dict], may_act: bool, s
                         "cmd-list-panel", i18n.t("cmd_alerts", lang)),
             frame.panel([html.Div(id=Command.SUMMARY, className="cmd-summary")],
                         "cmd-summary-panel"),
-            frame.panel(assign_form(lang, departments, may_act, deadline), "cmd-assign-panel",
-                        i18n.t("cmd_assign", lang)),
+            frame.panel(step_form(lang, departments, may_act, deadline, until),
+                        "cmd-assign-panel", i18n.t("cmd_form", lang)),
             frame.panel([html.Div(id=Command.SUPERVISION, className="cmd-supervision",
                                   children=supervision)],
                         "cmd-supervision-panel", i18n.t("cmd_supervision", lang)),

@@ -23,6 +23,8 @@ SCREENS = (("overview", "", "nav_overview"), ("grid", "grid", "nav_grid"),
            ("economy", "economy", "nav_economy"), ("tasks", "tasks", "nav_tasks"),
            ("services", "services", "nav_services"), ("report", "report", "nav_report"),
            ("datasets", "data", "nav_data"), ("command", "command", "nav_command"))
+#: Screens outside the navigation (name, path): the phone view opens on its own.
+OWN_PAGES = (("phone", "m"),)
 #: The modebar keeps what analysts use (box select, zoom, pan, reset); downloads are the
 #: panel's own PNG/SVG/PDF links. Its tooltips follow the page's
 #: language (assets/citybrain.js registers plotly's Chinese texts).
@@ -58,11 +60,7 @@ def header(*, lang: str, screen: str, city_name: str, is_demo: bool, as_of: str,
                    className="nav-link current" if name == screen else "nav-link")
           for name, _, key in SCREENS if allowed is None or name in allowed],
         wall_link])
-    # signing out is a POST with the form's CSRF token: no other site can sign a user out
-    account = html.Form(className="account", method="post", action=logout_href, children=[
-        html.Span(user), dcc.Input(type="hidden", name="csrf_token", value=csrf_token),
-        html.Button(i18n.t("sign_out", lang), type="submit", className="lang-link")
-    ]) if user else None
+    account = sign_out(user, logout_href, csrf_token, lang) if user else None
     return html.Header(className="cb-header", children=[
         html.H1([html.Span(city_name, className="city"), " ", i18n.t("title", lang)]),
         nav,
@@ -76,6 +74,14 @@ def header(*, lang: str, screen: str, city_name: str, is_demo: bool, as_of: str,
             account,
         ]),
     ])
+
+
+def sign_out(user: str, logout_href: str, csrf_token: str, lang: str):
+    """The signed-in user's name and sign-out button. Signing out is a POST with the form's
+    CSRF token: no other site can sign a user out."""
+    return html.Form(className="account", method="post", action=logout_href, children=[
+        html.Span(user), dcc.Input(type="hidden", name="csrf_token", value=csrf_token),
+        html.Button(i18n.t("sign_out", lang), type="submit", className="lang-link")])
 
 
 def time_slider(*, ids: Bar, lang: str, slider: dict, step_options: list[dict], step: str,

@@ -43,9 +43,72 @@ def page(*, ids, lang: str, head, bar, theme):
             frame.graph_panel(Grid.HANDLING),
             frame.graph_panel(Grid.MATRIX),
             frame.panel([frame.data_grid(Grid.DEPARTMENTS, department_columns(lang), theme,
-                                         lang, sortable=True)],
-                        "span-2", i18n.t("departments", lang)),
-            frame.panel([overdue], title=i18n.t("overdue", lang)),
+                                         lang, sortable=True, widths={"name": 210})],
+                        "grid-departments", i18n.t("departments", lang)),
+            frame.panel([html.Div(id=Grid.CELL_EVENTS, className="gc-list")],
+                        "grid-cells", i18n.t("gc_title", lang)),
+            frame.panel([overdue], "grid-overdue", i18n.t("overdue", lang)),
         ]),
         supervision.panel(Grid.PREFIX, lang),
     ])
+
+
+def _hours_text(hours: float, lang: str) -> str:
+    """How late an open event is (超期 72 小时), or how long it has left (剩余 5 小时), in
+    whole hours rounded as the overdue list beside it rounds them; under half an hour is
+    不足 1 小时, not 0."""
+    key = "gc_late" if hours > 0 else "gc_left"
+    whole = round(abs(hours))
+    return i18n.t(f"{key}_under", lang) if whole == 0 else i18n.t(key, lang).format(h=whole)
+
+
+def _what(text: str):
+    """An item's second line, cut with an ellipsis where narrow: the whole on hover."""
+    return html.Div(text, className="gc-what", title=text)
+
+
+def cell_events(head: str, rows: list[dict], lang: str, may_supervise: bool):
+    """The chosen grid cell's open events, overdue first (``rows`` from
+    charts/grid.cell_event_rows: event_id, hours_overdue, category, department,
+    supervision, supervision_overdue), each with a button opening the 督办 panel on it for those who may
+    supervise (everyone else sees the list alone)."""
+    if not rows:
+        return [html.P(head, className="gc-head"),
+                html.P(i18n.t("gc_none_cell", lang), className="sv-none")]
+    items = []
+    for row in rows:
+        late = row["hours_overdue"] > 0
+        badge = "sv-late" if row["supervision_overdue"] else "sv-open"
+        mark = ([html.Span(row["supervision"], className=f"sv-badge {badge} gc-mark")]
+                if row["supervision"] else [])
+        button = ([html.Button(i18n.t("gc_supervise", lang), n_clicks=0,
+                               id={"type": Grid.CELL_SUPERVISE, "event": row["event_id"]},
+                               className="sv-button gc-supervise")]
+                  if may_supervise else [])
+        items.append(html.Li(className="gc-item gc-late" if late else "gc-item", children=[
+            html.Div(className="gc-line", children=[
+                html.Span(str(row["event_id"]), className="gc-id"),
+                html.Span(_hours_text(row["hours_overdue"], lang), className="gc-hours"),
+                *mark, *button]),
+            _what(f"{row['category']} · {row['department']}"),
+        ]))
+    return [html.P(head, className="gc-head"), html.Ol(items, className="gc-items")]
+
+
+def cell_choices(head: str, rows: list[dict], lang: str):
+    """The grid cells of the area with open events, the most overdue first (``rows`` from
+    charts/grid.cell_rows: cell, name, township, n_open, n_overdue), each a button choosing
+    that cell (the filter state's ``cell``, as a click on the overview's map does)."""
+    if not rows:
+        return [html.P(i18n.t("gc_none_cells", lang), className="sv-none")]
+    return [html.P(head, className="gc-head"), html.Ol(className="gc-items", children=[
+        html.Li(className="gc-item gc-late" if row["n_overdue"] else "gc-item", children=[
+            html.Div(className="gc-line", children=[
+                html.Button(row["name"], n_clicks=0, title=row["name"],
+                            id={"type": Grid.CELL_PICK, "cell": row["cell"]},
+                            className="gc-pick"),
+                html.Span(i18n.t("gc_overdue_n", lang).format(late=row["n_overdue"]),
+                          className="gc-hours gc-count")]),
+            _what(f"{row['township']} · "
+                  + i18n.t("gc_open_n", lang).format(n=row["n_open"])),
+        ]) for row in rows])]

@@ -63,6 +63,10 @@ class Grid(StrEnum):
     MATRIX = "grid-matrix"
     DEPARTMENTS = "grid-departments"
     OVERDUE = "grid-overdue"
+    #: the open events of the chosen grid cell, or the cells to choose from
+    CELL_EVENTS = "grid-cell-events"
+    CELL_PICK = "grid-cell-pick"            # pattern-matching type: {"type", "cell": ALL}
+    CELL_SUPERVISE = "grid-cell-supervise"  # pattern-matching type: {"type", "event": ALL}
 
 
 class Events(StrEnum):
@@ -148,15 +152,20 @@ class Command(StrEnum):
     SUMMARY = "cmd-summary"         # counts by department and district
     LIST = "cmd-list"               # the open alerts, escalated and overdue first
     STEP = "cmd-step"               # pattern-matching type: {"type": STEP, "step": ..., "key": ...}
-    CHOSEN = "cmd-chosen"           # the alert the assign form acts on (a store)
+    CHOSEN = "cmd-chosen"           # the alert the step form acts on (a store)
     CHOSEN_TEXT = "cmd-chosen-text"
+    FORM = "cmd-form"               # the step form; its class shows the step's fields
+    FORM_STEP = "cmd-form-step"     # the step the form does: assign, resolve, silence (a store)
     DEPARTMENT = "cmd-department"
     DEADLINE = "cmd-deadline"
     NOTE = "cmd-note"
-    ASSIGN = "cmd-assign"           # the assign form's button
+    UNTIL = "cmd-until"             # silence: until when (the centre's time)
+    REASON = "cmd-reason"           # silence: why
+    ASSIGN = "cmd-assign"           # the step form's button (worded as its step)
     MESSAGE = "cmd-message"         # what the last step did, or why it was refused
     VERSION = "cmd-version"         # bumped by every step: the list is drawn again
     SUPERVISION = "cmd-supervision"  # the 督办 panel (charts/supervision.command_panel)
+    REMIND = "cmd-remind"           # pattern-matching type: {"type": REMIND, "event": <id>}, 催办
 
 
 class Wall(StrEnum):
@@ -199,3 +208,31 @@ class SupervisePanel:
 #: drawn again); the rest are the panel's components.
 _SUPERVISE_PARTS = ("PANEL", "EVENT", "VERSION", "CLOSE", "TITLE", "HISTORY", "FORM",
                     "DEPARTMENT", "DEADLINE", "NOTE", "ISSUE", "REMIND", "ANSWER", "MESSAGE")
+
+
+class Phone(StrEnum):
+    """The leader's phone view (/m): one column at 390 px, its own URL (no filter bar)."""
+    PREFIX = "m"
+    URL = "m-url"                   # the view's state is its query string (district, indicator, lang)
+    TICK = "m-tick"                 # redraws the alerts and 督办 every minute
+    SCOPE = "m-scope"               # the area shown and the links to the others
+    KPIS = "m-kpis"
+    KPI_CARD = "m-kpi-card"         # pattern-matching type: a card's click shows it on the map
+    MAP = "m-map"
+    MAP_TITLE = "m-map-title"
+    LANG = "m-lang"                 # the language link (keeps the area chosen since)
+    ALERTS = "m-alerts"
+    ALERT_COUNT = "m-alert-count"
+    STEP = "m-step"                 # pattern-matching type: {"type": STEP, "step": ..., "key": ...}
+    CHOSEN = "m-chosen"             # the alert the assign form acts on (a store)
+    CHOSEN_TEXT = "m-chosen-text"
+    FORM = "m-form"                 # the assign form, shown once an alert is chosen
+    DEPARTMENT = "m-department"
+    DEADLINE = "m-deadline"
+    NOTE = "m-note"
+    ASSIGN = "m-assign"
+    CANCEL = "m-cancel"
+    MESSAGE = "m-message"
+    VERSION = "m-version"           # bumped by every step: the alerts are drawn again
+    SUPERVISION = "m-supervision"
+    SUPERVISION_COUNT = "m-supervision-count"

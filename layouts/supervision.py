@@ -8,7 +8,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 import i18n
-from layouts.ids import SupervisePanel
+from layouts.ids import Command, SupervisePanel
 
 
 def panel(prefix: str, lang: str):
@@ -92,11 +92,19 @@ OPEN_COLUMNS = (("event_id", "event_id"), ("district", "sv_district"),
                 ("deadline", "sv_deadline"), ("reminders", "sv_reminders"))
 
 
-def open_list(rows: list[dict], lang: str):
+def remind_button(event_id: int, lang: str):
+    """One click to remind (催办) an open 督办 (callbacks/command.py)."""
+    return html.Button(i18n.t("sv_remind", lang), n_clicks=0,
+                       id={"type": Command.REMIND, "event": int(event_id)},
+                       className="cmd-btn sv-remind-one")
+
+
+def open_list(rows: list[dict], lang: str, may_remind: bool = False):
     """The open 督办 for the command screen: grouped by the department that holds them and
     then by district, overdue first within each (``rows`` from
     charts/supervision.open_rows: event_id, district, department, issued_at, issued_by,
-    deadline, reminders, overdue), each department's count and overdue count in its head."""
+    deadline, reminders, overdue), each department's count and overdue count in its head;
+    ``may_remind``: a 催办 button on each row."""
     if not rows:
         return html.Div(className="sv-open-list", children=[
             html.P(i18n.t("sv_open_none", lang), className="sv-none")])
@@ -106,20 +114,23 @@ def open_list(rows: list[dict], lang: str):
     # departments with overdue 督办 first, then those with more open ones
     order = sorted(groups, key=lambda d: (-sum(r["overdue"] for r in groups[d]),
                                           -len(groups[d]), d))
-    header = html.Tr([html.Th(i18n.t(key, lang)) for _, key in OPEN_COLUMNS])
+    header = html.Tr([html.Th(i18n.t(key, lang)) for _, key in OPEN_COLUMNS]
+                     + ([html.Th("")] if may_remind else []))
+    width = len(OPEN_COLUMNS) + may_remind
     sections = []
     for department in order:
         members = sorted(groups[department],
                          key=lambda r: (not r["overdue"], r["district"], r["deadline"]))
         late = sum(r["overdue"] for r in members)
         sections.append(html.Tbody(className="sv-group", children=[
-            html.Tr(className="sv-group-head", children=[html.Th(colSpan=len(OPEN_COLUMNS),
+            html.Tr(className="sv-group-head", children=[html.Th(colSpan=width,
                 children=f"{i18n.t('sv_holder', lang)} {department} · {len(members)}" + (
                     f" · {i18n.t('sv_overdue', lang)} {late}" if late else ""))]),
             *[html.Tr(className="sv-row sv-row-late" if r["overdue"] else "sv-row",
                       children=[html.Td(_minute(r[key])[5:] if key in ("issued_at",
                                                                         "deadline")
-                                        else str(r[key])) for key, _ in OPEN_COLUMNS])
+                                        else str(r[key])) for key, _ in OPEN_COLUMNS]
+                      + ([html.Td(remind_button(r["event_id"], lang))] if may_remind else []))
               for r in members]]))
     return html.Div(className="sv-open-list", children=[
         html.Table(className="sv-open-table", children=[html.Thead(header), *sections])])

@@ -12,7 +12,7 @@ import ipaddress
 import os
 import re
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +30,9 @@ WALL_SCENES = ("overview", "economy", "environment", "grid", "services", "tasks"
                "emergency")
 #: The playlist the wall plays when CITYBRAIN_WALL_PLAYLIST names no other file.
 DEFAULT_PLAYLIST = Path(__file__).resolve().parents[1] / "layouts" / "wall_playlist.toml"
+#: The alert rules (data/alerts.py computes them), in the order the summary counts them;
+#: named here because settings name them too (CITYBRAIN_ESCALATE_MINUTES).
+ALERT_RULES = ("threshold", "aqi", "surge", "warning")
 
 
 class SettingsError(ValueError):
@@ -84,9 +87,8 @@ class Settings:
     redis_url: str | None = None
     #: The wall's scenes in order with their seconds on screen (a playlist file, see
     #: load_playlist); a wall URL may ask for others.
-    wall_playlist: tuple[tuple[str, int], ...] = (
-        ("overview", 30), ("economy", 20), ("environment", 20), ("grid", 20), ("services", 20),
-        ("tasks", 20), ("emergency", 20))
+    wall_playlist: tuple[tuple[str, int], ...] = field(
+        default_factory=lambda: load_playlist(DEFAULT_PLAYLIST))
     #: How often the wall asks the server for changed figures and alerts, in seconds.
     wall_refresh_seconds: int = 60
     #: The largest file the data screen takes, in MB (bigger ones: `citybrain load`).
@@ -153,6 +155,9 @@ class Settings:
     webhook_backoff: float = 10.0
     webhook_backoff_max: float = 900.0
     webhook_timeout: float = 10.0
+    #: Minutes an open alert may stand unacknowledged before it escalates, per rule, over
+    #: data/command.ESCALATE_MINUTES (CITYBRAIN_ESCALATE_MINUTES: threshold=30,aqi=15).
+    escalate_minutes: tuple[tuple[str, int], ...] = ()
 
     @property
     def access_file(self) -> Path:
@@ -240,17 +245,29 @@ def _frame_ancestors(env, name: str) -> str:
     return text
 
 
+def _escalate_minutes(env, name: str) -> tuple[tuple[str, int], ...]:
+    """Comma-separated rule=minutes (threshold=30,aqi=15): each rule one of ALERT_RULES,
+    named once, its minutes a whole number above 0."""
+    text = (env.get(name) or "").strip()
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        rule, equals, minutes = (piece.strip() for piece in part.partition("="))
+        if not equals or rule not in ALERT_RULES:
+            raise SettingsError(f"{name}: {part!r} is not rule=minutes with a rule of "
+                                f"{', '.join(ALERT_RULES)}")
+        if rule in out:
+            raise SettingsError(f"{name}: {rule} is named twice")
+        if not re.fullmatch(r"\d+", minutes) or int(minutes) < 1:
+            raise SettingsError(f"{name}: {part!r}: the minutes must be a whole number above 0")
+        out[rule] = int(minutes)
+    return tuple(out.items())
+
+
 def load_playlist(path: str | os.PathLike) -> tuple[tuple[str, int], ...]:
     """Return the (scene, seconds) pairs of a playlist file (TOML: ``[[scene]]`` tables with
     ``name`` and ``seconds``); a bad file fails with its path and the entry at fault."""
     path = Path(path)
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except OSError as exc:
-        raise SettingsError(f"wall playlist {path}: cannot read it ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"wall playlist {path}: not TOML ({exc})") from None
+    data = _read_toml(path, f"wall playlist {path}")
     entries = data.get("scene")
     if not isinstance(entries, list) or not entries:
         raise SettingsError(f"wall playlist {path}: expected [[scene]] entries with name and "
@@ -267,6 +284,18 @@ def load_playlist(path: str | os.PathLike) -> tuple[tuple[str, int], ...]:
                                 f"{seconds!r} must be a whole number from 1 to 3600")
         out.append((name, seconds))
     return tuple(out)
+
+
+def _read_toml(path: Path, name: str) -> dict:
+    """A settings file's TOML; one that cannot be read or is not TOML fails with ``name``
+    (what the file is, with its path)."""
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except OSError as exc:
+        raise SettingsError(f"{name}: cannot read it ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{name}: not TOML ({exc})") from None
 
 
 def from_env(env: dict | None = None) -> Settings:
@@ -324,6 +353,7 @@ def from_env(env: dict | None = None) -> Settings:
         drop_dir=Path(env["CITYBRAIN_DROP_DIR"]) if env.get("CITYBRAIN_DROP_DIR") else None,
         drop_interval=_int(env, "CITYBRAIN_DROP_INTERVAL", 5, low=1),
         report_issuer=(env.get("CITYBRAIN_REPORT_ISSUER") or "").strip() or None,
+        escalate_minutes=_escalate_minutes(env, "CITYBRAIN_ESCALATE_MINUTES"),
         **_webhook_settings(env),
     )
 
@@ -333,14 +363,19 @@ STORE_WRITES = ("in-place", "copy")
 
 
 def _choice(env, name: str, choices: tuple[str, ...]) -> str:
-    value = env.get(name) or choices[0]
+    """The environment variable ``name``: one of ``choices``, the first if it is not set."""
+    return _one_of(env.get(name) or choices[0], name, choices)
+
+
+def _one_of(value, where: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
-        raise SettingsError(f"{name}={value!r}: expected one of {', '.join(choices)}")
+        raise SettingsError(f"{where}={value!r}: expected one of {', '.join(choices)}")
     return value
 
 
-#: How a webhook's body is written: "json" the whole notification (data/notify.py); the
-#: others the centre's messaging robots' text message, its ``text`` as the content.
+#: How a webhook's body is written (the default first): "json" the whole notification
+#: (data/notify.py); the others the centre's messaging robots' text message, its ``text`` as
+#: the content.
 WEBHOOK_FORMATS = ("json", "dingtalk", "wecom", "feishu")
 _URL = re.compile(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?(/\S*)?")
 _RULE = re.compile(r"[a-z][a-z0-9_]*")
@@ -352,12 +387,6 @@ def _url(value, where: str) -> str:
     return value.strip()
 
 
-def _webhook_format(value, where: str) -> str:
-    if value not in WEBHOOK_FORMATS:
-        raise SettingsError(f"{where}={value!r}: expected one of {', '.join(WEBHOOK_FORMATS)}")
-    return value
-
-
 def load_webhooks(path: str | os.PathLike) -> dict:
     """Return the settings a webhooks file makes (TOML): ``[default]`` and ``[rules.<rule>]``
     tables with ``url`` and ``format`` (WEBHOOK_FORMATS, default json), and an optional
@@ -366,13 +395,7 @@ def load_webhooks(path: str | os.PathLike) -> dict:
     checked against the alert rules when the app starts (data/notify.py)."""
     path = Path(path)
     name = f"CITYBRAIN_ALERT_WEBHOOKS file {path}"
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except OSError as exc:
-        raise SettingsError(f"{name}: cannot read it ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{name}: not TOML ({exc})") from None
+    data = _read_toml(path, name)
     unknown = set(data) - {"default", "rules", "retry"}
     if unknown:
         raise SettingsError(f"{name}: unknown table(s) {', '.join(sorted(unknown))} (expected "
@@ -392,7 +415,8 @@ def load_webhooks(path: str | os.PathLike) -> dict:
         if extra:
             raise SettingsError(f"{name}: [{key}] has unknown key(s) {', '.join(sorted(extra))}")
         hooks.append((rule, _url(table["url"], f"{name}: [{key}] url"),
-                      _webhook_format(table.get("format", "json"), f"{name}: [{key}] format")))
+                      _one_of(table.get("format", WEBHOOK_FORMATS[0]),
+                              f"{name}: [{key}] format", WEBHOOK_FORMATS)))
     if not hooks:
         raise SettingsError(f"{name}: no webhook in it ([default] or [rules.<rule>] with url)")
     out: dict = {"alert_webhooks": tuple(hooks), "alert_webhooks_from": name}
@@ -423,9 +447,9 @@ def _webhook_settings(env) -> dict:
         raise SettingsError("CITYBRAIN_ALERT_WEBHOOK and CITYBRAIN_ALERT_WEBHOOKS are both set: "
                             "set one (the file may name a [default] URL)")
     if one:
-        out["alert_webhooks"] = (("*", _url(one, "CITYBRAIN_ALERT_WEBHOOK"), _webhook_format(
-            env.get("CITYBRAIN_ALERT_WEBHOOK_FORMAT") or "json",
-            "CITYBRAIN_ALERT_WEBHOOK_FORMAT")),)
+        out["alert_webhooks"] = (("*", _url(one, "CITYBRAIN_ALERT_WEBHOOK"),
+                                  _choice(env, "CITYBRAIN_ALERT_WEBHOOK_FORMAT",
+                                          WEBHOOK_FORMATS)),)
         out["alert_webhooks_from"] = "CITYBRAIN_ALERT_WEBHOOK"
     elif file:
         out.update(load_webhooks(file))

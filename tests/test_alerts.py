@@ -10,9 +10,11 @@ from urllib.parse import urlsplit
 import pandas as pd
 import pytest
 
+import i18n
+from charts import command as command_charts
 from charts import state as st
 from charts import wall as wall_charts
-from data import alerts, catalog
+from data import alerts, catalog, notify
 from data.calendar import month_end, shift_months
 from data.demo import PLANTED
 
@@ -89,6 +91,24 @@ def test_alert_text_states_window_and_count_in_both_languages(runtime, app, live
         assert not any(f"{d}events" in text or f"{d}days" in text for d in "0123456789")
         assert "last 3 days" in text if alert["key"].startswith("surge:") else True
         assert "last 2 days" in text if alert["key"].startswith("aqi:") else True
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_webhook_says_each_alert_as_the_wall_does(runtime, app, lang):
+    """The webhook's text is the wall's line after its transition, from what the alert's
+    record keeps (charts/command.snapshot): an emergency warning too, by its level and issuer,
+    never by a value against a threshold."""
+    view = wall_charts.WallView(runtime, app, lang)
+    settings = runtime.settings.with_(base_url="http://cb.example", default_lang=lang)
+    frame = alerts.live(runtime, lang)
+    assert {"threshold", "aqi", "surge", "warning"} <= set(frame["rule"])
+    wall_text = {a["key"]: a["text"] for a in view.alerts}
+    for row in frame.itertuples():
+        record = command_charts.snapshot(row, runtime.context, "./")
+        sent = notify.notification("open", {"key": row.key, **record}, settings)["text"]
+        assert sent == f"{i18n.t('notify_open', lang)}{wall_text[row.key]} http://cb.example/"
+        if row.rule == "warning":
+            assert row.detail in sent and i18n.number(row.value, lang) not in sent
 
 
 def test_window_label_names_a_month_or_the_last_days():

@@ -367,7 +367,7 @@ def test_every_callback_id_exists_on_a_rendered_screen(app):
 
     shell = _ids(frame.shell(), set())
     screens = {name: _ids(run_callback(app, "app-page.children", f"/{path}", ""), set(shell))
-               for name, path, _ in frame.SCREENS}
+               for name, path in [(n, p) for n, p, _ in frame.SCREENS] + list(frame.OWN_PAGES)}
     screens["wall"] = _ids(run_callback(app, "app-page.children", "/wall", ""), set(shell))
     assert {m.value for m in id_enums.Wall if m.name != "PREFIX"} <= screens["wall"]
     assert _ids(run_callback(app, "app-page.children", "/economy", "?mode=wall"),
@@ -381,7 +381,7 @@ def test_every_callback_id_exists_on_a_rendered_screen(app):
                  if not out.startswith("{")}
         assert any(deps <= ids for ids in screens.values()), callback["output"]
     patterns = {Overview.KPI_CARD, Shell.NAV, Shell.EXPORT,   # pattern-matching types
-                id_enums.Report.DOWNLOAD}
+                id_enums.Report.DOWNLOAD, id_enums.Grid.CELL_PICK, id_enums.Grid.CELL_SUPERVISE}
     for name, enum in (("overview", id_enums.Overview), ("grid", id_enums.Grid),
                        ("events", id_enums.Events), ("environment", id_enums.Environment),
                        ("economy", id_enums.Economy), ("report", id_enums.Report),

@@ -352,3 +352,102 @@ def test_cmd010_the_routes_answer_4xx_naming_what_was_wrong(settings, tmp_path):
     assert done.status_code == 200 and done.get_json()["alert"]["state"] == "assigned"
     listed = far.get("/alerts").get_json()["alerts"]
     assert listed and {a["district"] for a in listed} == {elsewhere}
+
+
+def test_cmd011_the_screens_resolve_and_silence_forms(app, monkeypatch, tmp_path):
+    """The /command screen's step form for resolve and silence (callbacks/command.take_step):
+    a row's button chooses the alert for the form; a silence's end in the past or
+    unreadable, an empty reason, an empty resolve note, another district's alert and a role
+    that may only see are said in words and change nothing; good ones are done and audited."""
+    from dash import no_update
+
+    from callbacks import command as command_callbacks
+    from charts import command as charts_command
+    from charts import state as st
+
+    runtime = app.citybrain_runtime
+    records = Command(tmp_path / "access.sqlite", notifier=None,
+                      departments=lambda: runtime.queries.departments()["code"].tolist())
+    monkeypatch.setitem(runtime.__dict__, "_command", records)
+    s, _ = st.parse_query("?lang=zh", runtime.context)
+    rows = [r for r in charts_command.screen_alerts(runtime, s) if r["district"]]
+    quiet, handled = rows[0]["key"], rows[1]["key"]
+    elsewhere = next(code for code in sorted(runtime.context.districts)
+                     if code != rows[0]["district"])
+
+    def form(principal, step, key, note="", until=None, reason=None):
+        monkeypatch.setattr(runtime, "principal_of", lambda: principal)
+        message, done, chosen, _ = command_callbacks.take_step(
+            runtime, None, None, None, note, key, "zh", step=step, until=until, reason=reason)
+        return str(message.children), message.className, done, chosen
+
+    # a row's silence button chooses the row and says which step the form does
+    monkeypatch.setattr(runtime, "principal_of", lambda: ANALYST)
+    message, done, chosen, text = command_callbacks.take_step(
+        runtime, {"type": "cmd-step", "step": "silence", "key": quiet}, None, None, None, None,
+        "zh")
+    assert (message, done, chosen) == (no_update, False, quiet) and text.startswith("静默：")
+
+    before = records.record(quiet)
+    audit_before = len(alert_audit(records))
+    refused = [
+        (ANALYST, "2020-01-01 10:00", "道路施工", "静默截止时间已过去。"),
+        (ANALYST, "tomorrow", "道路施工", "静默截止时间无法识别。"),
+        (ANALYST, "2099-01-01 10:00", "   ", "请填写静默原因。"),
+        (Principal("zg", "analyst", frozenset({elsewhere})), "2099-01-01 10:00", "道路施工",
+         "这条预警不在您负责的区县。"),
+        (STAFF, "2099-01-01 10:00", "道路施工", "您的角色（staff）不能处置预警。"),
+    ]
+    for principal, until, reason, words in refused:
+        assert form(principal, "silence", quiet, until=until, reason=reason) == (
+            words, "error", False, no_update)
+    assert records.record(quiet) == before
+    assert len(alert_audit(records)) == audit_before
+    text, kind, done, chosen = form(ANALYST, "silence", quiet, until="2099-01-01 10:00",
+                                    reason="站点故障，已报修")
+    assert (kind, done, chosen) == ("ok", True, None) and text.startswith("已静默")
+    after = records.record(quiet)
+    assert (after["state"], after["silenced_until"], after["silence_reason"],
+            after["silenced_by"]) == ("silenced", "2099-01-01T02:00:00+00:00",
+                                      "站点故障，已报修", "li")
+
+    # resolve: not before someone holds it, not without saying what was done
+    assert "不能办结" in form(ANALYST, "resolve", handled, note="已处理")[0]
+    command_callbacks.take_step(runtime, {"step": "acknowledge", "key": handled}, None, None,
+                                None, None, "zh")
+    assert form(ANALYST, "resolve", handled, note=" ")[:2] == ("请填写办结说明。", "error")
+    assert records.record(handled)["state"] == "acknowledged"
+    text, kind, done, _ = form(ANALYST, "resolve", handled, note="已清理路面")
+    assert (kind, done) == ("ok", True) and text.startswith("已办结")
+    assert (records.record(handled)["state"], records.record(handled)["resolve_note"]) == (
+        "resolved", "已清理路面")
+    steps = [(row["step"], row["alert"]) for row in alert_audit(records)
+             if row["step"] in ("silence", "resolve", "acknowledge")]
+    assert steps == [("silence", quiet), ("acknowledge", handled), ("resolve", handled)]
+
+
+def test_cmd012_escalation_minutes_from_the_environment(tmp_path):
+    """CITYBRAIN_ESCALATE_MINUTES=aqi=2 through the settings to the runtime's records
+    (charts/command.command_of): an AQI alert unacknowledged for 3 minutes escalates, a
+    threshold one (the default 30) does not; without the variable neither does."""
+    import types
+
+    import settings as settings_mod
+    from charts import command as charts_command
+
+    def records_after_three_minutes(env: dict, name: str) -> dict:
+        settings = settings_mod.from_env({**env, "CITYBRAIN_ACCESS_DB":
+                                          str(tmp_path / f"{name}.sqlite")})
+        runtime = types.SimpleNamespace(settings=settings)
+        records = charts_command.command_of(runtime)
+        records.notifier = None
+        records.sync([alert(), alert("aqi:aqi:360703", "360703", rule="aqi")])
+        three_minutes_ago = (dt.datetime.now(UTC) - dt.timedelta(minutes=3)).isoformat(
+            timespec="seconds")
+        records.access.connection().execute("UPDATE alert_records SET opened_at = ?",
+                                            (three_minutes_ago,))
+        return {r["rule"]: r["escalated"] for r in records.records()}
+
+    assert records_after_three_minutes({"CITYBRAIN_ESCALATE_MINUTES": "aqi=2"}, "set") == {
+        "aqi": True, "threshold": False}
+    assert records_after_three_minutes({}, "unset") == {"aqi": False, "threshold": False}

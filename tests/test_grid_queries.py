@@ -121,12 +121,57 @@ def test_overdue_events_are_open_past_the_deadline_most_overdue_first(queries, c
         assert (got["status"] != "closed").all()
 
 
+def test_open_events_are_every_open_one_overdue_first_then_the_nearest_deadline(queries,
+                                                                                 case):
+    """A grid cell's list to supervise from: every event still open at the as-of time, the
+    overdue ones first (most overdue first), then those not yet due, the hours left as
+    negative hours; the overdue list is its head."""
+    area, start, end, mine = case
+    as_of = pd.Timestamp(TEST_NOW)
+    still = mine[mine["closed_at"].isna()].assign(
+        hours_overdue=lambda f: _hours(pd.Series(as_of, index=f.index), f["deadline_at"]))
+    still = still.sort_values(["hours_overdue", "event_id"], ascending=[False, True])
+    for limit in (5, 10_000):
+        got = queries.open_events(area, start, end, limit)
+        want = still.head(limit)
+        assert got["event_id"].tolist() == want["event_id"].tolist()
+        np.testing.assert_allclose(got["hours_overdue"], want["hours_overdue"], rtol=1e-12)
+        assert got["category"].tolist() == want["category"].tolist()
+        assert got["department_code"].tolist() == want["department_code"].tolist()
+    every = queries.open_events(area, start, end, 10_000)
+    late = queries.overdue_events(area, start, end, 10_000)
+    assert every.head(len(late))["event_id"].tolist() == late["event_id"].tolist()
+    assert (every["hours_overdue"].iloc[len(late):] <= 0).all()
+
+
+def test_open_events_by_cell_counts_each_cells_open_and_overdue_ones(queries, case):
+    area, start, end, mine = case
+    as_of = pd.Timestamp(TEST_NOW)
+    still = mine[mine["closed_at"].isna()].assign(late=lambda f: f["deadline_at"] < as_of)
+    want = (still.groupby(["district_code", "township_code", "grid_code"])
+            .agg(n_open=("event_id", "size"), n_overdue=("late", "sum")).reset_index()
+            .sort_values(["n_overdue", "n_open", "grid_code"], ascending=[False, False, True]))
+    got = queries.open_events_by_cell(area, start, end, 10_000)
+    assert list(got.columns) == ["district_code", "township_code", "grid_code", "n_open",
+                                 "n_overdue"]
+    assert got["grid_code"].tolist() == want["grid_code"].tolist()
+    assert got["n_open"].tolist() == want["n_open"].tolist()
+    assert got["n_overdue"].tolist() == want["n_overdue"].astype(int).tolist()
+    assert got["township_code"].tolist() == want["township_code"].tolist()
+    assert queries.open_events_by_cell(area, start, end, 3)["grid_code"].tolist() == \
+        want["grid_code"].head(3).tolist()
+
+
 def test_the_test_city_has_overdue_events_to_show(queries):
     assert len(queries.overdue_events(None, START, END)) == 20
     assert queries.overdue_events(None, START, END, 0).empty
     for bad in (-1, 2.5, "20", True):
         with pytest.raises(ValueError, match="limit"):
             queries.overdue_events(None, START, END, bad)
+        with pytest.raises(ValueError, match="limit"):
+            queries.open_events(None, START, END, bad)
+        with pytest.raises(ValueError, match="limit"):
+            queries.open_events_by_cell(None, START, END, bad)
 
 
 def test_category_by_source_counts_each_pair(queries, case):

@@ -135,7 +135,8 @@ FAIR_MODELS = ("district contains",)
 #: A block request as the grid sends it; the tests put hostile values in its parts.
 BLOCK = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}
 #: The screens' paths, as the router takes them.
-SCREEN_PATHS = tuple(f"/{path}" for _, path, _ in frame.SCREENS)
+SCREEN_PATHS = tuple(f"/{path}" for _, path, _ in frame.SCREENS) + tuple(
+    f"/{path}" for _, path in frame.OWN_PAGES)
 #: Inputs that make a callback one that queries with what the browser sends.
 QUERY_INPUTS = {f"{Shell.FILTERS}.data", f"{Events.TABLE}.getRowsRequest"}
 

@@ -22,10 +22,36 @@ def test_defaults_run_the_demo_city():
     ({"CITYBRAIN_DEMO_NOW": "noon"}, "not an ISO date-time"),
     ({"CITYBRAIN_TZ": "Beijing"}, "CITYBRAIN_TZ='Beijing' is not a time zone"),
     ({"CITYBRAIN_TZ": "../../etc/passwd"}, "is not a time zone"),
+    ({"CITYBRAIN_ESCALATE_MINUTES": "aqi=15,flood=5"},
+     "CITYBRAIN_ESCALATE_MINUTES: 'flood=5' is not rule=minutes"),
+    ({"CITYBRAIN_ESCALATE_MINUTES": "aqi"}, "CITYBRAIN_ESCALATE_MINUTES: 'aqi' is not rule="),
+    ({"CITYBRAIN_ESCALATE_MINUTES": "aqi=0"}, "'aqi=0': the minutes must be a whole number"),
+    ({"CITYBRAIN_ESCALATE_MINUTES": "surge=-5"}, "'surge=-5': the minutes must be a whole"),
+    ({"CITYBRAIN_ESCALATE_MINUTES": "warning=7.5"}, "'warning=7.5': the minutes must be"),
+    ({"CITYBRAIN_ESCALATE_MINUTES": "aqi=ten"}, "'aqi=ten': the minutes must be"),
+    ({"CITYBRAIN_ESCALATE_MINUTES": "aqi=10,aqi=20"}, "aqi is named twice"),
 ])
 def test_bad_settings_fail_fast_naming_the_variable(env, message):
     with pytest.raises(settings_mod.SettingsError, match=message.replace("(", r"\(")):
         settings_mod.from_env(env)
+
+
+def test_escalation_minutes_per_rule_from_the_environment():
+    assert settings_mod.from_env({}).escalate_minutes == ()
+    s = settings_mod.from_env({"CITYBRAIN_ESCALATE_MINUTES": " threshold = 45, aqi=5 ,"})
+    assert dict(s.escalate_minutes) == {"threshold": 45, "aqi": 5}
+    every = "threshold=30,aqi=15,surge=15,warning=10"
+    assert settings_mod.from_env({"CITYBRAIN_ESCALATE_MINUTES": every}).escalate_minutes == (
+        ("threshold", 30), ("aqi", 15), ("surge", 15), ("warning", 10))
+
+
+def test_the_default_playlist_is_the_playlist_file():
+    """One source: the settings' default wall playlist is layouts/wall_playlist.toml,
+    every scene in it."""
+    default = settings_mod.Settings().wall_playlist
+    assert default == settings_mod.load_playlist(settings_mod.DEFAULT_PLAYLIST)
+    assert default == settings_mod.from_env({}).wall_playlist
+    assert [name for name, _ in default] == list(settings_mod.WALL_SCENES)
 
 
 def test_the_centres_zone_is_beijing_unless_said_otherwise():

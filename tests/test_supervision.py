@@ -477,3 +477,195 @@ def test_a_scoped_reader_knows_only_its_districts_events(queries, events):
     assert mine.event_brief(other["event_id"]) is None
     assert queries.event_brief(other["event_id"])["district_code"] == other["district_code"]
     assert queries.event_brief(999_999_999) is None
+
+
+def test_the_command_panels_remind_button_reminds_or_says_why_not(settings, events,
+                                                                   tmp_path):
+    """/command's 督办 panel: a 催办 button on each open 督办 for a user who may supervise,
+    none for one who may not; a click reminds it with the usual words (audited, counted in
+    the panel drawn again); a role without "supervise", another district's user and an
+    event without an open 督办 are refused in words and change nothing."""
+    import json
+
+    from app import create_app
+    from charts import supervision as chart
+    from charts.state import FilterState
+    from tests.conftest import run_callback
+
+    app = create_app(settings.with_(access_path=tmp_path / "access.sqlite"))
+    runtime = app.citybrain_runtime
+    book = runtime.supervision
+    event, same, other = events
+    deadline = (book.now().date() + dt.timedelta(days=2)).isoformat()
+    book.issue(event["event_id"], LEADER, event["department_code"], deadline)
+    key = next(k for k in app.callback_map if "cmd-supervision.children" in k)
+    filters = FilterState(district=None, start="2026-01-01", end="2026-11-24",
+                          indicator="fixed_asset_investment", lang="zh").to_dict()
+
+    def buttons(component) -> list[dict]:
+        found = []
+
+        def walk(node):
+            if getattr(node, "id", None) and isinstance(node.id, dict):
+                found.append(node.id)
+            children = getattr(node, "children", None)
+            for child in children if isinstance(children, list) else [children]:
+                if hasattr(child, "children") or hasattr(child, "id"):
+                    walk(child)
+        walk(component)
+        return found
+
+    def remind(principal, event_id, lang="zh"):
+        runtime.principal_of = lambda: principal
+        button = json.dumps({"event": event_id, "type": "cmd-remind"}, separators=(",", ":"))
+        message, panel = run_callback(app, key, [1], filters | {"lang": lang}, triggered=[
+            {"prop_id": f"{button}.n_clicks", "value": 1}])
+        return message.children, panel
+
+    state = FilterState.from_dict(filters)
+    runtime.principal_of = lambda: LEADER
+    shown = chart.command_panel(state, runtime)
+    assert buttons(shown) == [{"type": "cmd-remind", "event": event["event_id"]}]
+    runtime.principal_of = lambda: STAFF
+    assert buttons(chart.command_panel(state, runtime)) == []
+
+    before = _state(tmp_path / "access.sqlite")
+    far = Principal("far", "leader", frozenset({other["district_code"]}))
+    for principal, event_id, words in [
+            (STAFF, event["event_id"], "您的角色（staff）不能发起、催办或答复督办。"),
+            (far, event["event_id"], f"事件 {event['event_id']} 不在您负责的区县内。"),
+            (LEADER, same["event_id"], f"事件 {same['event_id']} 没有未答复的督办。")]:
+        said, _ = remind(principal, event_id)
+        assert (said.children, said.className) == (words, "error")
+    assert _state(tmp_path / "access.sqlite") == before
+
+    said, panel = remind(LEADER, event["event_id"], "en")
+    assert (said.children, said.className) == (f"Reminded event {event['event_id']}.", "ok")
+    (item,) = book.history(event["event_id"])
+    assert [(s.step, s.who, s.note) for s in item["steps"]] == [
+        ("issue", "lead", ""), ("remind", "lead", "Please speed up")]
+    assert book.open_items()[0]["reminders"] == 1
+    assert buttons(panel) == [{"type": "cmd-remind", "event": event["event_id"]}]
+    audited = [json.loads(row["what"]) for row in Access(tmp_path / "access.sqlite")
+               .audit_log(action="supervision")]
+    assert [a["step"] for a in audited] == ["remind", "issue"]
+
+
+def _pattern_ids(component, kind: str) -> list[dict]:
+    """The pattern-matching IDs of one type in a component tree, in order."""
+    found = []
+
+    def walk(node):
+        if isinstance(getattr(node, "id", None), dict) and node.id.get("type") == kind:
+            found.append(node.id)
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if hasattr(child, "children") or hasattr(child, "id"):
+                walk(child)
+    for node in component if isinstance(component, list) else [component]:
+        walk(node)
+    return found
+
+
+def test_a_grid_cells_open_events_open_the_panel_for_those_who_may_supervise(
+        settings, queries, tmp_path):
+    """督办 from a grid cell (/grid): the cells with overdue open events to choose from, a
+    chosen cell's open events overdue first with how late, the 督办 mark, and a button
+    opening the 督办 panel on the event for a user who may supervise (none for staff); a
+    district user sees and chooses only their districts' cells."""
+    import json
+
+    from dash.exceptions import PreventUpdate
+
+    from app import create_app
+    from callbacks.filters import input_names
+    from callbacks.grid import CONTROLS
+    from charts.common import store_payload
+    from charts.state import FilterState
+    from layouts.ids import Grid
+    from tests.conftest import run_callback
+
+    app = create_app(settings.with_(access_path=tmp_path / "access.sqlite"))
+    runtime = app.citybrain_runtime
+    start, end = "2026-01-01", "2026-11-24"
+    city = FilterState(None, start, end, "fixed_asset_investment", "zh")
+    panel = next(k for k in app.callback_map if "grid-cell-events.children" in k)
+    chooser = next(k for k in app.callback_map if "grid-sv-event.data" in k)
+    busiest = queries.open_events_by_cell(None, start, end, 1).iloc[0]
+    cell_state = FilterState(busiest["district_code"], start, end, "fixed_asset_investment",
+                             "zh", township=busiest["township_code"],
+                             cell=busiest["grid_code"])
+    shown = queries.open_events(busiest["grid_code"], start, end, 50)
+    assert shown["hours_overdue"].iloc[0] > 0          # the test city has one to chase
+
+    def pick(principal, cell):
+        runtime.principal_of = lambda: principal
+        args = {name: None for name in input_names(Grid.PREFIX, CONTROLS)}
+        args.update(search="", current=store_payload(city), paused=True)
+        button = json.dumps({"cell": cell, "type": Grid.CELL_PICK}, separators=(",", ":"))
+        return run_callback(app, app.filter_controllers[Grid.PREFIX], *args.values(),
+                            triggered=[{"prop_id": f"{button}.n_clicks", "value": 1}])[0]
+
+    # the city: the cells to choose from, the most overdue first; a click chooses one
+    runtime.principal_of = lambda: LEADER
+    choices = run_callback(app, panel, store_payload(city), 0)
+    cells = queries.open_events_by_cell(None, start, end, 15)["grid_code"].tolist()
+    assert len(cells) == 15
+    assert [i["cell"] for i in _pattern_ids(choices, Grid.CELL_PICK)] == cells
+    chosen = pick(LEADER, busiest["grid_code"])
+    assert (chosen["district"], chosen["township"], chosen["cell"]) == (
+        busiest["district_code"], busiest["township_code"], busiest["grid_code"])
+
+    # the cell: its open events in order, one already under 督办 marked
+    book = runtime.supervision
+    marked = shown.iloc[1]
+    deadline = (book.now().date() + dt.timedelta(days=2)).isoformat()
+    book.issue(int(marked["event_id"]), LEADER, marked["department_code"], deadline)
+    listed = run_callback(app, panel, store_payload(cell_state), 1)
+    assert [i["event"] for i in _pattern_ids(listed, Grid.CELL_SUPERVISE)] == \
+        shown["event_id"].tolist()
+    text = json.dumps(listed[1].to_plotly_json(), ensure_ascii=False, default=str)
+    first = shown.iloc[0]
+    assert f"超期 {round(first['hours_overdue'])} 小时" in text
+    assert text.count("督办中") == 1
+    items = listed[1].children
+    assert "督办中" in json.dumps(items[1].to_plotly_json(), ensure_ascii=False, default=str)
+    assert str(listed[0].children).startswith(
+        f"{runtime.names('zh')[busiest['grid_code']]}：未办结 ")
+
+    # a button opens the panel on its event; a button drawn anew (no click) does not
+    opened = {"event": int(first["event_id"]), "type": Grid.CELL_SUPERVISE}
+    button = json.dumps(opened, separators=(",", ":"))
+    assert run_callback(app, chooser, None, 0, [1], triggered=[
+        {"prop_id": f"{button}.n_clicks", "value": 1}]) == int(first["event_id"])
+    with pytest.raises(PreventUpdate):
+        run_callback(app, chooser, None, 0, [0], triggered=[
+            {"prop_id": f"{button}.n_clicks", "value": 0}])
+
+    # staff see the same list without the buttons
+    runtime.principal_of = lambda: STAFF
+    seen = run_callback(app, panel, store_payload(cell_state), 1)
+    assert _pattern_ids(seen, Grid.CELL_SUPERVISE) == []
+    assert json.dumps(seen[1].to_plotly_json(), ensure_ascii=False,
+                      default=str).count(str(first["event_id"])) == 1
+
+    # a user of another district: their cells only; the busiest cell is unknown to them
+    other = next(d for d in queries.district_codes if d != busiest["district_code"])
+    theirs = Principal("dd", "analyst", frozenset({other}))
+    runtime.principal_of = lambda: theirs
+    choices = run_callback(app, panel, store_payload(city), 0)
+    mine = queries.open_events_by_cell(other, start, end, 15)["grid_code"].tolist()
+    assert mine and busiest["grid_code"] not in mine
+    assert [i["cell"] for i in _pattern_ids(choices, Grid.CELL_PICK)] == mine
+    with pytest.raises(PreventUpdate):
+        run_callback(app, panel, store_payload(cell_state), 0)
+    with pytest.raises(PreventUpdate):       # nothing changes: the cell is not theirs
+        pick(theirs, busiest["grid_code"])
+
+
+@pytest.mark.parametrize("hours,zh,en", [
+    (17.4, "超期 17 小时", "17 h overdue"), (0.3, "超期不足 1 小时", "under 1 h overdue"),
+    (-2.6, "剩余 3 小时", "3 h left"), (-0.2, "剩余不足 1 小时", "under 1 h left")])
+def test_a_cells_event_says_how_late_in_the_overdue_lists_whole_hours(hours, zh, en):
+    from layouts.grid import _hours_text
+    assert (_hours_text(hours, "zh"), _hours_text(hours, "en")) == (zh, en)

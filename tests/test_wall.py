@@ -209,6 +209,43 @@ def test_key_task_scene_marks_overdue_tasks(runtime, app):
     assert overdue[0].children[0].children == frame.iloc[0]["title"]
 
 
+def test_command_scene_lists_the_open_supervision_overdue_first_in_red(settings, store,
+                                                                        queries, app,
+                                                                        tmp_path):
+    """The 指挥调度 scene's 督办 part: each open 督办's event, the department that holds it and
+    its deadline, overdue first and red, counted in the title; an answered one is gone."""
+    from data.access import Principal
+    from data.supervision import Supervision
+
+    class Clock:
+        now = dt.datetime(2026, 10, 5, 9, 0)
+
+        def __call__(self):
+            return self.now
+
+    clock = Clock()
+    runtime = Runtime(settings.with_(access_path=tmp_path / "access.sqlite"), store, queries)
+    runtime.supervision = Supervision(tmp_path / "access.sqlite", lambda: queries, clock=clock)
+    events = store.records("SELECT event_id, department_code FROM grid_events "
+                           "WHERE closed_at IS NULL ORDER BY event_id LIMIT 3")
+    leader = Principal("lead", "leader")
+    for event, deadline in zip(events, ("2026-10-20", "2026-10-06", "2026-10-25")):
+        runtime.supervision.issue(event["event_id"], leader, event["department_code"], deadline)
+    runtime.supervision.answer(events[2]["event_id"], leader, "已办结")
+    clock.now = dt.datetime(2026, 10, 7, 9, 0)          # the second is past its deadline now
+    names = runtime.names("zh")
+
+    title, table = wall_charts.command_supervision(wall_charts.WallView(runtime, app, "zh"),
+                                                   None)
+    assert title.children == "督办事项 · 2 · 已超期 1"
+    rows = [([cell.children for cell in row.children], row.className)
+            for row in table.children[1].children]
+    assert rows == [
+        ([str(events[1]["event_id"]), names[events[1]["department_code"]], "10-06 23:59"],
+         "row-alert"),
+        ([str(events[0]["event_id"]), names[events[0]["department_code"]], "10-20 23:59"], "")]
+
+
 def test_idle_refresh_sends_nothing(runtime, app):
     view = wall_charts.WallView(runtime, app, "zh")
     parts = wall_charts.build_parts(view)

@@ -342,8 +342,9 @@ _STYLE = """
 body { margin: 0; min-height: 100vh; display: flex; align-items: center;
   justify-content: center; background: #0b1426; color: #e6edf7;
   font: 18px "CityBrain Sans", "Noto Sans CJK SC", sans-serif; }
-main { width: 420px; padding: 40px; background: #101d36; border: 1px solid #24406e;
-  border-radius: 8px; }
+main { width: 420px; max-width: calc(100vw - 24px); box-sizing: border-box; padding: 40px;
+  background: #101d36; border: 1px solid #24406e; border-radius: 8px; }
+@media (max-width: 480px) { main { padding: 24px 18px; } }
 h1 { font-size: 28px; margin: 0 0 4px; } h2 { font-size: 16px; font-weight: normal;
   color: #8fa6c8; margin: 0 0 28px; }
 label { display: block; margin: 16px 0 6px; color: #8fa6c8; font-size: 15px; }
@@ -360,6 +361,7 @@ td { padding: 2px 12px 2px 0; }
 
 def _page(content: str, title: str) -> str:
     return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{title or '城市大脑 City Brain'}</title><style>{_STYLE}</style></head>"
             f"<body><main>{content}</main></body></html>")
 

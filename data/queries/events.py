@@ -35,7 +35,7 @@ class EventQueries(QueryBase):
               "events_by_subcategory",
               # grid governance screen
               "event_funnel", "handling_time_histogram", "deadline_hours", "overdue_events",
-              "category_by_source", "department_table",
+              "open_events", "open_events_by_cell", "category_by_source", "department_table",
               # monthly report and wall: surging grid cells
               "event_cell_months", "event_cell_daily", "event_cell_window")
 
@@ -163,17 +163,48 @@ class EventQueries(QueryBase):
         Read from event_open, the open events kept with the rollups: overdue is judged when
         asked, so an event that fell due after its load is overdue now too.
         """
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-            raise ValueError(f"limit must be a whole number >= 0, not {limit!r}")
+        return self._open_events(area, start, end, limit, overdue_only=True)
+
+    def open_events(self, area: Area, start: str, end: str, limit: int = 50
+                    ) -> pd.DataFrame:
+        """Return the events reported in [start, end] still open at the store's as-of time,
+        overdue or not: the columns of ``overdue_events``, the overdue ones first (most
+        overdue first), then those not yet due, the nearest deadline first (hours_overdue
+        below 0: the hours left). A grid cell's list on the grid screen, to supervise from."""
+        return self._open_events(area, start, end, limit, overdue_only=False)
+
+    def _open_events(self, area: Area, start: str, end: str, limit: int,
+                     overdue_only: bool) -> pd.DataFrame:
+        _check_limit(limit)
         where, params = self._where(area)
         reported, bounds = reported_on_days(start, end)
         if "event_open" not in self._tables:     # a store from before it, until its next load
             return pd.DataFrame(columns=list(_OVERDUE_COLUMNS))
         columns = ", ".join(_OVERDUE_COLUMNS[:-1])
+        late = f"deadline_at < {AS_OF} AND " if overdue_only else ""
         return self.store.df(
             f"SELECT {columns}, date_diff('second', deadline_at, {AS_OF}) / 3600.0 "
-            f"AS hours_overdue FROM event_open WHERE deadline_at < {AS_OF} AND "
+            f"AS hours_overdue FROM event_open WHERE {late}"
             f"{reported}{where} ORDER BY hours_overdue DESC, event_id LIMIT ?",
+            bounds + params + [limit])
+
+    def open_events_by_cell(self, area: Area, start: str, end: str, limit: int = 12
+                            ) -> pd.DataFrame:
+        """Return the grid cells of an area with events reported in [start, end] still open
+        at the store's as-of time, those with the most overdue ones first (then the most
+        open ones): district_code, township_code, grid_code, n_open, n_overdue. Where the
+        grid screen lets the analyst pick a cell to supervise its events."""
+        _check_limit(limit)
+        where, params = self._where(area)
+        reported, bounds = reported_on_days(start, end)
+        if "event_open" not in self._tables:
+            return pd.DataFrame(columns=["district_code", "township_code", "grid_code",
+                                         "n_open", "n_overdue"])
+        return self.store.df(
+            "SELECT district_code, township_code, grid_code, count(*)::BIGINT AS n_open, "
+            f"count(*) FILTER (WHERE deadline_at < {AS_OF})::BIGINT AS n_overdue "
+            f"FROM event_open WHERE {reported}{where} GROUP BY ALL "
+            "ORDER BY n_overdue DESC, n_open DESC, grid_code LIMIT ?",
             bounds + params + [limit])
 
     def event_brief(self, event_id: int) -> dict | None:
@@ -270,6 +301,11 @@ class EventQueries(QueryBase):
             "FROM hot ORDER BY grid_code",
             day_bounds(start, end) + self._scope_filter()[1] + [int(min_count)]
             + day_bounds(base_start, base_end))
+
+
+def _check_limit(limit) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValueError(f"limit must be a whole number >= 0, not {limit!r}")
 
 
 def _weighted_median(counts: list[tuple]) -> float | None:

@@ -6,7 +6,10 @@ Missing Chromium is a failure, never a skip: CI must not go green without these 
 from __future__ import annotations
 
 import os
+import re
 import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,8 +19,13 @@ CHROMIUM = os.environ.get("CITYBRAIN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run",
                   "--disable-quic"]
+#: A phone (the phone view's tests): Chromium's emulation of a 390x844 touch screen.
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
 ARTIFACTS = Path(os.environ.get("CITYBRAIN_ARTIFACTS", "test-artifacts"))
 HERE = Path(__file__).resolve().parent
+#: The password of the users signed-in tests create (LiveServer.add_user).
+PASSWORD = "correct horse battery"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -40,6 +48,8 @@ class LiveServer:
             assert client.get(f"/fonts/citybrain-sans-{weight}.woff2").status_code == 200
         self.server = make_server("127.0.0.1", 0, app.server, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        #: its users, sessions and audit log (data/access.Access): None without sign-in
+        self.access = app.server.extensions.get("citybrain_access")
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):
@@ -49,11 +59,30 @@ class LiveServer:
     def __exit__(self, *exc):
         self.server.shutdown()
 
+    def add_user(self, name: str, role: str, districts: Iterable[str] = (),
+                 password: str = PASSWORD) -> None:
+        """A user of ``role`` (data/access.ROLES) in the server's access file, scoped to
+        ``districts`` (district codes; none: the whole city), who signs in with
+        ``password``."""
+        self.access.add_user(name, role, password, tuple(districts))
+
 
 @pytest.fixture(scope="module")
 def live_server(settings):
     from app import create_app
     with LiveServer(create_app(settings)) as server:
+        yield server
+
+
+@contextmanager
+def signed_in_server(settings, access_dir: Path, **changes) -> Iterator[LiveServer]:
+    """The app with sign-in on and its own access file in ``access_dir`` (and the settings
+    ``changes``), served; create its users with ``server.add_user``. For a module-scoped
+    fixture: ``with signed_in_server(settings, tmp_path_factory.mktemp("m")) as server:``."""
+    from app import create_app
+    app = create_app(settings.with_(auth=True, access_path=access_dir / "access.sqlite",
+                                    **changes))
+    with LiveServer(app) as server:
         yield server
 
 
@@ -94,3 +123,35 @@ def probe(browser):
     page.set_default_timeout(20_000)
     yield PageProbe(page)
     context.close()
+
+
+def sign_in(page, server: LiveServer, name: str, path: str = "/",
+            password: str = PASSWORD) -> None:
+    """Open ``path``, be sent to the sign-in page, sign in as ``name`` and wait to be back
+    (on ``path``, or the page saying the role may not see it)."""
+    page.goto(f"{server.url}{path}")
+    page.wait_for_url(re.compile(r"/login\?next="))
+    page.fill("#username", name)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+@contextmanager
+def signed_in(browser, server: LiveServer, name: str, path: str = "/", *,
+              password: str = PASSWORD, timeout: float = 30_000,
+              **context_options) -> Iterator[PageProbe]:
+    """A browser context of its own (a user's own cookies) signed in as ``name`` on
+    ``path``, as a PageProbe (``.page``, ``.errors``, ``.screenshot``), closed at the end.
+    ``context_options`` are Playwright's (default a 1920x1080 viewport; a phone:
+    ``viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True``)."""
+    context = browser.new_context(**({"viewport": {"width": 1920, "height": 1080}}
+                                     | context_options))
+    try:
+        page = context.new_page()
+        page.set_default_timeout(timeout)
+        probe = PageProbe(page)
+        sign_in(page, server, name, path, password)
+        yield probe
+    finally:
+        context.close()

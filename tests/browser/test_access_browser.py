@@ -8,34 +8,21 @@ import re
 
 import pytest
 
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import PASSWORD, sign_in, signed_in_server
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
 def signed_server(settings, tmp_path_factory, store):
-    from app import create_app
-    app = create_app(settings.with_(auth=True, access_path=tmp_path_factory.mktemp("acc")
-                                    / "access.sqlite", wall_refresh_seconds=10))
-    access = app.server.extensions["citybrain_access"]
     districts = [code for (code,) in store.rows("SELECT code FROM districts ORDER BY code")]
-    access.add_user("analyst-2", "analyst", PASSWORD, districts[:2])
-    access.add_user("boss", "leader", PASSWORD)
-    names = dict(store.rows("SELECT code, name_zh FROM districts"))
-    with LiveServer(app) as server:
-        server.access, server.districts, server.names = access, districts, names
+    with signed_in_server(settings, tmp_path_factory.mktemp("acc"),
+                          wall_refresh_seconds=10) as server:
+        server.add_user("analyst-2", "analyst", districts[:2])
+        server.add_user("boss", "leader")
+        server.districts = districts
+        server.names = dict(store.rows("SELECT code, name_zh FROM districts"))
         yield server
-
-
-def _sign_in(probe, server, name: str, next_path: str = "/"):
-    page = probe.page
-    page.goto(f"{server.url}{next_path}")
-    page.wait_for_url(re.compile(r"/login\?next="))
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
 
 
 def test_login_then_a_district_analyst_sees_only_their_districts(probe, signed_server):
@@ -75,7 +62,7 @@ def test_login_then_a_district_analyst_sees_only_their_districts(probe, signed_s
 
 def test_a_leader_sees_the_overview_and_wall_links_only(probe, signed_server):
     page, server = probe.page, signed_server
-    _sign_in(probe, server, "boss", "/economy")
+    sign_in(page, server, "boss", "/economy")
     page.wait_for_selector("text=领导角色无权查看此页面")
     links = page.inner_text(".cb-screen")
     assert "运行指挥大屏" in links

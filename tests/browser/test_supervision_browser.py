@@ -1,6 +1,9 @@
 """督办/催办 in the browser (issue 19 item 2): an analyst issues a 督办 from the grid screen's
-overdue list, reminds it, sees both in the event's history and the list's mark; in English on
-a smaller screen, the event table opens an event's history and refuses a past deadline."""
+overdue list, reminds it, sees both in the event's history and the list's mark, and reminds it
+again with one click in /command's 督办 panel; in English on
+a smaller screen, the event table opens an event's history and refuses a past deadline; on the
+grid screen, a grid cell chosen from its panel lists its open events, and one of them is
+supervised from there."""
 
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ def server(settings, tmp_path_factory):
     app.server.extensions["citybrain_access"].add_user("ana", "analyst", PASSWORD)
     with LiveServer(app) as live:
         live.access_path = path
+        live.supervision_book = app.citybrain_runtime.supervision
         yield live
 
 
@@ -85,6 +89,13 @@ def test_sv001_issue_and_remind_from_the_overdue_list(server, probe):
     page.goto(f"{server.url}/command?lang=zh")
     page.wait_for_function(f"() => document.querySelector('#cmd-supervision .sv-open-table')"
                            f"?.innerText?.includes('{event_id}')")
+    # ... and reminds it there in one click (催办, with the usual words), audited
+    page.locator(f'#cmd-supervision button[id*=\'"event":{event_id},\']').click()
+    page.wait_for_function("() => document.querySelector('#cmd-supervision .cmd-message')"
+                           f"?.innerText?.includes('已催办事件 {event_id}')")
+    (item,) = server.supervision_book.history(int(event_id))
+    assert [(s.step, s.note) for s in item["steps"]][-1] == ("remind", "请加快办理")
+    assert len(Access(server.access_path).audit_log(action="supervision")) == 3
     assert probe.errors == [], probe.errors
     assert [u for u in probe.requests if not LOCAL.match(u)] == []
 
@@ -127,3 +138,41 @@ def test_sv002_the_event_table_shows_the_history_and_refuses_a_past_deadline(ser
         assert errors == [], errors
     finally:
         context.close()
+
+
+def test_sv003_supervise_an_event_of_a_grid_cell(server, probe):
+    page = probe.page
+    _sign_in(page, server.url, "/grid?lang=zh")
+    cells = page.locator("#grid-cell-events")
+    # the cells with the most overdue open events: choosing one lists its open events
+    first_cell = cells.locator(".gc-pick").first
+    first_cell.wait_for()
+    name = first_cell.inner_text().strip()
+    first_cell.click()
+    page.wait_for_function(f"() => document.querySelector('#grid-cell-events .gc-head')"
+                           f"?.innerText.startsWith('{name}：未办结')")
+    page.wait_for_url(re.compile(r"cell="))
+    assert name in page.inner_text("#grid-breadcrumbs")
+    # the overdue ones first, with how late; one not yet under 督办 is supervised from here
+    assert "超期" in cells.locator(".gc-item").first.locator(".gc-hours").inner_text()
+    item = cells.locator(".gc-item:not(:has(.gc-mark))").first
+    event_id = item.locator(".gc-id").inner_text().strip()
+    item.locator(".gc-supervise").click()
+    page.locator("#grid-sv-panel").wait_for(state="visible")
+    page.wait_for_function("() => document.querySelector('#grid-sv-history')"
+                           "?.innerText.includes('尚无督办记录')")
+    assert f"事件 {event_id}" in page.inner_text("#grid-sv-panel")
+    page.fill("#grid-sv-note", "网格内超期事件，请今日处置")
+    page.click("#grid-sv-issue")
+    page.wait_for_function("() => document.querySelector('#grid-sv-message')"
+                           "?.innerText.includes('已发出督办')")
+    # the cell's list marks it
+    page.wait_for_function(
+        "(id) => [...document.querySelectorAll('#grid-cell-events .gc-item')].some("
+        "(li) => li.querySelector('.gc-id')?.innerText === id && "
+        "li.querySelector('.gc-mark')?.innerText === '督办中')", arg=event_id)
+    probe.screenshot("sv003-grid-cell-supervision-zh")
+    log = Access(server.access_path).audit_log(action="supervision")
+    assert any(r["who"] == "ana" and f'"event":{event_id}' in r["what"] for r in log)
+    assert probe.errors == [], probe.errors
+    assert [u for u in probe.requests if not LOCAL.match(u)] == []
