@@ -17,10 +17,10 @@ from charts import state as st
 from charts.overview import (
     CHARTS,
     THEME,
+    map_as_of,
     map_layer,
     map_legend,
     map_style_path,
-    map_title,
     overlay_traces,
     state_kpi_cards,
 )
@@ -84,7 +84,7 @@ def render(state: st.FilterState, runtime, app, ids, head, bar):
         style_url=app.get_relative_path(map_style_path(state, THEME)),
         center=center, zoom=zoom, size=overview.MAP_SIZE, theme=THEME, lang=state.lang,
         selected=state.picked or state.area,
-        title=map_title(title, ind, state, runtime),
+        title=title, subtitle=map_as_of(ind, state, runtime),
         view_key=state.township or state.district or "city",
         layers=overlay_traces(state, runtime), level=state.map_level)
     return overview.page(ids=ids, lang=state.lang, head=head, bar=bar, map_figure=map_figure,
@@ -138,7 +138,8 @@ def register(app, runtime) -> None:
             trace["selectedpoints"] = None
             patch["layout"]["selections"] = []
             patch["layout"]["selectionrevision"] = st.to_query(s) or "none"
-        patch["layout"]["title"]["text"] = map_title(title, ind, s, runtime)
+        patch["layout"]["title"]["text"] = title
+        patch["layout"]["title"]["subtitle"]["text"] = map_as_of(ind, s, runtime)
         # a new area refits the view; within one area the user's pan and zoom stay
         center, zoom = runtime.view(s.township or s.district)
         patch["layout"]["uirevision"] = f"map-{s.township or s.district or 'city'}"

@@ -12,7 +12,7 @@ from charts import state as st
 from data import freshness
 from data.calendar import shift_months
 from layouts import figures
-from layouts.theme import TOP_MARGIN
+from layouts.theme import SUBTITLE_ROOM, TOP_MARGIN
 from settings import local_now
 
 
@@ -130,5 +130,3 @@ def with_as_of(figure, chart, state: st.FilterState, runtime, theme):
     return figure
 
 
-#: The room a line under a chart's title takes.
-SUBTITLE_ROOM = 16

@@ -93,12 +93,11 @@ def map_style_path(state: st.FilterState, map_theme: theme.Theme) -> str:
     return f"/geo/style/{map_theme.name}.json?{urlencode(query)}"
 
 
-def map_title(title: str, ind: Indicator, state: st.FilterState, runtime) -> str:
-    """The map's title and how fresh what it shows is (below the districts an event metric
-    may stand in for the chosen indicator)."""
-    text = common.as_of_text((freshness.feed_of(ind),), replace(state, indicator=ind.code),
-                              runtime, THEME)
-    return f"{title}  {text}" if text else title
+def map_as_of(ind: Indicator, state: st.FilterState, runtime) -> str:
+    """How fresh what the map shows is, for the line under its title (below the districts an
+    event metric may stand in for the chosen indicator); "" when nothing is dated."""
+    return common.as_of_text((freshness.feed_of(ind),), replace(state, indicator=ind.code),
+                             runtime, THEME) or ""
 
 
 def target_text(value: float | None, ind: Indicator, lang: str) -> str | None:

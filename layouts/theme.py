@@ -79,6 +79,8 @@ THEMES = {t.name: t for t in (WALL, ANALYST, PRINT, FAR)}
 
 #: The charts' top margin, for the title and a legend above the plot.
 TOP_MARGIN = 72
+#: The room a line under a chart's title takes (its as-of, a note).
+SUBTITLE_ROOM = 16
 
 
 @functools.cache

@@ -20,7 +20,14 @@ from layouts.figures.base import (
     _numbers,
     indicator_title,
 )
-from layouts.theme import AQI_COLORS, MAP_LABEL_LAYER, NO_DATA_COLOR, WATER_COLORS, Theme
+from layouts.theme import (
+    AQI_COLORS,
+    MAP_LABEL_LAYER,
+    NO_DATA_COLOR,
+    SUBTITLE_ROOM,
+    WATER_COLORS,
+    Theme,
+)
 
 #: Where the colour scale's values begin: below it lies the "no value" grey band, too thin to
 #: show on the colour bar.
@@ -119,11 +126,13 @@ def no_data_key(theme: Theme, lang: str) -> tuple[list[dict], list[dict]]:
 def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_url: str | dict,
                center: dict, zoom: float, theme: Theme, lang: str, selected: str | None,
                size: tuple[int, int], title: str | None = None, view_key: str = "city",
-               layers: list[dict] | None = None, level: str = "districts") -> go.Figure:
+               layers: list[dict] | None = None, level: str = "districts",
+               subtitle: str | None = None) -> go.Figure:
     """Return a choropleth of one indicator over districts, townships or grid cells, on an
     offline MapLibre map, ``size`` (width, height) pixels of the canvas. ``view_key`` names the
     area shown: the map keeps the user's pan and zoom while it stays the same, and refits when
-    it changes.
+    it changes. ``subtitle`` (the as-of; "" for a line filled later): a line under the title,
+    its room kept whatever it says, so a new text never resizes the map.
 
     Geometry is not in the figure: the browser fetches ``geojson_url`` once and caches it.
     The map style is a URL too (``web/routes.py``): an inline style object makes MapLibre reset
@@ -143,15 +152,20 @@ def choropleth(frame: pd.DataFrame, ind: Indicator, *, geojson_url: str, style_u
         "colorbar": {"title": {"text": colorbar_title(ind, lang), "side": "right"},
                      "thickness": 12, "len": 0.7, "tickfont": {"color": theme.muted}}}
     key_shapes, key_words = no_data_key(theme, lang)
-    return _figure(theme, title or indicator_title(ind, lang), [areas, *(layers or [])],
-                   shapes=key_shapes, annotations=key_words,
-                   # the colour bar's room is fixed: grown to fit its labels, it resized the
-                   # map with each indicator, and MapLibre then paints the map twice
-                   margin={"l": 0, "r": MAP_COLORBAR_ROOM, "t": 44, "b": 0, "autoexpand": False},
-                   uirevision=f"map-{view_key}",
-                   width=size[0], height=size[1], autosize=False,
-                   map={"style": style_url, "center": center, "zoom": zoom},
-                   clickmode="event")   # a click drills down; box and lasso pick
+    top = 44 + (SUBTITLE_ROOM if subtitle is not None else 0)
+    figure = _figure(theme, title or indicator_title(ind, lang), [areas, *(layers or [])],
+                     shapes=key_shapes, annotations=key_words,
+                     # the colour bar's room is fixed: grown to fit its labels, it resized the
+                     # map with each indicator, and MapLibre then paints the map twice
+                     margin={"l": 0, "r": MAP_COLORBAR_ROOM, "t": top, "b": 0, "autoexpand": False},
+                     uirevision=f"map-{view_key}",
+                     width=size[0], height=size[1], autosize=False,
+                     map={"style": style_url, "center": center, "zoom": zoom},
+                     clickmode="event")   # a click drills down; box and lasso pick
+    if subtitle is not None:
+        figure.update_layout(title_subtitle={"text": subtitle,
+                                             "font": {"size": max(11, theme.font_size - 3)}})
+    return figure
 
 
 #: The map's traces, in drawing order, so a Patch can address each: the areas, then the
