@@ -75,8 +75,10 @@ lock: $(PY)
 	  grep -q '^async-timeout==' $$lock || printf '$(ASYNC_TIMEOUT)\n' >> $$lock; done
 
 # On every core, a test file per worker at a time (-n auto --dist loadfile): a module's server
-# and browser start once.
-PYTEST_PARALLEL := -n auto --dist loadfile
+# and browser start once. The slow modules are dealt first (tests/conftest.py orders them;
+# --no-loadscope-reorder keeps that order rather than xdist's most-tests-first, which dealt
+# the slowest, one-test modules last and left a worker idle for up to a minute at the end).
+PYTEST_PARALLEL := -n auto --dist loadfile --no-loadscope-reorder
 
 # The soaks run for minutes by design: `make soak`, not the gate (it stays under 10 minutes).
 test: install-test lint

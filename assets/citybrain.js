@@ -78,6 +78,23 @@ window.citybrain = {
 // where it was. Every standing alert is shown in turn: the banner steps through all of them
 // (most severe first, a new one at once) and the alert list turns its pages, each every
 // config.alert_seconds; both link to the overview of the alert's area and window.
+// The phone view (/m): what a tap changed into view. An alert chosen for the assign form:
+// the form (it sits above the list the tap was in); a KPI card: the map it colours.
+window.citybrain.phoneScroll = function (chosen) {
+  const trigger = (window.dash_clientside.callback_context.triggered || [])[0] || {};
+  const id = trigger.prop_id || '';
+  const target = id.startsWith('m-chosen') ? (chosen ? 'm-form' : null)
+    : (trigger.value ? 'm-map-title' : null);
+  if (target) {
+    // after the server's answer has shown the form (or redrawn the map's title)
+    setTimeout(function () {
+      const el = document.getElementById(target);
+      if (el) el.scrollIntoView({block: 'start', behavior: 'smooth'});
+    }, 150);
+  }
+  return '';
+};
+
 window.citybrain.wall = {
   config: null, alerts: [], seen: {}, turn: 0, timer: null, slots: 1, step: 0, ticker: null,
 

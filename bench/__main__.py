@@ -103,6 +103,7 @@ SECTIONS = [
         Row("category x source", "grid-matrix.figure", "areas"),
         Row("department table", "grid-departments.rowData", "areas"),
         Row("overdue list", "grid-overdue.rowData", "areas"),
+        Row("open events by grid cell", "grid-cell-events.children", "areas"),
     ]),
     ("event records (20 rows a page)", [
         Row("page 0, newest first", TABLE, "areas", NAIVE_TABLE, (0, NEWEST_FIRST, "")),
@@ -327,8 +328,9 @@ def _app_request(row: Row, state: dict, deps: dict) -> tuple[str, list, list, st
                    "value": _grid_request(*row.table)}]
         return row.output, inputs, [store], "evt-table.getRowsRequest"
     inputs, states = [store], []
-    if row.output == "grid-overdue.rowData":
-        # the overdue list also follows a 督办 step on the screen (its 督办 column)
+    if row.output in ("grid-overdue.rowData", "grid-cell-events.children"):
+        # the overdue list and a cell's open events also follow a 督办 step on the screen
+        # (their 督办 marks)
         inputs.append({"id": "grid-sv-version", "property": "data", "value": None})
     if row.output == MAP:
         # the map takes the query it was drawn for as State: None, always recolour

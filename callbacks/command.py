@@ -89,11 +89,11 @@ def take_step(runtime, trigger, department, deadline, note, chosen, lang: str, *
     if isinstance(trigger, dict):
         step, key = trigger.get("step"), trigger.get("key")
         if step in command.FORM_STEPS:      # a row's assign, resolve or silence: choose it
-            found = records.record(key) if isinstance(key, str) else None
-            if found is None:
-                return command.message(CommandError(404, "unknown", alert=str(key)[:80])
-                                       .text(lang), False), False, no_update, no_update
-            alert = found["alert"]
+            refused = records.refusal(key, who) if isinstance(key, str) else \
+                CommandError(404, "unknown", alert=str(key)[:80])
+            if refused is not None:       # not even its words for another district's user
+                return command.message(refused.text(lang), False), False, no_update, no_update
+            alert = records.record(key)["alert"]
             text = f"{alert.get('where') or ''} {alert.get('what') or ''}".strip() or key
             colon = "：" if lang == "zh" else ": "
             return no_update, False, key, f"{i18n.t(f'cmd_{step}', lang)}{colon}{text}"
@@ -163,6 +163,7 @@ def register(app, runtime) -> None:
                   Output(Command.VERSION, "data"), Output(Command.CHOSEN, "data"),
                   Output(Command.CHOSEN_TEXT, "children"), Output(Command.FORM_STEP, "data"),
                   Output(Command.NOTE, "value"), Output(Command.REASON, "value"),
+                  Output(Command.DEADLINE, "value"), Output(Command.UNTIL, "value"),
                   Input({"type": Command.STEP, "step": ALL, "key": ALL}, "n_clicks"),
                   Input(Command.ASSIGN, "n_clicks"),
                   State(Command.DEPARTMENT, "value"), State(Command.DEADLINE, "value"),
@@ -181,14 +182,17 @@ def register(app, runtime) -> None:
             runtime, trigger, department, deadline, note, chosen, lang,
             step=form_step or "assign", until=until, reason=reason)
         # a row's assign, resolve or silence sets the form's step (and clears the last
-        # step's message, which was about another alert or step)
+        # step's message, which was about another alert or step); the times it offers
+        # count from now (a screen left open for hours offered a silence ending in the past)
         chosen_step = trigger.get("step") if isinstance(trigger, dict) else None
+        zone = runtime.settings.time_zone
         if chosen_step in command.FORM_STEPS and key is not no_update:
-            return "", no_update, key, chosen_text, chosen_step, no_update, no_update
+            return ("", no_update, key, chosen_text, chosen_step, no_update, no_update,
+                    default_deadline(zone), default_until(zone))
         # a form done: its words are not the next step's
         cleared = "" if done and not isinstance(trigger, dict) else no_update
         return (text, ((version or 0) + 1 if done else no_update), key, chosen_text, no_update,
-                cleared, cleared)
+                cleared, cleared, no_update, no_update)
 
     # the form's step -> the fields it shows and its button's words
     @app.callback(Output(Command.FORM, "className"), Output(Command.ASSIGN, "children"),
@@ -198,14 +202,18 @@ def register(app, runtime) -> None:
         lang = filters.read_state(data, runtime.context).lang
         return command.form_class(step), i18n.t(f"cmd_{step}", lang)
 
-    # a 督办's 催办 button -> data/supervision.py -> the message above the panel drawn again
+    # filter store (district) -> the open 督办; a 督办's 催办 button -> data/supervision.py
+    # -> the message above the panel drawn again
     @app.callback(Output(Command.SUPERVISION, "children"),
+                  Input(Shell.FILTERS, "data"),
                   Input({"type": Command.REMIND, "event": ALL}, "n_clicks"),
-                  State(Shell.FILTERS, "data"), prevent_initial_call=True)
-    def remind_supervision(_clicks, data):
+                  prevent_initial_call=True)
+    def show_supervision(data, _clicks):
+        s = filters.read_state(data, runtime.context)
+        if ctx.triggered_id == Shell.FILTERS:
+            return supervision_panel(s, runtime)
         # drawing the panel again fires its buttons' inputs with no click: only a click acts
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             raise PreventUpdate
-        s = filters.read_state(data, runtime.context)
         said = remind(runtime, ctx.triggered_id["event"], s.lang)
         return [html.P(said, className="cmd-message"), supervision_panel(s, runtime)]

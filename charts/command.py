@@ -1,10 +1,10 @@
 """指挥调度 (Dash-free): the standing alerts with their records (data/command.py), who holds
 each in words, for the /command screen, the wall's banner, list and scene.
 
-``alerts(runtime, lang)`` is the one place the alert rules' output meets the records: it
-computes ``data/alerts.live``, syncs the records with it (only for a reader of the whole city:
-a district user's "city" is their districts, so their alerts are not the city's) and returns
-each alert with its state, holder line, escalated and overdue flags.
+``screen_alerts`` is the one place the alert rules' output meets the records: it computes
+``data/alerts.live``, syncs the records with it (``sync``: a district user only their
+districts' own alerts, never the city-wide ones) and returns each alert with its state,
+holder line, escalated and overdue flags.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pandas as pd
 import i18n
 from charts import state as st
 from data import alerts as alert_rules
+from data.catalog import Catalogue
 from data.command import Command
 from settings import local_zone
 
@@ -44,9 +45,13 @@ def district_of(area_code, ctx: st.Context) -> str | None:
     return lineage[0] if lineage else None
 
 
-def snapshot(row, ctx: st.Context, href: str | None = None) -> dict:
-    """An alert row of data/alerts.live as the record keeps it."""
-    out = {"key": row.key, "district": district_of(row.area_code, ctx), "href": href}
+def snapshot(row, ctx: st.Context, href: str | None = None,
+             catalogue: Catalogue | None = None) -> dict:
+    """An alert row of data/alerts.live as the record keeps it, with what its count counts
+    (``counted``: cases or events, for its line where the catalogue is not at hand)."""
+    ind = catalogue.get(row.code) if catalogue is not None and row.code in catalogue else None
+    out = {"key": row.key, "district": district_of(row.area_code, ctx), "href": href,
+           "counted": "cases" if ind is not None and ind.kind == "cases" else "events"}
     for field in _SNAPSHOT:
         value = getattr(row, field, None)
         if value is None or (not isinstance(value, str) and pd.isna(value)):
@@ -60,13 +65,22 @@ def snapshot(row, ctx: st.Context, href: str | None = None) -> dict:
 
 
 def sync(runtime, frame: pd.DataFrame, hrefs: dict[str, str] | None = None) -> Command:
-    """Bring the records in line with the live alerts of ``frame`` when the reader sees the
-    whole city; return the records."""
+    """Bring the records in line with the live alerts of ``frame``; return the records.
+
+    A reader of the whole city sees every alert: new ones open, those gone are closed as
+    cleared. A district user's alerts are computed on their districts' data: those of an
+    area inside them are the city's own (a district's rate, a cell's surge) and open or
+    reopen as the city's would, so a district leader's phone shows them when nobody of the
+    whole city is looking; city-wide ones are left out (a "city" of some districts is not
+    the city), and nothing is closed (their view is not all of the city's alerts)."""
     command = command_of(runtime)
-    if not runtime.principal.districts:
-        ctx = runtime.context
-        command.sync([snapshot(row, ctx, (hrefs or {}).get(row.key))
-                      for row in frame.itertuples()])
+    ctx, mine = runtime.context, runtime.principal.districts
+    alerts = [snapshot(row, ctx, (hrefs or {}).get(row.key), runtime.catalogue)
+              for row in frame.itertuples()]
+    if mine:
+        command.sync([a for a in alerts if a["district"] in mine], complete=False)
+    else:
+        command.sync(alerts)
     return command
 
 

@@ -24,6 +24,7 @@ from data import catalog
 from data.calendar import shift_months
 from data.queries import KEY_TASK_STATUSES
 from layouts import figures, theme, wall
+from layouts import supervision as supervision_layout
 from layouts.frame import nav_href
 from layouts.ids import Wall
 from layouts.wall import Part
@@ -301,7 +302,7 @@ def command_supervision(view: WallView, _part: Part):
     if not rows:
         return wall.table(columns, [[i18n.t("sv_open_none", lang), "", ""]], title=title)
     cells = [[str(r["event_id"]), r["department"],
-              (r["deadline"] or "")[5:16].replace("T", " ")] for r in rows]
+              supervision_layout.minute(r["deadline"])[5:]] for r in rows]
     classes = ["row-alert" if r["overdue"] else "" for r in rows]
     if len(cells) > SUPERVISION_ROWS:
         more = len(cells) - SUPERVISION_ROWS + 1

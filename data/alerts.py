@@ -414,10 +414,12 @@ def window_label(start: dt.date, end: dt.date, lang: str) -> str:
     return i18n.t("alert_window_days", lang).format(n=(end - start).days + 1)
 
 
-def events_label(events: int, ind: Indicator | None, lang: str) -> str:
-    """What a value rests on, in words: 447件 / 447 events (service cases: cases; events when
-    the indicator is not known)."""
-    cases = ind is not None and ind.kind == "cases"
+def events_label(events: int, ind: Indicator | None, lang: str,
+                 cases: bool | None = None) -> str:
+    """What a value rests on, in words: 447件 / 447 events (service cases: cases; ``cases``
+    says so when the indicator is not at hand; events when neither is known)."""
+    if cases is None:
+        cases = ind is not None and ind.kind == "cases"
     return i18n.t("alert_cases" if cases else "alert_events", lang).format(
         n=f"{events:,}" if lang == "en" else events)
 
@@ -452,8 +454,11 @@ def alert_line(alert: Mapping[str, Any], lang: str,
     if events is not None:
         code = str(alert.get("code"))
         ind = catalogue.get(code) if catalogue is not None and code in catalogue else None
-        basis = i18n.t("alert_basis", lang).format(window=basis,
-                                                   count=events_label(events, ind, lang))
+        # a record's snapshot (the webhooks) says what it counted: no catalogue there
+        cases = None if ind is not None or "counted" not in alert else \
+            alert["counted"] == "cases"
+        basis = i18n.t("alert_basis", lang).format(
+            window=basis, count=events_label(events, ind, lang, cases))
     return i18n.t("wall_alert_line", lang).format(
         where=alert["where"] or "", what=alert["what"] or "", value=amount(alert["value"]),
         basis=basis, threshold=amount(alert["threshold"]), since=since)

@@ -95,10 +95,6 @@ class CommandError(ValueError):
         return i18n.t(f"cmd_err_{self.key}", lang).format(**fields)
 
 
-def escalate_minutes(rule: str) -> int:
-    return ESCALATE_MINUTES.get(rule, DEFAULT_ESCALATE_MINUTES)
-
-
 def notify_module(transition: str, alert: dict) -> None:
     """The default notifier: ``data.notify.enqueue`` (the outgoing webhooks) if it is
     installed; nothing otherwise."""
@@ -307,6 +303,19 @@ class Command:
     def _now(self) -> str:
         return _iso(self.clock())
 
+    def escalate_minutes(self, rule: str) -> int:
+        """How long an alert of ``rule`` may stand unacknowledged, in minutes (the
+        ``minutes`` these records were opened with, else ESCALATE_MINUTES)."""
+        return self.minutes.get(rule, DEFAULT_ESCALATE_MINUTES)
+
+    def refusal(self, key: str, principal: Principal) -> CommandError | None:
+        """Why ``principal`` may not act on the alert ``key`` (unknown, a role that may only
+        see, another district's), or None: what a form asks before it shows an alert."""
+        found = self.record(key)
+        if found is None:
+            return CommandError(404, "unknown", alert=str(key)[:80])
+        return self._allowed(principal, found)
+
     def _allowed(self, principal: Principal, row) -> CommandError | None:
         if not principal.may("alerts"):
             return CommandError(403, "role", role=principal.role)
@@ -367,7 +376,7 @@ class Command:
             "SELECT key, rule, opened_at, alert FROM alert_records "
             "WHERE state = 'open' AND escalated_at IS NULL")
             if dt.datetime.fromisoformat(row["opened_at"])
-            + dt.timedelta(minutes=self.minutes.get(row["rule"], DEFAULT_ESCALATE_MINUTES))
+            + dt.timedelta(minutes=self.escalate_minutes(row["rule"]))
             <= now]
         fired = []
         for row in due:

@@ -779,7 +779,6 @@ TEXT.update({
 
 # the leader's phone view (/m)
 TEXT.update({
-    "m_title": ("城市大脑 · 手机版", "City Brain · phone"),
     "m_scope": ("范围", "Area"),
     "m_choose_scope": ("换区县", "Other area"),
     "m_kpis": ("关键指标", "Key figures"),
@@ -795,4 +794,13 @@ TEXT.update({
     "m_full": ("完整版", "Full screens"),
     "m_cancel": ("取消", "Cancel"),
     "m_tap_kpi": ("点指标卡看地图", "Tap a figure to map it"),
+})
+TEXT.update({
+    "m_fewer": ("收起", "Show fewer"),
+    "m_glance_alerts": ("预警 {n}条（超时{late}）", "Alerts {n} ({late} late)"),
+    "m_glance_supervision": ("督办 {n}件", "Supervision {n}"),
+    "m_period": ("{start} 至 {end}", "{start} to {end}"),
+    "m_due_2h": ("2小时后", "In 2 hours"),
+    "m_due_tomorrow": ("明天18:00", "Tomorrow 18:00"),
+    "m_due_3d": ("3天后18:00", "In 3 days, 18:00"),
 })

@@ -236,3 +236,10 @@ class Phone(StrEnum):
     VERSION = "m-version"           # bumped by every step: the alerts are drawn again
     SUPERVISION = "m-supervision"
     SUPERVISION_COUNT = "m-supervision-count"
+    GLANCE = "m-glance"             # the counts at the top, linking down to their lists
+    PERIOD = "m-period"             # the KPI cards' period
+    MORE = "m-more"                 # pattern-matching type: {"type": MORE, "list": ...}
+    EXPANDED = "m-expanded"         # the lists shown whole (a store: redraws keep it)
+    DUE = "m-due"                   # pattern-matching type: a deadline's one-tap choice
+    SCROLLER = "m-scroller"         # a hidden output of the clientside scrolling
+    DIGEST = "m-digest"             # what the lists last showed: an unchanged minute redraws nothing

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 import i18n
-from layouts import frame
+from layouts import frame, supervision
 from layouts.command import ROW_STEPS
 from layouts.ids import Phone
 
@@ -17,8 +17,10 @@ from layouts.ids import Phone
 MAP_SIZE = (366, 380)
 MAP_KEY_ROOM = 86
 MAP_FIT = (MAP_SIZE[0], MAP_SIZE[1] - MAP_KEY_ROOM)
-#: The alerts shown before "+n more" (they come escalated and overdue first).
-FIRST_ALERTS = 6
+#: The alerts (and 督办) shown before "+n more": the most urgent come first.
+FIRST_ITEMS = 6
+#: The deadlines the assign form offers in one tap (callbacks/phone.due_time).
+DUE_CHOICES = ("2h", "tomorrow", "3d")
 #: The steps a phone offers (the rest are the /command screen's): what a leader does away
 #: from the centre.
 PHONE_STEPS = ("acknowledge", "assign", "close")
@@ -66,7 +68,10 @@ def header(*, lang: str, city_name: str, as_of: str, is_demo: bool, lang_href: s
 
 def scope(lang: str, area: str, others: list[tuple[str, str]]):
     """The area shown, and the others as links (a summary that opens: 18 districts do not
-    fit a phone's width as buttons)."""
+    fit a phone's width as buttons); only the area when there is no other."""
+    if not others:
+        return html.Div(className="m-scope", children=html.Div(className="m-scope-only", children=[
+            html.Span(i18n.t("m_scope", lang), className="m-label"), html.B(area)]))
     return html.Details(className="m-scope", children=[
         html.Summary([html.Span(i18n.t("m_scope", lang), className="m-label"),
                       html.B(area), html.Span(i18n.t("m_choose_scope", lang),
@@ -76,11 +81,16 @@ def scope(lang: str, area: str, others: list[tuple[str, str]]):
     ])
 
 
-def section(title: str, count_id: str | None, body_id: str, extra=None):
-    return html.Section(className="m-section", children=[
+def section(title: str, count_id: str | None, body_id: str, extra=None,
+            more: str | None = None):
+    """A section of the view: its heading with a count (or a period), ``extra`` above the
+    body, and ``more``: the name of the list whose "+n more" button closes it."""
+    return html.Section(id=f"{body_id}-section", className="m-section", children=[
         html.H2([title, html.Span(id=count_id, className="m-count") if count_id else None]),
         *([extra] if extra is not None else []),
         html.Div(id=body_id, className=f"{body_id}-body"),
+        html.Button(id={"type": Phone.MORE, "list": more}, className="m-more-button",
+                    hidden=True, n_clicks=0) if more else None,
     ])
 
 
@@ -89,18 +99,24 @@ def _step_button(step: str, key: str, lang: str):
                        id={"type": Phone.STEP, "step": step, "key": key}, n_clicks=0)
 
 
-def alert_cards(rows: list[dict], lang: str, may_act: bool, district_href) -> list:
+def alert_cards(rows: list[dict], lang: str, may_act: bool, district_href,
+                whole: bool = False) -> list:
     """The open alerts as cards (``rows``: charts/command.screen_alerts): state, the alert's
     line (a link to its district's view when it has one), district and holder, and the
-    steps this user may take (acknowledge, assign, close)."""
+    steps this user may take (acknowledge, assign, close). The first FIRST_ITEMS unless
+    ``whole`` (they come escalated and overdue first)."""
     if not rows:
         return [html.P(i18n.t("cmd_none", lang), className="hint m-none")]
-    cards = [_alert_card(row, lang, may_act, district_href) for row in rows]
-    if len(cards) <= FIRST_ALERTS:
-        return cards
-    return [*cards[:FIRST_ALERTS], html.Details(className="m-rest", children=[
-        html.Summary(i18n.t("cmd_more", lang).format(n=len(cards) - FIRST_ALERTS)),
-        *cards[FIRST_ALERTS:]])]
+    return [_alert_card(row, lang, may_act, district_href)
+            for row in (rows if whole else rows[:FIRST_ITEMS])]
+
+
+def more_button(name: str, lang: str, total: int, whole: bool):
+    """The text and hidden flag of a list's "+n more" / "show fewer" button."""
+    if total <= FIRST_ITEMS:
+        return "", True
+    return (i18n.t("m_fewer", lang) if whole else
+            i18n.t("cmd_more", lang).format(n=total - FIRST_ITEMS)), False
 
 
 def _alert_card(row: dict, lang: str, may_act: bool, district_href):
@@ -133,7 +149,11 @@ def assign_form(lang: str, departments: list[dict], deadline: str):
                                  placeholder=i18n.t("cmd_department", lang))]),
         html.Label([i18n.t("cmd_deadline", lang),
                     dcc.Input(id=Phone.DEADLINE, type="text", value=deadline,
-                              inputMode="numeric", placeholder="2026-12-05 18:00")]),
+                              placeholder="2026-12-05 18:00")]),
+        # typing a time on a phone is slow: the usual deadlines in one tap
+        html.Div(className="m-due", children=[
+            html.Button(i18n.t(f"m_due_{choice}", lang), n_clicks=0, className="m-chip",
+                        id={"type": Phone.DUE, "choice": choice}) for choice in DUE_CHOICES]),
         html.Label([i18n.t("cmd_note", lang),
                     dcc.Input(id=Phone.NOTE, type="text", maxLength=500)]),
         html.Div(className="m-steps", children=[
@@ -145,45 +165,57 @@ def assign_form(lang: str, departments: list[dict], deadline: str):
     ])
 
 
-def supervision_cards(rows: list[dict], lang: str) -> list:
-    """The open 督办 (charts/supervision.open_rows), overdue first: the event, its district
-    and the department holding it, the deadline and how often it was reminded."""
+def supervision_cards(rows: list[dict], lang: str, whole: bool = False) -> list:
+    """The open 督办 (charts/supervision.open_rows, overdue first): the event, its district
+    and the department holding it, the deadline and how often it was reminded; the first
+    FIRST_ITEMS unless ``whole``."""
     if not rows:
         return [html.P(i18n.t("sv_open_none", lang), className="hint m-none")]
-    ordered = sorted(rows, key=lambda r: (not r["overdue"], r["deadline"] or ""))
     return [html.Article(className="m-card m-sv" + (" late" if r["overdue"] else ""), children=[
         html.P(i18n.t("m_supervision_line", lang).format(
             event=r["event_id"], district=r["district"], department=r["department"])),
         html.P([html.Span(i18n.t("sv_overdue", lang), className="m-late-badge")
                 if r["overdue"] else None,
                 i18n.t("m_supervision_due", lang).format(
-                    deadline=(r["deadline"] or "")[5:16].replace("T", " "),
+                    deadline=supervision.minute(r["deadline"])[5:],
                     reminders=r["reminders"])], className="m-holder"),
-    ]) for r in ordered]
+    ]) for r in (rows if whole else rows[:FIRST_ITEMS])]
 
 
-def page(*, lang: str, head, scope_part, departments: list[dict], deadline: str,
-         may_act: bool):
-    """The phone view: its own URL and refresh, then header, area, KPI cards, alerts, 督办
-    and the area's map."""
+def glance(lang: str, alerts: int, late: int, open_supervision: int):
+    """The counts at the top of the view, each a link down to its list."""
+    return [html.A(i18n.t("m_glance_alerts", lang).format(n=alerts, late=late),
+                   href="#m-alerts-section", className="m-glance-link" + (
+                       " late" if late else "")),
+            html.A(i18n.t("m_glance_supervision", lang).format(n=open_supervision),
+                   href="#m-supervision-section", className="m-glance-link")]
+
+
+def page(*, lang: str, head, departments: list[dict], deadline: str, may_act: bool):
+    """The phone view: its own URL and refresh, then header, area, the counts at a glance,
+    KPI cards and the map they colour, the alerts (with the assign form) and the 督办."""
     return html.Div(id=f"{Phone.PREFIX}-root", className=f"m-screen lang-{lang}", children=[
         dcc.Location(id=Phone.URL, refresh=False),
         dcc.Interval(id=Phone.TICK, interval=REFRESH_MS),
         dcc.Store(id=Phone.CHOSEN), dcc.Store(id=Phone.VERSION, data=0),
+        dcc.Store(id=Phone.EXPANDED, data=[]), dcc.Store(id=Phone.DIGEST),
+        html.Div(id=Phone.SCROLLER, hidden=True),
         head,
-        html.Div(id=Phone.SCOPE, children=scope_part),
-        section(i18n.t("m_kpis", lang), None, Phone.KPIS,
+        html.Div(id=Phone.SCOPE),
+        html.Nav(id=Phone.GLANCE, className="m-glance"),
+        section(i18n.t("m_kpis", lang), Phone.PERIOD, Phone.KPIS,
                 extra=html.P(i18n.t("m_tap_kpi", lang), className="hint")),
-        section(i18n.t("m_alerts", lang), Phone.ALERT_COUNT, Phone.ALERTS,
-                extra=html.Div([html.Div(id=Phone.MESSAGE, className="m-message",
-                                         role="status"),
-                                assign_form(lang, departments, deadline) if may_act
-                                else html.Div(id=Phone.FORM, hidden=True)])),
-        section(i18n.t("m_supervision", lang), Phone.SUPERVISION_COUNT, Phone.SUPERVISION),
         html.Section(className="m-section", children=[
             html.H2(id=Phone.MAP_TITLE),
             dcc.Graph(id=Phone.MAP, config=MAP_CONFIG, className="m-map",
                       style={"height": f"{MAP_SIZE[1]}px"}),
         ]),
+        section(i18n.t("m_alerts", lang), Phone.ALERT_COUNT, Phone.ALERTS, more="alerts",
+                extra=html.Div([html.Div(id=Phone.MESSAGE, className="m-message",
+                                         role="status"),
+                                assign_form(lang, departments, deadline) if may_act
+                                else html.Div(id=Phone.FORM, hidden=True)])),
+        section(i18n.t("m_supervision", lang), Phone.SUPERVISION_COUNT, Phone.SUPERVISION,
+                more="supervision"),
         frame.version_footer(),
     ])

@@ -53,7 +53,7 @@ def _state_badge(item: dict, lang: str):
     return html.Span(i18n.t("sv_open_state", lang), className="sv-badge sv-open")
 
 
-def _minute(text: str | None) -> str:
+def minute(text: str | None) -> str:
     """An ISO time to the minute, as the screens write times."""
     return "" if not text else text[:16].replace("T", " ")
 
@@ -71,12 +71,12 @@ def history(event_id: int, items: list[dict], lang: str, names: dict[str, str]):
                 _state_badge(item, lang),
                 html.Span(f"{i18n.t('sv_holder', lang)}：{department}" if lang == "zh" else
                           f"{i18n.t('sv_holder', lang)}: {department}"),
-                html.Span(f"{i18n.t('sv_deadline', lang)} {_minute(item['deadline'])}",
+                html.Span(f"{i18n.t('sv_deadline', lang)} {minute(item['deadline'])}",
                           className="sv-deadline"),
             ]),
             html.Ol(className="sv-steps", children=[
                 html.Li(className=f"sv-step sv-step-{step.step}", children=[
-                    html.Span(_minute(step.at), className="sv-at"),
+                    html.Span(minute(step.at), className="sv-at"),
                     html.Span(i18n.t(f"sv_step_{step.step}", lang), className="sv-what"),
                     html.Span(step.who, className="sv-who"),
                     html.Span(step.note, className="sv-text") if step.note else None,
@@ -127,7 +127,7 @@ def open_list(rows: list[dict], lang: str, may_remind: bool = False):
                 children=f"{i18n.t('sv_holder', lang)} {department} · {len(members)}" + (
                     f" · {i18n.t('sv_overdue', lang)} {late}" if late else ""))]),
             *[html.Tr(className="sv-row sv-row-late" if r["overdue"] else "sv-row",
-                      children=[html.Td(_minute(r[key])[5:] if key in ("issued_at",
+                      children=[html.Td(minute(r[key])[5:] if key in ("issued_at",
                                                                         "deadline")
                                         else str(r[key])) for key, _ in OPEN_COLUMNS]
                       + ([html.Td(remind_button(r["event_id"], lang))] if may_remind else []))

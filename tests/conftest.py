@@ -17,6 +17,36 @@ TEST_NOW = dt.datetime(2026, 11, 24, 10, 0)
 TEST_EVENTS = 20_000
 
 
+#: Markers of the modules that take the longest per test: a real browser, a server started
+#: with its own processes, charts or reports rendered with Chromium (pyproject.toml).
+SLOW_MARKERS = (("browser", "deploy"), ("render",))
+
+
+@pytest.hookimpl(trylast=True)      # after tests/browser/conftest.py has marked its modules
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test``: ``--dist loadfile --no-loadscope-reorder``), hand
+    out the slow modules first: a worker takes a whole module at a time, so one slow
+    module dealt last keeps a worker busy for up to a minute while the other has nothing
+    left. xdist's own order (most tests first) dealt the modules of one or two tests last,
+    and those are among the slowest (tests/test_load.py alone takes ~45 s, the command
+    screen's browser test ~20 s). Slow modules (``SLOW_MARKERS``) first, then the rest,
+    each group with the most tests first, so the many short modules at the end fill both
+    workers up to the same time. A module's own tests keep their order; a run without
+    xdist keeps pytest's."""
+    if not hasattr(config, "workerinput"):
+        return
+    modules: dict = {}
+    for item in items:
+        modules.setdefault(item.path, []).append(item)
+
+    def rank(tests: list) -> tuple[int, int]:
+        marks = {mark.name for item in tests for mark in item.iter_markers()}
+        slow = next((i for i, names in enumerate(SLOW_MARKERS) if marks & set(names)),
+                    len(SLOW_MARKERS))
+        return slow, -len(tests)
+    items[:] = [item for tests in sorted(modules.values(), key=rank) for item in tests]
+
+
 @pytest.fixture(scope="session")
 def city_path(tmp_path_factory):
     """Path of the small test city's DuckDB file (built once per session)."""

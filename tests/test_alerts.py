@@ -104,11 +104,23 @@ def test_webhook_says_each_alert_as_the_wall_does(runtime, app, lang):
     assert {"threshold", "aqi", "surge", "warning"} <= set(frame["rule"])
     wall_text = {a["key"]: a["text"] for a in view.alerts}
     for row in frame.itertuples():
-        record = command_charts.snapshot(row, runtime.context, "./")
+        record = command_charts.snapshot(row, runtime.context, "./", runtime.catalogue)
         sent = notify.notification("open", {"key": row.key, **record}, settings)["text"]
         assert sent == f"{i18n.t('notify_open', lang)}{wall_text[row.key]} http://cb.example/"
         if row.rule == "warning":
             assert row.detail in sent and i18n.number(row.value, lang) not in sent
+    # a rate of service cases rests on cases, not events, in the record's line too (the
+    # test city's live alerts have none: one made of a threshold alert)
+    rate = next(row for row in frame.itertuples() if row.rule == "threshold")
+    cases = rate._replace(code="service_on_time_rate")
+    assert runtime.catalogue.get(cases.code).kind == "cases"
+    record = command_charts.snapshot(cases, runtime.context, "./", runtime.catalogue)
+    line = alerts.alert_line(record, lang)
+    assert line == alerts.alert_line(cases._asdict(), lang, runtime.catalogue)
+    assert alerts.events_label(int(cases.events), runtime.catalogue.get(cases.code), lang) \
+        in line
+    if lang == "en":      # Chinese counts both in 件
+        assert f"{int(cases.events):,} cases" in line and " events" not in line
 
 
 def test_window_label_names_a_month_or_the_last_days():

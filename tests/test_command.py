@@ -11,7 +11,7 @@ import multiprocessing
 import pytest
 
 from data.access import Access, Principal
-from data.command import Command, CommandError, escalate_minutes
+from data.command import Command, CommandError
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
@@ -113,14 +113,14 @@ def test_cmd003_unacknowledged_alert_escalates_after_its_rules_minutes(world):
     command, clock, sent = world
     slow, fast = alert(), alert("aqi:aqi:360703", "360703", rule="aqi")
     command.sync([slow, fast])
-    assert escalate_minutes("aqi") < escalate_minutes("threshold")
-    clock.advance(minutes=escalate_minutes("aqi") - 1)
+    assert command.escalate_minutes("aqi") < command.escalate_minutes("threshold")
+    clock.advance(minutes=command.escalate_minutes("aqi") - 1)
     assert not any(r["escalated"] for r in command.records())
     clock.advance(minutes=1)
     records = command.records()
     assert [(r["key"], r["escalated"]) for r in records] == [(fast["key"], True),
                                                              (slow["key"], False)]
-    clock.advance(minutes=escalate_minutes("threshold"))
+    clock.advance(minutes=command.escalate_minutes("threshold"))
     assert all(r["escalated"] for r in command.records())
     # each escalation notified once however often the records are read
     command.records()
@@ -250,6 +250,8 @@ def test_cmd009_the_screens_steps_refuse_bad_requests_and_change_nothing(app, mo
     city's live alerts: another district's alert, a role that may only see, an unknown
     department, a deadline in the past or unreadable are said in words and change nothing;
     a good assignment is done."""
+    from dash import no_update
+
     from callbacks import command as command_callbacks
     from charts import command as charts_command
     from charts import state as st
@@ -276,6 +278,13 @@ def test_cmd009_the_screens_steps_refuse_bad_requests_and_change_nothing(app, mo
     acknowledge = {"type": "cmd-step", "step": "acknowledge", "key": target["key"]}
     district_user = Principal("zg", "analyst", frozenset({elsewhere}))
     assert step(district_user, acknowledge) == ("这条预警不在您负责的区县。", "error", False)
+    # choosing another district's alert for the form: refused, not even its words shown
+    choose = {"type": "cmd-step", "step": "assign", "key": target["key"]}
+    monkeypatch.setattr(runtime, "principal_of", lambda: district_user)
+    said, done, chosen, chosen_text = command_callbacks.take_step(
+        runtime, choose, None, None, "", None, "zh")
+    assert (str(said.children), done, chosen, chosen_text) == (
+        "这条预警不在您负责的区县。", False, no_update, no_update)
     assert step(STAFF, acknowledge) == ("您的角色（staff）不能处置预警。", "error", False)
     assert step(ANALYST, None, "NOPE", "2099-01-01 10:00")[0] == "未知的责任部门：NOPE"
     assert "已过去" in step(ANALYST, None, department, "2020-01-01 10:00")[0]

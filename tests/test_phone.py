@@ -30,6 +30,12 @@ def _text(component) -> str:
                       ensure_ascii=False)
 
 
+def _lists(app, search: str):
+    """The alerts' and 督办's callback for a query string, drawn afresh (nothing expanded,
+    no digest of a last drawing)."""
+    return run_callback(app, _key(app, "m-alerts.children"), search, 0, 0, [], None)
+
+
 @pytest.fixture
 def records(app, monkeypatch, tmp_path):
     runtime = app.citybrain_runtime
@@ -45,7 +51,7 @@ def _as(app, monkeypatch, principal):
 
 def test_phone101_who_may_act_gets_the_steps_staff_only_see(app, monkeypatch, records):
     _as(app, monkeypatch, LEADER)
-    cards, count, *_ = run_callback(app, _key(app, "m-alerts.children"), "?lang=zh", 0, 0)
+    cards, count, *_ = _lists(app, "?lang=zh")
     text = _text(cards)
     assert '"step": "acknowledge"' in text and '"step": "assign"' in text
     # the phone offers acknowledge, assign and close; resolve and silence are /command's
@@ -54,26 +60,34 @@ def test_phone101_who_may_act_gets_the_steps_staff_only_see(app, monkeypatch, re
     assert n > 0 and count.startswith(f"{n}条")
 
     _as(app, monkeypatch, STAFF)
-    cards, count, *_ = run_callback(app, _key(app, "m-alerts.children"), "?lang=zh", 0, 0)
+    cards, count, *_ = _lists(app, "?lang=zh")
     assert '"step"' not in _text(cards) and count.startswith(f"{n}条")
     page = run_callback(app, "app-page.children", "/m", "?lang=zh")
     assert "m-assign" not in _text(page)
 
 
-def test_phone102_a_district_user_sees_their_districts_only(app, monkeypatch, records):
-    _as(app, monkeypatch, LEADER)
-    run_callback(app, _key(app, "m-alerts.children"), "?lang=zh", 0, 0)   # syncs the city
-    assert {r["district"] for r in records.records()} - {"360702"}   # others' alerts exist
+def test_phone102_a_district_user_sees_their_districts_alerts_only(app, monkeypatch, records):
+    """Alone, with nobody of the whole city looking: their districts' own alerts open (the
+    same records as the city's view opens for them), no city-wide or other district's one."""
     _as(app, monkeypatch, ZHANGGONG)
-    cards, *_ = run_callback(app, _key(app, "m-alerts.children"), "?lang=zh", 0, 0)
+    cards, count, *_ = _lists(app, "?lang=zh")
+    mine = records.records()
+    assert mine and {r["district"] for r in mine} == {"360702"}
     text = _text(cards)
-    shown = [r for r in records.records() if f'"data-key": "{r["key"]}"' in text]
-    assert shown and {r["district"] for r in shown} == {"360702"}
+    assert all(f'"data-key": "{r["key"]}"' in text for r in mine)
+    assert count.startswith(f"{len(mine)}条")
+
+    _as(app, monkeypatch, LEADER)
+    _lists(app, "?lang=zh")
+    city = records.records()
+    assert {r["district"] for r in city} - {"360702"}       # others' alerts exist
+    assert {r["key"] for r in city if r["district"] == "360702"} == {r["key"] for r in mine}
+    assert all(r["opened_count"] == 1 for r in city)          # the same records, not reopened
+
+    _as(app, monkeypatch, ZHANGGONG)
     scope, *_ = run_callback(app, _key(app, "m-scope.children"), "?lang=zh")
-    hrefs = [c["props"]["href"] for c in json.loads(_text(scope))["props"]["children"][1][
-        "props"]["children"]]
-    # the only other area is the district itself ("everywhere" is what is shown)
-    assert len(hrefs) == 1 and "district=360702" in hrefs[0]
+    # one district: it is all there is to see, so no other area is offered
+    assert "m-scope-links" not in _text(scope) and "章贡区" in _text(scope)
 
 
 def test_phone103_the_page_has_no_desktop_chrome_and_taps_change_the_query(app, monkeypatch):
@@ -107,6 +121,45 @@ def test_phone104_a_hostile_query_string_draws_the_default_view(app, monkeypatch
     default = run_callback(app, _key(app, "m-scope.children"), "")
     drawn = run_callback(app, _key(app, "m-scope.children"), search)
     # the same area, indicator and language as with no query string at all
-    assert (drawn[3], drawn[4], _text(drawn[0])) == (default[3], default[4], _text(default[0]))
-    cards, count, *_ = run_callback(app, _key(app, "m-alerts.children"), search, 0, 0)
-    assert count == run_callback(app, _key(app, "m-alerts.children"), "", 0, 0)[1]
+    assert (drawn[2], drawn[4], drawn[5], _text(drawn[0]), _text(drawn[1])) == (
+        default[2], default[4], default[5], _text(default[0]), _text(default[1]))
+    cards, count, *_ = _lists(app, search)
+    assert count == _lists(app, "")[1]
+
+
+def test_phone105_lists_open_whole_and_an_unchanged_minute_redraws_nothing(app, monkeypatch,
+                                                                          records):
+    from dash.exceptions import PreventUpdate
+
+    from layouts.phone import FIRST_ITEMS
+    _as(app, monkeypatch, LEADER)
+    first = _lists(app, "?lang=zh")
+    n = len(records.records())
+    assert n > FIRST_ITEMS
+    assert first[0].__len__() == FIRST_ITEMS and first[6] is False      # "+n more" shown
+    assert first[5] == f"另有 {n - FIRST_ITEMS} 条"
+    key = _key(app, "m-alerts.children")
+    whole = run_callback(app, key, "?lang=zh", 1, 0, ["alerts"], first[-1])
+    assert len(whole[0]) == n and whole[5] == "收起"
+    # the minute's tick with nothing changed: the cards stay as they are (an open list
+    # open, buttons not swapped under a finger)
+    with pytest.raises(PreventUpdate):
+        run_callback(app, key, "?lang=zh", 2, 0, ["alerts"], whole[-1])
+    # a step done elsewhere changes a holder: drawn again
+    records.acknowledge(records.records()[0]["key"], LEADER)
+    again = run_callback(app, key, "?lang=zh", 3, 0, ["alerts"], whole[-1])
+    assert "已由 zhang 确认" in _text(again[0])
+
+
+def test_phone106_one_tap_deadlines_are_the_centres_time(monkeypatch):
+    """The one-tap deadlines count from the centre's clock (settings.local_now, Beijing
+    time whatever the machine's zone): at 17:30 UTC it is 01:30 the next day in Beijing,
+    and "tomorrow" is the day after that."""
+    import datetime as dt
+
+    from callbacks import phone as phone_callbacks
+    monkeypatch.setattr(phone_callbacks, "local_now", lambda zone: dt.datetime(
+        2026, 12, 5, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    assert phone_callbacks.due_time("2h", "Asia/Shanghai") == "2026-12-05 03:30"
+    assert phone_callbacks.due_time("tomorrow", "Asia/Shanghai") == "2026-12-06 18:00"
+    assert phone_callbacks.due_time("3d", "Asia/Shanghai") == "2026-12-08 18:00"

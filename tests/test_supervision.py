@@ -518,9 +518,18 @@ def test_the_command_panels_remind_button_reminds_or_says_why_not(settings, even
     def remind(principal, event_id, lang="zh"):
         runtime.principal_of = lambda: principal
         button = json.dumps({"event": event_id, "type": "cmd-remind"}, separators=(",", ":"))
-        message, panel = run_callback(app, key, [1], filters | {"lang": lang}, triggered=[
+        message, panel = run_callback(app, key, filters | {"lang": lang}, [1], triggered=[
             {"prop_id": f"{button}.n_clicks", "value": 1}])
         return message.children, panel
+
+    # the panel follows the filter: another district's 督办 are not this one's
+    runtime.principal_of = lambda: LEADER
+    elsewhere = filters | {"district": other["district_code"]}
+    assert buttons(run_callback(app, key, elsewhere, [0], triggered=[
+        {"prop_id": "app-filters.data", "value": elsewhere}])) == []
+    assert buttons(run_callback(app, key, filters, [0], triggered=[
+        {"prop_id": "app-filters.data", "value": filters}])) == [
+        {"type": "cmd-remind", "event": event["event_id"]}]
 
     state = FilterState.from_dict(filters)
     runtime.principal_of = lambda: LEADER

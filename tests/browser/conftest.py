@@ -22,6 +22,19 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
 #: A phone (the phone view's tests): Chromium's emulation of a 390x844 touch screen.
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
+def phone_card(page, key: str, state: str):
+    """The phone view's card of alert ``key`` once the list is drawn again with it in
+    ``state``: the first few cards are the most urgent, so a card that left them is shown
+    by opening the whole list."""
+    page.wait_for_function(
+        "([key, state]) => { const c = document.querySelector(`.m-alert[data-key='${key}']`);"
+        " return !c || c.dataset.state === state; }", arg=[key, state])
+    card = page.locator(f'.m-alert[data-key="{key}"]')
+    if not card.count():
+        page.locator('.m-more-button').first.tap()
+    return card
+
+
 ARTIFACTS = Path(os.environ.get("CITYBRAIN_ARTIFACTS", "test-artifacts"))
 HERE = Path(__file__).resolve().parent
 #: The password of the users signed-in tests create (LiveServer.add_user).

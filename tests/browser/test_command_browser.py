@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from data.command import Command
-from tests.browser.conftest import PHONE, signed_in, signed_in_server
+from tests.browser.conftest import PHONE, phone_card, signed_in, signed_in_server
 
 pytestmark = pytest.mark.browser
 
@@ -45,10 +45,8 @@ def test_cmd101_acknowledge_assign_close_across_two_users_and_the_wall(browser,
         card.locator(".m-btn-acknowledge").tap()
         expect(page.locator(".m-message .ok")).to_contain_text("已确认")
         assert server.command.record(key)["acknowledged_by"] == "boss"
-        mine = page.locator(f'.m-alert[data-key="{key}"]')
-        if not mine.is_visible():    # acknowledged, it went below the unacknowledged ones
-            page.locator(".m-rest summary").tap()
-        expect(mine.locator(".m-holder")).to_contain_text("已由 boss 确认")
+        expect(phone_card(page, key, "acknowledged").locator(".m-holder")).to_contain_text(
+            "已由 boss 确认")
         leader.screenshot("cmd101-leader-phone")
         assert leader.errors == [], leader.errors
 

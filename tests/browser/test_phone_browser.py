@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from data.command import Command
-from tests.browser.conftest import PHONE, signed_in, signed_in_server
+from tests.browser.conftest import PHONE, phone_card, signed_in, signed_in_server
 from tests.browser.test_layout_browser import OVERFLOW
 
 pytestmark = pytest.mark.browser
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 #: Text smaller than this (CSS px) would need zooming on a phone; the version line in the
 #: footer is for a support call, not for reading.
 SMALLEST_TEXT = 13
-#: A button smaller than this (CSS px high) is not a finger's target.
+#: A button or link to tap smaller than this (CSS px high) is not a finger's target.
 SMALLEST_BUTTON = 40
 
 READABILITY = """() => {
@@ -35,7 +35,8 @@ READABILITY = """() => {
     if (el.closest('svg, .cb-version, details:not([open]) > :not(summary)')) continue;
     const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
     if (own && parseFloat(s.fontSize) < %d) small.push(el.className + ' ' + s.fontSize);
-    if (el.tagName === 'BUTTON' && r.height < %d) buttons.push(el.className + ' ' + r.height);
+    if (el.matches('button, .m-chip, .m-glance-link, .lang-link, summary')
+        && r.height < %d) buttons.push(el.className + ' ' + r.height);
   }
   return {small, buttons};
 }""" % (SMALLEST_TEXT, SMALLEST_BUTTON)
@@ -82,17 +83,18 @@ def test_phone001_reads_on_a_phone_and_shows_one_districts_scene(browser, phone_
             expect(page.locator("#m-map-title")).to_contain_text(name)
             assert _query(page)["indicator"] == code
 
-            # one district's scene: its KPI cards, its alerts only, its townships on the map
-            page.locator(".m-scope summary").tap()
-            chip = page.locator(".m-scope-links .m-chip").nth(2)
-            district = chip.text_content()
-            chip.tap()
+            # an alert's line opens its district's scene: its KPI cards, its alerts only,
+            # its townships on the map
+            first = page.locator(".m-alert").filter(has=page.locator(".m-alert-text a")).first
+            district = first.locator(".m-district").text_content()
+            first.locator(".m-alert-text a").tap()
             expect(page.locator(".m-scope summary b")).to_have_text(district)
             expect(page.locator("#m-map-title")).to_contain_text(district)
             assert _query(page)["indicator"] == code and "district" in _query(page)
             page.wait_for_function(
-                "(name) => [...document.querySelectorAll('.m-alert .m-district')]"
-                ".every((e) => e.textContent === name)", arg=district)
+                "(name) => { const d = [...document.querySelectorAll('.m-alert .m-district')];"
+                " return d.length > 0 && d.every((e) => e.textContent === name); }",
+                arg=district)
             # the language link keeps the district chosen
             assert f"district={_query(page)['district']}" in page.get_attribute("#m-lang",
                                                                                 "href")
@@ -105,11 +107,13 @@ def test_phone002_a_leader_assigns_an_alert_from_the_phone(browser, phone_server
     server = phone_server
     with on_phone(browser, server, "boss", "/m") as phone:
         page = phone.page
-        card = page.locator('.m-alert[data-state="open"]').first
+        # the fifth card, far below the form: the tap brings the form into view
+        card = page.locator('.m-alert[data-state="open"]').nth(4)
         key = card.get_attribute("data-key")
         card.locator(".m-btn-assign").tap()
         expect(page.locator("#m-form")).to_be_visible()
         expect(page.locator("#m-chosen-text")).to_contain_text("指派：")
+        expect(page.locator("#m-form")).to_be_in_viewport()
         code, name = next(iter(server.departments.items()))
         page.locator("#m-department").tap()
         page.get_by_role("option", name=name, exact=True).tap()
@@ -117,14 +121,14 @@ def test_phone002_a_leader_assigns_an_alert_from_the_phone(browser, phone_server
         page.locator(".m-assign-submit").tap()
         expect(page.locator(".m-message .error")).to_contain_text("已过去")
         assert server.command.record(key)["state"] == "open"
-        page.fill("#m-deadline", "2099-12-05 18:00")
+        page.locator(".m-due .m-chip", has_text="明天18:00").tap()    # one tap, Beijing's
+        expect(page.locator("#m-deadline")).to_have_value(re.compile(r"\d{4}-\d\d-\d\d 18:00"))
+        due = page.locator("#m-deadline").input_value()
         page.locator(".m-assign-submit").tap()
         expect(page.locator(".m-message .ok")).to_contain_text("已指派")
         expect(page.locator("#m-form")).to_be_hidden()
-        mine = page.locator(f'.m-alert[data-key="{key}"]')
-        if not mine.is_visible():    # assigned, it went below the unacknowledged ones
-            page.locator(".m-rest summary").tap()
-        expect(mine.locator(".m-holder")).to_have_text(f"已指派 {name} · 截止 12-05 18:00")
+        mine = phone_card(page, key, "assigned")
+        expect(mine.locator(".m-holder")).to_have_text(f"已指派 {name} · 截止 {due[5:]}")
         record = server.command.record(key)
         assert (record["state"], record["department"], record["assigned_by"]) == (
             "assigned", code, "boss")
