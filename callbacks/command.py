@@ -210,10 +210,10 @@ def register(app, runtime) -> None:
                   prevent_initial_call=True)
     def show_supervision(data, _clicks):
         s = filters.read_state(data, runtime.context)
-        if ctx.triggered_id == Shell.FILTERS:
+        if not isinstance(ctx.triggered_id, dict):       # the filter store
             return supervision_panel(s, runtime)
         # drawing the panel again fires its buttons' inputs with no click: only a click acts
-        if not ctx.triggered or not ctx.triggered[0].get("value"):
+        if not ctx.triggered[0].get("value"):
             raise PreventUpdate
         said = remind(runtime, ctx.triggered_id["event"], s.lang)
         return [html.P(said, className="cmd-message"), supervision_panel(s, runtime)]

@@ -160,9 +160,9 @@ class Runtime:
                 return False
             if store.version == self.store.version:
                 # a file put in place by other means than a load (a restored copy, an edit by
-                # hand) keeps its version: keyed by it, the cache would answer from the old
-                # file's rows
-                store.version += f"+{store.fingerprint.rsplit(':', 2)[-1]}"
+                # hand) keeps its version and its feeds': keyed by them, the cache would
+                # answer from the old file's rows
+                store.tell_apart(store.fingerprint.rsplit(':', 2)[-1])
             queries = Queries(store, self.cache)
             self._snap = _Snapshot(self.settings, store, queries, self.cache)  # one assignment
             return True

@@ -145,9 +145,10 @@ class _Recent:
                 self.size -= len(dropped)
 
 
-def memoise(cache, name: str, method: Callable, caching_id: Callable[[], str]) -> Callable:
+def memoise(cache, name: str, method: Callable, caching_id: Callable[..., str]) -> Callable:
     """``method`` answering from ``cache`` (a flask-caching ``Cache``) by one key: ``name``,
-    ``caching_id()`` (the store's version and the reader's scope) and the arguments.
+    ``caching_id(*args, **kwargs)`` (the versions of what the call reads, and the reader's
+    scope) and the arguments.
 
     One look-up per call (flask-caching's own memoize asks the cache for two version keys
     first: three Redis round trips per answer). Keys are never deleted: a write to the store
@@ -159,7 +160,8 @@ def memoise(cache, name: str, method: Callable, caching_id: Callable[[], str]) -
     def memoised(*args, **kwargs):
         # repr, not hash(): the key must be the same in every worker process
         arguments = repr((args, sorted(kwargs.items()))).encode()
-        key = f"q:{name}:{caching_id()}:{hashlib.sha256(arguments).hexdigest()[:32]}"
+        key = (f"q:{name}:{caching_id(*args, **kwargs)}:"
+               f"{hashlib.sha256(arguments).hexdigest()[:32]}")
         if recent is not None and (hit := recent.get(key)) is not None:
             return hit[0]
         found = cache.get(key)

@@ -459,6 +459,27 @@ def insert(con, table: str, frame, replace: bool = False) -> None:
         con.unregister("_incoming")
 
 
+#: What a memoised query may say it reads (data/queries' READS), each with a version of its
+#: own in ``meta`` (``version:<part>``: the store's write count when that part last changed):
+#: each feed written in place, the store's as-of time (any write may move it), and "base",
+#: everything else (places, the catalogue, targets, key tasks, service cases: written only by
+#: a copy renamed over the file). A batch moves its feeds' parts (and as_of when it moves);
+#: a copy moves them all. So an answer over air stays cached while events arrive.
+FEED_PARTS = ("events", "air", "water", "indicators", "warnings", "resources")
+VERSION_PARTS = ("base", *FEED_PARTS, "as_of")
+
+
+def part_counts(meta: dict[str, str]) -> dict[str, str]:
+    """Each part's write count from ``meta``'s values. A part without one (a store from
+    before per-part versions), or every part when none is at the store's count (the last
+    write did not count them: older code), takes the store's count: safe, only slower."""
+    count = meta.get("version", "0")
+    parts = {part: meta.get(f"version:{part}") for part in VERSION_PARTS}
+    if count not in parts.values():
+        return dict.fromkeys(VERSION_PARTS, count)
+    return {part: found or count for part, found in parts.items()}
+
+
 def store_fingerprint(path: str | os.PathLike) -> str:
     """What tells one store file from its replacement (a load renames a new file over the
     path): the path and the file's device and inode. Writes in place keep it."""
@@ -573,17 +594,44 @@ class Store:
         self._write = threading.Lock()
         #: Changes with every write (the store's id and write count): part of every cache
         #: key, so machines serving copies of one store share cached answers.
-        self.version = self.read_version()
+        self.version = ""
+        #: Each of VERSION_PARTS' version ("<store id>:<count>"): the keys of the answers
+        #: that say what they read (data/queries' READS).
+        self.part_versions: dict[str, str] = {}
+        self.read_version()
         _OPEN.setdefault(str(self.path.resolve()), weakref.WeakSet()).add(self)
         if writable:
             _OWNERS[str(self.path.resolve())] = self
 
     def read_version(self) -> str:
-        found = dict(self._con.execute(
-            "SELECT key, value FROM meta WHERE key IN ('store_id', 'version')").fetchall())
+        """Read the store's version and its parts' (``part_versions``) from the file, as
+        of its last commit (the owner calls it after each write in place); return it."""
+        cursor = self._con.cursor()
+        try:
+            found = dict(cursor.execute(
+                "SELECT key, value FROM meta WHERE key IN ('store_id', 'version') "
+                "OR key LIKE 'version:%'").fetchall())
+        finally:
+            cursor.close()
         if "store_id" not in found:          # a store from before versions
-            return self.fingerprint
-        return f"{found['store_id']}:{found.get('version', '0')}"
+            parts = dict.fromkeys(VERSION_PARTS, self.fingerprint)
+            version = self.fingerprint
+        else:
+            parts = {part: f"{found['store_id']}:{count}"
+                     for part, count in part_counts(found).items()}
+            version = f"{found['store_id']}:{found.get('version', '0')}"
+        # the parts first: a key made between the two assignments names the new data
+        # (committed before this is read) under one version or the other, never old data
+        self.part_versions, self.version = parts, version
+        return version
+
+    def tell_apart(self, tag: str) -> None:
+        """Mark this opening's versions with ``tag``: a file put in place without a load (a
+        restored copy, an edit by hand) keeps the versions of the file it replaced, and keyed
+        by them the cache would answer from the old file's rows."""
+        self.part_versions = {part: f"{value}+{tag}"
+                              for part, value in self.part_versions.items()}
+        self.version += f"+{tag}"
 
     @staticmethod
     def opened_here(path: str | os.PathLike) -> bool:

@@ -76,11 +76,13 @@ def header(*, lang: str, screen: str, city_name: str, is_demo: bool, as_of: str,
     ])
 
 
-def sign_out(user: str, logout_href: str, csrf_token: str, lang: str):
+def sign_out(user: str, logout_href: str, csrf_token: str, lang: str, back_to: str = ""):
     """The signed-in user's name and sign-out button. Signing out is a POST with the form's
-    CSRF token: no other site can sign a user out."""
+    CSRF token: no other site can sign a user out. ``back_to``: the path the next sign-in
+    returns to (the phone view's own; the desktop's overview otherwise)."""
     return html.Form(className="account", method="post", action=logout_href, children=[
         html.Span(user), dcc.Input(type="hidden", name="csrf_token", value=csrf_token),
+        dcc.Input(type="hidden", name="next", value=back_to) if back_to else None,
         html.Button(i18n.t("sign_out", lang), type="submit", className="lang-link")])
 
 

@@ -61,7 +61,8 @@ def header(*, lang: str, city_name: str, as_of: str, is_demo: bool, lang_href: s
             html.Span([i18n.t("as_of", lang), " ", html.B(as_of)], className="as-of"),
             html.Span(i18n.t("demo", lang), className="demo-badge") if is_demo else None,
             html.A(i18n.t("m_full", lang), href=full_href, className="m-full"),
-            frame.sign_out(user, logout_href, csrf_token, lang) if user else None,
+            frame.sign_out(user, logout_href, csrf_token, lang, back_to="/m") if user
+            else None,
         ]),
     ])
 

@@ -224,7 +224,7 @@ def _calls(mine, cell, township):
 
 
 #: Public names of Queries that are not questions: attributes and the scoping itself.
-_NOT_QUESTIONS = {"CACHED", "scoped", "has_key_tasks", "district_codes", "catalogue",
+_NOT_QUESTIONS = {"CACHED", "READS", "scoped", "has_key_tasks", "district_codes", "catalogue",
                   "has_service_table", "has_emergency"}
 
 
@@ -545,6 +545,19 @@ def test_a_kiosk_token_opens_the_wall_only_until_revoked(access_app, access):
     revoked = client.get(f"/wall?kiosk={token}", headers={"Accept": "text/html"})
     assert revoked.status_code == 403 and "撤销" in revoked.text
     assert access.audit_log(action="kiosk")[0]["who"] == "kiosk:指挥中心大屏"
+
+
+def test_signing_out_of_the_phone_view_signs_back_in_to_it(access_app, users):
+    """The phone view's sign-out form names /m: the sign-in page then returns there; a
+    "next" that leaves the site is never followed."""
+    for asked, location in [("/m", "/login?next=%2Fm"), ("//evil.example/m", "/login"),
+                            ("https://evil.example/", "/login"), ("", "/login")]:
+        client = _client(access_app, users["leader"])
+        token = re.search(r'name="csrf_token" value="([^"]+)"',
+                          client.get("/login").text).group(1)
+        answer = client.post("/logout", data={"csrf_token": token, "next": asked})
+        assert (answer.status_code, answer.headers["Location"]) == (302, location)
+        assert client.get("/_dash-layout").status_code == 401
 
 
 def test_exports_downloads_reports_and_sign_ins_are_audited(access_app, access, users):

@@ -24,6 +24,10 @@ class _Counting:
         return self.answer() if callable(self.answer) else self.answer
 
 
+def _v1(*_args, **_kwargs) -> str:
+    return "v1"                             # one store version, whatever the call
+
+
 def _cache(config: dict) -> Cache:
     return Cache(flask.Flask("t"), config=config)
 
@@ -32,7 +36,7 @@ def test_one_key_per_version_and_arguments_and_none_is_an_answer():
     cache = _cache({"CACHE_TYPE": "SimpleCache"})
     version = ["v1"]
     method = _Counting(None)
-    memoised = memoise(cache, "Q.nothing", method, lambda: version[0])
+    memoised = memoise(cache, "Q.nothing", method, lambda *_args, **_kwargs: version[0])
     assert memoised("a", 1) is None and memoised("a", 1) is None
     assert method.calls == 1, "a None answer is kept like any other"
     memoised("a", 2)
@@ -68,7 +72,7 @@ def test_with_redis_recent_answers_stay_in_the_process_and_each_caller_has_a_cop
     real_get = backend.get
     backend.get = lambda key: asked.append(key) or real_get(key)
     method = _Counting(lambda: pd.DataFrame({"n": [1, 2, 3]}))
-    memoised = memoise(cache, "Q.frame", method, lambda: "v1")
+    memoised = memoise(cache, "Q.frame", method, _v1)
     first = memoised("x")
     assert len(redis_server.keys()) == 1, "the answer is shared through Redis"
     first.loc[0, "n"] = 99                  # a caller changing its frame
@@ -76,12 +80,12 @@ def test_with_redis_recent_answers_stay_in_the_process_and_each_caller_has_a_cop
     assert again["n"].tolist() == [1, 2, 3]
     assert method.calls == 1 and len(asked) == 1, "the second answer came from the process"
     # another memoised method of this process shares its recent answers (one bound)
-    assert memoise(cache, "Q.frame", _Counting(None), lambda: "v1")("x") is not None
+    assert memoise(cache, "Q.frame", _Counting(None), _v1)("x") is not None
     assert len(asked) == 1
     # another process (a backend of its own) reads Redis's copy
     other = _cache(config)
     theirs = []
     other_get = other.cache.get
     other.cache.get = lambda key: theirs.append(key) or other_get(key)
-    answer = memoise(other, "Q.frame", _Counting(None), lambda: "v1")("x")
+    answer = memoise(other, "Q.frame", _Counting(None), _v1)("x")
     assert answer["n"].tolist() == [1, 2, 3] and len(theirs) == 1

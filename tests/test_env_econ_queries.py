@@ -284,7 +284,7 @@ class CountingStore:
 
     def __init__(self, store):
         self.store, self.fingerprint, self.calls = store, store.fingerprint, 0
-        self.version = store.version
+        self.version, self.part_versions = store.version, store.part_versions
         self.catalogue = store.catalogue      # read when the store was opened, not counted
 
     def df(self, sql, params=()):

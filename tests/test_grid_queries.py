@@ -594,6 +594,7 @@ def test_memoised_grid_queries_do_not_touch_the_store_twice(store):
 
     class CountingStore:
         fingerprint, version = store.fingerprint, store.version
+        part_versions = store.part_versions
         calls = 0
 
         def _count(self, method, sql, params):

@@ -202,6 +202,7 @@ def test_memoised_queries_do_not_touch_the_store_twice(store):
 
     class CountingStore:
         fingerprint, version = store.fingerprint, store.version
+        part_versions = store.part_versions
         catalogue = store.catalogue
         calls = 0
 

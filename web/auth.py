@@ -246,7 +246,9 @@ def logout():
         _gate().access.audit(user.principal.name, "logout", "", _address())
     flask_login.logout_user()
     flask.session.clear()
-    return flask.redirect("/login")
+    # back where the user was after signing in again (the phone view, not the desktop)
+    target = _safe_next(flask.request.form.get("next"))
+    return flask.redirect("/login" if target == "/" else "/login?" + urlencode({"next": target}))
 
 
 def required(path: str, callback_screens: dict, chart_screens: dict) -> tuple[str, ...]:

@@ -30,11 +30,14 @@ from data.load.problems import LoadError, Problem
 from data.store import (
     BATCH_TABLES,
     EVENT_ROLLUP,
+    FEED_PARTS,
     SCHEMA,
+    VERSION_PARTS,
     Store,
     StoreBusy,
     connect,
     insert,
+    part_counts,
     refresh_rollups,
     upgrade,
     write_lock,
@@ -54,8 +57,9 @@ BOUNDARY_KINDS = ("districts", "townships", "grid_cells")
 POINT_KINDS = ("events", "stations", "sections", "warnings", "resources")
 #: What a load writes into the store file itself when it can (facts: the feeds' kinds);
 #: the others (reference data, boundaries, a new city) write a copy and rename it over the
-#: file, so a server reading it swaps to it whole.
-IN_PLACE_KINDS = {"air", "water", "indicators", "events", "warnings", "resources"}
+#: file, so a server reading it swaps to it whole. Each has a version of its own in the store
+#: (data/store.FEED_PARTS), moved only by the writes that bring it.
+IN_PLACE_KINDS = set(FEED_PARTS)
 #: An equal-area projection for areas in km² (Albers for China).
 _EQUAL_AREA = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m"
 
@@ -132,13 +136,14 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
         if in_place:
             if owner is not None and Store.owner(target) is owner:
                 with owner.writing() as con:    # this process serves the store
-                    _write(con, ordered, report, city, source, now, progress, parsed)
-                owner.version = report.version
+                    _write(con, ordered, report, city, source, now, progress, parsed,
+                           in_place=True)
+                owner.read_version()            # the store's and its feeds' versions
                 return report
             con = _own(target)
             if con is not None:         # nobody else has the file open: write it in place
                 try:
-                    _write(con, ordered, report, city, source, now, progress)
+                    _write(con, ordered, report, city, source, now, progress, in_place=True)
                 finally:
                     con.close()
                 return report
@@ -239,11 +244,16 @@ def _end_with(server: int) -> None:
 
 def _write(con, ordered: list[Item], report: LoadReport, city: City | None,
            source: str | None, now: dt.datetime, progress: bool,
-           parsed: dict | None = None) -> None:
+           parsed: dict | None = None, in_place: bool = False) -> None:
     """Read and write every file in one transaction: the facts, the rollup rows they touch
-    (all of them after a boundary change), the store's as-of and version, each feed's
+    (all of them after a boundary change), the store's as-of and version (``in_place``: the
+    versions of the feeds written; else of every part: a copy is a new store), each feed's
     freshness. Nothing is written unless everything is: a problem rolls it all back."""
+    shape = _shape(con)
     upgrade(con)
+    if _shape(con) != shape:
+        # an older store gained tables or columns: answers of every kind may change
+        in_place = False
     con.execute(BATCH_TABLES)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -276,7 +286,8 @@ def _write(con, ordered: list[Item], report: LoadReport, city: City | None,
             con.execute(EVENT_ROLLUP)
         elif "grid_events" in touched:
             refresh_rollups(con)
-        report.version = _update_meta(con, now)
+        report.version = _update_meta(
+            con, now, {item.kind for item in ordered} if in_place else set(VERSION_PARTS))
         freshness.record(con, source=source or ", ".join(sorted(set(files.values()))),
                          files=files, loaded_at=now,
                          feeds=sorted(t for t in touched if t not in BOUNDARY_KINDS))
@@ -298,6 +309,12 @@ def _write(con, ordered: list[Item], report: LoadReport, city: City | None,
         con.execute("FORCE CHECKPOINT")
     except duckdb.Error as exc:
         log.warning("%s: checkpoint after a write deferred: %s", report.store.name, exc)
+
+
+def _shape(con) -> set[tuple[str, str]]:
+    """The store's tables and their columns (duckdb_columns: a millisecond, a tenth of
+    information_schema's time)."""
+    return set(con.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall())
 
 
 def rows_in(item: Item) -> int:
@@ -411,11 +428,12 @@ def _read_level(con, table: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
 
 
-def _update_meta(con, now: dt.datetime) -> str:
+def _update_meta(con, now: dt.datetime, parts: set[str]) -> str:
     """The store's as-of time (its latest data: a statistics month counts as its last day, a
-    service case its acceptance or completion), first month (its earliest data) and version
-    (its id and how many loads wrote it). A load never moves the as-of back. Returns the new
-    version."""
+    service case its acceptance or completion), first month (its earliest data), version
+    (its id and how many loads wrote it) and the versions of the ``parts`` written
+    (data/store.VERSION_PARTS; as_of's too when the as-of or first month moves). A load
+    never moves the as-of back. Returns the new version."""
     months, first_month, stamps, first_stamp = con.execute(
         "SELECT (SELECT max(p) FROM (SELECT max(period) AS p FROM indicator_values "
         "UNION ALL SELECT max(period) FROM water_quality)), "
@@ -439,6 +457,12 @@ def _update_meta(con, now: dt.datetime) -> str:
             as_of = max(as_of, dt.datetime.fromisoformat(meta["as_of"]))
         values["as_of"] = as_of.isoformat(timespec="minutes")
         values["first_month"] = min(earliest).replace(day=1).isoformat()
+    if any(key in values and values[key] != meta.get(key) for key in ("as_of", "first_month")):
+        parts = parts | {"as_of"}
+    # the parts not written keep the count they had (all of them the previous count when the
+    # store has none yet, or the last write did not count them)
+    for part, at in part_counts(meta).items():
+        values[f"version:{part}"] = count if part in parts else at
     for key, value in values.items():
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
     return f"{store_id}:{count}"

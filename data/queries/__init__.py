@@ -4,8 +4,9 @@ Every question the screens ask is a method of ``Queries`` taking small hashable 
 (codes, ISO dates) and returning a DataFrame or a plain value. Values travel as ``?``
 parameters; the few names that reach SQL text (aggregate expressions, table columns) are
 picked from fixed dicts keyed by the catalogue or the event table's columns, never taken from
-a request. Results are memoised with flask-caching, keyed by the store file's fingerprint so
-a reloaded store never answers from an old cache.
+a request. Results are memoised with flask-caching, keyed by the store's version, or by the
+versions of the feeds a method reads (its ``READS``), so neither a reloaded store nor a batch
+answers from an old cache.
 
 ``Queries`` is one class made of a mixin per domain, each in its module: dimensions (places,
 metadata, areas), indicators, environment (air, water), events (aggregates over the
@@ -43,3 +44,7 @@ class Queries(DimensionQueries, IndicatorQueries, EnvironmentQueries, EventQueri
     CACHED = (*DimensionQueries.CACHED, *IndicatorQueries.CACHED, *EnvironmentQueries.CACHED,
               *EventQueries.CACHED, *EventTableQueries.CACHED, *KeyTaskQueries.CACHED,
               *ServiceQueries.CACHED, *EmergencyQueries.CACHED)
+    #: What each of them reads (QueryBase.READS).
+    READS = {**DimensionQueries.READS, **IndicatorQueries.READS, **EnvironmentQueries.READS,
+             **EventQueries.READS, **EventTableQueries.READS, **KeyTaskQueries.READS,
+             **ServiceQueries.READS, **EmergencyQueries.READS}

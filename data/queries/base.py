@@ -13,11 +13,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import Callable, Self
 
 from data.cache import memoise
 from data.catalog import Catalogue
-from data.store import Store
+from data.store import VERSION_PARTS, Store
 
 #: The query code's own version: a hash of the source of the modules its answers depend on.
 CODE_VERSION = hashlib.sha256(b"".join(
@@ -28,6 +28,11 @@ CODE_VERSION = hashlib.sha256(b"".join(
 
 #: The city (None), one area's code, or a selection of codes of one level (a map lasso).
 Area = str | tuple[str, ...] | None
+#: What a memoised method reads, beyond the places and reference data every answer may
+#: read (the store's "base"): parts of data/store.VERSION_PARTS (the feeds written in place,
+#: "as_of" for the store's as-of time), or a function of the call's arguments giving them
+#: (None: the whole store).
+Reads = tuple[str, ...] | Callable[..., tuple[str, ...] | None]
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,11 @@ class QueryBase:
     #: Methods memoised in the cache (all take only hashable arguments). Each domain lists
     #: its own; ``Queries`` joins them, and memoised keys are named after it.
     CACHED: tuple[str, ...] = ()
+    #: What each memoised method reads (``Reads``): its answers are keyed on those parts'
+    #: versions only, so a batch of events leaves an answer over air cached. A method not
+    #: named here is keyed on the whole store's version, which every write moves. Naming
+    #: too little serves stale answers (tests/test_feed_cache.py checks every method named).
+    READS: dict[str, Reads] = {}
 
     def __init__(self, store: Store, cache=None, scope: Scope = FULL):
         self.store, self.scope = store, scope
@@ -116,20 +126,39 @@ class QueryBase:
             owner = next(klass for klass in type(self).__mro__ if "CACHED" in vars(klass))
             for name in self.CACHED:
                 setattr(self, name, memoise(cache, f"{owner.__qualname__}.{name}",
-                                            getattr(self, name), self._caching_id))
+                                            getattr(self, name), self._caching_id_of(name)))
 
     @property
     def catalogue(self) -> Catalogue:
         """The indicators this store knows (the built-in ones and the city's own)."""
         return self.store.catalogue
 
-    def _caching_id(self) -> str:
+    def _caching_id(self, parts: tuple[str, ...] | None = None) -> str:
         # memoised answers are keyed by this: every write to the store (a new file or a
-        # batch written in place) means new keys, a scope answers "the city" with its own
-        # districts, and a deploy of other query code does not read the old code's answers
-        # from a Redis that outlived it
-        return (f"{CODE_VERSION}:{self.store.version}"
+        # batch written in place) of what they read (``parts``; None: anything) means new
+        # keys, a scope answers "the city" with its own districts, and a deploy of other
+        # query code does not read the old code's answers from a Redis that outlived it
+        if parts is None:
+            version = self.store.version
+        else:
+            versions = self.store.part_versions        # one read: one write's versions
+            version = ",".join(f"{part}={versions[part]}"
+                               for part in ("base", *sorted(set(parts) - {"base"})))
+        return (f"{CODE_VERSION}:{version}"
                 + ("" if self.scope == FULL else f"_{self.scope.key}"))
+
+    def _caching_id_of(self, name: str) -> Callable[..., str]:
+        """The caching id of one memoised method's calls, from what it reads (READS)."""
+        reads = self.READS.get(name)
+        if reads is None:
+            return lambda *args, **kwargs: self._caching_id()
+        if callable(reads):
+            return lambda *args, **kwargs: self._caching_id(reads(self, *args, **kwargs))
+        unknown = set(reads) - set(VERSION_PARTS)
+        if unknown:
+            raise ValueError(f"{name} reads unknown parts {sorted(unknown)}; known: "
+                             f"{', '.join(VERSION_PARTS)}")
+        return lambda *args, **kwargs: self._caching_id(reads)
 
     def scoped(self, scope: Scope, cache=None) -> Self:
         """The same store's queries limited to a scope."""

@@ -32,6 +32,10 @@ class EmergencyQueries(QueryBase):
 
     CACHED = ("warnings_at", "warnings_between", "emergency_resources",
               "resources_in_warning", "events_in_warning")
+    READS = {"warnings_at": ("warnings",), "warnings_between": ("warnings",),
+             "emergency_resources": ("resources",),
+             "resources_in_warning": ("warnings", "resources"),
+             "events_in_warning": ("warnings", "events")}
 
     def _emergency_text(self) -> str:
         """The warnings' titles and issuers, the resources' names and the scene's

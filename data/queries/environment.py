@@ -36,6 +36,8 @@ class EnvironmentQueries(QueryBase):
 
     CACHED = ("stations_aqi", "water_classes", "aqi_daily", "pollutant_daily",
               "water_classes_monthly")
+    READS = {"stations_aqi": ("air",), "aqi_daily": ("air",), "pollutant_daily": ("air",),
+             "water_classes": ("water",), "water_classes_monthly": ("water",)}
 
     def aqi_daily(self, district: Area) -> pd.DataFrame:
         """Return the area's daily AQI and its level: day, aqi, level. The AQI is HJ

@@ -65,6 +65,7 @@ class EventTableQueries(QueryBase):
 
     # events_export streams and is not memoised
     CACHED = ("events_page",)
+    READS = {"events_page": ("events",)}
 
     def _event_table(self, area: Area, start: str, end: str, filters: tuple
                      ) -> tuple[str, list]:

@@ -38,6 +38,8 @@ class EventQueries(QueryBase):
               "open_events", "open_events_by_cell", "category_by_source", "department_table",
               # monthly report and wall: surging grid cells
               "event_cell_months", "event_cell_daily", "event_cell_window")
+    # overdue and on time are judged at the store's as-of time
+    READS = dict.fromkeys(CACHED, ("events", "as_of"))
 
     def event_density(self, parent: str | None, start: str, end: str) -> pd.DataFrame:
         """Return events reported in [start, end] per township (the city) or per grid cell

@@ -84,6 +84,12 @@ _AREA_SUMS = "n, n_closed, n_on_time, handling_hours, n_rated, n_satisfied"
 # How a monthly statistic adds up over the months of a range, per district.
 _TIME_COLUMN = {"sum": "total", "mean": "average", "last": "latest"}
 
+#: What an indicator of each kind is computed from (data/store.VERSION_PARTS): its memoised
+#: answers stay while other feeds arrive. Event and case metrics judge what is due at the
+#: store's as-of time; service cases themselves come with a copy ("base").
+_READS_OF_KIND = {"value": ("indicators",), "air": ("air",), "water": ("water",),
+                  "events": ("events", "as_of"), "cases": ("as_of",)}
+
 #: kind -> (table, metric expressions, date column) for the derived indicators.
 _SOURCE_OF = {"air": ("air_daily", _AIR_EXPR, "day"),
               "water": ("water_quality", _WATER_EXPR, "period"),
@@ -99,6 +105,27 @@ class IndicatorQueries(QueryBase):
               "indicator_monthly", "kpis",
               # economy screen
               "indicator_monthly_by_district", "indicator_changes", "district_shares")
+
+    def _reads(self, codes) -> tuple[str, ...] | None:
+        """What answers about these indicators read (None for an unknown code: the method
+        refuses it, keyed on the whole store)."""
+        try:
+            return tuple(sorted({part for code in codes
+                                 for part in _READS_OF_KIND[self.catalogue.get(code).kind]}))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def _reads_one(self, code, *_args, **_kwargs) -> tuple[str, ...] | None:
+        return self._reads((code,))
+
+    def _reads_kpis(self, area=None, start=None, end=None, codes=KPI_CODES):
+        return self._reads(codes)
+
+    READS = {**dict.fromkeys(("indicator_by_district", "indicator_value",
+                              "event_metric_by_area", "indicator_monthly",
+                              "indicator_monthly_by_district", "indicator_changes",
+                              "district_shares"), _reads_one),
+             "kpis": _reads_kpis}
 
     def _check_district(self, district: str | None) -> None:
         if district is not None and district not in self.district_codes:

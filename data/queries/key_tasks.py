@@ -9,7 +9,7 @@ from functools import cached_property
 import pandas as pd
 
 from data.calendar import month_start
-from data.queries.base import QueryBase
+from data.queries.base import QueryBase, Reads
 
 #: The columns of Queries.key_tasks, in order.
 KEY_TASK_COLUMNS = ("code", "title", "lead_department_code", "lead_department",
@@ -45,6 +45,8 @@ class KeyTaskQueries(QueryBase):
 
     CACHED = ("key_tasks", "key_task_milestones", "key_task_notes", "key_task_departments",
               "key_task_completion")
+    # the ledger is reference data (a copy load), judged at the day the caller names
+    READS: dict[str, Reads] = dict.fromkeys(CACHED, ())
 
     def _judged_tasks(self, as_of: str, lang: str, department: str | None,
                       districts: tuple[str, ...] | None) -> tuple[str, list]:

@@ -55,6 +55,8 @@ class ServiceQueries(QueryBase):
     """The services screen's, the KPI cards' and the monthly report's case figures."""
 
     CACHED = ("service_case_span", "service_summary", "service_breakdown")
+    # the cases are reference data (a copy load); whether one is due, at the as-of time
+    READS = dict.fromkeys(CACHED, ("as_of",))
 
     @property
     def has_service_table(self) -> bool:
