@@ -93,11 +93,15 @@ UNREACHABLE = """() => {
 
 
 def _settled(page) -> None:
-    """Every chart of the screen drawn and no request in flight."""
+    """Every chart of the screen drawn at its panel's size and no request in flight. A chart
+    that sizes itself to its panel (no width of its own) may first be drawn at plotly's
+    default width while the page is still being laid out, and resized a moment later: its
+    first drawing is not what the user is left with (one that never fits times out here)."""
     page.wait_for_load_state("networkidle")
     page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')]"
-        ".every((g) => g._fullLayout && g.data)")
+        ".every((g) => g._fullLayout && g.data && (g.layout.width"
+        " || Math.abs(g._fullLayout.width - g.clientWidth) <= 2))")
     page.wait_for_load_state("networkidle")
 
 

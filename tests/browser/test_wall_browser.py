@@ -1,6 +1,5 @@
-"""The wall in real Chromium: every scene in each slot arrangement of the four wall sizes (no
-scrollbars, no panel over another, no text under 14 px of the 1920x1080 canvas; 3840x2160 is
-1920x1080 at twice the scale, see WALLS), rotation and alerts, a refresh that
+"""The wall in real Chromium: every scene at the four wall sizes (no scrollbars, no panel over
+another, no text under 14 px of the 1920x1080 canvas), rotation and alerts, a refresh that
 keeps the map's view and the rotation, and a soak.
 
 Screenshots land in test-artifacts/ (wall001-*.png): look at them.
@@ -132,12 +131,11 @@ def _open_wall(browser, url, size, init_script=None):
     return context, page, errors
 
 
-#: Each slot arrangement in both languages, at scale 1 (1920x1080, the row of three 5760x1080)
-#: and at scale 2 (7680x2160, two slots) in Chinese. The canvas is scaled, so a size that
-#: repeats an arrangement at another scale lays out the same: 3840x2160 is 1920x1080's single
-#: slot at 7680x2160's scale, and measured every turn alike to 1920x1080 in canvas pixels
-#: (scenes, panels, banner, cut and small text, chart text widths), so it is not run again.
-WALLS = [(size, slots, "zh") for size, slots in SIZES if size != (3840, 2160)] + [
+#: Every wall size in Chinese (the four the issue names; 3840x2160 measured every turn alike
+#: to 1920x1080 in canvas pixels, but a 4K display is what centres buy, so it stays); English
+#: at a single display and at a row of three (the canvas is scaled, so text that fits one
+#: size of a slot arrangement fits them all).
+WALLS = [(size, slots, "zh") for size, slots in SIZES] + [
     (size, slots, "en") for size, slots in SIZES if size in ((1920, 1080), (5760, 1080))]
 
 
