@@ -462,6 +462,7 @@ class Faults:
         self.note("redis-server started again (empty)")
         self.until(phases["after file swap"])
         before = self.server.health()["store"]
+        self.swapped_from = before
         self.note("citybrain load indicators: start", store=before)
         done = subprocess.run(
             [sys.executable, "-m", "cli", "load", "indicators", str(self.csv), "--db",
@@ -535,13 +536,17 @@ def _cpu(server: Gunicorn, before: dict | None = None, seconds: float = 0) -> di
             "worker_cores": spread}
 
 
-def _final_health(server: Gunicorn, pids: set, tries: int = 100) -> dict:
-    """Each worker's last /healthz: asked until every worker seen has answered."""
+def _final_health(server: Gunicorn, pids: set, old_store: str | None = None,
+                  tries: int = 100) -> dict:
+    """Each worker's last /healthz: asked until every worker seen has answered, on Redis and
+    no longer on ``old_store`` (a load that ended as the run did is picked up by a worker's
+    next request; ten seconds at most)."""
     last: dict = {}
     for _ in range(tries):
         h = server.health()
         last[h["pid"]] = {"cache": h["cache"], "store": h["store"]}
-        if set(last) >= pids and all(v["cache"] == "redis" for v in last.values()):
+        if set(last) >= pids and all(v["cache"] == "redis" and v["store"] != old_store
+                                     for v in last.values()):
             break
         gevent.sleep(0.1)
     return last
@@ -626,7 +631,7 @@ def _locust(args, redis, server, db, csv, env) -> dict:
     watcher.kill()
     elapsed = time.time() - faults.start
     pids = {h["pid"] for h in faults.health if "pid" in h}
-    final = _final_health(server, pids)
+    final = _final_health(server, pids, getattr(faults, "swapped_from", None))
     keys = len(redis.keys())
     result = _results(args, samples, faults, elapsed, final, keys, environment, runner)
     result["cpu"] = _cpu(server, cpu, elapsed)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 
 import flask
 from dash import ALL, Input, Output, State, ctx, html, no_update
@@ -210,10 +211,14 @@ def register(app, runtime) -> None:
                   prevent_initial_call=True)
     def show_supervision(data, _clicks):
         s = filters.read_state(data, runtime.context)
-        if not isinstance(ctx.triggered_id, dict):       # the filter store
-            return supervision_panel(s, runtime)
-        # drawing the panel again fires its buttons' inputs with no click: only a click acts
-        if not ctx.triggered[0].get("value"):
-            raise PreventUpdate
-        said = remind(runtime, ctx.triggered_id["event"], s.lang)
-        return [html.P(said, className="cmd-message"), supervision_panel(s, runtime)]
+        # Dash may hand a click and a filter change over in one call: look at every input
+        # that changed. Drawing the panel again fires its buttons' inputs with no click.
+        clicks = [t for t in ctx.triggered
+                  if t["prop_id"].startswith("{") and t.get("value")]
+        if clicks:
+            event = json.loads(clicks[0]["prop_id"].rsplit(".", 1)[0])["event"]
+            said = remind(runtime, event, s.lang)
+            return [html.P(said, className="cmd-message"), supervision_panel(s, runtime)]
+        if ctx.triggered and all(t["prop_id"].startswith("{") for t in ctx.triggered):
+            raise PreventUpdate          # only buttons drawn again
+        return supervision_panel(s, runtime)
