@@ -74,14 +74,13 @@ lock: $(PY)
 	for lock in requirements.lock requirements-test.lock; do \
 	  grep -q '^async-timeout==' $$lock || printf '$(ASYNC_TIMEOUT)\n' >> $$lock; done
 
-# A test file per worker at a time (--dist loadfile): a module's server and browser start
-# once. Half again as many workers as cores: the browser tests mostly wait on Chromium and
-# their server (two workers kept two cores ~52 % busy). The slow modules are dealt first
-# (tests/conftest.py orders them; --no-loadscope-reorder keeps that order rather than
-# xdist's most-tests-first, which dealt the slowest, one-test modules last and left a
-# worker idle for up to a minute at the end).
-PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n + (n + 1) / 2 )))
-PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
+# A worker per core, a test file per worker at a time (--dist loadfile): a module's server
+# and browser start once. (Three workers on this 2-core machine were no faster, 9 min 45 s
+# of pytest against 8 min 56 s, and slowed the browser tests into their timeouts.) The slow
+# modules are dealt first (tests/conftest.py orders them; --no-loadscope-reorder keeps that
+# order rather than xdist's most-tests-first, which dealt the slowest, one-test modules last
+# and left a worker idle for up to a minute at the end).
+PYTEST_PARALLEL := -n auto --dist loadfile --no-loadscope-reorder
 
 # The soaks run for minutes by design: `make soak`, not the gate (it stays under 10 minutes).
 test: install-test lint

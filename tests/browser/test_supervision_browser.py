@@ -104,7 +104,7 @@ def test_sv002_the_event_table_shows_the_history_and_refuses_a_past_deadline(ser
                                                                              browser):
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(30_000)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
