@@ -98,6 +98,9 @@ def _settled(page) -> None:
     default width while the page is still being laid out, and resized a moment later: its
     first drawing is not what the user is left with (one that never fits times out here)."""
     page.wait_for_load_state("networkidle")
+    # the interface font (served by the app) changes every text's width once it is in: what
+    # the user is left with is measured after it
+    page.evaluate("() => document.fonts.ready.then(() => true)")
     page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')]"
         ".every((g) => g._fullLayout && g.data && (g.layout.width"

@@ -111,6 +111,9 @@ def test_sv002_the_event_table_shows_the_history_and_refuses_a_past_deadline(ser
         _sign_in(page, server.url, "/events?lang=en")
         row = page.locator("#evt-table .ag-center-cols-container .ag-row[row-index='0']")
         row.wait_for()
+        # the grid asks for its rows again once the filter store is in: a click on the first
+        # drawing's row can land on a row being replaced
+        page.wait_for_load_state("networkidle")
         event_id = row.locator("[col-id='event_id']").inner_text().strip()
         row.locator("[col-id='category']").click()
         page.locator("#evt-sv-panel").wait_for(state="visible")
