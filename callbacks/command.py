@@ -175,7 +175,7 @@ def register(app, runtime) -> None:
     def do_step(_clicks, _submit, department, deadline, note, until, reason, form_step,
                 chosen, version, data):
         # drawing the list again fires its buttons' inputs with no click: only a click acts
-        if not ctx.triggered or not ctx.triggered[0].get("value"):
+        if not filters.clicked():
             raise PreventUpdate
         lang = filters.read_state(data, runtime.context).lang
         trigger = ctx.triggered_id

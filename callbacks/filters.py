@@ -54,10 +54,16 @@ class Control:
         return trigger == self.component and prop == self.prop
 
 
+def clicked() -> bool:
+    """A click started the callback: drawing buttons again fires their n_clicks inputs with
+    none (0 or None), which must not act."""
+    return bool(ctx.triggered and ctx.triggered[0].get("value"))
+
+
 def _clicked(apply_clicked):
     """Wrap a handler of a pattern-matched button: only a real click (n_clicks > 0) counts."""
     def apply(state, _value, trigger, context):
-        if not ctx.triggered or not ctx.triggered[0]["value"]:
+        if not clicked():
             return None
         return apply_clicked(state, trigger, context)
     return apply

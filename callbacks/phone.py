@@ -17,6 +17,7 @@ from dash import ALL, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 import i18n
+from callbacks import filters
 from callbacks.command import default_deadline, take_step
 from callbacks.shell import Screen, district_options
 from charts import command as alert_command
@@ -88,11 +89,6 @@ def scope_links(s: st.FilterState, runtime):
                                        for name, code in areas if code != s.district])
 
 
-def _clicked() -> bool:
-    """A click started the callback (drawing buttons again fires their inputs with none)."""
-    return bool(ctx.triggered and ctx.triggered[0].get("value"))
-
-
 def register(app, runtime) -> None:
     """Register the phone view's callbacks."""
     zone = runtime.settings.time_zone
@@ -154,7 +150,7 @@ def register(app, runtime) -> None:
                   Input({"type": Phone.MORE, "list": ALL}, "n_clicks"),
                   State(Phone.EXPANDED, "data"), prevent_initial_call=True)
     def expand(_clicks, expanded):
-        if not _clicked():
+        if not filters.clicked():
             raise PreventUpdate
         name = ctx.triggered_id["list"]
         return sorted(set(expanded or ()) ^ {name})
@@ -174,7 +170,7 @@ def register(app, runtime) -> None:
                   prevent_initial_call=True)
     def do_step(_clicks, _assign, _cancel, department, deadline, note, chosen, version,
                 search):
-        if not _clicked():
+        if not filters.clicked():
             raise PreventUpdate
         if ctx.triggered_id == Phone.CANCEL:
             return "", no_update, None, "", True, no_update, ""
@@ -192,7 +188,7 @@ def register(app, runtime) -> None:
                   Input({"type": Phone.DUE, "choice": ALL}, "n_clicks"),
                   prevent_initial_call=True)
     def choose_due(_clicks):
-        if not _clicked():
+        if not filters.clicked():
             raise PreventUpdate
         return due_time(ctx.triggered_id["choice"], zone)
 
@@ -202,7 +198,7 @@ def register(app, runtime) -> None:
                   Input(Phone.MAP, "clickData"), State(Phone.URL, "search"),
                   prevent_initial_call=True)
     def choose(_cards, click, search):
-        if not _clicked():
+        if not filters.clicked():
             raise PreventUpdate
         s = _state(search, runtime)
         if isinstance(ctx.triggered_id, dict):

@@ -42,7 +42,7 @@ def register_panel(app, runtime, prefix: str, table_id: str, opener: str | None 
             return None
         if isinstance(ctx.triggered_id, dict):
             # a button drawn anew (its list re-rendered) triggers with no click: not a choice
-            if not ctx.triggered[0]["value"]:
+            if not filters.clicked():
                 raise PreventUpdate
             return int(ctx.triggered_id["event"])
         row = (clicked or {}).get("rowId")
