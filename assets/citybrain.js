@@ -26,6 +26,18 @@ window.citybrain = {
       (id) => 'export/chart/' + id.chart + '.' + id.fmt + data.query);
     return [data.query, window.location.pathname + data.lang_query, nav, exports];
   },
+  // The monthly report's file links (callbacks/report.py): month, sections, language and
+  // the chosen district, written here at once rather than with the preview, which takes
+  // seconds, so a link always says what the boxes say. Relative, as the links above;
+  // /report/<month>.<fmt> checks every parameter.
+  reportLinks: function (data, month, sections, linkIds) {
+    if (!data || !month) { return (linkIds || []).map(() => null); }
+    const enc = (v) => encodeURIComponent(v).replace(/%2C/g, ',');
+    let query = '?month=' + enc(month) + '&sections=' + enc((sections || []).join(','))
+      + '&lang=' + enc(data.lang);
+    if (data.district) { query += '&districts=' + enc(data.district); }
+    return (linkIds || []).map((id) => 'report/' + enc(month) + '.' + id.fmt + query);
+  },
   // Scale the fixed 1920x1080 canvas to the window, letterboxed, without scrollbars.
   fitCanvas: function () {
     const scale = Math.min(window.innerWidth / 1920, window.innerHeight / 1080);

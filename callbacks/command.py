@@ -50,7 +50,6 @@ def render(state: st.FilterState, runtime, _app, ids, head, bar):
     return command.page(ids=ids, lang=state.lang, head=head, bar=bar,
                         departments=alert_command.department_options(runtime, state.lang),
                         may_act=runtime.principal.may("alerts"),
-                        supervision=supervision_panel(state, runtime),
                         deadline=default_deadline(runtime.settings.time_zone),
                         until=default_until(runtime.settings.time_zone))
 

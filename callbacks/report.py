@@ -1,9 +1,8 @@
 """Callbacks of the monthly report screen: the month, sections and the filter state's
-districts -> the preview (summary, KPI table, figure list) and the export links."""
+districts -> the preview (summary, KPI table, figure list) and, in the browser, the file
+links."""
 
 from __future__ import annotations
-
-from urllib.parse import urlencode
 
 from dash import ALL, Input, Output, State, html
 
@@ -34,14 +33,6 @@ def kpi_columns(lang: str) -> list[dict]:
             {"id": "yoy", "name": t("report_yoy", lang), "type": "numeric"}]
 
 
-def report_query(month: str, sections, state: st.FilterState) -> str:
-    """The export links' query: month, sections, the chosen district, the language."""
-    params = {"month": month, "sections": ",".join(sections or []), "lang": state.lang}
-    if state.district:
-        params["districts"] = state.district
-    return "?" + urlencode(params, safe=",")
-
-
 def render(state: st.FilterState, runtime, _app, ids, head, bar):
     from report.monthly import available_months, last_complete_month
     return report_screen.page(ids=ids, lang=state.lang, head=head, bar=bar, theme=THEME,
@@ -61,24 +52,27 @@ def register(app, runtime) -> None:
 
     @app.callback(Output(Report.SUMMARY, "children"), Output(Report.KPIS, "rowData"),
                   Output(Report.FIGURES, "children"),
-                  Output({"type": Report.DOWNLOAD, "fmt": ALL}, "href"),
                   Input(Shell.FILTERS, "data"), Input(Report.MONTH, "value"),
-                  Input(Report.SECTIONS, "value"),
-                  State({"type": Report.DOWNLOAD, "fmt": ALL}, "id"))
-    def preview(data, month, sections, link_ids):
+                  Input(Report.SECTIONS, "value"))
+    def preview(data, month, sections):
         s = filters.read_state(data, runtime.context)
         try:
             report = build_report(runtime, month, tuple(sections or ()),
                                   (s.district,) if s.district else None, s.lang)
         except ReportError as error:
-            return [str(error)], [], [], [None for _ in link_ids]
+            return [str(error)], [], []
         kpis = report.kpis.assign(met=report.kpis["met"].map(
             lambda m: "—" if m is None or m != m else ("✓" if m else "✗")))
         kpis = kpis.round({"value": 2, "target": 2, "mom": 2, "yoy": 2})
         rows = kpis[[c["id"] for c in kpi_columns(s.lang)]]
-        query = report_query(report.month, sections, s)
         return ([html.P(sentence) for sentence in report.summary],
                 rows.astype(object).where(rows.notna(), None).to_dict("records"),
-                [html.Li(f.caption) for f in report.figures],
-                [app.get_relative_path(f"/report/{report.month}.{i['fmt']}") + query
-                 for i in link_ids])
+                [html.Li(f.caption) for f in report.figures])
+
+    # month, sections, filter state -> the file links, in the browser (assets/citybrain.js)
+    app.clientside_callback(
+        "function(data, month, sections, ids) {"
+        " return window.citybrain.reportLinks(data, month, sections, ids); }",
+        Output({"type": Report.DOWNLOAD, "fmt": ALL}, "href"),
+        Input(Shell.FILTERS, "data"), Input(Report.MONTH, "value"),
+        Input(Report.SECTIONS, "value"), State({"type": Report.DOWNLOAD, "fmt": ALL}, "id"))

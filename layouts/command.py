@@ -119,7 +119,7 @@ def message(text: str, ok: bool):
     return html.Span(text, className="ok" if ok else "error")
 
 
-def page(*, ids, lang: str, head, bar, departments: list[dict], may_act: bool, supervision,
+def page(*, ids, lang: str, head, bar, departments: list[dict], may_act: bool,
          deadline: str = "", until: str = ""):
     """Return the command screen below the shared ``head`` and filter ``bar``."""
     return frame.screen(ids=ids, lang=lang, children=[
@@ -132,8 +132,9 @@ def page(*, ids, lang: str, head, bar, departments: list[dict], may_act: bool, s
                         "cmd-summary-panel"),
             frame.panel(step_form(lang, departments, may_act, deadline, until),
                         "cmd-assign-panel", i18n.t("cmd_form", lang)),
-            frame.panel([html.Div(id=Command.SUPERVISION, className="cmd-supervision",
-                                  children=supervision)],
+            # drawn by its callback once the page's filter state is set, never before: a
+            # 催办 clicked on a panel the filter state then redrew would be done unsaid
+            frame.panel([html.Div(id=Command.SUPERVISION, className="cmd-supervision")],
                         "cmd-supervision-panel", i18n.t("cmd_supervision", lang)),
         ]),
     ])

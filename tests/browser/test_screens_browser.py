@@ -10,6 +10,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -452,14 +453,14 @@ def test_scr006_the_report_screen_exports_the_month_as_pdf(live_server, probe, t
     for section in ("经济运行", "生态环境", "异常预警"):
         page.get_by_role("checkbox", name=section, exact=True).uncheck()
     link = page.get_by_text("PDF", exact=True)
-    # the links follow the last of the three unchecks (each is a callback of its own)
-    page.wait_for_function("() => { const a = [...document.querySelectorAll('a')].find("
-                           "e => e.textContent.trim() === 'PDF'); const h = a && a.href || '';"
-                           " return h.includes('sections=kpis,grid') && !h.includes('alerts'); }")
+    # the links say what the boxes say, written in the browser as each box changes
+    month = page.locator("#rpt-month").inner_text().strip()
+    expect(link).to_have_attribute("href", (
+        f"report/{month}.pdf?month={month}&sections=kpis,grid,services,tasks,supervision"
+        "&lang=zh&districts=360731"), timeout=20_000)
+    # the preview follows the last of the three unchecks (each is a callback of its own)
     page.wait_for_function("() => !document.querySelector('#rpt-figures').innerText"
                            ".includes('区县排名 · 地区生产总值')")
-    href = link.get_attribute("href")
-    assert "districts=360731" in href and "sections=kpis,grid" in href, href
     figures = page.locator("#rpt-figures li").count()
     assert 0 < figures < whole_month
     # while it builds (seconds), a line beside the links counts them; then says it is ready
