@@ -483,10 +483,13 @@ def test_ops012_an_area_without_data_is_not_coloured_as_zero(live_server, probe)
     no_data = [code for code, text in hover.items() if text == "暂无数据"]
     zero = [code for code, text in hover.items() if text.startswith("0.0%")]
     assert no_data and zero, hover
-    # the colours MapLibre paints, per area
-    page.wait_for_function("() => document.querySelector('#ops-map .js-plotly-plot')"
-                           "._fullLayout.map._subplot.map.queryRenderedFeatures()"
-                           ".some(f => f.layer.type === 'fill')")
+    # the colours MapLibre paints, per area, once it paints all of them (its first frames
+    # may hold only some)
+    page.wait_for_function("""(codes) => {
+      const map = document.querySelector('#ops-map .js-plotly-plot')._fullLayout.map._subplot.map;
+      const shown = new Set(map.queryRenderedFeatures().filter(f => f.layer.type === 'fill')
+        .map(f => String(f.id)));
+      return codes.every(c => shown.has(c)); }""", arg=no_data + zero)
     fills = page.evaluate("""() => {
       const map = document.querySelector('#ops-map .js-plotly-plot')._fullLayout.map._subplot.map;
       const out = {};
