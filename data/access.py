@@ -20,6 +20,8 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -284,14 +286,12 @@ class Access:
         name = _one_line(name, 64)
         db = self._db()
         since = _now(dt.timedelta(minutes=-LOCKOUT_MINUTES))
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(db):
             if not trusted:
                 here, anywhere, oldest = db.execute(
                     "SELECT count(*) FILTER (WHERE address = ?), count(*), min(at) "
                     + _RECENT_FAILURES, (address[:64], name, since, name)).fetchone()
                 if here >= LOCKOUT_FAILURES or anywhere >= LOCKOUT_FAILURES_ANY:
-                    db.execute("COMMIT")
                     # not a failure of its own: the lock ends LOCKOUT_MINUTES after the
                     # failures that made it, however often someone tries meanwhile
                     self.audit(name, "login_locked", "", address)
@@ -301,10 +301,6 @@ class Access:
             attempt = db.execute(
                 "INSERT INTO login_attempts (name, address, at, outcome) VALUES (?, ?, ?, "
                 "'pending')", (name, address[:64], _now())).lastrowid
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         if not self._checks.acquire(timeout=PASSWORD_WAIT_SECONDS):
             db.execute("DELETE FROM login_attempts WHERE id = ?", (attempt,))
             self.audit(name, "login_busy", "", address)
@@ -498,12 +494,24 @@ class Access:
     def rotate_secret_key(self) -> None:
         """A new session key, and every sign-in ended: cookies signed with the old key (or
         stolen with it) are worthless from the next request of every worker on."""
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("INSERT OR REPLACE INTO secrets VALUES ('session', ?)",
-                   (secrets.token_hex(32),))
-        db.execute("DELETE FROM sessions")
-        db.execute("COMMIT")
+        with write_transaction(self._db()) as db:
+            db.execute("INSERT OR REPLACE INTO secrets VALUES ('session', ?)",
+                       (secrets.token_hex(32),))
+            db.execute("DELETE FROM sessions")
+
+
+@contextmanager
+def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write to the access file: BEGIN IMMEDIATE takes the write lock before the first
+    read, so two workers never both read a row and then both write it; COMMIT when the block
+    ends, ROLLBACK if it raises."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def thread_connection(local: threading.local, path) -> sqlite3.Connection:

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import i18n
-from data.access import Access, Principal, what
+from data.access import Access, Principal, what, write_transaction
 
 #: Minutes an open alert may stand unacknowledged before it escalates, per rule
 #: (data/alerts.ALERT_RULES): a polluted day or a surge of events needs someone sooner than a
@@ -165,9 +165,7 @@ class Command:
         now = self._now()
         standing: dict[str, dict] = {str(a["key"]): dict(a) for a in alerts}
         fired: list[tuple[str, dict]] = []
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(self._db()) as db:
             known = {row["key"]: row for row in db.execute("SELECT * FROM alert_records")}
             for key, alert in standing.items():
                 snapshot = json.dumps(alert, ensure_ascii=False, default=str)
@@ -217,10 +215,6 @@ class Command:
                     self._audit(db, SYSTEM, "close", key, note="cleared")
                     fired.append(("closed", {**json.loads(row["alert"]), "cleared": True,
                                              "opened_at": row["opened_at"]}))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         for transition, alert in fired:
             self._notify(transition, alert["key"], alert)
         return [(transition, alert["key"]) for transition, alert in fired] + self._escalate()
@@ -338,8 +332,7 @@ class Command:
         transaction. A value in ``changes`` may be a function of the record's row."""
         db = self._db()
         error = None
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(db):
             row = db.execute("SELECT * FROM alert_records WHERE key = ?", (key,)).fetchone()
             if row is None:
                 error = CommandError(404, "unknown", alert=str(key)[:80])
@@ -355,10 +348,6 @@ class Command:
                     f"{column} = ?" for column in changes) + " WHERE key = ?",
                     (*changes.values(), key))
                 self._audit(db, principal.name, step, key, address, **details)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         if error is not None:
             self._refuse(principal, key, step, address, error)
         record = self.record(key)
@@ -380,18 +369,12 @@ class Command:
             <= now]
         fired = []
         for row in due:
-            db = self._db()
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with write_transaction(self._db()) as db:
                 marked = db.execute(
                     "UPDATE alert_records SET escalated_at = ? WHERE key = ? AND state = 'open' "
                     "AND escalated_at IS NULL", (_iso(now), row["key"])).rowcount
                 if marked:
                     self._audit(db, SYSTEM, "escalate", row["key"])
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
             if marked:
                 self._notify("escalated", row["key"], {**json.loads(row["alert"]),
                                                        "opened_at": row["opened_at"]})

@@ -42,7 +42,7 @@ from typing import Any
 import i18n
 import settings as settings_mod
 from data import alerts as alert_rules
-from data.access import Access, what
+from data.access import Access, what, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +109,7 @@ class Notifier:
         now = _utc()
         db = self.access.connection()
         # one writer at a time: two workers reporting the same transition find one occurrence
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(db):
             payload["occurrence"] = payload["occurrence"] or _occurrence(db, payload["key"],
                                                                          transition)
             queued = db.execute(
@@ -120,10 +119,6 @@ class Notifier:
                 ("|".join((payload["key"], transition, payload["occurrence"])), payload["key"],
                  payload["occurrence"], payload["rule"], transition, url, fmt,
                  json.dumps(body(payload, fmt), ensure_ascii=False), now, now)).rowcount
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         if queued:
             log.info("webhook queued: %s %s to %s", transition, payload["key"], _shown(url))
             self._wake.set()

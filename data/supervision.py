@@ -28,7 +28,7 @@ from typing import Protocol
 import pandas as pd
 
 import i18n
-from data.access import Access, Principal, _one_line, thread_connection, what
+from data.access import Access, Principal, _one_line, thread_connection, what, write_transaction
 from settings import local_now
 
 #: The permission to issue, remind and (for the department's answer) close a 督办.
@@ -128,9 +128,7 @@ class Supervision:
         department = self._known_department(department)
         deadline_text = self._future(deadline)
         note = _note(note)
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(self._db()) as db:
             if self._open_id(db, event["event_id"]) is not None:
                 raise SupervisionError(
                     f"event {event['event_id']} is under supervision already: remind it",
@@ -144,10 +142,6 @@ class Supervision:
             db.execute("INSERT INTO supervision_steps (supervision_id, step, who, at, note, "
                        "deadline) VALUES (?, 'issue', ?, ?, ?, ?)",
                        (item, principal.name, now, note, deadline_text))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         self._audit(principal, address, step="issue", id=item, event=event["event_id"],
                     department=department, deadline=deadline_text)
         return int(item)
@@ -294,9 +288,7 @@ class Supervision:
         """A step on the open 督办 of ``event`` (remind, answer) in one transaction: yields the
         connection, the 督办's id and now (ISO text), commits when the block ends and rolls
         back if it raises. An event with no open 督办 is refused (409) and nothing written."""
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(self._db()) as db:
             item = self._open_id(db, event["event_id"])
             if item is None:
                 hint = ": issue one" if step == "remind" else ""
@@ -304,10 +296,6 @@ class Supervision:
                     f"event {event['event_id']} has no open 督办 to {step}{hint}", 409,
                     "none_open", event=event["event_id"])
             yield db, item, self.now().isoformat()
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     @staticmethod
     def _open_id(db: sqlite3.Connection, event_id: int) -> int | None:

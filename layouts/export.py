@@ -97,4 +97,12 @@ class ChartRenderer:
                                           silence_warnings=True)
                 atexit.register(_stop_server)
                 _server_started = True
-            return kaleido.calc_fig_sync(fig, opts=opts)
+            try:
+                return kaleido.calc_fig_sync(fig, opts=opts)
+            except Exception as error:
+                # kaleido 1.x binds a new tab to the first JavaScript context Chromium
+                # reports, which on a busy machine can be the blank page's: its first render
+                # fails so. Every render ends by reloading its tab, so a second try draws.
+                if "kaleido_scopes is not defined" not in str(error):
+                    raise
+                return kaleido.calc_fig_sync(fig, opts=opts)

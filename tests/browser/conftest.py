@@ -59,6 +59,7 @@ class LiveServer:
         client = app.server.test_client()
         for weight in (400, 700):
             assert client.get(f"/fonts/citybrain-sans-{weight}.woff2").status_code == 200
+        self.app = app
         self.server = make_server("127.0.0.1", 0, app.server, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         #: its users, sessions and audit log (data/access.Access): None without sign-in

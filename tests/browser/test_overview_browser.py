@@ -363,9 +363,11 @@ def test_ops010_a_box_selection_on_the_map_filters_the_charts(live_server, probe
     assert len(picked) >= 2 and all(re.fullmatch(r"3607\d\d", c) for c in picked)
     page.wait_for_function("c => JSON.stringify(document.querySelector("
                            "'#ops-events-category .js-plotly-plot').data) !== c", arg=category)
-    outlined = page.evaluate("() => { const d = document.querySelector('#ops-ranking "
-                             ".js-plotly-plot').data[0]; return d.customdata.filter("
-                             "(c, i) => d.marker.line.width[i] > 0); }")
+    # the ranking is a callback of its own: it outlines the picked districts when it is in
+    outlined = page.wait_for_function(
+        "() => { const d = document.querySelector('#ops-ranking .js-plotly-plot').data[0];"
+        " const o = d.customdata.filter((c, i) => d.marker.line.width[i] > 0);"
+        " return o.length ? o : null; }").json_value()
     assert sorted(outlined) == sorted(picked)
     # the map outlines the picked shapes, and its update keeps the pick
     page.wait_for_function("() => { const d = document.querySelector('#ops-map .js-plotly-plot')"

@@ -13,39 +13,23 @@ from pathlib import Path
 
 import pytest
 
-from data.access import Access
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import sign_in, signed_in_server
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 LOCAL = re.compile(r"^(http://127\.0\.0\.1:\d+/|data:|blob:)")
 
 
 @pytest.fixture(scope="module")
 def server(settings, tmp_path_factory):
-    from app import create_app
-    path = tmp_path_factory.mktemp("sv-browser") / "access.sqlite"
-    app = create_app(settings.with_(auth=True, access_path=path))
-    app.server.extensions["citybrain_access"].add_user("ana", "analyst", PASSWORD)
-    with LiveServer(app) as live:
-        live.access_path = path
-        live.supervision_book = app.citybrain_runtime.supervision
+    with signed_in_server(settings, tmp_path_factory.mktemp("sv-browser")) as live:
+        live.add_user("ana", "analyst")
         yield live
-
-
-def _sign_in(page, url: str, target: str) -> None:
-    page.goto(url + target)
-    page.wait_for_url(re.compile(r"/login\?next="))
-    page.fill("#username", "ana")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(target.split("?")[0]))
 
 
 def test_sv001_issue_and_remind_from_the_overdue_list(server, probe):
     page = probe.page
-    _sign_in(page, server.url, "/grid?lang=zh")
+    sign_in(page, server, "ana", "/grid?lang=zh")
     first = page.locator("#grid-overdue .ag-center-cols-container .ag-row[row-index='0']")
     first.wait_for()
     event_id = first.locator("[col-id='event_id']").inner_text().strip()
@@ -78,7 +62,7 @@ def test_sv001_issue_and_remind_from_the_overdue_list(server, probe):
     assert "催办" in steps[1] and "仍未处置，请加快" in steps[1]
     probe.screenshot("sv001-grid-overdue-supervision-zh")
     # what the browser did is what the access file holds, audited
-    log = Access(server.access_path).audit_log(action="supervision")
+    log = server.access.audit_log(action="supervision")
     assert [(r["who"], f'"event":{event_id}' in r["what"]) for r in log] == [
         ("ana", True), ("ana", True)]
     # closing the panel hides it
@@ -93,9 +77,9 @@ def test_sv001_issue_and_remind_from_the_overdue_list(server, probe):
     page.locator(f'#cmd-supervision button[id*=\'"event":{event_id},\']').click()
     page.wait_for_function("() => document.querySelector('#cmd-supervision .cmd-message')"
                            f"?.innerText?.includes('已催办事件 {event_id}')")
-    (item,) = server.supervision_book.history(int(event_id))
+    (item,) = server.app.citybrain_runtime.supervision.history(int(event_id))
     assert [(s.step, s.note) for s in item["steps"]][-1] == ("remind", "请加快办理")
-    assert len(Access(server.access_path).audit_log(action="supervision")) == 3
+    assert len(server.access.audit_log(action="supervision")) == 3
     assert probe.errors == [], probe.errors
     assert [u for u in probe.requests if not LOCAL.match(u)] == []
 
@@ -108,7 +92,7 @@ def test_sv002_the_event_table_shows_the_history_and_refuses_a_past_deadline(ser
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        _sign_in(page, server.url, "/events?lang=en")
+        sign_in(page, server, "ana", "/events?lang=en")
         row = page.locator("#evt-table .ag-center-cols-container .ag-row[row-index='0']")
         row.wait_for()
         # the grid asks for its rows again once the filter store is in: a click on the first
@@ -126,7 +110,7 @@ def test_sv002_the_event_table_shows_the_history_and_refuses_a_past_deadline(ser
                                "?.innerText.includes('is past')")
         # refused: nothing written, the history unchanged
         assert "Not under supervision" in page.inner_text("#evt-sv-history")
-        before = len(Access(server.access_path).audit_log(action="supervision"))
+        before = len(server.access.audit_log(action="supervision"))
         page.fill("#evt-sv-deadline", (dt.date.today() + dt.timedelta(days=2)).isoformat())
         page.fill("#evt-sv-note", "Clear it by Friday")
         page.click("#evt-sv-issue")
@@ -135,7 +119,7 @@ def test_sv002_the_event_table_shows_the_history_and_refuses_a_past_deadline(ser
         page.wait_for_function("() => document.querySelector('#evt-sv-history')"
                                "?.innerText.includes('Clear it by Friday')")
         assert "Open" in page.inner_text("#evt-sv-history")
-        assert len(Access(server.access_path).audit_log(action="supervision")) == before + 1
+        assert len(server.access.audit_log(action="supervision")) == before + 1
         Path("test-artifacts").mkdir(exist_ok=True)
         page.screenshot(path="test-artifacts/sv002-events-supervision-en.png")
         assert errors == [], errors
@@ -145,7 +129,7 @@ def test_sv002_the_event_table_shows_the_history_and_refuses_a_past_deadline(ser
 
 def test_sv003_supervise_an_event_of_a_grid_cell(server, probe):
     page = probe.page
-    _sign_in(page, server.url, "/grid?lang=zh")
+    sign_in(page, server, "ana", "/grid?lang=zh")
     cells = page.locator("#grid-cell-events")
     # the cells with the most overdue open events: choosing one lists its open events
     first_cell = cells.locator(".gc-pick").first
@@ -175,7 +159,7 @@ def test_sv003_supervise_an_event_of_a_grid_cell(server, probe):
         "(li) => li.querySelector('.gc-id')?.innerText === id && "
         "li.querySelector('.gc-mark')?.innerText === '督办中')", arg=event_id)
     probe.screenshot("sv003-grid-cell-supervision-zh")
-    log = Access(server.access_path).audit_log(action="supervision")
+    log = server.access.audit_log(action="supervision")
     assert any(r["who"] == "ana" and f'"event":{event_id}' in r["what"] for r in log)
     assert probe.errors == [], probe.errors
     assert [u for u in probe.requests if not LOCAL.match(u)] == []

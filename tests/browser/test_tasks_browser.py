@@ -8,10 +8,9 @@ import re
 
 import pytest
 
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import sign_in, signed_in_server
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery"
 LOCAL = re.compile(r"^(http://127\.0\.0\.1:\d+/|data:|blob:|about:)")
 ROWS = """table => [...document.querySelectorAll(
     `#${table} .ag-center-cols-container .ag-row[row-index]`)]
@@ -75,24 +74,15 @@ def test_tsk001_choose_a_task_in_both_languages(live_server, probe, queries):
 
 @pytest.fixture(scope="module")
 def signed_server(settings, tmp_path_factory):
-    from app import create_app
-    app = create_app(settings.with_(auth=True, access_path=tmp_path_factory.mktemp("acc")
-                                    / "access.sqlite"))
-    access = app.server.extensions["citybrain_access"]
-    access.add_user("nankang", "analyst", PASSWORD, ["360703"])
-    with LiveServer(app) as server:
+    with signed_in_server(settings, tmp_path_factory.mktemp("acc")) as server:
+        server.add_user("nankang", "analyst", ["360703"])
         yield server
 
 
 def test_tsk002_a_district_analyst_sees_their_tasks_and_the_citywide_ones(probe,
                                                                           signed_server):
     page = probe.page
-    page.goto(f"{signed_server.url}/tasks?lang=en")
-    page.wait_for_url(re.compile(r"/login\?next="))
-    page.fill("#username", "nankang")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/tasks"))
+    sign_in(page, signed_server, "nankang", "/tasks?lang=en")
     _ready(page)
     rows = page.evaluate(ROWS, "tsk-table")
     assert {r[2] for r in rows} == {"Citywide", "Nankang"}
