@@ -1,10 +1,11 @@
-"""Callbacks of the key-task screen: the filter store and the screen's own filters (lead
-department, status) to the chart, the task and milestone tables and the download link; a
-chosen task to its timeline, departments, leader and progress notes."""
+"""Callbacks of the key-task screen: the filter store, which holds the screen's own filters
+too (lead department, status: in the URL as every filter), to the chart, the task and
+milestone tables and the download link; a chosen task to its timeline, departments, leader
+and progress notes."""
 
 from __future__ import annotations
 
-from dash import Input, Output, State
+from dash import Input, Output
 from dash.exceptions import PreventUpdate
 
 import i18n
@@ -21,7 +22,22 @@ THEME = theme.WALL
 def render(state: st.FilterState, runtime, _app, ids, head, bar):
     return tasks.page(ids=ids, lang=state.lang, head=head, bar=bar, theme=THEME,
                       departments=task_charts.department_options(state, runtime),
-                      statuses=task_charts.status_options(state.lang))
+                      statuses=task_charts.status_options(state.lang),
+                      department=state.department, status=state.status)
+
+
+#: The screen's own filters, in the filter store: the dropdowns, and a department's bar
+#: (a click chooses it, a second click shows every department again).
+CONTROLS = (
+    filters.Control(Tasks.DEPARTMENT, "value",
+                    lambda s, v, _t, c: st.set_task_department(s, v, c),
+                    shows=lambda s, _c: s.department),
+    filters.Control(Tasks.STATUS, "value", lambda s, v, _t, _c: st.set_task_status(s, v),
+                    shows=lambda s, _c: s.status),
+    filters.Control(Tasks.DEPARTMENTS, "clickData",
+                    lambda s, click, _t, c: st.toggle_task_department(
+                        s, st.clicked_code(click), c)),
+)
 
 
 SCREEN = Screen("tasks", Tasks.PREFIX, render)
@@ -37,35 +53,24 @@ def _chosen(rows) -> str | None:
 
 def register(app, runtime) -> None:
     """Register the key-task screen's callbacks."""
-    filters.register_controller(app, runtime, Tasks.PREFIX)
+    filters.register_controller(app, runtime, Tasks.PREFIX, CONTROLS)
     filters.register_charts(app, runtime, task_charts.CHARTS, THEME)
 
-    # filter store + department + status -> task table, milestone table, count, Excel link
-    # and the departments to choose from (those leading the state's tasks)
+    # filter store -> task table, milestone table, count, Excel link and the departments to
+    # choose from (those leading the state's tasks)
     @app.callback(Output(Tasks.TABLE, "rowData"), Output(Tasks.MILESTONES, "rowData"),
                   Output(Tasks.COUNT, "children"), Output(Tasks.XLSX, "href"),
-                  Output(Tasks.DEPARTMENT, "options"),
-                  Input(Shell.FILTERS, "data"), Input(Tasks.DEPARTMENT, "value"),
-                  Input(Tasks.STATUS, "value"))
-    def update_tables(data, department, status):
+                  Output(Tasks.DEPARTMENT, "options"), Input(Shell.FILTERS, "data"))
+    def update_tables(data):
         s = filters.read_state(data, runtime.context)
-        f = task_charts.read_filters(runtime, department, status)
+        f = task_charts.TaskFilters.of(s)
         frame = task_charts.tasks(s, runtime, f)
         marks = task_charts.milestones(s, runtime, f)
         count = i18n.t("tasks_count", s.lang).format(n=len(frame), m=len(marks))
         return (task_charts.task_rows(frame, s.lang), task_charts.milestone_rows(marks, s.lang),
                 count,
-                app.get_relative_path("/download/tasks.xlsx") + task_charts.download_query(s, f),
+                app.get_relative_path("/download/tasks.xlsx") + task_charts.download_query(s),
                 task_charts.department_options(s, runtime))
-
-    # a click on a department's bar -> that department's tasks (again: all of them)
-    @app.callback(Output(Tasks.DEPARTMENT, "value"), Input(Tasks.DEPARTMENTS, "clickData"),
-                  State(Tasks.DEPARTMENT, "value"), prevent_initial_call=True)
-    def choose_department(click, current):
-        code = st.clicked_code(click)
-        if code is None:
-            raise PreventUpdate
-        return None if code == current else code
 
     # a milestone row -> its task chosen in the task table
     @app.callback(Output(Tasks.TABLE, "selectedRows"), Input(Tasks.MILESTONES, "selectedRows"),

@@ -85,7 +85,8 @@ class _Reader:
         return Context(self.queries.district_codes, first, last, self.settings.default_lang,
                        townships=parents["townships"], cells=parents["grid_cells"],
                        catalogue=self.queries.catalogue,
-                       categories=frozenset(self.queries.event_vocabulary().categories))
+                       categories=frozenset(self.queries.event_vocabulary().categories),
+                       departments=frozenset(self.queries.departments()["code"]))
 
 
 class Runtime:

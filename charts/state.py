@@ -12,12 +12,13 @@ from urllib.parse import parse_qsl, urlencode
 
 from data import catalog
 from data.calendar import month_end, month_start, shift_months, shift_range
+from data.queries.key_tasks import KEY_TASK_STATUSES
 from settings import LANGS
 
 #: The map indicator a fresh screen opens with.
 DEFAULT_INDICATOR = "fixed_asset_investment"
 QUERY_KEYS = ("district", "township", "cell", "picked", "from", "to", "indicator", "lang",
-              "layers", "step", "pollutant", "vs", "grain", "category")
+              "layers", "step", "pollutant", "vs", "grain", "category", "department", "status")
 #: The environment screen's station trends: which pollutant (codes of data.queries.POLLUTANTS).
 POLLUTANT_CODES = ("aqi", "pm25", "pm10", "o3_8h", "no2", "so2", "co")
 DEFAULT_POLLUTANT = "pm25"
@@ -47,6 +48,8 @@ class FilterState:
     vs: str | None = None         # the economy screen compares the district with this one
     grain: str = "areas"          # "cells": the map shows every grid cell inside the area
     category: str | None = None   # the category chart drilled into this 大类: its 小类 shown
+    department: str | None = None  # the key-task screen's lead department (None: all)
+    status: str | None = None     # the key-task screen's task status (KEY_TASK_STATUSES)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "layers": list(self.layers), "picked": list(self.picked)}
@@ -60,6 +63,8 @@ class FilterState:
         values["vs"] = data.get("vs")
         values["grain"] = data.get("grain", "areas")
         values["category"] = data.get("category")
+        values["department"] = data.get("department")
+        values["status"] = data.get("status")
         picked = data.get("picked") or ()
         values["picked"] = tuple(picked) if isinstance(picked, (list, tuple)) else ("?",)
         layers = data.get("layers") or ()
@@ -107,6 +112,8 @@ class Context:
     catalogue: catalog.Catalogue = catalog.BUILT_IN
     #: the store's event categories (大类) the category chart may drill into
     categories: frozenset[str] = frozenset(catalog.EVENT_CATEGORIES)
+    #: the store's department codes (the key-task screen's lead departments are among them)
+    departments: frozenset[str] = frozenset()
 
     def lineage(self, code: str | None) -> tuple[str | None, str | None, str | None] | None:
         """Return (district, township, cell) for any area code, None if it is unknown."""
@@ -166,7 +173,8 @@ def parse_query(search: str | None, ctx: Context) -> tuple[FilterState, list[str
     # parameters that take one value from a known list
     for key, allowed in (("indicator", ctx.catalogue), ("lang", LANGS), ("step", STEPS),
                          ("pollutant", POLLUTANT_CODES), ("vs", ctx.districts),
-                         ("grain", GRAINS), ("category", ctx.categories)):
+                         ("grain", GRAINS), ("category", ctx.categories),
+                         ("department", ctx.departments), ("status", KEY_TASK_STATUSES)):
         if key not in seen:
             continue
         if seen[key] in allowed:
@@ -229,6 +237,10 @@ def to_query(state: FilterState) -> str:
         params["grain"] = state.grain
     if state.category:
         params["category"] = state.category
+    if state.department:
+        params["department"] = state.department
+    if state.status:
+        params["status"] = state.status
     if state.picked:
         area["picked"] = ",".join(state.picked)
     return "?" + urlencode({**area, **params}, safe=",")
@@ -249,7 +261,8 @@ def valid_state(data: dict | None, ctx: Context) -> FilterState | None:
         return None
     # every single value must be a string (or None) before it is looked up anywhere
     singles = (state.district, state.township, state.cell, state.indicator, state.lang,
-               state.step, state.pollutant, state.vs, state.grain, state.category)
+               state.step, state.pollutant, state.vs, state.grain, state.category,
+               state.department, state.status)
     if not all(v is None or isinstance(v, str) for v in singles) or not all(
             isinstance(v, str) for v in (*state.layers, *state.picked)):
         return None
@@ -259,6 +272,8 @@ def valid_state(data: dict | None, ctx: Context) -> FilterState | None:
             or state.pollutant not in POLLUTANT_CODES or state.grain not in GRAINS \
             or not (state.vs is None or state.vs in ctx.districts) \
             or not (state.category is None or state.category in ctx.categories) \
+            or not (state.department is None or state.department in ctx.departments) \
+            or not (state.status is None or state.status in KEY_TASK_STATUSES) \
             or not picks_fit(state, state.picked, ctx) \
             or not ctx.first_day <= start <= end <= ctx.last_day:
         return None
@@ -338,6 +353,28 @@ def drill_category(state: FilterState, code: str | None, ctx: Context) -> Filter
     if state.category is not None:
         return replace(state, category=None)
     return replace(state, category=code) if code in ctx.categories else state
+
+
+def set_task_department(state: FilterState, code: str | None, ctx: Context) -> FilterState:
+    """The key-task screen's lead department (None: all); unknown codes are ignored."""
+    if code is not None and code not in ctx.departments:
+        return state
+    return replace(state, department=code)
+
+
+def toggle_task_department(state: FilterState, code: str | None,
+                           ctx: Context) -> FilterState:
+    """A click on a department's bar: its tasks, or all again if it was the one chosen."""
+    if code is None or code not in ctx.departments:
+        return state
+    return replace(state, department=None if code == state.department else code)
+
+
+def set_task_status(state: FilterState, status: str | None) -> FilterState:
+    """The key-task screen's task status (None: all); unknown statuses are ignored."""
+    if status is not None and status not in KEY_TASK_STATUSES:
+        return state
+    return replace(state, status=status)
 
 
 def set_vs(state: FilterState, code: str | None, ctx: Context) -> FilterState:

@@ -4,14 +4,14 @@ of its task and milestone tables, one task's detail and the Excel download's she
 The month judged is the month of the filter state's last day (``state.end``); the shared
 district filter keeps that district's tasks and the city-wide ones (``districts``), as a
 district user's reader always does. The screen's own filters, a lead department and a
-status, travel beside the state (``TaskFilters``): in the screen's dropdowns and the
-download link's ``department`` and ``status``.
+status, are in the state (``department``, ``status``: in the URL and the download link, as
+every filter); ``TaskFilters.of(state)`` hands them to the queries, and a state without
+them asks for every task (the chart, the dropdown's departments, a task's detail).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import pandas as pd
 
@@ -31,6 +31,11 @@ class TaskFilters:
     department: str | None = None
     status: str | None = None
 
+    @classmethod
+    def of(cls, s: st.FilterState) -> "TaskFilters":
+        """The filters the state holds (checked against the store with the state)."""
+        return cls(s.department, s.status)
+
 
 def districts(s: st.FilterState) -> tuple[str, ...] | None:
     """The districts whose tasks (with the city-wide ones) the state asks for: the chosen
@@ -40,16 +45,6 @@ def districts(s: st.FilterState) -> tuple[str, ...] | None:
     if chosen is None:
         return None
     return (chosen,) if isinstance(chosen, str) else tuple(sorted(chosen))
-
-
-def read_filters(runtime, department, status) -> TaskFilters:
-    """The screen's filters from a request (dropdowns or a link): a department the store
-    knows and one of KEY_TASK_STATUSES, anything else ignored."""
-    known = set(runtime.queries.departments()["code"])
-    return TaskFilters(department if isinstance(department, str) and department in known
-                       else None,
-                       status if isinstance(status, str) and status in KEY_TASK_STATUSES
-                       else None)
 
 
 def tasks(s: st.FilterState, runtime, f: TaskFilters = TaskFilters()) -> pd.DataFrame:
@@ -169,10 +164,9 @@ def empty_timeline(lang: str, theme):
     return figures.empty(theme, i18n.t("tasks_timeline", lang), "")
 
 
-def download_query(s: st.FilterState, f: TaskFilters) -> str:
-    """The Excel link's query string: the filter state and the screen's filters."""
-    extra = {k: v for k, v in (("department", f.department), ("status", f.status)) if v}
-    return st.to_query(s) + ("&" + urlencode(extra) if extra else "")
+def download_query(s: st.FilterState) -> str:
+    """The Excel link's query string: the filter state, which holds the screen's filters."""
+    return st.to_query(s)
 
 
 def download_sheets(s: st.FilterState, runtime, f: TaskFilters

@@ -66,13 +66,14 @@ def _grid(table_id: str, columns: list[dict], theme, lang: str, row_id: str):
         style={"height": "100%", "width": "100%"})
 
 
-def tools(*, lang: str, departments: list[dict], statuses: list[dict]):
+def tools(*, lang: str, departments: list[dict], statuses: list[dict],
+          department: str | None = None, status: str | None = None):
     """The screen's own filters (lead department, status), the count and the download."""
     return html.Div(className="events-tools tasks-tools", children=[
-        dcc.Dropdown(id=Tasks.DEPARTMENT, options=departments, value=None, clearable=True,
+        dcc.Dropdown(id=Tasks.DEPARTMENT, options=departments, value=department, clearable=True,
                      searchable=True, className="extra-dropdown tasks-department",
                      placeholder=i18n.t("tasks_all_departments", lang)),
-        dcc.Dropdown(id=Tasks.STATUS, options=statuses, value=None, clearable=True,
+        dcc.Dropdown(id=Tasks.STATUS, options=statuses, value=status, clearable=True,
                      searchable=False, className="extra-dropdown tasks-status",
                      placeholder=i18n.t("tasks_all_statuses", lang)),
         html.Span(id=Tasks.COUNT, className="events-count"),
@@ -104,12 +105,13 @@ def detail_placeholder(lang: str):
 
 
 def page(*, ids, lang: str, head, bar, theme, departments: list[dict],
-         statuses: list[dict]):
+         statuses: list[dict], department: str | None = None, status: str | None = None):
     """Return the key-task screen below the shared ``head`` and filter ``bar``."""
     return frame.screen(ids=ids, lang=lang, children=[
         head, bar,
         html.Main(className="cb-body tasks-body", children=[
-            tools(lang=lang, departments=departments, statuses=statuses),
+            tools(lang=lang, departments=departments, statuses=statuses,
+                  department=department, status=status),
             frame.graph_panel(Tasks.DEPARTMENTS, "tasks-chart-panel"),
             frame.panel([_grid(Tasks.MILESTONES, milestone_columns(lang), theme, lang, "id")],
                         "tasks-milestones-panel", i18n.t("tasks_milestones", lang)),

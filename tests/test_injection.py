@@ -103,7 +103,8 @@ WALL_KEYS = ("mode", "scenes", "seconds")
 URL_KEYS = (*st.QUERY_KEYS, *WALL_KEYS)
 #: The filter store's fields that valid_state checks; the others are derived from them.
 CHECKED_FIELDS = ("district", "township", "cell", "start", "end", "indicator", "lang", "layers",
-                  "step", "picked", "pollutant", "vs", "grain")
+                  "step", "picked", "pollutant", "vs", "grain", "category", "department",
+                  "status")
 
 
 def filter_models(value) -> dict[str, dict]:

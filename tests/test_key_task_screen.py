@@ -9,6 +9,7 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from dash.exceptions import PreventUpdate
 
 from charts import state as st
 from charts import tasks as task_charts
@@ -201,8 +202,8 @@ def test_the_screen_renders_and_its_callbacks_fill_tables_and_detail(app):
     assert "tsk-table" in text and "Key-task ledger" in text
     data = store_payload(st.FilterState("360702", "2026-01-01", AS_OF,
                                         "fixed_asset_investment", "zh"))
-    rows, marks, count, href, options = run_callback(
-        app, _key(app, "..tsk-table.rowData"), data, None, None)
+    tables = _key(app, "..tsk-table.rowData")
+    rows, marks, count, href, options = run_callback(app, tables, data)
     assert len(rows) == 21 and {r["district"] for r in rows} == {"全市", "章贡区"}
     assert rows[0]["status"] == "逾期未完成" and marks[0]["status_code"] == "overdue"
     open_marks = app.citybrain_runtime.queries.key_task_milestones(
@@ -211,13 +212,23 @@ def test_the_screen_renders_and_its_callbacks_fill_tables_and_detail(app):
     assert count == "21 项重点工作 · 13 个待完成节点"
     assert href.startswith("/download/tasks.xlsx?") and "district=360702" in href
     assert {o["value"] for o in options} >= {"D04", "D17"}
-    # the screen's own filters: a department, a status
-    rows, marks, count, href, _ = run_callback(
-        app, _key(app, "..tsk-table.rowData"), data, "D17", "overdue")
+    # the screen's own filters are in the state: a department, a status
+    chosen = st.FilterState("360702", "2026-01-01", AS_OF, "fixed_asset_investment", "zh",
+                            department="D17", status="overdue")
+    rows, marks, count, href, options = run_callback(app, tables, store_payload(chosen))
     assert [r["code"] for r in rows] == ["KT2026-21"]
     assert "department=D17" in href and "status=overdue" in href
-    # a status no one knows is no filter at all
-    assert len(run_callback(app, _key(app, "..tsk-table.rowData"), data, "D17", "x")[0]) == 2
+    assert {o["value"] for o in options} >= {"D04", "D17"}     # every department to choose
+    # ... so a link reopens them, and one naming what no one knows drops it, saying so
+    assert st.parse_query(store_payload(chosen)["query"], app.citybrain_runtime.context) == (
+        chosen, [])
+    reopened, dropped = st.parse_query("?district=360702&department=D17&status=x",
+                                       app.citybrain_runtime.context)
+    assert (reopened.department, reopened.status, dropped) == ("D17", None, ["status=x"])
+    assert len(run_callback(app, tables, store_payload(reopened))[0]) == 2
+    # a store naming an unknown department is refused, as any bad store
+    with pytest.raises(PreventUpdate):
+        run_callback(app, tables, {**store_payload(chosen), "department": "D99"})
     # choosing a task: its departments, leader, notes and timeline
     detail, figure = run_callback(app, _key(app, "..tsk-detail.children"), data,
                                   [{"code": "KT2026-02"}])
@@ -315,3 +326,31 @@ def test_a_store_from_before_the_leader_column_still_serves(tmp_path, city_path)
     with serving(path) as runtime:
         tasks = runtime.queries.key_tasks(AS_OF)
         assert len(tasks) == 28 and tasks["leader"].isna().all()
+
+
+def test_the_screens_filters_go_through_the_filter_controller(app):
+    """The dropdowns and a department's bar change the state (so the URL): a bar chooses its
+    department and a second click shows them all again; an unknown department or status
+    changes nothing."""
+    from callbacks import tasks as tasks_callbacks
+    from callbacks.filters import input_names
+    from layouts.ids import Tasks
+
+    def control(current, name, value):
+        args = {key: None for key in input_names(Tasks.PREFIX, tasks_callbacks.CONTROLS)}
+        args.update(search="", current=current, paused=True, **{name: value})
+        out = run_callback(app, app.filter_controllers[Tasks.PREFIX], *args.values(),
+                           triggered=[{"prop_id": name, "value": value}])
+        return out[0]
+
+    city = store_payload(CITY)
+    bar = {"points": [{"customdata": ["D17"]}]}
+    chosen = control(city, f"{Tasks.DEPARTMENTS}.clickData", bar)
+    assert chosen["department"] == "D17" and "department=D17" in chosen["query"]
+    assert control(chosen, f"{Tasks.DEPARTMENTS}.clickData", bar)["department"] is None
+    status = control(chosen, f"{Tasks.STATUS}.value", "at_risk")
+    assert (status["department"], status["status"]) == ("D17", "at_risk")
+    assert "status=at_risk" in status["query"]
+    for name, value in ((f"{Tasks.DEPARTMENT}.value", "D99"), (f"{Tasks.STATUS}.value", "x")):
+        with pytest.raises(PreventUpdate):           # nothing changed: no update
+            control(chosen, name, value)

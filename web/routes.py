@@ -390,9 +390,9 @@ def download_tasks(fmt: str):
     if fmt != "xlsx":
         flask.abort(404)
     runtime = _files().runtime
-    args = flask.request.args
+    # the department and status are in the state, checked against the store as it is read
     state, _ = parse_query(flask.request.query_string.decode(), runtime.context)
-    chosen = task_charts.read_filters(runtime, args.get("department"), args.get("status"))
+    chosen = task_charts.TaskFilters.of(state)
     body = io.BytesIO()
     sheets = task_charts.download_sheets(state, runtime, chosen)
     about = task_charts.download_about(state, runtime, chosen, len(sheets[0][1]))

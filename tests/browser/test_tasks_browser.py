@@ -62,6 +62,12 @@ def test_tsk001_choose_a_task_in_both_languages(live_server, probe, queries):
     page.click("#tsk-status")
     page.get_by_role("option", name="At risk", exact=True).click()
     page.wait_for_function(f"() => ({ROWS})('tsk-table').every(r => r.at(-1) === 'At risk')")
+    # the status is a filter as any other: in the URL, so a reload (or a link) keeps it
+    page.wait_for_url(re.compile(r"status=at_risk"))
+    page.reload()
+    page.wait_for_function(f"() => {{ const rows = ({ROWS})('tsk-table'); return rows.length"
+                           " > 0 && rows.every(r => r.at(-1) === 'At risk'); }")
+    assert "At risk" in page.inner_text("#tsk-status")
     page.locator("#tsk-table .ag-center-cols-container .ag-row[row-index='0']").click()
     page.wait_for_selector(".task-detail-title")
     _timeline_drawn(page)
