@@ -57,6 +57,11 @@ CREATE TABLE IF NOT EXISTS supervision_steps (
 CREATE INDEX IF NOT EXISTS supervision_steps_of ON supervision_steps (supervision_id);
 """
 
+#: A 催办 repeating the last step of its 督办 (the same person, words and deadline) within
+#: this many seconds is that reminder again, a double tap or a button pressed twice: it is
+#: not recorded a second time.
+REPEAT_SECONDS = 60
+
 #: The columns of ``open_items`` and ``items``.
 ITEM_COLUMNS = ("id", "event_id", "district_code", "department_code", "issued_by", "issued_at",
                 "deadline", "note", "reminders", "last_reminded_at", "answered_by",
@@ -148,11 +153,14 @@ class Supervision:
 
     def remind(self, event_id, principal: Principal, note: str = "", deadline=None,
                address: str = "") -> int:
-        """Remind (催办) the open 督办 of an event, optionally moving its deadline; its id."""
+        """Remind (催办) the open 督办 of an event, optionally moving its deadline; its id.
+        The same reminder again within REPEAT_SECONDS changes nothing."""
         event = self._event_in_reach(event_id, principal)
         note = _note(note)
         deadline_text = None if deadline in (None, "") else self._future(deadline)
         with self._open_item_or_409(event, "remind") as (db, item, now):
+            if _repeats_last_reminder(db, item, principal.name, note, deadline_text, now):
+                return item
             if deadline_text is not None:
                 db.execute("UPDATE supervision SET deadline = ? WHERE id = ?",
                            (deadline_text, item))
@@ -363,3 +371,13 @@ def summary(items: list[dict], month_end: dt.datetime) -> pd.DataFrame:
                          columns=columns)
     return frame.sort_values(["issued", "department_code"], ascending=[False, True],
                              ignore_index=True)
+
+
+def _repeats_last_reminder(db: sqlite3.Connection, item: int, who: str, note: str,
+                           deadline: str | None, now: str) -> bool:
+    """The 督办's last step is this very reminder, made less than REPEAT_SECONDS ago."""
+    last = db.execute("SELECT step, who, at, note, deadline FROM supervision_steps "
+                      "WHERE supervision_id = ? ORDER BY id DESC LIMIT 1", (item,)).fetchone()
+    return last is not None and (last["step"], last["who"], last["note"], last["deadline"]) \
+        == ("remind", who, note, deadline) and dt.datetime.fromisoformat(now) \
+        - dt.datetime.fromisoformat(last["at"]) < dt.timedelta(seconds=REPEAT_SECONDS)

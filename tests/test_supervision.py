@@ -101,6 +101,32 @@ def test_issue_remind_answer_and_the_history(book, events, clock, tmp_path, quer
     assert all(f'"event":{event["event_id"]}' in r["what"] for r in log)
 
 
+def test_the_same_reminder_twice_in_a_minute_is_recorded_once(book, events, clock, tmp_path):
+    """A double tap on 催办 (the phone, /command's button) is one reminder; the same words a
+    minute later, other words or another person are reminders of their own."""
+    event, _, _ = events
+    book.issue(event["event_id"], LEADER, event["department_code"], "2026-10-08")
+    path = tmp_path / "access.sqlite"
+
+    def reminders():
+        (item,) = book.history(event["event_id"])
+        return [(s.who, s.note) for s in item["steps"] if s.step == "remind"]
+
+    item = book.remind(event["event_id"], LEADER, "请加快")
+    audited = len(Access(path).audit_log(action="supervision"))
+    clock.now += dt.timedelta(seconds=5)
+    assert book.remind(event["event_id"], LEADER, "请加快") == item          # the double tap
+    assert reminders() == [("lead", "请加快")]
+    assert len(Access(path).audit_log(action="supervision")) == audited
+    book.remind(event["event_id"], Principal("ana", "analyst"), "请加快")     # someone else
+    book.remind(event["event_id"], Principal("ana", "analyst"), "今天办结")  # other words
+    clock.now += dt.timedelta(seconds=60)
+    book.remind(event["event_id"], Principal("ana", "analyst"), "今天办结")  # a minute on
+    assert reminders() == [("lead", "请加快"), ("ana", "请加快"), ("ana", "今天办结"),
+                           ("ana", "今天办结")]
+    assert book.open_items()[0]["reminders"] == 4
+
+
 def test_a_second_process_sees_the_records(book, events, tmp_path, queries):
     event, _, _ = events
     book.issue(event["event_id"], LEADER, event["department_code"], "2026-10-09")

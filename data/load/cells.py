@@ -242,6 +242,17 @@ def _time_text(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M") + (f":{t.second:02d}" if t.second else "")
 
 
+def _timestamp_until(as_of: dt.datetime, what: str, why: str):
+    """A parser of local times no later than ``as_of``: a later one is refused as "after
+    the ``what`` <as_of>: ``why``" (a record cannot tell of what has not happened)."""
+    def parse(text: str) -> dt.datetime | _Bad | None:
+        t = _timestamp(text)
+        if isinstance(t, dt.datetime) and t > as_of:
+            return _Bad(f"after the {what} {_time_text(as_of)}: {why}")
+        return t
+    return parse
+
+
 def _listing(items: Iterable[str], limit: int = 8) -> str:
     items = list(items)
     shown = ", ".join(items[:limit])

@@ -21,6 +21,7 @@ from data.load.cells import (
     _number,
     _time_text,
     _timestamp,
+    _timestamp_until,
     _whole,
 )
 from data.load.columns import _EVENT_FIELDS, _duplicates, _open_columns, _parse_column
@@ -169,12 +170,7 @@ def read_events(path: str | os.PathLike, *, cells: Mapping[str, tuple[str, str]]
     def event_id(text: str):
         return _whole(text, 1, 2**63 - 1, "an event id")
 
-    def stamp(text: str):
-        t = _timestamp(text)
-        if isinstance(t, dt.datetime) and t > as_of:
-            return _Bad(f"after the as-of time {_time_text(as_of)}: a stage cannot lie in the "
-                        "future")
-        return t
+    stamp = _timestamp_until(as_of, "as-of time", "a stage cannot lie in the future")
 
     def deadline(text: str):
         m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(小时|h|天|日|d)?", _nfkc(text).strip(), re.IGNORECASE)

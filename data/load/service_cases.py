@@ -12,7 +12,15 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from data.load.cells import _as_datetime, _Bad, _datetimes, _key, _nfkc, _time_text, _timestamp
+from data.load.cells import (
+    _as_datetime,
+    _Bad,
+    _datetimes,
+    _key,
+    _nfkc,
+    _time_text,
+    _timestamp_until,
+)
 from data.load.columns import _duplicates, _Field, _open_columns, _parse_column
 from data.load.key_tasks import _Departments
 from data.load.table import read_table
@@ -169,12 +177,8 @@ def read_service_cases(path: str | os.PathLike, *, departments: Mapping[str, tup
     def channel(text: str):
         return _CHANNELS.get(_key(text)) or _Bad(CHANNEL_EXPECTED)
 
-    def stamp(text: str):
-        t = _timestamp(text)
-        if isinstance(t, dt.datetime) and t > as_of:
-            return _Bad(f"after the load's time {_time_text(as_of)}: a case cannot be accepted "
-                        "or completed in the future")
-        return t
+    stamp = _timestamp_until(as_of, "load's time",
+                             "a case cannot be accepted or completed in the future")
 
     def rating(text: str):
         k = _key(text)
