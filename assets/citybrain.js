@@ -31,7 +31,10 @@ window.citybrain = {
   // seconds, so a link always says what the boxes say. Relative, as the links above;
   // /report/<month>.<fmt> checks every parameter.
   reportLinks: function (data, month, sections, linkIds) {
-    if (!data || !month) { return (linkIds || []).map(() => null); }
+    // no month, or no section ticked: nothing to build (the preview says why)
+    if (!data || !month || !sections || !sections.length) {
+      return (linkIds || []).map(() => null);
+    }
     const enc = (v) => encodeURIComponent(v).replace(/%2C/g, ',');
     let query = '?month=' + enc(month) + '&sections=' + enc((sections || []).join(','))
       + '&lang=' + enc(data.lang);

@@ -86,8 +86,15 @@ def filter_text(state: st.FilterState, runtime) -> str:
     lang = state.lang
     where = area_text(state, runtime)
     ind = runtime.catalogue.get(state.indicator)
-    return (f"{i18n.t('filters', lang)}: {where} · {state.start} {i18n.t('to', lang)} {state.end}"
+    text = (f"{i18n.t('filters', lang)}: {where} · {state.start} {i18n.t('to', lang)} {state.end}"
             f" · {figures.indicator_title(ind, lang)}")
+    # the key-task screen's own filters, said wherever they travel
+    if state.department:
+        names = runtime.queries.departments().set_index("code")[f"name_{lang}"]
+        text += f" · {i18n.t('task_lead', lang)}: {names.get(state.department, state.department)}"
+    if state.status:
+        text += f" · {i18n.t('task_status', lang)}: {i18n.t(f'task_{state.status}', lang)}"
+    return text
 
 
 def reads(*feeds: str) -> Callable[[Callable[..., Any]], Chart]:

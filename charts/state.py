@@ -572,10 +572,11 @@ def set_indicator(state: FilterState, code: str | None, ctx: Context) -> FilterS
 
 
 def clear(state: FilterState, ctx: Context) -> FilterState:
-    """Drop the area and time filters; keep the indicator and language."""
+    """Drop the area and time filters and the key-task screen's department and status;
+    keep the indicator and language."""
     default = ctx.default()
     return replace(state, district=None, township=None, cell=None, picked=(),
-                   start=default.start, end=default.end)
+                   start=default.start, end=default.end, department=None, status=None)
 
 
 def clicked_code(click_data: dict | None) -> str | None:

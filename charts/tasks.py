@@ -69,9 +69,14 @@ CHARTS: dict[str, common.Chart] = {Tasks.DEPARTMENTS: departments_chart}
 
 
 def department_options(s: st.FilterState, runtime) -> list[dict]:
-    """The lead departments of the tasks the state shows, by name."""
+    """The lead departments of the tasks the state shows, by name, and the state's own
+    department whether it leads any of them or not: a dropdown drops a value it does not
+    offer, and the filter would then be left on with nothing saying so."""
     frame = tasks(s, runtime)
     pairs = dict(zip(frame["lead_department_code"], frame["lead_department"]))
+    if s.department and s.department not in pairs:
+        names = runtime.queries.departments().set_index("code")[f"name_{s.lang}"]
+        pairs[s.department] = names.get(s.department, s.department)
     return [{"label": name, "value": code}
             for code, name in sorted(pairs.items(), key=lambda p: p[0])]
 

@@ -504,14 +504,17 @@ class Access:
 def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One write to the access file: BEGIN IMMEDIATE takes the write lock before the first
     read, so two workers never both read a row and then both write it; COMMIT when the block
-    ends, ROLLBACK if it raises."""
+    ends (a ``return`` in it too), ROLLBACK if it or the COMMIT raises."""
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
+        db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        # a failed COMMIT too: the thread's connection must not stay inside the transaction
+        # (its every later write would fail), nor a failing ROLLBACK hide the first error
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
 
 
 def thread_connection(local: threading.local, path) -> sqlite3.Connection:

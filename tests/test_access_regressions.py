@@ -168,3 +168,35 @@ def test_an_anonymous_reader_shares_no_cached_answers_with_a_city_reader(store):
         assert nobody.event_funnel(None, START, END)["n"].sum() == 0     # knows no place
         pd.testing.assert_frame_equal(city.event_funnel(None, START, END),
                                       Queries(store).event_funnel(None, START, END))
+
+
+def test_write_transaction_commits_rolls_back_and_survives_a_failed_commit(tmp_path):
+    """The access file's one write block: what the block wrote is kept when it ends (by a
+    return too), undone when it raises, and a COMMIT that fails (here a deferred foreign
+    key) is rolled back, so the thread's connection writes again afterwards."""
+    import sqlite3
+
+    from data.access import write_transaction
+
+    db = sqlite3.connect(tmp_path / "t.sqlite", isolation_level=None)
+    db.executescript("PRAGMA foreign_keys = ON; CREATE TABLE parent (id INTEGER PRIMARY KEY);"
+                     "CREATE TABLE child (parent INTEGER REFERENCES parent (id) "
+                     "DEFERRABLE INITIALLY DEFERRED);")
+
+    def add_and_return(n):
+        with write_transaction(db):
+            db.execute("INSERT INTO parent VALUES (?)", (n,))
+            return n
+
+    assert add_and_return(1) == 1
+    with pytest.raises(ValueError):
+        with write_transaction(db):
+            db.execute("INSERT INTO parent VALUES (2)")
+            raise ValueError("refused half-way")
+    with pytest.raises(sqlite3.IntegrityError):
+        with write_transaction(db):
+            db.execute("INSERT INTO parent VALUES (3)")
+            db.execute("INSERT INTO child VALUES (99)")      # fails only at COMMIT
+    assert not db.in_transaction
+    add_and_return(4)
+    assert [r[0] for r in db.execute("SELECT id FROM parent ORDER BY id")] == [1, 4]

@@ -336,17 +336,30 @@ def test_the_screens_filters_go_through_the_filter_controller(app):
     from callbacks.filters import input_names
     from layouts.ids import Tasks
 
-    def control(current, name, value):
+    from callbacks.filters import bar_controls
+    from layouts.ids import Bar
+    mirrors = [c.key for c in (*bar_controls(Bar(Tasks.PREFIX)), *tasks_callbacks.CONTROLS)
+               if c.shows]
+    shown_at = 4 + mirrors.index(f"{Tasks.DEPARTMENT}.value")   # after store, notice, play
+
+    def call(current, name, value):
         args = {key: None for key in input_names(Tasks.PREFIX, tasks_callbacks.CONTROLS)}
         args.update(search="", current=current, paused=True, **{name: value})
-        out = run_callback(app, app.filter_controllers[Tasks.PREFIX], *args.values(),
-                           triggered=[{"prop_id": name, "value": value}])
-        return out[0]
+        return run_callback(app, app.filter_controllers[Tasks.PREFIX], *args.values(),
+                            triggered=[{"prop_id": name, "value": value}])
+
+    def control(current, name, value):
+        return call(current, name, value)[0]
 
     city = store_payload(CITY)
+    picked = control(city, f"{Tasks.DEPARTMENT}.value", "D17")     # from the dropdown
+    assert picked["department"] == "D17" and "department=D17" in picked["query"]
+    assert control(picked, f"{Tasks.DEPARTMENT}.value", None)["department"] is None
     bar = {"points": [{"customdata": ["D17"]}]}
-    chosen = control(city, f"{Tasks.DEPARTMENTS}.clickData", bar)
+    out = call(city, f"{Tasks.DEPARTMENTS}.clickData", bar)
+    chosen = out[0]
     assert chosen["department"] == "D17" and "department=D17" in chosen["query"]
+    assert out[shown_at] == "D17"                    # the dropdown shows the bar's choice
     assert control(chosen, f"{Tasks.DEPARTMENTS}.clickData", bar)["department"] is None
     status = control(chosen, f"{Tasks.STATUS}.value", "at_risk")
     assert (status["department"], status["status"]) == ("D17", "at_risk")
@@ -354,3 +367,20 @@ def test_the_screens_filters_go_through_the_filter_controller(app):
     for name, value in ((f"{Tasks.DEPARTMENT}.value", "D99"), (f"{Tasks.STATUS}.value", "x")):
         with pytest.raises(PreventUpdate):           # nothing changed: no update
             control(chosen, name, value)
+    # 清除 clears them with the area and the time
+    cleared = control(status, f"{Tasks.PREFIX}-clear.n_clicks", 1)
+    assert (cleared["department"], cleared["status"]) == (None, None)
+
+
+def test_a_department_leading_none_of_the_areas_tasks_stays_chosen_and_said(app):
+    """A link naming a department that leads none of the district's tasks: the dropdown
+    still offers (so shows) it, the table is empty, and the filter line says why."""
+    from charts.common import filter_text
+    state = st.FilterState("360702", "2026-01-01", AS_OF, "fixed_asset_investment", "zh",
+                           department="D18", status="overdue")
+    runtime = app.citybrain_runtime
+    assert task_charts.tasks(state, runtime, task_charts.TaskFilters.of(state)).empty
+    options = task_charts.department_options(state, runtime)
+    name = runtime.queries.departments().set_index("code").loc["D18", "name_zh"]
+    assert {"label": name, "value": "D18"} in options
+    assert filter_text(state, runtime).endswith(f" · 牵头单位: {name} · 状态: 逾期未完成")

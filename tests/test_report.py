@@ -466,6 +466,9 @@ def test_the_report_route_serves_the_files_and_names_what_exists(app):
         assert got.status_code == 404 and b"pdf, docx, xlsx" in got.data, fmt
     got = client.get(f"/report/{MONTH}.xlsx?sections=bogus")
     assert got.status_code == 400 and b"bogus" in got.data
+    # every box unticked on the screen asks for nothing, not for everything
+    got = client.get(f"/report/{MONTH}.xlsx?month={MONTH}&sections=&lang=zh")
+    assert got.status_code == 400 and b"no sections asked for" in got.data
 
 
 def test_a_broken_word_template_is_the_servers_fault_and_its_path_stays_in_the_log(

@@ -444,7 +444,7 @@ def download_report(month: str, fmt: str):
     files = _files()
     runtime = files.runtime
     from report.files import FORMATS, ReportTemplateError, export_report, unsupported_format
-    from report.monthly import ReportError, check_month
+    from report.monthly import SECTIONS, ReportError, check_month
 
     def refuse(message: str, status: int) -> flask.Response:
         return _refused(runtime, message, status)
@@ -458,7 +458,10 @@ def download_report(month: str, fmt: str):
         return refuse(str(error), 404)
     args = flask.request.args
     lang = args.get("lang") if args.get("lang") in ("zh", "en") else "zh"
-    sections = [x for x in args.get("sections", "").split(",") if x] or None
+    # no ``sections``: the whole report; an empty one asks for nothing (every box unticked)
+    sections = [x for x in args["sections"].split(",") if x] if "sections" in args else None
+    if sections == []:
+        return refuse(f"no sections asked for; sections: {', '.join(SECTIONS)}", 400)
     districts = [x for x in args.get("districts", "").split(",") if x] or None
     # a whole month is ~40 figures and a Chromium print: one at a time per server
     if not files.report_slot.acquire(blocking=False):

@@ -478,4 +478,9 @@ def test_scr006_the_report_screen_exports_the_month_as_pdf(live_server, probe, t
     assert len(pdf.pages) > 2 and "于都县" in text and "2026-10" in text
     # every figure listed is in it (an image may be drawn as more than one PDF image)
     assert figures <= sum(len(p.images) for p in pdf.pages) < 2 * whole_month
+    # every box unticked: no file to ask for (the route would refuse an empty list too)
+    for section in ("主要指标", "网格治理", "政务服务", "重点工作", "督办情况"):
+        page.get_by_role("checkbox", name=section, exact=True).uncheck()
+    page.wait_for_function("() => [...document.querySelectorAll('a.report-download')]"
+                           ".every(a => !a.getAttribute('href'))")
     assert probe.errors == []
