@@ -7,6 +7,8 @@ operations centre is offline); ``read_geo`` is the one place it turns into geopa
 from __future__ import annotations
 
 import fcntl
+import heapq
+import itertools
 import os
 import shutil
 import threading
@@ -508,6 +510,54 @@ def write_lock(path: str | os.PathLike, wait: bool = True):
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class _Turns:
+    """The order in which this process's writers of one store take its lock: small writes
+    (the single events a hotline posts as they come) before large batches, each in the order
+    it came. ``flock`` wakes every waiter and lets chance pick, so a single event could wait
+    behind every batch that queued up while it waited, not only the one being written."""
+
+    def __init__(self):
+        self._changed = threading.Condition()
+        self._tickets = itertools.count()
+        self._waiting: list[tuple[int, int]] = []    # a heap of (0 small | 1 large, ticket)
+        self._busy = False
+
+    @contextmanager
+    def turn(self, small: bool):
+        with self._changed:
+            mine = (0 if small else 1, next(self._tickets))
+            heapq.heappush(self._waiting, mine)
+            try:
+                self._changed.wait_for(lambda: not self._busy and self._waiting[0] == mine)
+            except BaseException:            # interrupted: leave the queue to the others
+                self._waiting.remove(mine)
+                heapq.heapify(self._waiting)
+                self._changed.notify_all()
+                raise
+            heapq.heappop(self._waiting)
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy = False
+                self._changed.notify_all()
+
+
+_TURNS: dict[str, _Turns] = {}
+_TURNS_LOCK = threading.Lock()
+
+
+@contextmanager
+def write_turn(path: str | os.PathLike, small: bool):
+    """Wait for this writer's turn among this process's writers of the store at ``path``:
+    ``small`` ones first (``_Turns``). A writer then takes ``write_lock`` as any other."""
+    with _TURNS_LOCK:
+        turns = _TURNS.setdefault(str(Path(path).resolve()), _Turns())
+    with turns.turn(small):
+        yield
 
 
 def _connect_file(path: Path, writable: bool) -> tuple[duckdb.DuckDBPyConnection, str]:

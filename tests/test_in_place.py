@@ -354,3 +354,77 @@ def test_a_server_killed_mid_batch_holds_all_of_it_or_none_and_a_resend_complete
         server.stop()
     assert batch_in_store() == (len(rows), True)
     assert not list(city.parent.glob(f".{city.name}.*.wal"))
+
+
+def test_a_small_write_waiting_goes_before_the_large_batches_waiting(tmp_path):
+    """Writers queue in the serving process: when the write in progress ends, a single
+    event waiting goes first, then the batches in the order they came (flock alone lets
+    chance pick, so a single event could wait out every batch queued meanwhile)."""
+    from data.store import _TURNS, write_turn
+
+    store = tmp_path / "city.duckdb"
+    order: list[str] = []
+    writing = threading.Event()
+    release = threading.Event()
+
+    def writer(name: str, small: bool, hold: threading.Event | None = None) -> None:
+        with write_turn(store, small):
+            order.append(name)
+            if hold is not None:
+                writing.set()
+                hold.wait(10)
+
+    first = threading.Thread(target=writer, args=("batch 1", False, release))
+    first.start()
+    assert writing.wait(10)
+    queued = []
+    for name, small in (("batch 2", False), ("batch 3", False), ("single event", True)):
+        thread = threading.Thread(target=writer, args=(name, small))
+        thread.start()
+        queued.append(thread)
+        # each in the queue before the next comes (the order of arrival is what is tested)
+        deadline = time.monotonic() + 10
+        while len(_TURNS[str(store.resolve())]._waiting) < len(queued):
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+    release.set()
+    for thread in (first, *queued):
+        thread.join(10)
+    assert order == ["batch 1", "single event", "batch 2", "batch 3"]
+    # a writer that fails leaves the turn to the next
+    with pytest.raises(RuntimeError):
+        with write_turn(store, True):
+            raise RuntimeError("a bad batch")
+    with write_turn(store, False):
+        order.append("after the failure")
+    assert order[-1] == "after the failure"
+
+
+def test_a_store_of_an_older_shape_is_upgraded_after_a_current_one_was_written(city,
+                                                                               tmp_path):
+    """A write in place skips the upgrade for a shape this process has seen current (twenty
+    statements fewer); a store of an older shape written next, in the same process, is
+    still upgraded, and all its versions move (answers of every kind may change)."""
+    from data.store import VERSION_PARTS
+    load(city, [Item("events", _a_batch(city, tmp_path))], now=TEST_NOW)   # shape now known
+    older = Path(shutil.copy(city, tmp_path / "older.duckdb"))
+    con = connect(older, read_only=False)
+    try:
+        con.execute("ALTER TABLE grid_events DROP COLUMN reporter_phone")
+        before = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        con.close()
+    batch = _write(_events(older, "ORDER BY event_id LIMIT 3").assign(
+        event_id=lambda f: f["event_id"] + 980_000_000), tmp_path / "three.csv")
+    load(older, [Item("events", batch)], now=TEST_NOW)
+    con = connect(older)
+    try:
+        columns = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() "
+                                             "WHERE table_name = 'grid_events'").fetchall()}
+        after = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        con.close()
+    assert "reporter_phone" in columns
+    count = after["version"]
+    assert int(count) == int(before["version"]) + 1
+    assert all(after[f"version:{part}"] == count for part in VERSION_PARTS)

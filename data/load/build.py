@@ -15,7 +15,7 @@ import logging
 import os
 import shutil
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from data.store import (
     refresh_rollups,
     upgrade,
     write_lock,
+    write_turn,
 )
 from settings import local_now
 
@@ -132,7 +133,9 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
     # checks (Python, a second or so for 10,000 events) neither hold up other writers nor
     # take the interpreter from the requests it serves
     parsed = _read_aside(owner, ordered, now) if owner is not None else {}
-    with _locked(target, wait, items):
+    # a writer that waits queues in this process: the small ones first (data/store._Turns)
+    small = sum(item.path.stat().st_size for item in items) <= READ_HERE_BYTES
+    with write_turn(target, small) if wait else nullcontext(), _locked(target, wait, items):
         if in_place:
             if owner is not None and Store.owner(target) is owner:
                 with owner.writing() as con:    # this process serves the store
@@ -250,10 +253,13 @@ def _write(con, ordered: list[Item], report: LoadReport, city: City | None,
     versions of the feeds written; else of every part: a copy is a new store), each feed's
     freshness. Nothing is written unless everything is: a problem rolls it all back."""
     shape = _shape(con)
-    upgrade(con)
-    if _shape(con) != shape:
-        # an older store gained tables or columns: answers of every kind may change
-        in_place = False
+    if shape not in _CURRENT_SHAPES:
+        upgrade(con)
+        upgraded = _shape(con)
+        _CURRENT_SHAPES.add(upgraded)
+        if upgraded != shape:
+            # an older store gained tables or columns: answers of every kind may change
+            in_place = False
     con.execute(BATCH_TABLES)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -311,10 +317,17 @@ def _write(con, ordered: list[Item], report: LoadReport, city: City | None,
         log.warning("%s: checkpoint after a write deferred: %s", report.store.name, exc)
 
 
-def _shape(con) -> set[tuple[str, str]]:
-    """The store's tables and their columns (duckdb_columns: a millisecond, a tenth of
-    information_schema's time)."""
-    return set(con.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall())
+def _shape(con) -> frozenset[tuple[str, str, str]]:
+    """The store's tables and their columns with their types (duckdb_columns: a
+    millisecond, a tenth of information_schema's time)."""
+    return frozenset(con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns()").fetchall())
+
+
+#: The shapes (``_shape``) this process has seen an upgrade leave as they were: a write to a
+#: store of one of them has nothing to upgrade (``upgrade`` depends on the shape alone) and
+#: skips its twenty-odd statements, each a wait for the interpreter on a busy server.
+_CURRENT_SHAPES: set[frozenset] = set()
 
 
 def rows_in(item: Item) -> int:
@@ -463,8 +476,8 @@ def _update_meta(con, now: dt.datetime, parts: set[str]) -> str:
     # store has none yet, or the last write did not count them)
     for part, at in part_counts(meta).items():
         values[f"version:{part}"] = count if part in parts else at
-    for key, value in values.items():
-        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+    con.execute("INSERT OR REPLACE INTO meta VALUES " + ", ".join(["(?, ?)"] * len(values)),
+                [item for pair in values.items() for item in pair])
     return f"{store_id}:{count}"
 
 
@@ -626,8 +639,9 @@ def _replace_rows(con, table: str, frame: pd.DataFrame, keys: tuple[str, ...]) -
     module, never from a file."""
     match = " AND ".join(f"t.{key} = i.{key}" for key in keys)
     with _registered(con, "_incoming", frame):
-        con.execute(f"DELETE FROM {table} t USING _incoming i WHERE {match}")
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+        # one script: a server's writing thread waits for the interpreter once, not twice
+        con.execute(f"DELETE FROM {table} t USING _incoming i WHERE {match};\n"
+                    f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
 
 
 @contextmanager
@@ -694,16 +708,19 @@ def _write_events(con, item: Item, frame: pd.DataFrame, report: LoadReport,
     # what the rollups change by (store.refresh_rollups): these events as they were before
     # this load (an event an earlier file of it added was absent) and the days and
     # districts they were and will be in
+    # (one script: a server's writing thread waits for the interpreter once, not per statement)
     with _registered(con, "_batch", frame[["event_id", "reported_at", "district_code"]]):
-        con.execute("INSERT INTO _events_before SELECT * FROM grid_events WHERE event_id IN "
-                    "(SELECT event_id FROM _batch EXCEPT SELECT event_id FROM _batch_ids)")
-        con.execute("INSERT INTO _batch_ids SELECT event_id FROM _batch "
-                    "EXCEPT SELECT event_id FROM _batch_ids")
-        # before: what _events_before holds (an event an earlier file of this load changed
-        # had its days added with that file's)
-        con.execute("INSERT INTO _touched_days SELECT CAST(reported_at AS DATE), "
-                    "district_code FROM _events_before WHERE event_id IN "
-                    "(SELECT event_id FROM _batch) UNION SELECT CAST(reported_at AS DATE), district_code FROM _batch")
+        con.execute(
+            "INSERT INTO _events_before SELECT * FROM grid_events WHERE event_id IN "
+            "(SELECT event_id FROM _batch EXCEPT SELECT event_id FROM _batch_ids);\n"
+            "INSERT INTO _batch_ids SELECT event_id FROM _batch "
+            "EXCEPT SELECT event_id FROM _batch_ids;\n"
+            # before: what _events_before holds (an event an earlier file of this load
+            # changed had its days added with that file's)
+            "INSERT INTO _touched_days SELECT CAST(reported_at AS DATE), "
+            "district_code FROM _events_before WHERE event_id IN "
+            "(SELECT event_id FROM _batch) UNION SELECT CAST(reported_at AS DATE), "
+            "district_code FROM _batch")
     _replace_rows(con, "grid_events", frame, ("event_id",))
     report.rows["events"] = report.rows.get("events", 0) + len(frame)
     named = int((frame["reporter_name"].notna() | frame["reporter_phone"].notna()).sum())
