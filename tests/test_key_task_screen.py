@@ -333,11 +333,8 @@ def test_the_screens_filters_go_through_the_filter_controller(app):
     department and a second click shows them all again; an unknown department or status
     changes nothing."""
     from callbacks import tasks as tasks_callbacks
-    from callbacks.filters import input_names
-    from layouts.ids import Tasks
-
-    from callbacks.filters import bar_controls
-    from layouts.ids import Bar
+    from callbacks.filters import bar_controls, input_names
+    from layouts.ids import Bar, Tasks
     mirrors = [c.key for c in (*bar_controls(Bar(Tasks.PREFIX)), *tasks_callbacks.CONTROLS)
                if c.shows]
     shown_at = 4 + mirrors.index(f"{Tasks.DEPARTMENT}.value")   # after store, notice, play
