@@ -56,6 +56,8 @@ def register(app, runtime) -> None:
                   Input(Report.SECTIONS, "value"))
     def preview(data, month, sections):
         s = filters.read_state(data, runtime.context)
+        if isinstance(sections, list) and not sections:    # every box unticked
+            return [html.P(i18n.t("report_no_sections", s.lang), className="hint")], [], []
         try:
             report = build_report(runtime, month, tuple(sections or ()),
                                   (s.district,) if s.district else None, s.lang)

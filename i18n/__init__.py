@@ -82,6 +82,8 @@ TEXT: dict[str, tuple[str, str]] = {
     # --- the monthly report ---
     "report_title": ("城市运行月报", "Monthly operations report"),
     "report_month": ("报告月份", "Month"),
+    "report_no_sections": ("请至少勾选一个部分：报告按勾选的部分生成。",
+                           "Tick at least one section: the report holds the sections ticked."),
     "report_building": ("正在生成{fmt}，已用{s}秒…", "Building the {fmt}: {s} s…"),
     "report_built": ("{fmt}已生成（{s}秒）", "{fmt} ready ({s} s)"),
     "report_failed": ("未能生成：{msg}", "Not built: {msg}"),

@@ -449,6 +449,10 @@ def test_the_report_screen_previews_the_month(app, content):
     # scr006 follows one)
     summary, kpis, figures = run_callback(app, key, state, "2019-01", ["kpis"])
     assert "2019-01" in str(summary) and kpis == [] and figures == []
+    # every box unticked: the screen says what to do, in its language
+    summary, kpis, figures = run_callback(app, key, state, MONTH, [])
+    assert [p.children for p in summary] == ["请至少勾选一个部分：报告按勾选的部分生成。"]
+    assert kpis == [] and figures == []
 
 
 def test_the_report_route_serves_the_files_and_names_what_exists(app):
