@@ -101,10 +101,13 @@ def _settled(page) -> None:
     # the interface font (served by the app) changes every text's width once it is in: what
     # the user is left with is measured after it
     page.evaluate("() => document.fonts.ready.then(() => true)")
+    # (and inside the window: a chart drawn at the default width can stick out while its own
+    # size and its drawing already agree, for a moment before the layout catches up)
     page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')]"
         ".every((g) => g._fullLayout && g.data && (g.layout.width"
-        " || Math.abs(g._fullLayout.width - g.clientWidth) <= 2))")
+        " || (Math.abs(g._fullLayout.width - g.clientWidth) <= 2"
+        " && g.getBoundingClientRect().right <= innerWidth + 1)))")
     page.wait_for_load_state("networkidle")
 
 
