@@ -36,7 +36,7 @@ window.citybrain = {
       return (linkIds || []).map(() => null);
     }
     const enc = (v) => encodeURIComponent(v).replace(/%2C/g, ',');
-    let query = '?month=' + enc(month) + '&sections=' + enc((sections || []).join(','))
+    let query = '?month=' + enc(month) + '&sections=' + enc(sections.join(','))
       + '&lang=' + enc(data.lang);
     if (data.district) { query += '&districts=' + enc(data.district); }
     return (linkIds || []).map((id) => 'report/' + enc(month) + '.' + id.fmt + query);

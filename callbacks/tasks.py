@@ -69,7 +69,7 @@ def register(app, runtime) -> None:
         count = i18n.t("tasks_count", s.lang).format(n=len(frame), m=len(marks))
         return (task_charts.task_rows(frame, s.lang), task_charts.milestone_rows(marks, s.lang),
                 count,
-                app.get_relative_path("/download/tasks.xlsx") + task_charts.download_query(s),
+                app.get_relative_path("/download/tasks.xlsx") + st.to_query(s),
                 task_charts.department_options(s, runtime))
 
     # a milestone row -> its task chosen in the task table

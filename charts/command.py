@@ -17,6 +17,7 @@ import pandas as pd
 
 import i18n
 from charts import state as st
+from charts.common import department_names
 from data import alerts as alert_rules
 from data.catalog import Catalogue
 from data.command import Command
@@ -91,12 +92,6 @@ def local(moment: str | None, zone: str, with_day: bool = True) -> str:
         return "—"
     when = dt.datetime.fromisoformat(moment).astimezone(local_zone(zone))
     return when.strftime("%m-%d %H:%M" if with_day else "%H:%M")
-
-
-def department_names(runtime, lang: str) -> dict[str, str]:
-    frame = runtime.queries.departments()
-    return {row.code: (row.name_en if lang == "en" and row.name_en else row.name_zh)
-            for row in frame.itertuples()}
 
 
 def holder(record: dict, lang: str, zone: str, departments: dict[str, str]) -> str:

@@ -81,6 +81,13 @@ def made_from(runtime, lang: str) -> list[tuple[str, str]]:
             (t("about_source", lang), source)]
 
 
+def department_names(runtime, lang: str) -> dict[str, str]:
+    """The store's departments by code, named in ``lang`` (Chinese where no English)."""
+    frame = runtime.queries.departments()
+    return {row.code: (row.name_en if lang == "en" and row.name_en else row.name_zh)
+            for row in frame.itertuples()}
+
+
 def filter_text(state: st.FilterState, runtime) -> str:
     """Return the active filters as one line of text."""
     lang = state.lang
@@ -90,8 +97,8 @@ def filter_text(state: st.FilterState, runtime) -> str:
             f" · {figures.indicator_title(ind, lang)}")
     # the key-task screen's own filters, said wherever they travel
     if state.department:
-        names = runtime.queries.departments().set_index("code")[f"name_{lang}"]
-        text += f" · {i18n.t('task_lead', lang)}: {names.get(state.department, state.department)}"
+        name = department_names(runtime, lang).get(state.department, state.department)
+        text += f" · {i18n.t('task_lead', lang)}: {name}"
     if state.status:
         text += f" · {i18n.t('task_status', lang)}: {i18n.t(f'task_{state.status}', lang)}"
     return text

@@ -365,9 +365,9 @@ def set_task_department(state: FilterState, code: str | None, ctx: Context) -> F
 def toggle_task_department(state: FilterState, code: str | None,
                            ctx: Context) -> FilterState:
     """A click on a department's bar: its tasks, or all again if it was the one chosen."""
-    if code is None or code not in ctx.departments:
+    if code is None:
         return state
-    return replace(state, department=None if code == state.department else code)
+    return set_task_department(state, None if code == state.department else code, ctx)
 
 
 def set_task_status(state: FilterState, status: str | None) -> FilterState:

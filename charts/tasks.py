@@ -75,8 +75,8 @@ def department_options(s: st.FilterState, runtime) -> list[dict]:
     frame = tasks(s, runtime)
     pairs = dict(zip(frame["lead_department_code"], frame["lead_department"]))
     if s.department and s.department not in pairs:
-        names = runtime.queries.departments().set_index("code")[f"name_{s.lang}"]
-        pairs[s.department] = names.get(s.department, s.department)
+        pairs[s.department] = common.department_names(runtime, s.lang).get(s.department,
+                                                                          s.department)
     return [{"label": name, "value": code}
             for code, name in sorted(pairs.items(), key=lambda p: p[0])]
 
@@ -167,11 +167,6 @@ def task_detail(s: st.FilterState, runtime, code: str, theme) -> TaskDetail | No
 def empty_timeline(lang: str, theme):
     """The timeline before a task is chosen (the detail beside it says to choose one)."""
     return figures.empty(theme, i18n.t("tasks_timeline", lang), "")
-
-
-def download_query(s: st.FilterState) -> str:
-    """The Excel link's query string: the filter state, which holds the screen's filters."""
-    return st.to_query(s)
 
 
 def download_sheets(s: st.FilterState, runtime, f: TaskFilters
