@@ -302,6 +302,13 @@ EVENT_ROLLUP = "".join(
     f"ORDER BY {r.order};\n"
     for r in ROLLUPS)
 
+#: The order grid_events is written in, by month, then grid cell (ties by time and event_id:
+#: the same order on every build). DuckDB's zone maps then let a report window read only its
+#: months' row groups, an area's code only its part of each month, and a top-N by time (the
+#: event table's newest-first page) only the window's last month. A load sorts each file's
+#: events so; feeds append in time order, which keeps the months apart.
+EVENT_STORAGE_ORDER = "date_trunc('month', reported_at), grid_code, reported_at, event_id"
+
 #: What a batch of events writes beside them for ``refresh_rollups``, inside its transaction:
 #: the day x district pairs it touched, before and after, and each event it changed as it
 #: was before (absent when new) and as it is after.

@@ -253,11 +253,16 @@ def test_unknown_areas_raise_before_any_sql(queries):
 # --- the event table -------------------------------------------------------------------------
 
 def _sorted(rows: pd.DataFrame, column: str, descending: bool) -> pd.DataFrame:
-    """The table's order in pandas: the column (empty cells last), then event_id."""
+    """The table's order in pandas: the column (empty cells last), then the newest first,
+    then event_id."""
     if column == "event_id":
         return rows.sort_values("event_id", ascending=not descending)
-    return rows.sort_values([column, "event_id"], ascending=[not descending, True],
-                            na_position="last", kind="stable")
+    if column == "reported_at":
+        return rows.sort_values([column, "event_id"], ascending=[not descending, True],
+                                kind="stable")
+    return rows.sort_values([column, "reported_at", "event_id"],
+                            ascending=[not descending, False, True], na_position="last",
+                            kind="stable")
 
 
 def _all_pages(queries, area, start, end, filters=(), sort="reported_at", descending=True,

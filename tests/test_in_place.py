@@ -21,7 +21,7 @@ import pytest
 
 from data.load.build import Item, load
 from data.load.problems import LoadError
-from data.store import EVENT_ROLLUP, ROLLUPS, Store, connect
+from data.store import EVENT_ROLLUP, EVENT_STORAGE_ORDER, ROLLUPS, Store, connect
 from tests.conftest import TEST_NOW
 from tests.new_city import checksums
 
@@ -428,3 +428,32 @@ def test_a_store_of_an_older_shape_is_upgraded_after_a_current_one_was_written(c
     count = after["version"]
     assert int(count) == int(before["version"]) + 1
     assert all(after[f"version:{part}"] == count for part in VERSION_PARTS)
+
+
+def _out_of_storage_order(path: Path, where: str = "true") -> int:
+    """How many of the events matching ``where`` lie out of EVENT_STORAGE_ORDER, by the
+    position DuckDB wrote them at (rowid)."""
+    con = connect(path)
+    try:
+        return con.execute(
+            f"SELECT count(*) FROM (SELECT rowid, row_number() OVER (ORDER BY rowid) AS written, "
+            f"row_number() OVER (ORDER BY {EVENT_STORAGE_ORDER}) AS ordered "
+            f"FROM grid_events WHERE {where}) WHERE written <> ordered").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_events_are_stored_by_month_then_cell_by_the_demo_and_by_a_load(city, tmp_path):
+    # the zone maps the event table's top-N and a report window rely on (EVENT_STORAGE_ORDER)
+    assert _out_of_storage_order(city) == 0
+    frame = pd.read_csv(_a_batch(city, tmp_path))
+    shuffled = _write(frame.sample(frac=1, random_state=7), tmp_path / "shuffled.csv")
+    con = connect(city)
+    last = con.execute("SELECT max(rowid) FROM grid_events").fetchone()[0]
+    con.close()
+    load(city, [Item("events", shuffled)], now=TEST_NOW)
+    assert _out_of_storage_order(city, f"rowid > {last}") == 0
+    con = connect(city)
+    assert con.execute(f"SELECT count(*) FROM grid_events WHERE rowid > {last}"
+                       ).fetchone()[0] == len(frame)
+    con.close()

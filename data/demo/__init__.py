@@ -43,7 +43,7 @@ from data.demo.geography import _write_geography
 from data.demo.services import case_count, service_cases
 from data.demo.targets import targets as plan_targets
 from data.demo.tasks import key_task_code, key_task_ledger, key_tasks  # noqa: F401
-from data.store import EVENT_ROLLUP, SCHEMA, SERVICE_ROLLUP, connect, insert
+from data.store import EVENT_ROLLUP, EVENT_STORAGE_ORDER, SCHEMA, SERVICE_ROLLUP, connect, insert
 from settings import local_now
 
 #: DuckDB's memory during a build (GB); the generator's own arrays come on top.
@@ -105,10 +105,8 @@ def build_demo(path: str | os.PathLike, events: int = 1_000_000, seed: int = 226
         con.execute("CREATE TEMP TABLE incoming_events AS FROM grid_events LIMIT 0")
         # reporters from a generator of their own: every other column stays as it was
         _write_events(con, geo, seed + 4, cal, events, bar, np.random.default_rng([seed, 7]))
-        # stored in grid-cell order: a filter on an area's code then reads only its row groups
-        # (event_id breaks ties, so the order is the same on every build)
         con.execute("INSERT INTO grid_events SELECT * FROM incoming_events "
-                    "ORDER BY grid_code, reported_at, event_id; DROP TABLE incoming_events")
+                    f"ORDER BY {EVENT_STORAGE_ORDER}; DROP TABLE incoming_events")
         con.execute(EVENT_ROLLUP)
         bar.update()
         _write_meta(con, cal, seed, events)

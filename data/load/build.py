@@ -30,6 +30,7 @@ from data.load.problems import LoadError, Problem
 from data.store import (
     BATCH_TABLES,
     EVENT_ROLLUP,
+    EVENT_STORAGE_ORDER,
     FEED_PARTS,
     SCHEMA,
     VERSION_PARTS,
@@ -633,15 +634,17 @@ def _write_indicators(con, item: Item, found, report: LoadReport, now) -> set[st
     return {f"indicator_values:{code}" for code in frame["indicator_code"].unique()}
 
 
-def _replace_rows(con, table: str, frame: pd.DataFrame, keys: tuple[str, ...]) -> None:
+def _replace_rows(con, table: str, frame: pd.DataFrame, keys: tuple[str, ...],
+                  order: str | None = None) -> None:
     """Insert ``frame`` into ``table``, replacing the rows with the same ``keys`` (fact tables
-    have no primary key: they are written in bulk). Table and key names come from this
-    module, never from a file."""
+    have no primary key: they are written in bulk), in ``order`` if given. Table, key and
+    order names come from this module and the store's, never from a file."""
     match = " AND ".join(f"t.{key} = i.{key}" for key in keys)
     with _registered(con, "_incoming", frame):
         # one script: a server's writing thread waits for the interpreter once, not twice
         con.execute(f"DELETE FROM {table} t USING _incoming i WHERE {match};\n"
-                    f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+                    f"INSERT INTO {table} BY NAME SELECT * FROM _incoming"
+                    + (f" ORDER BY {order}" if order else ""))
 
 
 @contextmanager
@@ -721,7 +724,7 @@ def _write_events(con, item: Item, frame: pd.DataFrame, report: LoadReport,
             "district_code FROM _events_before WHERE event_id IN "
             "(SELECT event_id FROM _batch) UNION SELECT CAST(reported_at AS DATE), "
             "district_code FROM _batch")
-    _replace_rows(con, "grid_events", frame, ("event_id",))
+    _replace_rows(con, "grid_events", frame, ("event_id",), order=EVENT_STORAGE_ORDER)
     report.rows["events"] = report.rows.get("events", 0) + len(frame)
     named = int((frame["reporter_name"].notna() | frame["reporter_phone"].notna()).sum())
     if named:

@@ -59,7 +59,7 @@ FULL = Scope()
 
 # --- the raw events or a rollup ---
 
-#: The raw events, one row per event, stored in grid-cell order.
+#: The raw events, one row per event, stored by month, then grid cell (data/demo).
 RAW_EVENTS = "grid_events"
 #: The per-cell daily sums: what answers below the districts when a question needs no column
 #: the area rollup lacks.
@@ -179,8 +179,8 @@ class QueryBase:
         At district and city scope ``rollup``, a daily rollup keyed by district (a
         10-million-event city answers from a few hundred thousand rows at most). Below the
         districts those rollups cannot tell the area's rows: ``below`` answers, the raw
-        events (stored in grid-cell order, so a township or a cell is a few row groups), or
-        the per-cell rollup where the question needs only its sums.
+        events (stored by month, then cell, so a township or a cell is a few row groups of
+        each month), or the per-cell rollup where the question needs only its sums.
         """
         if rollup not in DISTRICT_ROLLUPS or below not in (RAW_EVENTS, AREA_ROLLUP):
             raise ValueError(f"no such event tables: {rollup!r} (district scope), "

@@ -55,8 +55,8 @@ class EventQueries(QueryBase):
         """Return events reported per month and current status: period, status, n.
 
         ``area`` is a district, township or grid-cell code (None: the city). Below the
-        districts the events themselves are read: they are stored in cell order, so one
-        township's rows are a few row groups.
+        districts the events themselves are read: they are stored by month, then cell, so one
+        township's rows are a few row groups of each month.
         """
         source = self._event_source(area, "event_daily")
         return self.store.df(
@@ -82,7 +82,7 @@ class EventQueries(QueryBase):
         n_closed, n_on_time, most events first.
 
         At district and city scope from the rollup ``event_subcategory_daily``; below the
-        districts from the raw events (stored in cell order, as ``_event_source`` chooses). A
+        districts from the raw events (as ``_event_source`` chooses). A
         store from before 小类 existed has none: no rows.
         """
         counts = ("sum(n)::BIGINT AS n, sum(n_closed)::BIGINT AS n_closed, "
