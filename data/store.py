@@ -279,6 +279,12 @@ ROLLUPS: tuple[Rollup, ...] = (
            f"SELECT CAST(deadline_at AS DATE) AS day, district_code, township_code, grid_code,"
            f"{_DUE_SUMS} FROM {{events}} WHERE {{scope}} GROUP BY ALL", "grid_code, day",
            ("day", "district_code", "township_code", "grid_code"), _DUE_COUNTS),
+    # the same per due month, for the map of every cell over whole months
+    Rollup("event_due_area_monthly", "",
+           f"SELECT date_trunc('month', deadline_at)::DATE AS month, district_code, "
+           f"township_code, grid_code,{_DUE_SUMS} FROM {{events}} WHERE {{scope}} GROUP BY ALL",
+           "grid_code, month", ("month", "district_code", "township_code", "grid_code"),
+           _DUE_COUNTS),
     # the open events (a few %): overdue is judged when asked, against the reference time
     Rollup("event_open", "",
            "SELECT event_id, district_code, township_code, grid_code, category, "
@@ -288,7 +294,7 @@ ROLLUPS: tuple[Rollup, ...] = (
 #: The rollups added after stores were first built: a load builds them, from the events an
 #: older store has, if it lacks them (``upgrade``).
 _LATER_ROLLUPS = ("event_subcategory_daily", "event_due_daily", "event_due_area_daily",
-                  "event_open")
+                  "event_due_area_monthly", "event_open")
 SUBCATEGORY_ROLLUP = next(r for r in ROLLUPS if r.table == "event_subcategory_daily")
 #: Which narrowing each rollup of rollups' source rows take: the days a batch touched.
 _SOURCE_SCOPE = {"event_district_daily": _DAYS,

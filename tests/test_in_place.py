@@ -117,6 +117,17 @@ def test_two_files_of_one_load_changing_the_same_events_leave_the_rollups_as_a_r
     _assert_as_a_full_rebuild(city, tmp_path)
 
 
+def test_a_deadline_moved_into_another_month_leaves_the_rollups_as_a_rebuild(city, tmp_path):
+    """The due-day rollups lose the day (and month) a deadline leaves and gain the one it
+    moves to, neither of them a reported day of the batch."""
+    moved = _events(city, "WHERE closed_at IS NOT NULL AND deadline_at BETWEEN TIMESTAMP "
+                          "'2026-09-20' AND TIMESTAMP '2026-09-30' ORDER BY event_id LIMIT 10")
+    assert len(moved) == 10
+    moved["deadline_at"] = moved["deadline_at"] + pd.Timedelta(days=20)     # into October
+    load(city, [Item("events", _write(moved, tmp_path / "later.csv"))], now=TEST_NOW)
+    _assert_as_a_full_rebuild(city, tmp_path)
+
+
 def test_every_write_moves_the_store_version(city, tmp_path):
     before = Store(city)
     first = before.version

@@ -333,6 +333,22 @@ def test_every_grid_cells_metrics_match_pandas_over_any_range(queries, store, st
                                                 for d in (start, end)))
     prior = year_ago.groupby("grid_code").size()
     assert counts.loc[prior.index, "prior"].tolist() == prior.astype(float).tolist()
+    # the on-time rate of the events due in the range (whole months that end by the as-of
+    # day from the monthly due rollup), every cell at once, as on_time_rate defines it
+    on_time = queries.event_metric_by_area("on_time_rate", None, start, end,
+                                           cells=True).set_index("area_code")
+    as_of = pd.Timestamp(TEST_NOW)
+    due = raw["deadline_at"].dt.normalize()
+    mine = raw[(due >= pd.Timestamp(start)) & (due <= min(pd.Timestamp(end), as_of.normalize()))]
+    known = mine[mine["closed_at"].notna() | (mine["deadline_at"] < as_of)]
+    rate = 100.0 * (known["closed_at"] <= known["deadline_at"]).groupby(known["grid_code"]).mean()
+    assert len(rate) > 100
+    np.testing.assert_allclose(on_time.loc[rate.index, "value"].astype(float),
+                               rate.astype(float), rtol=1e-9)
+    assert on_time.drop(rate.index)["value"].isna().all()     # nothing due: no rate
+    busiest = known["grid_code"].value_counts().index[0]
+    assert on_time.loc[busiest, "value"] == pytest.approx(
+        on_time_rate(raw[raw.grid_code == busiest], start, end), rel=1e-12)
 
 
 def test_map_layer_queries_match_pandas(queries, store):
