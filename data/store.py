@@ -311,8 +311,9 @@ EVENT_ROLLUP = "".join(
 #: The order grid_events is written in, by month, then grid cell (ties by time and event_id:
 #: the same order on every build). DuckDB's zone maps then let a report window read only its
 #: months' row groups, an area's code only its part of each month, and a top-N by time (the
-#: event table's newest-first page) only the window's last month. A load sorts each file's
-#: events so; feeds append in time order, which keeps the months apart.
+#: event table's newest-first page) only the window's last month. A load appends a file's new
+#: events so and updates the others where they lie (data/load/build._upsert_events); feeds
+#: arrive in time order, which keeps the months apart.
 EVENT_STORAGE_ORDER = "date_trunc('month', reported_at), grid_code, reported_at, event_id"
 
 #: What a batch of events writes beside them for ``refresh_rollups``, inside its transaction:
@@ -423,8 +424,8 @@ def upgrade(con) -> None:
     if not con.execute("SELECT count(*) FROM information_schema.tables "
                        "WHERE table_name = 'service_case_daily'").fetchall()[0][0]:
         con.execute(SERVICE_ROLLUP)
-    # the rollups added later (second-level categories, the events by due day, the open
-    # events), built once from the events an older store has
+    # the rollups added later (second-level categories, the events by due day and month, the
+    # open events), built once from the events an older store has
     have = {name for (name,) in con.execute(
         "SELECT table_name FROM information_schema.tables").fetchall()}
     for rollup in ROLLUPS:

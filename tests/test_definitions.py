@@ -196,7 +196,8 @@ def test_an_older_store_has_no_rate_until_a_load_adds_its_rollups(tiny, tmp_path
     path = shutil.copy(tiny.store.path, tmp_path / "old.duckdb")
     con = connect(path, read_only=False)
     con.execute("DROP TABLE event_due_daily; DROP TABLE event_due_area_daily; "
-                "DROP TABLE event_open; CREATE TABLE event_overdue (event_id BIGINT)")
+                "DROP TABLE event_due_area_monthly; DROP TABLE event_open; "
+                "CREATE TABLE event_overdue (event_id BIGINT)")
     con.close()
     old = Store(path)
     try:
@@ -218,6 +219,39 @@ def test_an_older_store_has_no_rate_until_a_load_adds_its_rollups(tiny, tmp_path
         assert "event_overdue" not in q._tables
     finally:
         upgraded.close()
+
+
+def test_a_store_without_the_monthly_due_rollup_maps_the_same_rates_and_gains_it(tiny,
+                                                                                  tmp_path):
+    """A store from before event_due_area_monthly answers the cells' on-time rates from its
+    daily rollup alone, the same ones; its next load builds the monthly rollup."""
+    import shutil
+
+    from data.store import upgrade
+    path = shutil.copy(tiny.store.path, tmp_path / "old.duckdb")
+    con = connect(path, read_only=False)
+    con.execute("DROP TABLE event_due_area_monthly")
+    con.close()
+
+    def cells(store_path):
+        store = Store(store_path)
+        try:
+            q = Queries(store)
+            return (q.event_metric_by_area("on_time_rate", None, "2026-09-01", "2026-11-30",
+                                           cells=True), "event_due_area_monthly" in q._tables)
+        finally:
+            store.close()
+
+    want, _ = cells(tiny.store.path)
+    old, has = cells(path)
+    assert not has and want["value"].notna().any()
+    pd.testing.assert_frame_equal(old, want)
+    con = connect(path, read_only=False)
+    upgrade(con)
+    con.close()
+    upgraded, has = cells(path)
+    assert has
+    pd.testing.assert_frame_equal(upgraded, want)
 
 
 # --- good-air days: of the area's days, from its stations' mean concentrations -------------

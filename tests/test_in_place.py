@@ -454,17 +454,37 @@ def _out_of_storage_order(path: Path, where: str = "true") -> int:
         con.close()
 
 
+def _rowids(path: Path, ids) -> dict[int, int]:
+    con = connect(path)
+    try:
+        return dict(con.execute("SELECT event_id, rowid FROM grid_events WHERE event_id IN "
+                                f"({', '.join(map(str, ids))})").fetchall())
+    finally:
+        con.close()
+
+
 def test_events_are_stored_by_month_then_cell_by_the_demo_and_by_a_load(city, tmp_path):
-    # the zone maps the event table's top-N and a report window rely on (EVENT_STORAGE_ORDER)
+    """The zone maps the event table's top-N and a report window rely on
+    (EVENT_STORAGE_ORDER): the demo is built in that order, a load appends its new events
+    in it, and an event a load changes keeps its place (appended at the end, an event closed
+    months late would widen the newest row groups' time span)."""
     assert _out_of_storage_order(city) == 0
     frame = pd.read_csv(_a_batch(city, tmp_path))
     shuffled = _write(frame.sample(frac=1, random_state=7), tmp_path / "shuffled.csv")
     con = connect(city)
     last = con.execute("SELECT max(rowid) FROM grid_events").fetchone()[0]
     con.close()
+    known = _rowids(city, frame["event_id"])
+    assert len(known) == 65                 # 40 closed now, 25 moved; 30 are new
     load(city, [Item("events", shuffled)], now=TEST_NOW)
+    after = _rowids(city, frame["event_id"])
+    assert {event: after[event] for event in known} == known
+    assert sorted(set(after) - set(known)) == sorted(set(frame["event_id"]) - set(known))
+    assert all(after[event] > last for event in set(after) - set(known))
     assert _out_of_storage_order(city, f"rowid > {last}") == 0
-    con = connect(city)
-    assert con.execute(f"SELECT count(*) FROM grid_events WHERE rowid > {last}"
-                       ).fetchone()[0] == len(frame)
-    con.close()
+    # and what they hold now: the closed ones closed, the moved ones moved
+    stored = _events(city, f"WHERE event_id IN ({', '.join(map(str, known))})").set_index(
+        "event_id").sort_index()
+    sent = frame.set_index("event_id").loc[stored.index]
+    assert stored["closed_at"].notna().sum() == sent["closed_at"].notna().sum()
+    assert (stored["reported_at"] == pd.to_datetime(sent["reported_at"])).all()

@@ -305,6 +305,7 @@ def test_the_events_a_township_or_cells_value_rests_on_match_pandas(queries, sto
     ("2025-12-17", "2026-03-09"),     # days, whole months across a year, days
     ("2026-04-03", "2026-04-28"),     # inside one month: days only
     ("2026-02-01", "2026-02-28"),     # exactly one month
+    ("2026-09-01", "2026-12-31"),     # whole months, then days past the as-of day
 ])
 def test_every_grid_cells_metrics_match_pandas_over_any_range(queries, store, start, end):
     """The all-cells map reads whole months from the monthly rollup and the days around
@@ -345,6 +346,16 @@ def test_every_grid_cells_metrics_match_pandas_over_any_range(queries, store, st
     assert len(rate) > 100
     np.testing.assert_allclose(on_time.loc[rate.index, "value"].astype(float),
                                rate.astype(float), rtol=1e-9)
+    # what each rate rests on: the events due whose outcome is known
+    assert on_time.loc[rate.index, "events"].tolist() == \
+        known.groupby("grid_code").size().loc[rate.index].tolist()
+    # a year earlier, the same rule
+    ago = [pd.Timestamp(d) - pd.DateOffset(years=1) for d in (start, end)]
+    before = raw[(due >= ago[0]) & (due <= ago[1])]
+    prior = 100.0 * (before["closed_at"] <= before["deadline_at"]).groupby(
+        before["grid_code"]).mean()
+    np.testing.assert_allclose(on_time.loc[prior.index, "prior"].astype(float),
+                               prior.astype(float), rtol=1e-9)
     assert on_time.drop(rate.index)["value"].isna().all()     # nothing due: no rate
     busiest = known["grid_code"].value_counts().index[0]
     assert on_time.loc[busiest, "value"] == pytest.approx(

@@ -634,17 +634,31 @@ def _write_indicators(con, item: Item, found, report: LoadReport, now) -> set[st
     return {f"indicator_values:{code}" for code in frame["indicator_code"].unique()}
 
 
-def _replace_rows(con, table: str, frame: pd.DataFrame, keys: tuple[str, ...],
-                  order: str | None = None) -> None:
+def _replace_rows(con, table: str, frame: pd.DataFrame, keys: tuple[str, ...]) -> None:
     """Insert ``frame`` into ``table``, replacing the rows with the same ``keys`` (fact tables
-    have no primary key: they are written in bulk), in ``order`` if given. Table, key and
-    order names come from this module and the store's, never from a file."""
+    have no primary key: they are written in bulk). Table and key names come from this
+    module, never from a file."""
     match = " AND ".join(f"t.{key} = i.{key}" for key in keys)
     with _registered(con, "_incoming", frame):
         # one script: a server's writing thread waits for the interpreter once, not twice
         con.execute(f"DELETE FROM {table} t USING _incoming i WHERE {match};\n"
-                    f"INSERT INTO {table} BY NAME SELECT * FROM _incoming"
-                    + (f" ORDER BY {order}" if order else ""))
+                    f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+
+
+def _upsert_events(con, frame: pd.DataFrame) -> None:
+    """Write events: those already stored are updated where they lie, the new ones appended
+    in EVENT_STORAGE_ORDER. An event closed or rated months after its report so keeps its
+    place among its month's: appended at the end instead, it would widen the time span of
+    the newest row groups, and a time window's zone maps could no longer skip them. The
+    column names are read_events' own (and source, as_of), never a file's."""
+    columns = ", ".join(f"{c} = i.{c}" for c in frame.columns if c != "event_id")
+    with _registered(con, "_incoming", frame):
+        # one script: a server's writing thread waits for the interpreter once, not twice
+        con.execute(f"UPDATE grid_events t SET {columns} FROM _incoming i "
+                    "WHERE t.event_id = i.event_id;\n"
+                    "INSERT INTO grid_events BY NAME SELECT * FROM _incoming i WHERE NOT "
+                    "EXISTS (SELECT 1 FROM grid_events t WHERE t.event_id = i.event_id) "
+                    f"ORDER BY {EVENT_STORAGE_ORDER}")
 
 
 @contextmanager
@@ -724,7 +738,7 @@ def _write_events(con, item: Item, frame: pd.DataFrame, report: LoadReport,
             "district_code FROM _events_before WHERE event_id IN "
             "(SELECT event_id FROM _batch) UNION SELECT CAST(reported_at AS DATE), "
             "district_code FROM _batch")
-    _replace_rows(con, "grid_events", frame, ("event_id",), order=EVENT_STORAGE_ORDER)
+    _upsert_events(con, frame)
     report.rows["events"] = report.rows.get("events", 0) + len(frame)
     named = int((frame["reporter_name"].notna() | frame["reporter_phone"].notna()).sum())
     if named:

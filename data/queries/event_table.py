@@ -53,7 +53,8 @@ _NULL_OPS = {"is null": "IS NULL", "is not null": "IS NOT NULL"}
 _ROLLUP_FILTER_COLUMNS = frozenset({"district_code", "category", "channel", "status"})
 _ROLLUP_FILTER_OPS = frozenset({"=", "!=", "in", "not in"})
 #: Sort columns with few values spread over the whole table: long runs of ties (see
-#: Queries._event_page). The area codes are not here: the table is stored in their order.
+#: Queries._event_page). The area codes are not here: within each month the table is stored
+#: in their order, so a run of one code is a few row groups a month.
 _TIED_SORT_COLUMNS = frozenset({"category", "channel", "department_code", "status",
                                 "returned_count", "satisfaction"})
 #: How rows with equal sort values go: the newest first, then by event_id (_event_order).
@@ -122,8 +123,9 @@ class EventTableQueries(QueryBase):
         not contains, starts with, ends with (case-insensitive, on the value as text), in /
         not in with a tuple of values, or is null / is not null with None.
         ``sort`` is one of EVENT_TABLE_COLUMNS; empty cells sort last and ties go newest
-        first, then by event_id, so pages never overlap. Anything else raises ValueError naming it; values
-        travel as parameters. DuckDB answers ORDER BY ... LIMIT with a top-N scan, so the
+        first, then by event_id (by event_id alone for a sort by report time), so pages
+        never overlap. Anything else raises ValueError naming it; values travel as
+        parameters. DuckDB answers ORDER BY ... LIMIT with a top-N scan, so the
         first pages are fast at any size (a deep offset sorts more).
         """
         for name, number, most in (("offset", offset, None), ("limit", limit, _MAX_PAGE_ROWS)):
