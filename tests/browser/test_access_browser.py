@@ -46,7 +46,7 @@ def test_login_then_a_district_analyst_sees_only_their_districts(probe, signed_s
     mine = {server.names[d] for d in server.districts[:2]}
     theirs = {server.names[d] for d in server.districts[2:]}
     page.goto(f"{server.url}/")
-    page.wait_for_selector("#ops-ranking .main-svg")
+    page.wait_for_selector("#ops-ranking .bars .point path")     # drawn, not the empty graph
     page.wait_for_load_state("networkidle")
     ranking = page.inner_text("#ops-ranking")
     assert all(name in ranking for name in mine)

@@ -281,7 +281,9 @@ def test_ops008_map_layers_toggle_independently(live_server, probe):
     page.wait_for_function(f"() => ({traces})()[{stations}].visible === true && "
                            f"({traces})()[{stations}].lon.length > 0")
     page.wait_for_function(f"i => ({_PAINTED_POINTS})(i) > 0", arg=stations)
-    assert "优" in page.inner_text("#ops-map-legend")
+    # the legend is a callback of its own
+    page.wait_for_function("() => document.querySelector('#ops-map-legend').innerText"
+                           ".includes('优')")
     page.locator("#ops-layers input[value='events']").check()
     page.wait_for_function(f"() => ({traces})()[{events}].visible === true && "
                            f"({traces})()[{events}].z.length > 0")
@@ -291,7 +293,8 @@ def test_ops008_map_layers_toggle_independently(live_server, probe):
     page.wait_for_function(f"() => ({traces})()[{water}].visible === false")
     page.wait_for_function(f"i => ({_PAINTED_POINTS})(i) === 0", arg=water)
     assert page.evaluate(f"() => ({traces})()[{stations}].visible") is True
-    assert page.evaluate(_PAINTED_POINTS, stations) > 0
+    # every overlay is drawn again: the stations are painted once more
+    page.wait_for_function(f"i => ({_PAINTED_POINTS})(i) > 0", arg=stations)
     assert probe.errors == []
 
 

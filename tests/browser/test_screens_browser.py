@@ -63,7 +63,9 @@ def test_scr001_the_filters_follow_the_analyst_across_screens(live_server, probe
     table = queries.department_table("360702", START, END)
     counts = [int(row[1]) for row in _table_rows(page, "grid-departments")]
     assert counts == table["n"].tolist()[:len(counts)]
-    assert "章贡区" in page.inner_text("#grid-breadcrumbs")
+    # the trail is a callback of its own
+    page.wait_for_function("n => document.querySelector('#grid-breadcrumbs').innerText"
+                           ".includes(n)", arg="章贡区")
     probe.screenshot("scr001-grid-district")
     # the trail goes back up to the city: the tables follow
     page.locator("#grid-breadcrumbs button.crumb").first.click()
@@ -458,9 +460,12 @@ def test_scr006_the_report_screen_exports_the_month_as_pdf(live_server, probe, t
     expect(link).to_have_attribute("href", (
         f"report/{month}.pdf?month={month}&sections=kpis,grid,services,tasks,supervision"
         "&lang=zh&districts=360731"), timeout=20_000)
-    # the preview follows the last of the three unchecks (each is a callback of its own)
-    page.wait_for_function("() => !document.querySelector('#rpt-figures').innerText"
-                           ".includes('区县排名 · 地区生产总值')")
+    # the preview follows the last of the three unchecks (each is a callback of its own):
+    # wait until none of the three sections' figures is listed (an answer for the first
+    # uncheck only would still list the environment's and the alerts')
+    page.wait_for_function("() => { const t = document.querySelector('#rpt-figures').innerText;"
+                           " return !t.includes('区县排名 · 地区生产总值') && "
+                           "!t.includes('水质断面类别') && !t.includes('预警：'); }")
     figures = page.locator("#rpt-figures li").count()
     assert 0 < figures < whole_month
     # while it builds (seconds), a line beside the links counts them; then says it is ready

@@ -139,7 +139,9 @@ def test_sv003_supervise_an_event_of_a_grid_cell(server, probe):
     page.wait_for_function(f"() => document.querySelector('#grid-cell-events .gc-head')"
                            f"?.innerText.startsWith('{name}：未办结')")
     page.wait_for_url(re.compile(r"cell="))
-    assert name in page.inner_text("#grid-breadcrumbs")
+    # the trail is a callback of its own
+    page.wait_for_function("n => document.querySelector('#grid-breadcrumbs').innerText"
+                           ".includes(n)", arg=name)
     # the overdue ones first, with how late; one not yet under 督办 is supervised from here
     assert "超期" in cells.locator(".gc-item").first.locator(".gc-hours").inner_text()
     item = cells.locator(".gc-item:not(:has(.gc-mark))").first
