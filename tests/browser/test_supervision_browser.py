@@ -16,6 +16,11 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import sign_in, signed_in_server
 
+#: The event grid holds no row still loading (AG Grid's infinite model shows a row without
+#: data, and without a row id, while it asks for its block: a click there chooses nothing).
+_GRID_LOADED = ("() => document.querySelector('#evt-table .ag-row') && "
+                "!document.querySelector('#evt-table .ag-row-loading')")
+
 pytestmark = pytest.mark.browser
 
 LOCAL = re.compile(r"^(http://127\.0\.0\.1:\d+/|data:|blob:)")
@@ -99,6 +104,7 @@ def test_sv002_the_event_table_shows_the_history_and_refuses_a_past_deadline(ser
         # the grid asks for its rows again once the filter store is in: a click on the first
         # drawing's row can land on a row being replaced
         page.wait_for_load_state("networkidle")
+        page.wait_for_function(_GRID_LOADED)
         event_id = row.locator("[col-id='event_id']").inner_text().strip()
         row.locator("[col-id='category']").click()
         try:
@@ -107,6 +113,7 @@ def test_sv002_the_event_table_shows_the_history_and_refuses_a_past_deadline(ser
             # seen once on a loaded CI machine: the reload came after the page went quiet,
             # the click landed on a row being replaced and did nothing; a user clicks again
             # (noted as a known rough edge, not hidden: the second click must open it)
+            page.wait_for_function(_GRID_LOADED)
             assert row.locator("[col-id='event_id']").inner_text().strip() == event_id
             row.locator("[col-id='category']").click()
             page.locator("#evt-sv-panel").wait_for(state="visible")
