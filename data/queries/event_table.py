@@ -207,8 +207,10 @@ def _event_order(sort: str, descending: bool) -> str:
     page reads the window's last months only), then event_id."""
     column = _event_column(sort, "sort")
     direction = "DESC" if descending else "ASC"
-    return f"{column} {direction} NULLS LAST" + {"event_id": "", "reported_at": ", event_id"}.get(
-        column, f", {_TIES}")
+    order = f"{column} {direction} NULLS LAST"
+    if column == "event_id":        # unique: no ties
+        return order
+    return f"{order}, {'event_id' if column == 'reported_at' else _TIES}"
 
 
 def _filter_value(column: str, value):

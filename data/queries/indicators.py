@@ -343,9 +343,12 @@ class IndicatorQueries(QueryBase):
             f"true{self._scope_filter()[0]}", self._scope_filter()[1])
         cur = self._clamp(ind, start, end)
         parts, params = [], []
+        # what is due is judged at the store's as-of day: read once for both ranges
+        as_of_day = (self.store.rows(f"SELECT CAST({AS_OF} AS DATE)")[0][0]
+                     if code in DUE_EXPR else None)
         for r, (s, e) in enumerate((cur, shift_range(cur, -1))):
             if code in DUE_EXPR:     # the events due in the range, per cell
-                rows, rows_params = self._due_area_rows(s, e, inside, inside_params)
+                rows, rows_params = self._due_area_rows(s, e, inside, inside_params, as_of_day)
             else:
                 rows, rows_params = self._area_rows(s, e, inside, inside_params)
             expr = DUE_EXPR[code] if code in DUE_EXPR else EVENT_EXPR[code]
@@ -381,50 +384,54 @@ class IndicatorQueries(QueryBase):
                            for h in frame["headline"]]
         return frame
 
-    def _due_area_rows(self, start: dt.date, end: dt.date, where: str, params: list
-                       ) -> tuple[str, list]:
+    def _due_area_rows(self, start: dt.date, end: dt.date, where: str, params: list,
+                       as_of_day: dt.date | None) -> tuple[str, list]:
         """The per-cell events due in [start, end] where ``where`` holds (DUE_EVENTS below
-        the districts), as a query of n_due and n_on_time per cell: the closed ones of the
-        whole months up to the as-of day from event_due_area_monthly, of the days around
-        them from event_due_area_daily; the open ones past their deadline counted per cell,
-        not per day and cell (at 100M events a year holds ~400k of them: 40 ms of grouping).
-        """
-        as_of_day = self.store.rows(f"SELECT CAST({AS_OF} AS DATE)")[0][0]
+        the districts), as a query of n_due and n_on_time per cell: the closed ones due up
+        to the as-of day by month and day (``_by_months``), the open ones past their
+        deadline counted per cell, not per day and cell (at 100M events a year holds ~400k
+        of them: 40 ms of grouping)."""
         if as_of_day is None or not {"event_due_area_daily", "event_due_area_monthly",
                                      "event_open"} <= set(self._tables):
             return (f"SELECT * FROM {self._due_events(True)} WHERE {where} AND day BETWEEN ? "
                     "AND ?", params + [start, end])
         end = min(end, as_of_day)
-        first, last, edges = _month_split(start, end)
-        cells = "district_code, township_code, grid_code"
-        closed = f"SELECT {cells}, n_closed AS n_due, n_on_time FROM"
-        parts = [(f"{closed} event_due_area_monthly WHERE {where} AND month BETWEEN ? AND ?",
-                  params + [first, month_start(last)])] if first <= last else []
-        if edges:
-            parts.append((f"{closed} event_due_area_daily WHERE {where} AND ("
-                          + " OR ".join(["day BETWEEN ? AND ?"] * len(edges)) + ")",
-                          params + [d for edge in edges for d in edge]))
-        parts.append((f"SELECT {cells}, count(*) AS n_due, 0 AS n_on_time FROM event_open "
-                      f"WHERE {where} AND deadline_at < {AS_OF} AND deadline_at >= ? AND "
-                      "deadline_at < ? GROUP BY ALL",
-                      params + [start, end + dt.timedelta(days=1)]))
-        return " UNION ALL ".join(sql for sql, _ in parts), [p for _, ps in parts for p in ps]
+        closed, closed_params = self._by_months(
+            "district_code, township_code, grid_code, n_closed AS n_due, n_on_time",
+            "event_due_area_daily", "event_due_area_monthly", start, end, where, params)
+        return (f"{closed} UNION ALL SELECT district_code, township_code, grid_code, "
+                f"count(*) AS n_due, 0 AS n_on_time FROM event_open WHERE {where} AND "
+                f"deadline_at < {AS_OF} AND deadline_at >= ? AND deadline_at < ? GROUP BY ALL",
+                closed_params + params + [start, end + dt.timedelta(days=1)])
 
     def _area_rows(self, start: dt.date, end: dt.date, where: str, params: list
                    ) -> tuple[str, list]:
         """The per-cell event sums of [start, end] where ``where`` holds, as a query: whole
         months from event_area_monthly (30 times fewer rows: every grid cell over seven
         months is ~70k rows instead of ~2M at 10M events), the days around them from
-        event_area_daily. A store built before the monthly rollup reads days only."""
-        columns = f"district_code, township_code, grid_code, {_AREA_SUMS}"
-        first, last, edges = _month_split(start, end)
-        if "event_area_monthly" not in self._tables or first > last:
-            return (f"SELECT {columns} FROM event_area_daily WHERE {where} AND day BETWEEN ? "
-                    "AND ?", params + [start, end])
-        parts = [(f"SELECT {columns} FROM event_area_monthly WHERE {where} AND month BETWEEN "
-                  "? AND ?", params + [first, month_start(last)])]
-        if edges:    # one scan of the daily rollup for both edges (it is sorted by cell)
-            parts.append((f"SELECT {columns} FROM event_area_daily WHERE {where} AND ("
+        event_area_daily (``_by_months``)."""
+        return self._by_months(f"district_code, township_code, grid_code, {_AREA_SUMS}",
+                               "event_area_daily", "event_area_monthly", start, end, where,
+                               params)
+
+    def _by_months(self, columns: str, daily: str, monthly: str, start: dt.date,
+                   end: dt.date, where: str, params: list) -> tuple[str, list]:
+        """``columns`` of the rows of [start, end] where ``where`` holds, as a query: the
+        whole months from the rollup ``monthly`` (keyed by month), the days around them from
+        ``daily`` (keyed by day), in one scan for both edges (it is sorted by cell). Every
+        day from ``daily`` when there is no whole month, or a store built before ``monthly``.
+        Table and column names come from this module."""
+        first = start if start.day == 1 else month_end(start) + dt.timedelta(days=1)
+        last = end if end == month_end(end) else month_start(end) - dt.timedelta(days=1)
+        if monthly not in self._tables or first > last:
+            return (f"SELECT {columns} FROM {daily} WHERE {where} AND day BETWEEN ? AND ?",
+                    params + [start, end])
+        parts = [(f"SELECT {columns} FROM {monthly} WHERE {where} AND month BETWEEN ? AND ?",
+                  params + [first, month_start(last)])]
+        edges = [(s, e) for s, e in ((start, first - dt.timedelta(days=1)),
+                                     (last + dt.timedelta(days=1), end)) if s <= e]
+        if edges:
+            parts.append((f"SELECT {columns} FROM {daily} WHERE {where} AND ("
                           + " OR ".join(["day BETWEEN ? AND ?"] * len(edges)) + ")",
                           params + [d for edge in edges for d in edge]))
         return " UNION ALL ".join(sql for sql, _ in parts), [p for _, ps in parts for p in ps]
@@ -717,14 +724,3 @@ def _with_earlier(frame: pd.DataFrame, keys: list[str], months: int, name: str
     earlier["period"] = earlier["period"] + pd.DateOffset(months=months)
     return frame.merge(earlier, on=keys + ["period"], how="left")
 
-
-def _month_split(start: dt.date, end: dt.date
-                 ) -> tuple[dt.date, dt.date, list[tuple[dt.date, dt.date]]]:
-    """[start, end] as the first and last day of its whole months (first > last: none) and
-    the days around them as ranges (all of it when there is no whole month)."""
-    first = start if start.day == 1 else month_end(start) + dt.timedelta(days=1)
-    last = end if end == month_end(end) else month_start(end) - dt.timedelta(days=1)
-    if first > last:
-        return first, last, [(start, end)] if start <= end else []
-    return first, last, [(s, e) for s, e in ((start, first - dt.timedelta(days=1)),
-                                             (last + dt.timedelta(days=1), end)) if s <= e]
