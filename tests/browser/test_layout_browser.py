@@ -7,6 +7,7 @@ within reach. The wall's scenes are measured the same way in tests/browser/test_
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from layouts.frame import SCREENS
 
@@ -111,6 +112,20 @@ def _settled(page) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def _measured(page) -> tuple[dict, list]:
+    """What is cut and what is out of reach once the screen has stopped changing. A late
+    answer can redraw a chart after ``_settled``; on a loaded machine one was drawn at
+    plotly's default width (its tool bar past the window's edge) and resized a moment later.
+    A problem that lasts 10 s is what the user is left with, and is returned."""
+    clean = (f"() => {{ const f = ({OVERFLOW})(); return !f.cut.length && !f.sideways"
+             f" && !({UNREACHABLE})().length; }}")
+    try:
+        page.wait_for_function(clean, timeout=10_000, polling=250)
+    except PlaywrightTimeout:
+        pass
+    return page.evaluate(OVERFLOW), page.evaluate(UNREACHABLE)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("size", DESKTOPS, ids=[f"{w}x{h}" for w, h in DESKTOPS])
 def test_lay001_every_screen_holds_its_text(browser, live_server, size, lang):
@@ -124,8 +139,7 @@ def test_lay001_every_screen_holds_its_text(browser, live_server, size, lang):
         for name, path, _ in SCREENS:
             page.goto(f"{live_server.url}/{path}?lang={lang}")
             _settled(page)
-            found = page.evaluate(OVERFLOW)
-            unreachable = page.evaluate(UNREACHABLE)
+            found, unreachable = _measured(page)
             if found["cut"] or found["sideways"] or unreachable:
                 problems[name] = {**found, "unreachable": unreachable}
         assert problems == {}
