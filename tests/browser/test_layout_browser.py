@@ -1,8 +1,10 @@
-"""Every screen holds its text in both languages at the two desktop sizes analysts use
-(1366x768 and 1920x1080): no text runs out of its box (scrollWidth > clientWidth), no chart
-title or label runs off its chart, the page never scrolls sideways, and every control is
-within reach. The wall's scenes are measured the same way in tests/browser/test_wall_browser.py
-(wall001, at every wall size in both languages)."""
+"""Every screen holds its text in both languages: no text runs out of its box (scrollWidth >
+clientWidth), no chart title or label runs off its chart, the page never scrolls sideways,
+and every control is within reach. Measured at 1920x1080 only: every screen is a fixed
+1920x1080 canvas scaled to the window (assets/citybrain.js fitCanvas), so a smaller desktop
+lays it out the same (scr007 and sv002 work at 1366x768, the other size analysts use). The
+wall's scenes are measured the same way in tests/browser/test_wall_browser.py (wall001, at
+every wall size in both languages)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from layouts.frame import SCREENS
 
 pytestmark = pytest.mark.browser
 
-DESKTOPS = [(1366, 768), (1920, 1080)]
+DESKTOPS = [(1920, 1080)]
 LANGS = ["zh", "en"]
 
 #: What is cut: elements holding text of their own whose content is wider than their box
