@@ -63,11 +63,11 @@ def service_cases(cal: Calendar, rng: np.random.Generator, n: int) -> pd.DataFra
     shares = _SHARE_FIRST[None, :] * (1 - frac[:, None]) + _SHARE_LAST[None, :] * frac[:, None]
     channel = np.array([rng.choice(4, p=p / p.sum()) for p in shares])
     day = at.normalize()
-    weekend = day.dayofweek.to_numpy() >= 5
+    weekend = day.day_of_week.to_numpy() >= 5
     in_person = np.isin(channel, (2, 3))
     # a counter's weekend case moves to Monday (a few stay: Saturday mornings)
     move = weekend & in_person & (rng.random(n) < 0.85)
-    day = day + pd.to_timedelta(np.where(move, 7 - day.dayofweek.to_numpy(), 0), unit="D")
+    day = day + pd.to_timedelta(np.where(move, 7 - day.day_of_week.to_numpy(), 0), unit="D")
     minutes = np.where(in_person, rng.integers(8 * 60 + 30, 17 * 60 + 30, n),
                        rng.integers(7 * 60, 23 * 60, n))
     accepted = (day + pd.to_timedelta(minutes, unit="m")).to_numpy()
