@@ -258,13 +258,20 @@ def notification(transition: str, alert: Mapping[str, Any],
     threshold, unit, since, window, events, detail, as_of; href, the overview's URL for its
     area relative to the app; occurrence or opened_at, which standing of the alert this is): those fields as
     JSON values, the transition, ``at`` (now, the centre's time with its offset), ``link`` (the
-    app's base URL and href) and ``text``, the line the robots forward."""
+    app's base URL and href), ``phone_link`` (the phone view, /m, of the same area and
+    window) and ``text``, the line the robots forward."""
     zone = settings_mod.local_zone(settings.time_zone)
     lang = alert.get("lang") or settings.default_lang
     events = alert_rules.count(alert.get("events"))
     href = alert.get("href")
     link = urllib.parse.urljoin(f"{settings.base_url}/", str(href)) \
         if href and settings.base_url else settings.base_url
+    # the same area and window in the leader's phone view: the robots' groups are read on
+    # phones, where the overview's 1920x1080 canvas is too small to read
+    query = urllib.parse.urlsplit(str(href)).query if href else ""
+    phone_link = urllib.parse.urljoin(f"{settings.base_url}/", "m" + (f"?{query}" if query
+                                                                      else "")) \
+        if settings.base_url else ""
     payload = {
         "transition": transition, "key": str(alert["key"]), "rule": str(alert.get("rule", "")),
         "indicator": alert.get("code"), "area_code": alert.get("area_code"),
@@ -275,17 +282,22 @@ def notification(transition: str, alert: Mapping[str, Any],
         "start": _day(alert.get("start")), "end": _day(alert.get("end")), "events": events,
         "detail": alert.get("detail") or "", "as_of": alert.get("as_of"),
         "occurrence": _day(alert.get("occurrence") or alert.get("opened_at")),
-        "at": dt.datetime.now(zone).isoformat(timespec="seconds"), "link": link}
+        "at": dt.datetime.now(zone).isoformat(timespec="seconds"), "link": link,
+        "phone_link": phone_link}
     payload["text"] = message(payload, lang)
     return payload
 
 
 def message(payload: Mapping[str, Any], lang: str) -> str:
     """One line for a messaging robot: 【告警】安远县 按期办结率 48.7%（近30天，39件），阈值 85.0%，
-    自 2026-10-01 起 http://… (the transition, then the alert's line as the wall says it:
-    data/alerts.alert_line)."""
+    自 2026-10-01 起 http://… 手机：http://…/m?… (the transition, the alert's line as the wall
+    says it: data/alerts.alert_line, the overview's link and the phone view's)."""
     text = i18n.t(f"notify_{payload['transition']}", lang) + alert_rules.alert_line(payload, lang)
-    return f"{text} {payload['link']}" if payload["link"] else text
+    if payload["link"]:
+        text += f" {payload['link']}"
+    if payload.get("phone_link"):
+        text += f" {i18n.t('notify_phone', lang)}{payload['phone_link']}"
+    return text
 
 
 def body(payload: Mapping[str, Any], fmt: str) -> dict:

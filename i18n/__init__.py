@@ -570,6 +570,7 @@ TEXT.update({
     "notify_open": ("【告警】", "[Alert] "),
     "notify_escalated": ("【告警升级】", "[Alert escalated] "),
     "notify_closed": ("【告警解除】", "[Alert closed] "),
+    "notify_phone": ("手机：", "On a phone: "),
 })
 
 

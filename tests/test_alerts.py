@@ -106,7 +106,8 @@ def test_webhook_says_each_alert_as_the_wall_does(runtime, app, lang):
     for row in frame.itertuples():
         record = command_charts.snapshot(row, runtime.context, "./", runtime.catalogue)
         sent = notify.notification("open", {"key": row.key, **record}, settings)["text"]
-        assert sent == f"{i18n.t('notify_open', lang)}{wall_text[row.key]} http://cb.example/"
+        assert sent == (f"{i18n.t('notify_open', lang)}{wall_text[row.key]} http://cb.example/ "
+                        f"{i18n.t('notify_phone', lang)}http://cb.example/m")
         if row.rule == "warning":
             assert row.detail in sent and i18n.number(row.value, lang) not in sent
     # a rate of service cases rests on cases, not events, in the record's line too (the

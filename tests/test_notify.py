@@ -117,8 +117,11 @@ def test_ntf001_open_is_posted_once_with_its_json(tmp_path, receiver):
         sender.close()
     [body] = receiver.bodies
     link = f"{BASE}/?district=360726&indicator=ontime_rate"
+    # the robots' groups are read on phones: the phone view of the same area and window too
+    phone_link = f"{BASE}/m?district=360726&indicator=ontime_rate"
     assert body["text"] == ("【告警】安远县 按期办结率 48.7%（近30天，39件），阈值 85.0%，"
-                            f"自 2026-10-01 起 {link}")
+                            f"自 2026-10-01 起 {link} 手机：{phone_link}")
+    assert body["phone_link"] == phone_link
     assert {k: body[k] for k in ("transition", "key", "rule", "indicator", "area_code", "what",
                                  "where", "value", "threshold", "unit", "since", "window",
                                  "start", "end", "events", "link")} == {
@@ -315,7 +318,7 @@ def test_ntf006_robot_formats_and_their_error_answers(tmp_path, receiver):
     sender.enqueue("open", {**aqi, "key": "surge:event_count:x", "rule": "surge"})
     sender.send_due()
     text = (f"【告警】章贡区 重污染天数 2天（近2天），阈值 1天，自 2026-11-23 起 "
-            f"{BASE}/?district=360702")
+            f"{BASE}/?district=360702 手机：{BASE}/m?district=360702")
     assert receiver.bodies == [{"msgtype": "text", "text": {"content": text}},
                                {"msg_type": "text", "content": {"text": text}}]
 
