@@ -15,15 +15,15 @@ from settings import local_now
 
 #: Fact tables with one feed each: (as-of expression, frequency).
 FACT_FEEDS = {
-    "air_hourly": ("max(ts)", "hourly"),
-    "water_quality": ("max(period)", "monthly"),
-    "grid_events": ("max(reported_at)", "event"),
+    "air_hourly": ("ts", "hourly"),
+    "water_quality": ("period", "monthly"),
+    "grid_events": ("reported_at", "event"),
     # service halls export their cases month by month
-    "service_cases": ("max(accepted_at)", "monthly"),
+    "service_cases": ("accepted_at", "monthly"),
     # warnings come when there is something to warn of, and a register of resources is
     # renewed once a year: either is as fresh as its last load
-    "emergency_warnings": ("max(as_of)", "event"),
-    "emergency_resources": ("max(as_of)", "yearly"),
+    "emergency_warnings": ("as_of", "event"),
+    "emergency_resources": ("as_of", "yearly"),
 }
 #: How old a feed's latest data may be before it is stale. Statistics are published about a
 #: month after the month they describe (GDP a quarter): a monthly feed whose latest month is
@@ -60,12 +60,20 @@ def record(con, *, source: str, files: dict[str, str] | None = None,
     files = files or {}
     loaded_at = loaded_at or local_now().replace(microsecond=0)
     rows = []
-    for table, (expr, frequency) in FACT_FEEDS.items():
+    known = dict(con.execute("SELECT name, as_of FROM datasets").fetchall())
+    for table, (column, frequency) in FACT_FEEDS.items():
         if feeds is not None and table not in feeds:
             continue            # a batch of events does not read every air reading again
-        as_of, count = con.execute(f"SELECT {expr}, count(*) FROM {table}").fetchall()[0]
+        # a feed's latest data only moves on: what is at or after the latest recorded is
+        # read, which the zone maps narrow to the newest row groups (the maximum of a
+        # column a batch has changed is otherwise a scan: 16 ms at 10M events)
+        since = known.get(table)
+        latest, = con.execute(f"SELECT max({column}) FROM {table}"
+                              + (f" WHERE {column} >= ?" if since else ""),
+                              [since] if since else []).fetchall()[0]
+        count, = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
         if count:
-            rows.append((table, frequency, as_of, count))
+            rows.append((table, frequency, latest if latest is not None else since, count))
     # the store's own catalogue: a city's declared indicators have their frequency there
     for code, frequency, as_of, count in con.execute(
             "SELECT v.indicator_code, coalesce(any_value(i.frequency), 'monthly'), "

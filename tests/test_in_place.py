@@ -141,6 +141,51 @@ def test_every_write_moves_the_store_version(city, tmp_path):
         after.close()
 
 
+def _meta_and_feed(path: Path) -> tuple[str, str, dt.datetime]:
+    con = connect(path)
+    try:
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        feed, = con.execute("SELECT as_of FROM datasets WHERE name = 'grid_events'").fetchone()
+        return meta["as_of"], meta["first_month"], feed
+    finally:
+        con.close()
+
+
+def test_the_as_of_and_first_month_follow_events_before_and_after_all_others(city, tmp_path):
+    """The store's as-of, first month and the events feed's latest time are read only at or
+    after the as-of and before the first month (a batch's write scans no whole column for
+    them): an event older than all data moves the first month back, a newer one the as-of
+    and the feed's time on, and one in between moves neither."""
+    template = _events(city, "ORDER BY event_id LIMIT 1")
+    now = TEST_NOW + dt.timedelta(hours=1)
+
+    def post(offset: int, reported: dt.datetime) -> None:
+        moved = template.assign(event_id=template["event_id"] + 995_000_000 + offset,
+                                reported_at=reported,
+                                deadline_at=reported + dt.timedelta(days=3),
+                                satisfaction=None)
+        for stage in ("accepted_at", "dispatched_at", "handled_at", "verified_at",
+                      "closed_at"):
+            moved[stage] = pd.NaT            # just reported: open
+        load(city, [Item("events", _write(moved, tmp_path / f"{offset}.csv"))], now=now)
+
+    con = connect(city, read_only=False)
+    con.execute("UPDATE meta SET value = 'false' WHERE key = 'is_demo'")  # a demo's stays put
+    con.close()
+    post(1, dt.datetime(2025, 6, 1, 9))          # a city's store: its meta from all its data
+    as_of, first_month, feed = _meta_and_feed(city)
+    first = dt.date.fromisoformat(first_month)
+    post(2, dt.datetime.combine(first, dt.time(9)) + dt.timedelta(days=90))
+    assert _meta_and_feed(city) == (as_of, first_month, feed)
+    older = dt.datetime.combine(first, dt.time(9)) - dt.timedelta(days=40)
+    post(3, older)
+    earlier = older.date().replace(day=1).isoformat()
+    assert _meta_and_feed(city) == (as_of, earlier, feed)
+    newer = dt.datetime.fromisoformat(as_of) + dt.timedelta(minutes=30)
+    post(4, newer)
+    assert _meta_and_feed(city) == (newer.isoformat(timespec="minutes"), earlier, newer)
+
+
 def test_a_bad_batch_in_place_changes_nothing(city, tmp_path):
     good = _events(city, "ORDER BY event_id LIMIT 3").assign(
         event_id=lambda f: f["event_id"] + 991_000_000)

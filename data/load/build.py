@@ -447,24 +447,33 @@ def _update_meta(con, now: dt.datetime, parts: set[str]) -> str:
     service case its acceptance or completion), first month (its earliest data), version
     (its id and how many loads wrote it) and the versions of the ``parts`` written
     (data/store.VERSION_PARTS; as_of's too when the as-of or first month moves). A load
-    never moves the as-of back. Returns the new version."""
+    never moves the as-of back, nor the first month on. Returns the new version."""
+    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    # so the times are read only at or after the as-of and before the first month, which the
+    # zone maps narrow to a few row groups (after a batch changed reported_at, its maximum
+    # and minimum over every event are otherwise a scan: 16 ms at 10M events)
+    since = dt.datetime.fromisoformat(meta["as_of"]) if meta.get("as_of") else dt.datetime.min
+    before = dt.datetime.fromisoformat(meta["first_month"]) if meta.get("first_month") \
+        else dt.datetime.max
     months, first_month, stamps, first_stamp = con.execute(
         "SELECT (SELECT max(p) FROM (SELECT max(period) AS p FROM indicator_values "
         "UNION ALL SELECT max(period) FROM water_quality)), "
         "(SELECT min(p) FROM (SELECT min(period) AS p FROM indicator_values "
         "UNION ALL SELECT min(period) FROM water_quality)), "
-        "(SELECT max(t) FROM (SELECT max(ts) AS t FROM air_hourly "
-        "UNION ALL SELECT max(reported_at) FROM grid_events "
+        "(SELECT max(t) FROM (SELECT max(ts) AS t FROM air_hourly WHERE ts >= $since "
+        "UNION ALL SELECT max(reported_at) FROM grid_events WHERE reported_at >= $since "
         "UNION ALL SELECT max(greatest(accepted_at, completed_at)) FROM service_cases)), "
-        "(SELECT min(t) FROM (SELECT min(ts) AS t FROM air_hourly "
-        "UNION ALL SELECT min(reported_at) FROM grid_events))").fetchall()[0]
-    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        "(SELECT min(t) FROM (SELECT min(ts) AS t FROM air_hourly WHERE ts < $before "
+        "UNION ALL SELECT min(reported_at) FROM grid_events WHERE reported_at < $before))",
+        {"since": since, "before": before}).fetchall()[0]
     store_id = meta.get("store_id") or uuid.uuid4().hex
     count = str(int(meta.get("version", "0")) + 1)
     values = {"loaded_at": now.isoformat(timespec="seconds"), "store_id": store_id,
               "version": count}
     latest = [t for t in (_month_end(months) if months else None, stamps) if t is not None]
-    earliest = [d for d in (first_month, first_stamp and first_stamp.date()) if d is not None]
+    earliest = [d for d in (first_month, first_stamp and first_stamp.date(),
+                            meta.get("first_month") and
+                            dt.date.fromisoformat(meta["first_month"])) if d is not None]
     if latest and meta.get("is_demo") != "true":
         as_of = min(max(latest), now)
         if meta.get("as_of"):
@@ -653,11 +662,15 @@ def _upsert_events(con, frame: pd.DataFrame) -> None:
     column names are read_events' own (and source, as_of), never a file's."""
     columns = ", ".join(f"{c} = i.{c}" for c in frame.columns if c != "event_id")
     with _registered(con, "_incoming", frame):
-        # one script: a server's writing thread waits for the interpreter once, not twice
+        # one script: a server's writing thread waits for the interpreter once, not twice.
+        # The new ones: those whose id the stored ids looked up by the batch's lack (a scan
+        # of event_id filtered by the batch's ids), not the batch anti-joined against every
+        # stored id (a hash table of all of them: 20-30 ms at 10M events)
         con.execute(f"UPDATE grid_events t SET {columns} FROM _incoming i "
                     "WHERE t.event_id = i.event_id;\n"
-                    "INSERT INTO grid_events BY NAME SELECT * FROM _incoming i WHERE NOT "
-                    "EXISTS (SELECT 1 FROM grid_events t WHERE t.event_id = i.event_id) "
+                    "INSERT INTO grid_events BY NAME SELECT * FROM _incoming WHERE event_id "
+                    "NOT IN (SELECT event_id FROM grid_events WHERE event_id IN "
+                    "(SELECT event_id FROM _incoming)) "
                     f"ORDER BY {EVENT_STORAGE_ORDER}")
 
 
