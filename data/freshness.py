@@ -68,10 +68,9 @@ def record(con, *, source: str, files: dict[str, str] | None = None,
         # read, which the zone maps narrow to the newest row groups (the maximum of a
         # column a batch has changed is otherwise a scan: 16 ms at 10M events)
         since = known.get(table)
-        latest, = con.execute(f"SELECT max({column}) FROM {table}"
-                              + (f" WHERE {column} >= ?" if since else ""),
-                              [since] if since else []).fetchall()[0]
-        count, = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+        latest, count = con.execute(
+            f"SELECT (SELECT max({column}) FROM {table} WHERE {column} >= ?), "
+            f"(SELECT count(*) FROM {table})", [since or dt.datetime.min]).fetchall()[0]
         if count:
             rows.append((table, frequency, latest if latest is not None else since, count))
     # the store's own catalogue: a city's declared indicators have their frequency there

@@ -269,8 +269,7 @@ def notification(transition: str, alert: Mapping[str, Any],
     # the same area and window in the leader's phone view: the robots' groups are read on
     # phones, where the overview's 1920x1080 canvas is too small to read
     query = urllib.parse.urlsplit(str(href)).query if href else ""
-    phone_link = urllib.parse.urljoin(f"{settings.base_url}/", "m" + (f"?{query}" if query
-                                                                      else "")) \
+    phone_link = urllib.parse.urljoin(f"{settings.base_url}/", f"m?{query}" if query else "m") \
         if settings.base_url else ""
     payload = {
         "transition": transition, "key": str(alert["key"]), "rule": str(alert.get("rule", "")),
@@ -295,7 +294,7 @@ def message(payload: Mapping[str, Any], lang: str) -> str:
     text = i18n.t(f"notify_{payload['transition']}", lang) + alert_rules.alert_line(payload, lang)
     if payload["link"]:
         text += f" {payload['link']}"
-    if payload.get("phone_link"):
+    if payload["phone_link"]:
         text += f" {i18n.t('notify_phone', lang)}{payload['phone_link']}"
     return text
 

@@ -151,11 +151,14 @@ def _meta_and_feed(path: Path) -> tuple[str, str, dt.datetime]:
         con.close()
 
 
-def test_the_as_of_and_first_month_follow_events_before_and_after_all_others(city, tmp_path):
+@pytest.mark.parametrize("data", ["every kind", "events alone"])
+def test_the_as_of_and_first_month_follow_events_before_and_after_all_others(city, tmp_path,
+                                                                             data):
     """The store's as-of, first month and the events feed's latest time are read only at or
     after the as-of and before the first month (a batch's write scans no whole column for
     them): an event older than all data moves the first month back, a newer one the as-of
-    and the feed's time on, and one in between moves neither."""
+    and the feed's time on, and one in between moves neither; in a store of events alone
+    too, where nothing newer than the as-of is read for an older event."""
     template = _events(city, "ORDER BY event_id LIMIT 1")
     now = TEST_NOW + dt.timedelta(hours=1)
 
@@ -171,6 +174,9 @@ def test_the_as_of_and_first_month_follow_events_before_and_after_all_others(cit
 
     con = connect(city, read_only=False)
     con.execute("UPDATE meta SET value = 'false' WHERE key = 'is_demo'")  # a demo's stays put
+    if data == "events alone":
+        for table in ("indicator_values", "water_quality", "air_hourly", "service_cases"):
+            con.execute(f"DELETE FROM {table}")
     con.close()
     post(1, dt.datetime(2025, 6, 1, 9))          # a city's store: its meta from all its data
     as_of, first_month, feed = _meta_and_feed(city)

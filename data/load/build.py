@@ -449,12 +449,12 @@ def _update_meta(con, now: dt.datetime, parts: set[str]) -> str:
     (data/store.VERSION_PARTS; as_of's too when the as-of or first month moves). A load
     never moves the as-of back, nor the first month on. Returns the new version."""
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    known_as_of = dt.datetime.fromisoformat(meta["as_of"]) if meta.get("as_of") else None
+    known_first = dt.date.fromisoformat(meta["first_month"]) if meta.get("first_month") \
+        else None
     # so the times are read only at or after the as-of and before the first month, which the
     # zone maps narrow to a few row groups (after a batch changed reported_at, its maximum
     # and minimum over every event are otherwise a scan: 16 ms at 10M events)
-    since = dt.datetime.fromisoformat(meta["as_of"]) if meta.get("as_of") else dt.datetime.min
-    before = dt.datetime.fromisoformat(meta["first_month"]) if meta.get("first_month") \
-        else dt.datetime.max
     months, first_month, stamps, first_stamp = con.execute(
         "SELECT (SELECT max(p) FROM (SELECT max(period) AS p FROM indicator_values "
         "UNION ALL SELECT max(period) FROM water_quality)), "
@@ -465,20 +465,22 @@ def _update_meta(con, now: dt.datetime, parts: set[str]) -> str:
         "UNION ALL SELECT max(greatest(accepted_at, completed_at)) FROM service_cases)), "
         "(SELECT min(t) FROM (SELECT min(ts) AS t FROM air_hourly WHERE ts < $before "
         "UNION ALL SELECT min(reported_at) FROM grid_events WHERE reported_at < $before))",
-        {"since": since, "before": before}).fetchall()[0]
+        {"since": known_as_of or dt.datetime.min,
+         "before": dt.datetime.combine(known_first, dt.time()) if known_first
+         else dt.datetime.max}).fetchall()[0]
     store_id = meta.get("store_id") or uuid.uuid4().hex
     count = str(int(meta.get("version", "0")) + 1)
     values = {"loaded_at": now.isoformat(timespec="seconds"), "store_id": store_id,
               "version": count}
     latest = [t for t in (_month_end(months) if months else None, stamps) if t is not None]
-    earliest = [d for d in (first_month, first_stamp and first_stamp.date(),
-                            meta.get("first_month") and
-                            dt.date.fromisoformat(meta["first_month"])) if d is not None]
-    if latest and meta.get("is_demo") != "true":
-        as_of = min(max(latest), now)
-        if meta.get("as_of"):
-            as_of = max(as_of, dt.datetime.fromisoformat(meta["as_of"]))
-        values["as_of"] = as_of.isoformat(timespec="minutes")
+    # what was read lies past the known as-of and first month, which therefore count too (a
+    # store of events alone, none of them newer than its as-of, still moves its first month)
+    as_ofs = [t for t in ((min(max(latest), now) if latest else None), known_as_of)
+              if t is not None]
+    earliest = [d for d in (first_month, first_stamp and first_stamp.date(), known_first)
+                if d is not None]
+    if as_ofs and earliest and meta.get("is_demo") != "true":
+        values["as_of"] = max(as_ofs).isoformat(timespec="minutes")
         values["first_month"] = min(earliest).replace(day=1).isoformat()
     if any(key in values and values[key] != meta.get(key) for key in ("as_of", "first_month")):
         parts = parts | {"as_of"}
