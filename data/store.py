@@ -6,9 +6,11 @@ operations centre is offline); ``read_geo`` is the one place it turns into geopa
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import heapq
 import itertools
+import logging
 import os
 import shutil
 import threading
@@ -26,6 +28,8 @@ import pyarrow as pa
 import shapely
 
 from data import catalog
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -574,26 +578,34 @@ def write_turn(path: str | os.PathLike, small: bool):
         yield
 
 
-def _connect_file(path: Path, writable: bool) -> tuple[duckdb.DuckDBPyConnection, str]:
-    """Connect to the file now at ``path``; return the connection and the file's
-    fingerprint. DuckDB keeps one database per path in a process: after a load renames a new
-    file over the path, connecting by the path would get the old file's database, still open
-    for the requests running on it. A hard link of a name of its own gives each opening its
-    own path (the link is removed once open; the open file stays)."""
-    alias = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.open")
+def _connect_file(path: Path,
+                  writable: bool) -> tuple[duckdb.DuckDBPyConnection, str, Path]:
+    """Connect to the file now at ``path``; return the connection, the file's fingerprint
+    and where its write-ahead log goes. DuckDB keeps one database per path in a process:
+    after a load renames a new file over the path, connecting by the path would get the old
+    file's database, still open for the requests running on it. A hard link of a name of its
+    own gives each opening its own path (the link is removed once open; the open file
+    stays). The log is named after the link: the process and the file's inode in its name
+    tell whose log it is and which file it belongs to (``_wals``)."""
+    link = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.link")
     try:
-        os.link(path, alias)
+        os.link(path, link)
     except OSError:
         if _OPENED.get(str(path.resolve())):
-            raise RuntimeError(f"cannot link {alias.name} next to the store (a filesystem "
+            raise RuntimeError(f"cannot link {link.name} next to the store (a filesystem "
                                "without hard links, or not writable): a replaced store can "
                                "only be served after a restart") from None
         _OPENED[str(path.resolve())] = True
-        return _connect_or_snapshot(path, path, writable), store_fingerprint(path)
+        return (_connect_or_snapshot(path, path, writable), store_fingerprint(path),
+                _wal_of(path))
+    alias = path.with_name(f".{path.name}.{os.getpid()}.i{link.stat().st_ino}."
+                           f"{uuid.uuid4().hex}.open")
     try:
+        os.replace(link, alias)
         fingerprint = f"{path.resolve()}:{_identity(alias)}"
-        return _connect_or_snapshot(alias, path, writable), fingerprint
+        return _connect_or_snapshot(alias, path, writable), fingerprint, _wal_of(alias)
     finally:
+        link.unlink(missing_ok=True)
         alias.unlink(missing_ok=True)
 
 
@@ -611,11 +623,24 @@ def _connect_or_snapshot(path: Path, store: Path,
     snapshot = store.with_name(f".{store.name}.{uuid.uuid4().hex}.snapshot")
     try:
         with write_lock(store):
-            shutil.copyfile(path, snapshot)
+            copy_whole(store, snapshot)
         return connect(snapshot, read_only=True)
     finally:
         snapshot.unlink(missing_ok=True)
+        _wal_of(snapshot).unlink(missing_ok=True)
 
+
+@atexit.register
+def _close_owners() -> None:
+    """A server that ends cleanly checkpoints its log into the file under the lock (DuckDB
+    would do it as the interpreter ends, without the lock)."""
+    for store in list(_OWNERS.values()):
+        store.close()
+
+
+#: The size of an owner's write-ahead log past which a write in place ends with a checkpoint
+#: (``Store.checkpoint_if_large``): bounds what a copy carries and a restart replays.
+CHECKPOINT_WAL_BYTES = 64 * 2**20
 
 #: Store paths this process opened without a link: DuckDB would hand back that database.
 _OPENED: dict[str, bool] = {}
@@ -631,14 +656,81 @@ def _identity(path: Path) -> str:
     return f"{stat.st_dev}:{stat.st_ino}"
 
 
-def _forget_dead_wals(path: Path) -> None:
-    """Remove the write-ahead logs of openings by processes that are gone (a server killed
-    mid-batch): their links were removed at once, so nothing could ever replay them; the
-    batch they held was never answered and is sent again."""
+def _wal_of(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+def _wals(path: Path) -> list[tuple[Path, int, int | None]]:
+    """The write-ahead logs of openings of the store at ``path`` through a link
+    (``_connect_file``): each with its process and the inode of the file it belongs to
+    (None in a name from before inodes were written there)."""
+    found = []
     for wal in path.parent.glob(f".{path.name}.*.open.wal"):
-        pid = wal.name[len(path.name) + 2:].split(".", 1)[0]
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
-            wal.unlink(missing_ok=True)
+        pid, inode, *_ = wal.name[len(path.name) + 2:].split(".") + [""]
+        if pid.isdigit():
+            found.append((wal, int(pid), int(inode[1:]) if inode[:1] == "i" and
+                          inode[1:].isdigit() else None))
+    return found
+
+
+def _dead_wals(path: Path) -> bool:
+    """Whether a writer of the file now at ``path`` died with a log ``recover`` replays."""
+    inode = path.stat().st_ino
+    return any(of == inode and not _alive(pid) for _, pid, of in _wals(path))
+
+
+def recover(path: str | os.PathLike) -> int:
+    """Complete the store at ``path`` from the write-ahead logs of its writers that died (a
+    server killed): their committed batches are replayed into the file (DuckDB stops at the
+    last commit, so a batch cut short is left out whole; a log that is not this file's, or
+    older than its last checkpoint, is refused by DuckDB and removed). Logs of replaced files
+    are removed. Return how many logs were replayed. The caller holds ``write_lock``."""
+    path = Path(path)
+    inode = path.stat().st_ino
+    replayed = 0
+    for wal, pid, of in sorted(_wals(path), key=lambda w: w[0].stat().st_mtime):
+        if _alive(pid):
+            continue
+        if of == inode:
+            link = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.recover")
+            os.link(path, link)
+            try:
+                os.replace(wal, _wal_of(link))
+                con = connect(link, read_only=False)
+                con.execute("CHECKPOINT")
+                con.close()
+                replayed += 1
+            except duckdb.Error as exc:
+                log.warning("%s: a dead writer's log %s not replayed: %s", path.name,
+                            wal.name, exc)
+            finally:
+                link.unlink(missing_ok=True)
+                _wal_of(link).unlink(missing_ok=True)
+        wal.unlink(missing_ok=True)
+    return replayed
+
+
+def copy_whole(path: str | os.PathLike, dest: str | os.PathLike) -> None:
+    """Copy the store at ``path`` to ``dest`` with what its owner has committed and not yet
+    checkpointed: its write-ahead log goes with it as ``dest``'s, which DuckDB replays when
+    ``dest`` is opened. The owner checkpoints only once its log is large
+    (``Store.checkpoint_if_large``), not after every write. The caller holds ``write_lock``:
+    nothing is being written, so file and log agree."""
+    path, dest = Path(path), Path(dest)
+    if _dead_wals(path):
+        recover(path)
+    inode = path.stat().st_ino
+    logs = [wal for wal, pid, of in _wals(path) if of == inode and _alive(pid)]
+    if _wal_of(path).exists():      # a writer that opened the file by its own name
+        logs.append(_wal_of(path))
+    shutil.copyfile(path, dest)
+    _wal_of(dest).unlink(missing_ok=True)
+    for wal in sorted(logs, key=lambda w: w.stat().st_mtime)[-1:]:
+        shutil.copyfile(wal, _wal_of(dest))
 
 
 class Store:
@@ -651,9 +743,13 @@ class Store:
         if not self.path.exists():
             raise FileNotFoundError(f"no store at {self.path}: build one with `citybrain demo`")
         self.writable = writable
-        if writable:
-            _forget_dead_wals(self.path)
-        self._con, self.fingerprint = _connect_file(self.path, writable)
+        if writable or _dead_wals(self.path):
+            try:
+                with write_lock(self.path):
+                    recover(self.path)
+            except OSError as exc:          # a reader without the right to write there
+                log.warning("%s: a dead writer's log not replayed: %s", self.path.name, exc)
+        self._con, self.fingerprint, self._wal = _connect_file(self.path, writable)
         self._local = threading.local()
         self._write = threading.Lock()
         #: Changes with every write (the store's id and write count): part of every cache
@@ -734,6 +830,23 @@ class Store:
             finally:
                 cursor.close()
 
+    def checkpoint_if_large(self) -> None:
+        """After a write in place: move the write-ahead log into the file once it is large.
+        Not after every write: FORCE CHECKPOINT waits for the queries still reading the
+        rows a batch replaced, and every writer queued behind would wait with it. A copy of
+        the file takes the log with it (``copy_whole``) and a killed owner's log is replayed
+        at the next opening (``recover``), so the file needs not be whole on its own. The
+        caller holds ``write_lock``. A checkpoint that fails is DuckDB's to do later."""
+        try:
+            if self._wal.stat().st_size < CHECKPOINT_WAL_BYTES:
+                return
+        except FileNotFoundError:
+            return
+        try:
+            self._con.execute("FORCE CHECKPOINT")
+        except duckdb.Error as exc:
+            log.warning("%s: checkpoint after a write deferred: %s", self.path.name, exc)
+
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cur = getattr(self._local, "cursor", None)
         if cur is None:
@@ -784,7 +897,18 @@ class Store:
         if _OWNERS.get(key) is self:
             del _OWNERS[key]
         _OPEN.get(key, weakref.WeakSet()).discard(self)
-        self._con.close()
+        if self.writable and self._serves_path():
+            # closing checkpoints the log into the file: not while another process copies it
+            with write_lock(self.path):
+                self._con.close()
+        else:
+            self._con.close()
+
+    def _serves_path(self) -> bool:
+        try:
+            return self.fingerprint == store_fingerprint(self.path)
+        except FileNotFoundError:
+            return False
 
 
 _GEO_COLUMNS = {"code", "name_zh", "name_en", "parent_code", "district_code", "township_code",

@@ -262,6 +262,11 @@ def test_a_load_by_another_process_writes_a_copy_the_server_swaps_to(city, tmp_p
     try:
         batch = runtime.store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
                                  "ORDER BY event_id LIMIT 4")
+        # a batch the server wrote and has not checkpointed: the copy takes its log along
+        load(city, [Item("events", _write(batch.assign(event_id=batch["event_id"] +
+                                                              993_100_000),
+                                          tmp_path / "served.csv"))], now=TEST_NOW)
+        assert runtime.store._wal.stat().st_size > 0
         batch["event_id"] += 993_000_000
         path = _write(batch, tmp_path / "four.csv")
         out = subprocess.run([sys.executable, "cli.py", "load", "events", str(path), "--db",
@@ -271,7 +276,7 @@ def test_a_load_by_another_process_writes_a_copy_the_server_swaps_to(city, tmp_p
         assert runtime.reload_if_replaced(now=True)
         assert runtime.store.writable and Store.owner(city) is runtime.store
         assert runtime.queries.store.rows("SELECT count(*) FROM grid_events WHERE event_id "
-                                          ">= 993000000")[0][0] == 4
+                                          ">= 993000000")[0][0] == 8
     finally:
         runtime.store.close()
 
@@ -325,6 +330,39 @@ def test_the_readers_process_ends_with_the_server():
         time.sleep(0.2)
     assert not Path(f"/proc/{reader}").exists() or \
         "Z" in Path(f"/proc/{reader}/stat").read_text().split()[2], "the reader lives on"
+
+
+def test_a_server_that_dies_after_answering_keeps_its_batches(city, tmp_path):
+    """A write in place is not checkpointed into the file (only once the log is large): a
+    server that dies without closing leaves its committed batches in its log, and the next
+    opening of the store replays them; a batch it had not committed is left out whole."""
+    new = _events(city, "ORDER BY event_id LIMIT 30").assign(
+        event_id=lambda f: f["event_id"] + 996_000_000)
+    path = _write(new, tmp_path / "thirty.csv")
+    out = subprocess.run(
+        [sys.executable, "-c", "import os, sys, datetime as dt\n"
+         "from pathlib import Path\n"
+         "from data.store import Store\n"
+         "from data.load.build import Item, load\n"
+         "store = Store(sys.argv[1], writable=True)\n"
+         "load(sys.argv[1], [Item('events', Path(sys.argv[2]))], now=dt.datetime(2026, 11, 24, 10))\n"
+         "print(store._wal.stat().st_size, flush=True)\n"
+         "os._exit(0)                      # as kill -9: no close, no exit handlers",
+         str(city), str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) > 0, "the batch went to the log, not yet into the file"
+    assert len(list(city.parent.glob(f".{city.name}.*.open.wal"))) == 1
+    assert _events(city, "WHERE event_id >= 996000000").empty    # the file alone lacks it
+    store = Store(city)                  # any next opening replays the dead server's log
+    try:
+        n, events, rolled = store.rows(
+            "SELECT (SELECT count(*) FROM grid_events WHERE event_id >= 996000000), "
+            "(SELECT count(*) FROM grid_events), (SELECT sum(n) FROM event_daily)")[0]
+    finally:
+        store.close()
+    assert n == 30 and events == rolled
+    assert not list(city.parent.glob(f".{city.name}*.wal"))
+    _assert_as_a_full_rebuild(city, tmp_path)
 
 
 def test_a_dead_servers_write_ahead_log_is_cleared(city):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import shutil
 import uuid
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
@@ -37,8 +36,10 @@ from data.store import (
     Store,
     StoreBusy,
     connect,
+    copy_whole,
     insert,
     part_counts,
+    recover,
     refresh_rollups,
     upgrade,
     write_lock,
@@ -142,6 +143,7 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
                 with owner.writing() as con:    # this process serves the store
                     _write(con, ordered, report, city, source, now, progress, parsed,
                            in_place=True)
+                    owner.checkpoint_if_large()
                 owner.read_version()            # the store's and its feeds' versions
                 return report
             con = _own(target)
@@ -156,7 +158,7 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
         con = None
         try:
             if city is None:
-                shutil.copyfile(target, tmp)
+                copy_whole(target, tmp)
             con = connect(tmp, read_only=False)
             if city is not None:
                 _start_city(con, city, now)
@@ -184,6 +186,7 @@ def _own(target: Path) -> duckdb.DuckDBPyConnection | None:
     if Store.opened_here(target):
         return None
     try:
+        recover(target)             # a server killed with batches only in its log
         return connect(target, read_only=False)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
@@ -308,14 +311,6 @@ def _write(con, ordered: list[Item], report: LoadReport, city: City | None,
     finally:
         con.execute("DROP TABLE IF EXISTS _touched_days; DROP TABLE IF EXISTS _batch_ids; "
                     "DROP TABLE IF EXISTS _events_before")
-    # the WAL emptied into the file: a copy of the file taken under the lock is whole. FORCE
-    # waits for the readers' queries still running on the rows the batch replaced (a plain
-    # CHECKPOINT refuses then); they finish undisturbed. The batch is committed whatever
-    # happens here: a checkpoint that fails is DuckDB's to do later, not a failed load.
-    try:
-        con.execute("FORCE CHECKPOINT")
-    except duckdb.Error as exc:
-        log.warning("%s: checkpoint after a write deferred: %s", report.store.name, exc)
 
 
 def _shape(con) -> frozenset[tuple[str, str, str]]:
