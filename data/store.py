@@ -680,7 +680,8 @@ def _wals(path: Path) -> list[tuple[Path, int, int | None]]:
 def _dead_wals(path: Path) -> bool:
     """Whether a writer of the file now at ``path`` died with a log ``recover`` replays."""
     inode = path.stat().st_ino
-    return any(of == inode and not _alive(pid) for _, pid, of in _wals(path))
+    return _wal_of(path).exists() or any(of == inode and not _alive(pid)
+                                         for _, pid, of in _wals(path))
 
 
 def recover(path: str | os.PathLike) -> int:
@@ -711,6 +712,18 @@ def recover(path: str | os.PathLike) -> int:
                 link.unlink(missing_ok=True)
                 _wal_of(link).unlink(missing_ok=True)
         wal.unlink(missing_ok=True)
+    if _wal_of(path).exists() and not _OPENED.get(str(path.resolve())):
+        # the log of a writer that opened the file by its own name (a load in place from the
+        # CLI, build._own): DuckDB replays it when the file is opened by that name
+        try:
+            con = connect(path, read_only=False)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            return replayed             # its writer is alive and holds the file
+        con.execute("CHECKPOINT")
+        con.close()
+        replayed += 1
     return replayed
 
 

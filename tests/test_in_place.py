@@ -365,6 +365,25 @@ def test_a_server_that_dies_after_answering_keeps_its_batches(city, tmp_path):
     _assert_as_a_full_rebuild(city, tmp_path)
 
 
+def test_a_load_from_the_cli_that_died_after_its_commit_is_kept(city):
+    """The CLI writes a store nobody serves through the file's own name: its log is
+    ``<store>.wal``, which an opening through a link would not see."""
+    out = subprocess.run(
+        [sys.executable, "-c", "import os, sys\n"
+         "from data.store import connect\n"
+         "con = connect(sys.argv[1], read_only=False)\n"
+         "con.execute(\"INSERT INTO meta VALUES ('left_in_the_log', 'yes')\")\n"
+         "os._exit(0)", str(city)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert city.with_name(city.name + ".wal").exists()
+    store = Store(city, writable=True)
+    try:
+        assert store.rows("SELECT value FROM meta WHERE key = 'left_in_the_log'") == [("yes",)]
+    finally:
+        store.close()
+    assert not list(city.parent.glob(f"*{city.name}*.wal"))
+
+
 def test_a_dead_servers_write_ahead_log_is_cleared(city):
     dead = city.with_name(f".{city.name}.999999999.0123abcd.open.wal")
     dead.write_bytes(b"left by a killed server")
