@@ -395,6 +395,34 @@ def _audit(args) -> int:
     return 0
 
 
+def _backup(args) -> int:
+    """A whole copy of the store and its access file, safe while the server writes them."""
+    from data.access import Access
+    from data.store import backup
+    s = settings_mod.from_env()
+    if args.db is not None:
+        s = s.with_(db_path=args.db)
+    db = Path(s.db_path)
+    if not db.exists():
+        print(f"citybrain: no store at {db}", file=sys.stderr)
+        return 1
+    args.folder.mkdir(parents=True, exist_ok=True)
+    copies = [(db, args.folder / db.name)]
+    if s.access_file.exists():
+        copies.append((s.access_file, args.folder / s.access_file.name))
+    there = [str(dest) for _, dest in copies if dest.exists()]
+    if there:
+        print(f"citybrain: {', '.join(there)} exists: back up into a new folder",
+              file=sys.stderr)
+        return 1
+    backup(db, copies[0][1])
+    if len(copies) > 1:
+        Access(s.access_file).backup(copies[1][1])
+    for _, dest in copies:
+        print(dest)
+    return 0
+
+
 def _os_user() -> str:
     import getpass
     return f"cli:{getpass.getuser()}"
@@ -550,6 +578,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--db", type=Path, help="the store whose access file to use")
     secret.set_defaults(func=_secret)
 
+    back = sub.add_parser("backup", help="copy the store and its access file into a folder, "
+                          "whole, while the server runs")
+    back.add_argument("folder", type=Path)
+    back.add_argument("--db", type=Path, help="store file (default: CITYBRAIN_DB or var/)")
+    back.set_defaults(func=_backup)
     audit = sub.add_parser("audit", help="the audit log: sign-ins, exports, downloads, loads")
     audit.add_argument("--since", help="ISO date or time (UTC)")
     audit.add_argument("--user")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import secrets
 import sqlite3
@@ -181,6 +182,20 @@ class Access:
 
     def _db(self) -> sqlite3.Connection:
         return thread_connection(self._local, self.path)
+
+    def backup(self, dest: str | Path) -> None:
+        """A consistent copy of the access file (users, tokens, audit, alerts, 督办) while
+        the server writes it: SQLite's online backup, to a new file at ``dest``."""
+        dest = Path(dest)
+        if dest.exists():
+            raise FileExistsError(f"{dest} exists: a backup never overwrites a file")
+        part = dest.with_name(f".{dest.name}.part")
+        target = sqlite3.connect(part)
+        try:
+            self._db().backup(target)
+        finally:
+            target.close()
+        os.replace(part, dest)
 
     # --- users ---
 

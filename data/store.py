@@ -12,6 +12,7 @@ import heapq
 import itertools
 import logging
 import os
+import re
 import shutil
 import threading
 import uuid
@@ -514,8 +515,9 @@ class StoreBusy(Exception):
 @contextmanager
 def write_lock(path: str | os.PathLike, wait: bool = True):
     """One writer of a store at a time, across processes and threads (``flock`` on
-    ``<store>.lock``, taken by every load and every write in place). The owner of a store
-    checkpoints before it lets go, so a copy of the file taken under the lock is whole.
+    ``<store>.lock``, taken by every load and every write in place). Nothing is written to a
+    store file or its owner's log without it, so a copy taken under it with that log
+    (``copy_whole``) is whole.
     ``wait=False``: raise StoreBusy at once instead of waiting."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -578,15 +580,20 @@ def write_turn(path: str | os.PathLike, small: bool):
         yield
 
 
-def _connect_file(path: Path,
-                  writable: bool) -> tuple[duckdb.DuckDBPyConnection, str, Path]:
-    """Connect to the file now at ``path``; return the connection, the file's fingerprint
-    and where its write-ahead log goes. DuckDB keeps one database per path in a process:
-    after a load renames a new file over the path, connecting by the path would get the old
-    file's database, still open for the requests running on it. A hard link of a name of its
-    own gives each opening its own path (the link is removed once open; the open file
-    stays). The log is named after the link: the process and the file's inode in its name
-    tell whose log it is and which file it belongs to (``_wals``)."""
+class _Opening(NamedTuple):
+    con: duckdb.DuckDBPyConnection
+    fingerprint: str
+    wal: Path               # where its write-ahead log goes
+    marker: int | None      # a writer's marker, held while it is open (``_live``)
+
+
+def _connect_file(path: Path, writable: bool) -> _Opening:
+    """Connect to the file now at ``path``. DuckDB keeps one database per path in a
+    process: after a load renames a new file over the path, connecting by the path would
+    get the old file's database, still open for the requests running on it. A hard link of a
+    name of its own gives each opening its own path (the link is removed once open; the open
+    file stays). The log is named after the link, the file's inode in its name; a writer
+    holds a marker beside it while open (``_logs``, ``_live``)."""
     link = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.link")
     try:
         os.link(path, link)
@@ -596,15 +603,23 @@ def _connect_file(path: Path,
                                "without hard links, or not writable): a replaced store can "
                                "only be served after a restart") from None
         _OPENED[str(path.resolve())] = True
-        return (_connect_or_snapshot(path, path, writable), store_fingerprint(path),
-                _wal_of(path))
+        return _Opening(_connect_or_snapshot(path, path, writable), store_fingerprint(path),
+                        _wal_of(path), None)
     alias = path.with_name(f".{path.name}.{os.getpid()}.i{link.stat().st_ino}."
                            f"{uuid.uuid4().hex}.open")
+    marker = None
     try:
         os.replace(link, alias)
         fingerprint = f"{path.resolve()}:{_identity(alias)}"
-        return _connect_or_snapshot(alias, path, writable), fingerprint, _wal_of(alias)
+        marker = _hold_marker(alias) if writable else None
+        opening = _Opening(_connect_or_snapshot(alias, path, writable), fingerprint,
+                           _wal_of(alias), marker)
+        marker = None
+        return opening
     finally:
+        if marker is not None:              # not opened: no log to mark
+            os.close(marker)
+            alias.with_name(alias.name + ".alive").unlink(missing_ok=True)
         link.unlink(missing_ok=True)
         alias.unlink(missing_ok=True)
 
@@ -628,6 +643,27 @@ def _connect_or_snapshot(path: Path, store: Path,
     finally:
         snapshot.unlink(missing_ok=True)
         _wal_of(snapshot).unlink(missing_ok=True)
+
+
+def backup(path: str | os.PathLike, dest: str | os.PathLike) -> None:
+    """Write a whole copy of the store at ``path`` to ``dest``, one file, while a server may
+    be writing it: taken under the lock with the owner's log (``copy_whole``), the log then
+    moved into the copy. ``dest`` appears complete or not at all. A plain ``cp`` of a served
+    file misses what its log holds."""
+    path, dest = Path(path), Path(dest)
+    if dest.exists():
+        raise FileExistsError(f"{dest} exists: a backup never overwrites a file")
+    part = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.part")
+    try:
+        with write_lock(path):
+            copy_whole(path, part)
+        con = connect(part, read_only=False)
+        con.execute("CHECKPOINT")
+        con.close()
+        os.link(part, dest)             # not over a file that appeared meanwhile
+    finally:
+        part.unlink(missing_ok=True)
+        _wal_of(part).unlink(missing_ok=True)
 
 
 @atexit.register
@@ -660,89 +696,174 @@ def _wal_of(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
 
 
-def _alive(pid: int) -> bool:
-    return Path(f"/proc/{pid}").exists()
+class _Log(NamedTuple):
+    """A write-ahead log of an opening through a link (``_connect_file``)."""
+    wal: Path
+    pid: int
+    inode: int | None       # of the file it belongs to; None in a name from before inodes
+
+    @property
+    def marker(self) -> Path:
+        """The file its opening holds a shared lock on while it is open (``_live``)."""
+        return self.wal.with_name(self.wal.name[:-len(".wal")] + ".alive")
 
 
-def _wals(path: Path) -> list[tuple[Path, int, int | None]]:
-    """The write-ahead logs of openings of the store at ``path`` through a link
-    (``_connect_file``): each with its process and the inode of the file it belongs to
-    (None in a name from before inodes were written there)."""
+def _logs(path: Path) -> list[_Log]:
+    """The logs of openings of the store at ``path`` through a link:
+    ``.<store>.<pid>.i<inode>.<hex>.open.wal`` (``.<store>.<pid>.<hex>.open.wal`` before
+    inodes were named; a store named ``<store>.2`` matches neither)."""
+    name = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\.(?:i(\d+)\.)?[0-9a-f]{{32}}"
+                      r"\.open\.wal")
     found = []
     for wal in path.parent.glob(f".{path.name}.*.open.wal"):
-        pid, inode, *_ = wal.name[len(path.name) + 2:].split(".") + [""]
-        if pid.isdigit():
-            found.append((wal, int(pid), int(inode[1:]) if inode[:1] == "i" and
-                          inode[1:].isdigit() else None))
+        match = name.fullmatch(wal.name)
+        if match:
+            found.append(_Log(wal, int(match[1]), int(match[2]) if match[2] else None))
     return found
 
 
-def _dead_wals(path: Path) -> bool:
-    """Whether a writer of the file now at ``path`` died with a log ``recover`` replays."""
-    inode = path.stat().st_ino
-    return _wal_of(path).exists() or any(of == inode and not _alive(pid)
-                                         for _, pid, of in _wals(path))
+def _live(log_: _Log) -> bool:
+    """Whether the opening that writes ``log_`` is still open. It holds a shared lock on its
+    marker as long as it is; the lock dies with the process, which a process id does not
+    (ids are reused). A name from before markers: its process id."""
+    if log_.inode is None:
+        return Path(f"/proc/{log_.pid}").exists()
+    try:
+        fd = os.open(log_.marker, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def _hold_marker(alias: Path) -> int:
+    """Create the marker of the opening through ``alias`` and hold its shared lock (the
+    descriptor, closed by ``Store.close``)."""
+    fd = os.open(alias.with_name(alias.name + ".alive"), os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def _release(con: duckdb.DuckDBPyConnection, fd: int | None, wal: Path) -> None:
+    con.close()
+    if fd is not None:
+        wal.with_name(wal.name[:-len(".wal")] + ".alive").unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _needs_recovery(path: Path) -> bool:
+    """Whether a writer of the store at ``path`` died leaving a log (``recover``)."""
+    return _wal_of(path).exists() or any(not _live(found) for found in _logs(path))
+
+
+def _refused(exc: duckdb.Error) -> bool:
+    """DuckDB refused a log as not this file's, or older than the file's last checkpoint."""
+    return "does not match" in str(exc)
+
+
+def _set_aside(wal: Path, exc: duckdb.Error) -> None:
+    """Keep a log DuckDB refused beside the store under a name nothing opens, for whoever
+    looks into it; never replayed, never lost."""
+    aside = wal.with_name(f"{wal.name}.refused")
+    os.replace(wal, aside)
+    log.warning("%s: a dead writer's log refused by DuckDB, kept as %s: %s",
+                wal.name, aside.name, exc)
+
+
+def _replay(path: Path, found: _Log) -> bool:
+    """Replay a dead writer's log into the file: through a link of its own, the log linked
+    beside it (not moved: a recovery cut short leaves the log under its own name, and the
+    next one replays it, or DuckDB refuses it as older than the file once its checkpoint
+    was done). Return whether it was replayed (else set aside)."""
+    link = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.recover")
+    os.link(path, link)
+    try:
+        os.link(found.wal, _wal_of(link))
+        try:
+            con = connect(link, read_only=False)
+        except duckdb.Error as exc:
+            if not _refused(exc):
+                raise
+            _set_aside(found.wal, exc)
+            return False
+        con.execute("CHECKPOINT")
+        con.close()
+        found.wal.unlink()
+        return True
+    finally:
+        link.unlink(missing_ok=True)
+        _wal_of(link).unlink(missing_ok=True)
+        found.marker.unlink(missing_ok=True)
 
 
 def recover(path: str | os.PathLike) -> int:
     """Complete the store at ``path`` from the write-ahead logs of its writers that died (a
     server killed): their committed batches are replayed into the file (DuckDB stops at the
-    last commit, so a batch cut short is left out whole; a log that is not this file's, or
-    older than its last checkpoint, is refused by DuckDB and removed). Logs of replaced files
-    are removed. Return how many logs were replayed. The caller holds ``write_lock``."""
+    last commit, so a batch cut short is left out whole). A log DuckDB refuses (not this
+    file's, or older than its last checkpoint) is set aside; the logs of replaced files, and
+    of names from before inodes (whose writers checkpointed after every write), are removed.
+    Any other failure raises, the log kept. Return how many logs were replayed. The caller
+    holds ``write_lock``."""
     path = Path(path)
+    for leftover in path.parent.glob(f".{path.name}.*.recover*"):
+        leftover.unlink(missing_ok=True)        # a recovery cut short; its log is in place
     inode = path.stat().st_ino
     replayed = 0
-    for wal, pid, of in sorted(_wals(path), key=lambda w: w[0].stat().st_mtime):
-        if _alive(pid):
+    for found in _logs(path):
+        if _live(found):
             continue
-        if of == inode:
-            link = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.recover")
-            os.link(path, link)
-            try:
-                os.replace(wal, _wal_of(link))
-                con = connect(link, read_only=False)
-                con.execute("CHECKPOINT")
-                con.close()
-                replayed += 1
-            except duckdb.Error as exc:
-                log.warning("%s: a dead writer's log %s not replayed: %s", path.name,
-                            wal.name, exc)
-            finally:
-                link.unlink(missing_ok=True)
-                _wal_of(link).unlink(missing_ok=True)
-        wal.unlink(missing_ok=True)
+        if found.inode == inode:
+            replayed += _replay(path, found)
+        else:
+            found.wal.unlink(missing_ok=True)
+            found.marker.unlink(missing_ok=True)
+    for marker in path.parent.glob(f".{path.name}.*.open.alive"):
+        # the marker of a writer that died before it wrote a log
+        orphan = _Log(marker.with_name(marker.name[:-len(".alive")] + ".wal"), 0, 0)
+        if not orphan.wal.exists() and not _live(orphan):
+            marker.unlink(missing_ok=True)
     if _wal_of(path).exists() and not _OPENED.get(str(path.resolve())):
         # the log of a writer that opened the file by its own name (a load in place from the
         # CLI, build._own): DuckDB replays it when the file is opened by that name
         try:
             con = connect(path, read_only=False)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
+        except duckdb.Error as exc:
+            if "lock" in str(exc).lower():
+                return replayed         # its writer is alive and holds the file
+            if not _refused(exc):
                 raise
-            return replayed             # its writer is alive and holds the file
-        con.execute("CHECKPOINT")
-        con.close()
-        replayed += 1
+            _set_aside(_wal_of(path), exc)
+        else:
+            con.execute("CHECKPOINT")
+            con.close()
+            replayed += 1
     return replayed
 
 
 def copy_whole(path: str | os.PathLike, dest: str | os.PathLike) -> None:
     """Copy the store at ``path`` to ``dest`` with what its owner has committed and not yet
     checkpointed: its write-ahead log goes with it as ``dest``'s, which DuckDB replays when
-    ``dest`` is opened. The owner checkpoints only once its log is large
-    (``Store.checkpoint_if_large``), not after every write. The caller holds ``write_lock``:
-    nothing is being written, so file and log agree."""
+    ``dest`` is opened. The owner checkpoints when DuckDB's own threshold is passed with no
+    query running, or its log past ``CHECKPOINT_WAL_BYTES``, not after every write. The
+    caller holds ``write_lock``: nothing is being written, so file and log agree."""
     path, dest = Path(path), Path(dest)
-    if _dead_wals(path):
+    if _needs_recovery(path):
         recover(path)
     inode = path.stat().st_ino
-    logs = [wal for wal, pid, of in _wals(path) if of == inode and _alive(pid)]
-    if _wal_of(path).exists():      # a writer that opened the file by its own name
+    logs = [found.wal for found in _logs(path) if found.inode == inode and _live(found)]
+    if _wal_of(path).exists():          # a writer that opened the file by its own name
         logs.append(_wal_of(path))
+    if len(logs) > 1:
+        raise RuntimeError(f"{path.name} has {len(logs)} writers' logs: "
+                           f"{', '.join(w.name for w in logs)}")
     shutil.copyfile(path, dest)
     _wal_of(dest).unlink(missing_ok=True)
-    for wal in sorted(logs, key=lambda w: w.stat().st_mtime)[-1:]:
+    for wal in logs:
         shutil.copyfile(wal, _wal_of(dest))
 
 
@@ -756,13 +877,20 @@ class Store:
         if not self.path.exists():
             raise FileNotFoundError(f"no store at {self.path}: build one with `citybrain demo`")
         self.writable = writable
-        if writable or _dead_wals(self.path):
+        if _needs_recovery(self.path):
             try:
                 with write_lock(self.path):
                     recover(self.path)
-            except OSError as exc:          # a reader without the right to write there
+            except (OSError, duckdb.Error) as exc:
+                if writable:                # it would write on top of what the log holds
+                    raise
+                # a reader without the right to write there, or the file held by another
+                # process (the log waits for the next writer): it reads the file as it is
                 log.warning("%s: a dead writer's log not replayed: %s", self.path.name, exc)
-        self._con, self.fingerprint, self._wal = _connect_file(self.path, writable)
+        self._con, self.fingerprint, self._wal, marker = _connect_file(self.path, writable)
+        # a replaced store is dropped, not closed, once its last request ends: its
+        # connection closes, then its marker goes
+        self._release = weakref.finalize(self, _release, self._con, marker, self._wal)
         self._local = threading.local()
         self._write = threading.Lock()
         #: Changes with every write (the store's id and write count): part of every cache
@@ -845,8 +973,10 @@ class Store:
 
     def checkpoint_if_large(self) -> None:
         """After a write in place: move the write-ahead log into the file once it is large.
-        Not after every write: FORCE CHECKPOINT waits for the queries still reading the
-        rows a batch replaced, and every writer queued behind would wait with it. A copy of
+        DuckDB does so itself at a commit past 16 MB of log, but only with no query running;
+        under steady reading this bounds the log. Not after every write: FORCE CHECKPOINT
+        waits for the queries still reading the rows a batch replaced, and every writer
+        queued behind would wait with it. A copy of
         the file takes the log with it (``copy_whole``) and a killed owner's log is replayed
         at the next opening (``recover``), so the file needs not be whole on its own. The
         caller holds ``write_lock``. A checkpoint that fails is DuckDB's to do later."""
@@ -916,6 +1046,7 @@ class Store:
                 self._con.close()
         else:
             self._con.close()
+        self._release()
 
     def _serves_path(self) -> bool:
         try:

@@ -332,13 +332,12 @@ def test_the_readers_process_ends_with_the_server():
         "Z" in Path(f"/proc/{reader}/stat").read_text().split()[2], "the reader lives on"
 
 
-def test_a_server_that_dies_after_answering_keeps_its_batches(city, tmp_path):
-    """A write in place is not checkpointed into the file (only once the log is large): a
-    server that dies without closing leaves its committed batches in its log, and the next
-    opening of the store replays them; a batch it had not committed is left out whole."""
+def _die_after_a_batch(city: Path, folder: Path) -> None:
+    """A server process that writes 30 new events in place (ids from 996,000,000), answers,
+    and ends as kill -9 would: no close, no exit handlers. The batch is in its log only."""
     new = _events(city, "ORDER BY event_id LIMIT 30").assign(
         event_id=lambda f: f["event_id"] + 996_000_000)
-    path = _write(new, tmp_path / "thirty.csv")
+    path = _write(new, folder / "thirty.csv")
     out = subprocess.run(
         [sys.executable, "-c", "import os, sys, datetime as dt\n"
          "from pathlib import Path\n"
@@ -347,22 +346,128 @@ def test_a_server_that_dies_after_answering_keeps_its_batches(city, tmp_path):
          "store = Store(sys.argv[1], writable=True)\n"
          "load(sys.argv[1], [Item('events', Path(sys.argv[2]))], now=dt.datetime(2026, 11, 24, 10))\n"
          "print(store._wal.stat().st_size, flush=True)\n"
-         "os._exit(0)                      # as kill -9: no close, no exit handlers",
+         "os._exit(0)",
          str(city), str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) > 0, "the batch went to the log, not yet into the file"
     assert len(list(city.parent.glob(f".{city.name}.*.open.wal"))) == 1
     assert _events(city, "WHERE event_id >= 996000000").empty    # the file alone lacks it
-    store = Store(city)                  # any next opening replays the dead server's log
+
+
+def _the_batch_is_whole(city: Path, store: Store | None = None) -> bool:
+    mine = store or Store(city)
     try:
-        n, events, rolled = store.rows(
+        n, events, rolled = mine.rows(
             "SELECT (SELECT count(*) FROM grid_events WHERE event_id >= 996000000), "
             "(SELECT count(*) FROM grid_events), (SELECT sum(n) FROM event_daily)")[0]
     finally:
-        store.close()
-    assert n == 30 and events == rolled
+        if store is None:
+            mine.close()
+    return n == 30 and events == rolled
+
+
+def test_a_server_that_dies_after_answering_keeps_its_batches(city, tmp_path):
+    """A write in place is not checkpointed into the file (only once the log is large): a
+    server that dies without closing leaves its committed batches in its log, and the next
+    opening of the store, a reader's too, replays them."""
+    _die_after_a_batch(city, tmp_path)
+    assert _the_batch_is_whole(city)
     assert not list(city.parent.glob(f".{city.name}*.wal"))
+    assert not list(city.parent.glob(f".{city.name}.*.alive"))
     _assert_as_a_full_rebuild(city, tmp_path)
+
+
+def test_a_dead_servers_log_is_replayed_though_its_process_id_is_taken_again(city, tmp_path):
+    """Process ids are reused (after a reboot, in a container): a writer is alive while it
+    holds the lock on its marker, whatever process has its id now."""
+    _die_after_a_batch(city, tmp_path)
+    (wal,) = city.parent.glob(f".{city.name}.*.open.wal")
+    dead_pid = wal.name[len(city.name) + 2:].split(".")[0]
+    for old in city.parent.glob(f".{city.name}.{dead_pid}.*"):
+        old.rename(old.with_name(old.name.replace(f".{dead_pid}.", f".{os.getpid()}.", 1)))
+    store = Store(city, writable=True)
+    try:
+        assert _the_batch_is_whole(city, store)
+    finally:
+        store.close()
+
+
+def test_a_replay_the_file_is_held_from_keeps_the_log_for_the_next_opening(city, tmp_path):
+    """The server dies; someone has the file open (a DuckDB shell, read-only) as the server
+    restarts: its opening fails and the log stays, to be replayed once the file is free. A
+    recovery cut short leaves its links, which the next one clears."""
+    _die_after_a_batch(city, tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, duckdb\n"
+         "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+         "print('open', flush=True)\nsys.stdin.read()", str(city)],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(Exception, match="(?i)lock"):
+            Store(city, writable=True)
+        assert len(list(city.parent.glob(f".{city.name}.*.open.wal"))) == 1
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    (wal,) = city.parent.glob(f".{city.name}.*.open.wal")
+    cut_short = city.with_name(f".{city.name}.1.{'0' * 32}.recover")
+    os.link(city, cut_short)
+    os.link(wal, cut_short.with_name(cut_short.name + ".wal"))
+    store = Store(city, writable=True)
+    try:
+        assert _the_batch_is_whole(city, store)
+    finally:
+        store.close()
+    assert not list(city.parent.glob(f".{city.name}.*"))
+
+
+def test_a_log_duckdb_refuses_is_set_aside_not_lost(city, tmp_path):
+    """A dead writer's log that does not fit the file (a copy put back and written since,
+    so past the log's checkpoint): DuckDB refuses it; it is kept under a name nothing
+    opens, and the store opens."""
+    put_back = Path(shutil.copy(city, tmp_path / "put-back.duckdb"))
+    con = connect(put_back, read_only=False)
+    con.execute("INSERT INTO meta VALUES ('written', 'since')")
+    con.execute("CHECKPOINT")
+    con.close()
+    _die_after_a_batch(city, tmp_path)
+    (wal,) = city.parent.glob(f".{city.name}.*.open.wal")
+    wal.rename(wal.with_name(wal.name.replace(f".{city.name}.", f".{put_back.name}.")
+                             .replace(f".i{city.stat().st_ino}.",
+                                      f".i{put_back.stat().st_ino}.")))
+    store = Store(put_back, writable=True)
+    try:
+        assert store.rows("SELECT value FROM meta WHERE key = 'written'") == [("since",)]
+    finally:
+        store.close()
+    assert [p.name.endswith(".open.wal.refused")
+            for p in tmp_path.glob(f".{put_back.name}.*")] == [True]
+
+
+def test_a_writer_opens_without_waiting_for_the_lock_when_no_log_is_left(city):
+    """Reopening a replaced store (the requests wait for it) takes the lock only to replay
+    a dead writer's log."""
+    from data.store import StoreBusy, write_lock
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys\nfrom data.store import write_lock\n"
+         "with write_lock(sys.argv[1]):\n    print('held', flush=True)\n"
+         "    sys.stdin.read()", str(city)],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    opened: list[Store] = []
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        opening = threading.Thread(target=lambda: opened.append(Store(city, writable=True)))
+        opening.start()
+        opening.join(timeout=60)        # a wait for the lock would last until it is let go
+        assert opened, "the opening waited for the lock"
+        with pytest.raises(StoreBusy):
+            with write_lock(city, wait=False):
+                pass
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    opened[0].close()
 
 
 def test_a_load_from_the_cli_that_died_after_its_commit_is_kept(city):
@@ -384,14 +489,47 @@ def test_a_load_from_the_cli_that_died_after_its_commit_is_kept(city):
     assert not list(city.parent.glob(f"*{city.name}*.wal"))
 
 
+def test_a_backup_taken_while_the_server_writes_holds_every_answered_batch(city, tmp_path):
+    from data.access import Access
+    Access(city.parent / "access.sqlite").add_feed_token("hotline", "events")
+    runtime = _served(city)
+    try:
+        batch = runtime.store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
+                                 "ORDER BY event_id LIMIT 6")
+        batch["event_id"] += 997_000_000
+        load(city, [Item("events", _write(batch, tmp_path / "six.csv"))], now=TEST_NOW)
+        folder = tmp_path / "backup"
+        backup = [sys.executable, "cli.py", "backup", str(folder), "--db", str(city)]
+        out = subprocess.run(backup, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split() == [str(folder / "city.duckdb"),
+                                      str(folder / "access.sqlite")]
+        # the served file alone lacks the batch (it is in the server's log): a cp would too
+        assert runtime.store._wal.stat().st_size > 0
+        again = subprocess.run(backup, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 1 and "exists" in again.stderr
+    finally:
+        runtime.store.close()
+    assert sorted(p.name for p in folder.iterdir()) == ["access.sqlite", "city.duckdb"]
+    assert len(_events(folder / "city.duckdb", "WHERE event_id >= 997000000")) == 6
+    assert [t["name"] for t in Access(folder / "access.sqlite").feed_tokens()] == ["hotline"]
+
+
 def test_a_dead_servers_write_ahead_log_is_cleared(city):
-    dead = city.with_name(f".{city.name}.999999999.0123abcd.open.wal")
-    dead.write_bytes(b"left by a killed server")
-    alive = city.with_name(f".{city.name}.{os.getpid()}.0123abcd.open.wal")
-    alive.write_bytes(b"this process")
+    """Logs that nothing will replay: named before inodes were (their writers checkpointed
+    after every write) by a process that is gone, and a dead writer's of a file since
+    replaced. A log of this process stays, and so does one of another store whose name
+    starts with this one's."""
+    hex_ = "0123abcd" * 4
+    dead = city.with_name(f".{city.name}.999999999.{hex_}.open.wal")
+    replaced = city.with_name(f".{city.name}.999999999.i{city.stat().st_ino + 1}.{hex_}.open.wal")
+    alive = city.with_name(f".{city.name}.{os.getpid()}.{hex_}.open.wal")
+    other = city.with_name(f".{city.name}.2.999999999.i1.{hex_}.open.wal")
+    for wal in (dead, replaced, alive, other):
+        wal.write_bytes(b"a log")
     store = Store(city, writable=True)
     store.close()
-    assert not dead.exists() and alive.exists()
+    assert not dead.exists() and not replaced.exists() and alive.exists() and other.exists()
 
 
 def _post(url: str, token: str, body: bytes, timeout: float = 120) -> tuple[int, dict]:
