@@ -415,9 +415,14 @@ def _backup(args) -> int:
         print(f"citybrain: {', '.join(there)} exists: back up into a new folder",
               file=sys.stderr)
         return 1
-    backup(db, copies[0][1])
-    if len(copies) > 1:
-        Access(s.access_file).backup(copies[1][1])
+    try:
+        backup(db, copies[0][1])
+        if len(copies) > 1:
+            Access(s.access_file).backup(copies[1][1])
+    except BaseException:
+        for _, dest in copies:          # half a backup is none: the folder as it was
+            dest.unlink(missing_ok=True)
+        raise
     for _, dest in copies:
         print(dest)
     return 0

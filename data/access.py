@@ -189,13 +189,16 @@ class Access:
         dest = Path(dest)
         if dest.exists():
             raise FileExistsError(f"{dest} exists: a backup never overwrites a file")
-        part = dest.with_name(f".{dest.name}.part")
-        target = sqlite3.connect(part)
+        part = dest.with_name(f".{dest.name}.{secrets.token_hex(8)}.part")
         try:
-            self._db().backup(target)
+            target = sqlite3.connect(part)
+            try:
+                self._db().backup(target)
+            finally:
+                target.close()
+            os.link(part, dest)             # not over a file that appeared meanwhile
         finally:
-            target.close()
-        os.replace(part, dest)
+            part.unlink(missing_ok=True)
 
     # --- users ---
 

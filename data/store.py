@@ -708,18 +708,20 @@ class _Log(NamedTuple):
         return self.wal.with_name(self.wal.name[:-len(".wal")] + ".alive")
 
 
+def _beside(path: Path, pattern: str) -> list[tuple[Path, re.Match]]:
+    """The files beside the store at ``path`` named ``.<store>.`` + ``pattern`` (a regular
+    expression matched whole: a store named ``<store>.2`` has files of its own)."""
+    name = re.compile(rf"\.{re.escape(path.name)}\.{pattern}")
+    return [(found, match) for found in path.parent.glob(f".{path.name}.*")
+            if (match := name.fullmatch(found.name))]
+
+
 def _logs(path: Path) -> list[_Log]:
     """The logs of openings of the store at ``path`` through a link:
     ``.<store>.<pid>.i<inode>.<hex>.open.wal`` (``.<store>.<pid>.<hex>.open.wal`` before
-    inodes were named; a store named ``<store>.2`` matches neither)."""
-    name = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\.(?:i(\d+)\.)?[0-9a-f]{{32}}"
-                      r"\.open\.wal")
-    found = []
-    for wal in path.parent.glob(f".{path.name}.*.open.wal"):
-        match = name.fullmatch(wal.name)
-        if match:
-            found.append(_Log(wal, int(match[1]), int(match[2]) if match[2] else None))
-    return found
+    inodes were named)."""
+    return [_Log(wal, int(match[1]), int(match[2]) if match[2] else None)
+            for wal, match in _beside(path, r"(\d+)\.(?:i(\d+)\.)?[0-9a-f]{32}\.open\.wal")]
 
 
 def _live(log_: _Log) -> bool:
@@ -743,9 +745,17 @@ def _live(log_: _Log) -> bool:
 
 def _hold_marker(alias: Path) -> int:
     """Create the marker of the opening through ``alias`` and hold its shared lock (the
-    descriptor, closed by ``Store.close``)."""
-    fd = os.open(alias.with_name(alias.name + ".alive"), os.O_CREAT | os.O_RDWR, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_SH)
+    descriptor, closed by ``Store.close``). Locked under a name of its own, then renamed:
+    a marker is never seen unlocked while its writer lives (``recover`` removes those)."""
+    locking = alias.with_name(f"{alias.name}.{uuid.uuid4().hex}.locking")
+    fd = os.open(locking, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        os.rename(locking, alias.with_name(alias.name + ".alive"))
+    except BaseException:
+        os.close(fd)
+        locking.unlink(missing_ok=True)
+        raise
     return fd
 
 
@@ -766,12 +776,12 @@ def _refused(exc: duckdb.Error) -> bool:
     return "does not match" in str(exc)
 
 
-def _set_aside(wal: Path, exc: duckdb.Error) -> None:
+def _set_aside(wal: Path, exc: duckdb.Error | str) -> None:
     """Keep a log DuckDB refused beside the store under a name nothing opens, for whoever
     looks into it; never replayed, never lost."""
     aside = wal.with_name(f"{wal.name}.refused")
     os.replace(wal, aside)
-    log.warning("%s: a dead writer's log refused by DuckDB, kept as %s: %s",
+    log.warning("%s: a dead writer's log not replayed, kept as %s: %s",
                 wal.name, aside.name, exc)
 
 
@@ -791,8 +801,10 @@ def _replay(path: Path, found: _Log) -> bool:
                 raise
             _set_aside(found.wal, exc)
             return False
-        con.execute("CHECKPOINT")
-        con.close()
+        try:
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
         found.wal.unlink()
         return True
     finally:
@@ -810,7 +822,7 @@ def recover(path: str | os.PathLike) -> int:
     Any other failure raises, the log kept. Return how many logs were replayed. The caller
     holds ``write_lock``."""
     path = Path(path)
-    for leftover in path.parent.glob(f".{path.name}.*.recover*"):
+    for leftover, _ in _beside(path, r"\d+\.[0-9a-f]{32}\.recover(\.wal)?"):
         leftover.unlink(missing_ok=True)        # a recovery cut short; its log is in place
     inode = path.stat().st_ino
     replayed = 0
@@ -818,11 +830,18 @@ def recover(path: str | os.PathLike) -> int:
         if _live(found):
             continue
         if found.inode == inode:
+            if path.stat().st_mtime_ns > found.wal.stat().st_mtime_ns:
+                # its writer wrote the log after the file, always (a checkpoint writes the
+                # file, then empties the log): this file was put back since (a backup
+                # restored by cp keeps the inode), and DuckDB may not tell
+                _set_aside(found.wal, "the file was changed after its last write")
+                found.marker.unlink(missing_ok=True)
+                continue
             replayed += _replay(path, found)
         else:
             found.wal.unlink(missing_ok=True)
             found.marker.unlink(missing_ok=True)
-    for marker in path.parent.glob(f".{path.name}.*.open.alive"):
+    for marker, _ in _beside(path, r"\d+\.i\d+\.[0-9a-f]{32}\.open\.alive"):
         # the marker of a writer that died before it wrote a log
         orphan = _Log(marker.with_name(marker.name[:-len(".alive")] + ".wal"), 0, 0)
         if not orphan.wal.exists() and not _live(orphan):
@@ -839,8 +858,10 @@ def recover(path: str | os.PathLike) -> int:
                 raise
             _set_aside(_wal_of(path), exc)
         else:
-            con.execute("CHECKPOINT")
-            con.close()
+            try:
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
             replayed += 1
     return replayed
 
@@ -944,6 +965,12 @@ class Store:
             return False
         return any(store.fingerprint == now
                    for store in list(_OPEN.get(str(Path(path).resolve()), ())))
+
+    @staticmethod
+    def serves_in_place(path: str | os.PathLike) -> bool:
+        """Whether this process writes the store at ``path`` as its owner, the file now there
+        or one it replaced (``owner``: only the former)."""
+        return str(Path(path).resolve()) in _OWNERS
 
     @staticmethod
     def owner(path: str | os.PathLike) -> "Store | None":

@@ -445,6 +445,45 @@ def test_a_log_duckdb_refuses_is_set_aside_not_lost(city, tmp_path):
             for p in tmp_path.glob(f".{put_back.name}.*")] == [True]
 
 
+def test_a_backup_put_back_over_the_file_is_not_replayed_onto(city, tmp_path):
+    """A server dies with a batch in its log; the store is then restored from last night's
+    backup by cp, which keeps the file's inode. The log is not the restored file's (DuckDB
+    cannot always tell: a backup is the same database): it is set aside, and the store is
+    the backup."""
+    from data.store import backup
+    backup(city, tmp_path / "last-night.duckdb")
+    _die_after_a_batch(city, tmp_path)
+    inode = city.stat().st_ino
+    shutil.copyfile(tmp_path / "last-night.duckdb", city)
+    assert city.stat().st_ino == inode
+    store = Store(city, writable=True)
+    try:
+        assert store.rows("SELECT count(*) FROM grid_events WHERE event_id >= 996000000") \
+            == [(0,)]
+    finally:
+        store.close()
+    assert [p.name.endswith(".open.wal.refused")
+            for p in city.parent.glob(f".{city.name}.*")] == [True]
+
+
+def test_a_server_whose_file_was_replaced_never_writes_the_new_one_by_its_name(city,
+                                                                                tmp_path):
+    """Until it reopens the new file as its owner (at any moment, from any request), a
+    server writes a batch by copy: two writable openings of one file in one process
+    would each overwrite what the other wrote."""
+    from data.load import build
+    runtime = _served(city)
+    try:
+        replacement = Path(shutil.copy(city, tmp_path / "new.duckdb"))
+        os.replace(replacement, city)
+        assert Store.owner(city) is None and build._own(city) is None
+    finally:
+        runtime.store.close()
+    con = build._own(city)              # nobody serves it now: written in place
+    assert con is not None
+    con.close()
+
+
 def test_a_writer_opens_without_waiting_for_the_lock_when_no_log_is_left(city):
     """Reopening a replaced store (the requests wait for it) takes the lock only to replay
     a dead writer's log."""

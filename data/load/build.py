@@ -183,7 +183,9 @@ def _own(target: Path) -> duckdb.DuckDBPyConnection | None:
     open (a server: DuckDB lets one process write a file or several read it), or this one
     does read-only (a server serving several workers' way): the load then writes a copy
     and renames it over the file, and the server picks the copy up."""
-    if Store.opened_here(target):
+    if Store.opened_here(target) or Store.serves_in_place(target):
+        # a server reopening a replaced file as its owner, at any moment: two writable
+        # databases on one file in one process would each overwrite the other's writes
         return None
     try:
         recover(target)             # a server killed with batches only in its log
