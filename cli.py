@@ -585,7 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     back = sub.add_parser("backup", help="copy the store and its access file into a folder, "
                           "whole, while the server runs")
-    back.add_argument("folder", type=Path)
+    back.add_argument("folder", type=Path, help="where the copies go: a new folder each time")
     back.add_argument("--db", type=Path, help="store file (default: CITYBRAIN_DB or var/)")
     back.set_defaults(func=_backup)
     audit = sub.add_parser("audit", help="the audit log: sign-ins, exports, downloads, loads")
