@@ -57,9 +57,7 @@ def _report(args) -> int:
     from report.files import ReportFormatError, export_report
     from report.monthly import ReportError
 
-    s = settings_mod.from_env()
-    if args.db is not None:
-        s = s.with_(db_path=args.db)
+    s = _settings(args)
     store = Store(ensure_store(s, progress=not args.quiet))
     runtime = Runtime(s, store, Queries(store))
     formats = args.format.split(",")
@@ -147,9 +145,7 @@ def _sync(args) -> int:
     from data.access import Access, what
     from data.load import dropfolder
 
-    s = settings_mod.from_env()
-    if args.db is not None:
-        s = s.with_(db_path=args.db)
+    s = _settings(args)
     if args.interval < 1:
         raise settings_mod.SettingsError(f"--interval {args.interval:g}: at least 1 second")
     if args.settle < 0:
@@ -255,13 +251,18 @@ def _geo_cn(args) -> int:
     return 0
 
 
+def _settings(args) -> settings_mod.Settings:
+    """The settings from the environment, with the store a command's ``--db`` names."""
+    if getattr(args, "db", None) is None:
+        return settings_mod.from_env()
+    return settings_mod.from_env().with_(db_path=args.db)
+
+
 def _access(args):
     """The access file of the settings (or --db's folder) and the store's district codes
     (None when there is no store yet: codes are then taken as given)."""
     from data.access import Access
-    s = settings_mod.from_env()
-    if getattr(args, "db", None) is not None:
-        s = s.with_(db_path=args.db)
+    s = _settings(args)
     known = None
     if Path(s.db_path).exists():
         from data.store import Store
@@ -399,9 +400,7 @@ def _backup(args) -> int:
     """A whole copy of the store and its access file, safe while the server writes them."""
     from data.access import Access
     from data.store import backup
-    s = settings_mod.from_env()
-    if args.db is not None:
-        s = s.with_(db_path=args.db)
+    s = _settings(args)
     db = Path(s.db_path)
     if not db.exists():
         print(f"citybrain: no store at {db}", file=sys.stderr)

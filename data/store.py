@@ -619,7 +619,7 @@ def _connect_file(path: Path, writable: bool) -> _Opening:
     finally:
         if marker is not None:              # not opened: no log to mark
             os.close(marker)
-            alias.with_name(alias.name + ".alive").unlink(missing_ok=True)
+            _marker_of(_wal_of(alias)).unlink(missing_ok=True)
         link.unlink(missing_ok=True)
         alias.unlink(missing_ok=True)
 
@@ -696,6 +696,11 @@ def _wal_of(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
 
 
+def _marker_of(wal: Path) -> Path:
+    """The file the writer of ``wal`` holds a shared lock on while it is open (``_live``)."""
+    return wal.with_name(wal.name[:-len(".wal")] + ".alive")
+
+
 class _Log(NamedTuple):
     """A write-ahead log of an opening through a link (``_connect_file``)."""
     wal: Path
@@ -704,8 +709,7 @@ class _Log(NamedTuple):
 
     @property
     def marker(self) -> Path:
-        """The file its opening holds a shared lock on while it is open (``_live``)."""
-        return self.wal.with_name(self.wal.name[:-len(".wal")] + ".alive")
+        return _marker_of(self.wal)
 
 
 def _beside(path: Path, pattern: str) -> list[tuple[Path, re.Match]]:
@@ -751,7 +755,7 @@ def _hold_marker(alias: Path) -> int:
     fd = os.open(locking, os.O_CREAT | os.O_RDWR, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH)
-        os.rename(locking, alias.with_name(alias.name + ".alive"))
+        os.rename(locking, _marker_of(_wal_of(alias)))
     except BaseException:
         os.close(fd)
         locking.unlink(missing_ok=True)
@@ -762,7 +766,7 @@ def _hold_marker(alias: Path) -> int:
 def _release(con: duckdb.DuckDBPyConnection, fd: int | None, wal: Path) -> None:
     con.close()
     if fd is not None:
-        wal.with_name(wal.name[:-len(".wal")] + ".alive").unlink(missing_ok=True)
+        _marker_of(wal).unlink(missing_ok=True)
         os.close(fd)
 
 
@@ -785,11 +789,11 @@ def _set_aside(wal: Path, exc: duckdb.Error | str) -> None:
                 wal.name, aside.name, exc)
 
 
-def _replay(path: Path, found: _Log) -> bool:
+def _replay(path: Path, found: _Log) -> None:
     """Replay a dead writer's log into the file: through a link of its own, the log linked
     beside it (not moved: a recovery cut short leaves the log under its own name, and the
     next one replays it, or DuckDB refuses it as older than the file once its checkpoint
-    was done). Return whether it was replayed (else set aside)."""
+    was done); set aside if DuckDB refuses it."""
     link = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.recover")
     os.link(path, link)
     try:
@@ -800,32 +804,29 @@ def _replay(path: Path, found: _Log) -> bool:
             if not _refused(exc):
                 raise
             _set_aside(found.wal, exc)
-            return False
+            return
         try:
             con.execute("CHECKPOINT")
         finally:
             con.close()
         found.wal.unlink()
-        return True
     finally:
         link.unlink(missing_ok=True)
         _wal_of(link).unlink(missing_ok=True)
         found.marker.unlink(missing_ok=True)
 
 
-def recover(path: str | os.PathLike) -> int:
+def recover(path: str | os.PathLike) -> None:
     """Complete the store at ``path`` from the write-ahead logs of its writers that died (a
     server killed): their committed batches are replayed into the file (DuckDB stops at the
     last commit, so a batch cut short is left out whole). A log DuckDB refuses (not this
     file's, or older than its last checkpoint) is set aside; the logs of replaced files, and
     of names from before inodes (whose writers checkpointed after every write), are removed.
-    Any other failure raises, the log kept. Return how many logs were replayed. The caller
-    holds ``write_lock``."""
+    Any other failure raises, the log kept. The caller holds ``write_lock``."""
     path = Path(path)
     for leftover, _ in _beside(path, r"\d+\.[0-9a-f]{32}\.recover(\.wal)?"):
         leftover.unlink(missing_ok=True)        # a recovery cut short; its log is in place
     inode = path.stat().st_ino
-    replayed = 0
     for found in _logs(path):
         if _live(found):
             continue
@@ -837,7 +838,7 @@ def recover(path: str | os.PathLike) -> int:
                 _set_aside(found.wal, "the file was changed after its last write")
                 found.marker.unlink(missing_ok=True)
                 continue
-            replayed += _replay(path, found)
+            _replay(path, found)
         else:
             found.wal.unlink(missing_ok=True)
             found.marker.unlink(missing_ok=True)
@@ -853,7 +854,7 @@ def recover(path: str | os.PathLike) -> int:
             con = connect(path, read_only=False)
         except duckdb.Error as exc:
             if "lock" in str(exc).lower():
-                return replayed         # its writer is alive and holds the file
+                return                  # its writer is alive and holds the file
             if not _refused(exc):
                 raise
             _set_aside(_wal_of(path), exc)
@@ -862,8 +863,6 @@ def recover(path: str | os.PathLike) -> int:
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
-            replayed += 1
-    return replayed
 
 
 def copy_whole(path: str | os.PathLike, dest: str | os.PathLike) -> None:
@@ -1003,10 +1002,10 @@ class Store:
         DuckDB does so itself at a commit past 16 MB of log, but only with no query running;
         under steady reading this bounds the log. Not after every write: FORCE CHECKPOINT
         waits for the queries still reading the rows a batch replaced, and every writer
-        queued behind would wait with it. A copy of
-        the file takes the log with it (``copy_whole``) and a killed owner's log is replayed
-        at the next opening (``recover``), so the file needs not be whole on its own. The
-        caller holds ``write_lock``. A checkpoint that fails is DuckDB's to do later."""
+        queued behind would wait with it. A copy of the file takes the log with it
+        (``copy_whole``) and a killed owner's log is replayed at the next opening
+        (``recover``), so the file needs not be whole on its own. The caller holds
+        ``write_lock``. A checkpoint that fails is DuckDB's to do later."""
         try:
             if self._wal.stat().st_size < CHECKPOINT_WAL_BYTES:
                 return
