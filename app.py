@@ -31,7 +31,7 @@ from data.load import dropfolder
 from data.queries import Queries
 from data.store import Store
 from layouts import frame
-from web import auth, command, feeds, logs, routes, supervision
+from web import auth, command, feeds, limits, logs, routes, supervision
 
 ROOT = Path(__file__).resolve().parent
 
@@ -94,6 +94,8 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
         callback_screens.update({key: name for key in app.callback_map
                                  if key not in callback_screens})
     routes.guard_callbacks(app.server, app.callback_map)
+    limits.gate_view(app.server, app.config.routes_pathname_prefix + "_dash-update-component",
+                     settings.callback_slots)
     routes.harden(app, settings)
     app.callback_screens = callback_screens
     access = Access(settings.access_file)

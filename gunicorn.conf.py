@@ -14,8 +14,10 @@ bind = os.environ.get("CITYBRAIN_BIND", "127.0.0.1:8050")
 # allows several workers, and every load then copies the store (docs/DEPLOY.md).
 _IN_PLACE = os.environ.get("CITYBRAIN_STORE_WRITES", "in-place") == "in-place"
 workers = int(os.environ.get("CITYBRAIN_WORKERS", "1" if _IN_PLACE else "4"))
-# threads: the wall's and the analysts' callbacks are answered while one renders a report
-threads = int(os.environ.get("CITYBRAIN_THREADS", "8" if _IN_PLACE else "4"))
+# threads: the wall's and the analysts' callbacks are answered while one renders a report.
+# Only CITYBRAIN_CALLBACK_SLOTS (3) run callbacks at once; the threads beyond take a feed's
+# batch, the map's shapes or a file without waiting behind the callbacks queued.
+threads = int(os.environ.get("CITYBRAIN_THREADS", "16" if _IN_PLACE else "4"))
 # a whole-month report renders in about 15 s; an upload loads in a child process of its own
 timeout = 120
 # browsers reuse a connection after a pause; gunicorn's default of 2 s closes it just then

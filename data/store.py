@@ -17,7 +17,7 @@ import shutil
 import threading
 import uuid
 import weakref
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
@@ -913,6 +913,11 @@ class Store:
         self._release = weakref.finalize(self, _release, self._con, marker, self._wal)
         self._local = threading.local()
         self._write = threading.Lock()
+        # The owner answers one query at a time: its writes compete with the requests'
+        # queries for DuckDB's threads and the cores, and with eight at once a single
+        # event's write took 0.4-1.4 s against 0.12 s alone (bench/README.md, "One query at
+        # a time"). Each query then has DuckDB's threads to itself.
+        self._reading = threading.RLock() if writable else nullcontext()
         #: Changes with every write (the store's id and write count): part of every cache
         #: key, so machines serving copies of one store share cached answers.
         self.version = ""
@@ -1024,18 +1029,22 @@ class Store:
 
     def df(self, sql: str, params: list | tuple = ()) -> pd.DataFrame:
         """Return the result of a parameterised query as a DataFrame."""
-        return self._cursor().execute(sql, list(params)).df()
+        with self._reading:
+            return self._cursor().execute(sql, list(params)).df()
 
     def records(self, sql: str, params: list | tuple = ()) -> list[dict]:
         """Return the result as dicts: for small answers, where a DataFrame costs more than
         the query."""
-        cur = self._cursor().execute(sql, list(params))
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        with self._reading:
+            cur = self._cursor().execute(sql, list(params))
+            names = [d[0] for d in cur.description]
+            found = cur.fetchall()
+        return [dict(zip(names, row)) for row in found]
 
     def rows(self, sql: str, params: list | tuple = ()) -> list[tuple]:
         """Return the result of a parameterised query as tuples."""
-        return self._cursor().execute(sql, list(params)).fetchall()
+        with self._reading:
+            return self._cursor().execute(sql, list(params)).fetchall()
 
     @cached_property
     def catalogue(self) -> catalog.Catalogue:
@@ -1048,7 +1057,8 @@ class Store:
         """Stream a parameterised query's result as Arrow record batches (exports of millions
         of rows: Python holds one batch at a time, though DuckDB still sorts the whole result
         for an ORDER BY). It runs on a cursor of its own, closed when the stream ends: the
-        thread's cursor may answer other queries while the stream is read."""
+        thread's cursor may answer other queries while the stream is read. Not one query at
+        a time on the owner (``df``): an export streams for as long as its reader reads."""
         cursor = self._con.cursor()
         # a relation streams; Arrow from an executed DB-API result would copy every row first
         reader = cursor.sql(sql, params=list(params)).to_arrow_reader(rows_per_batch)

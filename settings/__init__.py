@@ -119,6 +119,9 @@ class Settings:
     log_json: bool = False
     #: The least severe level logged (DEBUG, INFO, WARNING, ERROR).
     log_level: str = "INFO"
+    #: Dash callbacks one server process runs at once; the others wait (web/limits.py
+    #: ``gate_view``). 0: as many as it has threads.
+    callback_slots: int = 3
     #: The largest batch the feed API takes (POST /api/v1/feeds/<kind>): MB and rows.
     feed_max_mb: int = 10
     feed_max_rows: int = 50_000
@@ -346,6 +349,7 @@ def from_env(env: dict | None = None) -> Settings:
         log_json=_bool(env, "CITYBRAIN_LOG_JSON", False),
         log_level=_log_level(env, "CITYBRAIN_LOG_LEVEL"),
         time_zone=local_zone(env.get("CITYBRAIN_TZ") or DEFAULT_TZ).key,
+        callback_slots=_int(env, "CITYBRAIN_CALLBACK_SLOTS", 3),
         feed_max_mb=_int(env, "CITYBRAIN_FEED_MAX_MB", 10, low=1),
         feed_max_rows=_int(env, "CITYBRAIN_FEED_MAX_ROWS", 50_000, low=1),
         feed_rate=_rate(env, "CITYBRAIN_FEED_RATE", "600 per minute"),

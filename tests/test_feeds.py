@@ -341,3 +341,57 @@ def test_what_the_event_download_writes_loads_back_unchanged(city_path, settings
             assert got == pytest.approx(want, abs=1e-9)
     # written again, from the file (not left alone)
     assert {source for (source,) in _rows(city, ids, "source")} == {path.name}
+
+
+def test_callbacks_past_their_slots_wait_and_a_feed_batch_does_not(city, settings):
+    """A server runs ``callback_slots`` Dash callbacks at once and queues the others; a feed's
+    batch (and every other request) does not wait behind them (web/limits.gate_view)."""
+    import threading
+
+    from dash.exceptions import PreventUpdate
+
+    from app import create_app
+    app = create_app(settings.with_(db_path=city, access_path=city.parent / "access.sqlite",
+                                    callback_slots=2))
+    key = "ops-kpis.children"
+    entered, release, lock = threading.Semaphore(0), threading.Event(), threading.Lock()
+    running, most = [0], [0]
+
+    def held(*args, **kwargs):          # a callback that takes as long as the test says
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        entered.release()
+        release.wait(30)
+        with lock:
+            running[0] -= 1
+        raise PreventUpdate
+
+    app.callback_map[key]["callback"] = held
+    spec = app.callback_map[key]
+    body = {"output": key, "outputs": {"id": "ops-kpis", "property": "children"},
+            "inputs": [{"id": str(d["id"]), "property": d["property"], "value": None}
+                       for d in spec["inputs"]], "state": [], "changedPropIds": []}
+    answers: list[int] = []
+
+    def post() -> None:
+        answers.append(app.server.test_client().post("/_dash-update-component",
+                                                     json=body).status_code)
+
+    callers = [threading.Thread(target=post, daemon=True) for _ in range(3)]
+    for caller in callers:
+        caller.start()
+    try:
+        assert entered.acquire(timeout=30) and entered.acquire(timeout=30)
+        assert not entered.acquire(timeout=0.5), "a third callback ran beside two"
+        token = _token(city, "hotline-slots", "events")
+        fed = app.server.test_client().post(
+            URL + "events", json={"rows": [_event(city, 880000901)]},
+            headers={"Authorization": f"Bearer {token}"})
+        assert fed.status_code == 200 and _events_with_id(city, 880000901) == 1
+        assert answers == []                    # the callbacks still hold their slots
+    finally:
+        release.set()
+    for caller in callers:
+        caller.join(timeout=30)
+    assert answers == [204, 204, 204] and most[0] == 2

@@ -484,6 +484,36 @@ def test_a_server_whose_file_was_replaced_never_writes_the_new_one_by_its_name(c
     con.close()
 
 
+def test_the_owner_answers_one_query_at_a_time_and_an_export_holds_no_turn(city):
+    """The process that writes the store reads it one query at a time, so its writer
+    competes with one query for the cores, not with every request's (bench/README.md, "One
+    query at a time"); an export, which streams for as long as its reader reads, is not one
+    of them."""
+    store = Store(city, writable=True)
+    try:
+        export = store.batches("SELECT event_id FROM grid_events", rows_per_batch=1_000)
+        assert export.read_next_batch().num_rows == 1_000      # being read, not finished
+        answered: list = []
+        beside = threading.Thread(target=lambda: answered.append(store.rows("SELECT 1")),
+                                  daemon=True)
+        beside.start()
+        beside.join(timeout=30)
+        assert answered == [[(1,)]]
+        answered.clear()
+        with store._reading:                            # a request's query answering
+            waiting = threading.Thread(target=lambda: answered.extend(
+                [store.rows("SELECT 2"), store.records("SELECT 3 AS n"),
+                 store.df("SELECT 4 AS n")["n"].tolist()]), daemon=True)
+            waiting.start()
+            waiting.join(timeout=0.5)
+            assert waiting.is_alive() and answered == []
+        waiting.join(timeout=30)
+        assert answered == [[(2,)], [{"n": 3}], [4]]
+        export.close()
+    finally:
+        store.close()
+
+
 def test_a_writer_opens_without_waiting_for_the_lock_when_no_log_is_left(city):
     """Reopening a replaced store (the requests wait for it) takes the lock only to replay
     a dead writer's log."""

@@ -1,7 +1,11 @@
-"""Rates per caller (Flask-Limiter) for one view of one app: sign-ins per address
-(``web.auth``), feed batches per token (``web.feeds``)."""
+"""Limits on one view of one app: rates per caller (Flask-Limiter: sign-ins per address in
+``web.auth``, feed batches per token in ``web.feeds``) and how many run at once (Dash's
+callbacks, ``gate_view``)."""
 
 from __future__ import annotations
+
+import functools
+import threading
 
 import flask
 
@@ -19,3 +23,23 @@ def limit_view(server: flask.Flask, settings, endpoint: str, rate: str, key_func
                       swallow_errors=True, headers_enabled=True)
     server.view_functions[endpoint] = limiter.limit(rate, **options)(
         server.view_functions[endpoint])
+
+
+def gate_view(server: flask.Flask, endpoint: str, slots: int) -> None:
+    """Let at most ``slots`` requests run ``server``'s view ``endpoint`` at once; the others
+    wait for a slot (0: no limit). Used for Dash's callbacks: the process's other threads
+    stay free for the requests that must not queue behind twenty analysts' cross-filters (a
+    feed's batch, the map's shapes, a health check), and the callbacks that run share the
+    cores with the store's writer instead of crowding it out (bench/README.md, "One query at
+    a time")."""
+    if not slots:
+        return
+    view = server.view_functions[endpoint]
+    gate = threading.BoundedSemaphore(slots)
+
+    @functools.wraps(view)
+    def gated(*args, **kwargs):
+        with gate:
+            return view(*args, **kwargs)
+
+    server.view_functions[endpoint] = gated
