@@ -15,8 +15,9 @@ bind = os.environ.get("CITYBRAIN_BIND", "127.0.0.1:8050")
 _IN_PLACE = os.environ.get("CITYBRAIN_STORE_WRITES", "in-place") == "in-place"
 workers = int(os.environ.get("CITYBRAIN_WORKERS", "1" if _IN_PLACE else "4"))
 # threads: the wall's and the analysts' callbacks are answered while one renders a report.
-# Only CITYBRAIN_CALLBACK_SLOTS (3) run callbacks at once; the threads beyond take a feed's
-# batch, the map's shapes or a file without waiting behind the callbacks queued.
+# Only CITYBRAIN_CALLBACK_SLOTS (3) run callbacks at once, the others waiting in their
+# threads; the threads left take a feed's batch, the map's shapes or a file. More threads (64,
+# one for every callback in flight) made the analysts slower (bench/README.md).
 threads = int(os.environ.get("CITYBRAIN_THREADS", "16" if _IN_PLACE else "4"))
 # a whole-month report renders in about 15 s; an upload loads in a child process of its own
 timeout = 120

@@ -501,9 +501,12 @@ def test_the_owner_answers_one_query_at_a_time_and_an_export_holds_no_turn(city)
         assert answered == [[(1,)]]
         answered.clear()
         with store._reading:                            # a request's query answering
-            waiting = threading.Thread(target=lambda: answered.extend(
-                [store.rows("SELECT 2"), store.records("SELECT 3 AS n"),
-                 store.df("SELECT 4 AS n")["n"].tolist()]), daemon=True)
+            def ask() -> None:          # each answer kept as it comes
+                answered.append(store.rows("SELECT 2"))
+                answered.append(store.records("SELECT 3 AS n"))
+                answered.append(store.df("SELECT 4 AS n")["n"].tolist())
+
+            waiting = threading.Thread(target=ask, daemon=True)
             waiting.start()
             waiting.join(timeout=0.5)
             assert waiting.is_alive() and answered == []

@@ -5,6 +5,7 @@ callbacks, ``gate_view``)."""
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 
 import flask
@@ -27,14 +28,16 @@ def limit_view(server: flask.Flask, settings, endpoint: str, rate: str, key_func
 
 def gate_view(server: flask.Flask, endpoint: str, slots: int) -> None:
     """Let at most ``slots`` requests run ``server``'s view ``endpoint`` at once; the others
-    wait for a slot (0: no limit). Used for Dash's callbacks: the process's other threads
-    stay free for the requests that must not queue behind twenty analysts' cross-filters (a
-    feed's batch, the map's shapes, a health check), and the callbacks that run share the
-    cores with the store's writer instead of crowding it out (bench/README.md, "One query at
-    a time")."""
+    wait for a slot in their threads (0: no limit). Used for Dash's callbacks: those that
+    run share the cores with the store's writer instead of crowding it out, and the threads
+    not running one take the other requests (a feed's batch, the map's shapes, a health
+    check) while the process has threads to spare (bench/README.md, "One query at a
+    time")."""
     if not slots:
         return
     view = server.view_functions[endpoint]
+    if inspect.iscoroutinefunction(view):      # Dash's async dispatch (with dash[async])
+        raise TypeError(f"{endpoint} is async: its slot would be let go before it runs")
     gate = threading.BoundedSemaphore(slots)
 
     @functools.wraps(view)
