@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import secrets
 import sqlite3
@@ -30,6 +29,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from data.queries import Scope
+from data.store import new_file
 
 #: The screens (layouts.frame.SCREENS and OWN_PAGES names) and actions a permission stands for.
 SCREENS = ("overview", "grid", "events", "environment", "economy", "tasks", "services", "report",
@@ -186,19 +186,12 @@ class Access:
     def backup(self, dest: str | Path) -> None:
         """A consistent copy of the access file (users, tokens, audit, alerts, 督办) while
         the server writes it: SQLite's online backup, to a new file at ``dest``."""
-        dest = Path(dest)
-        if dest.exists():
-            raise FileExistsError(f"{dest} exists: a backup never overwrites a file")
-        part = dest.with_name(f".{dest.name}.{secrets.token_hex(8)}.part")
-        try:
+        with new_file(dest) as part:
             target = sqlite3.connect(part)
             try:
                 self._db().backup(target)
             finally:
                 target.close()
-            os.link(part, dest)             # not over a file that appeared meanwhile
-        finally:
-            part.unlink(missing_ok=True)
 
     # --- users ---
 

@@ -618,8 +618,7 @@ def _connect_file(path: Path, writable: bool) -> _Opening:
         return opening
     finally:
         if marker is not None:              # not opened: no log to mark
-            os.close(marker)
-            _marker_of(_wal_of(alias)).unlink(missing_ok=True)
+            _let_go(marker, _wal_of(alias))
         link.unlink(missing_ok=True)
         alias.unlink(missing_ok=True)
 
@@ -645,25 +644,35 @@ def _connect_or_snapshot(path: Path, store: Path,
         _wal_of(snapshot).unlink(missing_ok=True)
 
 
-def backup(path: str | os.PathLike, dest: str | os.PathLike) -> None:
-    """Write a whole copy of the store at ``path`` to ``dest``, one file, while a server may
-    be writing it: taken under the lock with the owner's log (``copy_whole``), the log then
-    moved into the copy. ``dest`` appears complete or not at all. A plain ``cp`` of a served
-    file misses what its log holds."""
-    path, dest = Path(path), Path(dest)
+@contextmanager
+def new_file(dest: str | os.PathLike):
+    """Yield a hidden path beside ``dest`` to write a new file at: it becomes ``dest`` when
+    the block ends, complete or not at all, and never over a file (a backup's copies)."""
+    dest = Path(dest)
     if dest.exists():
         raise FileExistsError(f"{dest} exists: a backup never overwrites a file")
     part = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.part")
     try:
-        with write_lock(path):
-            copy_whole(path, part)
-        con = connect(part, read_only=False)
-        con.execute("CHECKPOINT")
-        con.close()
+        yield part
         os.link(part, dest)             # not over a file that appeared meanwhile
     finally:
         part.unlink(missing_ok=True)
-        _wal_of(part).unlink(missing_ok=True)
+
+
+def backup(path: str | os.PathLike, dest: str | os.PathLike) -> None:
+    """Write a whole copy of the store at ``path`` to ``dest``, one file, while a server may
+    be writing it: taken under the lock with the owner's log (``copy_whole``), the log then
+    moved into the copy. A plain ``cp`` of a served file misses what its log holds."""
+    path = Path(path)
+    with new_file(dest) as part:
+        try:
+            with write_lock(path):
+                copy_whole(path, part)
+            con = connect(part, read_only=False)
+            con.execute("CHECKPOINT")
+            con.close()
+        finally:
+            _wal_of(part).unlink(missing_ok=True)
 
 
 @atexit.register
@@ -734,8 +743,13 @@ def _live(log_: _Log) -> bool:
     (ids are reused). A name from before markers: its process id."""
     if log_.inode is None:
         return Path(f"/proc/{log_.pid}").exists()
+    return _held(log_.marker)
+
+
+def _held(marker: Path) -> bool:
+    """Whether a writer holds its lock on ``marker`` (``_hold_marker``)."""
     try:
-        fd = os.open(log_.marker, os.O_RDONLY)
+        fd = os.open(marker, os.O_RDONLY)
     except FileNotFoundError:
         return False
     try:
@@ -763,11 +777,17 @@ def _hold_marker(alias: Path) -> int:
     return fd
 
 
+def _let_go(fd: int, wal: Path) -> None:
+    """Remove the marker of the writer of ``wal`` and let go of its lock (``_hold_marker``):
+    removed first, so it is never seen unlocked."""
+    _marker_of(wal).unlink(missing_ok=True)
+    os.close(fd)
+
+
 def _release(con: duckdb.DuckDBPyConnection, fd: int | None, wal: Path) -> None:
     con.close()
     if fd is not None:
-        _marker_of(wal).unlink(missing_ok=True)
-        os.close(fd)
+        _let_go(fd, wal)
 
 
 def _needs_recovery(path: Path) -> bool:
@@ -844,8 +864,8 @@ def recover(path: str | os.PathLike) -> None:
             found.marker.unlink(missing_ok=True)
     for marker, _ in _beside(path, r"\d+\.i\d+\.[0-9a-f]{32}\.open\.alive"):
         # the marker of a writer that died before it wrote a log
-        orphan = _Log(marker.with_name(marker.name[:-len(".alive")] + ".wal"), 0, 0)
-        if not orphan.wal.exists() and not _live(orphan):
+        if not marker.with_name(marker.name[:-len(".alive")] + ".wal").exists() \
+                and not _held(marker):
             marker.unlink(missing_ok=True)
     if _wal_of(path).exists() and not _OPENED.get(str(path.resolve())):
         # the log of a writer that opened the file by its own name (a load in place from the
