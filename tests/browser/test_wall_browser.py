@@ -477,7 +477,11 @@ def test_wall006_every_standing_alert_is_shown_and_fits(browser, live_server, la
     context, page, errors = _open_wall(
         browser, f"{live_server.url}/wall?seconds=600&lang={lang}", (1920, 1080))
     try:
-        alerts = page.evaluate("() => window.citybrain.wall.alerts")
+        # the alerts, the step and what is shown read at one moment: the banner may turn
+        # (or a refresh arrive) between two of the test's calls into the page
+        at_once = f"() => [window.citybrain.wall.alerts, window.citybrain.wall.step, " \
+                  f"({ALERTS_SHOWN})()]"
+        alerts, step, first = page.evaluate(at_once)
         keys = [a["key"] for a in alerts]
         assert len(keys) > 2 * 3             # more than the list's two pages and the banner
         pages = -(-len(keys) // 3)
@@ -486,13 +490,11 @@ def test_wall006_every_standing_alert_is_shown_and_fits(browser, live_server, la
             page_at = step % pages
             return keys[step % len(keys)], keys[3 * page_at:3 * page_at + 3]
 
-        step = page.evaluate("() => window.citybrain.wall.step")
-        first = page.evaluate(ALERTS_SHOWN)
         assert (first["banner"], first["listed"]) == expect(step)
         # the banner and the list turn by themselves ...
         assert _within(page, "s => window.citybrain.wall.step > s", 10, arg=step)
-        step = page.evaluate("() => window.citybrain.wall.step")
-        shown = page.evaluate(ALERTS_SHOWN)
+        alerts_now, step, shown = page.evaluate(at_once)
+        assert [a["key"] for a in alerts_now] == keys
         assert (shown["banner"], shown["listed"]) == expect(step)
         # ... and, stepped on through every alert, show each of them, none cut
         banners, listed = {first["banner"], shown["banner"]}, set(first["listed"])
