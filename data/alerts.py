@@ -285,20 +285,21 @@ def _surge_alerts(runtime, start, end, districts, lang) -> list[dict]:
         return []
     months = [pd.Timestamp(m) for m in q.report_months()]
     this = pd.Timestamp(start)
-    rows = []
+    surging = []
     for cell, group in frame.groupby("grid_code", sort=True):
         counts = dict(zip(pd.to_datetime(group["period"]), group["n"]))
         n = float(counts.get(this, 0))
         others = [float(counts.get(m, 0)) for m in months if m != this]
         median = float(pd.Series(others).median()) if others else 0.0
         threshold = max(SURGE_FACTOR * median, float(SURGE_MIN))
-        if n < threshold:
-            continue
-        rows.append(_surge_row(
-            names, cell, group["township_code"].iat[0], group["district_code"].iat[0], n,
-            threshold, median, _surge_since(q, cell, start, end, threshold), start, end,
-            lang))
-    return rows
+        if n >= threshold:
+            surging.append((cell, group["township_code"].iat[0], group["district_code"].iat[0],
+                            n, threshold, median))
+    since = _surges_since(q, {cell: threshold for cell, _, _, _, threshold, _ in surging},
+                          start, end)
+    return [_surge_row(names, cell, township, district, n, threshold, median, since[cell],
+                       start, end, lang)
+            for cell, township, district, n, threshold, median in surging]
 
 
 def _recent_surge_alerts(runtime, today: dt.date, lang: str) -> list[dict]:
@@ -310,17 +311,18 @@ def _recent_surge_alerts(runtime, today: dt.date, lang: str) -> list[dict]:
     base_start = base_end - dt.timedelta(days=LIVE_BASELINE_DAYS - 1)
     frame = q.event_cell_window(start.isoformat(), today.isoformat(), base_start.isoformat(),
                                 base_end.isoformat(), SURGE_MIN)
-    rows = []
+    surging = []
     for cell in frame.itertuples():
         usual = cell.n_base * LIVE_SURGE_DAYS / LIVE_BASELINE_DAYS
         threshold = max(SURGE_FACTOR * usual, float(SURGE_MIN))
-        if cell.n < threshold:
-            continue
-        rows.append(_surge_row(names, cell.grid_code, cell.township_code, cell.district_code,
-                               float(cell.n), threshold, usual,
-                               _surge_since(q, cell.grid_code, start, today, threshold),
-                               start, today, lang))
-    return rows
+        if cell.n >= threshold:
+            surging.append((cell, threshold, usual))
+    since = _surges_since(q, {cell.grid_code: threshold for cell, threshold, _ in surging},
+                          start, today)
+    return [_surge_row(names, cell.grid_code, cell.township_code, cell.district_code,
+                       float(cell.n), threshold, usual, since[cell.grid_code], start, today,
+                       lang)
+            for cell, threshold, usual in surging]
 
 
 def _surge_row(names, cell, township, district, n, threshold, usual, since, start, end,
@@ -337,19 +339,27 @@ def _surge_row(names, cell, township, district, n, threshold, usual, since, star
         "baseline": usual, "detail": "", "events": None, "start": start, "end": end}
 
 
-def _surge_since(q, cell: str, start: dt.date, end: dt.date, threshold: float) -> dt.date:
-    daily = q.event_cell_daily(cell, start.isoformat(), end.isoformat())
-    per_day = max(1.0, math.ceil(threshold / ((end - start).days + 1)))
-    busy = sorted(pd.Timestamp(d).date() for d, n in zip(daily["day"], daily["n"])
-                  if n >= per_day)
-    if not busy:
-        return start
-    since = busy[-1]
-    for day in reversed(busy[:-1]):
-        if (since - day).days != 1:
-            break
-        since = day
-    return since
+def _surges_since(q, thresholds: dict[str, float], start: dt.date, end: dt.date
+                  ) -> dict[str, dt.date]:
+    """Each surging cell's first day of the last unbroken run of days up to ``end`` with at
+    least its threshold's daily share (its threshold over the days of [start, end], at least
+    1); ``start`` where there is no such day. One query for every cell."""
+    daily = q.event_cells_daily(tuple(thresholds), start.isoformat(), end.isoformat())
+    counts: dict[str, list[tuple[dt.date, int]]] = {}
+    for cell, day, n in zip(daily["grid_code"], daily["day"], daily["n"]):
+        counts.setdefault(cell, []).append((pd.Timestamp(day).date(), n))
+    days = (end - start).days + 1
+    out = {}
+    for cell, threshold in thresholds.items():
+        per_day = max(1.0, math.ceil(threshold / days))
+        busy = sorted(day for day, n in counts.get(cell, ()) if n >= per_day)
+        since = busy[-1] if busy else start
+        for day in reversed(busy[:-1]):
+            if (since - day).days != 1:
+                break
+            since = day
+        out[cell] = since
+    return out
 
 
 def _warnings_standing(runtime) -> pd.DataFrame:

@@ -210,7 +210,7 @@ def _calls(mine, cell, township):
         "events_export": [(None, START, END)], "event_brief": [(1,)], "key_tasks": [(END,)],
         "key_task_milestones": [(END,)], "key_task_completion": [(END,)],
         "key_task_notes": [("KT2026-12", END)], "key_task_departments": [("KT2026-12",)],
-        "event_cell_months": [(START, END, 1)], "event_cell_daily": [(cell, START, END)],
+        "event_cell_months": [(START, END, 1)], "event_cells_daily": [((cell,), START, END)],
         "event_cell_window": [("2026-11-01", END, "2026-08-01", "2026-10-31", 1)],
         "service_case_span": [()], "service_summary": [(None, START, END)],
         "service_breakdown": [(by, None, START, END)
@@ -292,6 +292,8 @@ def test_a_scoped_reader_does_not_know_other_districts_places(queries, store, mi
     township, cell = store.rows(
         "SELECT t.code, min(g.code) FROM townships t JOIN grid_cells g ON g.township_code = "
         "t.code WHERE t.district_code = ? GROUP BY 1 LIMIT 1", [other])[0]
+    mine_cell = store.rows("SELECT min(code) FROM grid_cells WHERE district_code = ?",
+                           [mine[0]])[0][0]
     asks = {
         "kpis": lambda: scoped.kpis(other, START, END),
         "indicator_value": lambda: scoped.indicator_value("gdp", other, START, END),
@@ -317,7 +319,8 @@ def test_a_scoped_reader_does_not_know_other_districts_places(queries, store, mi
         "department_table": lambda: scoped.department_table(other, START, END),
         "events_page": lambda: scoped.events_page(cell, START, END),
         "events_export": lambda: scoped.events_export(other, START, END),
-        "event_cell_daily": lambda: scoped.event_cell_daily(cell, START, END),
+        "event_cells_daily (mixed)": lambda: scoped.event_cells_daily((mine_cell, cell), START,
+                                                                       END),
         "event_cell_months": lambda: scoped.event_cell_months(START, END, 1, (other,)),
     }
     answered = []

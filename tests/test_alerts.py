@@ -160,6 +160,36 @@ def test_rates_on_few_events_raise_no_alert(live, october, runtime):
 
 # --- since ------------------------------------------------------------------------------------
 
+def test_every_surging_cell_gets_its_own_since_from_one_query(runtime, queries, monkeypatch):
+    """The surge alerts ask for all their cells' days in one query (a storm surges hundreds
+    of cells; a query each kept the wall's refresh for tens of seconds under load): each
+    cell's days and since are those it has asked alone, whatever the others' thresholds."""
+    end = dt.date(2026, 11, 24)
+    start = end - dt.timedelta(days=29)
+    busiest = queries.store.rows(
+        "SELECT grid_code FROM event_area_daily WHERE day BETWEEN ? AND ? GROUP BY 1 "
+        "ORDER BY sum(n) DESC, 1 LIMIT 6", [start, end])
+    cells = [cell for (cell,) in busiest]
+    together = queries.event_cells_daily(tuple(cells), start.isoformat(), end.isoformat())
+    assert set(together["grid_code"]) == set(cells)
+    for cell in cells:
+        alone = queries.event_cells_daily((cell,), start.isoformat(), end.isoformat())
+        pd.testing.assert_frame_equal(
+            together[together["grid_code"] == cell].reset_index(drop=True), alone)
+    # thresholds from one event a day to more than any day has: runs of several lengths
+    thresholds = {cell: float(30 * (1 + 2 * i)) for i, cell in enumerate(cells)}
+    asked, df = [], queries.store.df
+    monkeypatch.setattr(queries.store, "df", lambda *a: asked.append(a) or df(*a))
+    since = alerts._surges_since(queries, thresholds, start, end)
+    assert len(asked) == 1
+    monkeypatch.undo()
+    for cell, threshold in thresholds.items():
+        assert since[cell] == alerts._surges_since(queries, {cell: threshold}, start,
+                                                    end)[cell]
+    assert len(set(since.values())) > 1, since
+    assert alerts._surges_since(queries, {}, start, end) == {}
+
+
 def test_since_agrees_between_the_wall_and_the_last_months_report(live, october):
     """The wall (as of 2026-11-24) and the report of October date every breach they share
     alike: both from the run of whole months past the line ending with October."""
