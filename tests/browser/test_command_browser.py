@@ -88,7 +88,9 @@ def test_cmd101_acknowledge_assign_close_across_two_users_and_the_wall(browser,
         server.command.access.connection().execute(
             "UPDATE alert_records SET opened_at = '2020-01-01T00:00:00+00:00' WHERE key = ?",
             (other,))
-        expect(page.locator("#wall-banner")).to_have_attribute("data-key", other)
+        # the next refresh: up to 4 s away, then its answer (seconds on a busy machine)
+        expect(page.locator("#wall-banner")).to_have_attribute("data-key", other,
+                                                               timeout=15_000)
         expect(page.locator("#wall-banner")).to_have_class(re.compile("escalated"))
         expect(page.locator(f'li.wall-alert-item[data-key="{other}"]')).to_have_class(
             re.compile("escalated"))
