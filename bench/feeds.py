@@ -267,6 +267,9 @@ def _measure(args, server: Gunicorn, batches: Batches, token: str, wall: WallDis
         "wall": {"sent": len(refreshes), "failed": len(refreshes) - len(wall_ms),
                  "p50": _percentile(wall_ms, 0.5), "p95": _percentile(wall_ms, 0.95)},
         "analysts": _summary(samples, elapsed),
+        # what the analysts asked, request by request (a change in the mix shows here)
+        "analysts_by_name": {name: _summary([x for x in samples if x[1] == name])
+                             for name in sorted({x[1] for x in samples})},
         "cpu": _cpu(server, cpu, elapsed),
     }
     result["cpu"] = {k: round(v, 2) if isinstance(v, float) else v
