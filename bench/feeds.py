@@ -42,9 +42,8 @@ from pathlib import Path
 import gevent
 import gevent.event
 
-from bench.__main__ import NOW, OUT, SCALES, _geography, ensure_city
-from bench.__main__ import callback_body
-from bench.load import (STATES, Analyst, Plan, _add_accounts, _cpu, _summary,
+from bench.__main__ import NOW, OUT, SCALES, _geography, callback_body, ensure_city
+from bench.load import (STATES, Analyst, Plan, _add_accounts, _cpu, _percentile, _summary,
                         _warm_up, analysts)
 from bench.servers import Gunicorn, RedisServer
 
@@ -134,7 +133,6 @@ class WallDisplay:
 
     def __init__(self, url: str, kiosk: str):
         import http.cookiejar
-        import urllib.request
         self.url, self.jar = url, http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
         self.opener.open(f"{url}/wall?kiosk={kiosk}", timeout=60).read()
@@ -249,23 +247,14 @@ def _measure(args, server: Gunicorn, batches: Batches, token: str, wall: WallDis
     gevent.joinall(others, timeout=180)
     runner.quit()
     elapsed = time.time() - start
-    ok_batches = [f for f in fed if f[0] == 200]
-    accepted = sum(f[2] for f in ok_batches)
-    batch_ms = sorted(f[1] for f in ok_batches)
-    single_ms = sorted(s[1] for s in single if s[0] == 200)
-    wall_ms = sorted(w[1] for w in refreshes if w[0] in (200, 204))
-    from bench.load import _percentile
+    accepted = sum(f[2] for f in fed if f[0] == 200)
     result = {
         "when": dt.datetime.now().isoformat(timespec="seconds"),
         "args": vars(args), "seconds_fed": round(fed_seconds, 1),
         "events_per_s": accepted / fed_seconds if args.batch else 0,
-        "batches": {"sent": len(fed), "failed": len(fed) - len(ok_batches),
-                    "statuses": sorted({f[0] for f in fed}),
-                    "p50": _percentile(batch_ms, 0.5), "p95": _percentile(batch_ms, 0.95)},
-        "single": {"sent": len(single), "failed": len(single) - len(single_ms),
-                   "p50": _percentile(single_ms, 0.5), "p95": _percentile(single_ms, 0.95)},
-        "wall": {"sent": len(refreshes), "failed": len(refreshes) - len(wall_ms),
-                 "p50": _percentile(wall_ms, 0.5), "p95": _percentile(wall_ms, 0.95)},
+        "batches": _answered(fed, {200}) | {"statuses": sorted({f[0] for f in fed})},
+        "single": _answered(single, {200}),
+        "wall": _answered(refreshes, {200, 204}),     # 204: nothing changed
         "analysts": _summary(samples, elapsed),
         # what the analysts asked, request by request (a change in the mix shows here)
         "analysts_by_name": {name: _summary([x for x in samples if x[1] == name])
@@ -277,9 +266,16 @@ def _measure(args, server: Gunicorn, batches: Batches, token: str, wall: WallDis
     return result
 
 
+def _answered(sent: list[tuple], ok: set[int]) -> dict:
+    """How many of ``sent`` ((status, ms, ...) each) were sent and failed, and the p50/p95
+    of those answered with an ``ok`` status."""
+    ms = sorted(one[1] for one in sent if one[0] in ok)
+    return {"sent": len(sent), "failed": len(sent) - len(ms),
+            "p50": _percentile(ms, 0.5), "p95": _percentile(ms, 0.95)}
+
+
 def report(r: dict) -> str:
-    a, b, s = r["analysts"], r["batches"], r["single"]
-    w = r.get("wall") or {"p50": 0, "p95": 0, "sent": 0, "failed": 0}
+    a, b, s, w = r["analysts"], r["batches"], r["single"], r["wall"]
     return "\n".join([
         f"feeds: {r['args']['events']:,}-event city, {r['args']['batch']:,}-event batches for "
         f"{r['seconds_fed']:.0f} s from {r['args']['senders']} senders, {r['args']['users']} analysts, {r['args']['workers']} "

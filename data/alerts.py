@@ -285,21 +285,19 @@ def _surge_alerts(runtime, start, end, districts, lang) -> list[dict]:
         return []
     months = [pd.Timestamp(m) for m in q.report_months()]
     this = pd.Timestamp(start)
-    surging = []
+    rows = []
     for cell, group in frame.groupby("grid_code", sort=True):
         counts = dict(zip(pd.to_datetime(group["period"]), group["n"]))
         n = float(counts.get(this, 0))
         others = [float(counts.get(m, 0)) for m in months if m != this]
         median = float(pd.Series(others).median()) if others else 0.0
         threshold = max(SURGE_FACTOR * median, float(SURGE_MIN))
-        if n >= threshold:
-            surging.append((cell, group["township_code"].iat[0], group["district_code"].iat[0],
-                            n, threshold, median))
-    since = _surges_since(q, {cell: threshold for cell, _, _, _, threshold, _ in surging},
-                          start, end)
-    return [_surge_row(names, cell, township, district, n, threshold, median, since[cell],
-                       start, end, lang)
-            for cell, township, district, n, threshold, median in surging]
+        if n < threshold:
+            continue
+        rows.append(_surge_row(
+            names, cell, group["township_code"].iat[0], group["district_code"].iat[0], n,
+            threshold, median, start, end, lang))
+    return _with_since(q, rows, start, end)
 
 
 def _recent_surge_alerts(runtime, today: dt.date, lang: str) -> list[dict]:
@@ -311,22 +309,19 @@ def _recent_surge_alerts(runtime, today: dt.date, lang: str) -> list[dict]:
     base_start = base_end - dt.timedelta(days=LIVE_BASELINE_DAYS - 1)
     frame = q.event_cell_window(start.isoformat(), today.isoformat(), base_start.isoformat(),
                                 base_end.isoformat(), SURGE_MIN)
-    surging = []
+    rows = []
     for cell in frame.itertuples():
         usual = cell.n_base * LIVE_SURGE_DAYS / LIVE_BASELINE_DAYS
         threshold = max(SURGE_FACTOR * usual, float(SURGE_MIN))
-        if cell.n >= threshold:
-            surging.append((cell, threshold, usual))
-    since = _surges_since(q, {cell.grid_code: threshold for cell, threshold, _ in surging},
-                          start, today)
-    return [_surge_row(names, cell.grid_code, cell.township_code, cell.district_code,
-                       float(cell.n), threshold, usual, since[cell.grid_code], start, today,
-                       lang)
-            for cell, threshold, usual in surging]
+        if cell.n < threshold:
+            continue
+        rows.append(_surge_row(names, cell.grid_code, cell.township_code, cell.district_code,
+                               float(cell.n), threshold, usual, start, today, lang))
+    return _with_since(q, rows, start, today)
 
 
-def _surge_row(names, cell, township, district, n, threshold, usual, since, start, end,
-               lang):
+def _surge_row(names, cell, township, district, n, threshold, usual, start, end, lang):
+    """A surge alert's row; its ``since`` comes with the others' (``_with_since``)."""
     return {
         "rule": "surge", "code": "event_count", "area_code": cell,
         "what": i18n.t("mr_alert_surge", lang),
@@ -335,8 +330,14 @@ def _surge_row(names, cell, township, district, n, threshold, usual, since, star
                              i18n.t("mr_cell", lang).format(name=names.get(cell, cell),
                                                             code=cell)]),
         "value": n, "threshold": threshold, "unit": i18n.t("mr_events", lang),
-        "since": since, "as_of": end.isoformat(), "severity": n / threshold, "peak": None,
+        "since": None, "as_of": end.isoformat(), "severity": n / threshold, "peak": None,
         "baseline": usual, "detail": "", "events": None, "start": start, "end": end}
+
+
+def _with_since(q, rows: list[dict], start: dt.date, end: dt.date) -> list[dict]:
+    """The surge alerts ``rows`` with each one's ``since`` (``_surges_since``)."""
+    since = _surges_since(q, {row["area_code"]: row["threshold"] for row in rows}, start, end)
+    return [row | {"since": since[row["area_code"]]} for row in rows]
 
 
 def _surges_since(q, thresholds: dict[str, float], start: dt.date, end: dt.date
