@@ -109,6 +109,10 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     supervision.install(app.server, runtime)     # 督办 routes, behind the sign-in
     command.install(app.server, runtime)     # the alert records' routes, behind the sign-in
     logs.install(app.server, runtime)     # after auth: its actions carry the user
+    # Dash learns which scripts it may serve on a process's first request, and another
+    # request arriving meanwhile on a second thread gets a 404 for its script (a blank page
+    # for whoever opens the wall just after a worker starts): learn them before serving
+    app._setup_server()
     # last: the watcher's thread starts on a complete app
     app.citybrain_drop = (_watch_drop_folder(settings, runtime, access)
                           if settings.drop_dir is not None else None)

@@ -229,7 +229,7 @@ class Analyst(FastHttpUser):
         with self.client.get(url, name=name, catch_response=True) as r:
             problem = _check_get(r, kind)
             if problem:
-                r.failure(problem)
+                r.failure(f"{problem} {url}" if name != url else problem)
                 return None
             r.success()
             if cache:

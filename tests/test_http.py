@@ -152,3 +152,33 @@ def test_malformed_callback_requests_get_400_never_500(app):
     for raw in (b"not json", b"", b"{", b"\xff\xfe"):
         r = client.post("/_dash-update-component", data=raw, content_type="application/json")
         assert r.status_code == 400
+
+
+def test_a_fresh_server_serves_its_scripts_to_requests_arriving_together(app, settings):
+    """Dash learns which scripts it serves on a process's first request; a second request
+    arriving meanwhile on another thread was answered 404, and a browser opening the page
+    just after a worker (re)started got a blank screen (tests/test_load.py saw it)."""
+    import re
+    import threading
+
+    from app import create_app
+    page = app.server.test_client().get("/").get_data(as_text=True)
+    scripts = [url for url in re.findall(r'<script[^>]+src="([^"]+)"', page)
+               if "_dash-component-suites" in url]
+    assert len(scripts) >= 5, page[:2000]
+    for _ in range(3):     # a race: a few fresh servers, each asked for every script at once
+        fresh = create_app(settings).server
+        start = threading.Barrier(len(scripts))
+        statuses: dict[str, int] = {}
+
+        def fetch(url, server=fresh, start=start, statuses=statuses):
+            client = server.test_client()
+            start.wait()
+            statuses[url] = client.get(url).status_code
+
+        threads = [threading.Thread(target=fetch, args=(url,)) for url in scripts]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert statuses == dict.fromkeys(scripts, 200)
