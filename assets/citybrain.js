@@ -116,6 +116,7 @@ window.citybrain.wall = {
   update: function (config, alerts) {
     if (!config) { return ''; }
     this.alerts = alerts || [];
+    this.listAlerts(config);
     // an escalation (data/command.py: not acknowledged in time) is news as a new alert is
     const seenAs = (a) => a.key + (a.escalated ? '!' : '');
     const fresh = this.alerts.filter((a) => !this.seen[seenAs(a)]);
@@ -148,7 +149,45 @@ window.citybrain.wall = {
     this.ticker = setTimeout(() => this.tick(true), this.config.alert_seconds * 1000);
   },
 
-  // The alert list (layouts/wall.alert_list) shows one page of its items at a time.
+  // The alert list's box (layouts/wall.alert_list): every standing alert, most severe first,
+  // as a link to the overview of its area and window, who holds it on a line of its own
+  // (escalated: red), config.alert_page of them at a time (pageAlerts turns the pages).
+  listAlerts: function (config) {
+    const text = config.text, per = config.alert_page, alerts = this.alerts;
+    const make = (tag, className, content) => {
+      const el = document.createElement(tag);
+      if (className) { el.className = className; }
+      if (content) { el.textContent = content; }
+      return el;
+    };
+    document.querySelectorAll('.wall-alert-list').forEach((box) => {
+      const head = make('h3', '', text.alerts +
+        (alerts.length ? ' · ' + text.more.replace('{n}', alerts.length) : ''));
+      const label = make('span', 'wall-alert-page');
+      label.dataset.text = text.page;
+      head.appendChild(label);
+      if (!alerts.length) {
+        box.replaceChildren(head, make('p', 'wall-quiet', text.none));
+        return;
+      }
+      const list = make('ul', 'wall-alert-items');
+      alerts.forEach((a, n) => {
+        const item = make('li', 'wall-alert-item scene-' + a.scene +
+                          (a.escalated ? ' escalated' : ''));
+        item.dataset.page = Math.floor(n / per);
+        item.dataset.key = a.key;
+        item.hidden = n >= per;
+        const link = make('a', '', a.text);
+        link.href = a.href;
+        if (a.holder) { link.appendChild(make('span', 'wall-alert-holder', a.holder)); }
+        item.appendChild(link);
+        list.appendChild(item);
+      });
+      box.replaceChildren(head, list);
+    });
+  },
+
+  // The alert list shows one page of its items at a time.
   pageAlerts: function () {
     document.querySelectorAll('.wall-alert-items').forEach((list) => {
       const items = list.querySelectorAll('.wall-alert-item');

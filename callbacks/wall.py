@@ -56,6 +56,12 @@ def map_patch(figure) -> Patch:
     return patch
 
 
+#: The words the browser writes on the wall (the banner, the alert list), by the name
+#: assets/citybrain.js knows them by.
+WALL_TEXTS = {"alert": "alert", "position": "alert_position", "alerts": "alerts",
+              "more": "more_alerts", "page": "alert_page", "none": "no_alerts"}
+
+
 # --- the URL -----------------------------------------------------------------------------------
 
 
@@ -75,9 +81,10 @@ def render(search: str | None, runtime, app, first: str | None = None):
     notice = "、".join(item[:40] for item in dropped + bad) if dropped or bad else None
     return wall.page(
         lang=state.lang, city_name=runtime.city_name(state.lang),
-        as_of=parts[Wall.AS_OF], is_demo=runtime.is_demo, scenes=scenes, config={**config, "lang": state.lang, "text": {
-            "alert": i18n.t("wall_alert", state.lang),
-            "position": i18n.t("wall_alert_position", state.lang)}}, shown=shown,
+        as_of=parts[Wall.AS_OF], is_demo=runtime.is_demo, scenes=scenes,
+        config={**config, "lang": state.lang, "text": {
+            key: i18n.t(f"wall_{name}", state.lang) for key, name in WALL_TEXTS.items()}},
+        shown=shown,
         alerts=view.alerts, zone=runtime.settings.time_zone,
         notice=i18n.t("wall_notice", state.lang).format(items=notice) if notice else None)
 

@@ -155,8 +155,8 @@ def tiles(*codes: str) -> Builder:
     return build
 
 
-def alert_list(view: WallView, _part: Part):
-    return wall.alert_list(view.alerts, view.lang)
+def alert_list(_view: WallView, _part: Part):
+    return wall.alert_list()
 
 
 def district_map(view: WallView, part: Part):
@@ -433,8 +433,8 @@ def wall_config(search: str | None, settings, first: str | None = None
         at = [name for name, _ in playlist].index(first)
         playlist = playlist[at:] + playlist[:at]
     return {"scenes": playlist, "refresh_ms": settings.wall_refresh_seconds * 1000,
-            "alert_seconds": min([ALERT_SECONDS] + [seconds for _, seconds in playlist])
-            }, dropped
+            "alert_seconds": min([ALERT_SECONDS] + [seconds for _, seconds in playlist]),
+            "alert_page": wall.ALERT_PAGE}, dropped
 
 
 #: Seconds in a URL: ASCII digits only ("²".isdigit() is True), at most an hour.

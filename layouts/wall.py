@@ -126,32 +126,17 @@ def count_tile(*, name: str, value: int, status: str):
     ])
 
 
-#: Alerts the list's box shows at a time (each up to three lines of its width); more are
-#: paged through by the browser (``window.citybrain.wall``), every alert's seconds.
+#: Alerts the list's box shows at a time (each up to three lines of its width); the browser
+#: lists them all and turns the pages, every alert's seconds.
 ALERT_PAGE = 3
 
 
-def alert_list(alerts: list[dict], lang: str, per_page: int = ALERT_PAGE):
-    """The standing alerts, most severe first (``alerts``: the banner's records), each a link
-    to the overview of its area and window; all of them, in pages of ``per_page`` (the first
-    shown; the browser turns them) with the page's number."""
-    pages = -(-len(alerts) // per_page)
-    head = html.H3([i18n.t("wall_alerts", lang) + (
-        f" · {i18n.t('wall_more_alerts', lang).format(n=len(alerts))}" if alerts else ""),
-        html.Span(i18n.t("wall_alert_page", lang).format(i=1, n=pages) if pages > 1 else "",
-                  className="wall-alert-page", **{"data-pages": pages,
-                                                  "data-text": i18n.t("wall_alert_page", lang)})])
-    if not alerts:
-        return [head, html.P(i18n.t("wall_no_alerts", lang), className="wall-quiet")]
-    return [head, html.Ul(className="wall-alert-items", children=[
-        # who holds it (charts/command.holder), on a line of its own; escalated: red
-        html.Li(html.A([a["text"], *([html.Span(a["holder"], className="wall-alert-holder")]
-                                     if a.get("holder") else [])], href=a["href"]),
-                hidden=n >= per_page,
-                className=f"wall-alert-item scene-{a['scene']}"
-                + (" escalated" if a.get("escalated") else ""),
-                **{"data-page": n // per_page, "data-key": a["key"]})
-        for n, a in enumerate(alerts)])]
+def alert_list():
+    """The box of the standing alerts' list. The browser fills it (``listAlerts`` in
+    assets/citybrain.js) from the alerts the banner steps through: each alert travels once
+    in a refresh, not also as three components of a list (in a storm of 3,361 alerts their
+    components and their fingerprint were half of a refresh's Python)."""
+    return html.Div(className="wall-alert-list")
 
 
 def table(columns: list[str], rows: list[list], *, classes: list[str] | None = None,
