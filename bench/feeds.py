@@ -49,6 +49,9 @@ from bench.servers import Gunicorn, RedisServer
 
 GOALS = {"events_per_s": 5000, "analyst_p95_ms": 500, "single_p95_ms": 1000,
          "wall_p95_ms": 5000}
+#: Seconds between two health checks, as a load balancer asks (nginx Plus, HAProxy: 2-5 s).
+HEALTH_EVERY = 2
+
 COLUMNS = ["event_id", "grid_code", "category", "channel", "department_code", "reported_at",
            "accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at",
            "deadline_at", "returned_count", "satisfaction", "lon", "lat"]
@@ -125,6 +128,18 @@ def _post(url: str, token: str, body: bytes) -> tuple[int, float, int]:
     except urllib.error.HTTPError as error:
         error.read()
         return error.code, (time.perf_counter() - start) * 1000, 0
+
+
+def _get(url: str) -> tuple[int, float]:
+    """(status, ms) of a GET."""
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            response.read()
+            return response.status, (time.perf_counter() - start) * 1000
+    except urllib.error.HTTPError as error:
+        error.read()
+        return error.code, (time.perf_counter() - start) * 1000
 
 
 class WallDisplay:
@@ -232,6 +247,15 @@ def _measure(args, server: Gunicorn, batches: Batches, token: str, wall: WallDis
             refreshes.append(wall.refresh())
             gevent.sleep(args.wall_every)
 
+    # a load balancer's health check, every HEALTH_EVERY seconds: one that waits past its
+    # timeout (often 2-5 s) takes the server out of rotation, every screen with it
+    health: list[tuple] = []
+
+    def check():
+        while not stop.is_set():
+            health.append(_get(server.url + "/healthz"))
+            gevent.sleep(HEALTH_EVERY)
+
     cpu = _cpu(server)
     start = time.time()
     runner.start(args.users, spawn_rate=args.users)
@@ -239,7 +263,7 @@ def _measure(args, server: Gunicorn, batches: Batches, token: str, wall: WallDis
     feeding = time.time()
     feeders = [gevent.spawn(feed) for _ in range(args.senders if args.batch else 0)]
     others = ([gevent.spawn(probe)] if args.probe else []) + (
-        [gevent.spawn(watch)] if args.wall_every else [])
+        [gevent.spawn(watch)] if args.wall_every else []) + [gevent.spawn(check)]
     gevent.sleep(args.seconds)
     stop.set()
     gevent.joinall(feeders, timeout=180)
@@ -255,6 +279,7 @@ def _measure(args, server: Gunicorn, batches: Batches, token: str, wall: WallDis
         "batches": _answered(fed, {200}) | {"statuses": sorted({f[0] for f in fed})},
         "single": _answered(single, {200}),
         "wall": _answered(refreshes, {200, 204}),     # 204: nothing changed
+        "health": _answered(health, {200}) | {"max": max((h[1] for h in health), default=0)},
         "analysts": _summary(samples, elapsed),
         # what the analysts asked, request by request (a change in the mix shows here)
         "analysts_by_name": {name: _summary([x for x in samples if x[1] == name])
@@ -289,6 +314,9 @@ def report(r: dict) -> str:
         f"({s['sent']} sent, {s['failed']} failed)",
         f"the wall's refresh: p50 {w['p50']:.0f} ms, p95 {w['p95']:.0f} ms ({w['sent']} asked, "
         f"{w['failed']} failed)",
+        f"/healthz: p50 {r['health']['p50']:.0f} ms, p95 {r['health']['p95']:.0f} ms, "
+        f"max {r['health']['max']:.0f} ms ({r['health']['sent']} asked, "
+        f"{r['health']['failed']} failed)",
         f"analysts: {a['requests']:,} requests, {a['failures']} failed, p50 {a['p50']:.0f} ms, "
         f"p95 {a['p95']:.0f} ms, p99 {a['p99']:.0f} ms",
         f"CPU: gunicorn {r['cpu']['gunicorn_cores']:.1f} cores, the generator "

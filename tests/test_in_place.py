@@ -806,3 +806,23 @@ def test_events_are_stored_by_month_then_cell_by_the_demo_and_by_a_load(city, tm
     sent = frame.set_index("event_id").loc[stored.index]
     assert stored["closed_at"].notna().sum() == sent["closed_at"].notna().sum()
     assert (stored["reported_at"] == pd.to_datetime(sent["reported_at"])).all()
+
+def test_health_is_answered_beside_the_requests_queries_and_fails_without_a_store(city):
+    """A load balancer's check does not wait its turn behind the requests' queries at the
+    owner (it would time out under load and take the server out of rotation), and says
+    503 once the store does not answer."""
+    from app import create_app
+    from settings import Settings
+    app = create_app(Settings(db_path=city, build_demo_if_missing=False, auth=False,
+                              cache_type="simple", store_writes="in-place"))
+    store = app.citybrain_runtime.store
+    answered: list = []
+    with store._reading:                                # a request's query answering
+        check = threading.Thread(target=lambda: answered.append(
+            app.server.test_client().get("/healthz")), daemon=True)
+        check.start()
+        check.join(timeout=30)
+        assert [(r.status_code, r.get_json()["status"]) for r in answered] == [(200, "ok")]
+    store.close()
+    gone = app.server.test_client().get("/healthz")
+    assert (gone.status_code, gone.get_json()["checks"]["store"]) == (503, "failed")

@@ -241,8 +241,9 @@ def health():
     cache = flask.current_app.extensions.get("cache", {})
     backend = next(iter(cache.values()), None) if isinstance(cache, dict) else None
     checks = {"store": "ok", "cache": "ok"}
+    meta: dict[str, str] = {}
     try:
-        runtime.store.rows("SELECT count(*) FROM meta")
+        meta = runtime.store.health_meta()
     except Exception:  # noqa: BLE001 (whatever the store raises, it did not answer)
         checks["store"] = "failed"
     if hasattr(backend, "ping") and not backend.ping():
@@ -253,7 +254,7 @@ def health():
     if runtime.principal.may("audit") or auth.from_admin_network(runtime.settings):
         answer |= {
             "pid": os.getpid(), "version": VERSION, "store": runtime.store.fingerprint,
-            "as_of": runtime.as_of.isoformat(timespec="minutes"),
+            "as_of": meta["as_of"][:16] if "as_of" in meta else None,
             "cache": ("redis" if getattr(backend, "using_redis", False) else "local")
             if hasattr(backend, "using_redis") else runtime.settings.cache_type}
     response = flask.jsonify(answer)
