@@ -635,6 +635,7 @@ def _connect_or_snapshot(path: Path, store: Path,
         if writable or "lock" not in str(exc).lower():
             raise
     snapshot = store.with_name(f".{store.name}.{uuid.uuid4().hex}.snapshot")
+    held = _hold(snapshot)          # till its name is gone: a copy nobody holds is left over
     try:
         with write_lock(store):
             copy_whole(store, snapshot)
@@ -642,6 +643,17 @@ def _connect_or_snapshot(path: Path, store: Path,
     finally:
         snapshot.unlink(missing_ok=True)
         _wal_of(snapshot).unlink(missing_ok=True)
+        os.close(held)
+
+
+def _sweep_copies(store: Path) -> None:
+    """Remove the whole copies of the store (each its size: gigabytes at 100M events) that
+    readers left beside it when their process died taking one (killed, out of memory). A
+    reader holds its copy's lock until the copy's name is gone, so one nobody holds is a
+    dead reader's."""
+    for found, match in _beside(store, r"([0-9a-f]{32}\.snapshot)(\.wal)?"):
+        if not _held(found.with_name(f".{store.name}.{match[1]}")):
+            found.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -747,7 +759,7 @@ def _live(log_: _Log) -> bool:
 
 
 def _held(marker: Path) -> bool:
-    """Whether a writer holds its lock on ``marker`` (``_hold_marker``)."""
+    """Whether a writer holds its lock on ``marker``, or a reader on its copy (``_hold``)."""
     try:
         fd = os.open(marker, os.O_RDONLY)
     except FileNotFoundError:
@@ -763,13 +775,19 @@ def _held(marker: Path) -> bool:
 
 def _hold_marker(alias: Path) -> int:
     """Create the marker of the opening through ``alias`` and hold its shared lock (the
-    descriptor, closed by ``Store.close``). Locked under a name of its own, then renamed:
-    a marker is never seen unlocked while its writer lives (``recover`` removes those)."""
-    locking = alias.with_name(f"{alias.name}.{uuid.uuid4().hex}.locking")
+    descriptor, closed by ``Store.close``); ``recover`` removes markers nobody holds."""
+    return _hold(_marker_of(_wal_of(alias)))
+
+
+def _hold(path: Path) -> int:
+    """Create an empty file at ``path`` and hold a shared lock on it (the descriptor, for
+    the caller to close): locked under a name of its own, then renamed, so it is never seen
+    unlocked while its holder lives (``_held``)."""
+    locking = path.with_name(f"{path.name}.{uuid.uuid4().hex}.locking")
     fd = os.open(locking, os.O_CREAT | os.O_RDWR, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH)
-        os.rename(locking, _marker_of(_wal_of(alias)))
+        os.rename(locking, path)
     except BaseException:
         os.close(fd)
         locking.unlink(missing_ok=True)
@@ -841,9 +859,11 @@ def recover(path: str | os.PathLike) -> None:
     server killed): their committed batches are replayed into the file (DuckDB stops at the
     last commit, so a batch cut short is left out whole). A log DuckDB refuses (not this
     file's, or older than its last checkpoint) is set aside; the logs of replaced files, and
-    of names from before inodes (whose writers checkpointed after every write), are removed.
-    Any other failure raises, the log kept. The caller holds ``write_lock``."""
+    of names from before inodes (whose writers checkpointed after every write), are removed,
+    and so are the copies dead readers left (``_sweep_copies``). Any other failure raises,
+    the log kept. The caller holds ``write_lock``."""
     path = Path(path)
+    _sweep_copies(path)
     for leftover, _ in _beside(path, r"\d+\.[0-9a-f]{32}\.recover(\.wal)?"):
         leftover.unlink(missing_ok=True)        # a recovery cut short; its log is in place
     inode = path.stat().st_ino
@@ -927,6 +947,8 @@ class Store:
                 # a reader without the right to write there, or the file held by another
                 # process (the log waits for the next writer): it reads the file as it is
                 log.warning("%s: a dead writer's log not replayed: %s", self.path.name, exc)
+        if writable:                        # the server starting: what dead readers left
+            _sweep_copies(self.path)
         self._con, self.fingerprint, self._wal, marker = _connect_file(self.path, writable)
         # a replaced store is dropped, not closed, once its last request ends: its
         # connection closes, then its marker goes

@@ -826,3 +826,40 @@ def test_health_is_answered_beside_the_requests_queries_and_fails_without_a_stor
     store.close()
     gone = app.server.test_client().get("/healthz")
     assert (gone.status_code, gone.get_json()["checks"]["store"]) == (503, "failed")
+
+
+def test_a_copy_a_dead_reader_left_is_removed_and_a_live_readers_is_kept(city):
+    """A reader of a store the server owns reads a whole copy of it (the store's size: GBs
+    at 100M events). One killed after copying, before it removed the copy's name, left it
+    for good; the next writer to open the store removes it, never one a reader still
+    holds."""
+    owner = Store(city, writable=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\n"
+         "import data.store as store\n"
+         "connect = store.connect\n"
+         "def copied_then_stuck(path, read_only):\n"
+         "    if str(path).endswith('.snapshot'):\n"
+         "        print('copied', flush=True)\n"
+         "        time.sleep(300)\n"
+         "    return connect(path, read_only=read_only)\n"
+         "store.connect = copied_then_stuck\n"
+         "store.Store(sys.argv[1])",
+         str(city)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "copied"
+        copies = list(city.parent.glob(f".{city.name}.*.snapshot"))
+        assert len(copies) == 1 and copies[0].stat().st_size > 0
+        owner.close()
+        owner = Store(city, writable=True)          # the reader lives: its copy stays
+        assert copies[0].exists()
+        reader.kill()
+        reader.wait(timeout=30)
+        owner.close()
+        owner = Store(city, writable=True)          # the server started again
+        assert list(city.parent.glob(f".{city.name}.*.snapshot*")) == []
+        assert owner.rows("SELECT count(*) FROM meta")[0][0] > 0
+    finally:
+        reader.kill()
+        reader.stdout.close()
+        owner.close()
