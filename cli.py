@@ -606,5 +606,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def run() -> int:
+    """The ``citybrain`` command. systemd, ``timeout`` and ``kill`` stop a command with
+    SIGTERM, which ends Python without its ``finally`` blocks: a backup's or a load's
+    half-written copy stayed on the disk. SIGTERM now unwinds them as Ctrl-C does, and the
+    command ends with 143 (128 + SIGTERM, as a shell reports it); a second one ends it at
+    once."""
+    import signal
+
+    def stop(signum, _frame):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, stop)
+    return main()
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run())

@@ -663,12 +663,26 @@ def new_file(dest: str | os.PathLike):
     dest = Path(dest)
     if dest.exists():
         raise FileExistsError(f"{dest} exists: a backup never overwrites a file")
+    _sweep_parts(dest.parent)
     part = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.part")
+    held = _hold(part)          # till its name is gone: a part nobody holds is left over
     try:
         yield part
         os.link(part, dest)             # not over a file that appeared meanwhile
     finally:
         part.unlink(missing_ok=True)
+        os.close(held)
+
+
+def _sweep_parts(folder: Path) -> None:
+    """Remove the parts of new files (``new_file``) whose writer died writing them: a
+    backup stopped by ``timeout`` or systemd (SIGTERM ends Python without its ``finally``)
+    left a store's size in the backups' folder for good."""
+    pattern = re.compile(r"(\..+\.[0-9a-f]{32}\.part)(\.wal)?")
+    for found in folder.glob(".*.part*"):
+        match = pattern.fullmatch(found.name)
+        if match and not _held(found.with_name(match[1])):
+            found.unlink(missing_ok=True)
 
 
 def backup(path: str | os.PathLike, dest: str | os.PathLike) -> None:

@@ -863,3 +863,47 @@ def test_a_copy_a_dead_reader_left_is_removed_and_a_live_readers_is_kept(city):
         reader.kill()
         reader.stdout.close()
         owner.close()
+
+
+#: `citybrain backup` stuck once its store's copy is written, before it checkpoints it.
+_STUCK_BACKUP = """import sys, time
+import data.store as store
+connect = store.connect
+def copied_then_stuck(path, read_only=True):
+    if str(path).endswith('.part'):
+        print('copied', flush=True)
+        time.sleep(300)
+    return connect(path, read_only=read_only)
+store.connect = copied_then_stuck
+sys.argv[0] = 'citybrain'
+import cli
+raise SystemExit(cli.run())
+"""
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGKILL"])
+def test_a_backup_stopped_midway_leaves_no_part_of_itself(city, tmp_path, stop):
+    """A backup stopped by systemd or ``timeout`` (SIGTERM) unwinds: nothing of it is left
+    in the folder, and it ends with 143. One killed outright (SIGKILL) leaves its part (the
+    store's size), which the next backup into that folder removes."""
+    import signal
+    folder = tmp_path / "backup"
+    stuck = subprocess.Popen([sys.executable, "-c", _STUCK_BACKUP, "backup", str(folder),
+                              "--db", str(city)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert stuck.stdout.readline().strip() == "copied"
+        parts = [p for p in folder.iterdir() if p.name.endswith(".part")]
+        assert len(parts) == 1 and parts[0].stat().st_size > 0
+        stuck.send_signal(getattr(signal, stop))
+        code = stuck.wait(timeout=60)
+    finally:
+        stuck.kill()
+        stuck.stdout.close()
+    if stop == "SIGTERM":
+        assert code == 143 and list(folder.iterdir()) == []
+        return
+    assert [p.name for p in folder.iterdir() if p.name.endswith(".part")] == [parts[0].name]
+    again = subprocess.run([sys.executable, "cli.py", "backup", str(folder), "--db", str(city)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["city.duckdb"]
