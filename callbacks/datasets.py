@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +22,7 @@ from data.demo.city import SOURCE as DEMO_SOURCE
 from data.load.build import BOUNDARY_KINDS, KINDS, POINT_KINDS, Item
 from data.load.isolated import Limits, load_isolated
 from data.load.problems import LoadError
+from data.store import scratch
 from geo import crs
 from layouts import datasets
 from layouts.ids import Datasets, Shell
@@ -143,8 +143,8 @@ def load_upload(runtime, contents: str, filename: str, kind: str, sheet: str | N
     if kind not in BOUNDARY_KINDS and sheet:
         options["sheet"] = str(sheet)[:100]
     db = Path(runtime.settings.db_path)
-    with tempfile.TemporaryDirectory(dir=db.parent, prefix=".upload-") as folder:
-        path = Path(folder) / name
+    with scratch(db, ".upload-") as folder:
+        path = folder / name
         path.write_bytes(raw)
         try:
             # in a child process within the upload limits: a file that unpacks into

@@ -14,7 +14,9 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 import threading
+import time
 import uuid
 import weakref
 from contextlib import contextmanager, nullcontext
@@ -683,6 +685,45 @@ def _sweep_parts(folder: Path) -> None:
         match = pattern.fullmatch(found.name)
         if match and not _held(found.with_name(match[1])):
             found.unlink(missing_ok=True)
+
+
+#: What the folders beside a store for files on their way in are named after (``scratch``).
+SCRATCH_PREFIXES = (".feed-", ".upload-")
+
+
+@contextmanager
+def scratch(store: str | os.PathLike, prefix: str):
+    """Yield a new folder beside the store for a file on its way in (``prefix``: a feed's
+    batch, an upload), removed when the block ends. Held while in use, so that one whose
+    process died meanwhile is removed by the next server to start (``sweep_scratch``)."""
+    assert prefix in SCRATCH_PREFIXES, prefix
+    folder = Path(tempfile.mkdtemp(dir=Path(store).parent, prefix=prefix))
+    held = _hold(folder / ".held")
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(held)
+
+
+def sweep_scratch(store: str | os.PathLike, grace_seconds: float = 3600) -> None:
+    """Remove the folders beside the store (``scratch``) whose process died while its file
+    was on its way in: a server killed mid-batch or mid-upload left each (up to a batch's
+    or an upload's size) for good. One not yet marked as held is left ``grace_seconds``: it
+    may be a moment old."""
+    parent = Path(store).parent
+    for prefix in SCRATCH_PREFIXES:
+        for folder in parent.glob(f"{prefix}*"):
+            mark = folder / ".held"
+            if mark.exists():
+                left = not _held(mark)
+            else:
+                try:
+                    left = time.time() - folder.stat().st_mtime > grace_seconds
+                except FileNotFoundError:
+                    continue
+            if left and folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def backup(path: str | os.PathLike, dest: str | os.PathLike) -> None:

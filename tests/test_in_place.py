@@ -11,6 +11,7 @@ import http.client
 import os
 import shutil
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -907,3 +908,39 @@ def test_a_backup_stopped_midway_leaves_no_part_of_itself(city, tmp_path, stop):
                            cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["city.duckdb"]
+
+
+def test_a_folder_a_killed_server_left_for_a_batch_is_removed_when_a_server_starts(
+        city, tmp_path):
+    """A feed's batch and an upload wait in a folder beside the store while they load; a
+    server killed meanwhile left the folder (up to a batch's or an upload's size) for good.
+    The next server to start removes it, never one a live server holds, nor one just made."""
+    import signal
+
+    from app import create_app
+    from data.store import scratch
+    from settings import Settings
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\n"
+         "from data.store import scratch\n"
+         "with scratch(sys.argv[1], '.feed-') as folder:\n"
+         "    (folder / 'events.csv').write_text('event_id\\n1\\n')\n"
+         "    print(folder, flush=True)\n"
+         "    time.sleep(300)", str(city)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        dead = Path(holder.stdout.readline().strip())
+        assert (dead / "events.csv").exists()
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=30)
+    finally:
+        holder.kill()
+        holder.stdout.close()
+    old, new = (Path(tempfile.mkdtemp(dir=city.parent, prefix=".upload-")) for _ in range(2))
+    os.utime(old, (time.time() - 7200, time.time() - 7200))     # unmarked, two hours old
+    with scratch(city, ".upload-") as live:
+        create_app(Settings(db_path=city, build_demo_if_missing=False, auth=False,
+                            cache_type="simple", store_writes="copy"))     # a server starts
+        assert live.exists() and new.exists()
+        assert not dead.exists() and not old.exists()
+    assert not live.exists()

@@ -17,7 +17,6 @@ import csv
 import hashlib
 import io
 import json
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from flask_limiter import RateLimitExceeded
 from data.access import FEED_KINDS, Access, what
 from data.load.build import Item, load
 from data.load.problems import LoadError
+from data.store import scratch
 from settings import local_now
 from web.limits import limit_view
 
@@ -224,8 +224,8 @@ def post_rows(kind: str):
     if count == 0:
         return _error(400, "the batch holds no rows")
     db = Path(settings.db_path)
-    with tempfile.TemporaryDirectory(dir=db.parent, prefix=".feed-") as folder:
-        path = Path(folder) / f"{kind}.csv"
+    with scratch(db, ".feed-") as folder:
+        path = folder / f"{kind}.csv"
         path.write_bytes(table)
         try:
             report = load(db, [Item(kind, path)], source=f"feed:{name}", wait=True,
