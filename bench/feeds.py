@@ -131,15 +131,17 @@ def _post(url: str, token: str, body: bytes) -> tuple[int, float, int]:
 
 
 def _get(url: str) -> tuple[int, float]:
-    """(status, ms) of a GET."""
+    """(status, ms) of a GET; status 0: no answer (refused, or none in 30 s)."""
     start = time.perf_counter()
     try:
-        with urllib.request.urlopen(url, timeout=120) as response:
+        with urllib.request.urlopen(url, timeout=30) as response:
             response.read()
             return response.status, (time.perf_counter() - start) * 1000
     except urllib.error.HTTPError as error:
         error.read()
         return error.code, (time.perf_counter() - start) * 1000
+    except OSError:             # URLError, a timeout: counted as failed, not lost
+        return 0, (time.perf_counter() - start) * 1000
 
 
 class WallDisplay:

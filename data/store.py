@@ -637,7 +637,7 @@ def _connect_or_snapshot(path: Path, store: Path,
         if writable or "lock" not in str(exc).lower():
             raise
     snapshot = store.with_name(f".{store.name}.{uuid.uuid4().hex}.snapshot")
-    held = _hold(snapshot)          # till its name is gone: a copy nobody holds is left over
+    held = _hold(snapshot, 0o666)   # till its name is gone: a copy nobody holds is left over
     try:
         with write_lock(store):
             copy_whole(store, snapshot)
@@ -648,16 +648,6 @@ def _connect_or_snapshot(path: Path, store: Path,
         os.close(held)
 
 
-def _sweep_copies(store: Path) -> None:
-    """Remove the whole copies of the store (each its size: gigabytes at 100M events) that
-    readers left beside it when their process died taking one (killed, out of memory). A
-    reader holds its copy's lock until the copy's name is gone, so one nobody holds is a
-    dead reader's."""
-    for found, match in _beside(store, r"([0-9a-f]{32}\.snapshot)(\.wal)?"):
-        if not _held(found.with_name(f".{store.name}.{match[1]}")):
-            found.unlink(missing_ok=True)
-
-
 @contextmanager
 def new_file(dest: str | os.PathLike):
     """Yield a hidden path beside ``dest`` to write a new file at: it becomes ``dest`` when
@@ -665,26 +655,15 @@ def new_file(dest: str | os.PathLike):
     dest = Path(dest)
     if dest.exists():
         raise FileExistsError(f"{dest} exists: a backup never overwrites a file")
-    _sweep_parts(dest.parent)
+    _sweep(dest.parent, _PART)
     part = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.part")
-    held = _hold(part)          # till its name is gone: a part nobody holds is left over
+    held = _hold(part, 0o666)   # till its name is gone: a part nobody holds is left over
     try:
         yield part
         os.link(part, dest)             # not over a file that appeared meanwhile
     finally:
         part.unlink(missing_ok=True)
         os.close(held)
-
-
-def _sweep_parts(folder: Path) -> None:
-    """Remove the parts of new files (``new_file``) whose writer died writing them: a
-    backup stopped by ``timeout`` or systemd (SIGTERM ends Python without its ``finally``)
-    left a store's size in the backups' folder for good."""
-    pattern = re.compile(r"(\..+\.[0-9a-f]{32}\.part)(\.wal)?")
-    for found in folder.glob(".*.part*"):
-        match = pattern.fullmatch(found.name)
-        if match and not _held(found.with_name(match[1])):
-            found.unlink(missing_ok=True)
 
 
 #: What the folders beside a store for files on their way in are named after (``scratch``).
@@ -695,35 +674,58 @@ SCRATCH_PREFIXES = (".feed-", ".upload-")
 def scratch(store: str | os.PathLike, prefix: str):
     """Yield a new folder beside the store for a file on its way in (``prefix``: a feed's
     batch, an upload), removed when the block ends. Held while in use, so that one whose
-    process died meanwhile is removed by the next server to start (``sweep_scratch``)."""
+    process died meanwhile is removed by the next server to start (``sweep_left_over``)."""
     assert prefix in SCRATCH_PREFIXES, prefix
     folder = Path(tempfile.mkdtemp(dir=Path(store).parent, prefix=prefix))
-    held = _hold(folder / ".held")
+    held = None
     try:
+        held = _hold(folder / ".held")
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-        os.close(held)
+        if held is not None:
+            os.close(held)
 
 
-def sweep_scratch(store: str | os.PathLike, grace_seconds: float = 3600) -> None:
-    """Remove the folders beside the store (``scratch``) whose process died while its file
-    was on its way in: a server killed mid-batch or mid-upload left each (up to a batch's
-    or an upload's size) for good. One not yet marked as held is left ``grace_seconds``: it
-    may be a moment old."""
-    parent = Path(store).parent
+#: The names of what a dead process left (``_sweep``): group 1 names the file it held.
+_SNAPSHOT = r"(\..+\.[0-9a-f]{32}\.snapshot)(\.wal)?"     # a reader's whole copy
+_PART = r"(\..+\.[0-9a-f]{32}\.part)(\.wal|-journal)?"    # a new file (a backup's) on its way
+
+
+def sweep_left_over(store: str | os.PathLike, grace_seconds: float = 3600) -> None:
+    """Remove what processes killed (kill -9, out of memory) left beside the store for good:
+    the whole copies readers take of a store the server owns (the store's size: GBs at
+    100M events), and the folders a feed's batch or an upload waits in (``scratch``). Only
+    those nobody holds; a folder not yet marked as held is left ``grace_seconds``: it may be
+    a moment old. The server calls it as it starts, a load as it recovers the store."""
+    store = Path(store)
+    _sweep(store.parent, _SNAPSHOT, prefix=f".{store.name}.")
     for prefix in SCRATCH_PREFIXES:
-        for folder in parent.glob(f"{prefix}*"):
+        for folder in store.parent.glob(f"{prefix}*"):
             mark = folder / ".held"
-            if mark.exists():
-                left = not _held(mark)
-            else:
-                try:
-                    left = time.time() - folder.stat().st_mtime > grace_seconds
-                except FileNotFoundError:
-                    continue
+            try:
+                left = (not _held(mark) if mark.exists() else
+                        time.time() - folder.stat().st_mtime > grace_seconds)
+            except OSError:         # gone meanwhile, or another user's: not ours to judge
+                continue
             if left and folder.is_dir():
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sweep(folder: Path, pattern: str, prefix: str = ".") -> None:
+    """Remove the files in ``folder`` named ``pattern`` (starting with ``prefix``) whose held
+    file (``_hold``: the pattern's group 1) nobody holds: its process died."""
+    name = re.compile(pattern)
+    for found in folder.glob(f"{prefix}*"):
+        match = name.fullmatch(found.name)
+        if not match or not found.name.startswith(prefix):
+            continue
+        try:
+            if _held(found.with_name(match[1])):
+                continue
+        except OSError:             # another user's: not ours to remove
+            continue
+        found.unlink(missing_ok=True)
 
 
 def backup(path: str | os.PathLike, dest: str | os.PathLike) -> None:
@@ -834,12 +836,13 @@ def _hold_marker(alias: Path) -> int:
     return _hold(_marker_of(_wal_of(alias)))
 
 
-def _hold(path: Path) -> int:
+def _hold(path: Path, mode: int = 0o600) -> int:
     """Create an empty file at ``path`` and hold a shared lock on it (the descriptor, for
     the caller to close): locked under a name of its own, then renamed, so it is never seen
-    unlocked while its holder lives (``_held``)."""
+    unlocked while its holder lives (``_held``). ``mode``: a file that becomes a copy of the
+    store keeps the umask's mode, as a copy would."""
     locking = path.with_name(f"{path.name}.{uuid.uuid4().hex}.locking")
-    fd = os.open(locking, os.O_CREAT | os.O_RDWR, 0o600)
+    fd = os.open(locking, os.O_CREAT | os.O_RDWR, mode)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH)
         os.rename(locking, path)
@@ -915,10 +918,10 @@ def recover(path: str | os.PathLike) -> None:
     last commit, so a batch cut short is left out whole). A log DuckDB refuses (not this
     file's, or older than its last checkpoint) is set aside; the logs of replaced files, and
     of names from before inodes (whose writers checkpointed after every write), are removed,
-    and so are the copies dead readers left (``_sweep_copies``). Any other failure raises,
+    and so is what dead processes left (``sweep_left_over``). Any other failure raises,
     the log kept. The caller holds ``write_lock``."""
     path = Path(path)
-    _sweep_copies(path)
+    sweep_left_over(path)
     for leftover, _ in _beside(path, r"\d+\.[0-9a-f]{32}\.recover(\.wal)?"):
         leftover.unlink(missing_ok=True)        # a recovery cut short; its log is in place
     inode = path.stat().st_ino
@@ -1002,8 +1005,6 @@ class Store:
                 # a reader without the right to write there, or the file held by another
                 # process (the log waits for the next writer): it reads the file as it is
                 log.warning("%s: a dead writer's log not replayed: %s", self.path.name, exc)
-        if writable:                        # the server starting: what dead readers left
-            _sweep_copies(self.path)
         self._con, self.fingerprint, self._wal, marker = _connect_file(self.path, writable)
         # a replaced store is dropped, not closed, once its last request ends: its
         # connection closes, then its marker goes

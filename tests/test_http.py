@@ -167,7 +167,8 @@ def test_a_fresh_server_serves_its_scripts_to_requests_arriving_together(app, se
                if "_dash-component-suites" in url]
     assert len(scripts) >= 5, page[:2000]
     for _ in range(3):     # a race: a few fresh servers, each asked for every script at once
-        fresh = create_app(settings).server
+        fresh_app = create_app(settings)
+        fresh = fresh_app.server
         start = threading.Barrier(len(scripts))
         statuses: dict[str, int] = {}
 
@@ -181,4 +182,5 @@ def test_a_fresh_server_serves_its_scripts_to_requests_arriving_together(app, se
             thread.start()
         for thread in threads:
             thread.join()
+        fresh_app.citybrain_runtime.store.close()
         assert statuses == dict.fromkeys(scripts, 200)

@@ -11,8 +11,8 @@ import http.client
 import os
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -808,6 +808,7 @@ def test_events_are_stored_by_month_then_cell_by_the_demo_and_by_a_load(city, tm
     assert stored["closed_at"].notna().sum() == sent["closed_at"].notna().sum()
     assert (stored["reported_at"] == pd.to_datetime(sent["reported_at"])).all()
 
+
 def test_health_is_answered_beside_the_requests_queries_and_fails_without_a_store(city):
     """A load balancer's check does not wait its turn behind the requests' queries at the
     owner (it would time out under load and take the server out of rotation), and says
@@ -829,57 +830,55 @@ def test_health_is_answered_beside_the_requests_queries_and_fails_without_a_stor
     assert (gone.status_code, gone.get_json()["checks"]["store"]) == (503, "failed")
 
 
+def _stuck_after_copying(suffix: str, *command: str) -> subprocess.Popen:
+    """A process that runs ``command`` (a ``citybrain`` command line; a store's path alone:
+    a reader opening it) and, once it has copied the store into a file ending in
+    ``suffix``, says "copied" and waits before it opens the copy, to be stopped there."""
+    script = "\n".join([
+        "import sys, time",
+        "import data.store as store",
+        "connect = store.connect",
+        "def copied_then_stuck(path, read_only=True):",
+        f"    if str(path).endswith({suffix!r}):",
+        "        print('copied', flush=True)",
+        "        time.sleep(300)",
+        "    return connect(path, read_only=read_only)",
+        "store.connect = copied_then_stuck",
+        "sys.argv[0] = 'citybrain'",
+        "import cli",
+        "if len(sys.argv) > 2:",
+        "    raise SystemExit(cli.run())",
+        "store.Store(sys.argv[1])"])
+    process = subprocess.Popen([sys.executable, "-c", script, *command], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "copied"
+    return process
+
+
 def test_a_copy_a_dead_reader_left_is_removed_and_a_live_readers_is_kept(city):
     """A reader of a store the server owns reads a whole copy of it (the store's size: GBs
     at 100M events). One killed after copying, before it removed the copy's name, left it
-    for good; the next writer to open the store removes it, never one a reader still
-    holds."""
+    for good; a server starting removes it, never one a reader still holds."""
     owner = Store(city, writable=True)
-    reader = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\n"
-         "import data.store as store\n"
-         "connect = store.connect\n"
-         "def copied_then_stuck(path, read_only):\n"
-         "    if str(path).endswith('.snapshot'):\n"
-         "        print('copied', flush=True)\n"
-         "        time.sleep(300)\n"
-         "    return connect(path, read_only=read_only)\n"
-         "store.connect = copied_then_stuck\n"
-         "store.Store(sys.argv[1])",
-         str(city)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    reader = None
     try:
-        assert reader.stdout.readline().strip() == "copied"
+        reader = _stuck_after_copying(".snapshot", str(city))
         copies = list(city.parent.glob(f".{city.name}.*.snapshot"))
         assert len(copies) == 1 and copies[0].stat().st_size > 0
         owner.close()
-        owner = Store(city, writable=True)          # the reader lives: its copy stays
+        owner = _served(city).store                 # the reader lives: its copy stays
         assert copies[0].exists()
         reader.kill()
         reader.wait(timeout=30)
         owner.close()
-        owner = Store(city, writable=True)          # the server started again
+        owner = _served(city).store                 # the server started again
         assert list(city.parent.glob(f".{city.name}.*.snapshot*")) == []
         assert owner.rows("SELECT count(*) FROM meta")[0][0] > 0
     finally:
-        reader.kill()
-        reader.stdout.close()
+        if reader is not None:
+            reader.kill()
+            reader.stdout.close()
         owner.close()
-
-
-#: `citybrain backup` stuck once its store's copy is written, before it checkpoints it.
-_STUCK_BACKUP = """import sys, time
-import data.store as store
-connect = store.connect
-def copied_then_stuck(path, read_only=True):
-    if str(path).endswith('.part'):
-        print('copied', flush=True)
-        time.sleep(300)
-    return connect(path, read_only=read_only)
-store.connect = copied_then_stuck
-sys.argv[0] = 'citybrain'
-import cli
-raise SystemExit(cli.run())
-"""
 
 
 @pytest.mark.parametrize("stop", ["SIGTERM", "SIGKILL"])
@@ -889,10 +888,8 @@ def test_a_backup_stopped_midway_leaves_no_part_of_itself(city, tmp_path, stop):
     store's size), which the next backup into that folder removes."""
     import signal
     folder = tmp_path / "backup"
-    stuck = subprocess.Popen([sys.executable, "-c", _STUCK_BACKUP, "backup", str(folder),
-                              "--db", str(city)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    stuck = _stuck_after_copying(".part", "backup", str(folder), "--db", str(city))
     try:
-        assert stuck.stdout.readline().strip() == "copied"
         parts = [p for p in folder.iterdir() if p.name.endswith(".part")]
         assert len(parts) == 1 and parts[0].stat().st_size > 0
         stuck.send_signal(getattr(signal, stop))
@@ -917,9 +914,7 @@ def test_a_folder_a_killed_server_left_for_a_batch_is_removed_when_a_server_star
     The next server to start removes it, never one a live server holds, nor one just made."""
     import signal
 
-    from app import create_app
     from data.store import scratch
-    from settings import Settings
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\n"
          "from data.store import scratch\n"
@@ -939,8 +934,7 @@ def test_a_folder_a_killed_server_left_for_a_batch_is_removed_when_a_server_star
     old, new = (Path(tempfile.mkdtemp(dir=city.parent, prefix=".upload-")) for _ in range(2))
     os.utime(old, (time.time() - 7200, time.time() - 7200))     # unmarked, two hours old
     with scratch(city, ".upload-") as live:
-        create_app(Settings(db_path=city, build_demo_if_missing=False, auth=False,
-                            cache_type="simple", store_writes="copy"))     # a server starts
+        _served(city).store.close()                 # a server starts
         assert live.exists() and new.exists()
         assert not dead.exists() and not old.exists()
     assert not live.exists()
