@@ -27,6 +27,7 @@ from geo import crs
 from layouts import datasets
 from layouts.ids import Datasets, Shell
 from settings import local_now
+from web import limits
 
 #: An upload's file name keeps letters (Chinese too), digits, dot, dash and underscore only.
 _UNSAFE = re.compile(r"[^\w.\-]+")
@@ -148,10 +149,13 @@ def load_upload(runtime, contents: str, filename: str, kind: str, sheet: str | N
         path.write_bytes(raw)
         try:
             # in a child process within the upload limits: a file that unpacks into
-            # gigabytes is refused there, and this server serves on
-            report = load_isolated(db, [Item(kind, path, options)], now=local_now(runtime.settings.time_zone),
-                                   limits=Limits(runtime.settings.load_memory_mb,
-                                                 runtime.settings.load_seconds))
+            # gigabytes is refused there, and this server serves on, its slot given to
+            # the other callbacks while it waits
+            with limits.aside():
+                report = load_isolated(db, [Item(kind, path, options)],
+                                       now=local_now(runtime.settings.time_zone),
+                                       limits=Limits(runtime.settings.load_memory_mb,
+                                                     runtime.settings.load_seconds))
         except LoadError as error:
             # problems name the file as the reader got it: the upload's temporary path
             lines = [str(p).replace(str(path), name) for p in error.problems]

@@ -149,6 +149,52 @@ def test_sec006_a_vrt_upload_on_the_data_screen_reads_nothing(signed_in_app, tmp
     assert _sign_in(app, "ana-after")[1].status_code == 302
 
 
+def test_an_upload_waiting_for_its_load_leaves_its_slot_to_the_other_callbacks(
+        settings, city_copy, tmp_path, monkeypatch):
+    """An upload loads in a process of its own, for up to CITYBRAIN_LOAD_SECONDS; its
+    callback gives its slot back while it waits, so with one slot the other callbacks (the
+    wall's, the analysts') still run."""
+    import callbacks.datasets
+    from app import create_app
+    app = create_app(settings.with_(db_path=city_copy, auth=True, callback_slots=1,
+                                    access_path=tmp_path / "access.sqlite"))
+    app.server.extensions["citybrain_access"].add_user("sta-slot", "staff", PASSWORD)
+    loading, done = threading.Event(), threading.Event()
+
+    def slow_load(*_args, **_kwargs):       # the child process, loading a big file
+        loading.set()
+        done.wait(60)
+        raise LoadError([])
+    monkeypatch.setattr(callbacks.datasets, "load_isolated", slow_load)
+    uploader, _ = _sign_in(app, "sta-slot")
+    analyst, _ = _sign_in(app, "sta-slot")
+    answers: dict[str, int] = {}
+
+    def post(name, client, body):
+        answers[name] = client.post("/_dash-update-component", headers=_csrf(client),
+                                    json=body).status_code
+
+    upload = threading.Thread(target=post, args=("upload", uploader, _upload_body(
+        app, "e.csv", "events", b"event_id\n1\n", _filters(app))), daemon=True)
+    upload.start()
+    try:
+        assert loading.wait(60)
+        render = {"output": "app-page.children",
+                  "outputs": {"id": "app-page", "property": "children"},
+                  "inputs": [{"id": "app-url", "property": "pathname", "value": "/data"}],
+                  "state": [{"id": "app-url", "property": "search", "value": ""}],
+                  "changedPropIds": ["app-url.pathname"]}
+        other = threading.Thread(target=post, args=("render", analyst, render), daemon=True)
+        other.start()
+        other.join(timeout=30)
+        assert answers == {"render": 200}           # answered while the upload still waits
+    finally:
+        done.set()
+        upload.join(timeout=60)
+        app.citybrain_runtime.store.close()
+    assert answers == {"render": 200, "upload": 200}
+
+
 # --- compressed bombs ---------------------------------------------------------------------------
 
 def test_sec007_compressed_bombs_are_refused_unread(city_copy, tmp_path, capsys):

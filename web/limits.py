@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+from contextlib import contextmanager
 
 import flask
 
@@ -43,6 +44,24 @@ def gate_view(server: flask.Flask, endpoint: str, slots: int) -> None:
     @functools.wraps(view)
     def gated(*args, **kwargs):
         with gate:
+            flask.g.callback_gate = gate        # for ``aside``
             return view(*args, **kwargs)
 
     server.view_functions[endpoint] = gated
+
+
+@contextmanager
+def aside():
+    """Give this request's slot (``gate_view``) back while the block waits for another
+    process, and take one again after: an upload loads in a process of its own for up to
+    CITYBRAIN_LOAD_SECONDS, and meanwhile the wall's and the analysts' callbacks run in its
+    slot (two uploads at once held two of three). Outside a gated request: nothing."""
+    gate = flask.g.get("callback_gate") if flask.has_request_context() else None
+    if gate is None:
+        yield
+        return
+    gate.release()
+    try:
+        yield
+    finally:
+        gate.acquire()
