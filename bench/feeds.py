@@ -116,30 +116,31 @@ class Batches:
             yield len(frame), self.body(frame)
 
 
-def _post(url: str, token: str, body: bytes) -> tuple[int, float, int]:
-    """(status, ms, accepted)."""
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
+def _timed(request, timeout: float, open_=urllib.request.urlopen
+           ) -> tuple[int, float, bytes]:
+    """(status, ms, body) of a request (an error status: no body)."""
     start = time.perf_counter()
     try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            accepted = json.loads(response.read())["accepted"]
-            return response.status, (time.perf_counter() - start) * 1000, accepted
+        with open_(request, timeout=timeout) as response:
+            body = response.read()
+            return response.status, (time.perf_counter() - start) * 1000, body
     except urllib.error.HTTPError as error:
         error.read()
-        return error.code, (time.perf_counter() - start) * 1000, 0
+        return error.code, (time.perf_counter() - start) * 1000, b""
+
+
+def _post(url: str, token: str, body: bytes) -> tuple[int, float, int]:
+    """(status, ms, accepted)."""
+    status, ms, answer = _timed(urllib.request.Request(url, data=body, method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "text/csv"}), 120)
+    return status, ms, json.loads(answer)["accepted"] if status < 400 else 0
 
 
 def _get(url: str) -> tuple[int, float]:
     """(status, ms) of a GET; status 0: no answer (refused, or none in 30 s)."""
     start = time.perf_counter()
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            response.read()
-            return response.status, (time.perf_counter() - start) * 1000
-    except urllib.error.HTTPError as error:
-        error.read()
-        return error.code, (time.perf_counter() - start) * 1000
+        return _timed(url, 30)[:2]
     except OSError:             # URLError, a timeout: counted as failed, not lost
         return 0, (time.perf_counter() - start) * 1000
 
@@ -172,14 +173,7 @@ class WallDisplay:
                                          method="POST", headers={
                                              "Content-Type": "application/json",
                                              "X-CSRFToken": token})
-        start = time.perf_counter()
-        try:
-            with self.opener.open(request, timeout=120) as response:
-                response.read()
-                return response.status, (time.perf_counter() - start) * 1000
-        except urllib.error.HTTPError as error:
-            error.read()
-            return error.code, (time.perf_counter() - start) * 1000
+        return _timed(request, 120, self.opener.open)[:2]
 
 
 def run(args) -> dict:

@@ -718,7 +718,7 @@ def _sweep(folder: Path, pattern: str, prefix: str = ".") -> None:
     name = re.compile(pattern)
     for found in folder.glob(f"{prefix}*"):
         match = name.fullmatch(found.name)
-        if not match or not found.name.startswith(prefix):
+        if not match:
             continue
         try:
             if _held(found.with_name(match[1])):
