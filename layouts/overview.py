@@ -31,7 +31,11 @@ def page(*, ids, lang: str, head, bar, map_figure, layer_options: list[dict], la
             frame.graph_panel(Overview.TREND, "area-trend"),
             frame.graph_panel(Overview.AIR, "area-air"),
             frame.graph_panel(Overview.EVENTS_STATUS, "area-events"),
-            html.Div(className="panel chart-panel area-map map-panel", children=[
+            # the map's column has the map's width before the map arrives (it is drawn a
+            # moment after the charts): an empty column let the charts beside it draw at
+            # 937 px and rely on a resize that a loaded machine could lose
+            html.Div(className="panel chart-panel area-map map-panel",
+                     style={"width": f"{MAP_SIZE[0]}px"}, children=[
                 # the map arrives drawn for this query; its first recolour is skipped
                 dcc.Store(id=Overview.MAP_DRAWN, data=map_drawn_for),
                 dcc.Graph(id=Overview.MAP, figure=map_figure, config=MAP_CONFIG,

@@ -148,3 +148,37 @@ def test_lay001_every_screen_holds_its_text(browser, live_server, size, lang):
         assert errors == []
     finally:
         context.close()
+
+
+#: Every frame from the page's start: a chart sizing itself to its panel (no width of its own)
+#: whose drawing is not its panel's width, as [id, drawn, panel].
+MISDRAWN = """
+window.__misdrawn = [];
+(function watch() {
+  for (const g of document.querySelectorAll('.js-plotly-plot')) {
+    const drawn = g._fullLayout && g._fullLayout.width;
+    if (drawn && !(g.layout && g.layout.width) && Math.abs(drawn - g.clientWidth) > 2) {
+      window.__misdrawn.push([g.closest('[id]').id, Math.round(drawn), g.clientWidth]);
+    }
+  }
+  requestAnimationFrame(watch);
+})();
+"""
+
+
+def test_lay002_overview_charts_are_drawn_at_their_panels_width(browser, live_server):
+    """The map arrives a moment after the charts around it; its column had no width until
+    then, so the charts were first drawn 937 px wide and depended on a resize to fit their
+    543 px panels. On a loaded machine that resize was lost for good (lay001 found tool bars
+    past the window's edge): the map's column now has the map's width from the start."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    context.add_init_script(MISDRAWN)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(f"{live_server.url}/?lang=en")
+        _settled(page)
+        assert page.evaluate("document.querySelectorAll('.js-plotly-plot').length") == 6
+        assert page.evaluate("window.__misdrawn") == []
+    finally:
+        context.close()
