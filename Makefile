@@ -112,10 +112,11 @@ bench-load: install-test
 	$(PY) -m bench.load
 
 # The 100M-event city (built once under bench/out/, ~26 min, ~45 GB of temporary disk) and
-# its callbacks (the naive baseline cannot hold it); batches in place against copies; feeds
-# while 20 analysts browse (bench/README.md).
+# its callbacks (the naive baseline cannot hold it); single events written while a backup
+# copies the store (bench/README.md).
 bench-100m: install-test
 	$(PY) -m bench --scales 100m --requests 20 --no-naive
+	$(PY) -m bench.backup --scales 10m,100m
 
 bench-feeds: install-test
 	$(PY) -m bench.writes --scales 1m,10m

@@ -12,6 +12,7 @@ import heapq
 import itertools
 import logging
 import os
+import random
 import re
 import shutil
 import tempfile
@@ -639,8 +640,7 @@ def _connect_or_snapshot(path: Path, store: Path,
     snapshot = store.with_name(f".{store.name}.{uuid.uuid4().hex}.snapshot")
     held = _hold(snapshot, 0o666)   # till its name is gone: a copy nobody holds is left over
     try:
-        with write_lock(store):
-            copy_whole(store, snapshot)
+        copy_live(store, snapshot)
         return connect(snapshot, read_only=True)
     finally:
         snapshot.unlink(missing_ok=True)
@@ -730,13 +730,13 @@ def _sweep(folder: Path, pattern: str, prefix: str = ".") -> None:
 
 def backup(path: str | os.PathLike, dest: str | os.PathLike) -> None:
     """Write a whole copy of the store at ``path`` to ``dest``, one file, while a server may
-    be writing it: taken under the lock with the owner's log (``copy_whole``), the log then
-    moved into the copy. A plain ``cp`` of a served file misses what its log holds."""
+    be writing it: the file copied beside the writers, its owner's log under the lock
+    (``copy_live``), the log then moved into the copy. A plain ``cp`` of a served file
+    misses what its log holds."""
     path = Path(path)
     with new_file(dest) as part:
         try:
-            with write_lock(path):
-                copy_whole(path, part)
+            copy_live(path, part)
             con = connect(part, read_only=False)
             con.execute("CHECKPOINT")
             con.close()
@@ -972,6 +972,55 @@ def copy_whole(path: str | os.PathLike, dest: str | os.PathLike) -> None:
     path, dest = Path(path), Path(dest)
     if _needs_recovery(path):
         recover(path)
+    shutil.copyfile(path, dest)
+    _copy_log(path, dest)
+
+
+def copy_live(path: str | os.PathLike, dest: str | os.PathLike) -> None:
+    """Copy the store at ``path`` to ``dest`` as ``copy_whole`` does, while its owner goes on
+    writing: the file is copied without the lock (6.9 GB at 100M events, long enough to
+    hold up every feed), then, under the lock, its log alone if the file was not written
+    or replaced meanwhile (``_unwritten_mark``; a batch goes to the log, the file changes
+    at a checkpoint), else the whole again."""
+    path, dest = Path(path), Path(dest)
+    with write_lock(path):
+        if _needs_recovery(path):
+            recover(path)
+        before = _unwritten_mark(path)
+    if before is None:              # another user's file: the whole under the lock
+        with write_lock(path):
+            copy_whole(path, dest)
+        return
+    shutil.copyfile(path, dest)
+    with write_lock(path):
+        if _file_state(path) == before and not _needs_recovery(path):
+            _copy_log(path, dest)
+        else:       # (a writer that died meanwhile: its log is replayed into the file first)
+            copy_whole(path, dest)
+
+
+def _unwritten_mark(path: Path) -> tuple | None:
+    """Set the file's time of change up to a millisecond back (at random: two copies mark
+    it differently), to a time no later write can give it whatever the clock's grain, and
+    return the file's state (``_file_state``): a write or a replacement from now on changes
+    it. The caller holds ``write_lock``, so nothing is being written. None if this process
+    may not set the time."""
+    stat = path.stat()
+    try:
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - 1 - random.randrange(10**6)))
+    except OSError:         # another user's file, a read-only mount
+        return None
+    return _file_state(path)
+
+
+def _file_state(path: Path) -> tuple:
+    stat = path.stat()
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _copy_log(path: Path, dest: Path) -> None:
+    """Copy the log of the store at ``path``'s live writer as ``dest``'s (or remove
+    ``dest``'s: none). The caller holds ``write_lock``."""
     inode = path.stat().st_ino
     logs = [found.wal for found in _logs(path) if found.inode == inode and _live(found)]
     if _wal_of(path).exists():          # a writer that opened the file by its own name
@@ -979,7 +1028,6 @@ def copy_whole(path: str | os.PathLike, dest: str | os.PathLike) -> None:
     if len(logs) > 1:
         raise RuntimeError(f"{path.name} has {len(logs)} writers' logs: "
                            f"{', '.join(w.name for w in logs)}")
-    shutil.copyfile(path, dest)
     _wal_of(dest).unlink(missing_ok=True)
     for wal in logs:
         shutil.copyfile(wal, _wal_of(dest))

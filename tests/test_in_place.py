@@ -588,6 +588,80 @@ def test_a_backup_taken_while_the_server_writes_holds_every_answered_batch(city,
     assert [t["name"] for t in Access(folder / "access.sqlite").feed_tokens()] == ["hotline"]
 
 
+@pytest.mark.parametrize("meanwhile", ["nothing", "a batch", "a batch, checkpointed"])
+def test_a_copy_leaves_the_writers_free_while_it_copies_the_file(city, tmp_path, monkeypatch,
+                                                                 meanwhile):
+    """A reader's copy and a backup copy the file without the lock (GBs at 100M events,
+    which every feed's batch waited for) and take it for the log. A batch written meanwhile
+    is in the log, copied under the lock; one moved into the file meanwhile (a checkpoint)
+    makes them copy the file again under the lock: without that the copy would lack it, the
+    file copied before it and the log emptied since."""
+    from data import store as store_module
+    runtime = _served(city)
+    real_copy = shutil.copyfile
+    copied: list[str] = []
+
+    def copy_while_a_feed_writes(source, dest):
+        real_copy(source, dest)
+        copied.append(Path(source).name)
+        if len(copied) == 1:
+            with store_module.write_lock(city, wait=False):     # StoreBusy before
+                pass
+            if meanwhile != "nothing":
+                if meanwhile.endswith("checkpointed"):
+                    monkeypatch.setattr(store_module, "CHECKPOINT_WAL_BYTES", 0)
+                load(city, [Item("events", _write(later, tmp_path / "later.csv"))],
+                     now=TEST_NOW)
+                assert runtime.store._wal.exists() != meanwhile.endswith("checkpointed")
+        return dest
+
+    try:
+        first = runtime.store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
+                                 "ORDER BY event_id LIMIT 6")
+        later = first.assign(event_id=first["event_id"] + 996_000_000)
+        first["event_id"] += 995_000_000
+        load(city, [Item("events", _write(first, tmp_path / "first.csv"))], now=TEST_NOW)
+        assert runtime.store._wal.stat().st_size > 0
+        monkeypatch.setattr(store_module.shutil, "copyfile", copy_while_a_feed_writes)
+        store_module.copy_live(city, tmp_path / "copy.duckdb")
+    finally:
+        monkeypatch.undo()
+        runtime.store.close()
+    assert len(_events(tmp_path / "copy.duckdb", "WHERE event_id >= 995000000")) == (
+        6 if meanwhile == "nothing" else 12)
+    files = [name for name in copied if not name.endswith(".wal")]
+    assert files == [city.name] * (2 if meanwhile.endswith("checkpointed") else 1)
+
+
+def test_a_copy_of_a_file_whose_time_it_cannot_set_is_taken_under_the_lock(city, tmp_path,
+                                                                          monkeypatch):
+    """A reader that may not set the file's time (another user's file, a read-only mount)
+    cannot tell a write meanwhile: it copies under the lock, as before."""
+    from data import store as store_module
+    from data.store import StoreBusy
+
+    def not_allowed(*args, **kwargs):
+        raise PermissionError("not the file's owner")
+
+    real_copy = shutil.copyfile
+    locked: list[bool] = []
+
+    def copy(source, dest):
+        try:
+            with store_module.write_lock(city, wait=False):
+                locked.append(False)
+        except StoreBusy:
+            locked.append(True)
+        return real_copy(source, dest)
+
+    monkeypatch.setattr(store_module.os, "utime", not_allowed)
+    monkeypatch.setattr(store_module.shutil, "copyfile", copy)
+    store_module.copy_live(city, tmp_path / "copy.duckdb")
+    monkeypatch.undo()
+    assert locked == [True]
+    assert (tmp_path / "copy.duckdb").read_bytes() == city.read_bytes()
+
+
 def test_a_dead_servers_write_ahead_log_is_cleared(city):
     """Logs that nothing will replay: named before inodes were (their writers checkpointed
     after every write) by a process that is gone, and a dead writer's of a file since
