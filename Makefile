@@ -116,7 +116,7 @@ bench-load: install-test
 # copies the store (bench/README.md).
 bench-100m: install-test
 	$(PY) -m bench --scales 100m --requests 20 --no-naive
-	$(PY) -m bench.backup --scales 10m,100m
+	$(PY) -m bench.copies --scales 10m,100m
 
 bench-feeds: install-test
 	$(PY) -m bench.writes --scales 1m,10m

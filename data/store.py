@@ -983,20 +983,69 @@ def copy_live(path: str | os.PathLike, dest: str | os.PathLike) -> None:
     or replaced meanwhile (``_unwritten_mark``; a batch goes to the log, the file changes
     at a checkpoint), else the whole again."""
     path, dest = Path(path), Path(dest)
+    before = _copy_file_ahead(path, dest)
+    with write_lock(path):
+        _copy_the_rest(path, dest, before)
+
+
+class CopyAhead(NamedTuple):
+    """A copy of a store's file made beside its writers (``copy_ahead``)."""
+    store: Path
+    path: Path                  # the copy, held by this process
+    before: tuple | None        # the store file's state it was copied in (None: not copied)
+
+    def finish(self) -> None:
+        """Make the copy whole (its log, or the whole file again). The caller holds the
+        store's ``write_lock`` from here until it has no more use for the copy."""
+        _copy_the_rest(self.store, self.path, self.before)
+
+
+@contextmanager
+def copy_ahead(store: str | os.PathLike):
+    """For a load that writes a copy of a store another process writes in place (a server)
+    and renames it over the file: the file copied now, beside the writers, to a file held
+    by this process (``CopyAhead.finish`` makes it whole under the lock). Removed when the
+    block ends unless renamed; one a killed process left is swept (``sweep_left_over``)."""
+    store = Path(store)
+    path = store.with_name(f".{store.name}.{uuid.uuid4().hex}.snapshot")
+    held = _hold(path, 0o666)
+    try:
+        yield CopyAhead(store, path, _copy_file_ahead(store, path))
+    finally:
+        path.unlink(missing_ok=True)
+        _wal_of(path).unlink(missing_ok=True)
+        os.close(held)
+
+
+def written_in_place(path: str | os.PathLike) -> bool:
+    """Whether a process has the store at ``path`` open to write it in place (a server
+    owning it; its marker held, ``_hold_marker``): a load from another writes a copy."""
+    return any(_held(marker) for marker, _ in
+               _beside(Path(path), r"\d+\.i\d+\.[0-9a-f]{32}\.open\.alive"))
+
+
+def _copy_file_ahead(path: Path, dest: Path) -> tuple | None:
+    """Copy the file of the store at ``path`` to ``dest`` without the lock, once marked under
+    it (``_unwritten_mark``); return the mark, or None (nothing copied) where it cannot be
+    set."""
     with write_lock(path):
         if _needs_recovery(path):
             recover(path)
         before = _unwritten_mark(path)
-    if before is None:              # another user's file: the whole under the lock
-        with write_lock(path):
-            copy_whole(path, dest)
-        return
-    shutil.copyfile(path, dest)
-    with write_lock(path):
-        if _file_state(path) == before and not _needs_recovery(path):
-            _copy_log(path, dest)
-        else:       # (a writer that died meanwhile: its log is replayed into the file first)
-            copy_whole(path, dest)
+    if before is not None:
+        shutil.copyfile(path, dest)
+    return before
+
+
+def _copy_the_rest(path: Path, dest: Path, before: tuple | None) -> None:
+    """Make ``dest`` (the file copied ahead in the state ``before``) a whole copy of the
+    store at ``path``: its log alone if the file was not written or replaced since (nor its
+    writer died: its log is replayed into the file first), else the whole again. The
+    caller holds ``write_lock``."""
+    if before is not None and _file_state(path) == before and not _needs_recovery(path):
+        _copy_log(path, dest)
+    else:
+        copy_whole(path, dest)
 
 
 def _unwritten_mark(path: Path) -> tuple | None:

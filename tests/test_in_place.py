@@ -633,6 +633,50 @@ def test_a_copy_leaves_the_writers_free_while_it_copies_the_file(city, tmp_path,
     assert files == [city.name] * (2 if meanwhile.endswith("checkpointed") else 1)
 
 
+@pytest.mark.parametrize("meanwhile", ["nothing", "a batch, checkpointed"])
+def test_a_load_by_copy_copies_the_served_file_before_it_takes_the_lock(city, tmp_path,
+                                                                        monkeypatch, meanwhile):
+    """A load that writes a copy of a store a server writes in place (an upload's child, the
+    CLI beside a server) copies the file before it takes the lock, and completes it under
+    the lock: the batches the server wrote meanwhile are in the file it renames over."""
+    from data import store as store_module
+    runtime = _served(city)
+    real_copy = shutil.copyfile
+    copied: list[str] = []
+
+    def copy_while_a_feed_writes(source, dest):
+        real_copy(source, dest)
+        copied.append(Path(source).name)
+        if len(copied) == 1:
+            with store_module.write_lock(city, wait=False):     # StoreBusy before
+                pass
+            if meanwhile != "nothing":
+                monkeypatch.setattr(store_module, "CHECKPOINT_WAL_BYTES", 0)
+                load(city, [Item("events", _write(later, tmp_path / "later.csv"))],
+                     now=TEST_NOW)
+        return dest
+
+    try:
+        first = runtime.store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
+                                 "ORDER BY event_id LIMIT 6")
+        later = first.assign(event_id=first["event_id"] + 996_000_000)
+        by_copy = first.assign(event_id=first["event_id"] + 997_000_000)
+        first["event_id"] += 995_000_000
+        load(city, [Item("events", _write(first, tmp_path / "first.csv"))], now=TEST_NOW)
+        monkeypatch.setattr(store_module.shutil, "copyfile", copy_while_a_feed_writes)
+        load(city, [Item("events", _write(by_copy, tmp_path / "by-copy.csv"))], now=TEST_NOW,
+             in_place=False)
+    finally:
+        monkeypatch.undo()
+        runtime.store.close()
+    found = _events(city, "WHERE event_id >= 995000000")["event_id"] // 1_000_000
+    assert sorted(set(found)) == ([995, 997] if meanwhile == "nothing" else [995, 996, 997])
+    assert len(found) == (12 if meanwhile == "nothing" else 18)
+    files = [name for name in copied if not name.endswith(".wal")]
+    assert files == [city.name] * (2 if meanwhile.endswith("checkpointed") else 1)
+    assert not list(city.parent.glob(f".{city.name}.*.snapshot*"))
+
+
 def test_a_copy_of_a_file_whose_time_it_cannot_set_is_taken_under_the_lock(city, tmp_path,
                                                                           monkeypatch):
     """A reader that may not set the file's time (another user's file, a read-only mount)

@@ -36,14 +36,17 @@ from data.store import (
     Store,
     StoreBusy,
     connect,
+    copy_ahead,
     copy_whole,
     insert,
     part_counts,
     recover,
     refresh_rollups,
+    sweep_left_over,
     upgrade,
     write_lock,
     write_turn,
+    written_in_place,
 )
 from settings import local_now
 
@@ -137,7 +140,12 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
     parsed = _read_aside(owner, ordered, now) if owner is not None else {}
     # a writer that waits queues in this process: the small ones first (data/store._Turns)
     small = sum(item.path.stat().st_size for item in items) <= READ_HERE_BYTES
-    with write_turn(target, small) if wait else nullcontext(), _locked(target, wait, items):
+    # a copy of a store a server writes in place: its file (GBs at 100M events) copied before
+    # the lock is taken, so feeds are held up only while the copy is completed and written
+    ahead = (copy_ahead(target) if city is None and owner is None and written_in_place(target)
+             else nullcontext())
+    with ahead as copied, write_turn(target, small) if wait else nullcontext(), \
+            _locked(target, wait, items):
         if in_place:
             if owner is not None and Store.owner(target) is owner:
                 with owner.writing() as con:    # this process serves the store
@@ -157,7 +165,11 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
         _remove(tmp)
         con = None
         try:
-            if city is None:
+            if copied is not None:
+                copied.finish()
+                os.replace(copied.path, tmp)
+                _move_log(copied.path, tmp)
+            elif city is None:
                 copy_whole(target, tmp)
             con = connect(tmp, read_only=False)
             if city is not None:
@@ -370,12 +382,21 @@ def _locked(target: Path, wait: bool, items: list[Item]):
 
 def remove_leftovers(target: Path) -> None:
     """Remove the half-written copy of a load that was killed (data/load/isolated.py), under
-    the store's lock, so never the copy of a load still running."""
+    the store's lock, so never the copy of a load still running, and the copy it may have
+    made ahead of the lock (nobody holds it now)."""
+    sweep_left_over(target)
     try:
         with _locked(target, False, []):
             _remove(target.with_name(target.name + ".loading"))
     except LoadError:
         pass    # another load holds the lock: it starts by removing the copy itself
+
+
+def _move_log(source: Path, dest: Path) -> None:
+    """The write-ahead log of a store file renamed from ``source`` to ``dest`` goes with it."""
+    log = source.with_name(source.name + ".wal")
+    if log.exists():
+        os.replace(log, dest.with_name(dest.name + ".wal"))
 
 
 def _remove(path: Path) -> None:
