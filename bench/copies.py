@@ -102,7 +102,8 @@ def _in_a_process(code: str, db: Path, other: Path) -> tuple[float, float]:
     """Run ``code`` (with ``db``, ``other`` and ``NOW`` defined) in a process of its own;
     return when its work started and ended (this process's clock: the process's start-up
     is not the copy's)."""
-    script = (f"import sys, time\nfrom bench.__main__ import NOW\ndb, other = sys.argv[1:3]\n"
+    script = (f"import sys, time\nfrom pathlib import Path\nfrom bench.__main__ import NOW\n"
+              f"db, other = map(Path, sys.argv[1:3])\n"
               f"start = time.perf_counter()\n{code}\nprint(start, time.perf_counter())")
     out = subprocess.run([sys.executable, "-c", script, str(db), str(other)],
                          capture_output=True, text=True)
@@ -121,10 +122,21 @@ def _run(db: Path, folder: Path, copy: str, way: str, every: float
          ) -> tuple[float, float, float, float, int]:
     """One copy while events are written: its seconds, the events' p50, p95 and max and
     their count."""
-    from data.store import Store
-    owner = Store(db, writable=True)
+    from data.store import Store, store_fingerprint
+    owners = [Store(db, writable=True)]
     events = _Events(db, folder, every)
     events.start()
+    stop = threading.Event()
+
+    def reopen():
+        """As the server does on its requests, at most once a second: open the file a load
+        renamed over the one it owns (``Runtime.reload_if_replaced``)."""
+        while not stop.wait(0.5):
+            if store_fingerprint(db) != owners[-1].fingerprint:
+                owners.append(Store(db, writable=True))
+
+    reopener = threading.Thread(target=reopen, daemon=True)
+    reopener.start()
     try:
         time.sleep(2)
         if copy == "backup":
@@ -141,7 +153,10 @@ def _run(db: Path, folder: Path, copy: str, way: str, every: float
     finally:
         events.stop.set()
         events.join()
-        owner.close()
+        stop.set()
+        reopener.join()
+        for owner in owners:
+            owner.close()
     return (end - start, _quantile(during, 0.5), _quantile(during, 0.95),
             max(during, default=float("nan")), len(during))
 

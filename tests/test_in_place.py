@@ -677,6 +677,60 @@ def test_a_load_by_copy_copies_the_served_file_before_it_takes_the_lock(city, tm
     assert not list(city.parent.glob(f".{city.name}.*.snapshot*"))
 
 
+@pytest.mark.parametrize("server", ["opens the new file", "does not"])
+def test_a_batch_that_waited_while_a_load_replaced_the_file_goes_into_the_new_one(
+        city, tmp_path, monkeypatch, server):
+    """A feed's batch that waited its turn while a load by copy renamed a new file over the
+    served one (an upload) waits for the server to open the new file and is written into
+    it: not into a copy of the whole store renamed over it again (15-25 s at 100M, for
+    every batch that was waiting). If the server does not open it in time, into a copy."""
+    from contextlib import contextmanager
+
+    from data.load import build
+    from data.store import copy_whole, store_fingerprint, write_lock
+    runtime = _served(city)
+    waiting = threading.Event()
+    real_locked = build._locked
+
+    @contextmanager
+    def locked(*args):
+        waiting.set()
+        with real_locked(*args):
+            yield
+
+    monkeypatch.setattr(build, "_locked", locked)
+    monkeypatch.setattr(build, "OWNER_WAIT_SECONDS", 10 if server == "opens the new file" else 0.3)
+    batch = runtime.store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
+                             "ORDER BY event_id LIMIT 6")
+    batch["event_id"] += 998_000_000
+    path = _write(batch, tmp_path / "waited.csv")
+    done: dict = {}
+    writer = threading.Thread(target=lambda: done.update(
+        report=load(city, [Item("events", path)], now=TEST_NOW)))
+    try:
+        with write_lock(city):              # a load by copy, from another process
+            writer.start()
+            assert waiting.wait(30)
+            time.sleep(0.3)                 # the batch waits for the lock
+            copy_whole(city, tmp_path / "new.duckdb")
+            os.replace(tmp_path / "new.duckdb", city)
+            replaced = store_fingerprint(city)
+        if server == "opens the new file":
+            time.sleep(0.2)
+            assert runtime.reload_if_replaced(now=True)     # the server's next request
+            assert Store.owner(city) is runtime.store
+        writer.join(60)
+        assert done["report"].rows == {"events": 6}
+        if server == "opens the new file":
+            assert store_fingerprint(city) == replaced
+            assert len(runtime.store.df("SELECT event_id FROM grid_events "
+                                        "WHERE event_id >= 998000000")) == 6
+    finally:
+        runtime.store.close()
+    assert (store_fingerprint(city) == replaced) == (server == "opens the new file")
+    assert len(_events(city, "WHERE event_id >= 998000000")) == 6
+
+
 def test_a_copy_of_a_file_whose_time_it_cannot_set_is_taken_under_the_lock(city, tmp_path,
                                                                           monkeypatch):
     """A reader that may not set the file's time (another user's file, a read-only mount)

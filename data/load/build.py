@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import time
 import uuid
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
@@ -100,7 +101,8 @@ class LoadReport:
 
 def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None = None,
          source: str | None = None, now: dt.datetime | None = None,
-         progress: bool = False, wait: bool = True, in_place: bool = True) -> LoadReport:
+         progress: bool = False, wait: bool = True, in_place: bool = True,
+         _after_replacement: bool = False) -> LoadReport:
     """Load files into the store at ``store_path`` and return what was loaded.
 
     Parameters
@@ -144,8 +146,36 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
     # the lock is taken, so feeds are held up only while the copy is completed and written
     ahead = (copy_ahead(target) if city is None and owner is None and written_in_place(target)
              else nullcontext())
+    try:
+        return _load(target, ordered, report, city, source, now, progress, wait, in_place,
+                     owner, parsed, small, ahead, _after_replacement)
+    except _Replaced:
+        # the file this process writes in place was replaced (a load by copy) while the batch
+        # waited its turn: the server opens the new one within a second (its requests'
+        # Runtime.reload_if_replaced); written into that, not into a copy of the whole store
+        deadline = time.monotonic() + OWNER_WAIT_SECONDS
+        while Store.owner(target) is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return load(target, items, city=city, source=source, now=now, progress=progress,
+                    wait=wait, in_place=in_place, _after_replacement=True)
+
+
+#: How long a batch the server was to write in place waits for it to open the file a load
+#: renamed over the one it wrote (``load``), before it writes a copy of the store instead.
+OWNER_WAIT_SECONDS = 5.0
+
+
+class _Replaced(Exception):
+    """The file this process wrote in place was replaced while a batch waited its turn."""
+
+
+def _load(target: Path, ordered: list[Item], report: LoadReport, city: City | None,
+          source: str | None, now: dt.datetime, progress: bool, wait: bool, in_place: bool,
+          owner: Store | None, parsed: dict, small: bool, ahead, after_replacement: bool
+          ) -> LoadReport:
+    """``load``'s writing, its turn and the lock taken."""
     with ahead as copied, write_turn(target, small) if wait else nullcontext(), \
-            _locked(target, wait, items):
+            _locked(target, wait, ordered):
         if in_place:
             if owner is not None and Store.owner(target) is owner:
                 with owner.writing() as con:    # this process serves the store
@@ -154,6 +184,8 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
                     owner.checkpoint_if_large()
                 owner.read_version()            # the store's and its feeds' versions
                 return report
+            if owner is not None and not after_replacement:
+                raise _Replaced
             con = _own(target)
             if con is not None:         # nobody else has the file open: write it in place
                 try:
