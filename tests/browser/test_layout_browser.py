@@ -177,8 +177,10 @@ def test_lay002_overview_charts_are_drawn_at_their_panels_width(browser, live_se
     page.set_default_timeout(30_000)
     try:
         page.goto(f"{live_server.url}/?lang=en")
+        # the five charts and the map, each drawn (``_settled`` holds for none yet)
+        page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                               ".filter((g) => g._fullLayout).length === 6")
         _settled(page)
-        assert page.evaluate("document.querySelectorAll('.js-plotly-plot').length") == 6
         assert page.evaluate("window.__misdrawn") == []
     finally:
         context.close()
