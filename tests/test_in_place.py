@@ -205,11 +205,11 @@ def test_a_bad_batch_in_place_changes_nothing(city, tmp_path):
     assert checksums(city) == before and city.stat().st_ino == inode
 
 
-def _served(city: Path):
+def _served(city: Path, **settings):
     from app import create_app
     from settings import Settings
     app = create_app(Settings(db_path=city, build_demo_if_missing=False, auth=False,
-                              cache_type="simple", store_writes="in-place"))
+                              cache_type="simple", store_writes="in-place", **settings))
     return app.citybrain_runtime
 
 
@@ -729,6 +729,41 @@ def test_a_batch_that_waited_while_a_load_replaced_the_file_goes_into_the_new_on
         runtime.store.close()
     assert (store_fingerprint(city) == replaced) == (server == "opens the new file")
     assert len(_events(city, "WHERE event_id >= 998000000")) == 6
+
+
+@pytest.mark.parametrize("memory_mb, bad", [(2048, False), (2048, True), (50, False)])
+def test_an_upload_of_a_feeds_kind_is_read_in_a_child_and_written_in_place(city, tmp_path,
+                                                                           memory_mb, bad):
+    """An upload of events to a server that writes its store in place is read and checked
+    in a child process within the upload limits, then written in place as a feed's batch
+    is: the served file stays (no 6.9 GB copy at 100M, no store opened again). A bad row is
+    named and nothing written; within a limit too small for any read (a child is ~240 MB),
+    it is refused naming the limit."""
+    import base64
+
+    from callbacks.datasets import load_upload
+    from data.store import store_fingerprint
+    runtime = _served(city, load_memory_mb=memory_mb)
+    served, store = store_fingerprint(city), runtime.store
+    try:
+        batch = runtime.store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
+                                 "ORDER BY event_id LIMIT 6")
+        batch["event_id"] += 999_000_000
+        if bad:
+            batch.loc[3, "grid_code"] = "NO-SUCH-CELL"
+        text = batch[FILE_COLUMNS].to_csv(index=False)
+        said = str(load_upload(runtime, "data:text/csv;base64," + base64.b64encode(
+            text.encode()).decode(), "events.csv", "events", None, None, "en"))
+        found = runtime.store.df("SELECT event_id FROM grid_events WHERE event_id >= 999000000")
+        assert store_fingerprint(city) == served and runtime.store is store
+    finally:
+        runtime.store.close()
+    if memory_mb == 50:
+        assert "more than 50 MB of memory" in said and found.empty
+    elif bad:
+        assert "row 5" in said and "NO-SUCH-CELL" in said and found.empty
+    else:
+        assert "6 events" in said and len(found) == 6
 
 
 def test_a_copy_of_a_file_whose_time_it_cannot_set_is_taken_under_the_lock(city, tmp_path,

@@ -102,7 +102,7 @@ class LoadReport:
 def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None = None,
          source: str | None = None, now: dt.datetime | None = None,
          progress: bool = False, wait: bool = True, in_place: bool = True,
-         _after_replacement: bool = False) -> LoadReport:
+         read=None, _after_replacement: bool = False) -> LoadReport:
     """Load files into the store at ``store_path`` and return what was loaded.
 
     Parameters
@@ -118,10 +118,14 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
         once (an upload, so no server thread waits).
     in_place : write the feeds' kinds (IN_PLACE_KINDS) into the store's file itself when
         this process serves it or nobody has it open; False: always a copy renamed over it.
+    read : reads and checks each file in this process's stead (``read_feed``'s arguments;
+        an upload's, in a child process within its limits), for a write in place by this
+        process, which serves the store; a load it cannot write so raises NotInPlace.
 
     Raises
     ------
     LoadError : every problem of the first file that had any; the store is untouched.
+    NotInPlace : with ``read``, this process does not write the store in place.
     """
     unknown = sorted({item.kind for item in items} - set(KINDS))
     if unknown:
@@ -136,10 +140,12 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
     report = LoadReport(target)
     in_place = in_place and city is None and {item.kind for item in items} <= IN_PLACE_KINDS
     owner = Store.owner(target) if in_place else None
+    if read is not None and owner is None:
+        raise NotInPlace(f"this process does not write {target.name} in place")
     # the server reads a batch in a process of its own before it takes the lock: the rows'
     # checks (Python, a second or so for 10,000 events) neither hold up other writers nor
     # take the interpreter from the requests it serves
-    parsed = _read_aside(owner, ordered, now) if owner is not None else {}
+    parsed = _read_aside(owner, ordered, now, read) if owner is not None else {}
     # a writer that waits queues in this process: the small ones first (data/store._Turns)
     small = sum(item.path.stat().st_size for item in items) <= READ_HERE_BYTES
     # a copy of a store a server writes in place: its file (GBs at 100M events) copied before
@@ -148,7 +154,7 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
              else nullcontext())
     try:
         return _load(target, ordered, report, city, source, now, progress, wait, in_place,
-                     owner, parsed, small, ahead, _after_replacement)
+                     owner, parsed, small, ahead, _after_replacement, read is not None)
     except _Replaced:
         # the file this process writes in place was replaced (a load by copy) while the batch
         # waited its turn: the server opens the new one within a second (its requests'
@@ -157,7 +163,7 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
         while Store.owner(target) is None and time.monotonic() < deadline:
             time.sleep(0.02)
         return load(target, items, city=city, source=source, now=now, progress=progress,
-                    wait=wait, in_place=in_place, _after_replacement=True)
+                    wait=wait, in_place=in_place, read=read, _after_replacement=True)
 
 
 #: How long a batch the server was to write in place waits for it to open the file a load
@@ -169,10 +175,14 @@ class _Replaced(Exception):
     """The file this process wrote in place was replaced while a batch waited its turn."""
 
 
+class NotInPlace(Exception):
+    """A load asked to be written in place by this process (``read``) cannot be."""
+
+
 def _load(target: Path, ordered: list[Item], report: LoadReport, city: City | None,
           source: str | None, now: dt.datetime, progress: bool, wait: bool, in_place: bool,
-          owner: Store | None, parsed: dict, small: bool, ahead, after_replacement: bool
-          ) -> LoadReport:
+          owner: Store | None, parsed: dict, small: bool, ahead, after_replacement: bool,
+          in_place_only: bool) -> LoadReport:
     """``load``'s writing, its turn and the lock taken."""
     with ahead as copied, write_turn(target, small) if wait else nullcontext(), \
             _locked(target, wait, ordered):
@@ -186,6 +196,9 @@ def _load(target: Path, ordered: list[Item], report: LoadReport, city: City | No
                 return report
             if owner is not None and not after_replacement:
                 raise _Replaced
+        if in_place_only:
+            raise NotInPlace(f"{target.name} was replaced and not opened again in time")
+        if in_place:
             con = _own(target)
             if con is not None:         # nobody else has the file open: write it in place
                 try:
@@ -240,13 +253,17 @@ def _own(target: Path) -> duckdb.DuckDBPyConnection | None:
         raise
 
 
-def _read_aside(owner: Store, ordered: list[Item], now: dt.datetime) -> dict[int, object]:
-    """Each file read and checked against the served store's reference data, in the
-    readers' process (a small one here); a LoadError comes back as it was raised."""
+def _read_aside(owner: Store, ordered: list[Item], now: dt.datetime,
+                read=None) -> dict[int, object]:
+    """Each file read and checked against the served store's reference data, by ``read``
+    if given, else in the readers' process (a small one here); a LoadError comes back as it
+    was raised."""
     out = {}
     for index, item in enumerate(ordered):
         ref = reference(owner.rows, item.kind)
-        if item.path.stat().st_size <= READ_HERE_BYTES:
+        if read is not None:
+            out[index] = read(item.kind, item.path, item.options, ref, now)
+        elif item.path.stat().st_size <= READ_HERE_BYTES:
             out[index] = read_feed(item.kind, item.path, item.options, ref, now)
         else:
             out[index] = _readers().submit(read_feed, item.kind, item.path, item.options, ref,

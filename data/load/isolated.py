@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -57,6 +58,39 @@ def load_isolated(store_path: str | os.PathLike, items, *, limits: Limits,
     request = {"store": str(store_path), "now": now.isoformat() if now else None,
                "source": source, "items": [{"kind": i.kind, "path": str(i.path),
                                              "options": i.options} for i in items]}
+    name = Path(items[0].path).name if items else Path(store_path).name
+    r = _in_a_child(request, limits, name, lambda: remove_leftovers(Path(store_path)))["report"]
+    return LoadReport(Path(r["store"]), version=r["version"], rows=r["rows"],
+                      notes=r["notes"], warnings=[Problem(**p) for p in r["warnings"]])
+
+
+def read_isolated(kind: str, path: str | os.PathLike, options: dict, ref: dict,
+                  now: dt.datetime, *, limits: Limits):
+    """Run ``data.load.build.read_feed(kind, path, options, ref, now)`` in a child process
+    within ``limits`` and return what it read: an upload of a feed's kind, read and checked
+    there, then written into the store in place by the server, as a feed's batch is. Raises
+    as ``load_isolated`` does. What goes between the processes are pickles beside ``path``
+    (this process's own folder for the upload), removed after."""
+    path = Path(path)
+    reference, read = (path.with_name(f".{path.name}.{part}") for part in ("reference", "read"))
+    try:
+        with open(reference, "wb") as out:
+            pickle.dump(ref, out)
+        _in_a_child({"read": {"kind": kind, "path": str(path), "options": options,
+                              "now": now.isoformat(), "reference": str(reference),
+                              "out": str(read)}}, limits, path.name, lambda: None)
+        with open(read, "rb") as found:
+            return pickle.load(found)
+    finally:
+        reference.unlink(missing_ok=True)
+        read.unlink(missing_ok=True)
+
+
+def _in_a_child(request: dict, limits: Limits, name: str, after_failure) -> dict:
+    """Answer ``request`` in ``python -m data.load.isolated`` within ``limits``: the child's
+    answer, or what it raised (a LoadError, ValueError or FileNotFoundError), or a
+    LoadError naming the file ``name`` and the limit exceeded or the failure, after calling
+    ``after_failure`` (what a killed child leaves is removed)."""
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p))
@@ -74,24 +108,21 @@ def load_isolated(store_path: str | os.PathLike, items, *, limits: Limits,
     exceeded = _watch(child, limits)
     for reader in readers:
         reader.join()
-    name = Path(items[0].path).name if items else Path(store_path).name
     if exceeded:
-        remove_leftovers(Path(store_path))
+        after_failure()
         raise LoadError([Problem(name, None, None, None, exceeded)])
     try:
         answer = json.loads(out.get("stdout") or b"{}")
     except ValueError:
         answer = {}
-    if "report" in answer:
-        r = answer["report"]
-        return LoadReport(Path(r["store"]), version=r["version"], rows=r["rows"],
-                          notes=r["notes"], warnings=[Problem(**p) for p in r["warnings"]])
+    if "report" in answer or "read" in answer:
+        return answer
     if "problems" in answer:
         raise LoadError([Problem(**p) for p in answer["problems"]], answer["more"])
     if answer.get("error") in ("ValueError", "FileNotFoundError"):
         raise {"ValueError": ValueError, "FileNotFoundError": FileNotFoundError}[
             answer["error"]](answer["message"])
-    remove_leftovers(Path(store_path))
+    after_failure()
     tail = (out.get("stderr") or b"").decode(errors="replace").strip().splitlines()[-1:]
     raise LoadError([Problem(name, None, None, None, "the load failed unexpectedly (exit "
                              f"{child.returncode}{': ' + tail[0][:200] if tail else ''})")])
@@ -137,13 +168,24 @@ def _kill(child: subprocess.Popen) -> None:
 
 
 def _child() -> int:
-    """The child: one load, its outcome as JSON on stdout."""
-    from data.load.build import Item, load
+    """The child: one load, or one file read (``read_isolated``), its outcome as JSON on
+    stdout."""
+    from data.load.build import Item, load, read_feed
 
     request = json.loads(sys.stdin.read())
-    items = [Item(i["kind"], Path(i["path"]), i["options"]) for i in request["items"]]
-    now = dt.datetime.fromisoformat(request["now"]) if request["now"] else None
     try:
+        if "read" in request:
+            r = request["read"]
+            with open(r["reference"], "rb") as found:
+                ref = pickle.load(found)
+            read = read_feed(r["kind"], Path(r["path"]), r["options"], ref,
+                             dt.datetime.fromisoformat(r["now"]))
+            with open(r["out"], "wb") as out:
+                pickle.dump(read, out)
+            sys.stdout.write(json.dumps({"read": True}))
+            return 0
+        items = [Item(i["kind"], Path(i["path"]), i["options"]) for i in request["items"]]
+        now = dt.datetime.fromisoformat(request["now"]) if request["now"] else None
         report = load(request["store"], items, now=now, source=request["source"], wait=False)
     except LoadError as error:
         answer = {"problems": [asdict(p) for p in error.problems], "more": error.more}
