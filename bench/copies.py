@@ -1,10 +1,11 @@
 """What copies of the served store cost the feeds: single events written in place while a
 backup (or a reader beside a running server: `citybrain report`) copies the store, and while
-a load writes a copy of it (an upload's child process, `citybrain load` beside a server),
-the store's file copied under the write lock (the way before) or beside the writers
-(``store.copy_live``, ``store.copy_ahead``).
+a load writes a copy of it (`citybrain load` beside a server), the store's file copied under
+the write lock (the way before) or beside the writers (``store.copy_live``,
+``store.copy_ahead``); and an upload of 1,000 events from the data screen, loaded by copy in
+a child process (before) or read there and written in place by the server (now).
 
-    python -m bench.copies [--scales 10m,100m] [--repeat 2] [--every 0.2]
+    python -m bench.copies [--scales 10m,100m] [--repeat 2] [--every 0.2] [--only upload]
 
 For each scale it copies bench/out/city-<scale>.duckdb to a temporary folder and, for each
 copy and way, ``--repeat`` times, alternated: opens it as a server does (this process owns
@@ -82,7 +83,7 @@ class _Events(threading.Thread):
 
 
 #: Each copy, each way: what runs in its own process with the store's path and a path for
-#: it (``NOW``: the bench's clock).
+#: it (``NOW``: the bench's clock), or in the server's (a function of the two).
 COPIES = {
     "backup": {
         "before": "from bench.copies import _backup_under_the_lock as run\nrun(db, other)",
@@ -90,12 +91,34 @@ COPIES = {
     },
     "load by copy": {
         # the way before: no copy ahead of the lock (build.load then copies under it)
-        "before": "import data.load.build as b\nb.written_in_place = lambda path: False\n"
+        "before": "import data.load.build as b\nb.open_for_writing = lambda path: False\n"
                   "b.load(db, [b.Item('events', other)], now=NOW, in_place=False)",
         "after": "import data.load.build as b\n"
                  "b.load(db, [b.Item('events', other)], now=NOW, in_place=False)",
     },
+    # an upload from the data screen, in the server's process: the way before, its child
+    # loads a copy of the store; now, its child reads the file and the server writes it
+    "upload": {
+        "before": lambda db, other: _load_isolated(db, other),
+        "after": lambda db, other: _load_isolated(db, other, in_place=True),
+    },
 }
+
+
+def _load_isolated(db: Path, other: Path, in_place: bool = False) -> None:
+    from functools import partial
+
+    from data.load.build import Item, load
+    from data.load.isolated import Limits, load_isolated, read_isolated
+    items = [Item("events", other)]
+    if in_place:
+        load(db, items, now=NOW, read=partial(read_isolated, limits=Limits()))
+    else:
+        load_isolated(db, items, now=NOW, limits=Limits())
+
+
+#: The events an upload's file holds.
+UPLOAD_EVENTS = 1_000
 
 
 def _in_a_process(code: str, db: Path, other: Path) -> tuple[float, float]:
@@ -143,10 +166,17 @@ def _run(db: Path, folder: Path, copy: str, way: str, every: float
             other = folder / "backup.duckdb"
         else:
             other = folder / "load.csv"
-            batches = Batches(_templates(db, 2), 1)
-            batches.next_id = 3_000_000_000 + int(time.time())     # not the events' ids
+            size = UPLOAD_EVENTS if copy == "upload" else 1
+            batches = Batches(_templates(db, size), size)
+            batches.next_id = 3_000_000_000 + int(time.time() * 1000)   # not the events' ids
             other.write_bytes(next(iter(batches))[1])
-        start, end = _in_a_process(COPIES[copy][way], db, other)
+        run = COPIES[copy][way]
+        if callable(run):
+            start = time.perf_counter()
+            run(db, other)
+            end = time.perf_counter()
+        else:
+            start, end = _in_a_process(run, db, other)
         during = events.written(start, end)
         if copy == "backup":
             other.unlink()
@@ -167,13 +197,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", default="10m,100m")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--every", type=float, default=0.2)
+    parser.add_argument("--only", default="backup,load,upload",
+                        help="the copies to run, by their first word")
     args = parser.parse_args(argv)
+    only = set(args.only.split(","))
     for scale in args.scales.split(","):
         source = ensure_city(scale, SCALES.get(scale))
         with tempfile.TemporaryDirectory(prefix="citybrain-copies-", dir=source.parent) as tmp:
             folder = Path(tmp)
             db = Path(shutil.copy(source, folder / "city.duckdb"))
             for copy, ways in COPIES.items():
+                if copy.split()[0] not in only:
+                    continue
                 found: dict[str, list[tuple]] = {way: [] for way in ways}
                 for _ in range(args.repeat):
                     for way in ways:

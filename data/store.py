@@ -12,7 +12,6 @@ import heapq
 import itertools
 import logging
 import os
-import random
 import re
 import shutil
 import tempfile
@@ -524,7 +523,8 @@ def write_lock(path: str | os.PathLike, wait: bool = True):
     ``wait=False``: raise StoreBusy at once instead of waiting."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "w") as handle:
+    # (not truncated: it keeps the mark of copies taken beside the writers, _mark_for_copy)
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -980,8 +980,9 @@ def copy_live(path: str | os.PathLike, dest: str | os.PathLike) -> None:
     """Copy the store at ``path`` to ``dest`` as ``copy_whole`` does, while its owner goes on
     writing: the file is copied without the lock (6.9 GB at 100M events, long enough to
     hold up every feed), then, under the lock, its log alone if the file was not written
-    or replaced meanwhile (``_unwritten_mark``; a batch goes to the log, the file changes
-    at a checkpoint), else the whole again."""
+    or replaced meanwhile (``_mark_for_copy``), else the whole again. A feed's batch goes
+    to the log; the file changes at a checkpoint (every 64 MB of log) and with an append
+    of a row group or more (122,880 rows: DuckDB writes those into the file at once)."""
     path, dest = Path(path), Path(dest)
     before = _copy_file_ahead(path, dest)
     with write_lock(path):
@@ -1001,37 +1002,39 @@ class CopyAhead(NamedTuple):
 
 
 @contextmanager
-def copy_ahead(store: str | os.PathLike):
+def copy_ahead(store: str | os.PathLike, wait: bool = True):
     """For a load that writes a copy of a store another process writes in place (a server)
     and renames it over the file: the file copied now, beside the writers, to a file held
     by this process (``CopyAhead.finish`` makes it whole under the lock). Removed when the
-    block ends unless renamed; one a killed process left is swept (``sweep_left_over``)."""
+    block ends unless renamed; those of killed processes are removed first. ``wait``: as
+    ``write_lock``'s, for the moment it takes the lock."""
     store = Path(store)
+    _sweep(store.parent, _SNAPSHOT, prefix=f".{store.name}.")
     path = store.with_name(f".{store.name}.{uuid.uuid4().hex}.snapshot")
     held = _hold(path, 0o666)
     try:
-        yield CopyAhead(store, path, _copy_file_ahead(store, path))
+        yield CopyAhead(store, path, _copy_file_ahead(store, path, wait))
     finally:
         path.unlink(missing_ok=True)
         _wal_of(path).unlink(missing_ok=True)
         os.close(held)
 
 
-def written_in_place(path: str | os.PathLike) -> bool:
+def open_for_writing(path: str | os.PathLike) -> bool:
     """Whether a process has the store at ``path`` open to write it in place (a server
     owning it; its marker held, ``_hold_marker``): a load from another writes a copy."""
     return any(_held(marker) for marker, _ in
                _beside(Path(path), r"\d+\.i\d+\.[0-9a-f]{32}\.open\.alive"))
 
 
-def _copy_file_ahead(path: Path, dest: Path) -> tuple | None:
+def _copy_file_ahead(path: Path, dest: Path, wait: bool = True) -> tuple | None:
     """Copy the file of the store at ``path`` to ``dest`` without the lock, once marked under
-    it (``_unwritten_mark``); return the mark, or None (nothing copied) where it cannot be
+    it (``_mark_for_copy``); return the mark, or None (nothing copied) where it cannot be
     set."""
-    with write_lock(path):
+    with write_lock(path, wait):
         if _needs_recovery(path):
             recover(path)
-        before = _unwritten_mark(path)
+        before = _mark_for_copy(path)
     if before is not None:
         shutil.copyfile(path, dest)
     return before
@@ -1048,18 +1051,34 @@ def _copy_the_rest(path: Path, dest: Path, before: tuple | None) -> None:
         copy_whole(path, dest)
 
 
-def _unwritten_mark(path: Path) -> tuple | None:
-    """Set the file's time of change up to a millisecond back (at random: two copies mark
-    it differently), to a time no later write can give it whatever the clock's grain, and
-    return the file's state (``_file_state``): a write or a replacement from now on changes
-    it. The caller holds ``write_lock``, so nothing is being written. None if this process
-    may not set the time."""
-    stat = path.stat()
+def _mark_for_copy(path: Path) -> tuple | None:
+    """Set the file's time of change a nanosecond back, to a time no later write can give
+    it, and return the file's state (``_file_state``): a write or a replacement from now on
+    changes it. A mark another copy set, the file unchanged since, is kept (written in
+    ``<store>.lock``): marking again would make that copy start over. The caller holds
+    ``write_lock``, so nothing is being written. None, and the time as it was, where the
+    file's time cannot be set to the nanosecond (another user's file, a read-only mount,
+    a filesystem with a coarser grain, where a later write could give it the same time)."""
+    marks = path.with_name(path.name + ".lock")
+    state = _file_state(path)
     try:
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - 1 - random.randrange(10**6)))
-    except OSError:         # another user's file, a read-only mount
+        if marks.read_text() == repr(state):
+            return state
+    except OSError:
+        pass
+    stat = path.stat()
+    wanted = stat.st_mtime_ns - 1
+    try:
+        os.utime(path, ns=(stat.st_atime_ns, wanted))
+        if path.stat().st_mtime_ns != wanted:
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+            return None
+        state = _file_state(path)
+        marks.write_text(repr(state))
+    except OSError as exc:
+        log.info("%s: copied under the lock (its time cannot be set: %s)", path.name, exc)
         return None
-    return _file_state(path)
+    return state
 
 
 def _file_state(path: Path) -> tuple:

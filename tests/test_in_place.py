@@ -766,17 +766,22 @@ def test_an_upload_of_a_feeds_kind_is_read_in_a_child_and_written_in_place(city,
         assert "6 events" in said and len(found) == 6
 
 
-def test_a_copy_of_a_file_whose_time_it_cannot_set_is_taken_under_the_lock(city, tmp_path,
-                                                                          monkeypatch):
-    """A reader that may not set the file's time (another user's file, a read-only mount)
-    cannot tell a write meanwhile: it copies under the lock, as before."""
+@pytest.mark.parametrize("time_of_change", ["not the reader's to set", "kept to the second"])
+def test_a_copy_of_a_file_whose_time_it_cannot_mark_is_taken_under_the_lock(
+        city, tmp_path, monkeypatch, time_of_change):
+    """A reader that may not set the file's time (another user's file, a read-only mount),
+    or a filesystem that keeps it to the second (a later write in the same second could
+    give the file its mark's time back), cannot tell a write meanwhile: it copies under
+    the lock, as before, and leaves the file's time as it was."""
     from data import store as store_module
     from data.store import StoreBusy
+    real_utime, real_copy = os.utime, shutil.copyfile
 
-    def not_allowed(*args, **kwargs):
-        raise PermissionError("not the file's owner")
+    def utime(path, *, ns):
+        if time_of_change == "not the reader's to set":
+            raise PermissionError("not the file's owner")
+        real_utime(path, ns=tuple(t // 10**9 * 10**9 for t in ns))
 
-    real_copy = shutil.copyfile
     locked: list[bool] = []
 
     def copy(source, dest):
@@ -787,12 +792,41 @@ def test_a_copy_of_a_file_whose_time_it_cannot_set_is_taken_under_the_lock(city,
             locked.append(True)
         return real_copy(source, dest)
 
-    monkeypatch.setattr(store_module.os, "utime", not_allowed)
+    if time_of_change == "kept to the second":      # as such a filesystem keeps it
+        os.utime(city, ns=(city.stat().st_atime_ns, city.stat().st_mtime_ns // 10**9 * 10**9))
+    changed = city.stat().st_mtime_ns
+    monkeypatch.setattr(store_module.os, "utime", utime)
     monkeypatch.setattr(store_module.shutil, "copyfile", copy)
     store_module.copy_live(city, tmp_path / "copy.duckdb")
     monkeypatch.undo()
     assert locked == [True]
     assert (tmp_path / "copy.duckdb").read_bytes() == city.read_bytes()
+    assert city.stat().st_mtime_ns == changed
+
+
+def test_copies_at_once_keep_each_others_mark(city, tmp_path, monkeypatch):
+    """A second copy starting while the first copies the file keeps the first's mark (the
+    file unchanged since): marking it again would make the first copy it over again under
+    the lock, and with a backup and a report at once the feeds would wait for the store's
+    copy as before."""
+    from data import store as store_module
+    real_copy = shutil.copyfile
+    copied: list[str] = []
+
+    def copy(source, dest):
+        real_copy(source, dest)
+        copied.append(Path(dest).name)
+        if len(copied) == 1:
+            store_module.copy_live(city, tmp_path / "second.duckdb")
+        return dest
+
+    monkeypatch.setattr(store_module.shutil, "copyfile", copy)
+    store_module.copy_live(city, tmp_path / "first.duckdb")
+    monkeypatch.undo()
+    assert sorted(name for name in copied if not name.endswith(".wal")) == [
+        "first.duckdb", "second.duckdb"]
+    for name in ("first.duckdb", "second.duckdb"):
+        assert (tmp_path / name).read_bytes() == city.read_bytes()
 
 
 def test_a_dead_servers_write_ahead_log_is_cleared(city):

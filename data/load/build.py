@@ -40,6 +40,7 @@ from data.store import (
     copy_ahead,
     copy_whole,
     insert,
+    open_for_writing,
     part_counts,
     recover,
     refresh_rollups,
@@ -47,7 +48,6 @@ from data.store import (
     upgrade,
     write_lock,
     write_turn,
-    written_in_place,
 )
 from settings import local_now
 
@@ -114,10 +114,12 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
     source : recorded as each feed's source (default: the file names).
     now : the load time (default: the clock).
     progress : a progress bar on stderr.
-    wait : when another load of this store is running, wait for it (the CLI) or refuse at
-        once (an upload, so no server thread waits).
+    wait : when another load of this store is running (or a feed's batch is written), wait
+        for it, or refuse at once.
     in_place : write the feeds' kinds (IN_PLACE_KINDS) into the store's file itself when
         this process serves it or nobody has it open; False: always a copy renamed over it.
+        A batch this process was to write in place while a load renamed a new file over it
+        waits up to OWNER_WAIT_SECONDS for the server to open that file, and goes into it.
     read : reads and checks each file in this process's stead (``read_feed``'s arguments;
         an upload's, in a child process within its limits), for a write in place by this
         process, which serves the store; a load it cannot write so raises NotInPlace.
@@ -150,8 +152,8 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
     small = sum(item.path.stat().st_size for item in items) <= READ_HERE_BYTES
     # a copy of a store a server writes in place: its file (GBs at 100M events) copied before
     # the lock is taken, so feeds are held up only while the copy is completed and written
-    ahead = (copy_ahead(target) if city is None and owner is None and written_in_place(target)
-             else nullcontext())
+    ahead = (_copied_ahead(target, wait, items)
+             if city is None and owner is None and open_for_writing(target) else nullcontext())
     try:
         return _load(target, ordered, report, city, source, now, progress, wait, in_place,
                      owner, parsed, small, ahead, _after_replacement, read is not None)
@@ -424,9 +426,22 @@ def _locked(target: Path, wait: bool, items: list[Item]):
         with write_lock(target, wait):
             yield
     except StoreBusy:
-        raise LoadError([Problem(items[0].path.name if items else target.name, None, None,
-                                 None, "another load of this store is running: try again in "
-                                 "a moment")]) from None
+        raise _busy(target, items) from None
+
+
+@contextmanager
+def _copied_ahead(target: Path, wait: bool, items: list[Item]):
+    """``copy_ahead``, refused as ``_locked`` is when it cannot wait for the lock."""
+    try:
+        with copy_ahead(target, wait) as copied:
+            yield copied
+    except StoreBusy:
+        raise _busy(target, items) from None
+
+
+def _busy(target: Path, items: list[Item]) -> LoadError:
+    return LoadError([Problem(items[0].path.name if items else target.name, None, None, None,
+                              "another load of this store is running: try again in a moment")])
 
 
 def remove_leftovers(target: Path) -> None:

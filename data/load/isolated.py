@@ -42,8 +42,8 @@ class Limits:
 
 def load_isolated(store_path: str | os.PathLike, items, *, limits: Limits,
                   now: dt.datetime | None = None, source: str | None = None):
-    """Run ``data.load.build.load(store_path, items, now=now, source=source, wait=False)`` in
-    a child process within ``limits`` and return its ``LoadReport``.
+    """Run ``data.load.build.load(store_path, items, now=now, source=source)`` in a child
+    process within ``limits`` and return its ``LoadReport``.
 
     Raises
     ------
@@ -186,7 +186,9 @@ def _child() -> int:
             return 0
         items = [Item(i["kind"], Path(i["path"]), i["options"]) for i in request["items"]]
         now = dt.datetime.fromisoformat(request["now"]) if request["now"] else None
-        report = load(request["store"], items, now=now, source=request["source"], wait=False)
+        # its turn among the writers (feeds write the store every second or two): within
+        # the time limit, not refused because a batch was being written
+        report = load(request["store"], items, now=now, source=request["source"])
     except LoadError as error:
         answer = {"problems": [asdict(p) for p in error.problems], "more": error.more}
     except (ValueError, FileNotFoundError) as error:
