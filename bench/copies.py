@@ -141,25 +141,33 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+class _Server:
+    """The store's owner, opened anew when a load replaces its file, as the server's
+    runtime does (``store.when_replaced``)."""
+
+    def __init__(self, db: Path):
+        from data.store import Store, when_replaced
+        self.db, self.owners, self.lock = db, [Store(db, writable=True)], threading.Lock()
+        when_replaced(db, self.reopen)
+
+    def reopen(self) -> None:
+        from data.store import Store, store_fingerprint
+        with self.lock:
+            if store_fingerprint(self.db) != self.owners[-1].fingerprint:
+                self.owners.append(Store(self.db, writable=True))
+
+    def close(self) -> None:
+        for owner in self.owners:
+            owner.close()
+
+
 def _run(db: Path, folder: Path, copy: str, way: str, every: float
          ) -> tuple[float, float, float, float, int]:
     """One copy while events are written: its seconds, the events' p50, p95 and max and
     their count."""
-    from data.store import Store, store_fingerprint
-    owners = [Store(db, writable=True)]
+    server = _Server(db)
     events = _Events(db, folder, every)
     events.start()
-    stop = threading.Event()
-
-    def reopen():
-        """As the server does on its requests, at most once a second: open the file a load
-        renamed over the one it owns (``Runtime.reload_if_replaced``)."""
-        while not stop.wait(0.5):
-            if store_fingerprint(db) != owners[-1].fingerprint:
-                owners.append(Store(db, writable=True))
-
-    reopener = threading.Thread(target=reopen, daemon=True)
-    reopener.start()
     try:
         time.sleep(2)
         if copy == "backup":
@@ -183,10 +191,7 @@ def _run(db: Path, folder: Path, copy: str, way: str, every: float
     finally:
         events.stop.set()
         events.join()
-        stop.set()
-        reopener.join()
-        for owner in owners:
-            owner.close()
+        server.close()
     return (end - start, _quantile(during, 0.5), _quantile(during, 0.95),
             max(during, default=float("nan")), len(during))
 

@@ -15,7 +15,7 @@ from data import catalog, freshness
 from data.access import Principal
 from data.catalog import Catalogue
 from data.queries import FULL, Queries, Scope
-from data.store import Store, read_geo, store_fingerprint
+from data.store import Store, read_geo, store_fingerprint, when_replaced
 from data.supervision import Supervision
 from geo.geojson import LEVELS, map_view, simplify_for_display
 from settings import Settings, local_now
@@ -105,6 +105,12 @@ class Runtime:
         self._snap = _Snapshot(settings, store, queries, cache)
         self._lock = threading.Lock()
         self._checked = 0.0
+        if store.writable:      # a batch that finds the file replaced has it opened anew
+            when_replaced(settings.db_path, self.reopen)
+
+    def reopen(self) -> None:
+        """Serve the file a load renamed over the one served, now (``when_replaced``)."""
+        self.reload_if_replaced(now=True)
 
     @property
     def store(self) -> Store:

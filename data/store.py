@@ -1020,6 +1020,26 @@ def copy_ahead(store: str | os.PathLike, wait: bool = True):
         os.close(held)
 
 
+#: What opens each store path's file anew in this process once a load replaced it (the
+#: server's ``Runtime.reload_if_replaced``), by path; weak: a server gone takes it along.
+_REOPENERS: dict[str, weakref.WeakMethod] = {}
+
+
+def when_replaced(path: str | os.PathLike, reopen) -> None:
+    """Have ``reopen`` (a bound method) called when a writer of this process finds the file
+    at ``path`` replaced by a load (``reopen_replaced``): the server opening the new file,
+    not waiting for a request to do so."""
+    _REOPENERS[str(Path(path).resolve())] = weakref.WeakMethod(reopen)
+
+
+def reopen_replaced(path: str | os.PathLike) -> None:
+    """Ask whoever serves the store at ``path`` in this process to open its file anew."""
+    found = _REOPENERS.get(str(Path(path).resolve()))
+    reopen = found() if found is not None else None
+    if reopen is not None:
+        reopen()
+
+
 def open_for_writing(path: str | os.PathLike) -> bool:
     """Whether a process has the store at ``path`` open to write it in place (a server
     owning it; its marker held, ``_hold_marker``): a load from another writes a copy."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import time
 import uuid
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
@@ -44,6 +43,7 @@ from data.store import (
     part_counts,
     recover,
     refresh_rollups,
+    reopen_replaced,
     sweep_left_over,
     upgrade,
     write_lock,
@@ -119,7 +119,7 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
     in_place : write the feeds' kinds (IN_PLACE_KINDS) into the store's file itself when
         this process serves it or nobody has it open; False: always a copy renamed over it.
         A batch this process was to write in place while a load renamed a new file over it
-        waits up to OWNER_WAIT_SECONDS for the server to open that file, and goes into it.
+        has the server open that file (``store.when_replaced``), and goes into it.
     read : reads and checks each file in this process's stead (``read_feed``'s arguments;
         an upload's, in a child process within its limits), for a write in place by this
         process, which serves the store; a load it cannot write so raises NotInPlace.
@@ -142,6 +142,10 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
     report = LoadReport(target)
     in_place = in_place and city is None and {item.kind for item in items} <= IN_PLACE_KINDS
     owner = Store.owner(target) if in_place else None
+    if in_place and owner is None:
+        # this process may serve a file a load has since replaced: it opens the new one now
+        reopen_replaced(target)
+        owner = Store.owner(target)
     if read is not None and owner is None:
         raise NotInPlace(f"this process does not write {target.name} in place")
     # the server reads a batch in a process of its own before it takes the lock: the rows'
@@ -159,18 +163,10 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
                      owner, parsed, small, ahead, _after_replacement, read is not None)
     except _Replaced:
         # the file this process writes in place was replaced (a load by copy) while the batch
-        # waited its turn: the server opens the new one within a second (its requests'
-        # Runtime.reload_if_replaced); written into that, not into a copy of the whole store
-        deadline = time.monotonic() + OWNER_WAIT_SECONDS
-        while Store.owner(target) is None and time.monotonic() < deadline:
-            time.sleep(0.02)
+        # waited its turn: the server opens the new one (``when_replaced``) and the batch
+        # goes into that, not into a copy of the whole store renamed over it again
         return load(target, items, city=city, source=source, now=now, progress=progress,
                     wait=wait, in_place=in_place, read=read, _after_replacement=True)
-
-
-#: How long a batch the server was to write in place waits for it to open the file a load
-#: renamed over the one it wrote (``load``), before it writes a copy of the store instead.
-OWNER_WAIT_SECONDS = 5.0
 
 
 class _Replaced(Exception):
