@@ -588,14 +588,12 @@ def test_a_backup_taken_while_the_server_writes_holds_every_answered_batch(city,
     assert [t["name"] for t in Access(folder / "access.sqlite").feed_tokens()] == ["hotline"]
 
 
-@pytest.mark.parametrize("meanwhile", ["nothing", "a batch", "a batch, checkpointed"])
-def test_a_copy_leaves_the_writers_free_while_it_copies_the_file(city, tmp_path, monkeypatch,
-                                                                 meanwhile):
-    """A reader's copy and a backup copy the file without the lock (GBs at 100M events,
-    which every feed's batch waited for) and take it for the log. A batch written meanwhile
-    is in the log, copied under the lock; one moved into the file meanwhile (a checkpoint)
-    makes them copy the file again under the lock: without that the copy would lack it, the
-    file copied before it and the log emptied since."""
+def _copied_while_a_feed_writes(city: Path, tmp_path: Path, monkeypatch, meanwhile: str,
+                                copy) -> list[str]:
+    """Serve ``city`` in place, write a batch (995…: in the server's log), and run ``copy``
+    (a copy of the store) with the file's copy checked to leave the lock free and followed,
+    per ``meanwhile``, by nothing or another batch (996…), moved into the file or not;
+    return the names of the files copied."""
     from data import store as store_module
     runtime = _served(city)
     real_copy = shutil.copyfile
@@ -619,17 +617,31 @@ def test_a_copy_leaves_the_writers_free_while_it_copies_the_file(city, tmp_path,
         first = runtime.store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
                                  "ORDER BY event_id LIMIT 6")
         later = first.assign(event_id=first["event_id"] + 996_000_000)
-        first["event_id"] += 995_000_000
-        load(city, [Item("events", _write(first, tmp_path / "first.csv"))], now=TEST_NOW)
+        load(city, [Item("events", _write(first.assign(
+            event_id=first["event_id"] + 995_000_000), tmp_path / "first.csv"))], now=TEST_NOW)
         assert runtime.store._wal.stat().st_size > 0
         monkeypatch.setattr(store_module.shutil, "copyfile", copy_while_a_feed_writes)
-        store_module.copy_live(city, tmp_path / "copy.duckdb")
+        copy(first)
     finally:
         monkeypatch.undo()
         runtime.store.close()
+    return [name for name in copied if not name.endswith(".wal")]
+
+
+@pytest.mark.parametrize("meanwhile", ["nothing", "a batch", "a batch, checkpointed"])
+def test_a_copy_leaves_the_writers_free_while_it_copies_the_file(city, tmp_path, monkeypatch,
+                                                                 meanwhile):
+    """A reader's copy and a backup copy the file without the lock (GBs at 100M events,
+    which every feed's batch waited for) and take it for the log. A batch written meanwhile
+    is in the log, copied under the lock; one moved into the file meanwhile (a checkpoint)
+    makes them copy the file again under the lock: without that the copy would lack it, the
+    file copied before it and the log emptied since."""
+    from data.store import copy_live
+    files = _copied_while_a_feed_writes(
+        city, tmp_path, monkeypatch, meanwhile,
+        lambda _first: copy_live(city, tmp_path / "copy.duckdb"))
     assert len(_events(tmp_path / "copy.duckdb", "WHERE event_id >= 995000000")) == (
         6 if meanwhile == "nothing" else 12)
-    files = [name for name in copied if not name.endswith(".wal")]
     assert files == [city.name] * (2 if meanwhile.endswith("checkpointed") else 1)
 
 
@@ -639,40 +651,14 @@ def test_a_load_by_copy_copies_the_served_file_before_it_takes_the_lock(city, tm
     """A load that writes a copy of a store a server writes in place (an upload's child, the
     CLI beside a server) copies the file before it takes the lock, and completes it under
     the lock: the batches the server wrote meanwhile are in the file it renames over."""
-    from data import store as store_module
-    runtime = _served(city)
-    real_copy = shutil.copyfile
-    copied: list[str] = []
-
-    def copy_while_a_feed_writes(source, dest):
-        real_copy(source, dest)
-        copied.append(Path(source).name)
-        if len(copied) == 1:
-            with store_module.write_lock(city, wait=False):     # StoreBusy before
-                pass
-            if meanwhile != "nothing":
-                monkeypatch.setattr(store_module, "CHECKPOINT_WAL_BYTES", 0)
-                load(city, [Item("events", _write(later, tmp_path / "later.csv"))],
-                     now=TEST_NOW)
-        return dest
-
-    try:
-        first = runtime.store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
-                                 "ORDER BY event_id LIMIT 6")
-        later = first.assign(event_id=first["event_id"] + 996_000_000)
-        by_copy = first.assign(event_id=first["event_id"] + 997_000_000)
-        first["event_id"] += 995_000_000
-        load(city, [Item("events", _write(first, tmp_path / "first.csv"))], now=TEST_NOW)
-        monkeypatch.setattr(store_module.shutil, "copyfile", copy_while_a_feed_writes)
-        load(city, [Item("events", _write(by_copy, tmp_path / "by-copy.csv"))], now=TEST_NOW,
-             in_place=False)
-    finally:
-        monkeypatch.undo()
-        runtime.store.close()
+    files = _copied_while_a_feed_writes(
+        city, tmp_path, monkeypatch, meanwhile,
+        lambda first: load(city, [Item("events", _write(first.assign(
+            event_id=first["event_id"] + 997_000_000), tmp_path / "by-copy.csv"))],
+            now=TEST_NOW, in_place=False))
     found = _events(city, "WHERE event_id >= 995000000")["event_id"] // 1_000_000
     assert sorted(set(found)) == ([995, 997] if meanwhile == "nothing" else [995, 996, 997])
     assert len(found) == (12 if meanwhile == "nothing" else 18)
-    files = [name for name in copied if not name.endswith(".wal")]
     assert files == [city.name] * (2 if meanwhile.endswith("checkpointed") else 1)
     assert not list(city.parent.glob(f".{city.name}.*.snapshot*"))
 
