@@ -637,14 +637,24 @@ def _connect_or_snapshot(path: Path, store: Path,
     except duckdb.IOException as exc:
         if writable or "lock" not in str(exc).lower():
             raise
-    snapshot = store.with_name(f".{store.name}.{uuid.uuid4().hex}.snapshot")
-    held = _hold(snapshot, 0o666)   # till its name is gone: a copy nobody holds is left over
-    try:
+    with _held_copy(store) as snapshot:
         copy_live(store, snapshot)
         return connect(snapshot, read_only=True)
+
+
+@contextmanager
+def _held_copy(store: Path):
+    """Yield a hidden path beside the store for a whole copy of it (a reader's, a load's),
+    held by this process till its name is gone (with its log's) at the end of the block:
+    a copy nobody holds is a dead process's, and those are removed first (``_sweep``)."""
+    _sweep(store.parent, _SNAPSHOT, prefix=f".{store.name}.")
+    path = store.with_name(f".{store.name}.{uuid.uuid4().hex}.snapshot")
+    held = _hold(path, 0o666)
+    try:
+        yield path
     finally:
-        snapshot.unlink(missing_ok=True)
-        _wal_of(snapshot).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+        _wal_of(path).unlink(missing_ok=True)
         os.close(held)
 
 
@@ -772,6 +782,10 @@ def _identity(path: Path) -> str:
 
 def _wal_of(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
+
+
+#: The name of a writer's marker beside its store (``_beside``; ``_marker_of``).
+_MARKER = r"\d+\.i\d+\.[0-9a-f]{32}\.open\.alive"
 
 
 def _marker_of(wal: Path) -> Path:
@@ -940,7 +954,7 @@ def recover(path: str | os.PathLike) -> None:
         else:
             found.wal.unlink(missing_ok=True)
             found.marker.unlink(missing_ok=True)
-    for marker, _ in _beside(path, r"\d+\.i\d+\.[0-9a-f]{32}\.open\.alive"):
+    for marker, _ in _beside(path, _MARKER):
         # the marker of a writer that died before it wrote a log
         if not marker.with_name(marker.name[:-len(".alive")] + ".wal").exists() \
                 and not _held(marker):
@@ -1006,18 +1020,11 @@ def copy_ahead(store: str | os.PathLike, wait: bool = True):
     """For a load that writes a copy of a store another process writes in place (a server)
     and renames it over the file: the file copied now, beside the writers, to a file held
     by this process (``CopyAhead.finish`` makes it whole under the lock). Removed when the
-    block ends unless renamed; those of killed processes are removed first. ``wait``: as
-    ``write_lock``'s, for the moment it takes the lock."""
+    block ends unless renamed (``_held_copy``). ``wait``: as ``write_lock``'s, for the
+    moment it takes the lock."""
     store = Path(store)
-    _sweep(store.parent, _SNAPSHOT, prefix=f".{store.name}.")
-    path = store.with_name(f".{store.name}.{uuid.uuid4().hex}.snapshot")
-    held = _hold(path, 0o666)
-    try:
+    with _held_copy(store) as path:
         yield CopyAhead(store, path, _copy_file_ahead(store, path, wait))
-    finally:
-        path.unlink(missing_ok=True)
-        _wal_of(path).unlink(missing_ok=True)
-        os.close(held)
 
 
 #: What opens each store path's file anew in this process once a load replaced it (the
@@ -1043,8 +1050,7 @@ def reopen_replaced(path: str | os.PathLike) -> None:
 def open_for_writing(path: str | os.PathLike) -> bool:
     """Whether a process has the store at ``path`` open to write it in place (a server
     owning it; its marker held, ``_hold_marker``): a load from another writes a copy."""
-    return any(_held(marker) for marker, _ in
-               _beside(Path(path), r"\d+\.i\d+\.[0-9a-f]{32}\.open\.alive"))
+    return any(_held(marker) for marker, _ in _beside(Path(path), _MARKER))
 
 
 def _copy_file_ahead(path: Path, dest: Path, wait: bool = True) -> tuple | None:

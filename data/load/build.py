@@ -1,9 +1,10 @@
 """Loads: files into a store, all or nothing, without disturbing the store being served.
 
-A load copies the served file (or starts an empty one for a new city) to ``<store>.loading``,
-reads and checks every file into it in one transaction, rebuilds the rollups, records each
-feed's freshness, opens the result as the app would, and only then renames it over the
-served file. A failed load deletes its copy: the served store never sees half a load. The
+A load copies the served file (or starts an empty one for a new city) to ``<store>.loading``
+(when a server writes the store in place, to a hidden copy made before the lock,
+``store.copy_ahead``), reads and checks every file into it in one transaction, rebuilds the
+rollups, records each feed's freshness, opens the result as the app would, and only then
+renames it over the served file. A failed load deletes its copy: the served store never sees half a load. The
 running app notices the rename (``Runtime.reload_if_replaced``) and serves the new file from
 its next request; a request already running finishes on the old one.
 """
@@ -204,15 +205,15 @@ def _load(target: Path, ordered: list[Item], report: LoadReport, city: City | No
                 finally:
                     con.close()
                 return report
-        tmp = target.with_name(target.name + ".loading")
-        _remove(tmp)
+        if copied is not None:          # the copy made ahead, whole from here on
+            copied.finish()
+            tmp = copied.path
+        else:
+            tmp = target.with_name(target.name + ".loading")
+            _remove(tmp)
         con = None
         try:
-            if copied is not None:
-                copied.finish()
-                os.replace(copied.path, tmp)
-                _move_log(copied.path, tmp)
-            elif city is None:
+            if copied is None and city is None:
                 copy_whole(target, tmp)
             con = connect(tmp, read_only=False)
             if city is not None:
@@ -450,13 +451,6 @@ def remove_leftovers(target: Path) -> None:
             _remove(target.with_name(target.name + ".loading"))
     except LoadError:
         pass    # another load holds the lock: it starts by removing the copy itself
-
-
-def _move_log(source: Path, dest: Path) -> None:
-    """The write-ahead log of a store file renamed from ``source`` to ``dest`` goes with it."""
-    log = source.with_name(source.name + ".wal")
-    if log.exists():
-        os.replace(log, dest.with_name(dest.name + ".wal"))
 
 
 def _remove(path: Path) -> None:
