@@ -333,22 +333,27 @@ def test_the_readers_process_ends_with_the_server():
         "Z" in Path(f"/proc/{reader}/stat").read_text().split()[2], "the reader lives on"
 
 
-def _die_after_a_batch(city: Path, folder: Path) -> None:
-    """A server process that writes 30 new events in place (ids from 996,000,000), answers,
-    and ends as kill -9 would: no close, no exit handlers. The batch is in its log only."""
+def _writer_of_a_batch(city: Path, folder: Path, then: str) -> list[str]:
+    """The command of a server process that writes 30 new events in place (ids from
+    996,000,000), prints its log's size, and runs ``then``."""
     new = _events(city, "ORDER BY event_id LIMIT 30").assign(
         event_id=lambda f: f["event_id"] + 996_000_000)
     path = _write(new, folder / "thirty.csv")
-    out = subprocess.run(
-        [sys.executable, "-c", "import os, sys, datetime as dt\n"
-         "from pathlib import Path\n"
-         "from data.store import Store\n"
-         "from data.load.build import Item, load\n"
-         "store = Store(sys.argv[1], writable=True)\n"
-         "load(sys.argv[1], [Item('events', Path(sys.argv[2]))], now=dt.datetime(2026, 11, 24, 10))\n"
-         "print(store._wal.stat().st_size, flush=True)\n"
-         "os._exit(0)",
-         str(city), str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return [sys.executable, "-c", "import os, sys, datetime as dt\n"
+            "from pathlib import Path\n"
+            "from data.store import Store\n"
+            "from data.load.build import Item, load\n"
+            "store = Store(sys.argv[1], writable=True)\n"
+            "load(sys.argv[1], [Item('events', Path(sys.argv[2]))], now=dt.datetime(2026, 11, 24, 10))\n"
+            "print(store._wal.stat().st_size, flush=True)\n" + then,
+            str(city), str(path)]
+
+
+def _die_after_a_batch(city: Path, folder: Path) -> None:
+    """A server process that writes 30 new events in place (ids from 996,000,000), answers,
+    and ends as kill -9 would: no close, no exit handlers. The batch is in its log only."""
+    out = subprocess.run(_writer_of_a_batch(city, folder, "os._exit(0)"), cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) > 0, "the batch went to the log, not yet into the file"
     assert len(list(city.parent.glob(f".{city.name}.*.open.wal"))) == 1
@@ -516,6 +521,31 @@ def test_the_owner_answers_one_query_at_a_time_and_an_export_holds_no_turn(city)
         export.close()
     finally:
         store.close()
+
+
+def test_a_feeds_batch_is_checked_without_a_turn_among_the_requests_queries(city, tmp_path):
+    """What a batch is checked against (the city's cells, departments, vocabulary) is read
+    once per opening of the store, not per batch in the owner's turn behind the analysts'
+    queries: nothing written in place changes it, and a load that does writes a new file."""
+    runtime = _served(city)
+    try:
+        events = runtime.store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
+                                  "ORDER BY event_id LIMIT 2")
+        events["event_id"] += 993_000_000
+        load(city, [Item("events", _write(events.head(1), tmp_path / "one.csv"))],
+             now=TEST_NOW)
+        written: list = []
+        with runtime.store._reading:                    # a request's query answering
+            second = threading.Thread(target=lambda: written.append(load(
+                city, [Item("events", _write(events.tail(1), tmp_path / "two.csv"))],
+                now=TEST_NOW)), daemon=True)
+            second.start()
+            second.join(timeout=60)
+            assert written, "the second event waited for the queries' turn"
+        assert runtime.store.rows("SELECT count(*) FROM grid_events "
+                                  "WHERE event_id >= 993000000")[0][0] == 2
+    finally:
+        runtime.store.close()
 
 
 def test_a_writer_opens_without_waiting_for_the_lock_when_no_log_is_left(city):
@@ -812,6 +842,38 @@ def test_copies_at_once_keep_each_others_mark(city, tmp_path, monkeypatch):
         "first.duckdb", "second.duckdb"]
     for name in ("first.duckdb", "second.duckdb"):
         assert (tmp_path / name).read_bytes() == city.read_bytes()
+
+
+def test_a_writer_killed_while_its_file_is_copied_leaves_its_batch_in_the_copy(
+        city, tmp_path, monkeypatch):
+    """The server dies (kill -9) after a backup or a reader's copy marked the file and
+    while it copies it: the file unchanged since the mark, its batch in the dead server's
+    log, which is no live writer's log to copy. The copy replays that log into the file
+    under the lock and copies the file again: without that it lacked the batch."""
+    from data import store as store_module
+    writer = subprocess.Popen(_writer_of_a_batch(city, tmp_path, "sys.stdin.read()"),
+                              cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert int(writer.stdout.readline()) > 0, "the batch is in the server's log"
+        real_copy = shutil.copyfile
+
+        def copy_as_the_server_dies(source, dest):
+            real_copy(source, dest)
+            if writer.poll() is None:
+                writer.kill()
+                writer.wait(timeout=30)
+            return dest
+
+        monkeypatch.setattr(store_module.shutil, "copyfile", copy_as_the_server_dies)
+        store_module.copy_live(city, tmp_path / "copy.duckdb")
+        monkeypatch.undo()
+    finally:
+        writer.kill()
+        writer.wait(timeout=30)
+    assert writer.returncode == -9
+    assert _the_batch_is_whole(tmp_path / "copy.duckdb")
+    assert _the_batch_is_whole(city)       # replayed into the store's file too
 
 
 def test_a_dead_servers_write_ahead_log_is_cleared(city):

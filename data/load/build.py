@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import os
 import uuid
+import weakref
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -259,7 +260,7 @@ def _read_aside(owner: Store, ordered: list[Item], now: dt.datetime,
     was raised."""
     out = {}
     for index, item in enumerate(ordered):
-        ref = reference(owner.rows, item.kind)
+        ref = _served_reference(owner, item.kind)
         if read is not None:
             out[index] = read(item.kind, item.path, item.options, ref, now)
         elif item.path.stat().st_size <= READ_HERE_BYTES:
@@ -268,6 +269,21 @@ def _read_aside(owner: Store, ordered: list[Item], now: dt.datetime,
             out[index] = _readers().submit(read_feed, item.kind, item.path, item.options, ref,
                                            now).result()
     return out
+
+
+#: The served stores' reference data (``reference``), by kind and base version, read once per
+#: opening: a write in place (a feed's kind) never changes the tables it comes from, a load
+#: that does writes a new file, which the server opens anew. Read per batch, a single event's
+#: check waited for the queries' turn behind the analysts' to read the city's 9,559 cells.
+_REFERENCES: weakref.WeakKeyDictionary[Store, dict] = weakref.WeakKeyDictionary()
+
+
+def _served_reference(owner: Store, kind: str) -> dict:
+    key = (kind, owner.part_versions.get("base"))
+    kept = _REFERENCES.setdefault(owner, {})
+    if key not in kept:
+        kept[key] = reference(owner.rows, kind)
+    return kept[key]
 
 
 #: A file this small (a few dozen events: the single events a hotline posts as they come) is
