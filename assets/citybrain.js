@@ -356,6 +356,25 @@ window.dccFunctions.cbSliderDate = function (value) {
     'Toggle Spike Lines': '显示/隐藏辅助线', 'Show closest data on hover': '悬停显示最近数据',
     'Compare data on hover': '悬停比较数据',
   };
+  // A legend above the plot that wraps onto a second row (English names in a narrow panel:
+  // AQI levels, event stages) grows upward over the title's second line, the data's as-of.
+  // Only the drawing knows its rows, so once drawn the top margin grows by the overlap.
+  const fitLegend = function (plotly, gd) {
+    const legend = gd && gd.querySelector && gd.querySelector('.legend');
+    const title = gd && gd.querySelector && gd.querySelector('.g-gtitle');
+    const full = gd && gd._fullLayout;
+    if (!legend || !title || !full || !full.width) { return gd; }
+    const l = legend.getBoundingClientRect();
+    const t = title.getBoundingClientRect();
+    const overlap = t.bottom - l.top + 2;
+    if (!l.height || !t.height || overlap <= 0 || l.left >= t.right || l.right <= t.left) {
+      return gd;
+    }
+    // the canvas is scaled to the window: the rectangles are in its pixels, margins in the
+    // figure's
+    const scale = gd.getBoundingClientRect().width / full.width;
+    return plotly.relayout(gd, {'margin.t': full.margin.t + Math.ceil(overlap / scale)});
+  };
   let installed = false;
   const install = function (plotly) {
     if (installed || !plotly || !plotly.react || !plotly.register) { return false; }
@@ -366,7 +385,9 @@ window.dccFunctions.cbSliderDate = function (value) {
       if (figure && figure.config && gd && gd.closest) {
         figure.config.locale = gd.closest('.lang-en') ? 'en' : 'zh-CN';
       }
-      return react.apply(this, arguments);
+      const drawn = react.apply(this, arguments);
+      return drawn && drawn.then ? drawn.then(function (g) { return fitLegend(plotly, g); })
+        : drawn;
     };
     return true;
   };

@@ -18,10 +18,11 @@ pytestmark = pytest.mark.browser
 DESKTOPS = [(1920, 1080)]
 LANGS = ["zh", "en"]
 
-#: What is cut: elements holding text of their own whose content is wider than their box
-#: (an ellipsis counts as cut unless the full text is the element's tooltip, as the tables
-#: give it), and chart texts (titles, annotations, axis and legend labels) outside their
-#: chart's drawing. Plotly's hidden measuring nodes and zero-size boxes are not shown.
+#: What is cut: elements holding text of their own whose content is wider or taller than
+#: their box (an ellipsis counts as cut unless the full text is the element's tooltip, as
+#: the tables give it), chart texts (titles, annotations, axis and legend labels) outside
+#: their chart's drawing, and a chart's legend over its title and as-of line. Plotly's
+#: hidden measuring nodes and zero-size boxes are not shown.
 OVERFLOW = """() => {
   const shown = (el) => {
     const s = getComputedStyle(el);
@@ -44,7 +45,10 @@ OVERFLOW = """() => {
       continue;
     }
     if (getComputedStyle(el).display === 'inline') continue;
-    if (el.scrollWidth > el.clientWidth + 1 && !titled(el)) {
+    // lines past the box's foot: hidden, or drawn over what lies below (a line's descent
+    // past a box of its own line height, as the version's, is no line lost)
+    const clipped = el.scrollHeight > el.clientHeight + 3;
+    if ((el.scrollWidth > el.clientWidth + 1 || clipped) && !titled(el)) {
       cut.push(el.tagName + '.' + el.className + ': ' + el.textContent.trim().slice(0, 40));
     }
   }
@@ -60,6 +64,17 @@ OVERFLOW = """() => {
       if (r.width === 0) continue;
       if (r.left < frame.left - 1 || r.right > frame.right + 1) {
         cut.push('chart ' + svg.closest('[id]').id + ': ' + t.textContent.trim().slice(0, 40));
+      }
+    }
+    // a legend wrapped onto more rows grows upward, over the title's as-of line
+    const legend = svg.parentElement.querySelector('.legend');
+    const heading = svg.parentElement.querySelector('.g-gtitle');
+    if (legend && heading) {
+      const l = legend.getBoundingClientRect();
+      const h = heading.getBoundingClientRect();
+      if (l.height && h.height && l.top < h.bottom - 1 && l.bottom > h.top + 1
+          && l.left < h.right && l.right > h.left) {
+        cut.push('chart ' + svg.closest('[id]').id + ': its legend over its title');
       }
     }
   }
