@@ -704,27 +704,14 @@ _SNAPSHOT = r"(\..+\.[0-9a-f]{32}\.snapshot)(\.wal)?"     # a reader's whole cop
 _PART = r"(\..+\.[0-9a-f]{32}\.part)(\.wal|-journal)?"    # a new file (a backup's) on its way
 
 
-#: The names an opening (``_connect_file``) or a recovery (``_replay``) gives the store file
-#: for a moment, with the process id: ``.<store>.<pid>.<hex>.link``,
-#: ``.<store>.<pid>.i<inode>.<hex>.open``, ``.<store>.<pid>.<hex>.recover`` (and its log's).
-_LINK = (r"(\d+)\.(?:[0-9a-f]{32}\.link|i\d+\.[0-9a-f]{32}\.open"
-         r"|[0-9a-f]{32}\.recover(?:\.wal)?)")
-
-
 def sweep_left_over(store: str | os.PathLike, grace_seconds: float = 3600) -> None:
     """Remove what processes killed (kill -9, out of memory) left beside the store for good:
     the whole copies readers take of a store the server owns (the store's size: GBs at
-    100M events), the folders a feed's batch or an upload waits in (``scratch``), and the
-    names a store file is given for a moment as it is opened or recovered (``_LINK``: a
-    second name keeps a replaced file's disk space). Only those nobody holds, or whose
-    process is gone (one whose id was taken again stays); a folder not yet marked as held is
-    left ``grace_seconds``: it may be a moment old. The server calls it as it starts, a load
-    as it recovers the store."""
+    100M events), and the folders a feed's batch or an upload waits in (``scratch``). Only
+    those nobody holds; a folder not yet marked as held is left ``grace_seconds``: it may be
+    a moment old. The server calls it as it starts, a load as it recovers the store."""
     store = Path(store)
     _sweep(store.parent, _SNAPSHOT, prefix=f".{store.name}.")
-    for link, match in _beside(store, _LINK):
-        if not Path(f"/proc/{match[1]}").exists():
-            link.unlink(missing_ok=True)
     for prefix in SCRATCH_PREFIXES:
         for folder in store.parent.glob(f"{prefix}*"):
             mark = folder / ".held"

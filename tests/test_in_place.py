@@ -893,27 +893,6 @@ def test_a_dead_servers_write_ahead_log_is_cleared(city):
     assert not dead.exists() and not replaced.exists() and alive.exists() and other.exists()
 
 
-def test_the_names_a_killed_opening_gave_the_store_are_removed_when_a_server_starts(city):
-    """An opening gives the store file a name of its own for a moment (``_connect_file``), a
-    recovery too (``_replay``): a process killed in that moment (out of memory while a large
-    log is replayed) left a second name of the file for good, which kept the file's disk
-    space once a load replaced it (GBs at 100M events). A server starting removes those of
-    dead processes, not a live process's, nor another store's."""
-    hex_ = "0123abcd" * 4
-    dead, inode = 999_999_999, city.stat().st_ino       # no process has that id
-    left = [city.with_name(f".{city.name}.{dead}.{hex_}.link"),
-            city.with_name(f".{city.name}.{dead}.i{inode}.{hex_}.open"),
-            city.with_name(f".{city.name}.{dead}.{hex_}.recover")]
-    alive = city.with_name(f".{city.name}.{os.getpid()}.i{inode}.{hex_}.open")
-    other = city.with_name(f".{city.name}.2.{dead}.{hex_}.link")
-    for name in (*left, alive, other):
-        os.link(city, name)
-    runtime = _served(city)
-    runtime.store.close()
-    assert [name.exists() for name in (*left, alive, other)] == [False] * 3 + [True, True]
-    assert city.stat().st_nlink == 3
-
-
 def _post(url: str, token: str, body: bytes, timeout: float = 120) -> tuple[int, dict]:
     import json
     import urllib.error
