@@ -358,22 +358,32 @@ window.dccFunctions.cbSliderDate = function (value) {
   };
   // A legend above the plot that wraps onto a second row (English names in a narrow panel:
   // AQI levels, event stages) grows upward over the title's second line, the data's as-of.
-  // Only the drawing knows its rows, so once drawn the top margin grows by the overlap.
+  // Only the drawing knows its rows, so after every drawing (a new figure, a resize) the
+  // top margin grows by the overlap; the drawing that follows finds none.
   const fitLegend = function (plotly, gd) {
-    const legend = gd && gd.querySelector && gd.querySelector('.legend');
-    const title = gd && gd.querySelector && gd.querySelector('.g-gtitle');
-    const full = gd && gd._fullLayout;
-    if (!legend || !title || !full || !full.width) { return gd; }
+    const legend = gd.querySelector('.legend');
+    const title = gd.querySelector('.g-gtitle');
+    const full = gd._fullLayout;
+    if (!legend || !title || !full || !full.width) { return; }
     const l = legend.getBoundingClientRect();
     const t = title.getBoundingClientRect();
     const overlap = t.bottom - l.top + 2;
     if (!l.height || !t.height || overlap <= 0 || l.left >= t.right || l.right <= t.left) {
-      return gd;
+      return;
     }
     // the canvas is scaled to the window: the rectangles are in its pixels, margins in the
     // figure's
     const scale = gd.getBoundingClientRect().width / full.width;
-    return plotly.relayout(gd, {'margin.t': full.margin.t + Math.ceil(overlap / scale)});
+    const top = full.margin.t + Math.ceil(overlap / scale);
+    if (top < full.height / 2) { plotly.relayout(gd, {'margin.t': top}); }
+  };
+  const watchLegend = function (plotly, gd) {
+    if (gd && gd.on && !gd.cbLegendWatched) {
+      gd.cbLegendWatched = true;
+      gd.on('plotly_afterplot', function () { fitLegend(plotly, gd); });
+      fitLegend(plotly, gd);      // the drawing that just ended
+    }
+    return gd;
   };
   let installed = false;
   const install = function (plotly) {
@@ -386,7 +396,7 @@ window.dccFunctions.cbSliderDate = function (value) {
         figure.config.locale = gd.closest('.lang-en') ? 'en' : 'zh-CN';
       }
       const drawn = react.apply(this, arguments);
-      return drawn && drawn.then ? drawn.then(function (g) { return fitLegend(plotly, g); })
+      return drawn && drawn.then ? drawn.then(function (g) { return watchLegend(plotly, g); })
         : drawn;
     };
     return true;

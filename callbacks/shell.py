@@ -122,8 +122,8 @@ def register(app, runtime, screens: list[Screen], wall=None) -> None:
     def update_filter_text(data):
         return common.filter_text(filters.read_state(data, runtime.context), runtime)
 
-    # the whole text is its tooltip too: two lines show, a third (a screen with a dropdown
-    # more, a long indicator name) ends in an ellipsis
+    # the whole text is its tooltip too: two lines show, and what a third would hold (a
+    # screen with a dropdown more, a long indicator name) is cut short by an ellipsis
     app.clientside_callback("function(text) { return text; }",
                             Output(Shell.FILTER_TEXT, "title"),
                             Input(Shell.FILTER_TEXT, "children"))

@@ -7,6 +7,7 @@ read a whole copy or write a copy of their own."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import http.client
 import os
 import shutil
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import pandas as pd
@@ -546,6 +548,22 @@ def test_a_feeds_batch_is_checked_without_a_turn_among_the_requests_queries(city
                                   "WHERE event_id >= 993000000")[0][0] == 2
     finally:
         runtime.store.close()
+
+
+def test_the_reference_data_kept_for_a_served_store_does_not_keep_it_open(city, tmp_path):
+    """Kept beside the store, not holding it: a store a load replaced is let go (its
+    connection, its file's disk space) once no request uses it."""
+    store = Store(city, writable=True)
+    events = store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
+                      "ORDER BY event_id LIMIT 1")
+    events["event_id"] += 994_000_000
+    load(city, [Item("events", _write(events, tmp_path / "one.csv"))], now=TEST_NOW)
+    assert store.rows("SELECT count(*) FROM grid_events WHERE event_id >= 994000000") == [(1,)]
+    store.close()
+    opening = weakref.ref(store)
+    del store
+    gc.collect()
+    assert opening() is None
 
 
 def test_a_writer_opens_without_waiting_for_the_lock_when_no_log_is_left(city):

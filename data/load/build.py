@@ -275,12 +275,12 @@ def _read_aside(owner: Store, ordered: list[Item], now: dt.datetime,
 #: opening: a write in place (a feed's kind) never changes the tables it comes from, a load
 #: that does writes a new file, which the server opens anew. Read per batch, a single event's
 #: check waited for the queries' turn behind the analysts' to read the city's 9,559 cells.
-_REFERENCES: weakref.WeakKeyDictionary[Store, dict] = weakref.WeakKeyDictionary()
+_SERVED_REFERENCES: weakref.WeakKeyDictionary[Store, dict] = weakref.WeakKeyDictionary()
 
 
 def _served_reference(owner: Store, kind: str) -> dict:
     key = (kind, owner.part_versions.get("base"))
-    kept = _REFERENCES.setdefault(owner, {})
+    kept = _SERVED_REFERENCES.setdefault(owner, {})
     if key not in kept:
         kept[key] = reference(owner.rows, kind)
     return kept[key]
