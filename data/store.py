@@ -598,10 +598,19 @@ def _connect_file(path: Path, writable: bool) -> _Opening:
     get the old file's database, still open for the requests running on it. A hard link of a
     name of its own gives each opening its own path (the link is removed once open; the open
     file stays). The log is named after the link, the file's inode in its name; a writer
-    holds a marker beside it while open (``_logs``, ``_live``)."""
-    link = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.link")
+    holds a marker beside it while open (``_logs``, ``_live``). While the names exist, the
+    opening holds a lock on a file of its own (``_OPENING``): names a killed process left
+    (the store's disk space, once the file is replaced) are swept (``sweep_left_over``)."""
+    token = uuid.uuid4().hex
+    link = path.with_name(f".{path.name}.{os.getpid()}.{token}.link")
+    holding = link.with_suffix(".opening")
     try:
-        os.link(path, link)
+        held = _hold(holding)
+        try:
+            os.link(path, link)
+        except OSError:
+            _let_go_of(holding, held)
+            raise
     except OSError:
         if _OPENED.get(str(path.resolve())):
             raise RuntimeError(f"cannot link {link.name} next to the store (a filesystem "
@@ -610,8 +619,7 @@ def _connect_file(path: Path, writable: bool) -> _Opening:
         _OPENED[str(path.resolve())] = True
         return _Opening(_connect_or_snapshot(path, path, writable), store_fingerprint(path),
                         _wal_of(path), None)
-    alias = path.with_name(f".{path.name}.{os.getpid()}.i{link.stat().st_ino}."
-                           f"{uuid.uuid4().hex}.open")
+    alias = path.with_name(f".{path.name}.{os.getpid()}.i{link.stat().st_ino}.{token}.open")
     marker = None
     try:
         os.replace(link, alias)
@@ -626,6 +634,18 @@ def _connect_file(path: Path, writable: bool) -> _Opening:
             _let_go(marker, _wal_of(alias))
         link.unlink(missing_ok=True)
         alias.unlink(missing_ok=True)
+        _let_go_of(holding, held)
+
+
+#: The lock an opening holds while the store file has its names (``_connect_file``).
+_OPENING = r"\d+\.([0-9a-f]{32})\.opening"
+
+
+def _let_go_of(path: Path, fd: int) -> None:
+    """Remove ``path`` and let go of the lock held on it (``_hold``): removed first, so it
+    is never seen unlocked."""
+    path.unlink(missing_ok=True)
+    os.close(fd)
 
 
 def _connect_or_snapshot(path: Path, store: Path,
@@ -707,11 +727,23 @@ _PART = r"(\..+\.[0-9a-f]{32}\.part)(\.wal|-journal)?"    # a new file (a backup
 def sweep_left_over(store: str | os.PathLike, grace_seconds: float = 3600) -> None:
     """Remove what processes killed (kill -9, out of memory) left beside the store for good:
     the whole copies readers take of a store the server owns (the store's size: GBs at
-    100M events), and the folders a feed's batch or an upload waits in (``scratch``). Only
-    those nobody holds; a folder not yet marked as held is left ``grace_seconds``: it may be
-    a moment old. The server calls it as it starts, a load as it recovers the store."""
+    100M events), the folders a feed's batch or an upload waits in (``scratch``), and the
+    names an opening gives the store file for a moment (``_connect_file``: a second name
+    keeps a replaced file's disk space). Only those nobody holds (a lock, not a process id:
+    the folder may be shared by several machines); a folder not yet marked as held is left
+    ``grace_seconds``: it may be a moment old. The server calls it as it starts, a load as
+    it recovers the store."""
     store = Path(store)
     _sweep(store.parent, _SNAPSHOT, prefix=f".{store.name}.")
+    for opening, match in _beside(store, _OPENING):
+        try:
+            if _held(opening):
+                continue
+        except OSError:             # another user's: not ours to remove
+            continue
+        for name, _ in _beside(store, rf"\d+\.(?:i\d+\.)?{match[1]}\.(?:link|open)"):
+            name.unlink(missing_ok=True)
+        opening.unlink(missing_ok=True)
     for prefix in SCRATCH_PREFIXES:
         for folder in store.parent.glob(f"{prefix}*"):
             mark = folder / ".held"
