@@ -614,14 +614,14 @@ def _connect_file(path: Path, writable: bool) -> _Opening:
     except OSError:
         if _OPENED.get(str(path.resolve())):
             raise RuntimeError(f"cannot link {link.name} next to the store (a filesystem "
-                               "without hard links, or not writable): a replaced store can "
-                               "only be served after a restart") from None
+                               "without hard links or file locks, or not writable): a "
+                               "replaced store can only be served after a restart") from None
         _OPENED[str(path.resolve())] = True
         return _Opening(_connect_or_snapshot(path, path, writable), store_fingerprint(path),
                         _wal_of(path), None)
-    alias = path.with_name(f".{path.name}.{os.getpid()}.i{link.stat().st_ino}.{token}.open")
-    marker = None
+    alias = marker = None
     try:
+        alias = path.with_name(f".{path.name}.{os.getpid()}.i{link.stat().st_ino}.{token}.open")
         os.replace(link, alias)
         fingerprint = f"{path.resolve()}:{_identity(alias)}"
         marker = _hold_marker(alias) if writable else None
@@ -633,7 +633,8 @@ def _connect_file(path: Path, writable: bool) -> _Opening:
         if marker is not None:              # not opened: no log to mark
             _let_go(marker, _wal_of(alias))
         link.unlink(missing_ok=True)
-        alias.unlink(missing_ok=True)
+        if alias is not None:
+            alias.unlink(missing_ok=True)
         _let_go_of(holding, held)
 
 
@@ -642,8 +643,8 @@ _OPENING = r"\d+\.([0-9a-f]{32})\.opening"
 
 
 def _let_go_of(path: Path, fd: int) -> None:
-    """Remove ``path`` and let go of the lock held on it (``_hold``): removed first, so it
-    is never seen unlocked."""
+    """Remove ``path`` and let go of the lock held on it (``_hold``), in that order: a sweep
+    that opened it before may find it unlocked after, once what it guarded is gone."""
     path.unlink(missing_ok=True)
     os.close(fd)
 
