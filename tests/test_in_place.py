@@ -636,6 +636,24 @@ def test_a_backup_taken_while_the_server_writes_holds_every_answered_batch(city,
     assert [t["name"] for t in Access(folder / "access.sqlite").feed_tokens()] == ["hotline"]
 
 
+def _after_the_first_copy(monkeypatch, then) -> list[tuple[str, str]]:
+    """Make the store's file copies run ``then()`` after the first one (the store file's,
+    copied beside the writers); return each copy's (source, destination) names as made."""
+    from data import store as store_module
+    real_copy = shutil.copyfile
+    copies: list[tuple[str, str]] = []
+
+    def copy(source, dest):
+        real_copy(source, dest)
+        copies.append((Path(source).name, Path(dest).name))
+        if len(copies) == 1:
+            then()
+        return dest
+
+    monkeypatch.setattr(store_module.shutil, "copyfile", copy)
+    return copies
+
+
 def _copied_while_a_feed_writes(city: Path, tmp_path: Path, monkeypatch, meanwhile: str,
                                 copy) -> list[str]:
     """Serve ``city`` in place, write a batch (995…: in the server's log), and run ``copy``
@@ -644,22 +662,16 @@ def _copied_while_a_feed_writes(city: Path, tmp_path: Path, monkeypatch, meanwhi
     return the names of the files copied."""
     from data import store as store_module
     runtime = _served(city)
-    real_copy = shutil.copyfile
-    copied: list[str] = []
 
-    def copy_while_a_feed_writes(source, dest):
-        real_copy(source, dest)
-        copied.append(Path(source).name)
-        if len(copied) == 1:
-            with store_module.write_lock(city, wait=False):     # StoreBusy before
-                pass
-            if meanwhile != "nothing":
-                if meanwhile.endswith("checkpointed"):
-                    monkeypatch.setattr(store_module, "CHECKPOINT_WAL_BYTES", 0)
-                load(city, [Item("events", _write(later, tmp_path / "later.csv"))],
-                     now=TEST_NOW)
-                assert runtime.store._wal.exists() != meanwhile.endswith("checkpointed")
-        return dest
+    def a_feed_writes():
+        with store_module.write_lock(city, wait=False):     # StoreBusy before
+            pass
+        if meanwhile != "nothing":
+            if meanwhile.endswith("checkpointed"):
+                monkeypatch.setattr(store_module, "CHECKPOINT_WAL_BYTES", 0)
+            load(city, [Item("events", _write(later, tmp_path / "later.csv"))],
+                 now=TEST_NOW)
+            assert runtime.store._wal.exists() != meanwhile.endswith("checkpointed")
 
     try:
         first = runtime.store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
@@ -668,12 +680,12 @@ def _copied_while_a_feed_writes(city: Path, tmp_path: Path, monkeypatch, meanwhi
         load(city, [Item("events", _write(first.assign(
             event_id=first["event_id"] + 995_000_000), tmp_path / "first.csv"))], now=TEST_NOW)
         assert runtime.store._wal.stat().st_size > 0
-        monkeypatch.setattr(store_module.shutil, "copyfile", copy_while_a_feed_writes)
+        copies = _after_the_first_copy(monkeypatch, a_feed_writes)
         copy(first)
     finally:
         monkeypatch.undo()
         runtime.store.close()
-    return [name for name in copied if not name.endswith(".wal")]
+    return [source for source, _ in copies if not source.endswith(".wal")]
 
 
 @pytest.mark.parametrize("meanwhile", ["nothing", "a batch", "a batch, checkpointed"])
@@ -843,20 +855,11 @@ def test_copies_at_once_keep_each_others_mark(city, tmp_path, monkeypatch):
     the lock, and with a backup and a report at once the feeds would wait for the store's
     copy as before."""
     from data import store as store_module
-    real_copy = shutil.copyfile
-    copied: list[str] = []
-
-    def copy(source, dest):
-        real_copy(source, dest)
-        copied.append(Path(dest).name)
-        if len(copied) == 1:
-            store_module.copy_live(city, tmp_path / "second.duckdb")
-        return dest
-
-    monkeypatch.setattr(store_module.shutil, "copyfile", copy)
+    copies = _after_the_first_copy(
+        monkeypatch, lambda: store_module.copy_live(city, tmp_path / "second.duckdb"))
     store_module.copy_live(city, tmp_path / "first.duckdb")
     monkeypatch.undo()
-    assert sorted(name for name in copied if not name.endswith(".wal")) == [
+    assert sorted(dest for _, dest in copies if not dest.endswith(".wal")) == [
         "first.duckdb", "second.duckdb"]
     for name in ("first.duckdb", "second.duckdb"):
         assert (tmp_path / name).read_bytes() == city.read_bytes()
@@ -874,16 +877,12 @@ def test_a_writer_killed_while_its_file_is_copied_leaves_its_batch_in_the_copy(
                               text=True)
     try:
         assert int(writer.stdout.readline()) > 0, "the batch is in the server's log"
-        real_copy = shutil.copyfile
 
-        def copy_as_the_server_dies(source, dest):
-            real_copy(source, dest)
-            if writer.poll() is None:
-                writer.kill()
-                writer.wait(timeout=30)
-            return dest
+        def the_server_dies():
+            writer.kill()
+            writer.wait(timeout=30)
 
-        monkeypatch.setattr(store_module.shutil, "copyfile", copy_as_the_server_dies)
+        _after_the_first_copy(monkeypatch, the_server_dies)
         store_module.copy_live(city, tmp_path / "copy.duckdb")
         monkeypatch.undo()
     finally:
