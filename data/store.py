@@ -631,7 +631,7 @@ def _connect_file(path: Path, writable: bool) -> _Opening:
         return opening
     finally:
         if marker is not None:              # not opened: no log to mark
-            _let_go(marker, _wal_of(alias))
+            _let_go_of(_marker_of(_wal_of(alias)), marker)
         link.unlink(missing_ok=True)
         if alias is not None:
             alias.unlink(missing_ok=True)
@@ -643,8 +643,9 @@ _OPENING = r"\d+\.([0-9a-f]{32})\.opening"
 
 
 def _let_go_of(path: Path, fd: int) -> None:
-    """Remove ``path`` and let go of the lock held on it (``_hold``), in that order: a sweep
-    that opened it before may find it unlocked after, once what it guarded is gone."""
+    """Remove ``path`` and let go of the lock held on it (``_hold``: an opening's, a
+    writer's marker), in that order: a sweep that opened it before may find it unlocked
+    after, once what it guarded is gone."""
     path.unlink(missing_ok=True)
     os.close(fd)
 
@@ -902,17 +903,10 @@ def _hold(path: Path, mode: int = 0o600) -> int:
     return fd
 
 
-def _let_go(fd: int, wal: Path) -> None:
-    """Remove the marker of the writer of ``wal`` and let go of its lock (``_hold_marker``):
-    removed first, so it is never seen unlocked."""
-    _marker_of(wal).unlink(missing_ok=True)
-    os.close(fd)
-
-
 def _release(con: duckdb.DuckDBPyConnection, fd: int | None, wal: Path) -> None:
     con.close()
     if fd is not None:
-        _let_go(fd, wal)
+        _let_go_of(_marker_of(wal), fd)
 
 
 def _needs_recovery(path: Path) -> bool:
