@@ -525,16 +525,30 @@ def write_lock(path: str | os.PathLike, wait: bool = True):
     ``wait=False``: raise StoreBusy at once instead of waiting."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # (not truncated: it keeps the mark of copies taken beside the writers, _mark_for_copy)
-    with open(path.with_name(path.name + ".lock"), "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise StoreBusy(f"another load of {path.name} is running") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    lock_file = path.with_name(path.name + ".lock")
+    # This process's threads first: where flock is emulated with POSIX locks (NFS), a
+    # process's own locks never exclude each other, and a close of any of its descriptors
+    # of the file drops them.
+    with _WRITERS_LOCK:
+        here = _WRITERS_HERE.setdefault(str(lock_file.resolve()), threading.Lock())
+    if not here.acquire(blocking=wait):
+        raise StoreBusy(f"another load of {path.name} is running")
+    try:
+        with open(lock_file, "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                raise StoreBusy(f"another load of {path.name} is running") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        here.release()
+
+
+_WRITERS_HERE: dict[str, threading.Lock] = {}
+_WRITERS_LOCK = threading.Lock()
 
 
 class _Turns:
@@ -646,7 +660,9 @@ def _let_go_of(path: Path, fd: int) -> None:
     """Remove ``path`` and let go of the lock held on it (``_hold``: an opening's, a
     writer's marker), in that order: a sweep that opened it before may find it unlocked
     after, once what it guarded is gone."""
+    stat = os.fstat(fd)
     path.unlink(missing_ok=True)
+    _HELD_HERE.discard((stat.st_dev, stat.st_ino))
     os.close(fd)
 
 
@@ -677,9 +693,8 @@ def _held_copy(store: Path):
     try:
         yield path
     finally:
-        path.unlink(missing_ok=True)
         _wal_of(path).unlink(missing_ok=True)
-        os.close(held)
+        _let_go_of(path, held)
 
 
 @contextmanager
@@ -696,8 +711,7 @@ def new_file(dest: str | os.PathLike):
         yield part
         os.link(part, dest)             # not over a file that appeared meanwhile
     finally:
-        part.unlink(missing_ok=True)
-        os.close(held)
+        _let_go_of(part, held)
 
 
 #: What the folders beside a store for files on their way in are named after (``scratch``).
@@ -718,7 +732,7 @@ def scratch(store: str | os.PathLike, prefix: str):
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         if held is not None:
-            os.close(held)
+            _let_go_of(folder / ".held", held)
 
 
 #: The names of what a dead process left (``_sweep``): group 1 names the file it held.
@@ -866,9 +880,18 @@ def _live(log_: _Log) -> bool:
 
 
 def _held(marker: Path) -> bool:
-    """Whether a writer holds its lock on ``marker``, or a reader on its copy (``_hold``)."""
+    """Whether a writer holds its lock on ``marker``, or a reader on its copy (``_hold``).
+    This process's own are known without asking (``_HELD_HERE``); another's by asking for
+    an exclusive lock, on a descriptor open for writing where it can be (NFS emulates flock
+    with POSIX locks, which refuse an exclusive lock to a read-only descriptor)."""
     try:
-        fd = os.open(marker, os.O_RDONLY)
+        stat = os.stat(marker)
+        if (stat.st_dev, stat.st_ino) in _HELD_HERE:
+            return True
+        try:
+            fd = os.open(marker, os.O_RDWR)
+        except PermissionError:          # another user's file: a local flock needs no more
+            fd = os.open(marker, os.O_RDONLY)
     except FileNotFoundError:
         return False
     try:
@@ -893,14 +916,24 @@ def _hold(path: Path, mode: int = 0o600) -> int:
     store keeps the umask's mode, as a copy would."""
     locking = path.with_name(f"{path.name}.{uuid.uuid4().hex}.locking")
     fd = os.open(locking, os.O_CREAT | os.O_RDWR, mode)
+    stat = os.fstat(fd)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH)
+        _HELD_HERE.add((stat.st_dev, stat.st_ino))
         os.rename(locking, path)
     except BaseException:
+        _HELD_HERE.discard((stat.st_dev, stat.st_ino))
         os.close(fd)
         locking.unlink(missing_ok=True)
         raise
     return fd
+
+
+#: The files this process holds a lock on (``_hold``), by device and inode. A process does
+#: not judge its own lock by asking for one: where flock is emulated with POSIX locks (NFS),
+#: a process's locks never conflict with each other, and closing any descriptor of the file
+#: drops them all.
+_HELD_HERE: set[tuple[int, int]] = set()
 
 
 def _release(con: duckdb.DuckDBPyConnection, fd: int | None, wal: Path) -> None:
@@ -1110,11 +1143,12 @@ def _mark_for_copy(path: Path) -> tuple | None:
     """Set the file's time of change a nanosecond back, to a time no later write can give
     it, and return the file's state (``_file_state``): a write or a replacement from now on
     changes it. A mark another copy set, the file unchanged since, is kept (written in
-    ``<store>.lock``): marking again would make that copy start over. The caller holds
-    ``write_lock``, so nothing is being written. None, and the time as it was, where the
-    file's time cannot be set to the nanosecond (another user's file, a read-only mount,
-    a filesystem with a coarser grain, where a later write could give it the same time)."""
-    marks = path.with_name(path.name + ".lock")
+    ``<store>.copymark``; not in ``<store>.lock``, whose reading would drop the lock held on
+    it where locks are POSIX locks). The caller holds ``write_lock``, so nothing is being
+    written. None, and the time as it was, where the file's time cannot be set to the
+    nanosecond (another user's file, a read-only mount, a filesystem with a coarser grain,
+    where a later write could give it the same time)."""
+    marks = path.with_name(path.name + ".copymark")
     state = _file_state(path)
     try:
         if marks.read_text() == repr(state):
