@@ -705,6 +705,7 @@ def new_file(dest: str | os.PathLike):
     if dest.exists():
         raise FileExistsError(f"{dest} exists: a backup never overwrites a file")
     _sweep(dest.parent, _PART)
+    _sweep_locking(dest.parent, prefix=f".{dest.name}.")
     part = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.part")
     held = _hold(part, 0o666)   # till its name is gone: a part nobody holds is left over
     try:
@@ -745,12 +746,14 @@ def sweep_left_over(store: str | os.PathLike, grace_seconds: float = 3600) -> No
     the whole copies readers take of a store the server owns (the store's size: GBs at
     100M events), the folders a feed's batch or an upload waits in (``scratch``), and the
     names an opening gives the store file for a moment (``_connect_file``: a second name
-    keeps a replaced file's disk space). Only those nobody holds (a lock, not a process id:
+    keeps a replaced file's disk space), and the files of one killed as it took a lock
+    (``_sweep_locking``). Only those nobody holds (a lock, not a process id:
     the folder may be shared by several machines); a folder not yet marked as held is left
     ``grace_seconds``: it may be a moment old. The server calls it as it starts, a load as
     it recovers the store."""
     store = Path(store)
     _sweep(store.parent, _SNAPSHOT, prefix=f".{store.name}.")
+    _sweep_locking(store.parent, prefix=f".{store.name}.")
     for opening, match in _beside(store, _OPENING):
         try:
             if _held(opening):
@@ -770,6 +773,18 @@ def sweep_left_over(store: str | os.PathLike, grace_seconds: float = 3600) -> No
                 continue
             if left and folder.is_dir():
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sweep_locking(folder: Path, prefix: str, grace_seconds: float = 60) -> None:
+    """Remove the files of holders killed inside ``_hold``, between creating a file and
+    giving it its name: nobody holds them, and older than ``grace_seconds`` (a live holder
+    takes its lock a moment after creating the file)."""
+    for found in folder.glob(f"{prefix}*.locking"):
+        try:
+            if time.time() - found.stat().st_mtime > grace_seconds and not _held(found):
+                found.unlink(missing_ok=True)
+        except OSError:             # gone meanwhile, or another user's: not ours to judge
+            continue
 
 
 def _sweep(folder: Path, pattern: str, prefix: str = ".") -> None:

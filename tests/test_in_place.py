@@ -947,6 +947,34 @@ def test_the_names_a_killed_opening_gave_the_store_are_removed_when_a_server_sta
         os.close(held)
 
 
+def test_the_file_of_a_holder_killed_as_it_took_its_lock_is_removed_once_a_minute_old(city):
+    """``_hold`` creates its file under a name of its own, locks it and renames it: a
+    process killed before the rename left an empty ``….locking`` file for good. A server
+    starting removes those nobody holds once a minute old; a fresh one (its holder about to
+    lock it) and a held one stay."""
+    from data.store import _hold, _let_go_of
+    out = subprocess.run(
+        [sys.executable, "-c", "import os, sys\nfrom pathlib import Path\n"
+         "from data import store\n"
+         "store.os.rename = lambda *args: os._exit(0)\n"
+         "store._hold(Path(sys.argv[1]))", str(city.with_name(f".{city.name}.1.opening"))],
+        cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    [killed] = city.parent.glob(f".{city.name}.1.opening.*.locking")
+    fresh = city.with_name(f".{city.name}.2.opening.{'ab' * 16}.locking")
+    fresh.touch()
+    held_name = city.with_name(f".{city.name}.3.opening.{'cd' * 16}.locking")
+    held = _hold(held_name)
+    an_hour_ago = time.time() - 3600
+    for path in (killed, held_name):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    try:
+        _served(city).store.close()
+        assert not killed.exists() and fresh.exists() and held_name.exists()
+    finally:
+        _let_go_of(held_name, held)
+
+
 def _post(url: str, token: str, body: bytes, timeout: float = 120) -> tuple[int, dict]:
     import json
     import urllib.error
