@@ -336,6 +336,9 @@ def test_the_trend_steps_its_target_line_at_each_new_year():
     assert lines == [("2025-07-01", "2025-12-31", 6.5), ("2026-01-01", "2026-10-31", 6.0)]
     assert [a.text for a in stepped.layout.annotations][-2:] == ["2025 目标 6.5%",
                                                                  "2026 目标 6%"]
+    # on the wall's panel colour, mostly opaque: the line runs through the bars
+    assert {a.bgcolor for a in stepped.layout.annotations if "目标" in a.text} == {
+        "rgba(10,23,48,0.8)"}
     # a window that takes one month of 2024: its line is drawn, its label left out (it sat
     # on 2025's)
     frame_2024 = pd.concat([pd.DataFrame({"period": [pd.Timestamp("2024-12-01")],

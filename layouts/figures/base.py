@@ -60,10 +60,22 @@ def _target_line(theme: Theme, value: float, label: str, axis: str = "y") -> tup
     """A dashed horizontal target line across the plot, with its label."""
     shape = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": axis, "y0": value,
              "y1": value, "line": {"color": theme.ok, "width": 2, "dash": "dash"}}
-    note = {"xref": "paper", "x": 0, "xanchor": "left", "yref": axis, "y": value,
+    return shape, target_label(theme, label, "paper", 0, axis, value)
+
+
+def target_label(theme: Theme, label: str, xref: str, x, yref: str, y: float) -> dict:
+    """A target line's label, just above the line's start: on the panel's colour, since the
+    line runs through bars (a level's target lies among its values)."""
+    return {"xref": xref, "x": x, "xanchor": "left", "yref": yref, "y": y,
             "yanchor": "bottom", "text": label, "showarrow": False,
-            "font": {"color": theme.ok}}
-    return shape, note
+            "font": {"color": theme.ok}, "bgcolor": _translucent(theme.panel, 0.8),
+            "borderpad": 2}
+
+
+def _translucent(color: str, alpha: float) -> str:
+    """``#rrggbb`` as rgba with ``alpha``."""
+    red, green, blue = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
 
 
 def _dates(values) -> list[str]:

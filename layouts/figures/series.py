@@ -25,6 +25,7 @@ from layouts.figures.base import (
     _target_line,
     headline_title,
     indicator_title,
+    target_label,
 )
 from layouts.theme import AQI_COLORS, STAGE_COLORS, Theme
 
@@ -75,10 +76,9 @@ def trend(frame: pd.DataFrame, ind: Indicator, *, theme: Theme, lang: str,
                            "y1": value, "line": {"color": theme.ok, "width": 2, "dash": "dash"}})
             if (x1 - x0).days < TARGET_LABEL_MIN_DAYS:
                 continue    # a month or two of a year: its label would sit on the next one's
-            notes.append({"xref": "x", "x": x0.strftime("%Y-%m-%d"), "xanchor": "left",
-                          "yref": axis, "y": value, "yanchor": "bottom", "showarrow": False,
-                          "text": f"{year} {i18n.t('target', lang)} {value:g}{suffix}",
-                          "font": {"color": theme.ok}})
+            notes.append(target_label(theme, f"{year} {i18n.t('target', lang)} "
+                                      f"{value:g}{suffix}", "x", x0.strftime("%Y-%m-%d"),
+                                      axis, value))
     else:
         value = steps[-1][1] if steps else ind.target
         if value is not None:
