@@ -188,7 +188,7 @@ def run(args) -> dict:
         redis = RedisServer(folder).start()
         env = {**os.environ, "CITYBRAIN_DB": str(db), "CITYBRAIN_BUILD_DEMO": "0",
                "CITYBRAIN_AUTH": "on", "REDIS_URL": redis.url}
-        accounts = _add_accounts(env, min(args.users, 10))
+        accounts = _add_accounts(env, min(max(args.users, 1), 10))   # the plan signs in
         from data.access import Access
         access = Access(folder / "access.sqlite")
         token = access.add_feed_token("bench-hotline", "events")
@@ -254,8 +254,9 @@ def _measure(args, server: Gunicorn, batches: Batches, token: str, wall: WallDis
 
     cpu = _cpu(server)
     start = time.time()
-    runner.start(args.users, spawn_rate=args.users)
-    gevent.sleep(5)                 # the analysts are browsing
+    if args.users:
+        runner.start(args.users, spawn_rate=args.users)
+        gevent.sleep(5)             # the analysts are browsing
     feeding = time.time()
     feeders = [gevent.spawn(feed) for _ in range(args.senders if args.batch else 0)]
     others = ([gevent.spawn(probe)] if args.probe else []) + (
