@@ -29,7 +29,8 @@ from data import notify
 from data.access import Access, what
 from data.load import dropfolder
 from data.queries import Queries
-from data.store import Store, sweep_left_over
+from data.service import open_store
+from data.store import sweep_left_over
 from layouts import frame
 from web import auth, command, feeds, limits, logs, routes, supervision
 
@@ -54,8 +55,9 @@ def create_app(settings: settings_mod.Settings | None = None) -> dash.Dash:
     settings = settings or settings_mod.from_env()
     if settings.drop_dir is not None:
         _check_drop_folder(Path(settings.drop_dir))
-    store = Store(ensure_store(settings), writable=settings.store_writes == "in-place")
-    sweep_left_over(store.path)     # what killed processes left beside the store
+    store = open_store(ensure_store(settings), settings.store_writes)
+    if settings.store_writes != "service":      # the service sweeps as it starts
+        sweep_left_over(store.path)     # what killed processes left beside the store
     app = dash.Dash(
         __name__, title="城市大脑 City Brain", update_title=None,
         assets_folder=str(ROOT / "assets"), serve_locally=True,

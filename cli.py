@@ -20,9 +20,19 @@ def _serve(args) -> int:
                                  ("db_path", args.db)) if v is not None}
     s = s.with_(**changes)
     logs.configure(s)
-    app = create_app(s)
-    print(f"City Brain on http://{s.host}:{s.port}/  (store: {s.db_path})", file=sys.stderr)
-    app.run(host=s.host, port=s.port, debug=s.debug)
+    keeper = None
+    if s.store_writes == "service":     # its store service, as gunicorn's master starts one
+        from app import ensure_store
+        from data.service import Keeper
+        keeper = Keeper(ensure_store(s)).start()
+    try:
+        app = create_app(s)
+        print(f"City Brain on http://{s.host}:{s.port}/  (store: {s.db_path})",
+              file=sys.stderr)
+        app.run(host=s.host, port=s.port, debug=s.debug)
+    finally:
+        if keeper is not None:
+            keeper.stop()
     return 0
 
 

@@ -12,13 +12,17 @@ bind = os.environ.get("CITYBRAIN_BIND", "127.0.0.1:8050")
 # lets one process write a file or several read it); threads serve the requests side by
 # side (DuckDB and plotly's JSON encoding release the GIL). CITYBRAIN_STORE_WRITES=copy
 # allows several workers, and every load then copies the store (docs/DEPLOY.md).
-_IN_PLACE = os.environ.get("CITYBRAIN_STORE_WRITES", "in-place") == "in-place"
-workers = int(os.environ.get("CITYBRAIN_WORKERS", "1" if _IN_PLACE else "4"))
+# CITYBRAIN_STORE_WRITES=service: the store in a process of its own, which the master starts
+# and keeps running (data/service.py), and several workers asking it.
+_WRITES = os.environ.get("CITYBRAIN_STORE_WRITES", "in-place")
+_IN_PLACE = _WRITES == "in-place"
+workers = int(os.environ.get("CITYBRAIN_WORKERS", {"in-place": "1", "service": "2"}.get(
+    _WRITES, "4")))
 # threads: the wall's and the analysts' callbacks are answered while one renders a report.
 # Only CITYBRAIN_CALLBACK_SLOTS (3) run callbacks at once, the others waiting in their
 # threads; the threads left take a feed's batch, the map's shapes or a file. More threads (64,
 # one for every callback in flight) made the analysts slower (bench/README.md).
-threads = int(os.environ.get("CITYBRAIN_THREADS", "16" if _IN_PLACE else "4"))
+threads = int(os.environ.get("CITYBRAIN_THREADS", "4" if _WRITES == "copy" else "16"))
 # a whole-month report renders in about 15 s; an upload loads in a child process of its own
 timeout = 120
 # browsers reuse a connection after a pause; gunicorn's default of 2 s closes it just then
@@ -30,8 +34,22 @@ errorlog = "-"
 
 def on_starting(server):
     """Refuse several workers on a store written in place (``--workers`` included): all but
-    the first would fail to open it."""
+    the first would fail to open it. With a store service, start it and keep it running."""
     if _IN_PLACE and server.cfg.workers > 1:
         raise SystemExit(f"{server.cfg.workers} workers: a store written in place is served by "
                          "one process (threads for concurrency); set "
-                         "CITYBRAIN_STORE_WRITES=copy for several (docs/DEPLOY.md)")
+                         "CITYBRAIN_STORE_WRITES=service (or copy) for several "
+                         "(docs/DEPLOY.md)")
+    if _WRITES == "service":
+        import settings as settings_mod
+        from app import ensure_store
+        from data.service import Keeper
+        store = ensure_store(settings_mod.from_env())     # the demo city, built on first run
+        server.citybrain_store = Keeper(store).start()
+
+
+def on_exit(server):
+    """Stop the store's service (its log checkpointed into the file)."""
+    keeper = getattr(server, "citybrain_store", None)
+    if keeper is not None:
+        keeper.stop()

@@ -15,6 +15,7 @@ from data import catalog, freshness
 from data.access import Principal
 from data.catalog import Catalogue
 from data.queries import FULL, Queries, Scope
+from data.service import open_store
 from data.store import Store, read_geo, store_fingerprint, when_replaced
 from data.supervision import Supervision
 from geo.geojson import LEVELS, map_view, simplify_for_display
@@ -159,8 +160,7 @@ class Runtime:
             if fingerprint == self.store.fingerprint:
                 return False
             try:
-                store = Store(self.settings.db_path,
-                              writable=self.settings.store_writes == "in-place")
+                store = open_store(self.settings.db_path, self.settings.store_writes)
             except Exception as exc:        # keep serving what is open; say why
                 log.warning("store %s replaced but not reopened: %s", self.settings.db_path,
                             exc)

@@ -1210,7 +1210,8 @@ class Store:
     ``writable``: this process owns the file and writes feeds into it in place
     (``writing``); DuckDB then lets no other process open it (they read a copy)."""
 
-    def __init__(self, path: str | os.PathLike, writable: bool = False):
+    def __init__(self, path: str | os.PathLike, writable: bool = False,
+                 queries_at_once: int = 1):
         self.path = Path(path)
         if not self.path.exists():
             raise FileNotFoundError(f"no store at {self.path}: build one with `citybrain demo`")
@@ -1235,7 +1236,10 @@ class Store:
         # queries for DuckDB's threads and the cores, and with eight at once a single
         # event's write took 0.4-1.4 s against 0.12 s alone (bench/README.md, "One query at
         # a time"). Each query then has DuckDB's threads to itself.
-        self._reading = threading.RLock() if writable else nullcontext()
+        # A store service (data/service.py) runs little Python beside DuckDB and lets more
+        # than one query run (``queries_at_once``).
+        self._reading = (threading.BoundedSemaphore(queries_at_once) if writable
+                         else nullcontext())
         #: Changes with every write (the store's id and write count): part of every cache
         #: key, so machines serving copies of one store share cached answers.
         self.version = ""

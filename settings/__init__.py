@@ -132,8 +132,12 @@ class Settings:
     #: How loads and feeds reach the served store. "in-place": the server process owns the
     #: file and writes each batch into it (one server process, threads for concurrency);
     #: "copy": several server processes read the file, and every load writes a copy and
-    #: renames it over the file (docs/ARCHITECTURE.md, Loads).
+    #: renames it over the file; "service": a process of its own owns the file, writes the
+    #: batches and answers several server processes' queries (data/service.py;
+    #: docs/ARCHITECTURE.md, Loads).
     store_writes: str = "in-place"
+    #: How many queries a store service runs at once beside its writes.
+    service_queries: int = 3
     #: A folder the server loads files from as systems write them (data/load/dropfolder.py,
     #: docs/FEEDS.md): a thread of its own looks into it every ``drop_interval`` seconds and
     #: writes each file into the store as a feed batch. None: no drop folder.
@@ -350,6 +354,7 @@ def from_env(env: dict | None = None) -> Settings:
         log_level=_log_level(env, "CITYBRAIN_LOG_LEVEL"),
         time_zone=local_zone(env.get("CITYBRAIN_TZ") or DEFAULT_TZ).key,
         callback_slots=_int(env, "CITYBRAIN_CALLBACK_SLOTS", 3),
+        service_queries=_int(env, "CITYBRAIN_SERVICE_QUERIES", 3, low=1),
         feed_max_mb=_int(env, "CITYBRAIN_FEED_MAX_MB", 10, low=1),
         feed_max_rows=_int(env, "CITYBRAIN_FEED_MAX_ROWS", 50_000, low=1),
         feed_rate=_rate(env, "CITYBRAIN_FEED_RATE", "600 per minute"),
@@ -363,7 +368,7 @@ def from_env(env: dict | None = None) -> Settings:
 
 
 #: The ways a store is written (Settings.store_writes), the default first.
-STORE_WRITES = ("in-place", "copy")
+STORE_WRITES = ("in-place", "copy", "service")
 
 
 def _choice(env, name: str, choices: tuple[str, ...]) -> str:

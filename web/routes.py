@@ -254,6 +254,7 @@ def health():
     if runtime.principal.may("audit") or auth.from_admin_network(runtime.settings):
         answer |= {
             "pid": os.getpid(), "version": VERSION, "store": runtime.store.fingerprint,
+            "store_version": runtime.store.version,
             "as_of": meta["as_of"][:16] if "as_of" in meta else None,
             "cache": ("redis" if getattr(backend, "using_redis", False) else "local")
             if hasattr(backend, "using_redis") else runtime.settings.cache_type}

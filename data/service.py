@@ -1,0 +1,405 @@
+"""The store in a process of its own (``CITYBRAIN_STORE_WRITES=service``): it owns the file,
+writes every batch into it in place and answers the queries of several server processes
+over a local socket. DuckDB lets one process write a file, so with feeds written in place
+one process served every request, and the writer's statements waited for that process's
+interpreter and for the requests' queries: run apart on the same two cores, both goals of
+the feed bench were met where one process missed them (bench/README.md, "The writes
+apart"); an answer's trip across the socket adds about 5 % to a chart.
+
+- ``Service`` (``python -m data.service STORE``, started and kept running by gunicorn's
+  master, gunicorn.conf.py) opens the store writable, opens it anew when a load by copy
+  replaces the file, and answers each connection in a thread of its own.
+- ``RemoteStore`` is what a server process holds instead of a ``Store``: the same reading
+  methods (df, rows, records, batches, health_meta, catalogue, the versions), one
+  connection per thread.
+- ``load`` hands a load of the feeds' kinds to the service, which writes it in place as its
+  owner: ``build.load`` calls it in every process that does not own the store (a server's
+  feed API, an upload's child, the drop folder, the CLI beside a running server).
+
+The socket lies in a folder only this user may enter: what crosses it is pickled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from functools import cached_property
+from multiprocessing.connection import Client, Connection, Listener
+from pathlib import Path
+from typing import cast
+
+from data.store import Store, store_fingerprint, sweep_left_over, when_replaced
+
+log = logging.getLogger(__name__)
+
+#: How long gunicorn's master waits for the service it starts to answer (a service starting
+#: replays a dead writer's log first: minutes at 100M events).
+START_SECONDS = 600
+#: How long a server process waits for the service: it starts once the service answered,
+#: so only a service being started again after a crash is waited for.
+WAIT_SECONDS = 30
+#: How often the service looks whether a load renamed a new file over the store.
+RELOAD_CHECK_SECONDS = 1.0
+
+
+def address(path: str | os.PathLike) -> str:
+    """The socket of the service of the store at ``path``: named after the store's resolved
+    path (a Unix socket's path holds at most 107 bytes) in a folder of this user's only."""
+    folder = Path(tempfile.gettempdir()) / f"citybrain-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    found = folder.stat()
+    if found.st_uid != os.getuid() or found.st_mode & 0o077:
+        raise RuntimeError(f"{folder} is not this user's own (mode 700): the store "
+                           "service's socket cannot go there")
+    key = hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:32]
+    return str(folder / f"{key}.sock")
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc``, or a RuntimeError saying what it was where it cannot cross the socket."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001 (any failure to pickle)
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+# --- the service ----------------------------------------------------------------------------
+
+class Service:
+    """The process that owns the store at ``path`` and answers for it."""
+
+    def __init__(self, path: str | os.PathLike, queries_at_once: int = 1):
+        self.path = Path(path)
+        self.queries_at_once = queries_at_once
+        self._lock = threading.Lock()
+        self._checked = time.monotonic()
+        self.store = Store(self.path, writable=True, queries_at_once=queries_at_once)
+        sweep_left_over(self.path)      # what killed processes left beside the store
+        when_replaced(self.path, self.reopen)
+
+    def reopen(self) -> None:
+        """Serve the file a load renamed over the store, now (``store.when_replaced``)."""
+        self._reload()
+
+    def current(self) -> Store:
+        """The store to answer from, opened anew once a load by copy replaced the file
+        (looked at once a second at most)."""
+        if time.monotonic() - self._checked >= RELOAD_CHECK_SECONDS:
+            self._reload()
+        return self.store
+
+    def _reload(self) -> None:
+        with self._lock:
+            self._checked = time.monotonic()
+            try:
+                if store_fingerprint(self.path) == self.store.fingerprint:
+                    return
+            except FileNotFoundError:
+                return          # mid-rename, or removed: keep serving what is open
+            try:
+                store = Store(self.path, writable=True, queries_at_once=self.queries_at_once)
+            except Exception as exc:  # noqa: BLE001 (keep serving what is open; say why)
+                log.warning("store %s replaced but not reopened: %s", self.path, exc)
+                return
+            if store.version == self.store.version:
+                # a file put in place by hand keeps its version: keyed by it, the servers'
+                # caches would answer from the old file's rows (as charts/runtime does)
+                store.tell_apart(store.fingerprint.rsplit(":", 2)[-1])
+            self.store = store  # the old one closes once its last answer is sent
+
+    def state(self) -> tuple[str, dict[str, str], str]:
+        store = self.current()
+        return store.version, dict(store.part_versions), store.fingerprint
+
+    def serve(self, at: str) -> None:
+        """Answer every connection to the socket ``at`` in a thread of its own, forever."""
+        if os.path.exists(at):
+            os.unlink(at)       # a dead service's: this one owns the store now
+        listener = Listener(at, family="AF_UNIX")
+        log.info("store service for %s listening on %s", self.path, at)
+        while True:
+            conn = listener.accept()
+            threading.Thread(target=self._answer_all, args=(conn,), daemon=True).start()
+
+    def _answer_all(self, conn: Connection) -> None:
+        with conn:
+            while True:
+                try:
+                    name, args, kwargs = conn.recv()
+                except (EOFError, OSError):
+                    return
+                try:
+                    if name == "batches":
+                        self._stream(conn, *args)
+                        continue
+                    answer = ("ok", self._answer(name, args, kwargs))
+                except (EOFError, OSError):
+                    return          # the caller went away
+                except Exception as exc:  # noqa: BLE001 (raised again in the caller)
+                    answer = ("error", _portable(exc))
+                conn.send(answer)
+
+    def _answer(self, name: str, args: tuple, kwargs: dict):
+        if name in ("df", "rows", "records"):
+            return getattr(self.current(), name)(*args)
+        if name == "state":
+            return self.state()
+        if name == "open":
+            self._reload()
+            return self.state()
+        if name == "health_meta":
+            return self.current().health_meta()
+        if name == "catalogue":
+            return self.current().catalogue
+        if name == "load":
+            from data.load import build
+            return build.load(self.path, *args, **kwargs)
+        raise ValueError(f"the store service answers no {name!r}")
+
+    def _stream(self, conn: Connection, sql: str, params: list, rows_per_batch: int) -> None:
+        """An export's rows, batch by batch, then None."""
+        try:
+            reader = self.current().batches(sql, params, rows_per_batch)
+        except Exception as exc:  # noqa: BLE001 (raised again in the caller)
+            conn.send(("error", _portable(exc)))
+            return
+        conn.send(("ok", reader.schema))
+        try:
+            for batch in reader:
+                conn.send(batch)
+            conn.send(None)
+        finally:
+            reader.close()
+
+
+# --- what a server process holds ------------------------------------------------------------
+
+class ServiceDown(RuntimeError):
+    """The store service did not answer."""
+
+
+class RemoteStore:
+    """A ``Store``'s reading side, answered by the service of the store at ``path``."""
+
+    writable = False
+
+    def __init__(self, path: str | os.PathLike, wait_seconds: float = WAIT_SECONDS):
+        self.path = Path(path)
+        self.address = address(self.path)
+        self._local = threading.local()
+        self._connections: list[Connection] = []
+        self._lock = threading.Lock()
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                _, _, self.fingerprint = self._call("open")
+                break
+            except ServiceDown:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    @property
+    def version(self) -> str:
+        """The store's version now: every batch the service writes moves it."""
+        return self._call("state")[0]
+
+    @property
+    def part_versions(self) -> dict[str, str]:
+        return self._call("state")[1]
+
+    def read_version(self) -> str:
+        return self.version
+
+    def tell_apart(self, tag: str) -> None:
+        """The service tells a file put in place by hand apart itself (``Service._reload``)."""
+
+    def df(self, sql: str, params: list | tuple = ()):
+        return self._call("df", sql, list(params))
+
+    def rows(self, sql: str, params: list | tuple = ()) -> list[tuple]:
+        return self._call("rows", sql, list(params))
+
+    def records(self, sql: str, params: list | tuple = ()) -> list[dict]:
+        return self._call("records", sql, list(params))
+
+    def health_meta(self) -> dict[str, str]:
+        return self._call("health_meta")
+
+    @cached_property
+    def catalogue(self):
+        return self._call("catalogue")
+
+    def batches(self, sql: str, params: list | tuple = (), rows_per_batch: int = 65_536):
+        """An export's rows as Arrow record batches, on a connection of their own for as
+        long as the stream is read."""
+        import pyarrow as pa
+        conn = self._connect()
+        try:
+            conn.send(("batches", (sql, list(params), rows_per_batch), {}))
+            status, value = conn.recv()
+        except (EOFError, OSError) as exc:
+            conn.close()
+            raise ServiceDown(f"the store service of {self.path.name} did not answer: "
+                              f"{exc}") from None
+        if status == "error":
+            conn.close()
+            raise value
+
+        def stream():
+            try:
+                while (batch := conn.recv()) is not None:
+                    yield batch
+            finally:
+                conn.close()
+        return pa.RecordBatchReader.from_batches(value, stream())
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+
+    def _connect(self) -> Connection:
+        try:
+            return Client(self.address, family="AF_UNIX")
+        except (FileNotFoundError, ConnectionRefusedError) as exc:
+            raise ServiceDown(f"no store service for {self.path.name} at {self.address} "
+                              f"({exc}): CITYBRAIN_STORE_WRITES=service needs gunicorn -c "
+                              "gunicorn.conf.py or citybrain serve, which start it") from None
+
+    def _call(self, name: str, *args):
+        """Ask the service; a broken connection (the service restarted) is made again once,
+        since reading twice changes nothing."""
+        for attempt in (1, 2):
+            conn = getattr(self._local, "conn", None)
+            if conn is None:
+                conn = self._local.conn = self._connect()
+                with self._lock:
+                    self._connections.append(conn)
+            try:
+                conn.send((name, args, {}))
+                status, value = conn.recv()
+                break
+            except (EOFError, OSError) as exc:
+                conn.close()
+                self._local.conn = None
+                if attempt == 2:
+                    raise ServiceDown(f"the store service of {self.path.name} did not "
+                                      f"answer: {exc}") from None
+        if status == "error":
+            raise value
+        return value
+
+
+def open_store(path: str | os.PathLike, writes: str) -> Store:
+    """The store a server process serves, as ``CITYBRAIN_STORE_WRITES`` says: its service's
+    (``service``: a RemoteStore, which has the reading side of a Store's methods), the
+    file owned (``in-place``) or read (``copy``)."""
+    if writes == "service":
+        return cast(Store, RemoteStore(path))
+    return Store(path, writable=writes == "in-place")
+
+
+def load(path: str | os.PathLike, items: list, **kwargs):
+    """Have the service of the store at ``path`` load ``items`` (``build.load``'s
+    arguments) and return its report; None when no service answers there. Not sent twice:
+    a batch whose answer was lost is the caller's to send again (upserts by key)."""
+    try:
+        conn = Client(address(path), family="AF_UNIX")
+    except (FileNotFoundError, ConnectionRefusedError):
+        return None
+    with conn:
+        try:
+            conn.send(("load", (items,), kwargs))
+            status, value = conn.recv()
+        except (EOFError, OSError) as exc:
+            raise ServiceDown(f"the store service of {Path(path).name} stopped during a "
+                              f"load: {exc}") from None
+    if status == "error":
+        raise value
+    return value
+
+
+# --- kept running by gunicorn's master ------------------------------------------------------
+
+class Keeper:
+    """Runs ``python -m data.service STORE`` and starts it again if it dies (killed, out of
+    memory): the servers' calls fail meanwhile and are made again once it answers."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._stopping = threading.Event()
+        self._process: subprocess.Popen | None = None
+
+    def start(self, wait_seconds: float = START_SECONDS) -> "Keeper":
+        self._launch()
+        threading.Thread(target=self._keep, daemon=True).start()
+        RemoteStore(self.path, wait_seconds=wait_seconds).close()      # it answers
+        return self
+
+    def _launch(self) -> None:
+        self._process = subprocess.Popen([sys.executable, "-m", "data.service",
+                                          str(self.path)])
+
+    def _keep(self) -> None:
+        while not self._stopping.is_set():
+            code = self._process.wait()
+            if self._stopping.is_set():
+                return
+            log.error("store service for %s ended (%s): starting it again", self.path, code)
+            time.sleep(1)
+            self._launch()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._process and self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m data.service",
+                                     description="Own a store and answer for it.")
+    parser.add_argument("store")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    import settings as settings_mod
+    service = Service(args.store, settings_mod.from_env().service_queries)
+    at, parent = address(args.store), os.getppid()
+
+    def leave(*_) -> None:
+        """Close the store (its log checkpointed into the file) and go."""
+        Path(at).unlink(missing_ok=True)
+        service.store.close()
+        os._exit(0)
+
+    def orphaned() -> None:     # its keeper (gunicorn's master) killed: the store let go
+        while os.getppid() == parent:
+            time.sleep(1)
+        leave()
+    threading.Thread(target=orphaned, daemon=True).start()
+    signal.signal(signal.SIGTERM, leave)
+    service.serve(at)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

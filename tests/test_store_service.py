@@ -1,0 +1,221 @@
+"""The store in a process of its own (data/service.py, CITYBRAIN_STORE_WRITES=service): it
+owns the file and answers several server processes' queries over a local socket, and a load
+from any other process goes to it and is written in place; killed, it is started again and
+the servers' next calls find it; under gunicorn, every worker sees a posted batch."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from data.load.build import Item, load
+from data.load.problems import LoadError
+from data.service import Keeper, RemoteStore, ServiceDown
+from data.store import Store
+from tests.conftest import TEST_NOW
+from tests.test_in_place import FILE_COLUMNS, _post, _write
+
+BY_DISTRICT = "SELECT district_code, count(*) AS n FROM grid_events GROUP BY ALL ORDER BY 1"
+
+
+@pytest.fixture
+def city(city_path, tmp_path) -> Path:
+    return Path(shutil.copy(city_path, tmp_path / "city.duckdb"))
+
+
+@pytest.fixture
+def service(city):
+    keeper = Keeper(city).start(wait_seconds=120)
+    yield keeper
+    keeper.stop()
+
+
+def _new_event(city: Path, event_id: int) -> pd.DataFrame:
+    """A copy of the city's first event under a new id (read from a copy of the store
+    while the service owns it)."""
+    store = Store(city)
+    try:
+        return store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events "
+                        "ORDER BY event_id LIMIT 1").assign(event_id=event_id)
+    finally:
+        store.close()
+
+
+def test_a_remote_store_answers_as_the_store_does(city, service):
+    remote = RemoteStore(city)
+    local = Store(city)             # a copy: the service owns the file
+    try:
+        pd.testing.assert_frame_equal(remote.df(BY_DISTRICT), local.df(BY_DISTRICT))
+        assert remote.rows(BY_DISTRICT) == local.rows(BY_DISTRICT)
+        assert remote.records("SELECT * FROM meta WHERE key = ?", ["as_of"]) == \
+            local.records("SELECT * FROM meta WHERE key = ?", ["as_of"])
+        streamed = pa.Table.from_batches(list(remote.batches(BY_DISTRICT, rows_per_batch=3)))
+        assert streamed.num_rows == len(local.rows(BY_DISTRICT)) and \
+            streamed.to_pandas().equals(local.df(BY_DISTRICT))
+        assert remote.version == local.version and remote.part_versions == local.part_versions
+        assert remote.health_meta()["as_of"] == local.health_meta()["as_of"]
+        assert [i.code for i in remote.catalogue] == [i.code for i in local.catalogue]
+        with pytest.raises(Exception, match="no_such_table"):
+            remote.df("SELECT * FROM no_such_table")
+        assert remote.rows("SELECT 1") == [(1,)]        # the connection still answers
+    finally:
+        remote.close()
+        local.close()
+
+
+def test_a_load_from_another_process_is_written_in_place_by_the_service(city, tmp_path,
+                                                                         service):
+    remote = RemoteStore(city)
+    inode, before = city.stat().st_ino, remote.version
+    report = load(city, [Item("events", _write(_new_event(city, 996000001),
+                                               tmp_path / "one.csv"))], now=TEST_NOW)
+    assert report.rows == {"events": 1} and report.version == remote.version != before
+    assert city.stat().st_ino == inode                  # in place, not a copy renamed over
+    assert remote.rows("SELECT count(*) FROM grid_events WHERE event_id = 996000001") == [(1,)]
+    # a bad batch: every problem named across the socket, nothing written
+    bad = _new_event(city, 996000002).assign(grid_code="nowhere", satisfaction=9)
+    with pytest.raises(LoadError) as refused:
+        load(city, [Item("events", _write(bad, tmp_path / "bad.csv"))], now=TEST_NOW)
+    assert {p.column for p in refused.value.problems} >= {"grid_code", "satisfaction"}
+    assert all(p.row == 2 for p in refused.value.problems if p.level == "error")
+    assert remote.version == report.version
+    assert remote.rows("SELECT count(*) FROM grid_events WHERE event_id = 996000002") == [(0,)]
+    remote.close()
+
+
+def test_a_killed_service_is_started_again_with_what_it_wrote(city, tmp_path, service):
+    remote = RemoteStore(city)
+    load(city, [Item("events", _write(_new_event(city, 996000003), tmp_path / "one.csv"))],
+         now=TEST_NOW)
+    killed = service.pid
+    os.kill(killed, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while True:                     # the calls made while it is down fail, then answer
+        try:
+            found = remote.rows("SELECT count(*) FROM grid_events WHERE event_id = 996000003")
+            if service.pid != killed:
+                break
+        except ServiceDown:
+            pass
+        assert time.monotonic() < deadline, "the service was not started again"
+        time.sleep(0.2)
+    assert found == [(1,)]              # its log replayed by the new one
+    remote.close()
+
+
+def test_a_service_killed_as_a_batch_commits_holds_all_of_it_or_none(city, tmp_path,
+                                                                       service):
+    """kill -9 of the service as a 20,000-event batch commits (its log appears): the load
+    that sent it fails, the service started again holds the batch whole or not at all with
+    its rollups agreeing, and sending it again completes it."""
+    import threading
+    store = Store(city)
+    rows = store.df(f"SELECT {', '.join(FILE_COLUMNS)} FROM grid_events ORDER BY event_id "
+                    "LIMIT 20000")
+    store.close()
+    rows["event_id"] += 997_000_000
+    batch = _write(rows, tmp_path / "batch.csv")
+    failed: list[BaseException] = []
+
+    def send():
+        try:
+            load(city, [Item("events", batch)], now=TEST_NOW)
+        except BaseException as exc:  # noqa: BLE001 (the service died under it: the test)
+            failed.append(exc)
+
+    sender = threading.Thread(target=send)
+    killed = service.pid
+    sender.start()
+    deadline = time.monotonic() + 60
+    while not any(city.parent.glob(f".{city.name}.*.open.wal")):
+        assert time.monotonic() < deadline, "the batch never reached its commit"
+        time.sleep(0.001)
+    os.kill(killed, signal.SIGKILL)
+    sender.join(timeout=60)
+    assert failed and isinstance(failed[0], ServiceDown), failed
+    remote = RemoteStore(city, wait_seconds=60)         # the keeper starts it again
+    counts = ("SELECT (SELECT count(*) FROM grid_events WHERE event_id >= 997000000), "
+              "(SELECT count(*) FROM grid_events) = (SELECT sum(n) FROM event_daily)")
+    [(n, agree)] = remote.rows(counts)
+    assert service.pid != killed and n in (0, len(rows)) and agree, n
+    load(city, [Item("events", batch)], now=TEST_NOW)
+    assert remote.rows(counts) == [(len(rows), True)]
+    remote.close()
+
+
+@pytest.mark.deploy
+def test_every_worker_sees_a_posted_batch_at_once(city):
+    """gunicorn with two workers and the store's service: a batch posted to one is read by
+    both, the store file written in place."""
+    from bench.servers import Gunicorn
+    from data.access import Access
+    token = Access(city.parent / "access.sqlite").add_feed_token("hotline", "events")
+    event = _new_event(city, 996000004)
+    inode = city.stat().st_ino
+    server = Gunicorn(city, {"CITYBRAIN_AUTH": "1", "CITYBRAIN_STORE_WRITES": "service"},
+                      workers=2, threads=4).start()
+    try:
+        before = server.health()["store_version"]
+        status, answer = _post(server.url + "/api/v1/feeds/events", token,
+                               event[FILE_COLUMNS].to_csv(index=False).encode())
+        assert status == 200 and answer["accepted"] == 1, answer
+        seen: dict[int, dict] = {}
+        deadline = time.monotonic() + 60
+        while len(seen) < 2 and time.monotonic() < deadline:
+            health = server.health()
+            seen[health["pid"]] = health
+        assert len(seen) == 2, "one worker answered every health check"
+        assert {h["store_version"] for h in seen.values()} == {answer["version"]} != {before}
+        assert {h["store"] for h in seen.values()} == {seen[next(iter(seen))]["store"]}
+        assert city.stat().st_ino == inode
+    finally:
+        server.stop()
+    assert Store(city).rows("SELECT count(*) FROM grid_events WHERE event_id = 996000004") \
+        == [(1,)]
+
+
+@pytest.mark.deploy
+def test_citybrain_serve_starts_its_store_service_and_stops_it_with_itself(city, tmp_path):
+    import json
+    import subprocess
+    import sys
+    import urllib.request
+
+    from bench.__main__ import _free_port
+    from data.service import address
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-c", "import sys, cli; sys.exit(cli.main())", "serve", "--db",
+         str(city), "--port", str(port)],
+        env={**os.environ, "CITYBRAIN_STORE_WRITES": "service", "CITYBRAIN_AUTH": "off",
+             "CITYBRAIN_BUILD_DEMO": "0", "CITYBRAIN_ACCESS_DB": str(tmp_path / "a.sqlite")},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",
+                                            timeout=5) as answer:
+                    assert json.loads(answer.read())["status"] == "ok"
+                    break
+            except OSError:
+                assert server.poll() is None, server.stderr.read()
+                assert time.monotonic() < deadline, "the server never answered"
+                time.sleep(0.5)
+        assert RemoteStore(city).rows("SELECT 1") == [(1,)]
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    # the service goes with it (within a second: it looks for its parent every second)
+    deadline = time.monotonic() + 30
+    while Path(address(city)).exists():
+        assert time.monotonic() < deadline, "the store service outlived its server"
+        time.sleep(0.2)
+    Store(city, writable=True).close()      # nobody holds the file any more
