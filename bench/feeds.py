@@ -195,7 +195,9 @@ def run(args) -> dict:
         _, kiosk = access.add_kiosk("bench wall")
         server = Gunicorn(db, {"CITYBRAIN_AUTH": "on", "REDIS_URL": redis.url,
                                "CITYBRAIN_FEED_MAX_ROWS": str(max(args.batch, 50_000)),
-                               "CITYBRAIN_FEED_RATE": "100000 per minute"},
+                               "CITYBRAIN_FEED_RATE": "100000 per minute",
+                               **({"CITYBRAIN_STORE_WRITES": args.writes} if args.writes
+                                  else {})},
                           workers=args.workers, threads=args.threads, keep_alive=75,
                           log=Path(args.out).with_suffix(".gunicorn.log")).start()
         _warm_up(server, args.workers)
@@ -302,7 +304,8 @@ def report(r: dict) -> str:
         f"feeds: {r['args']['events']:,}-event city, {r['args']['batch']:,}-event batches for "
         f"{r['seconds_fed']:.0f} s from {r['args']['senders']} senders, {r['args']['users']} analysts, {r['args']['workers']} "
         f"gunicorn worker(s) x "
-        f"{r['args']['threads']} threads, Redis",
+        f"{r['args']['threads']} threads, Redis"
+        + (f", the store written {r['args']['writes']}" if r['args'].get('writes') else ""),
         f"events written: {r['events_per_s']:,.0f}/s"
         f"{' of ' + format(r['args']['rate'], ',') + ' offered' if r['args'].get('rate') else ''}"
         f"  ({b['sent']} batches, {b['failed']} "
@@ -365,6 +368,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="as gunicorn.conf.py serves a store written in place")
     parser.add_argument("--workers", type=int, default=1,
                         help="more than one: the store is written by copy (a comparison)")
+    parser.add_argument("--writes", choices=("in-place", "copy", "service"),
+                        help="CITYBRAIN_STORE_WRITES (default: in-place with one worker, "
+                             "copy with more); service: the store in a process of its own "
+                             "and --workers asking it")
     parser.add_argument("--out", default=str(OUT / "feeds.json"))
     args = parser.parse_args(argv)
     result = run(args)
