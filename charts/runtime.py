@@ -15,7 +15,7 @@ from data import catalog, freshness
 from data.access import Principal
 from data.catalog import Catalogue
 from data.queries import FULL, Queries, Scope
-from data.service import open_store
+from data.service import ServiceDown, open_store
 from data.store import Store, read_geo, store_fingerprint, when_replaced
 from data.supervision import Supervision
 from geo.geojson import LEVELS, map_view, simplify_for_display
@@ -139,7 +139,11 @@ class Runtime:
         ``now``: check at once (after a load in this process), not at most once a second.
         Returns True when it swapped."""
         snap = self._snap
-        if snap.version != snap.store.version:
+        try:
+            current = snap.store.version
+        except ServiceDown:
+            return False        # the requests say so; /healthz answers 503
+        if snap.version != current:
             # a batch written in place: the same file and shapes, new facts (as-of, dates)
             with self._lock:
                 if self._snap is snap:

@@ -27,6 +27,7 @@ import logging
 import os
 import pickle
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -56,8 +57,9 @@ def address(path: str | os.PathLike) -> str:
     path (a Unix socket's path holds at most 107 bytes) in a folder of this user's only."""
     folder = Path(tempfile.gettempdir()) / f"citybrain-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
-    found = folder.stat()
-    if found.st_uid != os.getuid() or found.st_mode & 0o077:
+    found = folder.lstat()          # a link another user made would pass a stat
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() \
+            or found.st_mode & 0o077:
         raise RuntimeError(f"{folder} is not this user's own (mode 700): the store "
                            "service's socket cannot go there")
     key = hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:32]
@@ -75,11 +77,17 @@ def _portable(exc: BaseException) -> BaseException:
 
 # --- the service ----------------------------------------------------------------------------
 
+#: The stores this process is the service of: a load it cannot write (its store replaced
+#: and not opened again) is refused, not handed to itself.
+_SERVED_HERE: set[str] = set()
+
+
 class Service:
     """The process that owns the store at ``path`` and answers for it."""
 
     def __init__(self, path: str | os.PathLike, queries_at_once: int = 1):
         self.path = Path(path)
+        _SERVED_HERE.add(str(self.path.resolve()))
         self.queries_at_once = queries_at_once
         self._lock = threading.Lock()
         self._checked = time.monotonic()
@@ -128,7 +136,12 @@ class Service:
         listener = Listener(at, family="AF_UNIX")
         log.info("store service for %s listening on %s", self.path, at)
         while True:
-            conn = listener.accept()
+            try:
+                conn = listener.accept()
+            except OSError as exc:      # out of descriptors, a caller gone mid-handshake
+                log.warning("store service: a connection refused: %s", exc)
+                time.sleep(0.1)
+                continue
             threading.Thread(target=self._answer_all, args=(conn,), daemon=True).start()
 
     def _answer_all(self, conn: Connection) -> None:
@@ -176,8 +189,12 @@ class Service:
         conn.send(("ok", reader.schema))
         try:
             for batch in reader:
-                conn.send(batch)
-            conn.send(None)
+                conn.send(("batch", batch))
+            conn.send(("end", None))
+        except (EOFError, OSError):
+            raise                       # the caller went away
+        except Exception as exc:  # noqa: BLE001 (raised again in the caller)
+            conn.send(("error", _portable(exc)))
         finally:
             reader.close()
 
@@ -196,9 +213,9 @@ class RemoteStore:
     def __init__(self, path: str | os.PathLike, wait_seconds: float = WAIT_SECONDS):
         self.path = Path(path)
         self.address = address(self.path)
+        # a connection per thread, closed when its thread ends (werkzeug's development
+        # server starts one a request) or this store is dropped
         self._local = threading.local()
-        self._connections: list[Connection] = []
-        self._lock = threading.Lock()
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
@@ -258,17 +275,23 @@ class RemoteStore:
 
         def stream():
             try:
-                while (batch := conn.recv()) is not None:
+                while True:
+                    what, batch = conn.recv()
+                    if what == "end":
+                        return
+                    if what == "error":
+                        raise batch
                     yield batch
             finally:
                 conn.close()
         return pa.RecordBatchReader.from_batches(value, stream())
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
+        """Close this thread's connection (the others close with their threads)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
 
     def _connect(self) -> Connection:
         try:
@@ -285,8 +308,6 @@ class RemoteStore:
             conn = getattr(self._local, "conn", None)
             if conn is None:
                 conn = self._local.conn = self._connect()
-                with self._lock:
-                    self._connections.append(conn)
             try:
                 conn.send((name, args, {}))
                 status, value = conn.recv()
@@ -311,14 +332,28 @@ def open_store(path: str | os.PathLike, writes: str) -> Store:
     return Store(path, writable=writes == "in-place")
 
 
-def load(path: str | os.PathLike, items: list, **kwargs):
+def load(path: str | os.PathLike, items: list, wait_seconds: float = WAIT_SECONDS,
+         **kwargs):
     """Have the service of the store at ``path`` load ``items`` (``build.load``'s
-    arguments) and return its report; None when no service answers there. Not sent twice:
-    a batch whose answer was lost is the caller's to send again (upserts by key)."""
-    try:
-        conn = Client(address(path), family="AF_UNIX")
-    except (FileNotFoundError, ConnectionRefusedError):
-        return None
+    arguments) and return its report; None when the store has no service (no socket). A
+    service being started again is waited for ``wait_seconds``, then ServiceDown: a load
+    never writes the store itself beside its service. Not sent twice: a batch whose answer
+    was lost is the caller's to send again (upserts by key)."""
+    if str(Path(path).resolve()) in _SERVED_HERE:
+        raise RuntimeError(f"the store service of {Path(path).name} has no store open to "
+                           "write (a replaced file not opened again: see its log)")
+    at, deadline = address(path), time.monotonic() + wait_seconds
+    while True:
+        try:
+            conn = Client(at, family="AF_UNIX")
+            break
+        except FileNotFoundError:
+            return None
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise ServiceDown(f"the store service of {Path(path).name} did not answer "
+                                  f"in {wait_seconds:.0f} s") from None
+            time.sleep(0.2)
     with conn:
         try:
             conn.send(("load", (items,), kwargs))
@@ -349,16 +384,20 @@ class Keeper:
         return self
 
     def _launch(self) -> None:
+        # a session of its own: a Ctrl-C or a signal to the servers' group is not its; its
+        # keeper stops it, or it goes when it finds its keeper gone
+        root = str(Path(__file__).resolve().parents[1])     # data/ from any folder
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            p for p in (root, os.environ.get("PYTHONPATH", "")) if p))
         self._process = subprocess.Popen([sys.executable, "-m", "data.service",
-                                          str(self.path)])
+                                          str(self.path)], env=env, start_new_session=True)
 
     def _keep(self) -> None:
         while not self._stopping.is_set():
             code = self._process.wait()
-            if self._stopping.is_set():
+            if self._stopping.wait(1):
                 return
             log.error("store service for %s ended (%s): starting it again", self.path, code)
-            time.sleep(1)
             self._launch()
 
     @property
@@ -382,13 +421,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     import settings as settings_mod
+    parent = os.getppid()           # before the opening, which may replay a log for minutes
     service = Service(args.store, settings_mod.from_env().service_queries)
-    at, parent = address(args.store), os.getppid()
+    at = address(args.store)
 
     def leave(*_) -> None:
-        """Close the store (its log checkpointed into the file) and go."""
-        Path(at).unlink(missing_ok=True)
+        """Close the store (its log checkpointed into the file; a write in progress ends
+        first), then the socket, and go."""
         service.store.close()
+        Path(at).unlink(missing_ok=True)
         os._exit(0)
 
     def orphaned() -> None:     # its keeper (gunicorn's master) killed: the store let go

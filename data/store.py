@@ -689,12 +689,15 @@ def _held_copy(store: Path):
     a copy nobody holds is a dead process's, and those are removed first (``_sweep``)."""
     _sweep(store.parent, _SNAPSHOT, prefix=f".{store.name}.")
     path = store.with_name(f".{store.name}.{uuid.uuid4().hex}.snapshot")
-    held = _hold(path, 0o666)
+    # held beside it, not itself: where locks are POSIX locks (NFS), the copy's writing and
+    # its opening close descriptors of it, which would drop a lock on it
+    held = _hold(_held_name(path))
     try:
         yield path
     finally:
+        path.unlink(missing_ok=True)
         _wal_of(path).unlink(missing_ok=True)
-        _let_go_of(path, held)
+        _let_go_of(_held_name(path), held)
 
 
 @contextmanager
@@ -707,12 +710,18 @@ def new_file(dest: str | os.PathLike):
     _sweep(dest.parent, _PART)
     _sweep_locking(dest.parent, prefix=f".{dest.name}.")
     part = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.part")
-    held = _hold(part, 0o666)   # till its name is gone: a part nobody holds is left over
+    held = _hold(_held_name(part))  # till its name is gone: a part nobody holds is left over
     try:
         yield part
         os.link(part, dest)             # not over a file that appeared meanwhile
     finally:
-        _let_go_of(part, held)
+        part.unlink(missing_ok=True)
+        _let_go_of(_held_name(part), held)
+
+
+def _held_name(copy: Path) -> Path:
+    """The file a copy's writer holds while the copy has its name (``_sweep``)."""
+    return copy.with_name(copy.name + ".held")
 
 
 #: What the folders beside a store for files on their way in are named after (``scratch``).
@@ -736,9 +745,10 @@ def scratch(store: str | os.PathLike, prefix: str):
             _let_go_of(folder / ".held", held)
 
 
-#: The names of what a dead process left (``_sweep``): group 1 names the file it held.
-_SNAPSHOT = r"(\..+\.[0-9a-f]{32}\.snapshot)(\.wal)?"     # a reader's whole copy
-_PART = r"(\..+\.[0-9a-f]{32}\.part)(\.wal|-journal)?"    # a new file (a backup's) on its way
+#: The names of what a dead process left (``_sweep``): group 1 names the copy, whose
+#: ``_held_name`` its writer held.
+_SNAPSHOT = r"(\..+\.[0-9a-f]{32}\.snapshot)(\.wal|\.held)?"     # a reader's whole copy
+_PART = r"(\..+\.[0-9a-f]{32}\.part)(\.wal|-journal|\.held)?"    # a backup's on its way
 
 
 def sweep_left_over(store: str | os.PathLike, grace_seconds: float = 3600) -> None:
@@ -788,15 +798,16 @@ def _sweep_locking(folder: Path, prefix: str, grace_seconds: float = 60) -> None
 
 
 def _sweep(folder: Path, pattern: str, prefix: str = ".") -> None:
-    """Remove the files in ``folder`` named ``pattern`` (starting with ``prefix``) whose held
-    file (``_hold``: the pattern's group 1) nobody holds: its process died."""
+    """Remove the files in ``folder`` named ``pattern`` (starting with ``prefix``) of a copy
+    (the pattern's group 1) whose held file (``_held_name``) nobody holds: its process
+    died."""
     name = re.compile(pattern)
     for found in folder.glob(f"{prefix}*"):
         match = name.fullmatch(found.name)
         if not match:
             continue
         try:
-            if _held(found.with_name(match[1])):
+            if _held(_held_name(found.with_name(match[1]))):
                 continue
         except OSError:             # another user's: not ours to remove
             continue
@@ -905,7 +916,9 @@ def _held(marker: Path) -> bool:
             return True
         try:
             fd = os.open(marker, os.O_RDWR)
-        except PermissionError:          # another user's file: a local flock needs no more
+        except FileNotFoundError:
+            raise
+        except OSError:     # another user's file, a read-only mount: a local flock needs no more
             fd = os.open(marker, os.O_RDONLY)
     except FileNotFoundError:
         return False
@@ -924,13 +937,13 @@ def _hold_marker(alias: Path) -> int:
     return _hold(_marker_of(_wal_of(alias)))
 
 
-def _hold(path: Path, mode: int = 0o600) -> int:
+def _hold(path: Path) -> int:
     """Create an empty file at ``path`` and hold a shared lock on it (the descriptor, for
     the caller to close): locked under a name of its own, then renamed, so it is never seen
-    unlocked while its holder lives (``_held``). ``mode``: a file that becomes a copy of the
-    store keeps the umask's mode, as a copy would."""
+    unlocked while its holder lives (``_held``). Nothing else is written to it: where locks
+    are POSIX locks (NFS), closing any descriptor of a file drops its locks."""
     locking = path.with_name(f"{path.name}.{uuid.uuid4().hex}.locking")
-    fd = os.open(locking, os.O_CREAT | os.O_RDWR, mode)
+    fd = os.open(locking, os.O_CREAT | os.O_RDWR, 0o600)
     stat = os.fstat(fd)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH)
@@ -1238,8 +1251,9 @@ class Store:
         # a time"). Each query then has DuckDB's threads to itself.
         # A store service (data/service.py) runs little Python beside DuckDB and lets more
         # than one query run (``queries_at_once``).
-        self._reading = (threading.BoundedSemaphore(queries_at_once) if writable
-                         else nullcontext())
+        self._reading = (nullcontext() if not writable else threading.RLock()
+                         if queries_at_once == 1 else
+                         threading.BoundedSemaphore(queries_at_once))
         #: Changes with every write (the store's id and write count): part of every cache
         #: key, so machines serving copies of one store share cached answers.
         self.version = ""

@@ -140,3 +140,17 @@ def test_what_a_dead_process_left_is_swept_and_a_live_ones_kept(nfs, city):
         assert city.stat().st_nlink == 2
     finally:
         store_module._let_go_of(opening, held)
+
+
+def test_a_copy_being_written_stays_held_from_another_machines_view(nfs, city):
+    """A reader's copy of the store: the copy's writing and DuckDB's opening of it close
+    descriptors of it, which drop a POSIX lock held on the copy itself; the lock is held on
+    a file beside it, so another machine's sweep leaves the copy."""
+    with store_module._held_copy(city) as copy:
+        store_module.copy_live(city, copy)
+        store_module.connect(copy).close()
+        assert _elsewhere("store._sweep(Path(sys.argv[1]).parent, store._SNAPSHOT, "
+                          "prefix=Path(sys.argv[1]).name + '.')\n"
+                          "print(Path(sys.argv[2]).exists())", f"{city.parent}/.{city.name}",
+                          copy) == "True"
+    assert not list(city.parent.glob(f".{city.name}.*.snapshot*"))

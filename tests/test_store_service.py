@@ -150,10 +150,70 @@ def test_a_service_killed_as_a_batch_commits_holds_all_of_it_or_none(city, tmp_p
     remote.close()
 
 
+def test_a_load_beside_a_service_that_does_not_answer_waits_then_refuses(city, tmp_path):
+    """A service being started again (its socket there, nobody listening): a load waits,
+    then raises ServiceDown; it never writes the store itself beside its service."""
+    import socket
+
+    from data import service as service_module
+    at = service_module.address(city)
+    left = socket.socket(socket.AF_UNIX)
+    left.bind(at)                       # a dead service's socket
+    left.close()
+    inode, size = city.stat().st_ino, city.stat().st_size
+    try:
+        started = time.monotonic()
+        with pytest.raises(ServiceDown, match="did not answer"):
+            service_module.load(city, [Item("events", _write(_new_event(city, 996000005),
+                                                             tmp_path / "one.csv"))],
+                                wait_seconds=1, now=TEST_NOW)
+        assert time.monotonic() - started >= 1
+    finally:
+        Path(at).unlink(missing_ok=True)
+    assert (city.stat().st_ino, city.stat().st_size) == (inode, size)
+    assert not list(city.parent.glob("*.loading*"))
+
+
+def test_an_upload_is_read_within_its_limits_then_written_by_the_service(city, tmp_path,
+                                                                        service):
+    """An upload of events in a worker: read and checked in a child within the upload's
+    limits (here a time no child can meet), then written by the service; the service never
+    reads it without them."""
+    from callbacks import datasets
+    from charts.runtime import Runtime
+    from data.queries import Queries
+    from data.service import open_store
+    from settings import Settings
+    path = _write(_new_event(city, 996000006), tmp_path / "upload.csv")
+    store = open_store(city, "service")
+    settings = Settings(db_path=city, store_writes="service", load_seconds=0.001)
+    runtime = Runtime(settings, store, Queries(store))
+    with pytest.raises(LoadError, match="took longer than"):
+        datasets._load(runtime, city, Item("events", path))
+    assert store.rows("SELECT count(*) FROM grid_events WHERE event_id = 996000006") == [(0,)]
+    runtime = Runtime(Settings(db_path=city, store_writes="service"), store, Queries(store))
+    report = datasets._load(runtime, city, Item("events", path))
+    assert report.rows == {"events": 1}
+    assert store.rows("SELECT count(*) FROM grid_events WHERE event_id = 996000006") == [(1,)]
+
+
+def test_a_worker_whose_service_is_down_answers_its_health_check_503(city, service):
+    from app import create_app
+    from settings import Settings
+    app = create_app(Settings(db_path=city, build_demo_if_missing=False, auth=False,
+                              cache_type="simple", store_writes="service"))
+    client = app.server.test_client()
+    assert client.get("/healthz").status_code == 200
+    service.stop()
+    down = client.get("/healthz")
+    assert (down.status_code, down.get_json()["checks"]["store"]) == (503, "failed")
+
+
 @pytest.mark.deploy
 def test_every_worker_sees_a_posted_batch_at_once(city):
-    """gunicorn with two workers and the store's service: a batch posted to one is read by
-    both, the store file written in place."""
+    """gunicorn with two workers and the store's service: a batch posted to one is in the
+    store both read (their health checks tell its version), the file written in place, and
+    the service stops with gunicorn, the file closed."""
     from bench.servers import Gunicorn
     from data.access import Access
     token = Access(city.parent / "access.sqlite").add_feed_token("hotline", "events")
@@ -171,14 +231,19 @@ def test_every_worker_sees_a_posted_batch_at_once(city):
         while len(seen) < 2 and time.monotonic() < deadline:
             health = server.health()
             seen[health["pid"]] = health
+            time.sleep(0.05)
         assert len(seen) == 2, "one worker answered every health check"
         assert {h["store_version"] for h in seen.values()} == {answer["version"]} != {before}
         assert {h["store"] for h in seen.values()} == {seen[next(iter(seen))]["store"]}
         assert city.stat().st_ino == inode
     finally:
         server.stop()
-    assert Store(city).rows("SELECT count(*) FROM grid_events WHERE event_id = 996000004") \
-        == [(1,)]
+    store = Store(city, writable=True)      # nobody holds the file any more
+    try:
+        assert store.rows("SELECT count(*) FROM grid_events WHERE event_id = 996000004") \
+            == [(1,)]
+    finally:
+        store.close()
 
 
 @pytest.mark.deploy

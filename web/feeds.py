@@ -26,6 +26,7 @@ from flask_limiter import RateLimitExceeded
 from data.access import FEED_KINDS, Access, what
 from data.load.build import Item, load
 from data.load.problems import LoadError
+from data.service import ServiceDown
 from data.store import scratch
 from settings import local_now
 from web.limits import limit_view
@@ -108,7 +109,10 @@ def openapi() -> dict:
                         "content": {"application/json": {"schema": error}}},
                 "422": {"description": "bad rows: nothing was written", "content": {
                     "application/json": {"schema": {"type": "object", "properties": {
-                        "errors": {"type": "array", "items": row_error}}}}}}}}}
+                        "errors": {"type": "array", "items": row_error}}}}}},
+                "503": {"description": "the store's service is being started again: send "
+                                       "the batch again after Retry-After",
+                        "content": {"application/json": {"schema": error}}}}}}
     return {"openapi": "3.1.0",
             "info": {"title": "City Brain feeds", "version": "1",
                      "description": "A city's systems post rows as they happen (docs/FEEDS.md)"},
@@ -235,6 +239,11 @@ def post_rows(kind: str):
             access.audit(f"feed:{name}", "feed", what(kind=kind, rows=count, refused=len(
                 problems)), flask.request.remote_addr or "")
             return _json({"errors": [_problem(p, header_line) for p in problems]}, 422)
+        except ServiceDown as down:     # being started again: the batch was not answered
+            response = _error(503, f"the store is not answering, send the batch again: "
+                                   f"{down}")
+            response.headers["Retry-After"] = "5"
+            return response
     accepted = sum(report.rows.values())
     version = report.version
     access.audit(f"feed:{name}", "feed", what(kind=kind, rows=accepted, version=version),

@@ -242,8 +242,10 @@ def health():
     backend = next(iter(cache.values()), None) if isinstance(cache, dict) else None
     checks = {"store": "ok", "cache": "ok"}
     meta: dict[str, str] = {}
+    store_version = None
     try:
         meta = runtime.store.health_meta()
+        store_version = runtime.store.version
     except Exception:  # noqa: BLE001 (whatever the store raises, it did not answer)
         checks["store"] = "failed"
     if hasattr(backend, "ping") and not backend.ping():
@@ -254,7 +256,7 @@ def health():
     if runtime.principal.may("audit") or auth.from_admin_network(runtime.settings):
         answer |= {
             "pid": os.getpid(), "version": VERSION, "store": runtime.store.fingerprint,
-            "store_version": runtime.store.version,
+            "store_version": store_version,
             "as_of": meta["as_of"][:16] if "as_of" in meta else None,
             "cache": ("redis" if getattr(backend, "using_redis", False) else "local")
             if hasattr(backend, "using_redis") else runtime.settings.cache_type}

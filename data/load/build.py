@@ -148,15 +148,16 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
         # this process may serve a file a load has since replaced: it opens the new one now
         reopen_replaced(target)
         owner = Store.owner(target)
-    if read is not None and owner is None:
-        raise NotInPlace(f"this process does not write {target.name} in place")
     if in_place and owner is None:
         # the store's service owns it (CITYBRAIN_STORE_WRITES=service): it writes the batch
-        # in place, for a server process, an upload's child or the CLI beside it
+        # in place, for a server process, an upload (``read`` in a child within its limits,
+        # from the service) or the CLI beside it
         from data import service
-        done = service.load(target, items, source=source, now=now, wait=wait)
+        done = service.load(target, items, source=source, now=now, wait=wait, read=read)
         if done is not None:
             return done
+    if read is not None and owner is None:
+        raise NotInPlace(f"this process does not write {target.name} in place")
     # the server reads a batch in a process of its own before it takes the lock: the rows'
     # checks (Python, a second or so for 10,000 events) neither hold up other writers nor
     # take the interpreter from the requests it serves
