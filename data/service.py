@@ -55,15 +55,28 @@ RELOAD_CHECK_SECONDS = 1.0
 def address(path: str | os.PathLike) -> str:
     """The socket of the service of the store at ``path``: named after the store's resolved
     path (a Unix socket's path holds at most 107 bytes) in a folder of this user's only."""
-    folder = Path(tempfile.gettempdir()) / f"citybrain-{os.getuid()}"
+    folder = _socket_folder()
     folder.mkdir(mode=0o700, exist_ok=True)
-    found = folder.lstat()          # a link another user made would pass a stat
-    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() \
-            or found.st_mode & 0o077:
+    if not _ours(folder):
         raise RuntimeError(f"{folder} is not this user's own (mode 700): the store "
                            "service's socket cannot go there")
-    key = hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:32]
-    return str(folder / f"{key}.sock")
+    return str(_socket_of(folder, path))
+
+
+def _socket_folder() -> Path:
+    return Path(tempfile.gettempdir()) / f"citybrain-{os.getuid()}"
+
+
+def _socket_of(folder: Path, path: str | os.PathLike) -> Path:
+    return folder / f"{hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:32]}.sock"
+
+
+def _ours(folder: Path) -> bool:
+    """Whether ``folder`` is this user's own, mode 700, and no link (another user's link
+    to a folder of ours would pass a ``stat``)."""
+    found = folder.lstat()
+    return (stat.S_ISDIR(found.st_mode) and found.st_uid == os.getuid()
+            and not found.st_mode & 0o077)
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -342,7 +355,13 @@ def load(path: str | os.PathLike, items: list, wait_seconds: float = WAIT_SECOND
     if str(Path(path).resolve()) in _SERVED_HERE:
         raise RuntimeError(f"the store service of {Path(path).name} has no store open to "
                            "write (a replaced file not opened again: see its log)")
-    at, deadline = address(path), time.monotonic() + wait_seconds
+    folder = _socket_folder()
+    try:
+        if not _ours(folder):
+            return None         # no service of ours could listen there
+    except FileNotFoundError:
+        return None
+    at, deadline = str(_socket_of(folder, path)), time.monotonic() + wait_seconds
     while True:
         try:
             conn = Client(at, family="AF_UNIX")

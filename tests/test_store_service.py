@@ -174,6 +174,24 @@ def test_a_load_beside_a_service_that_does_not_answer_waits_then_refuses(city, t
     assert not list(city.parent.glob("*.loading*"))
 
 
+def test_a_socket_folder_not_this_users_own_is_no_service(city, tmp_path, monkeypatch):
+    """A folder another user made where the sockets go (or opened to all) holds no service
+    of ours: a load writes as it would without one, and a service refuses to listen
+    there."""
+    import tempfile
+
+    from data import service as service_module
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = tmp_path / f"citybrain-{os.getuid()}"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+    report = load(city, [Item("events", _write(_new_event(city, 996000007),
+                                               tmp_path / "one.csv"))], now=TEST_NOW)
+    assert report.rows == {"events": 1}
+    with pytest.raises(RuntimeError, match="not this user's own"):
+        service_module.address(city)
+
+
 def test_an_upload_is_read_within_its_limits_then_written_by_the_service(city, tmp_path,
                                                                         service):
     """An upload of events in a worker: read and checked in a child within the upload's
