@@ -32,9 +32,11 @@ def city(city_path, tmp_path) -> Path:
 
 @pytest.fixture
 def service(city):
+    from data.service import address
     keeper = Keeper(city).start(wait_seconds=120)
     yield keeper
     keeper.stop()
+    Path(address(city)).unlink(missing_ok=True)     # a killed service's, left in $TMPDIR
 
 
 def _new_event(city: Path, event_id: int) -> pd.DataFrame:
