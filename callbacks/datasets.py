@@ -190,8 +190,9 @@ def load_upload(runtime, contents: str, filename: str, kind: str, sheet: str | N
 def _load(runtime, db: Path, item: Item) -> LoadReport:
     """An upload of a feed's kind is read and checked in a child process within the upload
     limits and written into the store in place, as a feed's batch is, when this server
-    writes it so or its store service does (the child started by the service); any other is loaded by a child process that writes a copy of the store
-    and renames it over (at 100M events a 6.9 GB copy, and every cached answer new)."""
+    writes it so or its store service does (the child started by the service); any other
+    is loaded by a child process that writes a copy of the store and renames it over (at
+    100M events a 6.9 GB copy, and every cached answer new)."""
     now = local_now(runtime.settings.time_zone)
     bounds = Limits(runtime.settings.load_memory_mb, runtime.settings.load_seconds)
     if item.kind in IN_PLACE_KINDS and (Store.owner(db) is runtime.store

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import threading
 import time
 from functools import cached_property
@@ -16,12 +15,10 @@ from data.access import Principal
 from data.catalog import Catalogue
 from data.queries import FULL, Queries, Scope
 from data.service import ServiceDown, open_store
-from data.store import Store, read_geo, store_fingerprint, when_replaced
+from data.store import Store, read_geo, replacement, when_replaced
 from data.supervision import Supervision
 from geo.geojson import LEVELS, map_view, simplify_for_display
 from settings import Settings, local_now
-
-log = logging.getLogger(__name__)
 
 #: A reload check stats the store file at most this often (seconds).
 RELOAD_CHECK_SECONDS = 1.0
@@ -157,23 +154,10 @@ class Runtime:
             return False
         with self._lock:
             self._checked = clock
-            try:
-                fingerprint = store_fingerprint(self.settings.db_path)
-            except FileNotFoundError:
-                return False       # mid-rename, or removed: keep serving what is open
-            if fingerprint == self.store.fingerprint:
+            store = replacement(self.settings.db_path, self.store, lambda: open_store(
+                self.settings.db_path, self.settings.store_writes))
+            if store is None:
                 return False
-            try:
-                store = open_store(self.settings.db_path, self.settings.store_writes)
-            except Exception as exc:        # keep serving what is open; say why
-                log.warning("store %s replaced but not reopened: %s", self.settings.db_path,
-                            exc)
-                return False
-            if store.version == self.store.version:
-                # a file put in place by other means than a load (a restored copy, an edit by
-                # hand) keeps its version and its feeds': keyed by them, the cache would
-                # answer from the old file's rows
-                store.tell_apart(store.fingerprint.rsplit(':', 2)[-1])
             queries = Queries(store, self.cache)
             self._snap = _Snapshot(self.settings, store, queries, self.cache)  # one assignment
             return True

@@ -38,7 +38,7 @@ from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 from typing import cast
 
-from data.store import Store, store_fingerprint, sweep_left_over, when_replaced
+from data.store import Store, replacement, sweep_left_over, when_replaced
 
 log = logging.getLogger(__name__)
 
@@ -122,21 +122,10 @@ class Service:
     def _reload(self) -> None:
         with self._lock:
             self._checked = time.monotonic()
-            try:
-                if store_fingerprint(self.path) == self.store.fingerprint:
-                    return
-            except FileNotFoundError:
-                return          # mid-rename, or removed: keep serving what is open
-            try:
-                store = Store(self.path, writable=True, queries_at_once=self.queries_at_once)
-            except Exception as exc:  # noqa: BLE001 (keep serving what is open; say why)
-                log.warning("store %s replaced but not reopened: %s", self.path, exc)
-                return
-            if store.version == self.store.version:
-                # a file put in place by hand keeps its version: keyed by it, the servers'
-                # caches would answer from the old file's rows (as charts/runtime does)
-                store.tell_apart(store.fingerprint.rsplit(":", 2)[-1])
-            self.store = store  # the old one closes once its last answer is sent
+            store = replacement(self.path, self.store, lambda: Store(
+                self.path, writable=True, queries_at_once=self.queries_at_once))
+            if store is not None:
+                self.store = store  # the old one closes once its last answer is sent
 
     def state(self) -> tuple[str, dict[str, str], str]:
         store = self.current()

@@ -1442,6 +1442,27 @@ _GEO_COLUMNS = {"code", "name_zh", "name_en", "parent_code", "district_code", "t
                 "population", "area_km2", "h3", "lon", "lat"}
 
 
+def replacement(path: str | os.PathLike, served, open_):
+    """The store file now at ``path`` opened (``open_()``) if a load renamed it over the one
+    ``served`` holds; None while it is the same file, mid-rename, or cannot be opened
+    (logged: the caller keeps serving what is open). A file put in place by other means
+    than a load (a restored copy, an edit by hand) keeps its version and its feeds': keyed
+    by them, caches would answer from the old file's rows, so it is told apart."""
+    try:
+        if store_fingerprint(path) == served.fingerprint:
+            return None
+    except FileNotFoundError:
+        return None
+    try:
+        store = open_()
+    except Exception as exc:  # noqa: BLE001 (keep serving what is open; say why)
+        log.warning("store %s replaced but not reopened: %s", path, exc)
+        return None
+    if store.version == served.version:
+        store.tell_apart(store.fingerprint.rsplit(":", 2)[-1])
+    return store
+
+
 def read_geo(store: Store, table: str, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
     """Return a boundary table as a GeoDataFrame (EPSG:4326); the one WKB -> geopandas helper."""
     if table not in {"districts", "townships", "grid_cells"}:
