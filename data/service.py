@@ -182,7 +182,8 @@ class Service:
         raise ValueError(f"the store service answers no {name!r}")
 
     def _stream(self, conn: Connection, sql: str, params: list, rows_per_batch: int) -> None:
-        """An export's rows, batch by batch, then None."""
+        """An export's rows: ("ok", schema), then ("batch", batch) each, then ("end",
+        None), or ("error", what was raised) where it stopped."""
         try:
             reader = self.current().batches(sql, params, rows_per_batch)
         except Exception as exc:  # noqa: BLE001 (raised again in the caller)
@@ -236,9 +237,6 @@ class RemoteStore:
     @property
     def part_versions(self) -> dict[str, str]:
         return self._call("state")[1]
-
-    def read_version(self) -> str:
-        return self.version
 
     def tell_apart(self, tag: str) -> None:
         """The service tells a file put in place by hand apart itself (``Service._reload``)."""
