@@ -21,7 +21,9 @@ def _serve(args) -> int:
     s = s.with_(**changes)
     logs.configure(s)
     keeper = None
-    if s.store_writes == "service":     # its store service, as gunicorn's master starts one
+    # its store service, as gunicorn's master starts one; with --debug, werkzeug's reloader
+    # runs the server again in a child (WERKZEUG_RUN_MAIN), which asks the parent's service
+    if s.store_writes == "service" and not os.environ.get("WERKZEUG_RUN_MAIN"):
         from app import ensure_store
         from data.service import Keeper
         keeper = Keeper(ensure_store(s)).start()

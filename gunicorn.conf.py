@@ -8,14 +8,16 @@ import os
 
 wsgi_app = "app:create_server()"
 bind = os.environ.get("CITYBRAIN_BIND", "127.0.0.1:8050")
-# Feeds are written into the store in place by the one process that owns the file (DuckDB
-# lets one process write a file or several read it); threads serve the requests side by
-# side (DuckDB and plotly's JSON encoding release the GIL). CITYBRAIN_STORE_WRITES=copy
-# allows several workers, and every load then copies the store (docs/DEPLOY.md).
-# CITYBRAIN_STORE_WRITES=service: the store in a process of its own, which the master starts
-# and keeps running (data/service.py), and several workers asking it.
-_WRITES = os.environ.get("CITYBRAIN_STORE_WRITES", "in-place")
+# The store in a process of its own (CITYBRAIN_STORE_WRITES=service, the default here): the
+# master starts it and keeps it running (data/service.py); it owns the file and writes every
+# feed batch in place, and the workers ask it for their queries, so the writes need not wait
+# for the requests' Python (bench/README.md, "A store process"). raw_env hands the choice to
+# the workers' settings. in-place: one worker owns the file and writes the feeds itself
+# (DuckDB lets one process write a file); copy: several workers read it and every load,
+# feed batches included, copies the whole store (docs/DEPLOY.md).
+_WRITES = os.environ.get("CITYBRAIN_STORE_WRITES") or "service"
 _IN_PLACE = _WRITES == "in-place"
+raw_env = [f"CITYBRAIN_STORE_WRITES={_WRITES}"]
 workers = int(os.environ.get("CITYBRAIN_WORKERS", {"in-place": "1", "service": "2"}.get(
     _WRITES, "4")))
 # threads: the wall's and the analysts' callbacks are answered while one renders a report.

@@ -16,7 +16,8 @@ apart"); an answer's trip across the socket adds about 5 % to a chart.
   owner: ``build.load`` calls it in every process that does not own the store (a server's
   feed API, an upload's child, the drop folder, the CLI beside a running server).
 
-The socket lies in a folder only this user may enter: what crosses it is pickled.
+The socket lies in a folder only this user may enter (``settings.run_dir``): what crosses
+it is pickled.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from functools import cached_property
@@ -38,6 +38,7 @@ from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 from typing import cast
 
+import settings as settings_mod
 from data.store import Store, replacement, sweep_left_over, when_replaced
 
 log = logging.getLogger(__name__)
@@ -48,13 +49,18 @@ START_SECONDS = 600
 #: How long a server process waits for the service: it starts once the service answered,
 #: so only a service being started again after a crash is waited for.
 WAIT_SECONDS = 30
+#: How long a server process waits for an answer to a query before it gives up on the
+#: service (a hung one would hold every request thread for good; a query of the screens
+#: takes well under a second at 100M events, bench/README.md).
+ANSWER_SECONDS = 60
 #: How often the service looks whether a load renamed a new file over the store.
 RELOAD_CHECK_SECONDS = 1.0
 
 
 def address(path: str | os.PathLike) -> str:
     """The socket of the service of the store at ``path``: named after the store's resolved
-    path (a Unix socket's path holds at most 107 bytes) in a folder of this user's only."""
+    path (a Unix socket's path holds at most 107 bytes) in a folder of this user's only
+    (``settings.run_dir``)."""
     folder = _socket_folder()
     folder.mkdir(mode=0o700, exist_ok=True)
     if not _ours(folder):
@@ -64,7 +70,7 @@ def address(path: str | os.PathLike) -> str:
 
 
 def _socket_folder() -> Path:
-    return Path(tempfile.gettempdir()) / f"citybrain-{os.getuid()}"
+    return settings_mod.run_dir()
 
 
 def _socket_of(folder: Path, path: str | os.PathLike) -> Path:
@@ -162,7 +168,10 @@ class Service:
                     return          # the caller went away
                 except Exception as exc:  # noqa: BLE001 (raised again in the caller)
                     answer = ("error", _portable(exc))
-                conn.send(answer)
+                try:
+                    conn.send(answer)
+                except (EOFError, OSError):
+                    return          # the caller gave up waiting (ANSWER_SECONDS) or went
 
     def _answer(self, name: str, args: tuple, kwargs: dict):
         if name in ("df", "rows", "records"):
@@ -213,9 +222,11 @@ class RemoteStore:
 
     writable = False
 
-    def __init__(self, path: str | os.PathLike, wait_seconds: float = WAIT_SECONDS):
+    def __init__(self, path: str | os.PathLike, wait_seconds: float = WAIT_SECONDS,
+                 answer_seconds: float = ANSWER_SECONDS):
         self.path = Path(path)
         self.address = address(self.path)
+        self.answer_seconds = answer_seconds
         # a connection per thread, closed when its thread ends (werkzeug's development
         # server starts one a request) or this store is dropped
         self._local = threading.local()
@@ -264,11 +275,10 @@ class RemoteStore:
         conn = self._connect()
         try:
             conn.send(("batches", (sql, list(params), rows_per_batch), {}))
-            status, value = conn.recv()
-        except (EOFError, OSError) as exc:
+            status, value = self._answer(conn)
+        except BaseException:
             conn.close()
-            raise ServiceDown(f"the store service of {self.path.name} did not answer: "
-                              f"{exc}") from None
+            raise
         if status == "error":
             conn.close()
             raise value
@@ -276,7 +286,7 @@ class RemoteStore:
         def stream():
             try:
                 while True:
-                    what, batch = conn.recv()
+                    what, batch = self._answer(conn)
                     if what == "end":
                         return
                     if what == "error":
@@ -303,24 +313,34 @@ class RemoteStore:
 
     def _call(self, name: str, *args):
         """Ask the service; a broken connection (the service restarted) is made again once,
-        since reading twice changes nothing."""
+        since reading twice changes nothing. No answer within ``answer_seconds``: the
+        connection is dropped and ServiceDown raised, not asked again."""
         for attempt in (1, 2):
             conn = getattr(self._local, "conn", None)
             if conn is None:
                 conn = self._local.conn = self._connect()
             try:
                 conn.send((name, args, {}))
-                status, value = conn.recv()
+                status, value = self._answer(conn)
                 break
+            except ServiceDown:
+                self.close()
+                raise
             except (EOFError, OSError) as exc:
-                conn.close()
-                self._local.conn = None
+                self.close()
                 if attempt == 2:
                     raise ServiceDown(f"the store service of {self.path.name} did not "
                                       f"answer: {exc}") from None
         if status == "error":
             raise value
         return value
+
+    def _answer(self, conn: Connection) -> tuple:
+        """The service's next message on ``conn``, waited for ``answer_seconds`` at most."""
+        if not conn.poll(self.answer_seconds):
+            raise ServiceDown(f"the store service of {self.path.name} gave no answer in "
+                              f"{self.answer_seconds:g} s")
+        return conn.recv()
 
 
 def open_store(path: str | os.PathLike, writes: str) -> Store:
@@ -338,7 +358,9 @@ def load(path: str | os.PathLike, items: list, wait_seconds: float = WAIT_SECOND
     arguments) and return its report; None when the store has no service (no socket). A
     service being started again is waited for ``wait_seconds``, then ServiceDown: a load
     never writes the store itself beside its service. Not sent twice: a batch whose answer
-    was lost is the caller's to send again (upserts by key)."""
+    was lost is the caller's to send again (upserts by key). Its answer is waited for
+    without a limit: a load takes its turn behind another, a load by copy at 100M events
+    takes minutes."""
     if str(Path(path).resolve()) in _SERVED_HERE:
         raise RuntimeError(f"the store service of {Path(path).name} has no store open to "
                            "write (a replaced file not opened again: see its log)")

@@ -11,6 +11,7 @@ import importlib.metadata
 import ipaddress
 import os
 import re
+import tempfile
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -47,6 +48,14 @@ def local_zone(name: str | None = None) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError(f"CITYBRAIN_TZ={name!r} is not a time zone (for example "
                             f"{DEFAULT_TZ})") from None
+
+
+def run_dir() -> Path:
+    """The folder of the store service's socket (data/service.py): CITYBRAIN_RUN_DIR (under
+    systemd, the unit's RuntimeDirectory, /run/citybrain, which every process of the
+    service's user finds whatever its private /tmp), else ``$TMPDIR/citybrain-<uid>``."""
+    return Path(os.environ.get("CITYBRAIN_RUN_DIR")
+                or Path(tempfile.gettempdir()) / f"citybrain-{os.getuid()}")
 
 
 def local_now(zone: str | None = None) -> dt.datetime:

@@ -90,9 +90,15 @@ def test_gunicorns_configuration_serves_the_app_and_reads_the_environment(monkey
     monkeypatch.delenv("CITYBRAIN_WORKERS", raising=False)
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert conf["wsgi_app"] == "app:create_server()"
-    # the store written in place: one process that owns it, threads for concurrency (more
-    # than the callbacks it runs at once: feeds and files do not queue behind them)
-    assert (conf["bind"], conf["workers"], conf["threads"]) == ("0.0.0.0:9000", 1, 16)
+    # by default the store in a process of its own and two workers asking it, threads for
+    # concurrency (more than the callbacks they run at once: feeds and files do not queue
+    # behind them); the workers' settings are told so
+    assert (conf["bind"], conf["workers"], conf["threads"]) == ("0.0.0.0:9000", 2, 16)
+    assert conf["raw_env"] == ["CITYBRAIN_STORE_WRITES=service"]
+    # the store written in place: one process that owns it
+    monkeypatch.setenv("CITYBRAIN_STORE_WRITES", "in-place")
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert (conf["workers"], conf["threads"]) == (1, 16)
     with pytest.raises(SystemExit, match="2 workers: a store written in place"):
         conf["on_starting"](SimpleNamespace(cfg=SimpleNamespace(workers=2)))
     # several workers read a store that every load copies

@@ -112,6 +112,28 @@ def test_a_killed_service_is_started_again_with_what_it_wrote(city, tmp_path, se
     remote.close()
 
 
+def test_a_hung_service_fails_the_call_in_its_time_and_answers_once_it_goes_on(city, service):
+    """A service that stops answering (here SIGSTOP) holds a request for ``answer_seconds``,
+    then ServiceDown (the screens' error, the health check's 503), not for good; once it
+    goes on, the same thread's next call answers."""
+    remote = RemoteStore(city, answer_seconds=1)
+    try:
+        assert remote.rows("SELECT 1") == [(1,)]
+        os.kill(service.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with pytest.raises(ServiceDown, match="no answer in 1 s"):
+                remote.rows("SELECT count(*) FROM grid_events")
+            with pytest.raises(ServiceDown, match="no answer in 1 s"):
+                list(remote.batches("SELECT * FROM grid_events"))
+            assert time.monotonic() - started < 10
+        finally:
+            os.kill(service.pid, signal.SIGCONT)
+        assert remote.rows("SELECT 2") == [(2,)]
+    finally:
+        remote.close()
+
+
 def test_a_service_killed_as_a_batch_commits_holds_all_of_it_or_none(city, tmp_path,
                                                                        service):
     """kill -9 of the service as a 20,000-event batch commits (its log appears): the load
@@ -194,6 +216,33 @@ def test_a_socket_folder_not_this_users_own_is_no_service(city, tmp_path, monkey
         service_module.address(city)
 
 
+def test_the_socket_goes_to_citybrain_run_dir_where_a_load_finds_it(city, tmp_path,
+                                                                    monkeypatch):
+    """CITYBRAIN_RUN_DIR (under systemd /run/citybrain, since the unit's /tmp is its own):
+    the service listens there and a load made with the same setting is written by it in
+    place (the file this process would otherwise have to copy: the service holds it)."""
+    import tempfile
+
+    from data.service import address
+    run = Path(tempfile.mkdtemp(prefix="cb-run-"))      # short: a socket's path is <108 bytes
+    run.chmod(0o700)
+    monkeypatch.setenv("CITYBRAIN_RUN_DIR", str(run))
+    keeper = Keeper(city).start(wait_seconds=120)
+    try:
+        assert Path(address(city)).parent == run and Path(address(city)).is_socket()
+        inode = city.stat().st_ino
+        report = load(city, [Item("events", _write(_new_event(city, 996000008),
+                                                   tmp_path / "one.csv"))], now=TEST_NOW)
+        assert report.rows == {"events": 1} and city.stat().st_ino == inode
+        remote = RemoteStore(city)
+        assert remote.rows("SELECT count(*) FROM grid_events WHERE event_id = 996000008") \
+            == [(1,)]
+        remote.close()
+    finally:
+        keeper.stop()
+        shutil.rmtree(run, ignore_errors=True)
+
+
 def test_an_upload_is_read_within_its_limits_then_written_by_the_service(city, tmp_path,
                                                                         service):
     """An upload of events in a worker: read and checked in a child within the upload's
@@ -232,10 +281,12 @@ def test_a_worker_whose_service_is_down_answers_its_health_check_503(city, servi
 @pytest.mark.deploy
 def test_every_worker_sees_a_posted_batch_at_once(city):
     """gunicorn with two workers and the store's service: a batch posted to one is in the
-    store both read (their health checks tell its version), the file written in place, and
-    the service stops with gunicorn, the file closed."""
+    store both read (their health checks tell its version), the file written in place; the
+    master killed, the service goes too, the file closed. (Stopped as systemd stops it, the
+    service goes with gunicorn: tests/browser/test_bundle_browser.py.)"""
     from bench.servers import Gunicorn
     from data.access import Access
+    from data.service import address
     token = Access(city.parent / "access.sqlite").add_feed_token("hotline", "events")
     event = _new_event(city, 996000004)
     inode = city.stat().st_ino
@@ -256,12 +307,24 @@ def test_every_worker_sees_a_posted_batch_at_once(city):
         assert {h["store_version"] for h in seen.values()} == {answer["version"]} != {before}
         assert {h["store"] for h in seen.values()} == {seen[next(iter(seen))]["store"]}
         assert city.stat().st_ino == inode
+        # gunicorn's master killed (-9: no on_exit to stop the service): the service finds
+        # its keeper gone and lets the store go, its log checkpointed, its socket removed
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                store = Store(city, writable=True)
+                break
+            except Exception:       # noqa: BLE001 (DuckDB's lock held by the service)
+                assert time.monotonic() < deadline, "the service kept the store"
+                time.sleep(0.2)
     finally:
         server.stop()
-    store = Store(city, writable=True)      # nobody holds the file any more
     try:
         assert store.rows("SELECT count(*) FROM grid_events WHERE event_id = 996000004") \
             == [(1,)]
+        assert not Path(address(city)).exists()
     finally:
         store.close()
 

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -89,7 +90,9 @@ def test_the_installed_bundle_serves_every_screen_from_another_folder(bundle, tm
     done = _install(bundle, dest)
     assert done.returncode == 0, done.stderr
     assert "installed citybrain" in done.stdout
-    citybrain = dest / "bin" / "citybrain"
+    version = subprocess.run([str(dest / "bin" / "citybrain"), "--version"], cwd=tmp_path,
+                             capture_output=True, text=True, check=True)
+    assert version.stdout.split()[-1][0].isdigit(), version.stdout
     # the installed code, not the checkout's, and the same interpreter for every part
     where = subprocess.run([str(dest / "bin" / "python"), "-c", "import app; print(app.__file__)"],
                            cwd=tmp_path, capture_output=True, text=True, check=True)
@@ -106,10 +109,17 @@ def test_the_installed_bundle_serves_every_screen_from_another_folder(bundle, tm
     shutil.copy(city_path, elsewhere / "city.duckdb")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    run = Path(tempfile.mkdtemp(prefix="cb-run-"))      # short: a socket's path is <108 bytes
+    run.chmod(0o700)
     env |= {"CITYBRAIN_DB": "city.duckdb", "CITYBRAIN_AUTH": "0", "CITYBRAIN_BUILD_DEMO": "0",
-            "CITYBRAIN_PORT": str(port)}
-    server = subprocess.Popen([str(citybrain), "serve"], env=env, cwd=elsewhere,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            "CITYBRAIN_BIND": f"127.0.0.1:{port}", "CITYBRAIN_RUN_DIR": str(run)}
+    # the systemd unit's command: gunicorn with the installed settings, which start the
+    # store's service from the installed code (gunicorn.conf.py, CITYBRAIN_STORE_WRITES)
+    log = tmp_path / "gunicorn.log"
+    server = subprocess.Popen([str(dest / "bin" / "gunicorn"), "-c",
+                               str(dest / "share" / "citybrain" / "gunicorn.conf.py")],
+                              env=env, cwd=elsewhere, stdout=log.open("wb"),
+                              stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -118,8 +128,10 @@ def test_the_installed_bundle_serves_every_screen_from_another_folder(bundle, tm
                 assert get_json(url + "/healthz")["status"] == "ok"
                 break
             except OSError:
-                assert server.poll() is None and time.monotonic() < deadline
+                assert server.poll() is None and time.monotonic() < deadline, \
+                    log.read_text(errors="replace")[-4000:]
                 time.sleep(0.2)
+        assert [p.suffix for p in run.iterdir()] == [".sock"]     # the store's service
 
         def body(path: str) -> bytes:
             with urllib.request.urlopen(url + path, timeout=60) as answer:
@@ -151,4 +163,9 @@ def test_the_installed_bundle_serves_every_screen_from_another_folder(bundle, tm
         finally:
             context.close()
     finally:
-        _stop(server)
+        _stop(server, timeout=60)
+    # stopped, gunicorn stopped the store's service: the file is nobody's
+    from data.store import Store
+    Store(elsewhere / "city.duckdb", writable=True).close()
+    assert list(run.iterdir()) == []
+    run.rmdir()
