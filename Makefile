@@ -120,5 +120,5 @@ bench-100m: install-test
 
 bench-feeds: install-test
 	$(PY) -m bench.writes --scales 1m,10m
-	-$(PY) -m bench.feeds --seconds 120 --rate 5000   # one process, for comparison
-	$(PY) -m bench.feeds --seconds 120 --rate 5000 --writes service --workers 2
+	-$(PY) -m bench.feeds --seconds 120 --rate 5000 --writes in-place   # one process, for comparison
+	$(PY) -m bench.feeds --seconds 120 --rate 5000

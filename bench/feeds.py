@@ -4,8 +4,9 @@
                           [--db FILE] [--out bench/out/feeds.json]
 
 It copies a demo city (bench/out/city-<scale>.duckdb, built once like `python -m bench`; or
-``--db``) to a temporary folder and starts gunicorn as docs/DEPLOY.md does for a store written
-in place: one worker that owns the file, with threads, and Redis. Then, for ``--seconds``:
+``--db``) to a temporary folder and starts gunicorn as docs/DEPLOY.md does: the store's
+service, which owns the file and writes the feeds, two workers with threads asking it, and
+Redis (``--writes in-place``: one worker that owns the file). Then, for ``--seconds``:
 
 - ``--users`` simulated analysts (bench/load.py's, signed in) do cross-filter sessions;
 - ``--senders`` feeders (2) post ``--batch``-event batches to ``/api/v1/feeds/events`` back to
@@ -51,6 +52,8 @@ GOALS = {"events_per_s": 5000, "analyst_p95_ms": 500, "single_p95_ms": 1000,
          "wall_p95_ms": 5000}
 #: Seconds between two health checks, as a load balancer asks (nginx Plus, HAProxy: 2-5 s).
 HEALTH_EVERY = 2
+#: Seconds between two looks at the store's service (its descriptors, threads, memory).
+SERVICE_EVERY = 10
 
 COLUMNS = ["event_id", "grid_code", "category", "channel", "department_code", "reported_at",
            "accepted_at", "dispatched_at", "handled_at", "verified_at", "closed_at",
@@ -196,8 +199,7 @@ def run(args) -> dict:
         server = Gunicorn(db, {"CITYBRAIN_AUTH": "on", "REDIS_URL": redis.url,
                                "CITYBRAIN_FEED_MAX_ROWS": str(max(args.batch, 50_000)),
                                "CITYBRAIN_FEED_RATE": "100000 per minute",
-                               **({"CITYBRAIN_STORE_WRITES": args.writes} if args.writes
-                                  else {})},
+                               "CITYBRAIN_STORE_WRITES": args.writes},
                           workers=args.workers, threads=args.threads, keep_alive=75,
                           log=Path(args.out).with_suffix(".gunicorn.log")).start()
         _warm_up(server, args.workers)
@@ -254,8 +256,18 @@ def _measure(args, server: Gunicorn, batches: Batches, token: str, wall: WallDis
             health.append(_get(server.url + "/healthz"))
             gevent.sleep(HEALTH_EVERY)
 
+    service: list[tuple] = []
+
+    def look_at_service():
+        while not stop.is_set():
+            found = _service_use(server)
+            if found:
+                service.append((round(time.time() - start), *found))
+            gevent.sleep(SERVICE_EVERY)
+
     cpu = _cpu(server)
     start = time.time()
+    looker = gevent.spawn(look_at_service)
     if args.users:
         runner.start(args.users, spawn_rate=args.users)
         gevent.sleep(5)             # the analysts are browsing
@@ -267,7 +279,7 @@ def _measure(args, server: Gunicorn, batches: Batches, token: str, wall: WallDis
     stop.set()
     gevent.joinall(feeders, timeout=180)
     fed_seconds = time.time() - feeding     # not counting the wait for a last probe's answer
-    gevent.joinall(others, timeout=180)
+    gevent.joinall([*others, looker], timeout=180)
     runner.quit()
     elapsed = time.time() - start
     accepted = sum(f[2] for f in fed if f[0] == 200)
@@ -284,10 +296,26 @@ def _measure(args, server: Gunicorn, batches: Batches, token: str, wall: WallDis
         "analysts_by_name": {name: _summary([x for x in samples if x[1] == name])
                              for name in sorted({x[1] for x in samples})},
         "cpu": _cpu(server, cpu, elapsed),
+        # (second, descriptors, threads, MB resident) every SERVICE_EVERY s: a leak shows
+        "service": service,
     }
     result["cpu"] = {k: round(v, 2) if isinstance(v, float) else v
                      for k, v in result["cpu"].items()}
     return result
+
+
+def _service_use(server: Gunicorn) -> tuple[int, int, int] | None:
+    """The store's service's open descriptors, threads and resident MB (gunicorn's master
+    started it: CITYBRAIN_STORE_WRITES=service); None without one."""
+    import psutil
+    for child in psutil.Process(server.process.pid).children():
+        try:
+            if "data.service" in child.cmdline():
+                return (child.num_fds(), child.num_threads(),
+                        round(child.memory_info().rss / 2**20))
+        except psutil.NoSuchProcess:
+            continue
+    return None
 
 
 def _answered(sent: list[tuple], ok: set[int]) -> dict:
@@ -305,7 +333,7 @@ def report(r: dict) -> str:
         f"{r['seconds_fed']:.0f} s from {r['args']['senders']} senders, {r['args']['users']} analysts, {r['args']['workers']} "
         f"gunicorn worker(s) x "
         f"{r['args']['threads']} threads, Redis"
-        + (f", the store written {r['args']['writes']}" if r['args'].get('writes') else ""),
+        + f", the store written {r['args']['writes']}",
         f"events written: {r['events_per_s']:,.0f}/s"
         f"{' of ' + format(r['args']['rate'], ',') + ' offered' if r['args'].get('rate') else ''}"
         f"  ({b['sent']} batches, {b['failed']} "
@@ -320,7 +348,15 @@ def report(r: dict) -> str:
         f"analysts: {a['requests']:,} requests, {a['failures']} failed, p50 {a['p50']:.0f} ms, "
         f"p95 {a['p95']:.0f} ms, p99 {a['p99']:.0f} ms",
         f"CPU: gunicorn {r['cpu']['gunicorn_cores']:.1f} cores, the generator "
-        f"{r['cpu']['generator_cores']:.1f}, of {r['cpu']['machine_cores']}"])
+        f"{r['cpu']['generator_cores']:.1f}, of {r['cpu']['machine_cores']}",
+        *([_service_line(r["service"])] if r.get("service") else [])])
+
+
+def _service_line(samples: list) -> str:
+    _, fds, threads, rss = zip(*samples)
+    return (f"the store's service: descriptors {min(fds)}-{max(fds)}, threads "
+            f"{min(threads)}-{max(threads)}, memory {rss[0]:,} -> {rss[-1]:,} MB "
+            f"({len(samples)} looks)")
 
 
 def _enough_written(r: dict) -> bool:
@@ -365,15 +401,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wall-every", type=float, default=10,
                         help="seconds between a wall display's refreshes (0: no wall)")
     parser.add_argument("--threads", type=int, default=16,
-                        help="as gunicorn.conf.py serves a store written in place")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="more than one: the store is written by copy (a comparison)")
-    parser.add_argument("--writes", choices=("in-place", "copy", "service"),
-                        help="CITYBRAIN_STORE_WRITES (default: in-place with one worker, "
-                             "copy with more); service: the store in a process of its own "
-                             "and --workers asking it")
+                        help="threads a worker, as gunicorn.conf.py serves a store written "
+                             "in place or by its service")
+    parser.add_argument("--workers", type=int,
+                        help="gunicorn's workers (default: 1 with in-place, else 2)")
+    parser.add_argument("--writes", choices=("service", "in-place", "copy"), default="service",
+                        help="CITYBRAIN_STORE_WRITES: service (gunicorn's default), the store "
+                             "in a process of its own and --workers asking it; in-place, "
+                             "one worker owning it; copy, every batch a copy of the store")
     parser.add_argument("--out", default=str(OUT / "feeds.json"))
     args = parser.parse_args(argv)
+    if args.workers is None:
+        args.workers = 1 if args.writes == "in-place" else 2
     result = run(args)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=1, ensure_ascii=False, default=str))

@@ -367,3 +367,42 @@ def test_citybrain_serve_starts_its_store_service_and_stops_it_with_itself(city,
         assert time.monotonic() < deadline, "the store service outlived its server"
         time.sleep(0.2)
     Store(city, writable=True).close()      # nobody holds the file any more
+
+
+#: How long the service's soak feeds and browses: `make soak` sets 600 s.
+SOAK_SECONDS = int(os.environ.get("CITYBRAIN_SOAK_SECONDS", "20"))
+
+
+@pytest.mark.soak
+@pytest.mark.deploy
+def test_the_store_service_soaks_feeds_and_analysts(city_path, tmp_path):
+    """gunicorn with the store's service (two workers) for SOAK_SECONDS: two systems post
+    500-event batches at 1,000 events a second and a single event a second, analysts browse
+    and a wall refreshes: nothing fails, every batch is accepted, and the service's
+    descriptors and threads stay flat (a connection or thread kept per request would
+    climb). Speed is bench.feeds' business (bench/README.md): no latency asserted here."""
+    import json
+    import subprocess
+    import sys
+    out = tmp_path / "feeds.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.feeds", "--db", str(city_path), "--seconds",
+         str(SOAK_SECONDS), "--users", "5", "--batch", "500", "--rate", "1000",
+         "--writes", "service", "--workers", "2", "--threads", "8", "--out", str(out)],
+        cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True,
+        timeout=SOAK_SECONDS + 600)
+    assert out.exists(), f"the run did not finish:\n{done.stdout}\n{done.stderr[-4000:]}"
+    result = json.loads(out.read_text())
+    for part in ("batches", "single", "wall", "health"):
+        assert result[part]["failed"] == 0 and result[part]["sent"] > 0, (part, result[part])
+    assert result["analysts"]["failures"] == 0 and result["analysts"]["requests"] > 0
+    assert result["batches"]["statuses"] == [200]
+    looks = result["service"]
+    assert len(looks) >= 2, looks
+    half = len(looks) // 2
+    # flat: the second half's highest within a few of the first half's (a slow client's
+    # connection, an export's stream) and never climbing look after look
+    for column, slack in ((1, 8), (2, 8)):
+        first, second = [look[column] for look in looks[:half + 1]], \
+            [look[column] for look in looks[half:]]
+        assert max(second) <= max(first) + slack, looks
