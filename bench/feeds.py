@@ -333,7 +333,7 @@ def report(r: dict) -> str:
         f"{r['seconds_fed']:.0f} s from {r['args']['senders']} senders, {r['args']['users']} analysts, {r['args']['workers']} "
         f"gunicorn worker(s) x "
         f"{r['args']['threads']} threads, Redis"
-        + f", the store written {r['args']['writes']}",
+        + f", CITYBRAIN_STORE_WRITES={r['args']['writes']}",
         f"events written: {r['events_per_s']:,.0f}/s"
         f"{' of ' + format(r['args']['rate'], ',') + ' offered' if r['args'].get('rate') else ''}"
         f"  ({b['sent']} batches, {b['failed']} "

@@ -200,7 +200,9 @@ def _load(runtime, db: Path, item: Item) -> LoadReport:
         try:
             return load(db, [item], now=now, read=partial(read_isolated, limits=bounds))
         except NotInPlace:
-            pass            # the store was replaced meanwhile and not opened again in time
+            # the store was replaced meanwhile and not opened again in time: a copy, read
+            # in the child within the limits (not handed to the service unread)
+            return load_isolated(db, [item], now=now, limits=bounds, in_place=False)
     return load_isolated(db, [item], now=now, limits=bounds)
 
 

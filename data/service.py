@@ -352,7 +352,7 @@ def open_store(path: str | os.PathLike, writes: str) -> Store:
     return Store(path, writable=writes == "in-place")
 
 
-def load(path: str | os.PathLike, items: list, wait_seconds: float = WAIT_SECONDS,
+def load(path: str | os.PathLike, items: list, wait_seconds: float | None = None,
          **kwargs):
     """Have the service of the store at ``path`` load ``items`` (``build.load``'s
     arguments) and return its report; None when the store has no service (no socket). A
@@ -370,6 +370,7 @@ def load(path: str | os.PathLike, items: list, wait_seconds: float = WAIT_SECOND
             return None         # no service of ours could listen there
     except FileNotFoundError:
         return None
+    wait_seconds = WAIT_SECONDS if wait_seconds is None else wait_seconds
     at, deadline = str(_socket_of(folder, path)), time.monotonic() + wait_seconds
     while True:
         try:

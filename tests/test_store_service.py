@@ -264,18 +264,57 @@ def test_an_upload_is_read_within_its_limits_then_written_by_the_service(city, t
     report = datasets._load(runtime, city, Item("events", path))
     assert report.rows == {"events": 1}
     assert store.rows("SELECT count(*) FROM grid_events WHERE event_id = 996000006") == [(1,)]
+    # its fallback when the store was replaced meanwhile (NotInPlace): a copy written by the
+    # child within the limits (a new file the service then serves), not handed to the
+    # service to read unbounded (which writes in place: the same file)
+    from data.load.isolated import Limits, load_isolated
+    inode = city.stat().st_ino
+    other = _write(_new_event(city, 996000009), tmp_path / "other.csv")
+    assert load_isolated(city, [Item("events", other)], limits=Limits(), now=TEST_NOW,
+                         in_place=False).rows == {"events": 1}
+    assert city.stat().st_ino != inode
+    deadline = time.monotonic() + 10
+    while store.rows("SELECT count(*) FROM grid_events WHERE event_id = 996000009") != [(1,)]:
+        assert time.monotonic() < deadline, "the service did not serve the new file"
+        time.sleep(0.2)
 
 
-def test_a_worker_whose_service_is_down_answers_its_health_check_503(city, service):
+def test_a_worker_whose_service_is_down_answers_503(city, tmp_path, service, monkeypatch):
+    """Its health check says the store failed; a feed's batch posted while the service is
+    being started again (its socket there, nobody answering) is refused with 503 and
+    Retry-After once the wait is over (30 s; 1 here), the file untouched."""
+    import socket
+
     from app import create_app
+    from data import service as service_module
+    from data.access import Access
     from settings import Settings
     app = create_app(Settings(db_path=city, build_demo_if_missing=False, auth=False,
-                              cache_type="simple", store_writes="service"))
+                              cache_type="simple", store_writes="service",
+                              access_path=city.parent / "access.sqlite"))
     client = app.server.test_client()
     assert client.get("/healthz").status_code == 200
     service.stop()
     down = client.get("/healthz")
     assert (down.status_code, down.get_json()["checks"]["store"]) == (503, "failed")
+
+    token = Access(city.parent / "access.sqlite").add_feed_token("hotline", "events")
+    at = service_module.address(city)
+    left = socket.socket(socket.AF_UNIX)
+    left.bind(at)                       # a service being started again
+    left.close()
+    monkeypatch.setattr(service_module, "WAIT_SECONDS", 1)
+    inode, size = city.stat().st_ino, city.stat().st_size
+    try:
+        answer = client.post("/api/v1/feeds/events", headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "text/csv"},
+            data=_new_event(city, 996000010)[FILE_COLUMNS].to_csv(index=False).encode())
+    finally:
+        Path(at).unlink(missing_ok=True)
+    assert (answer.status_code, answer.headers.get("Retry-After")) == (503, "5"), \
+        answer.get_data(as_text=True)
+    assert "send the batch again" in answer.get_json()["error"]
+    assert (city.stat().st_ino, city.stat().st_size) == (inode, size)
 
 
 @pytest.mark.deploy

@@ -160,7 +160,7 @@ def _too_many(error):
             flask.g.feed_client = client[0]
     response = _error(429, f"more batches than this token may send ({error.description}): "
                            "wait, then send again", audit=audit)
-    response.headers["Retry-After"] = str(60)
+    response.headers["Retry-After"] = str(error.limit.limit.get_expiry())   # the window
     return response
 
 

@@ -22,7 +22,10 @@ def limit_view(server: flask.Flask, settings, endpoint: str, rate: str, key_func
     limiter = Limiter(key_func=key_func, app=server, default_limits=[],
                       storage_uri=settings.redis_url or "memory://",
                       in_memory_fallback_enabled=bool(settings.redis_url),
-                      swallow_errors=True, headers_enabled=True)
+                      swallow_errors=True)
+    # no headers of Flask-Limiter's: it sets Retry-After on every answer of a limited view
+    # to its window's reset, over the view's own (a feed's 503 "send again in 5 s" read
+    # 59); the 429 handlers (web.auth, web.feeds) say the window themselves
     server.view_functions[endpoint] = limiter.limit(rate, **options)(
         server.view_functions[endpoint])
 

@@ -41,9 +41,12 @@ class Limits:
 
 
 def load_isolated(store_path: str | os.PathLike, items, *, limits: Limits,
-                  now: dt.datetime | None = None, source: str | None = None):
-    """Run ``data.load.build.load(store_path, items, now=now, source=source)`` in a child
-    process within ``limits`` and return its ``LoadReport``.
+                  now: dt.datetime | None = None, source: str | None = None,
+                  in_place: bool = True):
+    """Run ``data.load.build.load(store_path, items, now=now, source=source,
+    in_place=in_place)`` in a child process within ``limits`` and return its ``LoadReport``
+    (``in_place=False``: a copy of the store renamed over it, whoever owns the file; never
+    handed to a store service, which would read the file outside the limits).
 
     Raises
     ------
@@ -56,7 +59,7 @@ def load_isolated(store_path: str | os.PathLike, items, *, limits: Limits,
     from data.load.build import LoadReport, remove_leftovers
 
     request = {"store": str(store_path), "now": now.isoformat() if now else None,
-               "source": source, "items": [{"kind": i.kind, "path": str(i.path),
+               "source": source, "in_place": in_place, "items": [{"kind": i.kind, "path": str(i.path),
                                              "options": i.options} for i in items]}
     name = Path(items[0].path).name if items else Path(store_path).name
     r = _in_a_child(request, limits, name, lambda: remove_leftovers(Path(store_path)))["report"]
@@ -188,7 +191,8 @@ def _child() -> int:
         now = dt.datetime.fromisoformat(request["now"]) if request["now"] else None
         # its turn among the writers (feeds write the store every second or two): within
         # the time limit, not refused because a batch was being written
-        report = load(request["store"], items, now=now, source=request["source"])
+        report = load(request["store"], items, now=now, source=request["source"],
+                      in_place=request["in_place"])
     except LoadError as error:
         answer = {"problems": [asdict(p) for p in error.problems], "more": error.more}
     except (ValueError, FileNotFoundError) as error:
