@@ -328,8 +328,10 @@ def _answered(sent: list[tuple], ok: set[int]) -> dict:
 
 def report(r: dict) -> str:
     a, b, s, w = r["analysts"], r["batches"], r["single"], r["wall"]
+    city = (f"a copy of {Path(r['args']['db']).name}" if r["args"].get("db")
+            else f"{r['args']['events']:,}-event city")
     return "\n".join([
-        f"feeds: {r['args']['events']:,}-event city, {r['args']['batch']:,}-event batches for "
+        f"feeds: {city}, {r['args']['batch']:,}-event batches for "
         f"{r['seconds_fed']:.0f} s from {r['args']['senders']} senders, {r['args']['users']} analysts, {r['args']['workers']} "
         f"gunicorn worker(s) x "
         f"{r['args']['threads']} threads, Redis"

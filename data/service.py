@@ -276,9 +276,13 @@ class RemoteStore:
         try:
             conn.send(("batches", (sql, list(params), rows_per_batch), {}))
             status, value = self._answer(conn)
-        except BaseException:
+        except ServiceDown:
             conn.close()
             raise
+        except (EOFError, OSError) as exc:
+            conn.close()
+            raise ServiceDown(f"the store service of {self.path.name} did not answer: "
+                              f"{exc}") from None
         if status == "error":
             conn.close()
             raise value
