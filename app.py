@@ -161,11 +161,9 @@ def create_server():
 
 
 def main() -> None:
-    """Run the development server (``python app.py``)."""
-    settings = settings_mod.from_env()
-    logs.configure(settings)
-    app = create_app(settings)
-    app.run(host=settings.host, port=settings.port, debug=settings.debug)
+    """Run the development server (``python app.py``): ``citybrain serve``."""
+    from cli import main as citybrain
+    raise SystemExit(citybrain(["serve"]))
 
 
 if __name__ == "__main__":

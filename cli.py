@@ -21,9 +21,7 @@ def _serve(args) -> int:
     s = s.with_(**changes)
     logs.configure(s)
     keeper = None
-    # its store service, as gunicorn's master starts one; with --debug, werkzeug's reloader
-    # runs the server again in a child (WERKZEUG_RUN_MAIN), which asks the parent's service
-    if s.store_writes == "service" and not os.environ.get("WERKZEUG_RUN_MAIN"):
+    if s.store_writes == "service":     # its store service, as gunicorn's master starts one
         from app import ensure_store
         from data.service import Keeper
         keeper = Keeper(ensure_store(s)).start()
@@ -31,7 +29,9 @@ def _serve(args) -> int:
         app = create_app(s)
         print(f"City Brain on http://{s.host}:{s.port}/  (store: {s.db_path})",
               file=sys.stderr)
-        app.run(host=s.host, port=s.port, debug=s.debug)
+        # no code reloader with CITYBRAIN_DEBUG=1 (Dash's dev tools only): it runs the server
+        # again in a child, which could not open the store this process owns
+        app.run(host=s.host, port=s.port, debug=s.debug, use_reloader=False)
     finally:
         if keeper is not None:
             keeper.stop()
@@ -132,6 +132,7 @@ def _run_load(command: str, db: Path, items, city, quiet: bool):
     the store is unchanged. Returns the report, or None when nothing was loaded."""
     from data.load.build import load
     from data.load.problems import LoadError
+    from data.service import ServiceDown
     try:
         report = load(db, items, city=city, progress=not quiet)
     except LoadError as exc:
@@ -139,6 +140,15 @@ def _run_load(command: str, db: Path, items, city, quiet: bool):
         return None
     except (FileNotFoundError, ValueError) as exc:
         print(f"{command}: {exc}", file=sys.stderr)
+        return None
+    except PermissionError as exc:     # the store's service reads the files as its user
+        print(f"{command}: {exc} (a load beside a running server is read by its store "
+              "service: the file must be readable by the server's user, outside /tmp and "
+              "/home under the systemd unit)", file=sys.stderr)
+        return None
+    except ServiceDown as exc:
+        print(f"{command}: {exc}; nothing was loaded unless the server's log says so: "
+              "loading the files again changes nothing", file=sys.stderr)
         return None
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)

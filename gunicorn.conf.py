@@ -11,13 +11,11 @@ bind = os.environ.get("CITYBRAIN_BIND", "127.0.0.1:8050")
 # The store in a process of its own (CITYBRAIN_STORE_WRITES=service, the default here): the
 # master starts it and keeps it running (data/service.py); it owns the file and writes every
 # feed batch in place, and the workers ask it for their queries, so the writes need not wait
-# for the requests' Python (bench/README.md, "A store process"). raw_env hands the choice to
-# the workers' settings. in-place: one worker owns the file and writes the feeds itself
-# (DuckDB lets one process write a file); copy: several workers read it and every load,
-# feed batches included, copies the whole store (docs/DEPLOY.md).
+# for the requests' Python (bench/README.md, "A store process"). in-place: one worker owns
+# the file and writes the feeds itself (DuckDB lets one process write a file); copy: several
+# workers read it and every load, feed batches included, copies the whole store
+# (docs/DEPLOY.md).
 _WRITES = os.environ.get("CITYBRAIN_STORE_WRITES") or "service"
-_IN_PLACE = _WRITES == "in-place"
-raw_env = [f"CITYBRAIN_STORE_WRITES={_WRITES}"]
 workers = int(os.environ.get("CITYBRAIN_WORKERS", {"in-place": "1", "service": "2"}.get(
     _WRITES, "4")))
 # threads: the wall's and the analysts' callbacks are answered while one renders a report.
@@ -34,15 +32,25 @@ accesslog = None
 errorlog = "-"
 
 
+def store_writes() -> str:
+    """How the store is written, as the master's environment says once gunicorn set it up
+    (``-e CITYBRAIN_STORE_WRITES=...`` on the command line included), service by default;
+    put in that environment, which the workers it forks inherit."""
+    writes = os.environ.get("CITYBRAIN_STORE_WRITES") or "service"
+    os.environ["CITYBRAIN_STORE_WRITES"] = writes
+    return writes
+
+
 def on_starting(server):
     """Refuse several workers on a store written in place (``--workers`` included): all but
     the first would fail to open it. With a store service, start it and keep it running."""
-    if _IN_PLACE and server.cfg.workers > 1:
+    writes = store_writes()
+    if writes == "in-place" and server.cfg.workers > 1:
         raise SystemExit(f"{server.cfg.workers} workers: a store written in place is served by "
                          "one process (threads for concurrency); set "
                          "CITYBRAIN_STORE_WRITES=service (or copy) for several "
                          "(docs/DEPLOY.md)")
-    if _WRITES == "service":
+    if writes == "service":
         import settings as settings_mod
         from app import ensure_store
         from data.service import Keeper

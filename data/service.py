@@ -23,6 +23,7 @@ it is pickled.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import logging
 import os
@@ -53,6 +54,9 @@ WAIT_SECONDS = 30
 #: service (a hung one would hold every request thread for good; a query of the screens
 #: takes well under a second at 100M events, bench/README.md).
 ANSWER_SECONDS = 60
+#: How long after a call went unanswered a server process's calls fail at once, rather than
+#: each thread waiting ANSWER_SECONDS for a service that is stalled.
+DOWN_SECONDS = 5
 #: How often the service looks whether a load renamed a new file over the store.
 RELOAD_CHECK_SECONDS = 1.0
 
@@ -141,7 +145,9 @@ class Service:
         """Answer every connection to the socket ``at`` in a thread of its own, forever."""
         if os.path.exists(at):
             os.unlink(at)       # a dead service's: this one owns the store now
-        listener = Listener(at, family="AF_UNIX")
+        # a long backlog: while the service is stalled, callers' connects still complete
+        # and their wait for the answer times out (ANSWER_SECONDS), not the connect itself
+        listener = Listener(at, family="AF_UNIX", backlog=128)
         log.info("store service for %s listening on %s", self.path, at)
         while True:
             try:
@@ -159,14 +165,16 @@ class Service:
                     name, args, kwargs = conn.recv()
                 except (EOFError, OSError):
                     return
-                try:
-                    if name == "batches":
+                if name == "batches":
+                    try:
                         self._stream(conn, *args)
-                        continue
+                    except (EOFError, OSError):
+                        return      # the caller went away mid-stream
+                    continue
+                try:
                     answer = ("ok", self._answer(name, args, kwargs))
-                except (EOFError, OSError):
-                    return          # the caller went away
                 except Exception as exc:  # noqa: BLE001 (raised again in the caller)
+                    # an OSError too: a file a load cannot open is the caller's to hear of
                     answer = ("error", _portable(exc))
                 try:
                     conn.send(answer)
@@ -227,6 +235,7 @@ class RemoteStore:
         self.path = Path(path)
         self.address = address(self.path)
         self.answer_seconds = answer_seconds
+        self._down_until = 0.0      # till when a call goes unasked (one went unanswered)
         # a connection per thread, closed when its thread ends (werkzeug's development
         # server starts one a request) or this store is dropped
         self._local = threading.local()
@@ -272,6 +281,7 @@ class RemoteStore:
         """An export's rows as Arrow record batches, on a connection of their own for as
         long as the stream is read."""
         import pyarrow as pa
+        self._refuse_if_down()
         conn = self._connect()
         try:
             conn.send(("batches", (sql, list(params), rows_per_batch), {}))
@@ -318,7 +328,9 @@ class RemoteStore:
     def _call(self, name: str, *args):
         """Ask the service; a broken connection (the service restarted) is made again once,
         since reading twice changes nothing. No answer within ``answer_seconds``: the
-        connection is dropped and ServiceDown raised, not asked again."""
+        connection is dropped and ServiceDown raised, not asked again; every call of the
+        next DOWN_SECONDS raises it at once."""
+        self._refuse_if_down()
         for attempt in (1, 2):
             conn = getattr(self._local, "conn", None)
             if conn is None:
@@ -339,9 +351,15 @@ class RemoteStore:
             raise value
         return value
 
+    def _refuse_if_down(self) -> None:
+        if time.monotonic() < self._down_until:
+            raise ServiceDown(f"the store service of {self.path.name} left a call unanswered "
+                              f"in the last {DOWN_SECONDS} s")
+
     def _answer(self, conn: Connection) -> tuple:
         """The service's next message on ``conn``, waited for ``answer_seconds`` at most."""
         if not conn.poll(self.answer_seconds):
+            self._down_until = time.monotonic() + DOWN_SECONDS
             raise ServiceDown(f"the store service of {self.path.name} gave no answer in "
                               f"{self.answer_seconds:g} s")
         return conn.recv()
@@ -368,6 +386,8 @@ def load(path: str | os.PathLike, items: list, wait_seconds: float | None = None
     if str(Path(path).resolve()) in _SERVED_HERE:
         raise RuntimeError(f"the store service of {Path(path).name} has no store open to "
                            "write (a replaced file not opened again: see its log)")
+    # the service opens the files itself, from its own working folder
+    items = [dataclasses.replace(item, path=Path(item.path).resolve()) for item in items]
     folder = _socket_folder()
     try:
         if not _ours(folder):

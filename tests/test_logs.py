@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import runpy
 from pathlib import Path
 
@@ -94,13 +95,15 @@ def test_gunicorns_configuration_serves_the_app_and_reads_the_environment(monkey
     # concurrency (more than the callbacks they run at once: feeds and files do not queue
     # behind them); the workers' settings are told so
     assert (conf["bind"], conf["workers"], conf["threads"]) == ("0.0.0.0:9000", 2, 16)
-    assert conf["raw_env"] == ["CITYBRAIN_STORE_WRITES=service"]
-    # the store written in place: one process that owns it
+    # the master's environment (where gunicorn put `-e` too) tells the workers it forks
+    monkeypatch.setenv("CITYBRAIN_STORE_WRITES", "")
+    assert conf["store_writes"]() == "service" == os.environ["CITYBRAIN_STORE_WRITES"]
+    # the store written in place: one process that owns it, also when `-e` says so
     monkeypatch.setenv("CITYBRAIN_STORE_WRITES", "in-place")
-    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    assert (conf["workers"], conf["threads"]) == (1, 16)
     with pytest.raises(SystemExit, match="2 workers: a store written in place"):
         conf["on_starting"](SimpleNamespace(cfg=SimpleNamespace(workers=2)))
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert (conf["workers"], conf["threads"]) == (1, 16)
     # several workers read a store that every load copies
     monkeypatch.setenv("CITYBRAIN_STORE_WRITES", "copy")
     monkeypatch.setenv("CITYBRAIN_WORKERS", "2")

@@ -101,3 +101,24 @@ def test_demo_command_takes_its_defaults_from_the_environment(tmp_path, monkeypa
     assert dict(store.rows("SELECT key, value FROM meta WHERE key IN ('events', 'seed')")) == \
         {"events": "1500", "seed": "99"}
     store.close()
+
+
+def test_citybrain_serve_in_debug_mode_runs_no_code_reloader(city_path, tmp_path, monkeypatch):
+    """CITYBRAIN_DEBUG=1 (Dash's dev tools): werkzeug's reloader would run the server again
+    in a child process, which cannot open the store its parent owns in place (it failed with
+    DuckDB's lock): the server runs without it, and `python app.py` is the same command."""
+    import dash
+
+    import app
+    runs: list[dict] = []
+    monkeypatch.setattr(dash.Dash, "run", lambda self, **options: runs.append(options))
+    for name, value in {"CITYBRAIN_DEBUG": "1", "CITYBRAIN_BUILD_DEMO": "0",
+                        "CITYBRAIN_AUTH": "off", "CITYBRAIN_STORE_WRITES": "copy",
+                        "CITYBRAIN_DB": str(city_path),
+                        "CITYBRAIN_ACCESS_DB": str(tmp_path / "access.sqlite")}.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["serve"]) == 0
+    with pytest.raises(SystemExit) as ended:
+        app.main()
+    assert ended.value.code == 0
+    assert [(r["debug"], r["use_reloader"]) for r in runs] == [(True, False)] * 2

@@ -210,11 +210,12 @@ def _trusted() -> bool:
 
 
 @blueprint.app_errorhandler(RateLimitExceeded)
-def _too_many(_error):
+def _too_many(error):
     _audit_refusal(429, "sign-in rate")
     return flask.Response(_login_form(
         "/", _message(SignIn(None, "rate")), [], _gate().runtime.city_name("zh"), False),
-        status=429, mimetype="text/html", headers={"Retry-After": "60"})
+        status=429, mimetype="text/html",
+        headers={"Retry-After": str(error.limit.limit.get_expiry())})   # the rate's window
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

@@ -85,7 +85,8 @@ def test_a_damaged_wheel_stops_the_install_before_it_writes_anything(bundle, tmp
 
 
 def test_the_installed_bundle_serves_every_screen_from_another_folder(bundle, tmp_path,
-                                                                     city_path, browser):
+                                                                     city_path, browser,
+                                                                     request):
     dest = tmp_path / "opt" / "citybrain"
     done = _install(bundle, dest)
     assert done.returncode == 0, done.stderr
@@ -109,8 +110,10 @@ def test_the_installed_bundle_serves_every_screen_from_another_folder(bundle, tm
     shutil.copy(city_path, elsewhere / "city.duckdb")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    run = Path(tempfile.mkdtemp(prefix="cb-run-"))      # short: a socket's path is <108 bytes
+    # short: a socket's path is <108 bytes; removed with the test's folders
+    run = Path(tempfile.mkdtemp(prefix="cb-run-"))
     run.chmod(0o700)
+    request.addfinalizer(lambda: shutil.rmtree(run, ignore_errors=True))
     env |= {"CITYBRAIN_DB": "city.duckdb", "CITYBRAIN_AUTH": "0", "CITYBRAIN_BUILD_DEMO": "0",
             "CITYBRAIN_BIND": f"127.0.0.1:{port}", "CITYBRAIN_RUN_DIR": str(run)}
     # the systemd unit's command: gunicorn with the installed settings, which start the
@@ -168,4 +171,3 @@ def test_the_installed_bundle_serves_every_screen_from_another_folder(bundle, tm
     from data.store import Store
     Store(elsewhere / "city.duckdb", writable=True).close()
     assert list(run.iterdir()) == []
-    run.rmdir()
