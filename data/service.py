@@ -57,6 +57,9 @@ ANSWER_SECONDS = 60
 #: How long after a call went unanswered a server process's calls fail at once, rather than
 #: each thread waiting ANSWER_SECONDS for a service that is stalled.
 DOWN_SECONDS = 5
+#: How long a service that is told to stop waits for its store to close (the log moved
+#: into the file) before it goes anyway.
+CLOSE_SECONDS = 20
 #: How often the service looks whether a load renamed a new file over the store.
 RELOAD_CHECK_SECONDS = 1.0
 
@@ -480,8 +483,15 @@ def main(argv: list[str] | None = None) -> int:
 
     def leave(*_) -> None:
         """Close the store (its log checkpointed into the file; a write in progress ends
-        first), then the socket, and go."""
-        service.store.close()
+        first), then the socket, and go. A close that has not ended in CLOSE_SECONDS is
+        left behind (an export's stream resumed under it held it for good): the log keeps
+        every commit, and the next opening replays it, as after a kill."""
+        closing = threading.Thread(target=service.store.close, daemon=True)
+        closing.start()
+        closing.join(CLOSE_SECONDS)
+        if closing.is_alive():
+            log.warning("store service for %s: the store did not close in %d s; its log is "
+                        "replayed by the next opening", args.store, CLOSE_SECONDS)
         Path(at).unlink(missing_ok=True)
         os._exit(0)
 
