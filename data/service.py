@@ -57,9 +57,6 @@ ANSWER_SECONDS = 60
 #: How long after a call went unanswered a server process's calls fail at once, rather than
 #: each thread waiting ANSWER_SECONDS for a service that is stalled.
 DOWN_SECONDS = 5
-#: How long a service that is told to stop waits for its store to close (the log moved
-#: into the file) before it goes anyway.
-CLOSE_SECONDS = 20
 #: How often the service looks whether a load renamed a new file over the store.
 RELOAD_CHECK_SECONDS = 1.0
 
@@ -483,15 +480,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def leave(*_) -> None:
         """Close the store (its log checkpointed into the file; a write in progress ends
-        first), then the socket, and go. A close that has not ended in CLOSE_SECONDS is
-        left behind (an export's stream resumed under it held it for good): the log keeps
-        every commit, and the next opening replays it, as after a kill."""
-        closing = threading.Thread(target=service.store.close, daemon=True)
-        closing.start()
-        closing.join(CLOSE_SECONDS)
-        if closing.is_alive():
-            log.warning("store service for %s: the store did not close in %d s; its log is "
-                        "replayed by the next opening", args.store, CLOSE_SECONDS)
+        first), then the socket, and go."""
+        service.store.close()
         Path(at).unlink(missing_ok=True)
         os._exit(0)
 
@@ -501,8 +491,12 @@ def main(argv: list[str] | None = None) -> int:
         leave()
     threading.Thread(target=orphaned, daemon=True).start()
     signal.signal(signal.SIGTERM, leave)
-    service.serve(at)
-    return 0
+    threading.Thread(target=service.serve, args=(at,), daemon=True).start()
+    # Python runs a signal's handler in the main thread, between two of its steps: the
+    # kernel may deliver SIGTERM to another thread (a query's), and a main thread blocked in
+    # accept() would not run it before the next connection (a keeper's stop waited 60 s)
+    while True:
+        time.sleep(0.5)
 
 
 if __name__ == "__main__":

@@ -276,6 +276,8 @@ def test_a_load_by_another_process_writes_a_copy_the_server_swaps_to(city, tmp_p
                               str(city)], cwd=ROOT,
                              capture_output=True, text=True, timeout=300)
         assert out.returncode == 0, out.stderr
+        # the one who ran it hears that it copied the store, and how to avoid that
+        assert "went into a copy of the whole store" in out.stderr
         assert runtime.reload_if_replaced(now=True)
         assert runtime.store.writable and Store.owner(city) is runtime.store
         assert runtime.queries.store.rows("SELECT count(*) FROM grid_events WHERE event_id "

@@ -158,6 +158,21 @@ def test_a_hung_service_fails_the_call_in_its_time_and_answers_once_it_goes_on(c
         remote.close()
 
 
+def test_a_sigterm_any_of_the_services_threads_takes_stops_it(city, service):
+    """The kernel hands a process's signal to any of its threads; Python runs the handler
+    in the main thread, which sat in accept() until the next connection came (a keeper's
+    stop waited 60 s, then killed it). Sent to a thread other than the main one (Linux
+    prefers the thread named), SIGTERM still stops the service at once."""
+    assert RemoteStore(city).rows("SELECT 1") == [(1,)]
+    first = service.pid
+    threads = [int(t) for t in os.listdir(f"/proc/{first}/task") if int(t) != first]
+    os.kill(threads[-1], signal.SIGTERM)
+    deadline = time.monotonic() + 5
+    while service.pid == first:                 # gone, and its keeper started it again
+        assert time.monotonic() < deadline, "SIGTERM did not stop the service"
+        time.sleep(0.1)
+
+
 def test_a_service_killed_as_a_batch_commits_holds_all_of_it_or_none(city, tmp_path,
                                                                        service):
     """kill -9 of the service as a 20,000-event batch commits (its log appears): the load

@@ -166,8 +166,15 @@ def load(store_path: str | os.PathLike, items: list[Item], *, city: City | None 
     small = sum(item.path.stat().st_size for item in items) <= READ_HERE_BYTES
     # a copy of a store a server writes in place: its file (GBs at 100M events) copied before
     # the lock is taken, so feeds are held up only while the copy is completed and written
-    ahead = (_copied_ahead(target, wait, items)
-             if city is None and owner is None and open_for_writing(target) else nullcontext())
+    beside_a_writer = city is None and owner is None and open_for_writing(target)
+    ahead = _copied_ahead(target, wait, items) if beside_a_writer else nullcontext()
+    if beside_a_writer and in_place:
+        # a feed's kind, which a store service would have written in place: say why not
+        report.notes.append(
+            f"{target.name} is written in place by a server this process cannot hand the "
+            "load to: it went into a copy of the whole store renamed over it (a store "
+            "service takes it in place from a command run as the server's user with its "
+            "CITYBRAIN_RUN_DIR: docs/DEPLOY.md)")
     try:
         return _load(target, ordered, report, city, source, now, progress, wait, in_place,
                      owner, parsed, small, ahead, _after_replacement, read is not None)
