@@ -300,7 +300,11 @@ class RemoteStore:
         def stream():
             try:
                 while True:
-                    what, batch = self._answer(conn)
+                    try:
+                        what, batch = self._answer(conn)
+                    except (EOFError, OSError) as exc:
+                        raise ServiceDown(f"the store service of {self.path.name} stopped "
+                                          f"during an export: {exc}") from None
                     if what == "end":
                         return
                     if what == "error":

@@ -94,6 +94,21 @@ def test_a_load_from_another_process_is_written_in_place_by_the_service(city, tm
 
 def test_a_killed_service_is_started_again_with_what_it_wrote(city, tmp_path, service):
     remote = RemoteStore(city)
+    # an export streaming as it dies ends in ServiceDown, as a query does
+    stream = remote.batches("SELECT * FROM range(500000)", rows_per_batch=1000)
+    next(iter(stream))
+    os.kill(service.pid, signal.SIGKILL)
+    with pytest.raises(ServiceDown, match="stopped during an export"):
+        for _ in stream:
+            pass
+    deadline = time.monotonic() + 60
+    while True:                     # started again
+        try:
+            remote.rows("SELECT 1")
+            break
+        except ServiceDown:
+            assert time.monotonic() < deadline, "the service was not started again"
+            time.sleep(0.2)
     load(city, [Item("events", _write(_new_event(city, 996000003), tmp_path / "one.csv"))],
          now=TEST_NOW)
     killed = service.pid
