@@ -15,7 +15,11 @@ bind = os.environ.get("CITYBRAIN_BIND", "127.0.0.1:8050")
 # the file and writes the feeds itself (DuckDB lets one process write a file); copy: several
 # workers read it and every load, feed batches included, copies the whole store
 # (docs/DEPLOY.md).
-_WRITES = os.environ.get("CITYBRAIN_STORE_WRITES") or "service"
+def _writes() -> str:
+    return os.environ.get("CITYBRAIN_STORE_WRITES") or "service"
+
+
+_WRITES = _writes()
 workers = int(os.environ.get("CITYBRAIN_WORKERS", {"in-place": "1", "service": "2"}.get(
     _WRITES, "4")))
 # threads: the wall's and the analysts' callbacks are answered while one renders a report.
@@ -36,7 +40,7 @@ def store_writes() -> str:
     """How the store is written, as the master's environment says once gunicorn set it up
     (``-e CITYBRAIN_STORE_WRITES=...`` on the command line included), service by default;
     put in that environment, which the workers it forks inherit."""
-    writes = os.environ.get("CITYBRAIN_STORE_WRITES") or "service"
+    writes = _writes()
     os.environ["CITYBRAIN_STORE_WRITES"] = writes
     return writes
 

@@ -47,6 +47,7 @@ from bench.__main__ import NOW, OUT, SCALES, _geography, callback_body, ensure_c
 from bench.load import (STATES, Analyst, Plan, _add_accounts, _cpu, _percentile, _summary,
                         _warm_up, analysts)
 from bench.servers import Gunicorn, RedisServer
+from settings import STORE_WRITES
 
 GOALS = {"events_per_s": 5000, "analyst_p95_ms": 500, "single_p95_ms": 1000,
          "wall_p95_ms": 5000}
@@ -334,8 +335,7 @@ def report(r: dict) -> str:
         f"feeds: {city}, {r['args']['batch']:,}-event batches for "
         f"{r['seconds_fed']:.0f} s from {r['args']['senders']} senders, {r['args']['users']} analysts, {r['args']['workers']} "
         f"gunicorn worker(s) x "
-        f"{r['args']['threads']} threads, Redis"
-        + f", CITYBRAIN_STORE_WRITES={r['args']['writes']}",
+        f"{r['args']['threads']} threads, Redis, CITYBRAIN_STORE_WRITES={r['args']['writes']}",
         f"events written: {r['events_per_s']:,.0f}/s"
         f"{' of ' + format(r['args']['rate'], ',') + ' offered' if r['args'].get('rate') else ''}"
         f"  ({b['sent']} batches, {b['failed']} "
@@ -407,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
                              "in place or by its service")
     parser.add_argument("--workers", type=int,
                         help="gunicorn's workers (default: 1 with in-place, else 2)")
-    parser.add_argument("--writes", choices=("service", "in-place", "copy"), default="service",
+    parser.add_argument("--writes", choices=STORE_WRITES, default="service",
                         help="CITYBRAIN_STORE_WRITES: service (gunicorn's default), the store "
                              "in a process of its own and --workers asking it; in-place, "
                              "one worker owning it; copy, every batch a copy of the store")

@@ -65,16 +65,12 @@ def address(path: str | os.PathLike) -> str:
     """The socket of the service of the store at ``path``: named after the store's resolved
     path (a Unix socket's path holds at most 107 bytes) in a folder of this user's only
     (``settings.run_dir``)."""
-    folder = _socket_folder()
+    folder = settings_mod.run_dir()
     folder.mkdir(mode=0o700, exist_ok=True)
     if not _ours(folder):
         raise RuntimeError(f"{folder} is not this user's own (mode 700): the store "
                            "service's socket cannot go there")
     return str(_socket_of(folder, path))
-
-
-def _socket_folder() -> Path:
-    return settings_mod.run_dir()
 
 
 def _socket_of(folder: Path, path: str | os.PathLike) -> Path:
@@ -118,18 +114,16 @@ class Service:
         sweep_left_over(self.path)      # what killed processes left beside the store
         when_replaced(self.path, self.reopen)
 
-    def reopen(self) -> None:
-        """Serve the file a load renamed over the store, now (``store.when_replaced``)."""
-        self._reload()
-
     def current(self) -> Store:
         """The store to answer from, opened anew once a load by copy replaced the file
         (looked at once a second at most)."""
         if time.monotonic() - self._checked >= RELOAD_CHECK_SECONDS:
-            self._reload()
+            self.reopen()
         return self.store
 
-    def _reload(self) -> None:
+    def reopen(self) -> None:
+        """Serve the file a load by copy renamed over the store, if one did (called by
+        ``store.when_replaced`` too)."""
         with self._lock:
             self._checked = time.monotonic()
             store = replacement(self.path, self.store, lambda: Store(
@@ -187,7 +181,7 @@ class Service:
         if name == "state":
             return self.state()
         if name == "open":
-            self._reload()
+            self.reopen()
             return self.state()
         if name == "health_meta":
             return self.current().health_meta()
@@ -259,7 +253,7 @@ class RemoteStore:
         return self._call("state")[1]
 
     def tell_apart(self, tag: str) -> None:
-        """The service tells a file put in place by hand apart itself (``Service._reload``)."""
+        """The service tells a file put in place by hand apart itself (``Service.reopen``)."""
 
     def df(self, sql: str, params: list | tuple = ()):
         return self._call("df", sql, list(params))
@@ -392,7 +386,7 @@ def load(path: str | os.PathLike, items: list, wait_seconds: float | None = None
                            "write (a replaced file not opened again: see its log)")
     # the service opens the files itself, from its own working folder
     items = [dataclasses.replace(item, path=Path(item.path).resolve()) for item in items]
-    folder = _socket_folder()
+    folder = settings_mod.run_dir()
     try:
         if not _ours(folder):
             return None         # no service of ours could listen there

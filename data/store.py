@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 import weakref
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
@@ -1251,9 +1251,13 @@ class Store:
         # a time"). Each query then has DuckDB's threads to itself.
         # A store service (data/service.py) runs little Python beside DuckDB and lets more
         # than one query run (``queries_at_once``).
-        self._reading = (nullcontext() if not writable else threading.RLock()
-                         if queries_at_once == 1 else
-                         threading.BoundedSemaphore(queries_at_once))
+        self._reading: AbstractContextManager
+        if not writable:
+            self._reading = nullcontext()
+        elif queries_at_once > 1:
+            self._reading = threading.BoundedSemaphore(queries_at_once)
+        else:
+            self._reading = threading.RLock()
         #: Changes with every write (the store's id and write count): part of every cache
         #: key, so machines serving copies of one store share cached answers.
         self.version = ""

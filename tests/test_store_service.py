@@ -50,6 +50,18 @@ def _new_event(city: Path, event_id: int) -> pd.DataFrame:
         store.close()
 
 
+def _once_it_answers(remote: RemoteStore, sql: str, seconds: float) -> list[tuple]:
+    """``remote``'s rows of ``sql`` once its service answers again (ServiceDown till then),
+    within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return remote.rows(sql)
+        except ServiceDown:
+            assert time.monotonic() < deadline, "the service never answered again"
+            time.sleep(0.2)
+
+
 def test_a_remote_store_answers_as_the_store_does(city, service):
     remote = RemoteStore(city)
     local = Store(city)             # a copy: the service owns the file
@@ -101,14 +113,7 @@ def test_a_killed_service_is_started_again_with_what_it_wrote(city, tmp_path, se
     with pytest.raises(ServiceDown, match="stopped during an export"):
         for _ in stream:
             pass
-    deadline = time.monotonic() + 60
-    while True:                     # started again
-        try:
-            remote.rows("SELECT 1")
-            break
-        except ServiceDown:
-            assert time.monotonic() < deadline, "the service was not started again"
-            time.sleep(0.2)
+    _once_it_answers(remote, "SELECT 1", seconds=60)     # started again
     load(city, [Item("events", _write(_new_event(city, 996000003), tmp_path / "one.csv"))],
          now=TEST_NOW)
     killed = service.pid
@@ -150,14 +155,7 @@ def test_a_hung_service_fails_the_call_in_its_time_and_answers_once_it_goes_on(c
         finally:
             os.kill(service.pid, signal.SIGCONT)
         remote.answer_seconds = service_module.ANSWER_SECONDS
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                assert remote.rows("SELECT 2") == [(2,)]
-                break
-            except ServiceDown:
-                assert time.monotonic() < deadline, "the service never answered again"
-                time.sleep(0.5)
+        assert _once_it_answers(remote, "SELECT 2", seconds=30) == [(2,)]
         # a stream that stalls after it began fails in its time too
         remote.answer_seconds = 1
         stream = remote.batches("SELECT * FROM range(200000)", rows_per_batch=1000)

@@ -59,8 +59,9 @@ def load_isolated(store_path: str | os.PathLike, items, *, limits: Limits,
     from data.load.build import LoadReport, remove_leftovers
 
     request = {"store": str(store_path), "now": now.isoformat() if now else None,
-               "source": source, "in_place": in_place, "items": [{"kind": i.kind, "path": str(i.path),
-                                             "options": i.options} for i in items]}
+               "source": source, "in_place": in_place,
+               "items": [{"kind": i.kind, "path": str(i.path), "options": i.options}
+                         for i in items]}
     name = Path(items[0].path).name if items else Path(store_path).name
     r = _in_a_child(request, limits, name, lambda: remove_leftovers(Path(store_path)))["report"]
     return LoadReport(Path(r["store"]), version=r["version"], rows=r["rows"],
